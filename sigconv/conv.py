@@ -1,0 +1,682 @@
+"""N-dimensional convolution and correlation with SciPy's names and semantics.
+
+Public functions validate their input, pick a method (``direct``, ``fft`` or ``oa``) and
+hand the work to one private implementation per method:
+
+* ``_direct``: the numba kernels of :mod:`sigconv.kernels.cpu` (exact for integers);
+* ``_fft``: one zero-padded transform of each input with :mod:`scipy.fft`;
+* ``_overlap_add``: blocks of the longer input transformed as one batch.
+
+Every method computes the *full* convolution window that the mode selects (``same`` is
+centred as in :func:`scipy.signal.convolve`) over the convolved ``axes``; the other axes
+broadcast as a batch, as in :func:`scipy.signal.fftconvolve`.
+"""
+
+import math
+import time
+import warnings
+
+import numpy as np
+import scipy.fft as sp_fft
+
+from . import _config
+from ._validate import (
+    METHODS,
+    MODES,
+    as_numeric_array,
+    check_choice,
+    check_nonempty,
+    normalize_axes,
+)
+from .kernels import cpu
+
+__all__ = ["convolve", "correlate", "fftconvolve", "oaconvolve", "choose_conv_method"]
+
+
+# --------------------------------------------------------------------------------------
+# the problem, validated
+# --------------------------------------------------------------------------------------
+class _Problem:
+    """Validated inputs of one convolution and the shapes that follow from them."""
+
+    __slots__ = ("in1", "in2", "mode", "axes", "out_shape", "start", "full_shape")
+
+    def __init__(self, in1, in2, mode, axes):
+        in1 = as_numeric_array(in1, "in1")
+        in2 = as_numeric_array(in2, "in2")
+        check_choice(mode, "mode", MODES)
+        if in1.ndim != in2.ndim:
+            raise ValueError(
+                f"in1 and in2 should have the same dimensionality, got in1.ndim={in1.ndim} "
+                f"and in2.ndim={in2.ndim}"
+            )
+        check_nonempty(in1, "in1")
+        check_nonempty(in2, "in2")
+        axes = normalize_axes(axes, in1.ndim)
+        for axis in range(in1.ndim):
+            if axis not in axes and in1.shape[axis] != in2.shape[axis] and 1 not in (
+                in1.shape[axis],
+                in2.shape[axis],
+            ):
+                raise ValueError(
+                    f"axes: in1 and in2 must have equal lengths (or 1) along the axes that "
+                    f"are not convolved; axis {axis} has {in1.shape[axis]} and "
+                    f"{in2.shape[axis]}"
+                )
+        if mode == "valid":
+            n1 = [in1.shape[a] for a in axes]
+            n2 = [in2.shape[a] for a in axes]
+            if not (all(a >= b for a, b in zip(n1, n2)) or all(b >= a for a, b in zip(n1, n2))):
+                raise ValueError(
+                    "For 'valid' mode, one must be at least as large as the other in every "
+                    f"convolved dimension; got in1 shape {in1.shape} and in2 shape {in2.shape}"
+                )
+        out_shape, start, full_shape = [], [], []
+        for axis in range(in1.ndim):
+            n, k = in1.shape[axis], in2.shape[axis]
+            if axis not in axes:
+                out_shape.append(max(n, k))
+                start.append(0)
+                full_shape.append(max(n, k))
+                continue
+            full = n + k - 1
+            length = {"full": full, "same": n, "valid": abs(n - k) + 1}[mode]
+            out_shape.append(length)
+            start.append((full - length) // 2)
+            full_shape.append(full)
+        self.in1, self.in2, self.mode, self.axes = in1, in2, mode, axes
+        self.out_shape = tuple(out_shape)
+        self.start = tuple(start)
+        self.full_shape = tuple(full_shape)
+
+    @property
+    def is_integer(self):
+        return self.in1.dtype.kind in "biu" and self.in2.dtype.kind in "biu"
+
+    @property
+    def result_dtype(self):
+        return np.result_type(self.in1, self.in2)
+
+    @property
+    def batch_size(self):
+        return math.prod(s for a, s in enumerate(self.out_shape) if a not in self.axes)
+
+    def window(self, shape_axes=None):
+        """Slices of the full result that the mode keeps (on the convolved axes)."""
+        return tuple(
+            slice(self.start[a], self.start[a] + self.out_shape[a]) if a in self.axes
+            else slice(None)
+            for a in range(self.in1.ndim)
+        )
+
+    def direct_macs(self):
+        """Multiply-adds of the direct method (exact up to edge effects)."""
+        macs = self.batch_size
+        for a in self.axes:
+            macs *= self.out_shape[a] * min(self.in1.shape[a], self.in2.shape[a])
+        return macs
+
+
+def _reverse_conj(array, axes):
+    """``array`` reversed along ``axes`` and conjugated (a view for real input)."""
+    index = tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(array.ndim))
+    array = array[index]
+    return array.conj() if array.dtype.kind == "c" else array
+
+
+# --------------------------------------------------------------------------------------
+# direct method
+# --------------------------------------------------------------------------------------
+_INT64_SAFE = 2.0**62  # leaves headroom for the float rounding of the bound below
+
+
+def _direct(p):
+    """Direct convolution of a validated problem; integers are exact or raise."""
+    in1, in2 = p.in1, p.in2
+    result_dtype = p.result_dtype
+    if p.is_integer:
+        bound = _integer_bound(in1, in2)
+        if bound >= _INT64_SAFE:
+            out = _direct_object(p)
+        else:
+            out = _direct_numba(p, np.int64)
+        return _cast_integer_result(out, result_dtype)
+    return _direct_numba(p, result_dtype)
+
+
+def _integer_bound(in1, in2):
+    """An upper bound of ``|in1 * in2|`` anywhere: ``max|in1| * sum|in2|`` (as float)."""
+    big = float(np.max(np.abs(in1.astype(np.float64))))
+    small_sum = float(np.sum(np.abs(in2.astype(np.float64))))
+    other = float(np.max(np.abs(in2.astype(np.float64)))) * float(
+        np.sum(np.abs(in1.astype(np.float64)))
+    )
+    return min(big * small_sum, other)
+
+
+def _cast_integer_result(out, dtype):
+    """Cast an exact int64/object result to ``dtype``; OverflowError if it does not fit."""
+    if dtype == np.bool_:
+        return out > 0  # NumPy/SciPy convolve booleans as OR of ANDs
+    info = np.iinfo(dtype)
+    if out.size and (out.min() < info.min or out.max() > info.max):
+        raise OverflowError(
+            f"the exact convolution has values in [{out.min()}, {out.max()}], which do not "
+            f"fit the result dtype {dtype} (range [{info.min}, {info.max}]); cast the inputs "
+            "to a wider integer type first (NumPy and SciPy would silently wrap around here)"
+        )
+    return out.astype(dtype, copy=False)
+
+
+def _direct_object(p):
+    """Exact convolution in Python integers, for values beyond int64's reach (slow)."""
+    in1 = p.in1.astype(object)
+    in2 = p.in2.astype(object)
+    full = np.zeros(p.full_shape, dtype=object)
+    for index in np.ndindex(*[in2.shape[a] if a in p.axes else 1 for a in range(in2.ndim)]):
+        tap = tuple(i if a in p.axes else slice(None) for a, i in enumerate(index))
+        target = tuple(
+            slice(i, i + in1.shape[a]) if a in p.axes else slice(None)
+            for a, i in enumerate(index)
+        )
+        full[target] = full[target] + in1 * in2[tap][
+            tuple(np.newaxis if a in p.axes else slice(None) for a in range(in2.ndim))
+        ]
+    return full[p.window()]
+
+
+def _direct_numba(p, work_dtype):
+    """Run the numba kernel on ``p`` with inputs cast to ``work_dtype``."""
+    in1, in2 = p.in1, p.in2
+    d = len(p.axes)
+    size1 = math.prod(in1.shape[a] for a in p.axes)
+    size2 = math.prod(in2.shape[a] for a in p.axes)
+    if size2 > size1:  # convolution commutes; the longer input streams through the kernel
+        in1, in2 = in2, in1
+    last = tuple(range(in1.ndim - d, in1.ndim))
+    x = np.moveaxis(in1, p.axes, last)
+    h = np.moveaxis(in2, p.axes, last)
+    x_batch_shape, h_batch_shape = x.shape[:-d], h.shape[:-d]
+    batch_shape = np.broadcast_shapes(x_batch_shape, h_batch_shape)
+    conv_out = tuple(p.out_shape[a] for a in p.axes)
+    conv_start = tuple(p.start[a] for a in p.axes)
+
+    x3 = np.ascontiguousarray(x, dtype=work_dtype).reshape(
+        math.prod(x_batch_shape), -1, x.shape[-1])
+    h3 = np.ascontiguousarray(h, dtype=work_dtype).reshape(
+        math.prod(h_batch_shape), -1, h.shape[-1])
+    n_batch = math.prod(batch_shape)
+    out = np.empty((n_batch, math.prod(conv_out[:-1]), conv_out[-1]), dtype=work_dtype)
+    args = (
+        x3, h3, out,
+        _batch_map(x_batch_shape, batch_shape),
+        _batch_map(h_batch_shape, batch_shape),
+        np.array(x.shape[-d:-1], dtype=np.int64),
+        np.array(h.shape[-d:-1], dtype=np.int64),
+        np.array(conv_out[:-1], dtype=np.int64),
+        np.array(conv_start[:-1], dtype=np.int64),
+        conv_start[-1],
+        _config.DIRECT_BLOCK,
+    )
+    if p.direct_macs() >= _config.PARALLEL_MIN_MACS:
+        cpu.direct_nd_parallel(*args)
+    else:
+        cpu.direct_nd_serial(*args)
+    result = out.reshape(batch_shape + conv_out)
+    return np.moveaxis(result, last, p.axes)
+
+
+_SINGLE_BATCH = np.zeros(1, dtype=np.int64)
+
+
+def _batch_map(input_batch_shape, batch_shape):
+    """Flat input batch index of every flat output batch index (broadcasting)."""
+    if math.prod(input_batch_shape) == 1:
+        return np.zeros(math.prod(batch_shape), dtype=np.int64)
+    index = np.arange(math.prod(input_batch_shape), dtype=np.int64).reshape(input_batch_shape)
+    return np.ascontiguousarray(np.broadcast_to(index, batch_shape)).ravel()
+
+
+# --------------------------------------------------------------------------------------
+# FFT methods
+# --------------------------------------------------------------------------------------
+def _fft_dtype(dtype):
+    """The dtype the FFT works in: single precision stays single, integers go double."""
+    if dtype.kind in "biu":
+        return np.dtype(np.float64)
+    if dtype in (np.float16,):
+        return np.dtype(np.float32)
+    return dtype
+
+
+def _fft(p):
+    """Full FFT convolution over ``p.axes``, cut to the mode's window."""
+    in1, in2 = p.in1, p.in2
+    complex_input = in1.dtype.kind == "c" or in2.dtype.kind == "c"
+    in1 = in1.astype(_fft_dtype(in1.dtype), copy=False)
+    in2 = in2.astype(_fft_dtype(in2.dtype), copy=False)
+    fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input) for a in p.axes]
+    forward, inverse = (sp_fft.fftn, sp_fft.ifftn) if complex_input else (sp_fft.rfftn, sp_fft.irfftn)
+    workers = _config.FFT_WORKERS
+    if p.batch_size == 1 and in1.dtype == in2.dtype:
+        # two independent transforms of the same size: one batch of two runs them on two
+        # threads (scipy.fft parallelises over the batch, not inside one transform)
+        stacked = np.zeros((2,) + tuple(
+            fshape[p.axes.index(a)] if a in p.axes else 1 for a in range(in1.ndim)),
+            dtype=in1.dtype)
+        stacked[(0,) + tuple(slice(0, s) for s in in1.shape)] = in1
+        stacked[(1,) + tuple(slice(0, s) for s in in2.shape)] = in2
+        axes = tuple(a + 1 for a in p.axes)
+        spectra = forward(stacked, axes=axes, workers=workers, overwrite_x=True)
+        product = spectra[0]
+        product *= spectra[1]
+    else:
+        product = forward(in1, s=fshape, axes=p.axes, workers=workers)
+        product = product * forward(in2, s=fshape, axes=p.axes, workers=workers)
+    if complex_input:
+        full = inverse(product, axes=p.axes, workers=workers, overwrite_x=True)
+    else:
+        full = inverse(product, s=fshape, axes=p.axes, workers=workers, overwrite_x=True)
+    return full[p.window()]
+
+
+def _oa_block_length(n_long, n_short):
+    """FFT length of one overlap-add block: the fast length with least work per output."""
+    best, best_cost = None, math.inf
+    length = sp_fft.next_fast_len(2 * n_short - 1, True)
+    limit = sp_fft.next_fast_len(n_long + n_short - 1, True)
+    while True:
+        useful = length - n_short + 1
+        blocks = math.ceil(n_long / useful)
+        cost = blocks * length * math.log2(length)
+        if cost < best_cost:
+            best, best_cost = length, cost
+        if length >= limit:
+            break
+        length = sp_fft.next_fast_len(length * 5 // 4 + 1, True)
+    return best
+
+
+def _overlap_add(p):
+    """Overlap-add convolution: the longer input cut into blocks along one axis.
+
+    The blocked axis is the convolved axis with the most unequal lengths; the other
+    convolved axes are transformed whole. All blocks go through ``scipy.fft`` as one
+    batch, which spreads them over the worker threads.
+    """
+    in1, in2 = p.in1, p.in2
+    ratios = [max(in1.shape[a], in2.shape[a]) / min(in1.shape[a], in2.shape[a]) for a in p.axes]
+    axis = p.axes[int(np.argmax(ratios))]
+    if in2.shape[axis] > in1.shape[axis]:
+        in1, in2 = in2, in1  # convolution commutes; block the longer one
+    n, k = in1.shape[axis], in2.shape[axis]
+    if k == 1 or n <= k:
+        return _fft(p)
+    complex_input = in1.dtype.kind == "c" or in2.dtype.kind == "c"
+    in1 = in1.astype(_fft_dtype(in1.dtype), copy=False)
+    in2 = in2.astype(_fft_dtype(in2.dtype), copy=False)
+    block_fft = _oa_block_length(n, k)
+    useful = block_fft - k + 1
+    n_blocks = math.ceil(n / useful)
+
+    # put the blocked axis last, then split it into (n_blocks, useful)
+    x = np.moveaxis(in1, axis, -1)
+    h = np.moveaxis(in2, axis, -1)
+    pad = [(0, 0)] * (x.ndim - 1) + [(0, n_blocks * useful - n)]
+    x = np.pad(x, pad).reshape(x.shape[:-1] + (n_blocks, useful))
+    h = h[..., np.newaxis, :]
+    others = [a if a < axis else a - 1 for a in p.axes if a != axis]  # in the moved layout
+    fft_axes = tuple(others) + (x.ndim - 1,)
+    fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input)
+              for a in p.axes if a != axis] + [block_fft]
+    forward, inverse = (sp_fft.fftn, sp_fft.ifftn) if complex_input else (sp_fft.rfftn, sp_fft.irfftn)
+    workers = _config.FFT_WORKERS
+    spectrum = forward(x, s=fshape, axes=fft_axes, workers=workers)
+    spectrum *= forward(h, s=fshape, axes=fft_axes, workers=workers)
+    if complex_input:
+        blocks = inverse(spectrum, axes=fft_axes, workers=workers, overwrite_x=True)
+    else:
+        blocks = inverse(spectrum, s=fshape, axes=fft_axes, workers=workers, overwrite_x=True)
+
+    # overlap-add: block b covers [b*useful, b*useful + block_fft); tails (k - 1 <= useful
+    # samples) reach only into the next block, so two strided additions do it all
+    lead = blocks.shape[:-2]
+    full = np.empty(lead + ((n_blocks + 1) * useful,), dtype=blocks.dtype)
+    full[..., :n_blocks * useful].reshape(lead + (n_blocks, useful))[...] = blocks[..., :useful]
+    full[..., n_blocks * useful:] = 0
+    tails = full[..., useful:].reshape(lead + (n_blocks, useful))
+    tails[..., :k - 1] += blocks[..., useful:useful + k - 1]
+    full = np.moveaxis(full[..., :n + k - 1], -1, axis)
+    return full[p.window()]
+
+
+def _warn_if_nonfinite(p):
+    """Warn, as SciPy does, that an FFT spreads NaN/inf over the whole output."""
+    for array in (p.in1, p.in2):
+        if array.dtype.kind in "fc" and not np.isfinite(np.sum(array)):
+            if not np.isfinite(array).all():
+                warnings.warn(
+                    "Use of fft convolution on input with NAN or inf results in NAN or inf "
+                    "output. Consider using method='direct' instead.",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
+                return
+
+
+_IMPLEMENTATIONS = {"direct": _direct, "fft": _fft, "oa": _overlap_add}
+
+
+# --------------------------------------------------------------------------------------
+# method choice
+# --------------------------------------------------------------------------------------
+def _fft_units(length):
+    return length * math.log2(max(length, 2))
+
+
+def _estimated_times(p):
+    """Modelled seconds of each method for problem ``p`` (see ``bench/calibrate.py``)."""
+    c = _config
+    macs = p.direct_macs()
+    outputs = math.prod(p.out_shape)
+    threads = 2 if macs >= c.PARALLEL_MIN_MACS else 1
+    direct = c.COST_DIRECT_CALL + (c.COST_DIRECT_MAC * macs + c.COST_DIRECT_OUT * outputs) / threads
+
+    fft_len = math.prod(sp_fft.next_fast_len(p.full_shape[a], True) for a in p.axes)
+    batch = p.batch_size
+    # forward transforms run as one batch on the worker threads, the inverse alone
+    fft = c.COST_FFT_CALL + c.COST_FFT_UNIT * _fft_units(fft_len) * (max(batch, 2) / 2 + batch)
+
+    ratios = [max(p.in1.shape[a], p.in2.shape[a]) / min(p.in1.shape[a], p.in2.shape[a])
+              for a in p.axes]
+    axis = p.axes[int(np.argmax(ratios))]
+    n = max(p.in1.shape[axis], p.in2.shape[axis])
+    k = min(p.in1.shape[axis], p.in2.shape[axis])
+    if k > 1 and n > k:
+        block = _oa_block_length(n, k)
+        n_blocks = math.ceil(n / (block - k + 1))
+        other = fft_len // sp_fft.next_fast_len(p.full_shape[axis], True)
+        units = _fft_units(block * other) * n_blocks * batch
+        oa = c.COST_FFT_CALL + c.COST_OA_UNIT * units + c.COST_OA_OUT * outputs
+    else:
+        oa = math.inf
+    return {"direct": direct, "fft": fft, "oa": oa}
+
+
+def _choose(p):
+    if p.is_integer:
+        return "direct"  # exact; FFT rounding cannot promise that
+    times = _estimated_times(p)
+    return min(times, key=times.get)
+
+
+def choose_conv_method(in1, in2, mode="full", measure=False):
+    """Find the fastest convolution method for these inputs.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs, as they would be passed to :func:`convolve`.
+    mode : {"full", "same", "valid"}, default "full"
+        Output size, as in :func:`convolve`.
+    measure : bool, default False
+        If True, time every method on these inputs and return the fastest with the
+        measured times; otherwise use the calibrated cost model.
+
+    Returns
+    -------
+    method : {"direct", "fft", "oa"}
+        The method :func:`convolve` with ``method="auto"`` would use (or, with
+        ``measure=True``, the one measured fastest).
+    times : dict
+        Only with ``measure=True``: median seconds of each method, keyed by name.
+
+    Notes
+    -----
+    The model estimates the seconds of each method: direct
+    ``a + (b * MACs + c * outputs) / threads``, FFT ``a + c * N log2 N`` per transform,
+    overlap-add the same per block, with constants fitted on this kind of CPU by
+    ``bench/calibrate.py``. Integer inputs always get ``"direct"``: it is exact, an FFT
+    is not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sigconv as sc
+    >>> sc.choose_conv_method(np.ones(1000), np.ones(5))
+    'direct'
+    >>> sc.choose_conv_method(np.ones(100_000), np.ones(100_000))
+    'fft'
+    """
+    p = _Problem(in1, in2, mode, None)
+    if not measure:
+        return _choose(p)
+    methods = ["direct"] if p.is_integer else ["direct", "fft", "oa"]
+    times = {}
+    for method in methods:
+        samples = []
+        for _ in range(3):
+            start = time.perf_counter()
+            _IMPLEMENTATIONS[method](p)
+            samples.append(time.perf_counter() - start)
+        times[method] = float(np.median(samples))
+    return min(times, key=times.get), times
+
+
+# --------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------
+def _convolve(p, method):
+    check_choice(method, "method", METHODS)
+    if method == "auto":
+        method = _choose(p)
+    if method != "direct":
+        _warn_if_nonfinite(p)
+    out = _IMPLEMENTATIONS[method](p)
+    result_dtype = p.result_dtype
+    if method != "direct" and result_dtype.kind in "biu":
+        # SciPy's convention for an FFT forced on integers: round back to the input type
+        return _cast_integer_result(np.around(out).astype(np.int64), result_dtype)
+    return out
+
+
+def convolve(in1, in2, mode="full", method="auto", axes=None):
+    """Convolve two N-dimensional arrays.
+
+    A drop-in replacement of :func:`scipy.signal.convolve` that also takes ``axes``:
+
+    .. math:: (in_1 * in_2)[n] = \\sum_k in_1[k]\\, in_2[n - k]
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input.
+    in2 : array_like
+        Second input, with the same number of dimensions as ``in1``.
+    mode : {"full", "same", "valid"}, default "full"
+        ``"full"``: the whole linear convolution. ``"same"``: the size of ``in1``,
+        centred on the full output as SciPy does. ``"valid"``: only the outputs that do not
+        rely on zero-padding (one input must cover the other in every convolved axis).
+    method : {"auto", "direct", "fft", "oa"}, default "auto"
+        ``"direct"``: the defining sum, by parallel numba kernels (exact for integers).
+        ``"fft"``: the convolution theorem with :mod:`scipy.fft`. ``"oa"``: overlap-add,
+        the FFT in blocks, best for very unequal sizes. ``"auto"``: the fastest by a
+        calibrated cost model (:func:`choose_conv_method`); integers always go direct.
+    axes : int or sequence of int, optional
+        Axes to convolve over; by default all of them. The other axes are a batch: their
+        lengths must be equal or 1 (broadcast).
+
+    Returns
+    -------
+    numpy.ndarray
+        The convolution, of dtype ``numpy.result_type(in1, in2)``: float32 and complex64
+        stay single precision, integers are exact.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If ``mode``, ``method`` or ``axes`` is invalid, the inputs' dimensionality differ,
+        an input is empty, or ``mode="valid"`` and neither input covers the other.
+    OverflowError
+        If an exact integer result does not fit the result dtype (SciPy wraps around).
+
+    See Also
+    --------
+    correlate : Cross-correlation.
+    fftconvolve : Always by FFT.
+    oaconvolve : Always by overlap-add.
+    scipy.signal.convolve : The SciPy function this one mirrors.
+
+    Notes
+    -----
+    A NaN or inf input stays local to the outputs it touches with the direct method; an
+    FFT spreads it over the whole output, and a :class:`RuntimeWarning` says so.
+
+    Examples
+    --------
+    Multiplying :math:`(1 + 2t)(3 + t + t^2)` is convolving their coefficients:
+
+    >>> import sigconv as sc
+    >>> sc.convolve([1, 2], [3, 1, 1])
+    array([3, 7, 3, 2])
+    >>> sc.convolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.5], mode="same")
+    array([1. , 2.5, 4. ])
+    """
+    return _convolve(_Problem(in1, in2, mode, axes), method)
+
+
+def correlate(in1, in2, mode="full", method="auto", axes=None):
+    """Cross-correlate two N-dimensional arrays.
+
+    .. math:: (in_1 \\star in_2)[n] = \\sum_k in_1[n + k]\\, \\overline{in_2[k]}
+
+    computed as ``convolve(in1, conj(in2[::-1]))`` along ``axes``, as
+    :func:`scipy.signal.correlate` defines it.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input.
+    in2 : array_like
+        Second input, with the same number of dimensions as ``in1``.
+    mode : {"full", "same", "valid"}, default "full"
+        Output size, as in :func:`convolve`.
+    method : {"auto", "direct", "fft", "oa"}, default "auto"
+        As in :func:`convolve`.
+    axes : int or sequence of int, optional
+        Axes to correlate over; by default all of them.
+
+    Returns
+    -------
+    numpy.ndarray
+        The cross-correlation, of dtype ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        For the invalid arguments listed in :func:`convolve`.
+    OverflowError
+        If an exact integer result does not fit the result dtype.
+
+    See Also
+    --------
+    convolve : Convolution.
+    scipy.signal.correlate : The SciPy function this one mirrors.
+
+    Examples
+    --------
+    >>> import sigconv as sc
+    >>> sc.correlate([1, 2, 3], [0, 1, 0.5])
+    array([0.5, 2. , 3.5, 3. , 0. ])
+    """
+    p = _Problem(in1, in2, mode, axes)
+    p.in2 = _reverse_conj(p.in2, p.axes)
+    return _convolve(p, method)
+
+
+def fftconvolve(in1, in2, mode="full", axes=None):
+    """Convolve two N-dimensional arrays with the FFT.
+
+    Mirrors :func:`scipy.signal.fftconvolve`, with both forward transforms run on
+    worker threads at once.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input.
+    in2 : array_like
+        Second input, with the same number of dimensions as ``in1``.
+    mode : {"full", "same", "valid"}, default "full"
+        Output size, as in :func:`convolve`.
+    axes : int or sequence of int, optional
+        Axes to convolve over; by default all of them.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floating or complex result (integers give float64, as in SciPy).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For the invalid arguments listed in :func:`convolve`.
+
+    See Also
+    --------
+    convolve, oaconvolve
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sigconv as sc
+    >>> np.round(sc.fftconvolve([1, 2], [3, 1, 1]), 12)
+    array([3., 7., 3., 2.])
+    """
+    return _fft(_Problem(in1, in2, mode, axes))
+
+
+def oaconvolve(in1, in2, mode="full", axes=None):
+    """Convolve two N-dimensional arrays by overlap-add.
+
+    Mirrors :func:`scipy.signal.oaconvolve`: the longer input is cut into blocks along
+    the convolved axis with the most unequal lengths, every block is convolved by FFT (all
+    blocks in one batched transform) and the overlapping tails are added.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input.
+    in2 : array_like
+        Second input, with the same number of dimensions as ``in1``.
+    mode : {"full", "same", "valid"}, default "full"
+        Output size, as in :func:`convolve`.
+    axes : int or sequence of int, optional
+        Axes to convolve over; by default all of them.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floating or complex result (integers give float64, as in SciPy).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For the invalid arguments listed in :func:`convolve`.
+
+    See Also
+    --------
+    convolve, fftconvolve
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sigconv as sc
+    >>> x = np.arange(10.0)
+    >>> np.allclose(sc.oaconvolve(x, [1.0, -1.0]), np.convolve(x, [1.0, -1.0]))
+    True
+    """
+    return _overlap_add(_Problem(in1, in2, mode, axes))

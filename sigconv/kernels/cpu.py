@@ -1,0 +1,145 @@
+"""CPU kernels for direct convolution (numba, serial and ``prange``-parallel).
+
+Layout shared by the kernels
+----------------------------
+The dispatcher brings every problem to one shape: the convolved axes are moved last, the
+batch (broadcast) axes are flattened first, and the convolved axes other than the last
+("row" axes) are flattened into one. So
+
+* ``x`` has shape ``(Bx, Rx, n)``, ``h`` has shape ``(Bh, Rh, k)``;
+* ``out`` has shape ``(B, Ro, m)``;
+* ``x_batch[b]`` / ``h_batch[b]`` give the input batch entry of output batch entry ``b``
+  (this is how broadcasting over batch axes is expressed without copies);
+* ``x_rows``, ``h_rows``, ``out_rows`` are the shapes of the row axes and ``row_start`` /
+  ``col_start`` the index, in the *full* convolution, of ``out[:, 0, 0]`` (this is how the
+  modes "full", "same" and "valid" select their window).
+
+The full convolution is ``y[F, f] = sum_{J, j} h[J, j] x[F - J, f - j]`` over row
+multi-indices ``F, J`` and the last axis ``f, j``. Work is split into tasks of one output
+row and one block of ``block`` outputs along the last axis; a task owns its writes, so the
+parallel loop needs no atomics. Inside a task the accumulator block stays in L1 while each
+kernel tap streams over it (``acc[t] += h[j] * x[f0 + t - j]``): the inner loop is
+contiguous, branch-free and vectorised by LLVM. Blocks that touch the edges of ``x`` clip
+each tap's loop bounds instead of testing inside the loop, so no index is ever out of
+bounds.
+"""
+
+import numpy as np
+from numba import prange
+
+from .._jit import jit
+
+
+@jit(inline="always")
+def _accumulate_interior(acc, x, h, f0):
+    """``acc[t] += sum_j h[j] x[f0 + t - j]`` where every index is known to be valid.
+
+    Four taps per sweep over ``acc`` quarter the loads and stores of the accumulator.
+    """
+    k = h.shape[0]
+    length = acc.shape[0]
+    j = 0
+    while j + 4 <= k:
+        h0 = h[j]
+        h1 = h[j + 1]
+        h2 = h[j + 2]
+        h3 = h[j + 3]
+        # indexing a view from 0 lets LLVM drop numba's negative-index wraparound,
+        # which is what allows the loop to vectorise
+        start = f0 - j - 3
+        xs = x[start:start + length + 3]
+        for t in range(length):
+            acc[t] += h0 * xs[t + 3] + h1 * xs[t + 2] + h2 * xs[t + 1] + h3 * xs[t]
+        j += 4
+    while j < k:
+        hj = h[j]
+        xs = x[f0 - j:f0 - j + length]
+        for t in range(length):
+            acc[t] += hj * xs[t]
+        j += 1
+
+
+@jit(inline="always")
+def _accumulate_edges(acc, x, h, f0):
+    """Same sum as :func:`_accumulate_interior`, each tap's range clipped to ``x``."""
+    n = x.shape[0]
+    k = h.shape[0]
+    length = acc.shape[0]
+    for j in range(k):
+        hj = h[j]
+        # valid t: 0 <= f0 + t - j < n
+        t_lo = max(0, j - f0)
+        t_hi = min(length, n + j - f0)
+        if t_lo < t_hi:
+            xs = x[f0 - j + t_lo:f0 - j + t_hi]
+            part = acc[t_lo:t_hi]
+            for t in range(t_hi - t_lo):
+                part[t] += hj * xs[t]
+
+
+@jit(inline="always")
+def _accumulate_row(acc, x, h, f0):
+    """``acc[t] += (x * h)[f0 + t]`` (1-D full convolution) for one block."""
+    if f0 >= h.shape[0] - 1 and f0 + acc.shape[0] <= x.shape[0]:
+        _accumulate_interior(acc, x, h, f0)
+    else:
+        _accumulate_edges(acc, x, h, f0)
+
+
+@jit(inline="always")
+def _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
+                 row_start, col_start, block):
+    """Compute one output block: row ``task // n_blocks``, block ``task % n_blocks``."""
+    m = out.shape[2]
+    n_blocks = (m + block - 1) // block
+    flat_row = task // n_blocks
+    t0 = (task % n_blocks) * block
+    t1 = min(m, t0 + block)
+    b = flat_row // out.shape[1]
+    o_row = flat_row % out.shape[1]
+    xb = x_batch[b]
+    hb = h_batch[b]
+    acc = out[b, o_row][t0:t1]
+    acc[:] = 0
+    n_row_dims = out_rows.shape[0]
+    full_row = np.empty(n_row_dims, dtype=np.int64)
+    rem = o_row
+    for d in range(n_row_dims - 1, -1, -1):
+        full_row[d] = rem % out_rows[d] + row_start[d]
+        rem //= out_rows[d]
+    for j_row in range(h.shape[1]):
+        # x row = full row - kernel row, skipped when outside x
+        rem = j_row
+        x_row = 0
+        stride = 1
+        inside = True
+        for d in range(n_row_dims - 1, -1, -1):
+            i = full_row[d] - rem % h_rows[d]
+            rem //= h_rows[d]
+            if i < 0 or i >= x_rows[d]:
+                inside = False
+                break
+            x_row += i * stride
+            stride *= x_rows[d]
+        if inside:
+            _accumulate_row(acc, x[xb, x_row], h[hb, j_row], col_start + t0)
+
+
+@jit(parallel=True)
+def direct_nd_parallel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
+                       row_start, col_start, block):
+    """Direct N-D convolution into ``out``, tasks spread over threads with ``prange``."""
+    n_tasks = out.shape[0] * out.shape[1] * ((out.shape[2] + block - 1) // block)
+    for task in prange(n_tasks):
+        _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
+                     row_start, col_start, block)
+
+
+@jit
+def direct_nd_serial(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
+                     row_start, col_start, block):
+    """Direct N-D convolution into ``out`` on the calling thread (small problems)."""
+    n_tasks = out.shape[0] * out.shape[1] * ((out.shape[2] + block - 1) // block)
+    for task in range(n_tasks):
+        _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
+                     row_start, col_start, block)

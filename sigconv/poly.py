@@ -1,0 +1,395 @@
+"""Polynomials and Toeplitz matrices: convolution as algebra.
+
+Multiplying polynomials convolves their coefficients, and convolving with a fixed
+sequence ``a`` is multiplying by the Toeplitz matrix ``A[i, j] = a[i - j]``. This module
+offers both views with NumPy/SciPy's names -- :func:`polymul`, :func:`deconvolve`,
+:func:`toeplitz`, :func:`convolution_matrix` -- and :class:`ToeplitzOperator`, which
+applies that matrix by convolution without ever forming it.
+"""
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from ._jit import jit
+from ._validate import as_numeric_array, check_choice, check_nonempty, check_positive_int
+from .conv import convolve, correlate
+
+__all__ = ["polymul", "deconvolve", "toeplitz", "convolution_matrix", "ToeplitzOperator"]
+
+_MATRIX_MODES = ("full", "same", "valid")
+
+
+def _as_vector(value, name):
+    array = as_numeric_array(value, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    check_nonempty(array, name)
+    return array
+
+
+def _trim_trailing_zeros(coefficients):
+    """Drop trailing zero coefficients, keeping at least one (``numpy.polynomial``)."""
+    nonzero = np.flatnonzero(coefficients)
+    return coefficients[: nonzero[-1] + 1] if nonzero.size else coefficients[:1]
+
+
+def polymul(c1, c2):
+    """Multiply two polynomials given by ascending coefficients.
+
+    Same result as :func:`numpy.polynomial.polynomial.polymul`: if
+    ``p(t) = sum_i c1[i] t**i`` and ``s(t) = sum_j c2[j] t**j``, the product has the
+    coefficients
+
+    .. math:: \\delta_l = \\sum_{i + j = l} c_1[i]\\, c_2[j] = (c_1 * c_2)_l,
+
+    the discrete convolution of the coefficient sequences.
+
+    Parameters
+    ----------
+    c1, c2 : array_like
+        1-D arrays of coefficients, lowest order first.
+
+    Returns
+    -------
+    numpy.ndarray
+        Coefficients of the product, lowest order first, trailing zeros trimmed. As in
+        NumPy, integer coefficients give a float64 result (computed exactly).
+
+    Raises
+    ------
+    TypeError
+        If a coefficient array is not numeric.
+    ValueError
+        If a coefficient array is empty or not one-dimensional.
+
+    See Also
+    --------
+    convolve, deconvolve, numpy.polynomial.polynomial.polymul
+
+    Examples
+    --------
+    :math:`(1 + 2t + 3t^2)(4 + 5t + 6t^2 + 7t^3)`:
+
+    >>> import sigconv as sc
+    >>> sc.polymul([1, 2, 3], [4, 5, 6, 7])
+    array([ 4., 13., 28., 34., 32., 21.])
+    """
+    c1 = _trim_trailing_zeros(_as_vector(c1, "c1"))
+    c2 = _trim_trailing_zeros(_as_vector(c2, "c2"))
+    dtype = np.common_type(c1, c2)
+    product = convolve(c1, c2, method="direct")
+    return _trim_trailing_zeros(product.astype(dtype, copy=False))
+
+
+@jit
+def _long_division(num, den, quotient):
+    """Quotient of polynomial long division, highest order first (a recursive filter)."""
+    for i in range(quotient.shape[0]):
+        value = num[i]
+        for j in range(1, min(i, den.shape[0] - 1) + 1):
+            value -= den[j] * quotient[i - j]
+        quotient[i] = value / den[0]
+
+
+def deconvolve(signal, divisor):
+    """Deconvolve ``divisor`` out of ``signal``: polynomial long division.
+
+    Same result as :func:`scipy.signal.deconvolve`: the quotient and remainder with
+    ``signal = convolve(divisor, quotient) + remainder``.
+
+    Parameters
+    ----------
+    signal : array_like
+        1-D dividend (highest order first, as in NumPy's ``polydiv``).
+    divisor : array_like
+        1-D divisor; its first entry must be nonzero.
+
+    Returns
+    -------
+    quotient : numpy.ndarray
+        Length ``len(signal) - len(divisor) + 1`` (empty if the divisor is longer).
+    remainder : numpy.ndarray
+        Same length as ``signal``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If an input is empty or not 1-D, or ``divisor[0] == 0``.
+
+    See Also
+    --------
+    convolve, ToeplitzOperator : deconvolution as a least-squares problem.
+
+    Examples
+    --------
+    >>> import sigconv as sc
+    >>> quotient, remainder = sc.deconvolve([3.0, 7.0, 3.0, 2.0], [1.0, 2.0])
+    >>> quotient
+    array([ 3.,  1.,  1.])
+    >>> remainder
+    array([0., 0., 0., 0.])
+    """
+    num = _as_vector(signal, "signal")
+    den = _as_vector(divisor, "divisor")
+    if den[0] == 0:
+        raise ValueError("divisor[0] must be nonzero (the leading coefficient divides)")
+    dtype = np.result_type(num, den)
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    num = num.astype(dtype, copy=False)
+    den = den.astype(dtype, copy=False)
+    if den.size > num.size:
+        return np.array([], dtype=dtype), num.copy()
+    quotient = np.empty(num.size - den.size + 1, dtype=dtype)
+    _long_division(np.ascontiguousarray(num), np.ascontiguousarray(den), quotient)
+    remainder = num - convolve(den, quotient)
+    return quotient, remainder
+
+
+def toeplitz(c, r=None):
+    """Toeplitz matrix with first column ``c`` and first row ``r``.
+
+    Same result as :func:`scipy.linalg.toeplitz`: ``T[i, j] = c[i - j]`` below the
+    diagonal and ``r[j - i]`` above it; ``r[0]`` is ignored.
+
+    Parameters
+    ----------
+    c : array_like
+        1-D first column.
+    r : array_like, optional
+        1-D first row. Defaults to ``conj(c)`` (a Hermitian matrix for real ``c[0]``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(c), len(r))``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If an input is empty or not one-dimensional.
+
+    See Also
+    --------
+    convolution_matrix, ToeplitzOperator
+
+    Examples
+    --------
+    >>> import sigconv as sc
+    >>> sc.toeplitz([1, 2, 3], [1, 4, 5, 6])
+    array([[1, 4, 5, 6],
+           [2, 1, 4, 5],
+           [3, 2, 1, 4]])
+    """
+    c = _as_vector(c, "c")
+    r = c.conj() if r is None else _as_vector(r, "r")
+    # every diagonal reads one entry of [c reversed, r[1:]]: a strided view, then a copy
+    values = np.concatenate((c[::-1], r[1:]))
+    stride = values.strides[0]
+    view = np.lib.stride_tricks.as_strided(
+        values[c.size - 1:], shape=(c.size, r.size), strides=(-stride, stride), writeable=False
+    )
+    return view.copy()
+
+
+def _matrix_window(m, n, mode):
+    """Rows of the full convolution matrix that ``mode`` keeps: ``(start, length)``.
+
+    ``same`` keeps ``max(m, n)`` rows, centred, as :func:`numpy.convolve` and
+    :func:`scipy.linalg.convolution_matrix` do.
+    """
+    full = m + n - 1
+    length = {"full": full, "same": max(m, n), "valid": abs(m - n) + 1}[mode]
+    return (full - length) // 2, length
+
+
+def _check_matrix_args(a, n, mode):
+    a = _as_vector(a, "a")
+    n = check_positive_int(n, "n")
+    check_choice(mode, "mode", _MATRIX_MODES)
+    return a, n, mode
+
+
+def convolution_matrix(a, n, mode="full"):
+    """The Toeplitz matrix ``A`` with ``A @ v == numpy.convolve(a, v, mode)``.
+
+    Same result as :func:`scipy.linalg.convolution_matrix`. Forming it costs
+    ``O(len(a) * n)`` memory; :class:`ToeplitzOperator` applies it without doing so.
+
+    Parameters
+    ----------
+    a : array_like
+        1-D sequence to convolve with.
+    n : int
+        Length of the vectors the matrix multiplies (its number of columns).
+    mode : {"full", "same", "valid"}, default "full"
+        Rows kept, as in :func:`numpy.convolve`: ``len(a) + n - 1``, ``max(len(a), n)``
+        or ``max(len(a), n) - min(len(a), n) + 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(rows, n)`` with ``A[i, j] = a[start + i - j]`` (zero outside ``a``).
+
+    Raises
+    ------
+    TypeError
+        If ``a`` is not numeric or ``n`` not an integer.
+    ValueError
+        If ``a`` is empty or not 1-D, ``n < 1``, or ``mode`` is unknown.
+
+    See Also
+    --------
+    ToeplitzOperator, toeplitz
+
+    Examples
+    --------
+    The lecture's matrix for :math:`p(t) = 1 + 2t + 3t^2` times a cubic:
+
+    >>> import sigconv as sc
+    >>> sc.convolution_matrix([1, 2, 3], 4)
+    array([[1, 0, 0, 0],
+           [2, 1, 0, 0],
+           [3, 2, 1, 0],
+           [0, 3, 2, 1],
+           [0, 0, 3, 2],
+           [0, 0, 0, 3]])
+    """
+    a, n, mode = _check_matrix_args(a, n, mode)
+    start, length = _matrix_window(a.size, n, mode)
+    padded = np.concatenate((np.zeros(n - 1, a.dtype), a, np.zeros(length + n, a.dtype)))
+    # A[i, j] = a[start + i - j] = padded[n - 1 + start + i - j]
+    column = padded[n - 1 + start:n - 1 + start + length]
+    row = padded[n - 1 + start - np.arange(n)]
+    return toeplitz(column, row)
+
+
+class ToeplitzOperator(LinearOperator):
+    """The convolution matrix of ``a`` as a :class:`scipy.sparse.linalg.LinearOperator`.
+
+    ``A @ x`` is ``numpy.convolve(a, x, mode)`` computed by :func:`sigconv.convolve`, and
+    ``A.H @ y`` is the matching correlation, so the matrix of :func:`convolution_matrix`
+    is never formed: memory ``O(len(a) + n)`` and time ``O((len(a) + n) log)`` or better
+    per product. It works with SciPy's iterative solvers (deconvolution by
+    :func:`scipy.sparse.linalg.lsqr`).
+
+    Parameters
+    ----------
+    a : array_like
+        1-D sequence to convolve with.
+    n : int
+        Length of the vectors the operator multiplies.
+    mode : {"full", "same", "valid"}, default "full"
+        Rows kept, as in :func:`convolution_matrix`.
+
+    Attributes
+    ----------
+    a : numpy.ndarray
+        The sequence.
+    mode : str
+        The mode.
+    shape : tuple of int
+        ``(rows, n)``.
+    dtype : numpy.dtype
+        Floating or complex dtype of the products.
+
+    Raises
+    ------
+    TypeError
+        If ``a`` is not numeric or ``n`` not an integer.
+    ValueError
+        If ``a`` is empty or not 1-D, ``n < 1``, or ``mode`` is unknown.
+
+    See Also
+    --------
+    convolution_matrix, scipy.sparse.linalg.lsqr
+
+    Notes
+    -----
+    With ``A[i, j] = a[s + i - j]`` (``s`` the first row the mode keeps), the adjoint is
+    ``(A^H y)[j] = sum_i conj(a[s + i - j]) y[i]``, a cross-correlation of ``y`` with
+    ``a``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sigconv as sc
+    >>> A = sc.ToeplitzOperator([1.0, 2.0, 3.0], 4)
+    >>> A.shape
+    (6, 4)
+    >>> A @ np.array([1.0, 0.0, 0.0, 1.0])
+    array([1., 2., 3., 1., 2., 3.])
+    >>> np.array_equal(A.todense(), sc.convolution_matrix([1.0, 2.0, 3.0], 4))
+    True
+    """
+
+    def __init__(self, a, n, mode="full"):
+        a, n, mode = _check_matrix_args(a, n, mode)
+        dtype = np.result_type(a.dtype, np.float16 if a.dtype.kind in "fc" else np.float64)
+        self.a = a
+        self.mode = mode
+        self._start, length = _matrix_window(a.size, n, mode)
+        super().__init__(dtype=dtype, shape=(length, n))
+
+    def _apply(self, x):
+        """``A @ x`` for ``x`` of shape ``(n, k)``: convolve along axis 0."""
+        full = convolve(self.a.reshape(-1, 1), x, axes=0)
+        return full[self._start:self._start + self.shape[0]]
+
+    def _apply_adjoint(self, y):
+        """``A^H @ y`` for ``y`` of shape ``(rows, k)``: correlate along axis 0."""
+        offset = self.a.size - 1 - self._start
+        full = correlate(y, self.a.reshape(-1, 1), axes=0)
+        return full[offset:offset + self.shape[1]]
+
+    def _matvec(self, x):
+        return self._apply(np.reshape(x, (-1, 1)))[:, 0]
+
+    def _rmatvec(self, y):
+        return self._apply_adjoint(np.reshape(y, (-1, 1)))[:, 0]
+
+    def _matmat(self, x):
+        return self._apply(x)
+
+    def _rmatmat(self, y):
+        return self._apply_adjoint(y)
+
+    def _adjoint(self):
+        return _AdjointToeplitz(self)
+
+    def todense(self):
+        """The matrix itself, as :func:`convolution_matrix` forms it.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``self.shape``, dtype ``self.dtype``.
+        """
+        return convolution_matrix(self.a, self.shape[1], self.mode).astype(self.dtype)
+
+
+class _AdjointToeplitz(LinearOperator):
+    """``A^H`` of a :class:`ToeplitzOperator`, applied by correlation."""
+
+    def __init__(self, operator):
+        self._operator = operator
+        super().__init__(dtype=operator.dtype, shape=operator.shape[::-1])
+
+    def _matvec(self, y):
+        return self._operator._rmatvec(y)
+
+    def _rmatvec(self, x):
+        return self._operator._matvec(x)
+
+    def _matmat(self, y):
+        return self._operator._rmatmat(y)
+
+    def _rmatmat(self, x):
+        return self._operator._matmat(x)
+
+    def _adjoint(self):
+        return self._operator
