@@ -25,19 +25,11 @@ PARALLEL_MIN_MACS = 60_000
 FFT_WORKERS = -1
 
 # --- cost model for method="auto" ------------------------------------------------------
-# Seconds per unit of work, fitted on a 2-core AMD EPYC (AVX-512) by ``bench/calibrate.py``.
-# The model only needs the *ratios* right; all three costs share the same clock.
-#: seconds per multiply-add of the direct kernel (per core, float64)
-COST_DIRECT_MAC = 1.0e-10
-#: fixed seconds per direct call (validation, dispatch)
-COST_DIRECT_CALL = 4.0e-6
-#: seconds per ``N log2 N`` unit of one real FFT of length N
-COST_FFT_UNIT = 1.0e-9
-#: fixed seconds per FFT call
-COST_FFT_CALL = 3.0e-5
-#: seconds per output of the direct kernel (the memory traffic that short kernels see)
-COST_DIRECT_OUT = 2.0e-10
-#: seconds per ``N log2 N`` unit of the overlap-add blocks (batched, on all cores)
-COST_OA_UNIT = 0.6e-9
-#: seconds per output of overlap-add (padding, block copies and the strided additions)
-COST_OA_OUT = 2.0e-9
+# Seconds per unit of the work counts of ``conv._cost_features``, fitted on this 2-core
+# AMD EPYC (AVX-512) by ``bench/calibrate.py``; rerun it on another CPU and paste.
+#: direct: (per call, per multiply-add per thread, per output per thread)
+COST_DIRECT = (4.0e-6, 4.0e-11, 4.0e-10)
+#: fft: (per call, per N log2 N unit)
+COST_FFT = (3.0e-5, 1.0e-9)
+#: overlap-add: (per call, per N log2 N unit of all blocks, per output)
+COST_OA = (3.0e-5, 0.6e-9, 2.0e-9)

@@ -12,6 +12,7 @@ centred as in :func:`scipy.signal.convolve`) over the convolved ``axes``; the ot
 broadcast as a batch, as in :func:`scipy.signal.fftconvolve`.
 """
 
+import functools
 import math
 import time
 import warnings
@@ -101,7 +102,7 @@ class _Problem:
     def batch_size(self):
         return math.prod(s for a, s in enumerate(self.out_shape) if a not in self.axes)
 
-    def window(self, shape_axes=None):
+    def window(self):
         """Slices of the full result that the mode keeps (on the convolved axes)."""
         return tuple(
             slice(self.start[a], self.start[a] + self.out_shape[a]) if a in self.axes
@@ -194,8 +195,9 @@ def _direct_numba(p, work_dtype):
     if size2 > size1:  # convolution commutes; the longer input streams through the kernel
         in1, in2 = in2, in1
     last = tuple(range(in1.ndim - d, in1.ndim))
-    x = np.moveaxis(in1, p.axes, last)
-    h = np.moveaxis(in2, p.axes, last)
+    moved = p.axes != last
+    x = np.moveaxis(in1, p.axes, last) if moved else in1
+    h = np.moveaxis(in2, p.axes, last) if moved else in2
     x_batch_shape, h_batch_shape = x.shape[:-d], h.shape[:-d]
     batch_shape = np.broadcast_shapes(x_batch_shape, h_batch_shape)
     conv_out = tuple(p.out_shape[a] for a in p.axes)
@@ -223,10 +225,7 @@ def _direct_numba(p, work_dtype):
     else:
         cpu.direct_nd_serial(*args)
     result = out.reshape(batch_shape + conv_out)
-    return np.moveaxis(result, last, p.axes)
-
-
-_SINGLE_BATCH = np.zeros(1, dtype=np.int64)
+    return np.moveaxis(result, last, p.axes) if moved else result
 
 
 def _batch_map(input_batch_shape, batch_shape):
@@ -280,6 +279,7 @@ def _fft(p):
     return full[p.window()]
 
 
+@functools.lru_cache(maxsize=256)
 def _oa_block_length(n_long, n_short):
     """FFT length of one overlap-add block: the fast length with least work per output."""
     best, best_cost = None, math.inf
@@ -305,8 +305,7 @@ def _overlap_add(p):
     batch, which spreads them over the worker threads.
     """
     in1, in2 = p.in1, p.in2
-    ratios = [max(in1.shape[a], in2.shape[a]) / min(in1.shape[a], in2.shape[a]) for a in p.axes]
-    axis = p.axes[int(np.argmax(ratios))]
+    axis = _oa_axis(p)
     if in2.shape[axis] > in1.shape[axis]:
         in1, in2 = in2, in1  # convolution commutes; block the longer one
     n, k = in1.shape[axis], in2.shape[axis]
@@ -374,33 +373,59 @@ def _fft_units(length):
     return length * math.log2(max(length, 2))
 
 
-def _estimated_times(p):
-    """Modelled seconds of each method for problem ``p`` (see ``bench/calibrate.py``)."""
-    c = _config
-    macs = p.direct_macs()
-    outputs = math.prod(p.out_shape)
-    threads = 2 if macs >= c.PARALLEL_MIN_MACS else 1
-    direct = c.COST_DIRECT_CALL + (c.COST_DIRECT_MAC * macs + c.COST_DIRECT_OUT * outputs) / threads
-
-    fft_len = math.prod(sp_fft.next_fast_len(p.full_shape[a], True) for a in p.axes)
-    batch = p.batch_size
-    # forward transforms run as one batch on the worker threads, the inverse alone
-    fft = c.COST_FFT_CALL + c.COST_FFT_UNIT * _fft_units(fft_len) * (max(batch, 2) / 2 + batch)
-
+def _oa_axis(p):
+    """The convolved axis overlap-add blocks: the one with the most unequal lengths."""
     ratios = [max(p.in1.shape[a], p.in2.shape[a]) / min(p.in1.shape[a], p.in2.shape[a])
               for a in p.axes]
-    axis = p.axes[int(np.argmax(ratios))]
+    return p.axes[int(np.argmax(ratios))]
+
+
+def _direct_features(p):
+    macs = p.direct_macs()
+    threads = 2 if macs >= _config.PARALLEL_MIN_MACS else 1
+    return (1.0, macs / threads, math.prod(p.out_shape) / threads)
+
+
+def _cost_features(p):
+    """Work counts that each method's run time is (modelled as) linear in.
+
+    ``direct``: ``(1, MACs / threads, outputs / threads)``; ``fft``: ``(1, N log2 N``
+    summed over the transforms, the forward pair counting once as it runs on two
+    threads``)``; ``oa``: ``(1, N log2 N`` over all blocks``, outputs)``. The
+    coefficients are ``_config.COST_DIRECT``, ``COST_FFT`` and ``COST_OA``, fitted by
+    ``bench/calibrate.py``. A method that cannot apply gets None.
+    """
+    features = {"direct": _direct_features(p)}
+    outputs = math.prod(p.out_shape)
+    fast = {a: sp_fft.next_fast_len(p.full_shape[a], True) for a in p.axes}
+    batch = p.batch_size
+    features["fft"] = (1.0, _fft_units(math.prod(fast.values())) * (max(batch, 2) / 2 + batch))
+    axis = _oa_axis(p)
     n = max(p.in1.shape[axis], p.in2.shape[axis])
     k = min(p.in1.shape[axis], p.in2.shape[axis])
     if k > 1 and n > k:
         block = _oa_block_length(n, k)
         n_blocks = math.ceil(n / (block - k + 1))
-        other = fft_len // sp_fft.next_fast_len(p.full_shape[axis], True)
-        units = _fft_units(block * other) * n_blocks * batch
-        oa = c.COST_FFT_CALL + c.COST_OA_UNIT * units + c.COST_OA_OUT * outputs
+        other = math.prod(fast.values()) // fast[axis]
+        features["oa"] = (1.0, _fft_units(block * other) * n_blocks * batch, outputs)
     else:
-        oa = math.inf
-    return {"direct": direct, "fft": fft, "oa": oa}
+        features["oa"] = None
+    return features
+
+
+_COSTS = {"direct": "COST_DIRECT", "fft": "COST_FFT", "oa": "COST_OA"}
+
+
+def _estimated_times(p):
+    """Modelled seconds of each method for problem ``p`` (inf where it cannot apply)."""
+    direct = float(np.dot(_config.COST_DIRECT, _direct_features(p)))
+    if direct <= _config.COST_FFT[0]:  # no transform beats its own fixed cost
+        return {"direct": direct, "fft": math.inf, "oa": math.inf}
+    times = {}
+    for method, feature in _cost_features(p).items():
+        coefficients = getattr(_config, _COSTS[method])
+        times[method] = math.inf if feature is None else float(np.dot(coefficients, feature))
+    return times
 
 
 def _choose(p):
@@ -480,6 +505,43 @@ def _convolve(p, method):
     return out
 
 
+_SMALL_METHODS = ("auto", "direct")
+
+
+def _small_1d(in1, in2, mode, method, correlation):
+    """Direct convolution of small, contiguous 1-D float inputs with the least overhead.
+
+    Returns None when the call is not of that kind; the general path then handles it
+    (validation included). Everything checked here is also checked there.
+    """
+    if not (type(in1) is np.ndarray and type(in2) is np.ndarray and in1.ndim == 1
+            and in2.ndim == 1 and in1.dtype == in2.dtype and in1.dtype.kind in "fc"
+            and in1.flags.c_contiguous and in2.flags.c_contiguous
+            and method in _SMALL_METHODS):
+        return None
+    n, k = in1.shape[0], in2.shape[0]
+    if n == 0 or k == 0 or n * k >= _config.PARALLEL_MIN_MACS:
+        return None
+    full = n + k - 1
+    if mode == "full":
+        length = full
+    elif mode == "same":
+        length = n
+    elif mode == "valid":
+        length = n - k + 1 if n >= k else k - n + 1
+    else:
+        return None
+    if correlation:
+        in2 = in2[::-1].copy()
+        if in2.dtype.kind == "c":
+            np.conjugate(in2, out=in2)
+    if k > n:
+        in1, in2 = in2, in1
+    out = np.empty(length, dtype=in1.dtype)
+    cpu.direct_1d_serial(in1, in2, out, (full - length) // 2, _config.DIRECT_BLOCK)
+    return out
+
+
 def convolve(in1, in2, mode="full", method="auto", axes=None):
     """Convolve two N-dimensional arrays.
 
@@ -544,6 +606,10 @@ def convolve(in1, in2, mode="full", method="auto", axes=None):
     >>> sc.convolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.5], mode="same")
     array([1. , 2.5, 4. ])
     """
+    if axes is None:
+        out = _small_1d(in1, in2, mode, method, False)
+        if out is not None:
+            return out
     return _convolve(_Problem(in1, in2, mode, axes), method)
 
 
@@ -593,6 +659,10 @@ def correlate(in1, in2, mode="full", method="auto", axes=None):
     >>> sc.correlate([1, 2, 3], [0, 1, 0.5])
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
+    if axes is None:
+        out = _small_1d(in1, in2, mode, method, True)
+        if out is not None:
+            return out
     p = _Problem(in1, in2, mode, axes)
     p.in2 = _reverse_conj(p.in2, p.axes)
     return _convolve(p, method)

@@ -143,3 +143,17 @@ def direct_nd_serial(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
     for task in range(n_tasks):
         _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
                      row_start, col_start, block)
+
+
+@jit
+def direct_1d_serial(x, h, out, col_start, block):
+    """1-D direct convolution into ``out`` (``out[t] = (x * h)[col_start + t]``).
+
+    The same blocks as :func:`direct_nd_serial` without the batch and row bookkeeping,
+    for the small 1-D calls whose cost is mostly the call itself.
+    """
+    m = out.shape[0]
+    for t0 in range(0, m, block):
+        acc = out[t0:min(m, t0 + block)]
+        acc[:] = 0
+        _accumulate_row(acc, x, h, col_start + t0)
