@@ -127,7 +127,7 @@ def deconvolve(signal, divisor):
     >>> import sigconv as sc
     >>> quotient, remainder = sc.deconvolve([3.0, 7.0, 3.0, 2.0], [1.0, 2.0])
     >>> quotient
-    array([ 3.,  1.,  1.])
+    array([3., 1., 1.])
     >>> remainder
     array([0., 0., 0., 0.])
     """

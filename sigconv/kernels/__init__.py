@@ -1,0 +1,1 @@
+"""The numba kernels, and only those: ``cpu`` (njit, prange); CUDA twins come later."""

@@ -1,0 +1,120 @@
+"""Benchmark: sigconv.convolve against NumPy and SciPy, in one process, side by side.
+
+Prints, for float64 and float32 and each (n, k) of the 1-D issue, the median time of
+
+* the anchors: ``numpy.convolve``, ``scipy.signal.convolve`` (auto), ``fftconvolve`` and
+  ``oaconvolve``;
+* ``sigconv.convolve(method="auto")`` and each of its methods ``direct`` / ``fft`` / ``oa``;
+
+then the ratios that the targets are stated in: best anchor / sigconv auto (>= 1 means
+sigconv is at least as fast), numpy / sigconv auto, and sigconv auto / best sigconv method
+(<= 1.2 wanted). Finally the cold ``import sigconv`` time and the first call in a fresh
+process with the kernel cache warm.
+
+Run: ``python bench/bench_conv.py [--quick]`` (a few minutes; ``--quick`` skips the sizes
+whose slowest anchor takes seconds per call).
+"""
+
+import argparse
+import subprocess
+import sys
+import time
+
+import numpy as np
+import scipy.signal as ss
+
+import sigconv as sc
+
+SIZES = [(1_000, 3), (10_000, 3), (100_000, 3), (1_000_000, 3), (10_000, 101),
+         (100_000, 101), (1_000_000, 101), (100_000, 1_000), (1_000_000, 10_000),
+         (10_000, 10_000), (100_000, 100_000), (100_000, 16), (1_000_000, 16),
+         (100_000, 51), (1_000_000, 51)]
+#: total seconds spent per measured function at most (a minimum of 3 calls)
+BUDGET = 0.4
+
+
+def median_time(function):
+    """Median seconds of ``function()`` over >= 3 calls after one warm-up call."""
+    function()
+    samples = []
+    deadline = time.perf_counter() + BUDGET
+    while len(samples) < 3 or (time.perf_counter() < deadline and len(samples) < 200):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return float(np.median(samples))
+
+
+def row(n, k, dtype, rng, quick):
+    x = rng.standard_normal(n).astype(dtype)
+    h = rng.standard_normal(k).astype(dtype)
+    anchors = {
+        "numpy": lambda: np.convolve(x, h),
+        "scipy": lambda: ss.convolve(x, h),
+        "fftconv": lambda: ss.fftconvolve(x, h),
+        "oaconv": lambda: ss.oaconvolve(x, h),
+    }
+    ours = {
+        "sc.auto": lambda: sc.convolve(x, h),
+        "sc.direct": lambda: sc.convolve(x, h, method="direct"),
+        "sc.fft": lambda: sc.convolve(x, h, method="fft"),
+        "sc.oa": lambda: sc.convolve(x, h, method="oa"),
+    }
+    times = {}
+    for name, function in {**anchors, **ours}.items():
+        slow = name in ("numpy", "sc.direct") and n * k >= 1e9
+        times[name] = np.nan if (slow and quick) else median_time(function)
+    best_anchor = np.nanmin([times[a] for a in anchors])
+    best_ours = np.nanmin([times[m] for m in ("sc.direct", "sc.fft", "sc.oa")])
+    times["anchor/sc"] = best_anchor / times["sc.auto"]
+    times["numpy/sc"] = times["numpy"] / times["sc.auto"]
+    times["auto/best"] = times["sc.auto"] / best_ours
+    times["auto picks"] = sc.choose_conv_method(x, h)
+    return times
+
+
+def startup_times():
+    """Cold import and first call (kernel cache warm) in fresh interpreters."""
+    code_import = "import time; t = time.perf_counter(); import sigconv; " \
+                  "print(time.perf_counter() - t)"
+    code_call = ("import time; t = time.perf_counter(); import numpy as np, sigconv; "
+                 "sigconv.convolve(np.ones(100_000), np.ones(101)); "
+                 "sigconv.convolve(np.ones(1000), np.ones(3)); "
+                 "print(time.perf_counter() - t)")
+    subprocess.run([sys.executable, "-c", code_call], check=True, capture_output=True)
+    results = {}
+    for name, code in (("import sigconv", code_import), ("import + first calls", code_call)):
+        samples = [float(subprocess.run([sys.executable, "-c", code], check=True,
+                                        capture_output=True, text=True).stdout)
+                   for _ in range(3)]
+        results[name] = float(np.median(samples))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="skip numpy.convolve and sc.direct where n * k >= 1e9")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    columns = ["numpy", "scipy", "fftconv", "oaconv", "sc.auto", "sc.direct", "sc.fft", "sc.oa"]
+    header = (f"{'dtype':>7} {'n':>9} {'k':>7} "
+              + " ".join(f"{c:>9}" for c in columns)
+              + f" {'anchor/sc':>9} {'numpy/sc':>9} {'auto/best':>9} {'picks':>6}")
+    print("median milliseconds per call; ratios > 1 in anchor/sc and numpy/sc mean "
+          "sigconv is faster")
+    print(header)
+    for dtype in (np.float64, np.float32):
+        for n, k in SIZES:
+            t = row(n, k, dtype, rng, args.quick)
+            print(f"{np.dtype(dtype).name:>7} {n:>9} {k:>7} "
+                  + " ".join(f"{t[c] * 1e3:9.3f}" for c in columns)
+                  + f" {t['anchor/sc']:9.2f} {t['numpy/sc']:9.2f} {t['auto/best']:9.2f}"
+                  + f" {t['auto picks']:>6}", flush=True)
+    print()
+    for name, seconds in startup_times().items():
+        print(f"{name:>22}: {seconds:.3f} s (fresh process, kernel cache warm)")
+
+
+if __name__ == "__main__":
+    main()
