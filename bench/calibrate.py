@@ -50,7 +50,7 @@ def main():
                 continue
             if method == "direct" and p.direct_macs() > 3e9:
                 continue  # seconds per call; the fit does not need it
-            times[method] = median_time(lambda impl=impl: impl(p))
+            times[method] = median_time(lambda impl=impl, p=p: impl(p))
         rows.append((p, features, times))
         print(p.in1.shape, p.in2.shape, {m: f"{t * 1e3:.3f} ms" for m, t in times.items()},
               flush=True)

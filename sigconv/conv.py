@@ -67,7 +67,8 @@ class _Problem:
         if mode == "valid":
             n1 = [in1.shape[a] for a in axes]
             n2 = [in2.shape[a] for a in axes]
-            if not (all(a >= b for a, b in zip(n1, n2)) or all(b >= a for a, b in zip(n1, n2))):
+            if not (all(a >= b for a, b in zip(n1, n2, strict=True)) or all(
+                    b >= a for a, b in zip(n1, n2, strict=True))):
                 raise ValueError(
                     "For 'valid' mode, one must be at least as large as the other in every "
                     f"convolved dimension; got in1 shape {in1.shape} and in2 shape {in2.shape}"
@@ -159,6 +160,8 @@ def _cast_integer_result(out, dtype):
     """Cast an exact int64/object result to ``dtype``; OverflowError if it does not fit."""
     if dtype == np.bool_:
         return out > 0  # NumPy/SciPy convolve booleans as OR of ANDs
+    if dtype.kind == "f":  # uint64 with a signed integer: NumPy's result type is float64
+        return out.astype(dtype)
     info = np.iinfo(dtype)
     if out.size and (out.min() < info.min or out.max() > info.max):
         raise OverflowError(
@@ -174,15 +177,13 @@ def _direct_object(p):
     in1 = p.in1.astype(object)
     in2 = p.in2.astype(object)
     full = np.zeros(p.full_shape, dtype=object)
-    for index in np.ndindex(*[in2.shape[a] if a in p.axes else 1 for a in range(in2.ndim)]):
-        tap = tuple(i if a in p.axes else slice(None) for a, i in enumerate(index))
-        target = tuple(
-            slice(i, i + in1.shape[a]) if a in p.axes else slice(None)
-            for a, i in enumerate(index)
-        )
-        full[target] = full[target] + in1 * in2[tap][
-            tuple(np.newaxis if a in p.axes else slice(None) for a in range(in2.ndim))
-        ]
+    taps = [in2.shape[a] if a in p.axes else 1 for a in range(in2.ndim)]
+    for index in np.ndindex(*taps):
+        # in2[tap] keeps every axis (length 1 on the convolved ones) so it broadcasts
+        tap = tuple(slice(i, i + 1) if a in p.axes else slice(None) for a, i in enumerate(index))
+        target = tuple(slice(i, i + in1.shape[a]) if a in p.axes else slice(None)
+                       for a, i in enumerate(index))
+        full[target] = full[target] + in1 * in2[tap]
     return full[p.window()]
 
 
@@ -239,25 +240,32 @@ def _batch_map(input_batch_shape, batch_shape):
 # --------------------------------------------------------------------------------------
 # FFT methods
 # --------------------------------------------------------------------------------------
-def _fft_dtype(dtype):
-    """The dtype the FFT works in: single precision stays single, integers go double."""
+#: forward and inverse N-D transforms, for real (False) and complex (True) input
+_TRANSFORMS = {False: (sp_fft.rfftn, sp_fft.irfftn), True: (sp_fft.fftn, sp_fft.ifftn)}
+
+
+def _fft_inputs(p):
+    """Both inputs cast to the dtype the FFT works in, and whether it is complex.
+
+    That dtype is the result type, so float32 (with integers too) stays single precision;
+    integers alone go to float64, float16 to float32 (``scipy.fft`` has no half precision).
+    """
+    dtype = p.result_dtype
     if dtype.kind in "biu":
-        return np.dtype(np.float64)
-    if dtype in (np.float16,):
-        return np.dtype(np.float32)
-    return dtype
+        dtype = np.dtype(np.float64)
+    elif dtype == np.float16:
+        dtype = np.dtype(np.float32)
+    return (p.in1.astype(dtype, copy=False), p.in2.astype(dtype, copy=False),
+            dtype.kind == "c")
 
 
 def _fft(p):
     """Full FFT convolution over ``p.axes``, cut to the mode's window."""
-    in1, in2 = p.in1, p.in2
-    complex_input = in1.dtype.kind == "c" or in2.dtype.kind == "c"
-    in1 = in1.astype(_fft_dtype(in1.dtype), copy=False)
-    in2 = in2.astype(_fft_dtype(in2.dtype), copy=False)
+    in1, in2, complex_input = _fft_inputs(p)
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input) for a in p.axes]
-    forward, inverse = (sp_fft.fftn, sp_fft.ifftn) if complex_input else (sp_fft.rfftn, sp_fft.irfftn)
+    forward, inverse = _TRANSFORMS[complex_input]
     workers = _config.FFT_WORKERS
-    if p.batch_size == 1 and in1.dtype == in2.dtype:
+    if p.batch_size == 1:
         # two independent transforms of the same size: one batch of two runs them on two
         # threads (scipy.fft parallelises over the batch, not inside one transform)
         stacked = np.zeros((2,) + tuple(
@@ -304,16 +312,13 @@ def _overlap_add(p):
     convolved axes are transformed whole. All blocks go through ``scipy.fft`` as one
     batch, which spreads them over the worker threads.
     """
-    in1, in2 = p.in1, p.in2
     axis = _oa_axis(p)
+    in1, in2, complex_input = _fft_inputs(p)
     if in2.shape[axis] > in1.shape[axis]:
         in1, in2 = in2, in1  # convolution commutes; block the longer one
     n, k = in1.shape[axis], in2.shape[axis]
     if k == 1 or n <= k:
         return _fft(p)
-    complex_input = in1.dtype.kind == "c" or in2.dtype.kind == "c"
-    in1 = in1.astype(_fft_dtype(in1.dtype), copy=False)
-    in2 = in2.astype(_fft_dtype(in2.dtype), copy=False)
     block_fft = _oa_block_length(n, k)
     useful = block_fft - k + 1
     n_blocks = math.ceil(n / useful)
@@ -328,10 +333,11 @@ def _overlap_add(p):
     fft_axes = tuple(others) + (x.ndim - 1,)
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input)
               for a in p.axes if a != axis] + [block_fft]
-    forward, inverse = (sp_fft.fftn, sp_fft.ifftn) if complex_input else (sp_fft.rfftn, sp_fft.irfftn)
+    forward, inverse = _TRANSFORMS[complex_input]
     workers = _config.FFT_WORKERS
-    spectrum = forward(x, s=fshape, axes=fft_axes, workers=workers)
-    spectrum *= forward(h, s=fshape, axes=fft_axes, workers=workers)
+    # not in place: the kernel's batch axes may be the longer ones (broadcasting)
+    spectrum = (forward(x, s=fshape, axes=fft_axes, workers=workers)
+                * forward(h, s=fshape, axes=fft_axes, workers=workers))
     if complex_input:
         blocks = inverse(spectrum, axes=fft_axes, workers=workers, overwrite_x=True)
     else:
@@ -491,15 +497,21 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
 # --------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------
-def _convolve(p, method):
-    check_choice(method, "method", METHODS)
+def _convolve(p, method, scipy_fft_conventions=False):
+    """Run ``method`` on problem ``p`` and give the result the public dtype.
+
+    ``scipy_fft_conventions`` is for :func:`fftconvolve` / :func:`oaconvolve`: integers
+    give float64 results and no warning about non-finite input, as in SciPy.
+    """
+    if p.in1.ndim == 0:  # two scalars, as scipy.signal.convolve treats them
+        return p.in1 * p.in2
     if method == "auto":
         method = _choose(p)
-    if method != "direct":
+    if method != "direct" and not scipy_fft_conventions:
         _warn_if_nonfinite(p)
     out = _IMPLEMENTATIONS[method](p)
     result_dtype = p.result_dtype
-    if method != "direct" and result_dtype.kind in "biu":
+    if method != "direct" and result_dtype.kind in "biu" and not scipy_fft_conventions:
         # SciPy's convention for an FFT forced on integers: round back to the input type
         return _cast_integer_result(np.around(out).astype(np.int64), result_dtype)
     return out
@@ -610,6 +622,7 @@ def convolve(in1, in2, mode="full", method="auto", axes=None):
         out = _small_1d(in1, in2, mode, method, False)
         if out is not None:
             return out
+    check_choice(method, "method", METHODS)
     return _convolve(_Problem(in1, in2, mode, axes), method)
 
 
@@ -663,6 +676,7 @@ def correlate(in1, in2, mode="full", method="auto", axes=None):
         out = _small_1d(in1, in2, mode, method, True)
         if out is not None:
             return out
+    check_choice(method, "method", METHODS)
     p = _Problem(in1, in2, mode, axes)
     p.in2 = _reverse_conj(p.in2, p.axes)
     return _convolve(p, method)
@@ -706,7 +720,7 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     >>> np.round(sc.fftconvolve([1, 2], [3, 1, 1]), 12)
     array([3., 7., 3., 2.])
     """
-    return _fft(_Problem(in1, in2, mode, axes))
+    return _convolve(_Problem(in1, in2, mode, axes), "fft", scipy_fft_conventions=True)
 
 
 def oaconvolve(in1, in2, mode="full", axes=None):
@@ -749,4 +763,4 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     >>> np.allclose(sc.oaconvolve(x, [1.0, -1.0]), np.convolve(x, [1.0, -1.0]))
     True
     """
-    return _overlap_add(_Problem(in1, in2, mode, axes))
+    return _convolve(_Problem(in1, in2, mode, axes), "oa", scipy_fft_conventions=True)

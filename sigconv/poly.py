@@ -76,9 +76,11 @@ def polymul(c1, c2):
     """
     c1 = _trim_trailing_zeros(_as_vector(c1, "c1"))
     c2 = _trim_trailing_zeros(_as_vector(c2, "c2"))
+    # as NumPy: the coefficients are first brought to their common floating type
     dtype = np.common_type(c1, c2)
-    product = convolve(c1, c2, method="direct")
-    return _trim_trailing_zeros(product.astype(dtype, copy=False))
+    product = convolve(c1.astype(dtype, copy=False), c2.astype(dtype, copy=False),
+                       method="direct")
+    return _trim_trailing_zeros(product)
 
 
 @jit

@@ -1,0 +1,25 @@
+"""Hypothesis profiles and the import path of the test helpers.
+
+Profiles (``deadline=None`` everywhere: the first call of every numba kernel compiles it):
+
+* ``dev`` (default): 50 random examples per property;
+* ``ci``: 40 derandomized examples, failures printed with a reproduction blob.
+
+``HYPOTHESIS_PROFILE`` picks one explicitly; otherwise a set ``CI`` variable means ``ci``.
+"""
+
+import os
+import sys
+
+from hypothesis import settings
+
+# the helpers (naive.py, strategies.py) live next to the tests; with
+# --import-mode=importlib the tests folder is not on sys.path by itself
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+settings.register_profile("dev", deadline=None, max_examples=50)
+settings.register_profile("ci", deadline=None, max_examples=40, derandomize=True,
+                          print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
