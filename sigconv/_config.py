@@ -17,19 +17,25 @@ JIT_FASTMATH = False
 #: outputs per task of the direct kernel: the accumulator block stays in L1 while every
 #: tap of the kernel streams over it
 DIRECT_BLOCK = 2048
+#: blocks are made smaller (down to 256 outputs) until there are this many tasks, so that
+#: both cores stay busy on short outputs
+DIRECT_MIN_TASKS = 16
 #: below this many multiply-adds the serial kernel wins (parallel start-up is ~10 us)
 PARALLEL_MIN_MACS = 60_000
 
 # --- FFT -----------------------------------------------------------------------------
 #: ``workers`` handed to ``scipy.fft``; -1 means all cores
 FFT_WORKERS = -1
+#: from this many points on, the two forward transforms of an FFT convolution run on two
+#: threads at once (below it the thread hand-off costs more than it saves)
+FFT_CONCURRENT_MIN = 32_768
 
 # --- cost model for method="auto" ------------------------------------------------------
 # Seconds per unit of the work counts of ``conv._cost_features``, fitted on this 2-core
 # AMD EPYC (AVX-512) by ``bench/calibrate.py``; rerun it on another CPU and paste.
 #: direct: (per call, per multiply-add per thread, per output per thread)
-COST_DIRECT = (4.0e-6, 4.0e-11, 4.0e-10)
+COST_DIRECT = (1.389e-05, 8.525e-11, 2.299e-10)
 #: fft: (per call, per N log2 N unit)
-COST_FFT = (3.0e-5, 1.0e-9)
-#: overlap-add: (per call, per N log2 N unit of all blocks, per output)
-COST_OA = (3.0e-5, 0.6e-9, 2.0e-9)
+COST_FFT = (2.604e-05, 6.433e-10)
+#: overlap-add: (per call, per N log2 N unit of all blocks, per output, per block)
+COST_OA = (7.546e-05, 2.454e-10, 1.181e-08, 7.234e-08)

@@ -38,13 +38,13 @@ def _best_of_two(function, *args, **kwargs):
     return result, min(times)
 
 
-def demo(out=sys.stdout, n=1_000_000, taps=1001):
+def demo(out=None, n=1_000_000, taps=1001):
     """Print the polynomial product, its Toeplitz matrix and an FFT-vs-direct check.
 
     Parameters
     ----------
-    out : file-like, default sys.stdout
-        Where to write.
+    out : file-like, optional
+        Where to write; standard output by default.
     n : int, default 1_000_000
         Length of the random signal of the FFT-vs-direct check.
     taps : int, default 1001
@@ -55,6 +55,8 @@ def demo(out=sys.stdout, n=1_000_000, taps=1001):
     float
         The largest relative difference between the FFT and the direct results.
     """
+    out = sys.stdout if out is None else out
+
     def say(*lines):
         print(*lines, sep="\n", file=out)
 

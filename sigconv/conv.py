@@ -16,6 +16,7 @@ import functools
 import math
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft as sp_fft
@@ -219,7 +220,7 @@ def _direct_numba(p, work_dtype):
         np.array(conv_out[:-1], dtype=np.int64),
         np.array(conv_start[:-1], dtype=np.int64),
         conv_start[-1],
-        _config.DIRECT_BLOCK,
+        _direct_block(n_batch * math.prod(conv_out[:-1]), conv_out[-1]),
     )
     if p.direct_macs() >= _config.PARALLEL_MIN_MACS:
         cpu.direct_nd_parallel(*args)
@@ -259,27 +260,38 @@ def _fft_inputs(p):
             dtype.kind == "c")
 
 
+_POOL = []
+
+
+def _forward_pair(forward, in1, in2, fshape, axes, batch_size):
+    """The spectra of both inputs, the two transforms side by side when they are large.
+
+    ``scipy.fft`` spreads a *batch* of transforms over its workers but runs a single
+    transform on one thread; it releases the GIL, so two large single transforms run
+    concurrently from two threads.
+    """
+    workers = _config.FFT_WORKERS
+    if batch_size > 1 or math.prod(fshape) < _config.FFT_CONCURRENT_MIN or workers == 1:
+        return (forward(in1, s=fshape, axes=axes, workers=workers),
+                forward(in2, s=fshape, axes=axes, workers=workers))
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="sigconv-fft"))
+    future = _POOL[0].submit(forward, in2, s=fshape, axes=axes)
+    first = forward(in1, s=fshape, axes=axes)
+    return first, future.result()
+
+
 def _fft(p):
     """Full FFT convolution over ``p.axes``, cut to the mode's window."""
     in1, in2, complex_input = _fft_inputs(p)
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input) for a in p.axes]
     forward, inverse = _TRANSFORMS[complex_input]
     workers = _config.FFT_WORKERS
-    if p.batch_size == 1:
-        # two independent transforms of the same size: one batch of two runs them on two
-        # threads (scipy.fft parallelises over the batch, not inside one transform)
-        stacked = np.zeros((2,) + tuple(
-            fshape[p.axes.index(a)] if a in p.axes else 1 for a in range(in1.ndim)),
-            dtype=in1.dtype)
-        stacked[(0,) + tuple(slice(0, s) for s in in1.shape)] = in1
-        stacked[(1,) + tuple(slice(0, s) for s in in2.shape)] = in2
-        axes = tuple(a + 1 for a in p.axes)
-        spectra = forward(stacked, axes=axes, workers=workers, overwrite_x=True)
-        product = spectra[0]
-        product *= spectra[1]
-    else:
-        product = forward(in1, s=fshape, axes=p.axes, workers=workers)
-        product = product * forward(in2, s=fshape, axes=p.axes, workers=workers)
+    product, other = _forward_pair(forward, in1, in2, fshape, p.axes, p.batch_size)
+    if product.shape == other.shape:
+        product *= other
+    else:  # batch axes broadcast
+        product = product * other
     if complex_input:
         full = inverse(product, axes=p.axes, workers=workers, overwrite_x=True)
     else:
@@ -397,7 +409,7 @@ def _cost_features(p):
 
     ``direct``: ``(1, MACs / threads, outputs / threads)``; ``fft``: ``(1, N log2 N``
     summed over the transforms, the forward pair counting once as it runs on two
-    threads``)``; ``oa``: ``(1, N log2 N`` over all blocks``, outputs)``. The
+    threads``)``; ``oa``: ``(1, N log2 N`` over all blocks``, outputs, blocks)``. The
     coefficients are ``_config.COST_DIRECT``, ``COST_FFT`` and ``COST_OA``, fitted by
     ``bench/calibrate.py``. A method that cannot apply gets None.
     """
@@ -413,7 +425,8 @@ def _cost_features(p):
         block = _oa_block_length(n, k)
         n_blocks = math.ceil(n / (block - k + 1))
         other = math.prod(fast.values()) // fast[axis]
-        features["oa"] = (1.0, _fft_units(block * other) * n_blocks * batch, outputs)
+        features["oa"] = (1.0, _fft_units(block * other) * n_blocks * batch, outputs,
+                          n_blocks * batch)
     else:
         features["oa"] = None
     return features
@@ -422,16 +435,21 @@ def _cost_features(p):
 _COSTS = {"direct": "COST_DIRECT", "fft": "COST_FFT", "oa": "COST_OA"}
 
 
+def _modelled(method, features):
+    return sum(c * f for c, f in zip(getattr(_config, _COSTS[method]), features, strict=True))
+
+
 def _estimated_times(p):
     """Modelled seconds of each method for problem ``p`` (inf where it cannot apply)."""
-    direct = float(np.dot(_config.COST_DIRECT, _direct_features(p)))
-    if direct <= _config.COST_FFT[0]:  # no transform beats its own fixed cost
+    direct = _modelled("direct", _direct_features(p))
+    # cheap lower bounds of the transforms' cost: when direct beats them, stop here
+    full = math.prod(p.full_shape[a] for a in p.axes)
+    fft_floor = _config.COST_FFT[0] + _config.COST_FFT[1] * 1.5 * _fft_units(full)
+    oa_floor = _config.COST_OA[0] + _config.COST_OA[2] * math.prod(p.out_shape)
+    if direct <= min(fft_floor, oa_floor):
         return {"direct": direct, "fft": math.inf, "oa": math.inf}
-    times = {}
-    for method, feature in _cost_features(p).items():
-        coefficients = getattr(_config, _COSTS[method])
-        times[method] = math.inf if feature is None else float(np.dot(coefficients, feature))
-    return times
+    return {method: math.inf if feature is None else _modelled(method, feature)
+            for method, feature in _cost_features(p).items()}
 
 
 def _choose(p):
@@ -517,6 +535,18 @@ def _convolve(p, method, scipy_fft_conventions=False):
     return out
 
 
+def _direct_block(n_rows, row_length):
+    """Outputs per task: ``DIRECT_BLOCK``, smaller when there would be few tasks.
+
+    Few tasks leave threads idle. The choice depends on the shapes only, never on the
+    thread count or on serial versus parallel, so that results are reproducible to the
+    last bit (the block edges decide the order of the additions).
+    """
+    blocks_per_row = max(1, -(-_config.DIRECT_MIN_TASKS // n_rows))
+    smallest = min(256, _config.DIRECT_BLOCK)
+    return max(smallest, min(_config.DIRECT_BLOCK, -(-row_length // blocks_per_row)))
+
+
 _SMALL_METHODS = ("auto", "direct")
 
 
@@ -550,7 +580,7 @@ def _small_1d(in1, in2, mode, method, correlation):
     if k > n:
         in1, in2 = in2, in1
     out = np.empty(length, dtype=in1.dtype)
-    cpu.direct_1d_serial(in1, in2, out, (full - length) // 2, _config.DIRECT_BLOCK)
+    cpu.direct_1d_serial(in1, in2, out, (full - length) // 2, _direct_block(1, length))
     return out
 
 

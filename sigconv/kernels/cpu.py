@@ -24,7 +24,6 @@ each tap's loop bounds instead of testing inside the loop, so no index is ever o
 bounds.
 """
 
-import numpy as np
 from numba import prange
 
 from .._jit import jit
@@ -102,20 +101,18 @@ def _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
     acc = out[b, o_row][t0:t1]
     acc[:] = 0
     n_row_dims = out_rows.shape[0]
-    full_row = np.empty(n_row_dims, dtype=np.int64)
-    rem = o_row
-    for d in range(n_row_dims - 1, -1, -1):
-        full_row[d] = rem % out_rows[d] + row_start[d]
-        rem //= out_rows[d]
     for j_row in range(h.shape[1]):
-        # x row = full row - kernel row, skipped when outside x
-        rem = j_row
+        # x row = full output row - kernel row, skipped when outside x (no allocation:
+        # both multi-indices are unravelled on the fly, last row axis first)
+        rem_out = o_row
+        rem_kernel = j_row
         x_row = 0
         stride = 1
         inside = True
         for d in range(n_row_dims - 1, -1, -1):
-            i = full_row[d] - rem % h_rows[d]
-            rem //= h_rows[d]
+            i = rem_out % out_rows[d] + row_start[d] - rem_kernel % h_rows[d]
+            rem_out //= out_rows[d]
+            rem_kernel //= h_rows[d]
             if i < 0 or i >= x_rows[d]:
                 inside = False
                 break
