@@ -33,7 +33,8 @@ from .._jit import jit
 def _accumulate_interior(acc, x, h, f0):
     """``acc[t] += sum_j h[j] x[f0 + t - j]`` where every index is known to be valid.
 
-    Four taps per sweep over ``acc`` quarter the loads and stores of the accumulator.
+    Four taps per sweep over ``acc`` quarter the loads and stores of the accumulator;
+    the remainder of ``k / 4`` takes one more sweep.
     """
     k = h.shape[0]
     length = acc.shape[0]
@@ -50,12 +51,28 @@ def _accumulate_interior(acc, x, h, f0):
         for t in range(length):
             acc[t] += h0 * xs[t + 3] + h1 * xs[t + 2] + h2 * xs[t + 1] + h3 * xs[t]
         j += 4
-    while j < k:
-        hj = h[j]
+    # the last k % 4 taps in one sweep too (a 3-tap kernel touches acc once)
+    remaining = k - j
+    if remaining == 3:
+        h0 = h[j]
+        h1 = h[j + 1]
+        h2 = h[j + 2]
+        start = f0 - j - 2
+        xs = x[start:start + length + 2]
+        for t in range(length):
+            acc[t] += h0 * xs[t + 2] + h1 * xs[t + 1] + h2 * xs[t]
+    elif remaining == 2:
+        h0 = h[j]
+        h1 = h[j + 1]
+        start = f0 - j - 1
+        xs = x[start:start + length + 1]
+        for t in range(length):
+            acc[t] += h0 * xs[t + 1] + h1 * xs[t]
+    elif remaining == 1:
+        h0 = h[j]
         xs = x[f0 - j:f0 - j + length]
         for t in range(length):
-            acc[t] += hj * xs[t]
-        j += 1
+            acc[t] += h0 * xs[t]
 
 
 @jit(inline="always")
