@@ -69,6 +69,7 @@ def main():
         print(f"{name} = ({', '.join(f'{c:.3e}' for c in fitted[method])})")
     for method, name in conv._COSTS.items():
         setattr(_config, name, fitted[method])
+    conv._CHOICES.clear()  # choices made with the old constants
 
     print()
     print(f"{'in1':>14} {'in2':>12} {'auto':>7} {'best':>7} {'auto/best':>9}")

@@ -41,7 +41,8 @@ __all__ = ["convolve", "correlate", "fftconvolve", "oaconvolve", "choose_conv_me
 class _Problem:
     """Validated inputs of one convolution and the shapes that follow from them."""
 
-    __slots__ = ("in1", "in2", "mode", "axes", "out_shape", "start", "full_shape")
+    __slots__ = ("in1", "in2", "mode", "axes", "out_shape", "start", "full_shape",
+                 "warn_nonfinite")
 
     def __init__(self, in1, in2, mode, axes):
         in1 = as_numeric_array(in1, "in1")
@@ -91,6 +92,7 @@ class _Problem:
         self.out_shape = tuple(out_shape)
         self.start = tuple(start)
         self.full_shape = tuple(full_shape)
+        self.warn_nonfinite = False  # set by convolve/correlate, as in SciPy
 
     @property
     def is_integer(self):
@@ -288,6 +290,7 @@ def _fft(p):
     forward, inverse = _TRANSFORMS[complex_input]
     workers = _config.FFT_WORKERS
     product, other = _forward_pair(forward, in1, in2, fshape, p.axes, p.batch_size)
+    _warn_if_nonfinite(p, _zero_frequency(product, p.axes), _zero_frequency(other, p.axes))
     if product.shape == other.shape:
         product *= other
     else:  # batch axes broadcast
@@ -347,9 +350,12 @@ def _overlap_add(p):
               for a in p.axes if a != axis] + [block_fft]
     forward, inverse = _TRANSFORMS[complex_input]
     workers = _config.FFT_WORKERS
+    spectrum = forward(x, s=fshape, axes=fft_axes, workers=workers)
+    kernel_spectrum = forward(h, s=fshape, axes=fft_axes, workers=workers)
+    _warn_if_nonfinite(p, _zero_frequency(spectrum, fft_axes),
+                       _zero_frequency(kernel_spectrum, fft_axes))
     # not in place: the kernel's batch axes may be the longer ones (broadcasting)
-    spectrum = (forward(x, s=fshape, axes=fft_axes, workers=workers)
-                * forward(h, s=fshape, axes=fft_axes, workers=workers))
+    spectrum = spectrum * kernel_spectrum
     if complex_input:
         blocks = inverse(spectrum, axes=fft_axes, workers=workers, overwrite_x=True)
     else:
@@ -367,18 +373,27 @@ def _overlap_add(p):
     return full[p.window()]
 
 
-def _warn_if_nonfinite(p):
-    """Warn, as SciPy does, that an FFT spreads NaN/inf over the whole output."""
-    for array in (p.in1, p.in2):
-        if array.dtype.kind in "fc" and not np.isfinite(np.sum(array)):
-            if not np.isfinite(array).all():
-                warnings.warn(
-                    "Use of fft convolution on input with NAN or inf results in NAN or inf "
-                    "output. Consider using method='direct' instead.",
-                    RuntimeWarning,
-                    stacklevel=4,
-                )
-                return
+def _zero_frequency(spectrum, axes):
+    """The zero-frequency bins of ``spectrum`` transformed over ``axes`` (a view)."""
+    return spectrum[tuple(0 if a in axes else slice(None) for a in range(spectrum.ndim))]
+
+
+def _warn_if_nonfinite(p, *zero_frequency_bins):
+    """Warn, as SciPy does, that an FFT spreads NaN/inf over the whole output.
+
+    A NaN or inf in a transformed signal makes its zero-frequency bin (its sum)
+    non-finite, so looking at those bins costs nothing; only then are the inputs
+    themselves checked (a sum can also overflow).
+    """
+    if not p.warn_nonfinite or all(np.isfinite(b).all() for b in zero_frequency_bins):
+        return
+    if not (np.isfinite(p.in1).all() and np.isfinite(p.in2).all()):
+        warnings.warn(
+            "Use of fft convolution on input with NAN or inf results in NAN or inf "
+            "output. Consider using method='direct' instead.",
+            RuntimeWarning,
+            stacklevel=5,
+        )
 
 
 _IMPLEMENTATIONS = {"direct": _direct, "fft": _fft, "oa": _overlap_add}
@@ -452,11 +467,21 @@ def _estimated_times(p):
             for method, feature in _cost_features(p).items()}
 
 
+_CHOICES = {}  # the model's choice by shapes, axes and mode: repeated calls skip it
+
+
 def _choose(p):
     if p.is_integer:
         return "direct"  # exact; FFT rounding cannot promise that
-    times = _estimated_times(p)
-    return min(times, key=times.get)
+    key = (p.in1.shape, p.in2.shape, p.axes, p.mode)
+    method = _CHOICES.get(key)
+    if method is None:
+        times = _estimated_times(p)
+        method = min(times, key=times.get)
+        if len(_CHOICES) >= 4096:
+            _CHOICES.clear()
+        _CHOICES[key] = method
+    return method
 
 
 def choose_conv_method(in1, in2, mode="full", measure=False):
@@ -525,8 +550,7 @@ def _convolve(p, method, scipy_fft_conventions=False):
         return p.in1 * p.in2
     if method == "auto":
         method = _choose(p)
-    if method != "direct" and not scipy_fft_conventions:
-        _warn_if_nonfinite(p)
+    p.warn_nonfinite = not scipy_fft_conventions
     out = _IMPLEMENTATIONS[method](p)
     result_dtype = p.result_dtype
     if method != "direct" and result_dtype.kind in "biu" and not scipy_fft_conventions:

@@ -5,6 +5,7 @@ references of ``naive.py`` (exact for integers), and parity with SciPy/NumPy.
 """
 
 import itertools
+import warnings
 import zlib
 
 import naive
@@ -748,6 +749,25 @@ def test_nan_with_fft_warns(dtype, function):
     with pytest.warns(RuntimeWarning, match="NAN or inf"):
         out = getattr(sc, function)(h, x, method="oa")
     assert np.isnan(out[11:17]).all()
+
+
+@pytest.mark.parametrize("position", [0, 1500, 2999])
+@pytest.mark.parametrize("batched", [False, True])
+def test_nan_in_any_overlap_add_block_warns(position, batched):
+    """The warning looks at every block's spectrum, not only the first one's."""
+    rng = rng_for("nan-oa-blocks", position, batched)
+    x = rng.standard_normal((2, 3000) if batched else 3000)
+    h = rng.standard_normal((1, 7) if batched else 7)
+    x[..., position] = np.nan
+    axes = -1 if batched else None
+    with pytest.warns(RuntimeWarning, match="NAN or inf"):
+        out = sc.convolve(x, h, method="oa", axes=axes)
+    assert np.isnan(out[..., position:position + 7]).all()
+    finite = x.copy()
+    finite[..., position] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sc.convolve(finite, h, method="oa", axes=axes)  # finite input: no warning
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf])
