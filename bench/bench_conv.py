@@ -16,6 +16,7 @@ whose slowest anchor takes seconds per call).
 """
 
 import argparse
+import random
 import subprocess
 import sys
 import time
@@ -30,22 +31,28 @@ SIZES = [(1_000, 3), (10_000, 3), (100_000, 3), (1_000_000, 3), (10_000, 101),
          (10_000, 10_000), (100_000, 100_000), (100_000, 16), (1_000_000, 16),
          (100_000, 51), (1_000_000, 51)]
 #: seconds spent per measured function and row, about (a minimum of 3 calls)
-BUDGET = 0.45
+BUDGET = 0.5
 
 
-def median_times(functions, passes=3):
+def median_times(functions, passes=4, seed=0):
     """Seconds per call of each function: the best of ``passes`` block medians.
 
     Each pass times every function in a block of back-to-back calls (at least 3, about
-    ``BUDGET / passes`` seconds) after one untimed call, and takes the block's median;
-    passes go round all the functions in turn, so that a slow spell of this shared
-    machine cannot favour one of them; the best pass is kept.
+    ``BUDGET / passes`` seconds) after one untimed call, and takes the block's median.
+    Passes go round all the functions, each pass in a new random order, and the best
+    pass of each function is kept: a slow spell of this shared machine, or the state
+    the previous function leaves (on this VM, a multi-threaded call right after a long
+    single-threaded one pays for waking the idle vCPU), cannot favour one of them.
     """
     for function in functions.values():
         function()  # compilation, FFT plans
     medians = {name: [] for name in functions}
+    order = list(functions)
+    rng = random.Random(seed)
     for _ in range(passes):
-        for name, function in functions.items():
+        rng.shuffle(order)
+        for name in order:
+            function = functions[name]
             function()
             samples = []
             deadline = time.perf_counter() + BUDGET / passes

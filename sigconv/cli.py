@@ -86,12 +86,13 @@ def demo(out=None, n=1_000_000, taps=1001):
     kernel = rng.standard_normal(taps)
     via_direct, t_direct = _best_of_two(sc.convolve, signal, kernel, method="direct")
     via_fft, t_fft = _best_of_two(sc.convolve, signal, kernel, method="fft")
+    _, t_oa = _best_of_two(sc.convolve, signal, kernel, method="oa")
     error = float(np.max(np.abs(via_fft - via_direct)) / np.max(np.abs(via_direct)))
     auto = sc.choose_conv_method(signal, kernel)
     say("3. The convolution theorem: FFT convolution == direct convolution",
         f"   signal of {n:,} samples, kernel of {taps:,} taps",
-        f"   direct: {t_direct * 1e3:8.1f} ms   fft: {t_fft * 1e3:8.1f} ms   "
-        f"method='auto' picks {auto!r}",
+        f"   direct: {t_direct * 1e3:.1f} ms   fft: {t_fft * 1e3:.1f} ms   "
+        f"overlap-add: {t_oa * 1e3:.1f} ms   method='auto' picks {auto!r}",
         f"   max |fft - direct| / max |direct| = {error:.2e}  "
         f"({'OK' if error < 1e-10 else 'MISMATCH'})")
     return error
