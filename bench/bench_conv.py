@@ -8,7 +8,9 @@ Prints, for float64 and float32 and each (n, k) of the 1-D issue, the median tim
 
 then the ratios that the targets are stated in: best anchor / sigconv auto (>= 1 means
 sigconv is at least as fast), numpy / sigconv auto, and sigconv auto / best sigconv method
-(<= 1.2 wanted). Finally the cold ``import sigconv`` time and the first call in a fresh
+(<= 1.2 wanted), and the same for the method ``auto`` picks as timed on its own
+(pick/best: the cost model's own error, free of the noise between two timings of one
+path). Finally the cold ``import sigconv`` time and the first call in a fresh
 process with the kernel cache warm.
 
 Run: ``python bench/bench_conv.py [--quick]`` (a few minutes; ``--quick`` skips the sizes
@@ -90,6 +92,7 @@ def row(n, k, dtype, rng, quick):
     times["numpy/sc"] = times["numpy"] / times["sc.auto"]
     times["auto/best"] = times["sc.auto"] / best_ours
     times["auto picks"] = sc.choose_conv_method(x, h)
+    times["pick/best"] = times[f"sc.{times['auto picks']}"] / best_ours
     return times
 
 
@@ -120,7 +123,8 @@ def main():
     columns = ["numpy", "scipy", "fftconv", "oaconv", "sc.auto", "sc.direct", "sc.fft", "sc.oa"]
     header = (f"{'dtype':>7} {'n':>9} {'k':>7} "
               + " ".join(f"{c:>9}" for c in columns)
-              + f" {'anchor/sc':>9} {'numpy/sc':>9} {'auto/best':>9} {'picks':>6}")
+              + f" {'anchor/sc':>9} {'numpy/sc':>9} {'auto/best':>9} {'picks':>6}"
+              + f" {'pick/best':>9}")
     print("median milliseconds per call; ratios > 1 in anchor/sc and numpy/sc mean "
           "sigconv is faster")
     print(header)
@@ -130,7 +134,7 @@ def main():
             print(f"{np.dtype(dtype).name:>7} {n:>9} {k:>7} "
                   + " ".join(f"{t[c] * 1e3:9.3f}" for c in columns)
                   + f" {t['anchor/sc']:9.2f} {t['numpy/sc']:9.2f} {t['auto/best']:9.2f}"
-                  + f" {t['auto picks']:>6}", flush=True)
+                  + f" {t['auto picks']:>6} {t['pick/best']:9.2f}", flush=True)
     print()
     for name, seconds in startup_times().items():
         print(f"{name:>22}: {seconds:.3f} s (fresh process, kernel cache warm)")

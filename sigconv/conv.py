@@ -55,6 +55,12 @@ class _Problem:
             )
         check_nonempty(in1, "in1")
         check_nonempty(in2, "in2")
+        for name, array in (("in1", in1), ("in2", in2)):
+            if array.dtype.itemsize > {"f": 8, "c": 16}.get(array.dtype.kind, 8):
+                raise TypeError(
+                    f"{name} has dtype {array.dtype}: extended precision is not supported "
+                    "by the numba kernels; cast it to float64 or complex128"
+                )
         axes = normalize_axes(axes, in1.ndim)
         for axis in range(in1.ndim):
             if axis not in axes and in1.shape[axis] != in2.shape[axis] and 1 not in (
@@ -146,11 +152,17 @@ def _direct(p):
         else:
             out = _direct_numba(p, np.int64)
         return _cast_integer_result(out, result_dtype)
+    if result_dtype == np.float16:  # numba has no half-precision arithmetic on the CPU
+        return _direct_numba(p, np.dtype(np.float32)).astype(np.float16)
     return _direct_numba(p, result_dtype)
 
 
 def _integer_bound(in1, in2):
-    """An upper bound of ``|in1 * in2|`` anywhere: ``max|in1| * sum|in2|`` (as float)."""
+    """An upper bound of ``|in1 * in2|`` anywhere (as float).
+
+    Any output sums products of each tap with one sample: it is at most
+    ``max|in1| * sum|in2|``, and, by commutativity, ``max|in2| * sum|in1|``.
+    """
     big = float(np.max(np.abs(in1.astype(np.float64))))
     small_sum = float(np.sum(np.abs(in2.astype(np.float64))))
     other = float(np.max(np.abs(in2.astype(np.float64)))) * float(
@@ -556,6 +568,8 @@ def _convolve(p, method, scipy_fft_conventions=False):
     if method != "direct" and result_dtype.kind in "biu" and not scipy_fft_conventions:
         # SciPy's convention for an FFT forced on integers: round back to the input type
         return _cast_integer_result(np.around(out).astype(np.int64), result_dtype)
+    if result_dtype == np.float16 and not scipy_fft_conventions:
+        return out.astype(np.float16)  # computed in single precision
     return out
 
 
@@ -581,7 +595,7 @@ def _small_1d(in1, in2, mode, method, correlation):
     (validation included). Everything checked here is also checked there.
     """
     if not (type(in1) is np.ndarray and type(in2) is np.ndarray and in1.ndim == 1
-            and in2.ndim == 1 and in1.dtype == in2.dtype and in1.dtype.kind in "fc"
+            and in2.ndim == 1 and in1.dtype == in2.dtype and in1.dtype.char in "fdFD"
             and in1.flags.c_contiguous and in2.flags.c_contiguous
             and method in _SMALL_METHODS):
         return None

@@ -780,3 +780,19 @@ def test_inf_with_fft_warns(bad):
         out = sc.convolve(x, np.ones(6), method="fft")
     assert any("NAN or inf" in str(w.message) for w in record)
     assert not np.isfinite(out[11:17]).any()
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("method", ["auto", "direct", "fft", "oa"])
+@pytest.mark.parametrize("function", ["convolve", "correlate"])
+def test_half_precision_is_computed_in_single_and_returned_in_half(method, function):
+    """numba has no float16 arithmetic: the work is done in float32, the result is float16
+    as in SciPy."""
+    rng = rng_for("float16", method, function)
+    x = rng.standard_normal(30).astype(np.float16)
+    h = rng.standard_normal(5).astype(np.float16)
+    out = getattr(sc, function)(x, h, method=method)
+    expected = getattr(scipy.signal, function)(x.astype(np.float32), h.astype(np.float32),
+                                                method="direct")
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(out.astype(np.float32), expected, rtol=2e-3, atol=2e-2)

@@ -244,3 +244,11 @@ def test_matrix_bad_mode_and_a(factory):
 def test_matrix_n_accepts_numpy_integers():
     np.testing.assert_array_equal(sc.convolution_matrix([1, 2], np.int64(2)),
                                   [[1, 0], [2, 1], [0, 2]])
+
+
+@pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8,
+                    reason="long double is plain double on this platform")
+@pytest.mark.parametrize("dtype", [np.longdouble, np.clongdouble])
+def test_extended_precision_is_a_clear_type_error(dtype):
+    with pytest.raises(TypeError, match="in2 has dtype .*extended precision"):
+        sc.convolve(np.ones(4), np.ones(3, dtype))
