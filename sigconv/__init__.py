@@ -4,19 +4,26 @@ The public signal API mirrors :mod:`scipy.signal` and :mod:`numpy` so that
 ``import sigconv as sc`` can stand in for them.
 """
 
+from . import filters
 from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve
+from .conv2d import ConvolutionOperator2D, convolution_matrix2d, convolve2d, correlate2d
 from .poly import ToeplitzOperator, convolution_matrix, deconvolve, polymul, toeplitz
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConvolutionOperator2D",
     "ToeplitzOperator",
     "choose_conv_method",
     "convolution_matrix",
+    "convolution_matrix2d",
     "convolve",
+    "convolve2d",
     "correlate",
+    "correlate2d",
     "deconvolve",
     "fftconvolve",
+    "filters",
     "oaconvolve",
     "polymul",
     "toeplitz",

@@ -1,0 +1,444 @@
+"""2-D convolution and cross-correlation with boundaries, as in :mod:`scipy.signal`.
+
+:func:`convolve2d` and :func:`correlate2d` extend the image by its ``boundary`` rule
+(``fill`` with ``fillvalue``, ``wrap``, ``symm``) just as far as the mode needs, then run
+the same machinery as :func:`sigconv.convolve` in ``valid`` mode: the parallel numba
+kernels (exact for integers), two 1-D passes when the kernel has rank one, or the FFT
+when the kernel is large -- chosen by the calibrated cost model.
+
+:func:`convolution_matrix2d` and :class:`ConvolutionOperator2D` carry the lecture's
+"convolution is a matrix" over to images.
+"""
+
+import numpy as np
+import scipy.sparse
+from scipy.sparse.linalg import LinearOperator
+
+from . import conv
+from ._validate import as_numeric_array, check_choice, check_nonempty
+
+__all__ = ["convolve2d", "correlate2d", "convolution_matrix2d", "ConvolutionOperator2D"]
+
+BOUNDARIES = ("fill", "wrap", "symm")
+_PAD_MODES = {"wrap": "wrap", "symm": "symmetric"}
+
+
+def _as_image(value, name):
+    array = as_numeric_array(value, name)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be two-dimensional, got shape {array.shape}")
+    check_nonempty(array, name)
+    return array
+
+
+def _separable_factors(kernel):
+    """``(column, row)`` with ``kernel == outer(column, row)``, or None.
+
+    Rank one is detected by the SVD; floating kernels only (an integer kernel stays exact
+    on the direct path). The factors reproduce the kernel to a few ulps.
+    """
+    if kernel.dtype.kind not in "fc" or min(kernel.shape) < 2:
+        return None
+    u, s, vh = np.linalg.svd(kernel.astype(np.result_type(kernel, np.float64)))
+    if s[0] == 0 or s[1] > s[0] * 1e3 * np.finfo(np.float64).eps * max(kernel.shape):
+        return None
+    column = (u[:, 0] * s[0]).astype(kernel.dtype)
+    row = vh[0].astype(kernel.dtype)
+    if not np.allclose(np.outer(column, row), kernel, rtol=1e-6,
+                       atol=1e-6 * np.abs(kernel).max()):
+        return None
+    return column, row
+
+
+def _window_starts(image_shape, kernel_shape, mode, correlation):
+    """Index in the full convolution of the first output the mode keeps, per axis.
+
+    ``(full - length) // 2`` as :func:`sigconv.convolve` centres it, except that
+    ``scipy.signal.correlate2d`` centres ``same`` on the other side for even kernels:
+    ``k // 2`` into the full correlation (= convolution with the flipped kernel).
+    """
+    starts = []
+    for n, k in zip(image_shape, kernel_shape, strict=True):
+        full = n + k - 1
+        length = {"full": full, "same": n, "valid": abs(n - k) + 1}[mode]
+        starts.append(k // 2 if (correlation and mode == "same") else (full - length) // 2)
+    return starts
+
+
+def _extend(image, kernel_shape, mode, starts, boundary, fillvalue):
+    """The image extended by ``boundary`` so that a ``valid`` convolution gives ``mode``.
+
+    The full convolution of an ``n``-long axis with a ``k``-long kernel has ``n + k - 1``
+    outputs; the mode keeps ``length`` of them from ``start`` on. A valid convolution of
+    the image padded by ``k - 1 - start`` before and ``length - n + start`` after gives
+    exactly those.
+    """
+    pads = []
+    for n, k, start in zip(image.shape, kernel_shape, starts, strict=True):
+        length = {"full": n + k - 1, "same": n, "valid": abs(n - k) + 1}[mode]
+        pads.append((k - 1 - start, length - n + start))
+    if boundary == "fill":
+        fill = np.asarray(fillvalue)
+        if np.iscomplexobj(fill) and image.dtype.kind != "c":
+            raise ValueError("fillvalue is complex but in1 is real")
+        return np.pad(image, pads, mode="constant", constant_values=fill.astype(image.dtype))
+    return np.pad(image, pads, mode=_PAD_MODES[boundary])
+
+
+def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation):
+    in1 = _as_image(in1, "in1")
+    in2 = _as_image(in2, "in2")
+    check_choice(mode, "mode", conv.MODES)
+    check_choice(boundary, "boundary", BOUNDARIES)
+    if np.ndim(fillvalue) != 0:
+        raise ValueError(f"fillvalue must be a scalar, got {fillvalue!r}")
+    starts = _window_starts(in1.shape, in2.shape, mode, correlation)
+    if correlation:
+        in2 = in2[::-1, ::-1].conj() if in2.dtype.kind == "c" else in2[::-1, ::-1]
+    p = conv._Problem(in1, in2, mode, None)
+    if mode != "valid" and (boundary != "fill" or fillvalue != 0 or list(p.start) != starts):
+        # valid mode never reads the boundary; zero fill centred as convolve is convolve
+        p = conv._Problem(_extend(in1, in2.shape, mode, starts, boundary, fillvalue), in2,
+                          "valid", None)
+    return _run(p, in2)
+
+
+def _run(p, kernel):
+    """Convolve problem ``p`` (``p.in2`` is ``kernel``): separably when it pays.
+
+    A rank-one kernel costs ``kh + kw`` multiply-adds per output in two 1-D passes
+    instead of ``kh * kw``; below about twice that ratio (3x3) the second pass over memory
+    eats the gain. The separable estimate is set against the model's FFT estimates.
+    """
+    kh, kw = kernel.shape
+    fits = p.mode != "valid" or (kh <= p.in1.shape[0] and kw <= p.in1.shape[1])
+    if not p.is_integer and fits and kh * kw >= 2 * (kh + kw):
+        factors = _separable_factors(kernel)
+        if factors is not None:
+            times = conv._estimated_times(p)
+            separable = conv._modelled("direct", conv._direct_features(p)) * (kh + kw) / (
+                kh * kw)
+            if separable <= min(times.values()):
+                return _separable(p, *factors)
+    return conv._convolve(p, conv._choose(p))
+
+
+def _separable(p, column, row):
+    """Two 1-D passes: ``kernel = outer(column, row)``, rows then columns."""
+    dtype = p.result_dtype
+    column = column.astype(dtype, copy=False)
+    row = row.astype(dtype, copy=False)
+    # each 1-D pass keeps exactly the part of its axis that the 2-D mode keeps
+    first = conv._Problem(p.in1, row[np.newaxis, :], p.mode, None)
+    first.in1 = first.in1.astype(dtype, copy=False)
+    partial = conv._convolve(first, "direct")
+    second = conv._Problem(partial, column[:, np.newaxis], p.mode, None)
+    return conv._convolve(second, "direct")
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+    """Convolve two 2-D arrays, with a boundary rule.
+
+    Same arguments and results as :func:`scipy.signal.convolve2d`:
+
+    .. math:: S(i, j) = \\sum_m \\sum_n I(i - m, j - n)\\, K(m, n)
+
+    with the image ``I = in1`` extended beyond its edges by ``boundary``.
+
+    Parameters
+    ----------
+    in1 : array_like
+        2-D image.
+    in2 : array_like
+        2-D kernel.
+    mode : {"full", "same", "valid"}, default "full"
+        Output size, as in :func:`sigconv.convolve`.
+    boundary : {"fill", "wrap", "symm"}, default "fill"
+        How the image continues beyond its edges: the constant ``fillvalue``, periodically,
+        or mirrored with the edge repeated (``numpy.pad(..., "symmetric")``).
+    fillvalue : scalar, default 0
+        The value outside the image for ``boundary="fill"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        2-D result of dtype ``numpy.result_type(in1, in2)`` (integers exact).
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        If an input is not 2-D or empty, ``mode`` or ``boundary`` is unknown, ``valid``
+        mode has neither input covering the other, or ``fillvalue`` is not a scalar.
+    OverflowError
+        If an exact integer result does not fit the result dtype.
+
+    See Also
+    --------
+    correlate2d, sigconv.convolve, scipy.signal.convolve2d
+
+    Notes
+    -----
+    A rank-one floating kernel (``K = c r^T``, found by the SVD) runs as two 1-D passes:
+    ``(kh + kw)`` instead of ``kh * kw`` multiply-adds per pixel. Large kernels go
+    through the FFT when the cost model says so.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sigconv as sc
+    >>> image = np.arange(12.0).reshape(3, 4)
+    >>> sc.convolve2d(image, [[0.0, 1.0], [1.0, 0.0]], mode="valid")
+    array([[ 5.,  7.,  9.],
+           [13., 15., 17.]])
+    >>> sc.convolve2d(image, np.ones((3, 3)), mode="same", boundary="wrap")[0]
+    array([45., 54., 66., 75.])
+    """
+    return _convolve2d(in1, in2, mode, boundary, fillvalue, correlation=False)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+    """Cross-correlate two 2-D arrays, with a boundary rule.
+
+    Same arguments and results as :func:`scipy.signal.correlate2d`:
+
+    .. math:: S(i, j) = \\sum_m \\sum_n I(i + m, j + n)\\, \\overline{K(m, n)}
+
+    which is what deep-learning libraries call "convolution". Computed as
+    ``convolve2d(in1, conj(in2[::-1, ::-1]))``.
+
+    Parameters
+    ----------
+    in1 : array_like
+        2-D image.
+    in2 : array_like
+        2-D kernel.
+    mode : {"full", "same", "valid"}, default "full"
+        Output size, as in :func:`sigconv.correlate`.
+    boundary : {"fill", "wrap", "symm"}, default "fill"
+        How the image continues beyond its edges, as in :func:`convolve2d`.
+    fillvalue : scalar, default 0
+        The value outside the image for ``boundary="fill"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        2-D result of dtype ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    TypeError
+        If an input is not numeric.
+    ValueError
+        For the invalid arguments listed in :func:`convolve2d`.
+    OverflowError
+        If an exact integer result does not fit the result dtype.
+
+    See Also
+    --------
+    convolve2d, scipy.signal.correlate2d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sigconv as sc
+    >>> image = np.arange(12.0).reshape(3, 4)
+    >>> sc.correlate2d(image, [[0.0, 1.0], [1.0, 0.0]], mode="valid")
+    array([[ 5.,  7.,  9.],
+           [13., 15., 17.]])
+    """
+    return _convolve2d(in1, in2, mode, boundary, fillvalue, correlation=True)
+
+
+def _operator_window(kernel_shape, image_shape, mode):
+    """Per axis ``(start, length)`` of the full convolution that ``mode`` keeps (SciPy)."""
+    window = []
+    for k, n in zip(kernel_shape, image_shape, strict=True):
+        full = n + k - 1
+        length = {"full": full, "same": n, "valid": abs(n - k) + 1}[mode]
+        window.append(((full - length) // 2, length))
+    return window
+
+
+def _check_operator_args(kernel, image_shape, mode):
+    kernel = _as_image(kernel, "kernel")
+    try:
+        image_shape = tuple(int(s) for s in image_shape)
+    except TypeError:
+        raise TypeError(f"image_shape must be a pair of ints, got {image_shape!r}") from None
+    if len(image_shape) != 2 or min(image_shape) < 1:
+        raise ValueError(f"image_shape must be two positive ints, got {image_shape!r}")
+    check_choice(mode, "mode", conv.MODES)
+    if mode == "valid" and not (
+        all(n >= k for n, k in zip(image_shape, kernel.shape, strict=True))
+        or all(k >= n for n, k in zip(image_shape, kernel.shape, strict=True))
+    ):
+        raise ValueError("For 'valid' mode, one must be at least as large as the other in "
+                         f"every dimension; got image_shape {image_shape} and kernel shape "
+                         f"{kernel.shape}")
+    return kernel, image_shape, mode
+
+
+def convolution_matrix2d(kernel, image_shape, mode="full"):
+    """The doubly block Toeplitz matrix of 2-D convolution, as a sparse matrix.
+
+    ``convolution_matrix2d(K, I.shape, mode) @ I.ravel()`` equals
+    ``convolve2d(I, K, mode).ravel()`` (zero ``fill`` boundary): row ``(i, j)`` of the
+    output holds ``K[i + s0 - a, j + s1 - b]`` in the column of pixel ``(a, b)``.
+
+    Parameters
+    ----------
+    kernel : array_like
+        2-D kernel.
+    image_shape : tuple of int
+        ``(height, width)`` of the images the matrix multiplies (raveled, C order).
+    mode : {"full", "same", "valid"}, default "full"
+        Output size, as in :func:`convolve2d`.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Shape ``(output pixels, height * width)``, at most ``kernel.size`` entries per
+        column.
+
+    Raises
+    ------
+    TypeError
+        If ``kernel`` is not numeric or ``image_shape`` not a pair of ints.
+    ValueError
+        If ``kernel`` is not 2-D or empty, ``image_shape`` not positive, ``mode`` unknown
+        or ``valid`` impossible.
+
+    See Also
+    --------
+    ConvolutionOperator2D, sigconv.convolution_matrix
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sigconv as sc
+    >>> kernel = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> image = np.arange(6.0).reshape(2, 3)
+    >>> matrix = sc.convolution_matrix2d(kernel, image.shape)
+    >>> matrix.shape
+    (12, 6)
+    >>> np.allclose(matrix @ image.ravel(), sc.convolve2d(image, kernel).ravel())
+    True
+    """
+    kernel, image_shape, mode = _check_operator_args(kernel, image_shape, mode)
+    (s0, m0), (s1, m1) = _operator_window(kernel.shape, image_shape, mode)
+    kh, kw = kernel.shape
+    h, w = image_shape
+    # every (pixel, tap) pair lands on output (a + p - s0, b + q - s1) if inside the window
+    a, b, p, q = np.meshgrid(np.arange(h), np.arange(w), np.arange(kh), np.arange(kw),
+                             indexing="ij", sparse=True)
+    out_row = a + p - s0
+    out_col = b + q - s1
+    inside = (out_row >= 0) & (out_row < m0) & (out_col >= 0) & (out_col < m1)
+    shape = (h, w, kh, kw)
+    rows = np.broadcast_to(out_row * m1 + out_col, shape)[inside]
+    cols = np.broadcast_to(a * w + b, shape)[inside]
+    values = np.broadcast_to(kernel[p, q], shape)[inside]
+    return scipy.sparse.csr_matrix((values, (rows, cols)), shape=(m0 * m1, h * w))
+
+
+class ConvolutionOperator2D(LinearOperator):
+    """2-D convolution with a fixed kernel as a :class:`~scipy.sparse.linalg.LinearOperator`.
+
+    The matrix of :func:`convolution_matrix2d`, applied by :func:`sigconv.convolve`
+    (``A @ x``) and :func:`sigconv.correlate` (``A.H @ y``) without forming it, for
+    deconvolving images with SciPy's iterative solvers (``lsqr``, ``cg`` on the normal
+    equations).
+
+    Parameters
+    ----------
+    kernel : array_like
+        2-D kernel.
+    image_shape : tuple of int
+        ``(height, width)`` of the images (raveled in C order as vectors).
+    mode : {"full", "same", "valid"}, default "full"
+        Output size, as in :func:`convolve2d` (zero boundary).
+
+    Attributes
+    ----------
+    kernel : numpy.ndarray
+        The kernel.
+    image_shape : tuple of int
+        Shape of the input images.
+    output_shape : tuple of int
+        Shape of the output images.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For the invalid arguments listed in :func:`convolution_matrix2d`.
+
+    See Also
+    --------
+    convolution_matrix2d, sigconv.ToeplitzOperator
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sigconv as sc
+    >>> A = sc.ConvolutionOperator2D(np.ones((3, 3)) / 9, (16, 16), mode="same")
+    >>> image = np.zeros((16, 16))
+    >>> image[8, 8] = 9.0
+    >>> (A @ image.ravel()).reshape(16, 16)[7:10, 7:10]
+    array([[1., 1., 1.],
+           [1., 1., 1.],
+           [1., 1., 1.]])
+    """
+
+    def __init__(self, kernel, image_shape, mode="full"):
+        kernel, image_shape, mode = _check_operator_args(kernel, image_shape, mode)
+        self.kernel = kernel
+        self.image_shape = image_shape
+        self.mode = mode
+        self._window = _operator_window(kernel.shape, image_shape, mode)
+        self.output_shape = tuple(length for _, length in self._window)
+        dtype = np.result_type(kernel.dtype, np.float64 if kernel.dtype.kind in "biu"
+                               else kernel.dtype)
+        super().__init__(dtype=dtype, shape=(int(np.prod(self.output_shape)),
+                                             int(np.prod(image_shape))))
+
+    def _apply(self, x):
+        """``A @ x`` for ``x`` of shape ``(pixels, k)``: a batch of ``k`` images."""
+        images = np.moveaxis(np.reshape(x, self.image_shape + (-1,)), -1, 0)
+        full = conv.convolve(images, self.kernel[np.newaxis], axes=(1, 2))
+        (s0, m0), (s1, m1) = self._window
+        return np.moveaxis(full[:, s0:s0 + m0, s1:s1 + m1], 0, -1).reshape(self.shape[0], -1)
+
+    def _apply_adjoint(self, y):
+        """``A^H @ y``: correlate the output images with the kernel (see Notes of
+        :class:`sigconv.ToeplitzOperator`)."""
+        images = np.moveaxis(np.reshape(y, self.output_shape + (-1,)), -1, 0)
+        full = conv.correlate(images, self.kernel[np.newaxis], axes=(1, 2))
+        (s0, _), (s1, _) = self._window
+        o0 = self.kernel.shape[0] - 1 - s0
+        o1 = self.kernel.shape[1] - 1 - s1
+        h, w = self.image_shape
+        return np.moveaxis(full[:, o0:o0 + h, o1:o1 + w], 0, -1).reshape(self.shape[1], -1)
+
+    def _matvec(self, x):
+        return self._apply(np.reshape(x, (-1, 1)))[:, 0]
+
+    def _rmatvec(self, y):
+        return self._apply_adjoint(np.reshape(y, (-1, 1)))[:, 0]
+
+    def _matmat(self, x):
+        return self._apply(x)
+
+    def _rmatmat(self, y):
+        return self._apply_adjoint(y)
+
+    def todense(self):
+        """The matrix itself, as :func:`convolution_matrix2d` forms it (dense).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``self.shape``.
+        """
+        return convolution_matrix2d(self.kernel, self.image_shape, self.mode).toarray()
