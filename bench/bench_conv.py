@@ -36,7 +36,7 @@ SIZES = [(1_000, 3), (10_000, 3), (100_000, 3), (1_000_000, 3), (10_000, 101),
 BUDGET = 0.5
 
 
-def median_times(functions, passes=4, seed=0):
+def median_times(functions, passes=4, seed=0, slow=1.0):
     """Seconds per call of each function: the best of ``passes`` block medians.
 
     Each pass times every function in a block of back-to-back calls (at least 3, about
@@ -45,11 +45,19 @@ def median_times(functions, passes=4, seed=0):
     pass of each function is kept: a slow spell of this shared machine, or the state
     the previous function leaves (on this VM, a multi-threaded call right after a long
     single-threaded one pays for waking the idle vCPU), cannot favour one of them.
+    A function whose second call takes more than ``slow`` seconds is timed by that call
+    alone (the slowest anchors take many seconds).
     """
     for function in functions.values():
         function()  # compilation, FFT plans
     medians = {name: [] for name in functions}
-    order = list(functions)
+    for name, function in functions.items():
+        start = time.perf_counter()
+        function()
+        elapsed = time.perf_counter() - start
+        if elapsed > slow:
+            medians[name].append(elapsed)
+    order = [name for name in functions if not medians[name]]
     rng = random.Random(seed)
     for _ in range(passes):
         rng.shuffle(order)

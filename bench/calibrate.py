@@ -17,8 +17,11 @@ from sigconv import _config, conv
 
 SIZES_1D = [(n, k) for n in (1_000, 10_000, 100_000, 1_000_000)
             for k in (3, 16, 64, 101, 300, 1_000, 3_000, 10_000, 100_000) if k <= n]
-SIZES_2D = [((64, 64), (3, 3)), ((256, 256), (5, 5)), ((256, 256), (15, 15)),
-            ((512, 512), (31, 31)), ((128, 128), (64, 64))]
+SIZES_2D = [((64, 64), (3, 3)), ((256, 256), (3, 3)), ((256, 256), (5, 5)),
+            ((256, 256), (15, 15)), ((256, 256), (31, 31)), ((512, 512), (31, 31)),
+            ((128, 128), (64, 64)), ((1024, 1024), (3, 3)), ((1024, 1024), (5, 5)),
+            ((1024, 1024), (15, 15)), ((1024, 1024), (31, 31)), ((2048, 2048), (5, 5)),
+            ((2048, 2048), (15, 15))]
 
 
 def median_time(function, budget=0.3):
@@ -36,7 +39,7 @@ def problems(rng):
     for n, k in SIZES_1D:
         yield conv._Problem(rng.standard_normal(n), rng.standard_normal(k), "full", None)
     for shape1, shape2 in SIZES_2D:
-        yield conv._Problem(rng.standard_normal(shape1), rng.standard_normal(shape2), "full", None)
+        yield conv._Problem(rng.standard_normal(shape1), rng.standard_normal(shape2), "same", None)
 
 
 def main():

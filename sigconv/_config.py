@@ -33,8 +33,8 @@ FFT_CONCURRENT_MIN = 32_768
 # --- cost model for method="auto" ------------------------------------------------------
 # Seconds per unit of the work counts of ``conv._cost_features``, fitted on this 2-core
 # AMD EPYC (AVX-512) by ``bench/calibrate.py``; rerun it on another CPU and paste.
-#: direct: (per call, per multiply-add per thread, per output per thread)
-COST_DIRECT = (1.389e-05, 8.525e-11, 2.299e-10)
+#: direct: (per call, per multiply-add, per output, per row sweep; the last three per thread)
+COST_DIRECT = (1.389e-05, 8.525e-11, 2.299e-10, 0.0)
 #: fft: (per call, per N log2 N unit)
 COST_FFT = (2.604e-05, 6.433e-10)
 #: overlap-add: (per call, per N log2 N unit of all blocks, per output, per block)

@@ -426,15 +426,23 @@ def _oa_axis(p):
 
 
 def _direct_features(p):
+    """``(1, MACs, outputs, row sweeps)``, the last three per thread.
+
+    A row sweep is one output row meeting one kernel row (one call of the 1-D block
+    routine): what 2-D kernels with short rows pay on top of their multiply-adds.
+    """
     macs = p.direct_macs()
     threads = 2 if macs >= _config.PARALLEL_MIN_MACS else 1
-    return (1.0, macs / threads, math.prod(p.out_shape) / threads)
+    row_axes = p.axes[:-1]
+    sweeps = p.batch_size * math.prod(
+        p.out_shape[a] * min(p.in1.shape[a], p.in2.shape[a]) for a in row_axes)
+    return (1.0, macs / threads, math.prod(p.out_shape) / threads, sweeps / threads)
 
 
 def _cost_features(p):
     """Work counts that each method's run time is (modelled as) linear in.
 
-    ``direct``: ``(1, MACs / threads, outputs / threads)``; ``fft``: ``(1, N log2 N``
+    ``direct``: see ``_direct_features``; ``fft``: ``(1, N log2 N``
     summed over the transforms, the forward pair counting once as it runs on two
     threads``)``; ``oa``: ``(1, N log2 N`` over all blocks``, outputs, blocks)``. The
     coefficients are ``_config.COST_DIRECT``, ``COST_FFT`` and ``COST_OA``, fitted by
