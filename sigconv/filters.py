@@ -1,7 +1,8 @@
 """Classic image filters, named and behaving as in :mod:`scipy.ndimage`.
 
 Every filter here is a correlation with a small separable kernel, applied one axis at a
-time (two 1-D passes for an image) by the parallel kernels of :func:`sigconv.correlate`.
+time (two 1-D passes for an image) by the parallel kernels of :func:`sigconv.convolve`
+(with the reversed kernel).
 The image continues beyond its edges by ``mode``, as in ``scipy.ndimage``:
 
 =============  ===========================================  ======================
