@@ -10,6 +10,8 @@ when the kernel is large -- chosen by the calibrated cost model.
 "convolution is a matrix" over to images.
 """
 
+import operator
+
 import numpy as np
 import scipy.sparse
 from scipy.sparse.linalg import LinearOperator
@@ -37,15 +39,16 @@ def _separable_factors(kernel):
     Rank one is detected by the SVD; floating kernels only (an integer kernel stays exact
     on the direct path). The factors reproduce the kernel to a few ulps.
     """
-    if kernel.dtype.kind not in "fc" or min(kernel.shape) < 2:
+    if kernel.dtype.kind not in "fc" or min(kernel.shape) < 2 or not np.isfinite(kernel).all():
         return None
     u, s, vh = np.linalg.svd(kernel.astype(np.result_type(kernel, np.float64)))
-    if s[0] == 0 or s[1] > s[0] * 1e3 * np.finfo(np.float64).eps * max(kernel.shape):
+    # rank one up to the rounding of the kernel's own precision
+    tolerance = 100 * np.finfo(kernel.dtype).eps * max(kernel.shape)
+    if s[0] == 0 or s[1] > s[0] * tolerance:
         return None
     column = (u[:, 0] * s[0]).astype(kernel.dtype)
     row = vh[0].astype(kernel.dtype)
-    if not np.allclose(np.outer(column, row), kernel, rtol=1e-6,
-                       atol=1e-6 * np.abs(kernel).max()):
+    if np.abs(np.outer(column, row) - kernel).max() > tolerance * np.abs(kernel).max():
         return None
     return column, row
 
@@ -78,11 +81,28 @@ def _extend(image, kernel_shape, mode, starts, boundary, fillvalue):
         length = {"full": n + k - 1, "same": n, "valid": abs(n - k) + 1}[mode]
         pads.append((k - 1 - start, length - n + start))
     if boundary == "fill":
-        fill = np.asarray(fillvalue)
-        if np.iscomplexobj(fill) and image.dtype.kind != "c":
-            raise ValueError("fillvalue is complex but in1 is real")
-        return np.pad(image, pads, mode="constant", constant_values=fill.astype(image.dtype))
+        return np.pad(image, pads, mode="constant", constant_values=fillvalue)
     return np.pad(image, pads, mode=_PAD_MODES[boundary])
+
+
+def _check_fillvalue(fillvalue, dtype):
+    """``fillvalue`` as a scalar of ``dtype``; a ValueError if it cannot be one exactly."""
+    fill = np.asarray(fillvalue)
+    if fill.ndim != 0:
+        raise ValueError(f"fillvalue must be a scalar, got {fillvalue!r}")
+    if fill.dtype.kind not in "biufc":
+        raise TypeError(f"fillvalue must be a number, got {fillvalue!r}")
+    if fill.dtype.kind == "c" and dtype.kind != "c":
+        raise ValueError(f"fillvalue {fillvalue!r} is complex but the inputs are real")
+    if dtype.kind in "biu":
+        value = complex(fill.item())
+        info = np.iinfo(dtype) if dtype.kind != "b" else None
+        exact = (value.imag == 0 and np.isfinite(value.real) and value.real == int(value.real)
+                 and (info is None or info.min <= value.real <= info.max))
+        if not exact:
+            raise ValueError(f"fillvalue {fillvalue!r} cannot be represented in the result "
+                             f"dtype {dtype}")
+    return fill.astype(dtype) if dtype.kind != "b" else fill
 
 
 def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation):
@@ -90,15 +110,16 @@ def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation):
     in2 = _as_image(in2, "in2")
     check_choice(mode, "mode", conv.MODES)
     check_choice(boundary, "boundary", BOUNDARIES)
-    if np.ndim(fillvalue) != 0:
-        raise ValueError(f"fillvalue must be a scalar, got {fillvalue!r}")
+    fillvalue = _check_fillvalue(fillvalue, np.result_type(in1, in2))
     starts = _window_starts(in1.shape, in2.shape, mode, correlation)
     if correlation:
         in2 = in2[::-1, ::-1].conj() if in2.dtype.kind == "c" else in2[::-1, ::-1]
     p = conv._Problem(in1, in2, mode, None)
     if mode != "valid" and (boundary != "fill" or fillvalue != 0 or list(p.start) != starts):
         # valid mode never reads the boundary; zero fill centred as convolve is convolve
-        p = conv._Problem(_extend(in1, in2.shape, mode, starts, boundary, fillvalue), in2,
+        # extended in the result dtype, so that the fill value keeps its value
+        image = in1.astype(np.result_type(in1, in2), copy=False)
+        p = conv._Problem(_extend(image, in2.shape, mode, starts, boundary, fillvalue), in2,
                           "valid", None)
     return _run(p, in2)
 
@@ -264,7 +285,7 @@ def _operator_window(kernel_shape, image_shape, mode):
 def _check_operator_args(kernel, image_shape, mode):
     kernel = _as_image(kernel, "kernel")
     try:
-        image_shape = tuple(int(s) for s in image_shape)
+        image_shape = tuple(operator.index(s) for s in image_shape)
     except TypeError:
         raise TypeError(f"image_shape must be a pair of ints, got {image_shape!r}") from None
     if len(image_shape) != 2 or min(image_shape) < 1:

@@ -217,3 +217,54 @@ def l2(array):
 def linf(array):
     """Largest absolute value, as a Python float."""
     return float(np.max(np.abs(np.asarray(array, dtype=np.complex128))))
+
+
+def _boundary_index(index, length, boundary):
+    """Where position ``index`` of an axis of ``length`` samples reads from under
+    ``boundary`` (``wrap``: periodic; ``symm``: mirrored with the edge repeated, period
+    ``2 length``), or None for the fill value."""
+    if 0 <= index < length:
+        return index
+    if boundary == "wrap":
+        return index % length
+    if boundary == "symm":
+        folded = index % (2 * length)
+        return folded if folded < length else 2 * length - 1 - folded
+    return None
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, correlation=False):
+    """``scipy.signal.convolve2d`` (or ``correlate2d``) by the defining double sum.
+
+    ``S[i, j] = sum_{m, n} I(i - m, j - n) K(m, n)`` over the full index range, with the
+    image ``I`` read beyond its edges by ``boundary`` sample by sample, then cut to
+    ``mode`` as SciPy cuts it. ``correlation`` uses ``K = conj(in2[::-1, ::-1])`` and
+    SciPy's ``correlate2d`` centring of ``same`` (the full correlation from index
+    ``k // 2``, which differs from convolution for even ``k``). ``valid`` never reads the
+    boundary (SciPy swaps the inputs when in2 is the larger). Python ints for integers.
+    """
+    a = _to_python(in1)
+    b = _to_python(in2)
+    if correlation:
+        b = reverse_conj(b)
+    if mode == "valid":
+        boundary, fillvalue = "fill", 0
+    windows = []
+    for n, k in zip(a.shape, b.shape, strict=True):
+        length = {"full": n + k - 1, "same": n, "valid": abs(n - k) + 1}[mode]
+        start = k // 2 if (correlation and mode == "same") else (n + k - 1 - length) // 2
+        windows.append(range(start, start + length))
+    out = np.zeros((len(windows[0]), len(windows[1])), dtype=_work_dtype(in1, in2))
+    if out.dtype == object:
+        out[...] = 0
+    for out_i, i in enumerate(windows[0]):
+        for out_j, j in enumerate(windows[1]):
+            total = 0
+            for m in range(b.shape[0]):
+                row = _boundary_index(i - m, a.shape[0], boundary)
+                for n in range(b.shape[1]):
+                    col = _boundary_index(j - n, a.shape[1], boundary)
+                    value = fillvalue if row is None or col is None else a[row, col]
+                    total = total + value * b[m, n]
+            out[out_i, out_j] = total
+    return out

@@ -6,6 +6,7 @@ while Hypothesis still chooses (and shrinks) the lengths, dtypes, modes and seed
 """
 
 import math
+import zlib
 
 import naive
 import numpy as np
@@ -39,6 +40,11 @@ RTOL = {
     np.dtype(np.float64): 1e-10,
     np.dtype(np.complex128): 1e-10,
 }
+
+
+def rng_for(*key):
+    """A generator seeded from a test's parameters (stable across runs and processes)."""
+    return np.random.default_rng(zlib.crc32(repr(key).encode()))
 
 
 def lengths(max_length=64):
