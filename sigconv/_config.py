@@ -33,9 +33,14 @@ FFT_CONCURRENT_MIN = 32_768
 # --- cost model for method="auto" ------------------------------------------------------
 # Seconds per unit of the work counts of ``conv._cost_features``, fitted on this 2-core
 # AMD EPYC (AVX-512) by ``bench/calibrate.py``; rerun it on another CPU and paste.
+# The 1-D constants come from a fit on 1-D problems that bench/bench_conv.py then
+# confirmed at every size; the row-sweep term of the direct method from a later fit on
+# 1-D and 2-D problems. (A joint refit of everything, on this noisy VM, picked FFT over
+# overlap-add at (1e5, 1e3) where the benchmark measured oa 1.5x faster; these constants
+# make the same 2-D choices as that refit and the benchmarked 1-D ones.)
 #: direct: (per call, per multiply-add, per output, per row sweep; the last three per thread)
-COST_DIRECT = (2.207e-05, 1.145e-10, 1.680e-10, 1.453e-07)
+COST_DIRECT = (1.389e-05, 8.525e-11, 2.299e-10, 1.453e-07)
 #: fft: (per call, per N log2 N unit)
-COST_FFT = (7.735e-05, 6.832e-10)
+COST_FFT = (2.604e-05, 6.433e-10)
 #: overlap-add: (per call, per N log2 N unit of all blocks, per output, per block)
-COST_OA = (1.372e-04, 1.224e-09, 4.477e-09, 1.259e-07)
+COST_OA = (7.546e-05, 2.454e-10, 1.181e-08, 7.234e-08)
