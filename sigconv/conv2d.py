@@ -14,10 +14,10 @@ import operator
 
 import numpy as np
 import scipy.sparse
-from scipy.sparse.linalg import LinearOperator
 
 from . import conv
 from ._validate import as_numeric_array, check_choice, check_nonempty
+from .poly import _ConvolutionOperator
 
 __all__ = ["convolve2d", "correlate2d", "convolution_matrix2d", "ConvolutionOperator2D"]
 
@@ -364,7 +364,7 @@ def convolution_matrix2d(kernel, image_shape, mode="full"):
     return scipy.sparse.csr_matrix((values, (rows, cols)), shape=(m0 * m1, h * w))
 
 
-class ConvolutionOperator2D(LinearOperator):
+class ConvolutionOperator2D(_ConvolutionOperator):
     """2-D convolution with a fixed kernel as a :class:`~scipy.sparse.linalg.LinearOperator`.
 
     The matrix of :func:`convolution_matrix2d`, applied by :func:`sigconv.convolve`
@@ -441,18 +441,6 @@ class ConvolutionOperator2D(LinearOperator):
         o1 = self.kernel.shape[1] - 1 - s1
         h, w = self.image_shape
         return np.moveaxis(full[:, o0:o0 + h, o1:o1 + w], 0, -1).reshape(self.shape[1], -1)
-
-    def _matvec(self, x):
-        return self._apply(np.reshape(x, (-1, 1)))[:, 0]
-
-    def _rmatvec(self, y):
-        return self._apply_adjoint(np.reshape(y, (-1, 1)))[:, 0]
-
-    def _matmat(self, x):
-        return self._apply(x)
-
-    def _rmatmat(self, y):
-        return self._apply_adjoint(y)
 
     def todense(self):
         """The matrix itself, as :func:`convolution_matrix2d` forms it (dense).

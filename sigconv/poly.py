@@ -270,7 +270,31 @@ def convolution_matrix(a, n, mode="full"):
     return toeplitz(column, row)
 
 
-class ToeplitzOperator(LinearOperator):
+class _ConvolutionOperator(LinearOperator):
+    """A matrix-free operator given by ``_apply(X)`` and ``_apply_adjoint(Y)``.
+
+    Subclasses implement both for blocks of column vectors (shape ``(rows, k)``); the
+    vector, block and adjoint products of :class:`~scipy.sparse.linalg.LinearOperator`
+    all come from those two.
+    """
+
+    def _matvec(self, x):
+        return self._apply(np.reshape(x, (-1, 1)))[:, 0]
+
+    def _rmatvec(self, y):
+        return self._apply_adjoint(np.reshape(y, (-1, 1)))[:, 0]
+
+    def _matmat(self, x):
+        return self._apply(x)
+
+    def _rmatmat(self, y):
+        return self._apply_adjoint(y)
+
+    def _adjoint(self):
+        return _AdjointOperator(self)
+
+
+class ToeplitzOperator(_ConvolutionOperator):
     """The convolution matrix of ``a`` as a :class:`scipy.sparse.linalg.LinearOperator`.
 
     ``A @ x`` is ``numpy.convolve(a, x, mode)`` computed by :func:`sigconv.convolve`, and
@@ -348,21 +372,6 @@ class ToeplitzOperator(LinearOperator):
         full = correlate(y, self.a.reshape(-1, 1), axes=0)
         return full[offset:offset + self.shape[1]]
 
-    def _matvec(self, x):
-        return self._apply(np.reshape(x, (-1, 1)))[:, 0]
-
-    def _rmatvec(self, y):
-        return self._apply_adjoint(np.reshape(y, (-1, 1)))[:, 0]
-
-    def _matmat(self, x):
-        return self._apply(x)
-
-    def _rmatmat(self, y):
-        return self._apply_adjoint(y)
-
-    def _adjoint(self):
-        return _AdjointToeplitz(self)
-
     def todense(self):
         """The matrix itself, as :func:`convolution_matrix` forms it.
 
@@ -374,8 +383,8 @@ class ToeplitzOperator(LinearOperator):
         return convolution_matrix(self.a, self.shape[1], self.mode).astype(self.dtype)
 
 
-class _AdjointToeplitz(LinearOperator):
-    """``A^H`` of a :class:`ToeplitzOperator`, applied by correlation."""
+class _AdjointOperator(LinearOperator):
+    """``A^H`` of a :class:`_ConvolutionOperator`, applied by its adjoint (correlation)."""
 
     def __init__(self, operator):
         self._operator = operator
