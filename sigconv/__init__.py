@@ -7,14 +7,26 @@ The public signal API mirrors :mod:`scipy.signal` and :mod:`numpy` so that
 from . import filters
 from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve
 from .conv2d import ConvolutionOperator2D, convolution_matrix2d, convolve2d, correlate2d
+from .fourier import (
+    DrivenOscillator,
+    FourierSeries,
+    circular_convolve,
+    fourier_coefficients,
+    sawtooth_wave,
+    square_wave,
+    triangle_wave,
+)
 from .poly import ToeplitzOperator, convolution_matrix, deconvolve, polymul, toeplitz
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConvolutionOperator2D",
+    "DrivenOscillator",
+    "FourierSeries",
     "ToeplitzOperator",
     "choose_conv_method",
+    "circular_convolve",
     "convolution_matrix",
     "convolution_matrix2d",
     "convolve",
@@ -24,7 +36,11 @@ __all__ = [
     "deconvolve",
     "fftconvolve",
     "filters",
+    "fourier_coefficients",
     "oaconvolve",
     "polymul",
+    "sawtooth_wave",
+    "square_wave",
     "toeplitz",
+    "triangle_wave",
 ]
