@@ -4,7 +4,7 @@ The public signal API mirrors :mod:`scipy.signal` and :mod:`numpy` so that
 ``import sigconv as sc`` can stand in for them.
 """
 
-from . import filters
+from . import filters, plotting
 from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve
 from .conv2d import ConvolutionOperator2D, convolution_matrix2d, convolve2d, correlate2d
 from .fourier import (
@@ -37,6 +37,7 @@ __all__ = [
     "fftconvolve",
     "filters",
     "fourier_coefficients",
+    "plotting",
     "oaconvolve",
     "polymul",
     "sawtooth_wave",
