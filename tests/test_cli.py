@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import sigconv as sc
 from sigconv import cli
 
 
@@ -22,6 +23,10 @@ def test_demo_prints_product_matrix_and_fft_check():
         assert row.strip("[] ") in text
     assert error < 1e-12
     assert "(OK)" in text
+    # the Fourier part: analytic and quadrature coefficients printed side by side
+    series = sc.FourierSeries.square_wave(0.2, 0.1, 2.0, 6)
+    assert f"analytic  f_0..f_5 = {np.round(series.f, 4).tolist()}" in text
+    assert "Gibbs overshoot = 8.9" in text
 
 
 def test_main_returns_zero_for_demo(capsys):
