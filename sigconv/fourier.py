@@ -88,6 +88,8 @@ def square_wave(t, period, width=None, amplitude=1.0, duty=None):
     """
     period, width = _period_width(period, width, duty)
     t = _times(t)
+    if width == period:  # a pulse filling the period is the constant (no fold edge at T/2)
+        return np.full(t.shape, float(amplitude))
     return np.where(np.abs(_phase(t, period)) < width / 2, float(amplitude), 0.0)
 
 
