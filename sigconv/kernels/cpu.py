@@ -209,20 +209,22 @@ def fourier_synthesis(t, f, g, omega, out, block):
             s1[i] = np.sin(x)
             acc[i] = 0.5 * f[0]
         for n in range(1, n_terms):
+            fn = f[n]
+            gn = g[n]
             if (n - 1) % _RESEED == 0:
                 for i in range(length):
                     x = n * omega * t[i0 + i]
                     c[i] = np.cos(x)
                     s[i] = np.sin(x)
+                    acc[i] += fn * c[i] + gn * s[i]
             else:
+                # one sweep: advance the harmonic and accumulate it
                 for i in range(length):
                     cn = c[i] * c1[i] - s[i] * s1[i]
-                    s[i] = s[i] * c1[i] + c[i] * s1[i]
+                    sn = s[i] * c1[i] + c[i] * s1[i]
                     c[i] = cn
-            fn = f[n]
-            gn = g[n]
-            for i in range(length):
-                acc[i] += fn * c[i] + gn * s[i]
+                    s[i] = sn
+                    acc[i] += fn * cn + gn * sn
         out[i0:i1] = acc
 
 
