@@ -16,6 +16,9 @@ from strategies import lengths, random_array, rng_for
 import sigconv as sc
 from sigconv import DrivenOscillator, FourierSeries
 
+# the synthesis and quadrature kernels run in every test: CI reruns them bounds-checked
+pytestmark = pytest.mark.kernel
+
 EPS = np.finfo(np.float64).eps
 GIBBS = 0.08948987  # (1/pi) Si(pi) - 1/2
 
