@@ -45,6 +45,27 @@ def as_numeric_array(value, name):
     return array
 
 
+_DIMENSIONS = {1: "one-dimensional", 2: "two-dimensional"}
+
+
+def as_nonempty_array(value, name, ndim):
+    """A numeric, non-empty array of exactly ``ndim`` dimensions, else a clear error.
+
+    Raises
+    ------
+    TypeError
+        If the dtype is not numeric.
+    ValueError
+        If the array has another number of dimensions or no elements.
+    """
+    array = as_numeric_array(value, name)
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be {_DIMENSIONS.get(ndim, f'{ndim}-d')}, got shape "
+                         f"{array.shape}")
+    check_nonempty(array, name)
+    return array
+
+
 def check_choice(value, name, choices):
     """Return ``value`` if it is one of ``choices``, else raise a ValueError naming it."""
     if not isinstance(value, str) or value not in choices:

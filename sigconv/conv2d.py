@@ -16,21 +16,13 @@ import numpy as np
 import scipy.sparse
 
 from . import conv
-from ._validate import as_numeric_array, check_choice, check_nonempty
+from ._validate import as_nonempty_array, check_choice
 from .poly import _ConvolutionOperator
 
 __all__ = ["convolve2d", "correlate2d", "convolution_matrix2d", "ConvolutionOperator2D"]
 
 BOUNDARIES = ("fill", "wrap", "symm")
 _PAD_MODES = {"wrap": "wrap", "symm": "symmetric"}
-
-
-def _as_image(value, name):
-    array = as_numeric_array(value, name)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be two-dimensional, got shape {array.shape}")
-    check_nonempty(array, name)
-    return array
 
 
 def _separable_factors(kernel):
@@ -106,8 +98,8 @@ def _check_fillvalue(fillvalue, dtype):
 
 
 def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation):
-    in1 = _as_image(in1, "in1")
-    in2 = _as_image(in2, "in2")
+    in1 = as_nonempty_array(in1, "in1", 2)
+    in2 = as_nonempty_array(in2, "in2", 2)
     check_choice(mode, "mode", conv.MODES)
     check_choice(boundary, "boundary", BOUNDARIES)
     fillvalue = _check_fillvalue(fillvalue, np.result_type(in1, in2))
@@ -283,7 +275,7 @@ def _operator_window(kernel_shape, image_shape, mode):
 
 
 def _check_operator_args(kernel, image_shape, mode):
-    kernel = _as_image(kernel, "kernel")
+    kernel = as_nonempty_array(kernel, "kernel", 2)
     try:
         image_shape = tuple(operator.index(s) for s in image_shape)
     except TypeError:

@@ -11,20 +11,12 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from ._jit import jit
-from ._validate import as_numeric_array, check_choice, check_nonempty, check_positive_int
+from ._validate import as_nonempty_array, check_choice, check_positive_int
 from .conv import convolve, correlate
 
 __all__ = ["polymul", "deconvolve", "toeplitz", "convolution_matrix", "ToeplitzOperator"]
 
 _MATRIX_MODES = ("full", "same", "valid")
-
-
-def _as_vector(value, name):
-    array = as_numeric_array(value, name)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
-    check_nonempty(array, name)
-    return array
 
 
 def _trim_trailing_zeros(coefficients):
@@ -74,8 +66,8 @@ def polymul(c1, c2):
     >>> sc.polymul([1, 2, 3], [4, 5, 6, 7])
     array([ 4., 13., 28., 34., 32., 21.])
     """
-    c1 = _trim_trailing_zeros(_as_vector(c1, "c1"))
-    c2 = _trim_trailing_zeros(_as_vector(c2, "c2"))
+    c1 = _trim_trailing_zeros(as_nonempty_array(c1, "c1", 1))
+    c2 = _trim_trailing_zeros(as_nonempty_array(c2, "c2", 1))
     # as NumPy: the coefficients are first brought to their common floating type
     dtype = np.common_type(c1, c2)
     product = convolve(c1.astype(dtype, copy=False), c2.astype(dtype, copy=False),
@@ -133,8 +125,8 @@ def deconvolve(signal, divisor):
     >>> remainder
     array([0., 0., 0., 0.])
     """
-    num = _as_vector(signal, "signal")
-    den = _as_vector(divisor, "divisor")
+    num = as_nonempty_array(signal, "signal", 1)
+    den = as_nonempty_array(divisor, "divisor", 1)
     if den[0] == 0:
         raise ValueError("divisor[0] must be nonzero (the leading coefficient divides)")
     dtype = np.result_type(num, den)
@@ -187,8 +179,8 @@ def toeplitz(c, r=None):
            [2, 1, 4, 5],
            [3, 2, 1, 4]])
     """
-    c = _as_vector(c, "c")
-    r = c.conj() if r is None else _as_vector(r, "r")
+    c = as_nonempty_array(c, "c", 1)
+    r = c.conj() if r is None else as_nonempty_array(r, "r", 1)
     # every diagonal reads one entry of [c reversed, r[1:]]: a strided view, then a copy
     values = np.concatenate((c[::-1], r[1:]))
     stride = values.strides[0]
@@ -210,7 +202,7 @@ def _matrix_window(m, n, mode):
 
 
 def _check_matrix_args(a, n, mode):
-    a = _as_vector(a, "a")
+    a = as_nonempty_array(a, "a", 1)
     n = check_positive_int(n, "n")
     check_choice(mode, "mode", _MATRIX_MODES)
     return a, n, mode
