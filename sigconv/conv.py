@@ -38,6 +38,15 @@ __all__ = ["convolve", "correlate", "fftconvolve", "oaconvolve", "choose_conv_me
 # --------------------------------------------------------------------------------------
 # the problem, validated
 # --------------------------------------------------------------------------------------
+def mode_window(n, k, mode):
+    """``(start, length)``: the outputs of the full convolution of lengths ``n`` and ``k``
+    that ``mode`` keeps, centred as :func:`scipy.signal.convolve` does (``same`` has the
+    length of the first input)."""
+    full = n + k - 1
+    length = {"full": full, "same": n, "valid": abs(n - k) + 1}[mode]
+    return (full - length) // 2, length
+
+
 class _Problem:
     """Validated inputs of one convolution and the shapes that follow from them."""
 
@@ -89,11 +98,10 @@ class _Problem:
                 start.append(0)
                 full_shape.append(max(n, k))
                 continue
-            full = n + k - 1
-            length = {"full": full, "same": n, "valid": abs(n - k) + 1}[mode]
+            first, length = mode_window(n, k, mode)
             out_shape.append(length)
-            start.append((full - length) // 2)
-            full_shape.append(full)
+            start.append(first)
+            full_shape.append(n + k - 1)
         self.in1, self.in2, self.mode, self.axes = in1, in2, mode, axes
         self.out_shape = tuple(out_shape)
         self.start = tuple(start)

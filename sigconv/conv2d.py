@@ -52,12 +52,8 @@ def _window_starts(image_shape, kernel_shape, mode, correlation):
     ``scipy.signal.correlate2d`` centres ``same`` on the other side for even kernels:
     ``k // 2`` into the full correlation (= convolution with the flipped kernel).
     """
-    starts = []
-    for n, k in zip(image_shape, kernel_shape, strict=True):
-        full = n + k - 1
-        length = {"full": full, "same": n, "valid": abs(n - k) + 1}[mode]
-        starts.append(k // 2 if (correlation and mode == "same") else (full - length) // 2)
-    return starts
+    return [k // 2 if (correlation and mode == "same") else conv.mode_window(n, k, mode)[0]
+            for n, k in zip(image_shape, kernel_shape, strict=True)]
 
 
 def _extend(image, kernel_shape, mode, starts, boundary, fillvalue):
@@ -70,7 +66,7 @@ def _extend(image, kernel_shape, mode, starts, boundary, fillvalue):
     """
     pads = []
     for n, k, start in zip(image.shape, kernel_shape, starts, strict=True):
-        length = {"full": n + k - 1, "same": n, "valid": abs(n - k) + 1}[mode]
+        length = conv.mode_window(n, k, mode)[1]
         pads.append((k - 1 - start, length - n + start))
     if boundary == "fill":
         return np.pad(image, pads, mode="constant", constant_values=fillvalue)
@@ -266,12 +262,8 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 
 def _operator_window(kernel_shape, image_shape, mode):
     """Per axis ``(start, length)`` of the full convolution that ``mode`` keeps (SciPy)."""
-    window = []
-    for k, n in zip(kernel_shape, image_shape, strict=True):
-        full = n + k - 1
-        length = {"full": full, "same": n, "valid": abs(n - k) + 1}[mode]
-        window.append(((full - length) // 2, length))
-    return window
+    return [conv.mode_window(n, k, mode)
+            for k, n in zip(kernel_shape, image_shape, strict=True)]
 
 
 def _check_operator_args(kernel, image_shape, mode):
