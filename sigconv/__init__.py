@@ -4,7 +4,17 @@ The public signal API mirrors :mod:`scipy.signal` and :mod:`numpy` so that
 ``import sigconv as sc`` can stand in for them.
 """
 
-from . import filters, plotting
+import os
+
+# numba's OpenMP workers spin for a while after each parallel loop, and OpenBLAS's
+# workers do the same after each matrix product: on a machine with few cores, alternating
+# the two (a parallel kernel, then np.dot) made every hand-over wait ~8 ms for the other
+# pool to stop spinning. Passive OpenMP workers sleep instead, which costs ~20 us per
+# parallel loop. libgomp reads this when numba first starts its threads; a value the
+# user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import filters, plotting  # noqa: E402
 from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve
 from .conv2d import ConvolutionOperator2D, convolution_matrix2d, convolve2d, correlate2d
 from .fourier import (

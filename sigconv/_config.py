@@ -44,3 +44,15 @@ COST_DIRECT = (1.389e-05, 8.525e-11, 2.299e-10, 1.453e-07)
 COST_FFT = (2.604e-05, 6.433e-10)
 #: overlap-add: (per call, per N log2 N unit of all blocks, per output, per block)
 COST_OA = (7.546e-05, 2.454e-10, 1.181e-08, 7.234e-08)
+
+# --- neural-network layers (sigconv.nn) ------------------------------------------------
+#: a convolution is computed in chunks of output lines whose im2col buffer holds about
+#: this many bytes: small enough to stay in cache between the copy and the matrix product,
+#: large enough that each product runs near the BLAS peak
+NN_CHUNK_BYTES = 1 << 19
+#: below this many elements the elementwise and windowing kernels run on one thread
+NN_PARALLEL_MIN = 32_768
+#: threads of sigconv.nn's pool for large convolutions; None means numba's thread count
+NN_THREADS = None
+#: convolutions with fewer multiply-adds than this run on the calling thread
+NN_THREADED_MIN_MACS = 4_000_000

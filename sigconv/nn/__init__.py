@@ -1,0 +1,52 @@
+"""Convolutional neural networks with backpropagation (``sigconv.nn``).
+
+Keras names and defaults, channels-last data ``(batch, height, width, channels)``, every
+layer with its forward and backward pass side by side and every gradient checkable with
+:func:`check_gradients`.
+"""
+
+from . import activations, functional, initializers, losses, optimizers, regularizers
+from .activations import ActivationFunction, get_activation
+from .gradcheck import check_gradients
+from .initializers import get_initializer
+from .layers import (
+    Activation,
+    AveragePooling1D,
+    AveragePooling2D,
+    BatchNormalization,
+    Conv1D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAveragePooling2D,
+    Layer,
+    LeakyReLU,
+    MaxPooling1D,
+    MaxPooling2D,
+    ReLU,
+    Softmax,
+    set_random_seed,
+)
+from .losses import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    Loss,
+    MeanSquaredError,
+    SparseCategoricalCrossentropy,
+    get_loss,
+)
+from .optimizers import SGD, Adam, Optimizer, RMSprop, get_optimizer
+from .regularizers import L1, L1L2, L2, get_regularizer, l1, l1_l2, l2
+
+__all__ = [
+    "L1", "L1L2", "L2", "SGD", "Activation", "ActivationFunction", "Adam",
+    "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "BinaryCrossentropy",
+    "CategoricalCrossentropy", "Conv1D", "Conv2D", "Dense", "Dropout", "Flatten",
+    "GlobalAveragePooling2D", "Layer", "LeakyReLU", "Loss", "MaxPooling1D", "MaxPooling2D",
+    "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "Softmax",
+    "SparseCategoricalCrossentropy", "activations", "check_gradients", "functional",
+    "get_activation", "get_initializer", "get_loss", "get_optimizer", "get_regularizer",
+    "initializers", "l1", "l1_l2", "l2", "losses", "optimizers", "regularizers",
+    "set_random_seed",
+]

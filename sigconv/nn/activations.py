@@ -1,0 +1,131 @@
+"""Activation functions and their derivatives.
+
+Every activation is an :class:`ActivationFunction`: the function itself and its
+derivative written in terms of the function's *output* ``y = f(z)``, which is what a
+layer keeps from its forward pass::
+
+    relu      f'(z) = [y > 0]
+    sigmoid   f'(z) = y (1 - y)
+    tanh      f'(z) = 1 - y**2
+    softmax   J^T g = y * (g - sum(g * y))          (over the last axis)
+
+The built-in ones run as fused numba kernels inside :class:`~sigconv.nn.Dense` and
+:class:`~sigconv.nn.Conv2D` (bias and activation in one sweep).
+"""
+
+import numpy as np
+
+from . import functional
+
+
+class ActivationFunction:
+    """An activation function with the derivative that backpropagation needs.
+
+    Parameters
+    ----------
+    name : str
+        Name used in configs and error messages.
+    function : callable
+        ``function(z) -> y``, elementwise or over the last axis.
+    derivative : callable
+        ``derivative(grad, y) -> grad_z``: the gradient with respect to the input ``z``
+        given the gradient ``grad`` with respect to the output and the output ``y``.
+    kind : int, optional
+        The fused-kernel code of a built-in activation (users leave it out).
+    slope : float
+        Negative slope of the built-in leaky ReLU.
+
+    Examples
+    --------
+    A user-defined activation, softplus, whose derivative is ``1 - exp(-y)``:
+
+    >>> import numpy as np
+    >>> from sigconv.nn import ActivationFunction, Dense
+    >>> softplus = ActivationFunction("softplus", lambda z: np.logaddexp(0, z),
+    ...                               lambda grad, y: grad * -np.expm1(-y))
+    >>> Dense(3, activation=softplus).activation.name
+    'softplus'
+    """
+
+    def __init__(self, name, function, derivative, kind=None, slope=0.0):
+        self.name = name
+        self.function = function
+        self.derivative = derivative
+        self.kind = kind
+        self.slope = slope
+
+    def __call__(self, z):
+        return self.function(np.asarray(z))
+
+    def __repr__(self):
+        return f"<activation {self.name}>"
+
+
+def _elementwise(name, slope=0.0):
+    kind = functional.ACTIVATION_KINDS[name]
+
+    def function(z):
+        z = np.array(z, dtype=np.result_type(z, np.float32), order="C", copy=True)
+        if z.ndim == 0:
+            return function(z[None])[0]
+        return functional.bias_activate(z, np.zeros(z.shape[-1], z.dtype), kind, slope)
+
+    def derivative(grad, y):
+        return functional.activation_derivative(grad, np.ascontiguousarray(y), kind, slope)
+
+    return ActivationFunction(name, function, derivative, kind, slope)
+
+
+def softmax_function(z, axis=-1):
+    """Softmax over ``axis``, stable for large inputs (the maximum is subtracted first)."""
+    z = np.asarray(z)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def softmax_derivative(grad, y, axis=-1):
+    """Jacobian-transpose product of softmax: ``y * (grad - sum(grad * y))``."""
+    return y * (grad - (grad * y).sum(axis=axis, keepdims=True))
+
+
+linear = _elementwise("linear")
+relu = _elementwise("relu")
+sigmoid = _elementwise("sigmoid")
+tanh = _elementwise("tanh")
+softmax = ActivationFunction("softmax", softmax_function, softmax_derivative)
+
+_BY_NAME = {f.name: f for f in (linear, relu, sigmoid, tanh, softmax)}
+
+
+def leaky_relu(negative_slope=0.3):
+    """Leaky ReLU, ``z`` for ``z > 0`` else ``negative_slope * z``."""
+    return _elementwise("leaky_relu", float(negative_slope))
+
+
+def get_activation(identifier):
+    """The :class:`ActivationFunction` for a name, None (linear) or an instance.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    TypeError
+        For a bare callable: backpropagation needs its derivative, so wrap it in an
+        :class:`ActivationFunction`.
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, ActivationFunction):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier not in _BY_NAME:
+            raise ValueError(f"activation must be one of {sorted(_BY_NAME)} or an "
+                             f"ActivationFunction; got {identifier!r}")
+        return _BY_NAME[identifier]
+    if callable(identifier):
+        raise TypeError("activation: a plain callable has no derivative for "
+                        "backpropagation; wrap it as ActivationFunction(name, function, "
+                        "derivative)")
+    raise TypeError(f"activation must be a name, None or an ActivationFunction; got "
+                    f"{type(identifier).__name__}")

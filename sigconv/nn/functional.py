@@ -1,0 +1,339 @@
+"""The array-level passes behind the layers: window geometry, convolution and pooling.
+
+Layers validate, own their parameters and cache what backward needs; the functions here
+take plain channels-last arrays and pick the kernel (one thread or many, chunk sizes).
+Everything is 2-D: a 1-D layer is a 2-D one over images of height 1.
+
+A convolution is computed as im2col + matrix product, in chunks of output lines that
+keep the im2col buffer in cache (:data:`sigconv._config.NN_CHUNK_BYTES`)::
+
+    cols[row, (a, c, ch)] = x[b, i*sh + a*dh - ph, j*sw + c*dw - pw, ch]
+    out[row, f]           = cols[row, :] @ kernel[(a, c, ch), f]
+
+Backward uses the same chunks: ``dkernel += cols.T @ dout`` and
+``dx += col2im(dout @ kernel.T)``.
+"""
+
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+import numba
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from .. import _config
+from .kernels import cpu
+
+
+class WindowGeometry(NamedTuple):
+    """Where the windows of a convolution or pooling layer lie on a 2-D input.
+
+    Output ``(i, j)``, tap ``(a, c)`` reads input
+    ``(i * strides[0] + a * dilation[0] - pad[0], j * strides[1] + c * dilation[1] - pad[1])``.
+    """
+
+    in_size: tuple
+    kernel: tuple
+    strides: tuple
+    dilation: tuple
+    pad: tuple
+    out_size: tuple
+
+    @property
+    def taps(self):
+        """Number of taps of one window."""
+        return self.kernel[0] * self.kernel[1]
+
+    @property
+    def kernel_tuple(self):
+        """The geometry as the integer tuple the kernels take."""
+        return (*self.kernel, *self.strides, *self.dilation, *self.pad, *self.out_size)
+
+
+def output_length(size, kernel, stride, dilation, padding):
+    """Output length and leading padding of one window dimension, as Keras computes them.
+
+    ``"valid"`` keeps the windows that fit, ``ceil((size - span + 1) / stride)`` with
+    ``span = (kernel - 1) * dilation + 1``; ``"same"`` gives ``ceil(size / stride)`` outputs
+    and pads ``max((out - 1) * stride + span - size, 0)`` in total, the smaller half before
+    (so an even kernel gets its extra row of padding after, as in TensorFlow).
+
+    Returns
+    -------
+    (int, int)
+        The output length (0 when the window does not fit a ``"valid"`` input) and the
+        padding before the first input element.
+    """
+    span = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        return max(size - span, -1) // stride + 1, 0
+    out = -(-size // stride)
+    return out, max((out - 1) * stride + span - size, 0) // 2
+
+
+def window_geometry(in_size, kernel, strides, dilation, padding):
+    """The :class:`WindowGeometry` of a 2-D window layer on inputs of ``in_size``."""
+    outs, pads = zip(*(output_length(*args, padding)
+                       for args in zip(in_size, kernel, strides, dilation, strict=True)),
+                     strict=True)
+    return WindowGeometry(tuple(in_size), tuple(kernel), tuple(strides), tuple(dilation),
+                          pads, outs)
+
+
+def _lines_per_chunk(geometry, row_bytes):
+    """Output lines per chunk, so that one chunk of im2col rows is ~NN_CHUNK_BYTES."""
+    return max(1, _config.NN_CHUNK_BYTES // max(1, row_bytes * geometry.out_size[1]))
+
+
+def _chunks(line0, line1, per_chunk):
+    return ((start, min(line1, start + per_chunk)) for start in range(line0, line1, per_chunk))
+
+
+def n_threads():
+    """Threads of sigconv.nn's own pool: NN_THREADS, else numba's thread count."""
+    return _config.NN_THREADS or numba.config.NUMBA_NUM_THREADS
+
+
+@functools.cache
+def _executor():
+    return ThreadPoolExecutor(n_threads(), thread_name_prefix="sigconv-nn")
+
+
+@functools.cache
+def _blas_controller():
+    return ThreadpoolController()
+
+
+def _split(batch, out_h, macs, by_image):
+    """Line ranges for the worker threads: one range when the work is small.
+
+    Ranges follow image boundaries when ``by_image`` (each thread then owns the input
+    gradient of its images), else they split the lines evenly.
+    """
+    workers = n_threads() if macs >= _config.NN_THREADED_MIN_MACS else 1
+    if by_image:
+        workers = min(workers, batch)
+        bounds = [round(k * batch / workers) * out_h for k in range(workers + 1)]
+    else:
+        n_lines = batch * out_h
+        workers = min(workers, n_lines)
+        bounds = [round(k * n_lines / workers) for k in range(workers + 1)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _run(parts, task):
+    """``task(line0, line1)`` for every part; several parts run on the pool's threads, each
+    with a one-thread BLAS (threads of ours and of OpenBLAS would fight for the cores)."""
+    if len(parts) == 1:
+        return [task(*parts[0])]
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        return list(_executor().map(lambda part: task(*part), parts))
+
+
+def patches(x, geometry, fill=0.0, line0=0, line1=None, out=None, parallel=None):
+    """im2col: the windows of output lines ``[line0, line1)`` of ``x`` as rows.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, height, width, channels)
+        C-contiguous input.
+    geometry : WindowGeometry
+    fill : float
+        Value of taps that fall on the padding.
+    line0, line1 : int
+        Range of output lines ``b * out_height + i``; all lines by default.
+    out : ndarray, optional
+        Buffer of at least ``(line1 - line0) * out_width`` rows of ``taps * channels``.
+    parallel : bool, optional
+        Spread the lines over numba's threads; by default when the copy is large.
+
+    Returns
+    -------
+    ndarray, shape (rows, taps, channels)
+    """
+    if line1 is None:
+        line1 = x.shape[0] * geometry.out_size[0]
+    rows = (line1 - line0) * geometry.out_size[1]
+    shape = (rows, geometry.taps, x.shape[3])
+    cols = (np.empty(shape, x.dtype) if out is None
+            else out.reshape(-1)[:rows * shape[1] * shape[2]].reshape(shape))
+    if parallel is None:
+        parallel = cols.size >= _config.NN_PARALLEL_MIN
+    kernel = cpu.patches_parallel if parallel else cpu.patches_serial
+    kernel(x, cols, line0, line1, geometry.kernel_tuple, x.dtype.type(fill))
+    return cols
+
+
+def patches_adjoint(cols, geometry, dx, line0=0, line1=None, parallel=None):
+    """col2im, the adjoint of :func:`patches`: add ``cols`` onto ``dx`` in place."""
+    if line1 is None:
+        line1 = dx.shape[0] * geometry.out_size[0]
+    if parallel is None:
+        parallel = cols.size >= _config.NN_PARALLEL_MIN
+    kernel = cpu.patches_adjoint_parallel if parallel else cpu.patches_adjoint_serial
+    kernel(cols, dx, line0, line1, geometry.kernel_tuple)
+    return dx
+
+
+def conv_forward(x, kernel, geometry):
+    """Cross-correlation of a channels-last batch with a Keras-layout kernel.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, height, width, in_channels), C-contiguous
+    kernel : ndarray, shape (kh, kw, in_channels, filters)
+    geometry : WindowGeometry
+
+    Returns
+    -------
+    ndarray, shape (batch, out_height, out_width, filters)
+    """
+    batch = x.shape[0]
+    out_h, out_w = geometry.out_size
+    filters = kernel.shape[-1]
+    weights = np.ascontiguousarray(kernel.reshape(-1, filters))
+    out = np.empty((batch, out_h, out_w, filters), x.dtype)
+    flat = out.reshape(-1, filters)
+    per_chunk = _lines_per_chunk(geometry, weights.shape[0] * x.itemsize)
+
+    def task(first, last):
+        buffer = None
+        for line0, line1 in _chunks(first, last, per_chunk):
+            cols = patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
+            buffer = cols if buffer is None else buffer
+            np.dot(cols.reshape(cols.shape[0], -1), weights,
+                   out=flat[line0 * out_w:line1 * out_w])
+
+    _run(_split(batch, out_h, flat.size * weights.shape[0], by_image=False), task)
+    return out
+
+
+def conv_backward(x, grad, kernel, geometry, input_grad=True):
+    """Gradients of :func:`conv_forward` with respect to its kernel and its input.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, height, width, in_channels)
+        The forward input.
+    grad : ndarray, shape (batch, out_height, out_width, filters)
+        Gradient of the loss with respect to the forward output.
+    kernel : ndarray, shape (kh, kw, in_channels, filters)
+    geometry : WindowGeometry
+    input_grad : bool
+        Also compute the gradient with respect to ``x`` (the transposed convolution);
+        a network's first layer does not need it.
+
+    Returns
+    -------
+    (ndarray or None, ndarray)
+        ``dx`` (None unless ``input_grad``) and ``dkernel`` of the kernel's shape.
+
+    Notes
+    -----
+    Each thread sums the kernel gradient of its lines in a buffer of its own; the buffers
+    are added at the end, so no two threads ever add into the same memory.
+    """
+    batch = x.shape[0]
+    out_h, out_w = geometry.out_size
+    filters = kernel.shape[-1]
+    weights = np.ascontiguousarray(kernel.reshape(-1, filters))
+    grad_flat = np.ascontiguousarray(grad, x.dtype).reshape(-1, filters)
+    dx = np.zeros(x.shape, x.dtype) if input_grad else None
+    per_chunk = _lines_per_chunk(geometry, weights.shape[0] * x.itemsize)
+
+    def task(first, last):
+        dweights = np.zeros(weights.shape, x.dtype)
+        partial = np.empty_like(dweights)
+        buffer = dcols = None
+        for line0, line1 in _chunks(first, last, per_chunk):
+            cols = patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
+            buffer = cols if buffer is None else buffer
+            rows = grad_flat[line0 * out_w:line1 * out_w]
+            np.dot(cols.reshape(cols.shape[0], -1).T, rows, out=partial)
+            dweights += partial
+            if input_grad:
+                if dcols is None:
+                    dcols = np.empty(cols.shape, x.dtype)
+                window = dcols[:cols.shape[0]]
+                np.dot(rows, weights.T, out=window.reshape(cols.shape[0], -1))
+                patches_adjoint(window, geometry, dx, line0, line1, parallel=False)
+        return dweights
+
+    parts = _split(batch, out_h, 2 * grad_flat.size * weights.shape[0], by_image=True)
+    dweights = functools.reduce(np.add, _run(parts, task))
+    return dx, dweights.reshape(kernel.shape)
+
+
+def window_counts(geometry, dtype):
+    """Number of taps of each output window that fall inside the input, shape (oh, ow)."""
+    counts = []
+    for size, kernel, stride, dilation, pad, out in zip(*geometry, strict=True):
+        sources = (np.arange(out)[:, None] * stride + np.arange(kernel) * dilation - pad)
+        counts.append(((sources >= 0) & (sources < size)).sum(axis=1))
+    return np.outer(*counts).astype(dtype)
+
+
+def pool_forward(x, geometry, kind):
+    """Max or average pooling of a channels-last batch.
+
+    Average pooling divides by the taps inside the input (padding is not counted), max
+    pooling never picks padding; both as in Keras.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The pooled batch, and what :func:`pool_backward` needs: the argmax tap of every
+        output (max) or the window counts (average).
+    """
+    batch, channels = x.shape[0], x.shape[3]
+    out_h, out_w = geometry.out_size
+    if kind == "max":
+        cols = patches(x, geometry, -np.inf)
+        out = np.empty((cols.shape[0], channels), x.dtype)
+        argmax = np.empty((cols.shape[0], channels), np.int32)
+        cpu.max_over_taps(cols, out, argmax)
+        return out.reshape(batch, out_h, out_w, channels), argmax
+    counts = window_counts(geometry, x.dtype)
+    out = patches(x, geometry, 0.0).sum(axis=1).reshape(batch, out_h, out_w, channels)
+    out /= counts[:, :, None]
+    return out, counts
+
+
+def pool_backward(grad, geometry, kind, cache, input_shape):
+    """Gradient of :func:`pool_forward` with respect to its input."""
+    channels = input_shape[3]
+    grad = np.ascontiguousarray(grad).reshape(-1, channels)
+    if kind == "max":
+        cols = np.empty((grad.shape[0], geometry.taps, channels), grad.dtype)
+        cpu.scatter_to_taps(grad, cache, cols)
+    else:
+        share = grad.reshape(-1, *geometry.out_size, channels) / cache[:, :, None]
+        cols = np.broadcast_to(share.reshape(-1, 1, channels),
+                               (grad.shape[0], geometry.taps, channels))
+        cols = np.ascontiguousarray(cols)
+    return patches_adjoint(cols, geometry, np.zeros(input_shape, grad.dtype))
+
+
+#: activation kinds understood by the elementwise kernels
+ACTIVATION_KINDS = {"linear": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh": 4}
+
+
+def bias_activate(z, bias, kind, slope=0.0):
+    """In place on ``z`` (C-contiguous, last axis = channels): ``z = f(z + bias)``."""
+    rows = z.reshape(-1, z.shape[-1])
+    kernel = cpu.activate_parallel if z.size >= _config.NN_PARALLEL_MIN else cpu.activate_serial
+    kernel(rows, bias, kind, z.dtype.type(slope))
+    return z
+
+
+def activation_derivative(grad, y, kind, slope=0.0, out=None):
+    """``grad * f'(z)`` from the activation's output ``y = f(z)``."""
+    if out is None:
+        out = np.empty(y.shape, y.dtype)
+    channels = y.shape[-1]
+    kernel = (cpu.derivative_parallel if y.size >= _config.NN_PARALLEL_MIN
+              else cpu.derivative_serial)
+    kernel(np.ascontiguousarray(grad, y.dtype).reshape(-1, channels), y.reshape(-1, channels),
+           out.reshape(-1, channels), kind, y.dtype.type(slope))
+    return out

@@ -1,0 +1,243 @@
+"""Numba kernels of the layers: the windowing primitive, pooling and activations.
+
+One windowing primitive serves convolution and pooling alike:
+
+* :func:`patches_serial` / :func:`patches_parallel` copy every window of a channels-last
+  batch ``x[b, h, w, c]`` into a row of ``cols[row, tap, c]`` (im2col). A convolution is then
+  one matrix product per chunk of rows; a pooling layer reduces over the taps.
+* :func:`patches_adjoint_serial` / :func:`patches_adjoint_parallel` are its exact adjoint
+  (col2im): every window row is added back onto the pixels it was read from. They *gather*:
+  each task owns one input line ``dx[b, h]`` and pulls in every ``(row, tap)`` that read from
+  it, so parallel tasks never write to the same memory.
+
+Both walk the same geometry with :func:`_valid_range`: output ``o`` of a window dimension
+reads input ``o * stride + tap * dilation - pad_before``, and only outputs whose source lies
+inside the input are touched, so no index is ever out of bounds (padding is written as
+``fill``, never read).
+
+Work is split into *lines*, ``line = b * out_height + i``: a chunk ``[line0, line1)`` of
+lines fills rows ``(line - line0) * out_width + j`` of ``cols``. The geometry travels as
+one tuple ``(kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w)``.
+"""
+
+import math
+
+from numba import prange
+
+from ..._jit import jit
+
+
+@jit(inline="always")
+def _valid_range(n_out, size, start, step):
+    """Outputs ``o`` in ``[0, n_out)`` whose source ``o * step + start`` is in ``[0, size)``."""
+    lo = 0
+    if start < 0:
+        lo = (step - 1 - start) // step
+    hi = 0
+    if start < size:
+        hi = (size - 1 - start) // step + 1
+    if hi > n_out:
+        hi = n_out
+    if lo > hi:
+        lo = hi
+    return lo, hi
+
+
+@jit(inline="always")
+def _patch_line(x, cols, line, line0, geometry, fill):
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    height = x.shape[1]
+    width = x.shape[2]
+    channels = x.shape[3]
+    b = line // out_h
+    i = line - b * out_h
+    row0 = (line - line0) * out_w
+    for a in range(kh):
+        h = i * sh + a * dh - ph
+        for c in range(kw):
+            dst = cols[row0:row0 + out_w, a * kw + c]
+            lo, hi = 0, 0
+            if 0 <= h < height:
+                lo, hi = _valid_range(out_w, width, c * dw - pw, sw)
+            for j in range(lo):
+                for ch in range(channels):
+                    dst[j, ch] = fill
+            if hi > lo:
+                w0 = lo * sw + c * dw - pw
+                src = x[b, h, w0:w0 + (hi - lo - 1) * sw + 1:sw]
+                inner = dst[lo:hi]
+                for j in range(hi - lo):
+                    for ch in range(channels):
+                        inner[j, ch] = src[j, ch]
+            for j in range(hi, out_w):
+                for ch in range(channels):
+                    dst[j, ch] = fill
+
+
+@jit
+def patches_serial(x, cols, line0, line1, geometry, fill):
+    """im2col of lines ``[line0, line1)`` of ``x`` into ``cols`` (one thread)."""
+    for line in range(line0, line1):
+        _patch_line(x, cols, line, line0, geometry, fill)
+
+
+@jit(parallel=True)
+def patches_parallel(x, cols, line0, line1, geometry, fill):
+    """im2col of lines ``[line0, line1)`` of ``x`` into ``cols``, one line per task."""
+    for line in prange(line0, line1):
+        _patch_line(x, cols, line, line0, geometry, fill)
+
+
+@jit(inline="always")
+def _adjoint_input_line(cols, dx, b, h, line0, line1, geometry):
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    width = dx.shape[2]
+    channels = dx.shape[3]
+    target = dx[b, h]
+    for a in range(kh):
+        offset = h + ph - a * dh
+        if offset < 0 or offset % sh != 0:
+            continue
+        i = offset // sh
+        line = b * out_h + i
+        if i >= out_h or line < line0 or line >= line1:
+            continue
+        row0 = (line - line0) * out_w
+        for c in range(kw):
+            start = c * dw - pw
+            lo, hi = _valid_range(out_w, width, start, sw)
+            src = cols[row0:row0 + out_w, a * kw + c]
+            for j in range(lo, hi):
+                pixel = target[j * sw + start]
+                values = src[j]
+                for ch in range(channels):
+                    pixel[ch] += values[ch]
+
+
+@jit(inline="always")
+def _adjoint_task(cols, dx, task, line0, line1, geometry):
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    height = dx.shape[1]
+    b_first = line0 // out_h
+    b = b_first + task // height
+    h = task - (b - b_first) * height
+    _adjoint_input_line(cols, dx, b, h, line0, line1, geometry)
+
+
+@jit
+def patches_adjoint_serial(cols, dx, line0, line1, geometry):
+    """col2im: add the window rows of lines ``[line0, line1)`` onto ``dx`` (one thread)."""
+    out_h = geometry[8]
+    height = dx.shape[1]
+    n_tasks = ((line1 - 1) // out_h - line0 // out_h + 1) * height
+    for task in range(n_tasks):
+        _adjoint_task(cols, dx, task, line0, line1, geometry)
+
+
+@jit(parallel=True)
+def patches_adjoint_parallel(cols, dx, line0, line1, geometry):
+    """col2im: add the window rows of lines ``[line0, line1)`` onto ``dx``; a task per input
+    line, each the only writer of its line."""
+    out_h = geometry[8]
+    height = dx.shape[1]
+    n_tasks = ((line1 - 1) // out_h - line0 // out_h + 1) * height
+    for task in prange(n_tasks):
+        _adjoint_task(cols, dx, task, line0, line1, geometry)
+
+
+# --- pooling reductions over the taps of ``cols[row, tap, channel]`` -------------------
+
+@jit(parallel=True)
+def max_over_taps(cols, out, argmax):
+    """``out[r, c] = max_t cols[r, t, c]`` and the first tap reaching it in ``argmax``."""
+    n_rows, n_taps, channels = cols.shape
+    for r in prange(n_rows):
+        window = cols[r]
+        best = out[r]
+        where = argmax[r]
+        for ch in range(channels):
+            best[ch] = window[0, ch]
+            where[ch] = 0
+        for t in range(1, n_taps):
+            for ch in range(channels):
+                value = window[t, ch]
+                if value > best[ch]:
+                    best[ch] = value
+                    where[ch] = t
+
+
+@jit(parallel=True)
+def scatter_to_taps(grad, argmax, cols):
+    """Adjoint of :func:`max_over_taps`: ``cols[r, argmax[r, c], c] = grad[r, c]``, else 0."""
+    n_rows, n_taps, channels = cols.shape
+    for r in prange(n_rows):
+        window = cols[r]
+        for t in range(n_taps):
+            for ch in range(channels):
+                window[t, ch] = 0
+        g = grad[r]
+        where = argmax[r]
+        for ch in range(channels):
+            window[where[ch], ch] = g[ch]
+
+
+# --- elementwise activations on (rows, channels) arrays -------------------------------
+# kind: 0 linear, 1 relu, 2 leaky relu (slope), 3 sigmoid, 4 tanh
+
+@jit(inline="always")
+def _activate_row(z, bias, kind, slope):
+    for ch in range(z.shape[0]):
+        v = z[ch] + bias[ch]
+        if kind == 1:
+            v = max(v, 0)
+        elif kind == 2:
+            v = v if v > 0 else v * slope
+        elif kind == 3:
+            v = 1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))
+        elif kind == 4:
+            v = math.tanh(v)
+        z[ch] = v
+
+
+@jit(inline="always")
+def _derivative_row(grad, y, out, kind, slope):
+    for ch in range(y.shape[0]):
+        g = grad[ch]
+        v = y[ch]
+        if kind == 1:
+            g = g if v > 0 else 0
+        elif kind == 2:
+            g = g if v > 0 else g * slope
+        elif kind == 3:
+            g = g * v * (1 - v)
+        elif kind == 4:
+            g = g * (1 - v * v)
+        out[ch] = g
+
+
+@jit
+def activate_serial(z, bias, kind, slope):
+    """In place: ``z = f(z + bias)`` row by row, ``f`` chosen by ``kind``."""
+    for r in range(z.shape[0]):
+        _activate_row(z[r], bias, kind, slope)
+
+
+@jit(parallel=True)
+def activate_parallel(z, bias, kind, slope):
+    """In place: ``z = f(z + bias)``, rows spread over the threads."""
+    for r in prange(z.shape[0]):
+        _activate_row(z[r], bias, kind, slope)
+
+
+@jit
+def derivative_serial(grad, y, out, kind, slope):
+    """``out = grad * f'`` where ``f'`` is written in terms of the output ``y = f(z)``."""
+    for r in range(y.shape[0]):
+        _derivative_row(grad[r], y[r], out[r], kind, slope)
+
+
+@jit(parallel=True)
+def derivative_parallel(grad, y, out, kind, slope):
+    """``out = grad * f'(y)``, rows spread over the threads."""
+    for r in prange(y.shape[0]):
+        _derivative_row(grad[r], y[r], out[r], kind, slope)

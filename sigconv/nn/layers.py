@@ -1,0 +1,865 @@
+"""Layers with their forward and backward passes side by side.
+
+Keras names, defaults and weight layouts: channels-last data ``(batch, height, width,
+channels)``, Conv2D kernels ``(kh, kw, in_channels, filters)``, Dense kernels
+``(n_in, units)``. Every layer
+
+* builds its parameters on the first call (or by :meth:`Layer.build`),
+* caches in :meth:`Layer.forward` what :meth:`Layer.backward` needs, and
+* fills ``grads`` with one array per entry of ``params``, of the same shape.
+
+Regularization follows Keras: a layer with ``kernel_regularizer=L2(l2)`` adds
+``l2 * sum(kernel**2)`` to the loss (:meth:`Layer.regularization_loss`) and its gradient
+``2 * l2 * kernel`` to ``grads["kernel"]`` in backward.
+"""
+
+import itertools
+from collections import defaultdict
+
+import numpy as np
+
+from . import activations as _activations
+from . import functional
+from . import initializers as _initializers
+from . import regularizers as _regularizers
+
+PADDINGS = ("valid", "same")
+
+_name_counters = defaultdict(itertools.count)
+_random = {"generator": np.random.default_rng()}
+
+
+def set_random_seed(seed):
+    """Seed the generator that initializes new layers' weights and draws dropout masks
+    of layers without a seed of their own (Keras's ``keras.utils.set_random_seed``)."""
+    _random["generator"] = np.random.default_rng(seed)
+
+
+def _snake(name):
+    out = []
+    for k, ch in enumerate(name):
+        if ch.isupper() and k and name[k - 1].islower():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def _int_tuple(value, rank, name, layer, minimum=1):
+    """``value`` (an int or a tuple of ``rank`` ints) as a tuple of ints >= ``minimum``."""
+    items = (value,) * rank if isinstance(value, (int, np.integer)) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = None
+    if (items is None or len(items) != rank
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                       for v in items)):
+        raise TypeError(f"{layer}: {name} must be an int or a tuple of {rank} ints; "
+                        f"got {value!r}")
+    if min(items) < minimum:
+        raise ValueError(f"{layer}: {name} must be >= {minimum}; got {value!r}")
+    return tuple(int(v) for v in items)
+
+
+def _serialize(obj):
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, _activations.ActivationFunction):
+        return obj.name if obj.kind is not None or obj is _activations.softmax else obj
+    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+
+def _regularizer(value):
+    if isinstance(value, dict):
+        return getattr(_regularizers, value["class_name"])(**value["config"])
+    return _regularizers.get_regularizer(value)
+
+
+class Layer:
+    """Base class: parameters, gradients, building, weights and configs.
+
+    Subclasses implement ``_build(input_shape)``, ``_forward(x, training)``,
+    ``_backward(grad, input_grad)`` and ``compute_output_shape(input_shape)``, and
+    list their constructor arguments in ``get_config``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Unique name; by default the snake-case class name with a counter.
+    dtype : {"float32", "float64"}
+        Dtype of the parameters and of the computation; inputs are cast to it.
+    input_shape : tuple of int, optional
+        Shape of one sample (no batch axis); builds the layer at once.
+    """
+
+    #: number of axes of an input, batch included (None: any)
+    input_ndim = None
+
+    def __init__(self, name=None, dtype="float32", input_shape=None):
+        kind = _snake(type(self).__name__)
+        count = next(_name_counters[kind])
+        self.name = name if name is not None else (kind if count == 0 else f"{kind}_{count}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"{self.name}: dtype must be float32 or float64; got {dtype}")
+        self.dtype = dtype
+        self.params = {}
+        self.grads = {}
+        self.built = False
+        self.input_shape = None
+        self.regularizers = {}
+        self._cache = None
+        if input_shape is not None:
+            self.build((None, *tuple(input_shape)))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    # --- building -----------------------------------------------------------------
+    def build(self, input_shape, rng=None):
+        """Create the parameters for inputs of ``input_shape`` (batch axis included,
+        ``None`` allowed there), drawing initial weights from ``rng``."""
+        input_shape = tuple(input_shape)
+        self._check_rank(len(input_shape))
+        self._rng = rng if rng is not None else _random["generator"]
+        self._build(input_shape)
+        self.input_shape = input_shape
+        self.built = True
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+
+    def _build(self, input_shape):
+        pass
+
+    def _add_weight(self, key, shape, initializer, regularizer=None):
+        init = _initializers.get_initializer(initializer)
+        self.params[key] = np.ascontiguousarray(init(tuple(shape), dtype=self.dtype,
+                                                     rng=self._rng))
+        if regularizer is not None:
+            self.regularizers[key] = regularizer
+
+    # --- passes ------------------------------------------------------------------
+    def forward(self, x, training=False):
+        """Output of the layer for the batch ``x`` (built on first call).
+
+        Raises
+        ------
+        ValueError
+            If ``x`` has the wrong rank or channel count for this layer, or holds NaN.
+        """
+        x = np.asarray(x)
+        if x.dtype != self.dtype:
+            if x.dtype.kind not in "biuf":
+                raise TypeError(f"{self.name}: input must be real numbers; got dtype "
+                                f"{x.dtype}")
+            x = x.astype(self.dtype)
+        self._check_rank(x.ndim)
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        else:
+            self._check_input(x.shape)
+        if not np.isfinite(np.add.reduce(x, axis=None)) and np.isnan(x).any():
+            raise ValueError(f"{self.name}: the input contains NaN")
+        return self._forward(x, training)
+
+    __call__ = forward
+
+    def backward(self, grad_output, input_grad=True):
+        """Backpropagate ``grad_output`` (the loss gradient with respect to the output of
+        the last :meth:`forward`): fill ``grads`` and return the input gradient (None
+        when ``input_grad`` is False, e.g. for a network's first layer)."""
+        if self._cache is None:
+            raise RuntimeError(f"{self.name}: backward called before forward")
+        grad_output = np.asarray(grad_output, dtype=self.dtype)
+        expected = self._output_shape
+        if grad_output.shape != expected:
+            raise ValueError(f"{self.name}: grad_output must have the output's shape "
+                             f"{expected}; got {grad_output.shape}")
+        grad_input = self._backward(grad_output, input_grad)
+        for key, regularizer in self.regularizers.items():
+            self.grads[key] += regularizer.gradient(self.params[key])
+        for key, value in self.params.items():
+            assert self.grads[key].shape == value.shape, (self.name, key)
+        return grad_input
+
+    def _store_grads(self, **grads):
+        for key, value in grads.items():
+            np.copyto(self.grads[key], value)
+
+    # --- checks -------------------------------------------------------------------
+    def _check_rank(self, ndim):
+        if self.input_ndim is not None and ndim != self.input_ndim:
+            raise ValueError(f"{self.name}: expected input with {self.input_ndim} axes "
+                             f"(batch first), got {ndim}")
+
+    def _check_input(self, shape):
+        expected = self.input_shape[-1]
+        if expected is not None and shape[-1] != expected:
+            raise ValueError(f"{self.name}: expected {expected} channels (last axis) as "
+                             f"when built, got input of shape {shape}")
+
+    # --- weights and configs -------------------------------------------------------
+    @property
+    def weights(self):
+        """The parameters in Keras order."""
+        return list(self.params.values())
+
+    def get_weights(self):
+        """Copies of the weights, in Keras order (e.g. ``[kernel, bias]``)."""
+        return [np.array(value) for value in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from a list in Keras order, checking every shape."""
+        weights = list(weights)
+        if len(weights) != len(self.params):
+            raise ValueError(f"{self.name}: set_weights expects {len(self.params)} arrays "
+                             f"({', '.join(self.params)}); got {len(weights)}")
+        for (key, current), new in zip(self.params.items(), weights, strict=True):
+            new = np.asarray(new)
+            if new.shape != current.shape:
+                raise ValueError(f"{self.name}: weight {key!r} must have shape "
+                                 f"{current.shape}; got {new.shape}")
+            np.copyto(current, new, casting="same_kind")
+
+    def count_params(self):
+        """Number of scalars in the weights."""
+        return int(sum(value.size for value in self.weights))
+
+    def regularization_loss(self):
+        """The penalties of this layer's regularizers, to be added to the loss."""
+        return float(sum(reg(self.params[key]) for key, reg in self.regularizers.items()))
+
+    def get_config(self):
+        """Constructor arguments: ``type(layer).from_config(layer.get_config())`` builds
+        an equal, unbuilt layer."""
+        return {"name": self.name, "dtype": self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from :meth:`get_config`'s dictionary."""
+        return cls(**config)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for an input shape (batch axis included)."""
+        return tuple(input_shape)
+
+    @property
+    def _output_shape(self):
+        return self._cache_output_shape
+
+    def _cast(self, dtype):
+        """Switch the parameters and computation to ``dtype`` (used by gradient checks)."""
+        self.dtype = np.dtype(dtype)
+        for store in (self.params, self.grads):
+            for key in store:
+                store[key] = store[key].astype(self.dtype)
+        self._cache = None
+
+
+class _Conv(Layer):
+    """Convolution (Keras: cross-correlation) over ``rank`` spatial axes."""
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1,
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 input_shape=None, name=None, dtype="float32"):
+        self.input_ndim = self.rank + 2
+        label = name or _snake(type(self).__name__)
+        if (not isinstance(filters, (int, np.integer)) or isinstance(filters, bool)
+                or filters < 1):
+            raise ValueError(f"{label}: filters must be a positive int; got {filters!r}")
+        self.filters = int(filters)
+        self.kernel_size = _int_tuple(kernel_size, self.rank, "kernel_size", label)
+        self.strides = _int_tuple(strides, self.rank, "strides", label)
+        self.dilation_rate = _int_tuple(dilation_rate, self.rank, "dilation_rate", label)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{label}: strides > 1 together with dilation_rate > 1 is not "
+                             f"supported (as in Keras); got strides={self.strides}, "
+                             f"dilation_rate={self.dilation_rate}")
+        if padding not in PADDINGS:
+            raise ValueError(f"{label}: padding must be 'valid' or 'same'; got {padding!r}")
+        self.padding = padding
+        self.activation = _activations.get_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = _regularizer(kernel_regularizer)
+        self.bias_regularizer = _regularizer(bias_regularizer)
+        self._geometry = None
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    def _build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f"{self.name}: the channel axis of input_shape must be known")
+        self._add_weight("kernel", (*self.kernel_size, channels, self.filters),
+                         self.kernel_initializer, self.kernel_regularizer)
+        if self.use_bias:
+            self._add_weight("bias", (self.filters,), self.bias_initializer,
+                             self.bias_regularizer)
+
+    def _geometry_for(self, spatial):
+        size = (1, *spatial) if self.rank == 1 else tuple(spatial)
+        if self._geometry is None or self._geometry.in_size != size:
+            one = (1,) if self.rank == 1 else ()
+            geometry = functional.window_geometry(size, one + self.kernel_size,
+                                                  one + self.strides,
+                                                  one + self.dilation_rate, self.padding)
+            if min(geometry.out_size) < 1:
+                raise ValueError(f"{self.name}: the {self.padding!r} window of "
+                                 f"kernel_size={self.kernel_size} with dilation_rate="
+                                 f"{self.dilation_rate} does not fit the input's spatial "
+                                 f"shape {tuple(spatial)}")
+            self._geometry = geometry
+        return self._geometry
+
+    def compute_output_shape(self, input_shape):
+        geometry = self._geometry_for(input_shape[1:-1])
+        spatial = geometry.out_size[1:] if self.rank == 1 else geometry.out_size
+        return (input_shape[0], *spatial, self.filters)
+
+    def _kernel2d(self):
+        kernel = self.params["kernel"]
+        return kernel[None] if self.rank == 1 else kernel
+
+    def _forward(self, x, training):
+        geometry = self._geometry_for(x.shape[1:-1])
+        x4 = np.ascontiguousarray(x.reshape(x.shape[0], *geometry.in_size, x.shape[-1]))
+        z = functional.conv_forward(x4, self._kernel2d(), geometry)
+        y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
+        y = y.reshape(self.compute_output_shape(x.shape))
+        self._cache = (x4, y, geometry)
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        x4, y, geometry = self._cache
+        dz = self.activation.derivative(grad, y).reshape(x4.shape[0], *geometry.out_size,
+                                                         self.filters)
+        dx, dkernel = functional.conv_backward(x4, dz, self._kernel2d(), geometry,
+                                               input_grad)
+        self._store_grads(kernel=dkernel.reshape(self.params["kernel"].shape))
+        if self.use_bias:
+            self._store_grads(bias=dz.reshape(-1, self.filters).sum(axis=0))
+        return None if dx is None else dx.reshape(self._input_full_shape(x4))
+
+    def _input_full_shape(self, x4):
+        return x4.shape if self.rank == 2 else (x4.shape[0], x4.shape[2], x4.shape[3])
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "dilation_rate": self.dilation_rate,
+                "activation": _serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer,
+                "bias_initializer": self.bias_initializer,
+                "kernel_regularizer": _serialize(self.kernel_regularizer),
+                "bias_regularizer": _serialize(self.bias_regularizer)}
+
+
+def _apply_bias_activation(z, bias, activation):
+    """``activation(z + bias)`` in place on ``z`` where a fused kernel exists."""
+    if bias is None:
+        bias = np.zeros(z.shape[-1], z.dtype)
+    if activation.kind is not None:
+        return functional.bias_activate(z, bias, activation.kind, activation.slope)
+    functional.bias_activate(z, bias, 0)
+    return np.asarray(activation.function(z), dtype=z.dtype)
+
+
+class Conv2D(_Conv):
+    """2-D convolution layer (Keras semantics: a cross-correlation) over channels-last images.
+
+    ``y[b, i, j, f] = act(bias[f] + sum_{a, c, ch} x[b, i*sh + a*dh - ph,
+    j*sw + c*dw - pw, ch] * kernel[a, c, ch, f])``, padding positions read as 0.
+
+    Parameters
+    ----------
+    filters : int
+        Number of output channels.
+    kernel_size : int or (int, int)
+    strides : int or (int, int), default 1
+    padding : {"valid", "same"}
+        ``"same"`` pads ``max((out - 1) * stride + span - size, 0)`` in total, the smaller
+        half first (TensorFlow's centring for even kernels and strides > 1).
+    dilation_rate : int or (int, int), default 1
+        Not together with strides > 1.
+    activation : str, ActivationFunction or None
+    use_bias : bool
+    kernel_initializer, bias_initializer : str or callable
+    kernel_regularizer, bias_regularizer : regularizer, str or None
+    input_shape : tuple, optional
+        ``(height, width, channels)`` of one sample.
+    name : str, optional
+    dtype : {"float32", "float64"}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv.nn import Conv2D
+    >>> layer = Conv2D(4, 3, padding="same", input_shape=(8, 8, 1))
+    >>> layer(np.ones((2, 8, 8, 1))).shape
+    (2, 8, 8, 4)
+    >>> layer.params["kernel"].shape, layer.count_params()
+    ((3, 3, 1, 4), 40)
+    """
+
+    rank = 2
+
+
+class Conv1D(_Conv):
+    """1-D convolution layer over ``(batch, length, channels)``: Conv2D on images of
+    height 1, with the same arguments (``kernel_size`` etc. as ints or 1-tuples) and a
+    kernel of shape ``(kernel_size, in_channels, filters)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv.nn import Conv1D
+    >>> Conv1D(2, 5, strides=2, input_shape=(100, 1))(np.zeros((3, 100, 1))).shape
+    (3, 48, 2)
+    """
+
+    rank = 1
+
+
+class _Pooling(Layer):
+    rank = 2
+    kind = "max"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", name=None,
+                 dtype="float32", input_shape=None):
+        self.input_ndim = self.rank + 2
+        label = name or _snake(type(self).__name__)
+        self.pool_size = _int_tuple(pool_size, self.rank, "pool_size", label)
+        self.strides = (self.pool_size if strides is None
+                        else _int_tuple(strides, self.rank, "strides", label))
+        if padding not in PADDINGS:
+            raise ValueError(f"{label}: padding must be 'valid' or 'same'; got {padding!r}")
+        self.padding = padding
+        self._geometry = None
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    def _geometry_for(self, spatial):
+        size = (1, *spatial) if self.rank == 1 else tuple(spatial)
+        if self._geometry is None or self._geometry.in_size != size:
+            one = (1,) if self.rank == 1 else ()
+            geometry = functional.window_geometry(size, one + self.pool_size,
+                                                  one + self.strides, (1, 1), self.padding)
+            if min(geometry.out_size) < 1:
+                raise ValueError(f"{self.name}: pool_size={self.pool_size} is larger than "
+                                 f"the input's spatial shape {tuple(spatial)} "
+                                 f"(padding='valid')")
+            self._geometry = geometry
+        return self._geometry
+
+    def compute_output_shape(self, input_shape):
+        geometry = self._geometry_for(input_shape[1:-1])
+        spatial = geometry.out_size[1:] if self.rank == 1 else geometry.out_size
+        return (input_shape[0], *spatial, input_shape[-1])
+
+    def _forward(self, x, training):
+        geometry = self._geometry_for(x.shape[1:-1])
+        x4 = np.ascontiguousarray(x.reshape(x.shape[0], *geometry.in_size, x.shape[-1]))
+        y, cache = functional.pool_forward(x4, geometry, self.kind)
+        y = y.reshape(self.compute_output_shape(x.shape))
+        self._cache = (x.shape, x4.shape, geometry, cache)
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        shape, shape4, geometry, cache = self._cache
+        if not input_grad:
+            return None
+        return functional.pool_backward(grad, geometry, self.kind, cache, shape4).reshape(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
+                "padding": self.padding}
+
+
+class MaxPooling2D(_Pooling):
+    """Max pooling over windows of ``pool_size`` (stride ``strides``, default the pool).
+
+    The gradient goes to the first maximum of each window (the argmax stored in forward);
+    with ``padding="same"`` padding never wins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv.nn import MaxPooling2D
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> MaxPooling2D()(x)[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)
+    """
+
+    rank, kind = 2, "max"
+
+
+class AveragePooling2D(_Pooling):
+    """Average pooling; with ``padding="same"`` the mean is over the taps inside the input
+    (padding is not counted), as in Keras."""
+
+    rank, kind = 2, "average"
+
+
+class MaxPooling1D(_Pooling):
+    """Max pooling over ``(batch, length, channels)``."""
+
+    rank, kind = 1, "max"
+
+
+class AveragePooling1D(_Pooling):
+    """Average pooling over ``(batch, length, channels)``."""
+
+    rank, kind = 1, "average"
+
+
+class GlobalAveragePooling2D(Layer):
+    """Mean over height and width: ``(batch, h, w, c) -> (batch, c)``."""
+
+    input_ndim = 4
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])
+
+    def _forward(self, x, training):
+        self._cache = x.shape
+        y = x.mean(axis=(1, 2), dtype=self.dtype)
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        shape = self._cache
+        if not input_grad:
+            return None
+        share = grad / (shape[1] * shape[2])
+        return np.ascontiguousarray(np.broadcast_to(share[:, None, None, :], shape))
+
+
+class Flatten(Layer):
+    """Flatten each sample to one axis: ``(batch, ...) -> (batch, prod(...))``."""
+
+    def _check_input(self, shape):
+        if tuple(shape[1:]) != tuple(self.input_shape[1:]):
+            raise ValueError(f"{self.name}: expected samples of shape "
+                             f"{self.input_shape[1:]} as when built, got {shape[1:]}")
+
+    def compute_output_shape(self, input_shape):
+        size = int(np.prod(input_shape[1:])) if None not in input_shape[1:] else None
+        return (input_shape[0], size)
+
+    def _forward(self, x, training):
+        self._cache = x.shape
+        y = x.reshape(x.shape[0], -1)
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        return grad.reshape(self._cache) if input_grad else None
+
+
+class Dense(Layer):
+    """Fully connected layer ``y = act(x @ kernel + bias)`` over the last axis.
+
+    Parameters
+    ----------
+    units : int
+    activation : str, ActivationFunction or None
+    use_bias : bool
+    kernel_initializer, bias_initializer : str or callable
+    kernel_regularizer, bias_regularizer : regularizer, str or None
+    input_shape : tuple, optional
+    name : str, optional
+    dtype : {"float32", "float64"}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv.nn import Dense
+    >>> layer = Dense(3, input_shape=(4,))
+    >>> layer.set_weights([np.eye(4, 3), np.array([0.0, 1.0, 2.0])])
+    >>> layer(np.array([[1.0, 2.0, 3.0, 4.0]]))
+    array([[1., 3., 5.]], dtype=float32)
+    """
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, input_shape=None, name=None,
+                 dtype="float32"):
+        label = name or "dense"
+        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
+            raise ValueError(f"{label}: units must be a positive int; got {units!r}")
+        self.units = int(units)
+        self.activation = _activations.get_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = _regularizer(kernel_regularizer)
+        self.bias_regularizer = _regularizer(bias_regularizer)
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    def _check_rank(self, ndim):
+        if ndim < 2:
+            raise ValueError(f"{self.name}: expected input with at least 2 axes (batch "
+                             f"first), got {ndim}")
+
+    def _build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(f"{self.name}: the last axis of input_shape must be known")
+        self._add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                         self.kernel_regularizer)
+        if self.use_bias:
+            self._add_weight("bias", (self.units,), self.bias_initializer,
+                             self.bias_regularizer)
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape)[:-1], self.units)
+
+    def _forward(self, x, training):
+        x2 = x.reshape(-1, x.shape[-1])
+        z = np.dot(x2, self.params["kernel"])
+        y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
+        y = y.reshape(*x.shape[:-1], self.units)
+        self._cache = (x, y)
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        x, y = self._cache
+        dz = self.activation.derivative(grad, y).reshape(-1, self.units)
+        x2 = x.reshape(-1, x.shape[-1])
+        self._store_grads(kernel=np.dot(x2.T, dz))
+        if self.use_bias:
+            self._store_grads(bias=dz.sum(axis=0))
+        if not input_grad:
+            return None
+        return np.dot(dz, self.params["kernel"].T).reshape(x.shape)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": _serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer,
+                "bias_initializer": self.bias_initializer,
+                "kernel_regularizer": _serialize(self.kernel_regularizer),
+                "bias_regularizer": _serialize(self.bias_regularizer)}
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each input with probability ``rate`` and scale
+    the rest by ``1 / (1 - rate)``; the identity at inference.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+    seed : int, optional
+        Seeds this layer's own generator of masks (else the shared one of
+        :func:`set_random_seed`).
+    """
+
+    def __init__(self, rate, seed=None, name=None, dtype="float32", input_shape=None):
+        label = name or "dropout"
+        if not isinstance(rate, (int, float, np.floating)) or not 0 <= rate < 1:
+            raise ValueError(f"{label}: rate must be a float in [0, 1); got {rate!r}")
+        self.rate = float(rate)
+        self.seed = seed
+        self._generator = None if seed is None else np.random.default_rng(seed)
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    def _check_input(self, shape):
+        pass
+
+    def _forward(self, x, training):
+        if training and self.rate > 0:
+            generator = self._generator or _random["generator"]
+            keep = generator.random(x.shape, dtype=self.dtype) >= self.rate
+            mask = keep * self.dtype.type(1 / (1 - self.rate))
+            y = x * mask
+        else:
+            mask, y = None, x
+        self._cache = (mask,)
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        (mask,) = self._cache
+        if not input_grad:
+            return None
+        return grad if mask is None else grad * mask
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+class Activation(Layer):
+    """Apply an activation function: ``Activation("relu")``."""
+
+    def __init__(self, activation, name=None, dtype="float32", input_shape=None):
+        self.activation = _activations.get_activation(activation)
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    def _check_input(self, shape):
+        pass
+
+    def _forward(self, x, training):
+        y = _apply_bias_activation(np.array(x, order="C", copy=True), None, self.activation)
+        self._cache = y
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        return self.activation.derivative(grad, self._cache) if input_grad else None
+
+    def get_config(self):
+        return {**super().get_config(), "activation": _serialize(self.activation)}
+
+
+class ReLU(Activation):
+    """Rectified linear unit ``max(x, 0)``."""
+
+    def __init__(self, name=None, dtype="float32", input_shape=None):
+        super().__init__("relu", name=name, dtype=dtype, input_shape=input_shape)
+
+    def get_config(self):
+        return Layer.get_config(self)
+
+
+class LeakyReLU(Activation):
+    """``x`` for ``x > 0``, else ``negative_slope * x`` (Keras default slope 0.3)."""
+
+    def __init__(self, negative_slope=0.3, name=None, dtype="float32", input_shape=None):
+        if not np.isfinite(negative_slope) or negative_slope < 0:
+            raise ValueError(f"{name or 'leaky_re_lu'}: negative_slope must be a finite "
+                             f"float >= 0; got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
+        activation = _activations.leaky_relu(self.negative_slope)
+        super().__init__(activation, name=name, dtype=dtype, input_shape=input_shape)
+
+    def get_config(self):
+        return {**Layer.get_config(self), "negative_slope": self.negative_slope}
+
+
+class Softmax(Layer):
+    """Softmax over ``axis`` (stable: the maximum is subtracted first)."""
+
+    def __init__(self, axis=-1, name=None, dtype="float32", input_shape=None):
+        self.axis = int(axis)
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    def _check_input(self, shape):
+        pass
+
+    def _forward(self, x, training):
+        y = _activations.softmax_function(x, self.axis).astype(self.dtype, copy=False)
+        self._cache = y
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        return _activations.softmax_derivative(grad, self._cache, self.axis) if input_grad \
+            else None
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class BatchNormalization(Layer):
+    """Normalize each channel (last axis) by its batch statistics in training and by the
+    moving statistics at inference, then scale by ``gamma`` and shift by ``beta``.
+
+    ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``; after each training batch
+    ``moving = momentum * moving + (1 - momentum) * batch_statistic`` (biased variance,
+    as Keras). Weights in Keras order: ``[gamma, beta, moving_mean, moving_variance]``;
+    only ``gamma`` and ``beta`` are in ``params`` (trained).
+    """
+
+    def __init__(self, momentum=0.99, epsilon=1e-3, name=None, dtype="float32",
+                 input_shape=None):
+        label = name or "batch_normalization"
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"{label}: momentum must be in [0, 1]; got {momentum!r}")
+        if not epsilon > 0:
+            raise ValueError(f"{label}: epsilon must be > 0; got {epsilon!r}")
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.moving_mean = self.moving_variance = None
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    def _check_rank(self, ndim):
+        if ndim < 2:
+            raise ValueError(f"{self.name}: expected input with at least 2 axes (batch "
+                             f"first), got {ndim}")
+
+    def _build(self, input_shape):
+        channels = input_shape[-1]
+        self._add_weight("gamma", (channels,), "ones")
+        self._add_weight("beta", (channels,), "zeros")
+        self.moving_mean = np.zeros(channels, self.dtype)
+        self.moving_variance = np.ones(channels, self.dtype)
+
+    @property
+    def weights(self):
+        return [self.params["gamma"], self.params["beta"], self.moving_mean,
+                self.moving_variance]
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        if len(weights) != 4:
+            raise ValueError(f"{self.name}: set_weights expects 4 arrays (gamma, beta, "
+                             f"moving_mean, moving_variance); got {len(weights)}")
+        for current, new in zip(self.weights, weights, strict=True):
+            new = np.asarray(new)
+            if new.shape != current.shape:
+                raise ValueError(f"{self.name}: weights must have shape {current.shape}; "
+                                 f"got {new.shape}")
+            np.copyto(current, new, casting="same_kind")
+
+    def _cast(self, dtype):
+        super()._cast(dtype)
+        self.moving_mean = self.moving_mean.astype(self.dtype)
+        self.moving_variance = self.moving_variance.astype(self.dtype)
+
+    def _forward(self, x, training):
+        axes = tuple(range(x.ndim - 1))
+        if training:
+            mean = x.mean(axis=axes)
+            variance = x.var(axis=axes)
+            self.moving_mean *= self.momentum
+            self.moving_mean += (1 - self.momentum) * mean
+            self.moving_variance *= self.momentum
+            self.moving_variance += (1 - self.momentum) * variance
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        inv_std = 1 / np.sqrt(variance + self.epsilon)
+        normalized = (x - mean) * inv_std
+        y = (normalized * self.params["gamma"] + self.params["beta"]).astype(self.dtype,
+                                                                             copy=False)
+        self._cache = (normalized, inv_std, training)
+        self._cache_output_shape = y.shape
+        return y
+
+    def _backward(self, grad, input_grad):
+        normalized, inv_std, training = self._cache
+        axes = tuple(range(grad.ndim - 1))
+        self._store_grads(gamma=(grad * normalized).sum(axis=axes), beta=grad.sum(axis=axes))
+        if not input_grad:
+            return None
+        dnormalized = grad * self.params["gamma"]
+        if not training:
+            return dnormalized * inv_std
+        count = grad.size // grad.shape[-1]
+        return (inv_std / count) * (count * dnormalized - dnormalized.sum(axis=axes)
+                                    - normalized * (dnormalized * normalized).sum(axis=axes))
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+class Input:
+    """Declare the shape of one sample, as the first entry of a model's layers."""
+
+    def __init__(self, shape, name=None):
+        self.shape = tuple(shape)
+        self.name = name
