@@ -50,8 +50,9 @@ COST_OA = (7.546e-05, 2.454e-10, 1.181e-08, 7.234e-08)
 #: this many bytes: small enough to stay in cache between the copy and the matrix product,
 #: large enough that each product runs near the BLAS peak
 NN_CHUNK_BYTES = 1 << 19
-#: below this many elements the elementwise and windowing kernels run on one thread
-NN_PARALLEL_MIN = 32_768
+#: below this many elements the elementwise and windowing kernels run on one thread (a
+#: parallel loop costs ~50-100 us to wake the sleeping OpenMP workers on this VM)
+NN_PARALLEL_MIN = 1 << 19
 #: threads of sigconv.nn's pool for large convolutions; None means numba's thread count
 NN_THREADS = None
 #: convolutions with fewer multiply-adds than this run on the calling thread

@@ -5,6 +5,8 @@ argument and says what was expected, so that a user never sees a traceback from 
 numba or a silently wrong result.
 """
 
+import math
+import numbers
 import operator
 
 import numpy as np
@@ -121,3 +123,91 @@ def check_positive_int(value, name, minimum=1):
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return value
+
+
+def check_real(value, name, minimum=None, maximum=None, *, exclusive_minimum=False,
+               exclusive_maximum=False):
+    """Return ``value`` as a finite float within the given bounds, else a clear error.
+
+    Parameters
+    ----------
+    value : float
+        The number to check (Python or NumPy real; booleans are refused).
+    name : str
+        Argument name used in error messages.
+    minimum, maximum : float, optional
+        Bounds of the accepted interval; ``None`` leaves that side open to infinity.
+    exclusive_minimum, exclusive_maximum : bool, default False
+        Whether the bound itself is refused.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If ``value`` is NaN, infinite or out of bounds.
+
+    Examples
+    --------
+    >>> check_real(0.9, "momentum", 0.0, 1.0, exclusive_maximum=True)
+    0.9
+    >>> check_real(1.0, "momentum", 0.0, 1.0, exclusive_maximum=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: momentum must be a finite number in [0.0, 1.0), got 1.0
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    above = minimum is None or (value > minimum if exclusive_minimum else value >= minimum)
+    below = maximum is None or (value < maximum if exclusive_maximum else value <= maximum)
+    if math.isfinite(value) and above and below:
+        return value
+    if minimum is not None and maximum is not None:
+        interval = (f" in {'(' if exclusive_minimum else '['}{minimum}, {maximum}"
+                    f"{')' if exclusive_maximum else ']'}")
+    elif minimum is not None:
+        interval = f" {'>' if exclusive_minimum else '>='} {minimum}"
+    elif maximum is not None:
+        interval = f" {'<' if exclusive_maximum else '<='} {maximum}"
+    else:
+        interval = ""
+    raise ValueError(f"{name} must be a finite number{interval}, got {value!r}")
+
+
+def lookup_name(identifier, table, name):
+    """Return the entry of ``table`` named by ``identifier``, ignoring case and underscores.
+
+    ``"glorot_uniform"``, ``"GlorotUniform"`` and ``"glorotuniform"`` all name the same
+    entry, as in Keras where both the function and the class spelling are accepted.
+
+    Parameters
+    ----------
+    identifier : str
+        The name given by the user.
+    table : dict
+        Canonical lower-case names (``snake_case``) to entries.
+    name : str
+        Argument name used in error messages.
+
+    Raises
+    ------
+    ValueError
+        If no entry matches; the message lists the canonical names.
+
+    Examples
+    --------
+    >>> lookup_name("HeNormal", {"he_normal": 1, "he_uniform": 2}, "initializer")
+    1
+    """
+    if isinstance(identifier, str):
+        wanted = identifier.lower().replace("_", "")
+        for key, entry in table.items():
+            if key.replace("_", "") == wanted:
+                return entry
+    expected = ", ".join(repr(key) for key in table)
+    raise ValueError(f"{name} must be one of {expected}; got {identifier!r}")

@@ -90,6 +90,11 @@ def _chunks(line0, line1, per_chunk):
     return ((start, min(line1, start + per_chunk)) for start in range(line0, line1, per_chunk))
 
 
+def _serial_or_parallel(size, serial, parallel):
+    """The parallel twin of a kernel from NN_PARALLEL_MIN elements on."""
+    return parallel if size >= _config.NN_PARALLEL_MIN else serial
+
+
 def n_threads():
     """Threads of sigconv.nn's own pool: NN_THREADS, else numba's thread count."""
     return _config.NN_THREADS or numba.config.NUMBA_NUM_THREADS
@@ -176,7 +181,7 @@ def patches_adjoint(cols, geometry, dx, line0=0, line1=None, parallel=None):
     return dx
 
 
-def conv_forward(x, kernel, geometry):
+def conv_forward(x, kernel, geometry, keep_patches=False):
     """Cross-correlation of a channels-last batch with a Keras-layout kernel.
 
     Parameters
@@ -184,10 +189,14 @@ def conv_forward(x, kernel, geometry):
     x : ndarray, shape (batch, height, width, in_channels), C-contiguous
     kernel : ndarray, shape (kh, kw, in_channels, filters)
     geometry : WindowGeometry
+    keep_patches : bool
+        Also return the im2col matrix when the whole batch fit in one chunk (else None),
+        for :func:`conv_backward` to reuse instead of copying the windows again.
 
     Returns
     -------
     ndarray, shape (batch, out_height, out_width, filters)
+        And the patches or None, with ``keep_patches``.
     """
     batch = x.shape[0]
     out_h, out_w = geometry.out_size
@@ -204,12 +213,17 @@ def conv_forward(x, kernel, geometry):
             buffer = cols if buffer is None else buffer
             np.dot(cols.reshape(cols.shape[0], -1), weights,
                    out=flat[line0 * out_w:line1 * out_w])
+        return buffer
 
-    _run(_split(batch, out_h, flat.size * weights.shape[0], by_image=False), task)
-    return out
+    n_lines = batch * out_h
+    parts = _split(batch, out_h, flat.size * weights.shape[0], by_image=False)
+    buffers = _run(parts, task)
+    if not keep_patches:
+        return out
+    return out, (buffers[0] if len(parts) == 1 and per_chunk >= n_lines else None)
 
 
-def conv_backward(x, grad, kernel, geometry, input_grad=True):
+def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
     """Gradients of :func:`conv_forward` with respect to its kernel and its input.
 
     Parameters
@@ -223,6 +237,8 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True):
     input_grad : bool
         Also compute the gradient with respect to ``x`` (the transposed convolution);
         a network's first layer does not need it.
+    cols : ndarray, optional
+        The patches of the whole batch that :func:`conv_forward` kept.
 
     Returns
     -------
@@ -241,14 +257,18 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True):
     grad_flat = np.ascontiguousarray(grad, x.dtype).reshape(-1, filters)
     dx = np.zeros(x.shape, x.dtype) if input_grad else None
     per_chunk = _lines_per_chunk(geometry, weights.shape[0] * x.itemsize)
+    kept = cols
 
     def task(first, last):
         dweights = np.zeros(weights.shape, x.dtype)
         partial = np.empty_like(dweights)
         buffer = dcols = None
         for line0, line1 in _chunks(first, last, per_chunk):
-            cols = patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
-            buffer = cols if buffer is None else buffer
+            if kept is not None and (line0, line1) == (0, batch * out_h):
+                cols = kept
+            else:
+                cols = patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
+                buffer = cols if buffer is None else buffer
             rows = grad_flat[line0 * out_w:line1 * out_w]
             np.dot(cols.reshape(cols.shape[0], -1).T, rows, out=partial)
             dweights += partial
@@ -292,7 +312,8 @@ def pool_forward(x, geometry, kind):
         cols = patches(x, geometry, -np.inf)
         out = np.empty((cols.shape[0], channels), x.dtype)
         argmax = np.empty((cols.shape[0], channels), np.int32)
-        cpu.max_over_taps(cols, out, argmax)
+        _serial_or_parallel(cols.size, cpu.max_over_taps_serial,
+                            cpu.max_over_taps_parallel)(cols, out, argmax)
         return out.reshape(batch, out_h, out_w, channels), argmax
     counts = window_counts(geometry, x.dtype)
     out = patches(x, geometry, 0.0).sum(axis=1).reshape(batch, out_h, out_w, channels)
@@ -306,7 +327,8 @@ def pool_backward(grad, geometry, kind, cache, input_shape):
     grad = np.ascontiguousarray(grad).reshape(-1, channels)
     if kind == "max":
         cols = np.empty((grad.shape[0], geometry.taps, channels), grad.dtype)
-        cpu.scatter_to_taps(grad, cache, cols)
+        _serial_or_parallel(cols.size, cpu.scatter_to_taps_serial,
+                            cpu.scatter_to_taps_parallel)(grad, cache, cols)
     else:
         share = grad.reshape(-1, *geometry.out_size, channels) / cache[:, :, None]
         cols = np.broadcast_to(share.reshape(-1, 1, channels),
@@ -322,7 +344,7 @@ ACTIVATION_KINDS = {"linear": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh
 def bias_activate(z, bias, kind, slope=0.0):
     """In place on ``z`` (C-contiguous, last axis = channels): ``z = f(z + bias)``."""
     rows = z.reshape(-1, z.shape[-1])
-    kernel = cpu.activate_parallel if z.size >= _config.NN_PARALLEL_MIN else cpu.activate_serial
+    kernel = _serial_or_parallel(z.size, cpu.activate_serial, cpu.activate_parallel)
     kernel(rows, bias, kind, z.dtype.type(slope))
     return z
 
@@ -332,8 +354,7 @@ def activation_derivative(grad, y, kind, slope=0.0, out=None):
     if out is None:
         out = np.empty(y.shape, y.dtype)
     channels = y.shape[-1]
-    kernel = (cpu.derivative_parallel if y.size >= _config.NN_PARALLEL_MIN
-              else cpu.derivative_serial)
+    kernel = _serial_or_parallel(y.size, cpu.derivative_serial, cpu.derivative_parallel)
     kernel(np.ascontiguousarray(grad, y.dtype).reshape(-1, channels), y.reshape(-1, channels),
            out.reshape(-1, channels), kind, y.dtype.type(slope))
     return out

@@ -167,14 +167,33 @@ class Layer:
         """Backpropagate ``grad_output`` (the loss gradient with respect to the output of
         the last :meth:`forward`): fill ``grads`` and return the input gradient (None
         when ``input_grad`` is False, e.g. for a network's first layer)."""
+        grad_output = self._checked_grad(grad_output, "grad_output")
+        return self._finish_backward(self._backward(grad_output, input_grad))
+
+    def backward_preactivation(self, grad_preactivation, input_grad=True):
+        """Like :meth:`backward`, given the gradient with respect to the layer's output
+        *before* its activation, ``z`` in ``y = activation(z)``.
+
+        This is how a softmax output layer and a cross-entropy loss are fused: the
+        loss gives ``(p - y) / batch`` with respect to ``z`` directly, which is exact and
+        avoids the softmax Jacobian.
+        """
+        if not hasattr(self, "_backward_linear"):
+            raise TypeError(f"{self.name}: {type(self).__name__} has no activation to skip")
+        grad = self._checked_grad(grad_preactivation, "grad_preactivation")
+        return self._finish_backward(self._backward_linear(grad, input_grad))
+
+    def _checked_grad(self, grad, name):
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
-        grad_output = np.asarray(grad_output, dtype=self.dtype)
+        grad = np.asarray(grad, dtype=self.dtype)
         expected = self._output_shape
-        if grad_output.shape != expected:
-            raise ValueError(f"{self.name}: grad_output must have the output's shape "
-                             f"{expected}; got {grad_output.shape}")
-        grad_input = self._backward(grad_output, input_grad)
+        if grad.shape != expected:
+            raise ValueError(f"{self.name}: {name} must have the output's shape "
+                             f"{expected}; got {grad.shape}")
+        return grad
+
+    def _finish_backward(self, grad_input):
         for key, regularizer in self.regularizers.items():
             self.grads[key] += regularizer.gradient(self.params[key])
         for key, value in self.params.items():
@@ -326,19 +345,22 @@ class _Conv(Layer):
     def _forward(self, x, training):
         geometry = self._geometry_for(x.shape[1:-1])
         x4 = np.ascontiguousarray(x.reshape(x.shape[0], *geometry.in_size, x.shape[-1]))
-        z = functional.conv_forward(x4, self._kernel2d(), geometry)
+        z, cols = functional.conv_forward(x4, self._kernel2d(), geometry, keep_patches=True)
         y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
         y = y.reshape(self.compute_output_shape(x.shape))
-        self._cache = (x4, y, geometry)
+        self._cache = (x4, y, geometry, cols)
         self._cache_output_shape = y.shape
         return y
 
     def _backward(self, grad, input_grad):
-        x4, y, geometry = self._cache
-        dz = self.activation.derivative(grad, y).reshape(x4.shape[0], *geometry.out_size,
-                                                         self.filters)
+        return self._backward_linear(self.activation.derivative(grad, self._cache[1]),
+                                     input_grad)
+
+    def _backward_linear(self, dz, input_grad):
+        x4, _, geometry, cols = self._cache
+        dz = dz.reshape(x4.shape[0], *geometry.out_size, self.filters)
         dx, dkernel = functional.conv_backward(x4, dz, self._kernel2d(), geometry,
-                                               input_grad)
+                                               input_grad, cols)
         self._store_grads(kernel=dkernel.reshape(self.params["kernel"].shape))
         if self.use_bias:
             self._store_grads(bias=dz.reshape(-1, self.filters).sum(axis=0))
@@ -628,12 +650,16 @@ class Dense(Layer):
         return y
 
     def _backward(self, grad, input_grad):
-        x, y = self._cache
-        dz = self.activation.derivative(grad, y).reshape(-1, self.units)
+        return self._backward_linear(self.activation.derivative(grad, self._cache[1]),
+                                     input_grad)
+
+    def _backward_linear(self, dz, input_grad):
+        x = self._cache[0]
+        dz = dz.reshape(-1, self.units)
         x2 = x.reshape(-1, x.shape[-1])
-        self._store_grads(kernel=np.dot(x2.T, dz))
+        np.dot(x2.T, dz, out=self.grads["kernel"])
         if self.use_bias:
-            self._store_grads(bias=dz.sum(axis=0))
+            np.add.reduce(dz, axis=0, out=self.grads["bias"])
         if not input_grad:
             return None
         return np.dot(dz, self.params["kernel"].T).reshape(x.shape)

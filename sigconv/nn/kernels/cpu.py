@@ -22,6 +22,7 @@ one tuple ``(kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w)``.
 
 import math
 
+import numpy as np
 from numba import prange
 
 from ..._jit import jit
@@ -44,56 +45,71 @@ def _valid_range(n_out, size, start, step):
 
 
 @jit(inline="always")
-def _patch_line(x, cols, line, line0, geometry, fill):
+def _column_ranges(n_out, width, geometry):
+    """For each tap column ``c``: the outputs ``j`` whose source column is in the input.
+
+    They do not depend on the line, so they are computed once per call (integer divisions
+    dominated the copy of thin images when done per window).
+    """
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    ranges = np.empty((kw, 2), np.int64)
+    for c in range(kw):
+        ranges[c, 0], ranges[c, 1] = _valid_range(n_out, width, c * dw - pw, sw)
+    return ranges
+
+
+@jit(inline="always")
+def _patch_line(x, cols, line, line0, geometry, fill, ranges):
     kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
     height = x.shape[1]
-    width = x.shape[2]
     channels = x.shape[3]
     b = line // out_h
     i = line - b * out_h
     row0 = (line - line0) * out_w
     for a in range(kh):
         h = i * sh + a * dh - ph
+        inside = 0 <= h < height
         for c in range(kw):
-            dst = cols[row0:row0 + out_w, a * kw + c]
-            lo, hi = 0, 0
-            if 0 <= h < height:
-                lo, hi = _valid_range(out_w, width, c * dw - pw, sw)
+            tap = a * kw + c
+            lo, hi = (ranges[c, 0], ranges[c, 1]) if inside else (0, 0)
             for j in range(lo):
                 for ch in range(channels):
-                    dst[j, ch] = fill
-            if hi > lo:
-                w0 = lo * sw + c * dw - pw
-                src = x[b, h, w0:w0 + (hi - lo - 1) * sw + 1:sw]
-                inner = dst[lo:hi]
-                for j in range(hi - lo):
-                    for ch in range(channels):
-                        inner[j, ch] = src[j, ch]
+                    cols[row0 + j, tap, ch] = fill
+            start = c * dw - pw
+            for j in range(lo, hi):
+                w = j * sw + start
+                for ch in range(channels):
+                    cols[row0 + j, tap, ch] = x[b, h, w, ch]
             for j in range(hi, out_w):
                 for ch in range(channels):
-                    dst[j, ch] = fill
+                    cols[row0 + j, tap, ch] = fill
 
 
 @jit
 def patches_serial(x, cols, line0, line1, geometry, fill):
     """im2col of lines ``[line0, line1)`` of ``x`` into ``cols`` (one thread)."""
+    ranges = _column_ranges(geometry[9], x.shape[2], geometry)
     for line in range(line0, line1):
-        _patch_line(x, cols, line, line0, geometry, fill)
+        _patch_line(x, cols, line, line0, geometry, fill, ranges)
 
 
 @jit(parallel=True)
 def patches_parallel(x, cols, line0, line1, geometry, fill):
     """im2col of lines ``[line0, line1)`` of ``x`` into ``cols``, one line per task."""
+    ranges = _column_ranges(geometry[9], x.shape[2], geometry)
     for line in prange(line0, line1):
-        _patch_line(x, cols, line, line0, geometry, fill)
+        _patch_line(x, cols, line, line0, geometry, fill, ranges)
 
 
 @jit(inline="always")
-def _adjoint_input_line(cols, dx, b, h, line0, line1, geometry):
+def _adjoint_task(cols, dx, task, line0, line1, geometry, ranges):
+    """Add onto input line ``dx[b, h]`` every window row of the chunk that read from it."""
     kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
-    width = dx.shape[2]
+    height = dx.shape[1]
     channels = dx.shape[3]
-    target = dx[b, h]
+    b_first = line0 // out_h
+    b = b_first + task // height
+    h = task - (b - b_first) * height
     for a in range(kh):
         offset = h + ph - a * dh
         if offset < 0 or offset % sh != 0:
@@ -104,24 +120,12 @@ def _adjoint_input_line(cols, dx, b, h, line0, line1, geometry):
             continue
         row0 = (line - line0) * out_w
         for c in range(kw):
+            tap = a * kw + c
             start = c * dw - pw
-            lo, hi = _valid_range(out_w, width, start, sw)
-            src = cols[row0:row0 + out_w, a * kw + c]
-            for j in range(lo, hi):
-                pixel = target[j * sw + start]
-                values = src[j]
+            for j in range(ranges[c, 0], ranges[c, 1]):
+                w = j * sw + start
                 for ch in range(channels):
-                    pixel[ch] += values[ch]
-
-
-@jit(inline="always")
-def _adjoint_task(cols, dx, task, line0, line1, geometry):
-    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
-    height = dx.shape[1]
-    b_first = line0 // out_h
-    b = b_first + task // height
-    h = task - (b - b_first) * height
-    _adjoint_input_line(cols, dx, b, h, line0, line1, geometry)
+                    dx[b, h, w, ch] += cols[row0 + j, tap, ch]
 
 
 @jit
@@ -129,9 +133,10 @@ def patches_adjoint_serial(cols, dx, line0, line1, geometry):
     """col2im: add the window rows of lines ``[line0, line1)`` onto ``dx`` (one thread)."""
     out_h = geometry[8]
     height = dx.shape[1]
+    ranges = _column_ranges(geometry[9], dx.shape[2], geometry)
     n_tasks = ((line1 - 1) // out_h - line0 // out_h + 1) * height
     for task in range(n_tasks):
-        _adjoint_task(cols, dx, task, line0, line1, geometry)
+        _adjoint_task(cols, dx, task, line0, line1, geometry, ranges)
 
 
 @jit(parallel=True)
@@ -140,45 +145,64 @@ def patches_adjoint_parallel(cols, dx, line0, line1, geometry):
     line, each the only writer of its line."""
     out_h = geometry[8]
     height = dx.shape[1]
+    ranges = _column_ranges(geometry[9], dx.shape[2], geometry)
     n_tasks = ((line1 - 1) // out_h - line0 // out_h + 1) * height
     for task in prange(n_tasks):
-        _adjoint_task(cols, dx, task, line0, line1, geometry)
+        _adjoint_task(cols, dx, task, line0, line1, geometry, ranges)
 
 
 # --- pooling reductions over the taps of ``cols[row, tap, channel]`` -------------------
 
-@jit(parallel=True)
-def max_over_taps(cols, out, argmax):
+@jit(inline="always")
+def _max_row(window, best, where):
+    n_taps, channels = window.shape
+    for ch in range(channels):
+        best[ch] = window[0, ch]
+        where[ch] = 0
+    for t in range(1, n_taps):
+        for ch in range(channels):
+            value = window[t, ch]
+            if value > best[ch]:
+                best[ch] = value
+                where[ch] = t
+
+
+@jit(inline="always")
+def _scatter_row(g, where, window):
+    n_taps, channels = window.shape
+    for t in range(n_taps):
+        for ch in range(channels):
+            window[t, ch] = 0
+    for ch in range(channels):
+        window[where[ch], ch] = g[ch]
+
+
+@jit
+def max_over_taps_serial(cols, out, argmax):
     """``out[r, c] = max_t cols[r, t, c]`` and the first tap reaching it in ``argmax``."""
-    n_rows, n_taps, channels = cols.shape
-    for r in prange(n_rows):
-        window = cols[r]
-        best = out[r]
-        where = argmax[r]
-        for ch in range(channels):
-            best[ch] = window[0, ch]
-            where[ch] = 0
-        for t in range(1, n_taps):
-            for ch in range(channels):
-                value = window[t, ch]
-                if value > best[ch]:
-                    best[ch] = value
-                    where[ch] = t
+    for r in range(cols.shape[0]):
+        _max_row(cols[r], out[r], argmax[r])
 
 
 @jit(parallel=True)
-def scatter_to_taps(grad, argmax, cols):
-    """Adjoint of :func:`max_over_taps`: ``cols[r, argmax[r, c], c] = grad[r, c]``, else 0."""
-    n_rows, n_taps, channels = cols.shape
-    for r in prange(n_rows):
-        window = cols[r]
-        for t in range(n_taps):
-            for ch in range(channels):
-                window[t, ch] = 0
-        g = grad[r]
-        where = argmax[r]
-        for ch in range(channels):
-            window[where[ch], ch] = g[ch]
+def max_over_taps_parallel(cols, out, argmax):
+    """:func:`max_over_taps_serial`, rows spread over the threads."""
+    for r in prange(cols.shape[0]):
+        _max_row(cols[r], out[r], argmax[r])
+
+
+@jit
+def scatter_to_taps_serial(grad, argmax, cols):
+    """Adjoint of max_over_taps: ``cols[r, argmax[r, c], c] = grad[r, c]``, else 0."""
+    for r in range(cols.shape[0]):
+        _scatter_row(grad[r], argmax[r], cols[r])
+
+
+@jit(parallel=True)
+def scatter_to_taps_parallel(grad, argmax, cols):
+    """:func:`scatter_to_taps_serial`, rows spread over the threads."""
+    for r in prange(cols.shape[0]):
+        _scatter_row(grad[r], argmax[r], cols[r])
 
 
 # --- elementwise activations on (rows, channels) arrays -------------------------------

@@ -1,0 +1,529 @@
+r"""Losses with Keras's formulas and their gradients (``sigconv.nn.losses``).
+
+Every loss is an object with
+
+* ``loss(y_true, y_pred) -> float``: the mean over the batch, computed as Keras computes
+  it (same clipping, same normalisation), in the dtype of ``y_pred``;
+* ``loss.gradient(y_true, y_pred) -> ndarray``: :math:`\partial L / \partial y_\text{pred}`
+  of that mean (the ``1/batch`` factor included), same shape and dtype as ``y_pred``.
+
+The two categorical losses also have ``gradient_from_softmax(y_true, probabilities)``, the
+fused gradient with respect to the *logits* of a softmax whose output is
+``probabilities``: :math:`(p - y) / n` for one-hot or probability targets. A model whose
+last layer is a softmax calls it instead of chaining the loss gradient through the
+softmax Jacobian.
+
+Class scores are on the last axis; every other axis counts as batch (``n`` rows).
+``y_pred`` of an integer or boolean dtype is computed in float64; ``y_true`` is cast to
+the dtype of ``y_pred``. Probabilities are clipped to :data:`EPSILON` ``= 1e-7`` (Keras's
+``backend.epsilon()``) away from 0 and 1; clipped entries have zero derivative.
+"""
+
+import numpy as np
+
+from .._validate import lookup_name
+
+__all__ = [
+    "EPSILON",
+    "Loss",
+    "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy",
+    "BinaryCrossentropy",
+    "MeanSquaredError",
+    "get_loss",
+]
+
+#: Keras's fuzz factor: probabilities are clipped to ``[EPSILON, 1 - EPSILON]``
+EPSILON = 1e-7
+
+
+def _as_prediction(y_pred):
+    """``y_pred`` as a non-empty floating array without NaN (no copy if it is one)."""
+    y_pred = np.asarray(y_pred)
+    if y_pred.dtype.kind != "f":
+        if y_pred.dtype.kind not in "biu":
+            raise TypeError(f"y_pred must have a real numeric dtype, got dtype {y_pred.dtype}")
+        y_pred = y_pred.astype(np.float64)
+    if y_pred.ndim == 0 or y_pred.size == 0:
+        raise ValueError(f"y_pred must have at least one dimension and one element, got "
+                         f"shape {y_pred.shape}")
+    # a sum is one pass without a temporary; only if it is NaN look closer (inf - inf)
+    if np.isnan(y_pred.sum()) and np.isnan(y_pred).any():
+        raise ValueError("y_pred contains NaN")
+    return y_pred
+
+
+def _as_target(y_true, y_pred):
+    """``y_true`` as an array of ``y_pred``'s dtype and shape.
+
+    As in Keras, a trailing axis of length 1 on one side only is dropped or added
+    (``(batch,)`` targets for ``(batch, 1)`` predictions and the reverse).
+    """
+    y_true = np.asarray(y_true, dtype=y_pred.dtype)
+    if y_true.shape != y_pred.shape:
+        if (y_true.shape + (1,) == y_pred.shape) or (y_true.shape == y_pred.shape + (1,)):
+            return y_true.reshape(y_pred.shape)
+        raise ValueError(f"y_true must have the shape of y_pred {y_pred.shape}, got "
+                         f"{y_true.shape}")
+    return y_true
+
+
+def _clip_probabilities(probabilities, out=None):
+    """``clip(probabilities, EPSILON, 1 - EPSILON)`` (``np.clip`` has more call overhead)."""
+    out = np.maximum(probabilities, EPSILON, out=out)
+    return np.minimum(out, 1.0 - EPSILON, out=out)
+
+
+def _softmax(logits):
+    """Softmax over the last axis of a 2-d array (a new array)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=-1, keepdims=True)
+    return shifted
+
+
+def _log_softmax(logits):
+    """Log-softmax over the last axis of a 2-d array (a new array)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted
+
+
+def _sigmoid(z):
+    """Logistic function without overflow: ``exp(-|z|)`` is never above 1."""
+    decay = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, decay) / (1.0 + decay)
+
+
+class Loss:
+    """Base class: ``loss(y_true, y_pred)`` is the batch mean, ``loss.gradient`` its gradient.
+
+    Attributes
+    ----------
+    name : str
+        Keras's name of the loss (``"categorical_crossentropy"``, ...).
+    """
+
+    name = "loss"
+
+    def __call__(self, y_true, y_pred):
+        """Mean loss over the batch, as a Python float.
+
+        Parameters
+        ----------
+        y_true : array_like
+            Targets.
+        y_pred : array_like
+            Predictions (probabilities, or logits with ``from_logits=True``).
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ValueError
+            If the shapes do not match, ``y_pred`` is empty or contains NaN, or (sparse)
+            a label is out of range.
+        """
+        y_pred = _as_prediction(y_pred)
+        return float(self._value(y_true, y_pred))
+
+    def gradient(self, y_true, y_pred):
+        """Gradient of the mean loss with respect to ``y_pred``.
+
+        Parameters
+        ----------
+        y_true : array_like
+            Targets.
+        y_pred : array_like
+            Predictions (probabilities, or logits with ``from_logits=True``).
+
+        Returns
+        -------
+        numpy.ndarray
+            New array of ``y_pred``'s shape and (floating) dtype.
+
+        Raises
+        ------
+        ValueError
+            As for calling the loss.
+        """
+        y_pred = _as_prediction(y_pred)
+        return self._gradient(y_true, y_pred)
+
+    def get_config(self):
+        """The constructor arguments, such that ``cls.from_config(config)`` is equal."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        """A new loss from :meth:`get_config`'s dictionary."""
+        return cls(**config)
+
+    def __repr__(self):
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+class _Crossentropy(Loss):
+    """Categorical crossentropy over the last axis, for a target kind chosen by subclasses.
+
+    A subclass turns ``y_true`` into a *target* (:meth:`_target`) and provides the two
+    operations through which every formula here sees it, for a 2-d ``a`` of the rows'
+    shape: ``_weighted_sum(target, a)``, the per-row :math:`\\sum_j y_j a_j`, and
+    ``_subtract_weighted(target, out, a)``, :math:`out_j \\mathrel{-}= y_j a_j` (``a``
+    may be a scalar).
+    """
+
+    def __init__(self, from_logits=False):
+        self.from_logits = bool(from_logits)
+
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
+    def _rows(self, y_true, y_pred):
+        rows = y_pred.reshape(-1, y_pred.shape[-1])
+        return self._target(y_true, y_pred), rows
+
+    def _value(self, y_true, y_pred):
+        target, rows = self._rows(y_true, y_pred)
+        if self.from_logits:
+            log_probabilities = _log_softmax(rows)
+        else:
+            normalized = rows / rows.sum(axis=-1, keepdims=True)
+            log_probabilities = np.log(_clip_probabilities(normalized, out=normalized),
+                                       out=normalized)
+        return -self._weighted_sum(target, log_probabilities).sum() / len(rows)
+
+    def _gradient(self, y_true, y_pred):
+        target, rows = self._rows(y_true, y_pred)
+        if self.from_logits:
+            return self._softmax_gradient(target, _softmax(rows)).reshape(y_pred.shape)
+        # L = -(1/n) sum_j y_j log(clip(q_j)), q = p / s with s = sum_j p_j, so that
+        # dL/dp_k = (sum_j y_j u_j - y_k u_k / q_k) / (n s), u = 1 where q is not clipped
+        total = rows.sum(axis=-1, keepdims=True)
+        normalized = rows / total
+        kept = (normalized >= EPSILON) & (normalized <= 1.0 - EPSILON)
+        weights = np.divide(kept, normalized, out=np.zeros_like(normalized), where=kept)
+        grad = np.empty_like(rows)
+        grad[...] = self._weighted_sum(target, kept)[:, None]
+        self._subtract_weighted(target, grad, weights)
+        total *= len(rows)
+        grad /= total
+        return grad.reshape(y_pred.shape)
+
+    def gradient_from_softmax(self, y_true, probabilities):
+        """Gradient of the loss with respect to the logits of a softmax.
+
+        Fuses this loss (with logits) and the softmax's Jacobian:
+        ``(p * sum(y) - y) / n`` per row, which is ``(p - y) / n`` for one-hot or
+        probability targets (``p - onehot(label)`` for sparse labels), with ``n`` the
+        number of rows.
+
+        Parameters
+        ----------
+        y_true : array_like
+            Targets, as for calling the loss.
+        probabilities : array_like
+            The softmax output (rows summing to 1) for which the gradient is taken.
+
+        Returns
+        -------
+        numpy.ndarray
+            New array of ``probabilities``' shape and dtype: the gradient with respect to
+            the logits that the softmax was applied to.
+
+        Raises
+        ------
+        ValueError
+            As for calling the loss.
+
+        Notes
+        -----
+        With :math:`L = -\\frac1n \\sum_j y_j \\log \\operatorname{softmax}(z)_j`,
+        :math:`\\partial L / \\partial z_k = (p_k \\sum_j y_j - y_k) / n`. This is the
+        gradient of the ``from_logits=True`` loss; the probability path of Keras clips
+        probabilities at ``1e-7``, which changes the gradient only where a probability
+        is below ``1e-7`` or above ``1 - 1e-7``.
+        """
+        probabilities = _as_prediction(probabilities)
+        target, rows = self._rows(y_true, probabilities)
+        return self._softmax_gradient(target, rows).reshape(probabilities.shape)
+
+    def _softmax_gradient(self, target, probabilities):
+        grad = probabilities * self._target_total(target)
+        self._subtract_weighted(target, grad, 1.0)
+        grad *= 1.0 / len(probabilities)
+        return grad
+
+
+class CategoricalCrossentropy(_Crossentropy):
+    """Crossentropy between one-hot (or probability) targets and predicted classes.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (softmax applied inside, via log-sum-exp) or
+        probabilities.
+
+    See Also
+    --------
+    SparseCategoricalCrossentropy : the same with integer labels.
+
+    Notes
+    -----
+    With probabilities (Keras's formula), per row:
+
+    .. math::
+
+        q = \\operatorname{clip}\\!\\left(\\frac{p}{\\sum_j p_j}, \\epsilon, 1 - \\epsilon
+        \\right), \\qquad \\ell = -\\sum_j y_j \\log q_j,
+
+    with :math:`\\epsilon = 10^{-7}`; with logits
+    :math:`\\ell = -\\sum_j y_j (z_j - \\operatorname{logsumexp}(z))`. The loss is the mean
+    of :math:`\\ell` over the rows. :meth:`gradient_from_softmax` gives the gradient with
+    respect to the logits of a softmax output.
+
+    Examples
+    --------
+    >>> loss = CategoricalCrossentropy()
+    >>> y_true = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    >>> y_pred = np.array([[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])
+    >>> round(loss(y_true, y_pred), 6)          # (-log 0.95 - log 0.1) / 2
+    1.176939
+    >>> loss.gradient_from_softmax(y_true, y_pred)
+    array([[ 0.025, -0.025,  0.   ],
+           [ 0.05 ,  0.4  , -0.45 ]])
+    """
+
+    name = "categorical_crossentropy"
+
+    def _target(self, y_true, y_pred):
+        return _as_target(y_true, y_pred).reshape(-1, y_pred.shape[-1])
+
+    @staticmethod
+    def _weighted_sum(target, values):
+        return np.einsum("ij,ij->i", target, values)
+
+    @staticmethod
+    def _subtract_weighted(target, out, values):
+        out -= target * values if np.ndim(values) else target
+
+    @staticmethod
+    def _target_total(target):
+        return target.sum(axis=-1, keepdims=True)
+
+
+class SparseCategoricalCrossentropy(_Crossentropy):
+    """Crossentropy between integer class labels and predicted classes.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits or probabilities.
+
+    See Also
+    --------
+    CategoricalCrossentropy : the same with one-hot targets.
+
+    Notes
+    -----
+    ``y_true`` holds one label per row of ``y_pred``: shape ``y_pred.shape[:-1]`` (e.g.
+    ``(batch,)``) or that with a trailing 1 (``(batch, 1)``), of an integer dtype or
+    floats with integer values, each in ``[0, n_classes)``. The loss equals
+    :class:`CategoricalCrossentropy` of the one-hot labels.
+
+    Examples
+    --------
+    >>> loss = SparseCategoricalCrossentropy(from_logits=True)
+    >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], dtype=np.float32)
+    >>> value = loss([0, 1], logits)
+    >>> round(value, 5)          # (logsumexp(row) - logit at the label), averaged
+    0.31854
+    >>> grad = loss.gradient([0, 1], logits)
+    >>> grad.dtype, grad.shape
+    (dtype('float32'), (2, 3))
+    >>> loss([0, 3], logits)
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true must hold class labels in [0, 3) for y_pred with 3 classes;
+    got labels from 0 to 3
+    """
+
+    name = "sparse_categorical_crossentropy"
+
+    def _target(self, y_true, y_pred):
+        labels = np.asarray(y_true)
+        rows_shape = y_pred.shape[:-1]
+        if labels.shape != rows_shape:
+            if labels.shape != rows_shape + (1,):
+                raise ValueError(
+                    f"y_true must hold one label per row of y_pred: shape {rows_shape} or "
+                    f"{rows_shape + (1,)}, got {labels.shape}"
+                )
+        labels = labels.reshape(-1)
+        if labels.dtype.kind == "f":
+            if not np.array_equal(labels, np.floor(labels)):  # also refuses NaN and inf
+                raise ValueError("y_true must hold integer class labels, got non-integer "
+                                 "values")
+            labels = labels.astype(np.intp)
+        elif labels.dtype.kind not in "iu":
+            raise TypeError(f"y_true must hold integer class labels, got dtype {labels.dtype}")
+        n_classes = y_pred.shape[-1]
+        low, high = labels.min(), labels.max()
+        if low < 0 or high >= n_classes:
+            raise ValueError(
+                f"y_true must hold class labels in [0, {n_classes}) for y_pred with "
+                f"{n_classes} classes; got labels from {low} to {high}"
+            )
+        return np.arange(len(labels)), labels
+
+    @staticmethod
+    def _weighted_sum(target, values):
+        return values[target]
+
+    @staticmethod
+    def _subtract_weighted(target, out, values):
+        out[target] -= values[target] if np.ndim(values) else values
+
+    @staticmethod
+    def _target_total(target):
+        return 1.0
+
+
+class _ElementwiseLoss(Loss):
+    """A loss that is the mean of an elementwise term over every entry.
+
+    Keras averages over the last axis and then over the batch, which for equal-length
+    rows is the mean over all entries; the gradient is the term's derivative over the
+    number of entries. Subclasses provide ``_term(y, p)`` and ``_derivative(y, p)``.
+    """
+
+    def _value(self, y_true, y_pred):
+        return self._term(_as_target(y_true, y_pred), y_pred).mean()
+
+    def _gradient(self, y_true, y_pred):
+        grad = self._derivative(_as_target(y_true, y_pred), y_pred)
+        grad *= 1.0 / y_pred.size
+        return grad
+
+
+class BinaryCrossentropy(_ElementwiseLoss):
+    """Binary crossentropy of independent 0/1 targets (one sigmoid output per entry).
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits or probabilities.
+
+    Notes
+    -----
+    Per entry, with probabilities :math:`p_c = \\operatorname{clip}(p, \\epsilon,
+    1 - \\epsilon)`, :math:`\\ell = -(y \\log p_c + (1 - y) \\log(1 - p_c))`; with logits
+    the stable form :math:`\\ell = \\max(z, 0) - z y + \\log(1 + e^{-|z|})`, whose
+    derivative is :math:`\\sigma(z) - y`. The loss is the mean over all entries.
+
+    Examples
+    --------
+    >>> loss = BinaryCrossentropy()
+    >>> value = loss([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]])
+    >>> round(value, 6)                  # -(3 log 0.4 + log 0.6) / 4
+    0.814924
+    >>> BinaryCrossentropy(from_logits=True).gradient([1.0, 0.0], [0.0, 0.0])
+    array([-0.25,  0.25])
+    """
+
+    name = "binary_crossentropy"
+
+    def __init__(self, from_logits=False):
+        self.from_logits = bool(from_logits)
+
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
+    def _term(self, y, p):
+        if self.from_logits:
+            return np.maximum(p, 0.0) - p * y + np.log1p(np.exp(-np.abs(p)))
+        p = _clip_probabilities(p)
+        term = y * np.log(p)
+        term += (1.0 - y) * np.log(1.0 - p)
+        return np.negative(term, out=term)
+
+    def _derivative(self, y, p):
+        if self.from_logits:
+            return _sigmoid(p) - y
+        kept = (p >= EPSILON) & (p <= 1.0 - EPSILON)
+        return np.divide(p - y, p * (1.0 - p), out=np.zeros_like(p), where=kept)
+
+
+class MeanSquaredError(_ElementwiseLoss):
+    """Mean squared error: the mean of ``(y_true - y_pred)**2`` over all entries.
+
+    Examples
+    --------
+    >>> loss = MeanSquaredError()
+    >>> loss([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]])
+    0.5
+    >>> loss.gradient([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]])
+    array([[ 0.5,  0. ],
+           [ 0. , -0.5]])
+    """
+
+    name = "mean_squared_error"
+
+    def _term(self, y, p):
+        difference = y - p
+        return np.square(difference, out=difference)
+
+    def _derivative(self, y, p):
+        difference = p - y
+        difference *= 2.0
+        return difference
+
+
+_LOSSES = {
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "binary_crossentropy": BinaryCrossentropy,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+}
+
+
+def get_loss(identifier):
+    """The loss named by ``identifier``, or ``identifier`` itself if it is a loss.
+
+    Parameters
+    ----------
+    identifier : str or Loss
+        ``"categorical_crossentropy"``, ``"sparse_categorical_crossentropy"``,
+        ``"binary_crossentropy"``, ``"mean_squared_error"`` or ``"mse"`` (a new
+        instance with default arguments; Keras's class names work too), or an object
+        with ``__call__`` and ``gradient``, returned as is.
+
+    Returns
+    -------
+    Loss
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown; the message lists the valid names.
+    TypeError
+        If ``identifier`` is of another kind.
+
+    Examples
+    --------
+    >>> get_loss("mse")
+    MeanSquaredError()
+    >>> get_loss("SparseCategoricalCrossentropy")
+    SparseCategoricalCrossentropy(from_logits=False)
+    """
+    if isinstance(identifier, str):
+        return lookup_name(identifier, _LOSSES, "loss")()
+    if (not isinstance(identifier, type) and callable(identifier)
+            and callable(getattr(identifier, "gradient", None))):
+        return identifier
+    raise TypeError(f"loss must be a name or a Loss (callable with a gradient method), got "
+                    f"{identifier!r}")
