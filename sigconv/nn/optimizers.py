@@ -27,74 +27,10 @@ import math
 
 import numpy as np
 
-from .._jit import jit
 from .._validate import check_real, lookup_name
+from .kernels import cpu
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get_optimizer"]
-
-
-# --- kernels: one pass over flat, C-contiguous arrays of one dtype -------------------------
-# Every scalar argument has the arrays' dtype, so that float32 steps compute in float32.
-
-
-@jit(inline="always")
-def _clipped(gradient, scale, clipvalue):
-    """One gradient entry, scaled (clipnorm) and clipped to [-clipvalue, clipvalue]."""
-    g = gradient * scale
-    if g > clipvalue:
-        return clipvalue
-    if g < -clipvalue:
-        return -clipvalue
-    return g
-
-
-@jit
-def _sgd_kernel(w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov):
-    for i in range(w.size):
-        g = _clipped(gradient[i], scale, clipvalue)
-        if momentum > 0:
-            mi = momentum * m[i] - g * learning_rate
-            m[i] = mi
-            if nesterov:
-                w[i] += momentum * mi - g * learning_rate
-            else:
-                w[i] += mi
-        else:
-            w[i] -= g * learning_rate
-
-
-@jit
-def _adam_kernel(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
-                 scale, clipvalue):
-    for i in range(w.size):
-        g = _clipped(gradient[i], scale, clipvalue)
-        mi = m[i] + (g - m[i]) * one_minus_beta_1
-        vi = v[i] + (g * g - v[i]) * one_minus_beta_2
-        m[i] = mi
-        v[i] = vi
-        w[i] -= (mi * alpha) / (np.sqrt(vi) + epsilon)
-
-
-@jit
-def _rmsprop_kernel(w, gradient, v, m, average, learning_rate, rho, one_minus_rho, momentum,
-                    epsilon, scale, clipvalue, centered):
-    for i in range(w.size):
-        g = _clipped(gradient[i], scale, clipvalue)
-        vi = rho * v[i] + one_minus_rho * (g * g)
-        v[i] = vi
-        if centered:
-            ai = rho * average[i] + one_minus_rho * g
-            average[i] = ai
-            denominator = vi - ai * ai + epsilon
-        else:
-            denominator = vi + epsilon
-        increment = learning_rate * g / np.sqrt(denominator)
-        if momentum > 0:
-            mi = momentum * m[i] + increment
-            m[i] = mi
-            w[i] -= mi
-        else:
-            w[i] -= increment
 
 
 # --- the optimizers ------------------------------------------------------------------------
@@ -352,7 +288,7 @@ class SGD(Optimizer):
     """
 
     _slot_names = ("momentum",)
-    _kernel = staticmethod(_sgd_kernel)
+    _kernel = staticmethod(cpu.sgd_update)
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, *, clipnorm=None,
                  clipvalue=None, global_clipnorm=None):
@@ -421,7 +357,7 @@ class Adam(Optimizer):
     """
 
     _slot_names = ("momentum", "velocity")
-    _kernel = staticmethod(_adam_kernel)
+    _kernel = staticmethod(cpu.adam_update)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, *,
                  clipnorm=None, clipvalue=None, global_clipnorm=None):
@@ -489,7 +425,7 @@ class RMSprop(Optimizer):
     """
 
     _slot_names = ("velocity", "momentum", "average_gradient")
-    _kernel = staticmethod(_rmsprop_kernel)
+    _kernel = staticmethod(cpu.rmsprop_update)
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
                  centered=False, *, clipnorm=None, clipvalue=None, global_clipnorm=None):

@@ -1,4 +1,4 @@
-"""Numba kernels of the layers: the windowing primitive, pooling and activations.
+"""Numba kernels of the layers: the windowing primitive, pooling, activations, optimizers.
 
 One windowing primitive serves convolution and pooling alike:
 
@@ -265,3 +265,67 @@ def derivative_parallel(grad, y, out, kind, slope):
     """``out = grad * f'(y)``, rows spread over the threads."""
     for r in prange(y.shape[0]):
         _derivative_row(grad[r], y[r], out[r], kind, slope)
+
+
+# --- optimizer updates: one pass over flat, C-contiguous arrays of one dtype ------------
+# Every scalar argument has the arrays' dtype, so that float32 steps compute in float32.
+
+
+@jit(inline="always")
+def _clipped(gradient, scale, clipvalue):
+    """One gradient entry, scaled (clipnorm) and clipped to [-clipvalue, clipvalue]."""
+    g = gradient * scale
+    if g > clipvalue:
+        return clipvalue
+    if g < -clipvalue:
+        return -clipvalue
+    return g
+
+
+@jit
+def sgd_update(w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov):
+    for i in range(w.size):
+        g = _clipped(gradient[i], scale, clipvalue)
+        if momentum > 0:
+            mi = momentum * m[i] - g * learning_rate
+            m[i] = mi
+            if nesterov:
+                w[i] += momentum * mi - g * learning_rate
+            else:
+                w[i] += mi
+        else:
+            w[i] -= g * learning_rate
+
+
+@jit
+def adam_update(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
+                 scale, clipvalue):
+    for i in range(w.size):
+        g = _clipped(gradient[i], scale, clipvalue)
+        mi = m[i] + (g - m[i]) * one_minus_beta_1
+        vi = v[i] + (g * g - v[i]) * one_minus_beta_2
+        m[i] = mi
+        v[i] = vi
+        w[i] -= (mi * alpha) / (np.sqrt(vi) + epsilon)
+
+
+@jit
+def rmsprop_update(w, gradient, v, m, average, learning_rate, rho, one_minus_rho, momentum,
+                    epsilon, scale, clipvalue, centered):
+    for i in range(w.size):
+        g = _clipped(gradient[i], scale, clipvalue)
+        vi = rho * v[i] + one_minus_rho * (g * g)
+        v[i] = vi
+        if centered:
+            ai = rho * average[i] + one_minus_rho * g
+            average[i] = ai
+            denominator = vi - ai * ai + epsilon
+        else:
+            denominator = vi + epsilon
+        increment = learning_rate * g / np.sqrt(denominator)
+        if momentum > 0:
+            mi = momentum * m[i] + increment
+            m[i] = mi
+            w[i] -= mi
+        else:
+            w[i] -= increment
