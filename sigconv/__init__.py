@@ -4,15 +4,10 @@ The public signal API mirrors :mod:`scipy.signal` and :mod:`numpy` so that
 ``import sigconv as sc`` can stand in for them.
 """
 
-import os
+from . import _config, _runtime
 
-# numba's OpenMP workers spin for a while after each parallel loop, and OpenBLAS's
-# workers do the same after each matrix product: on a machine with few cores, alternating
-# the two (a parallel kernel, then np.dot) made every hand-over wait ~8 ms for the other
-# pool to stop spinning. Passive OpenMP workers sleep instead, which costs ~20 us per
-# parallel loop. libgomp reads this when numba first starts its threads; a value the
-# user set wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# before any submodule starts numba's threads: see _runtime's docstring
+_runtime.configure(_config.TUNE_RUNTIME)
 
 from . import filters, plotting  # noqa: E402
 from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve

@@ -5,6 +5,14 @@ modules: the numba compilation flags, the direct kernel's blocking, the threshol
 pick serial or parallel kernels, and the calibrated cost model behind ``method="auto"``.
 """
 
+import os
+
+# --- process settings ---------------------------------------------------------------
+#: at import, ask OpenMP workers to sleep when idle and fix glibc's malloc thresholds
+#: (see sigconv._runtime for the measured reasons); the environment variable
+#: ``SIGCONV_TUNE_RUNTIME=0`` leaves the process untouched
+TUNE_RUNTIME = os.environ.get("SIGCONV_TUNE_RUNTIME", "1") != "0"
+
 # --- numba compilation -------------------------------------------------------------
 #: cache compiled kernels on disk so that a second process does not recompile them
 JIT_CACHE = True

@@ -1,0 +1,53 @@
+"""Process settings sigconv makes when it is imported, and why.
+
+Both settings answer costs measured on small virtual machines (2 vCPUs), where they
+dominated the run time of the neural-network layers; both leave values the user set
+alone, and ``SIGCONV_TUNE_RUNTIME=0`` in the environment turns them off.
+
+* ``OMP_WAIT_POLICY=PASSIVE``: numba's OpenMP workers otherwise spin for a while after
+  each parallel loop, and OpenBLAS's workers do the same after each matrix product, so
+  alternating the two (a parallel kernel, then ``np.dot``) made every hand-over wait
+  ~8 ms for the other pool to stop spinning. Sleeping workers cost ~20 us per parallel
+  loop instead. libgomp reads the variable when numba first starts its threads.
+* glibc's ``malloc`` hands arrays above a (dynamic) threshold straight to ``mmap`` and
+  back to the system on free, so every new large array page-faults on first touch; in a
+  VM that cost ~10 ms per 4 MB array (a CIFAR-10 training step ran at half speed). Fixed
+  thresholds keep freed memory up to :data:`MMAP_THRESHOLD` per array and
+  :data:`TRIM_THRESHOLD` in all in the process for reuse.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+
+#: arrays up to this many bytes come from malloc's heap instead of fresh mmap pages
+MMAP_THRESHOLD = 32 << 20
+#: free heap memory kept (not returned to the system) up to this many bytes
+TRIM_THRESHOLD = 256 << 20
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def _tune_malloc():
+    """Fixed glibc malloc thresholds, unless the user set them. Returns True if set."""
+    if not sys.platform.startswith("linux") or any(
+            name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.gnu_get_libc_version  # noqa: B018 - glibc only (not musl)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+                and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def configure(enabled=True):
+    """Apply both settings (called once, from ``sigconv/__init__.py``)."""
+    if not enabled:
+        return
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _tune_malloc()
