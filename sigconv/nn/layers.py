@@ -882,10 +882,3 @@ class BatchNormalization(Layer):
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
 
-
-class Input:
-    """Declare the shape of one sample, as the first entry of a model's layers."""
-
-    def __init__(self, shape, name=None):
-        self.shape = tuple(shape)
-        self.name = name
