@@ -411,6 +411,9 @@ def test_bad_inputs_name_the_layer():
     conv = nn.Conv2D(2, 3, name="first", input_shape=(8, 8, 3))
     with pytest.raises(ValueError, match="first.*4 axes"):
         conv(np.zeros((8, 8, 3)))
+    with pytest.raises(ValueError, match="first.*declared"):
+        conv(np.zeros((1, 8, 8, 2)))
+    conv(np.zeros((1, 8, 8, 3)))
     with pytest.raises(ValueError, match="first.*3 channels"):
         conv(np.zeros((1, 8, 8, 2)))
     with pytest.raises(ValueError, match="first.*NaN"):

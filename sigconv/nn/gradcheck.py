@@ -34,7 +34,7 @@ def _entries(size, max_entries, rng):
     return np.sort(rng.choice(size, max_entries, replace=False))
 
 
-def check_gradients(layer_or_loss, x, y_true=None, *, training=False, eps=1e-6,
+def check_gradients(layer_or_loss, x, y_true=None, *, training=False, eps=1e-5,
                     max_entries=None, seed=0):
     """Compare backpropagated gradients with float64 central finite differences.
 

@@ -89,7 +89,9 @@ class Layer:
     dtype : {"float32", "float64"}
         Dtype of the parameters and of the computation; inputs are cast to it.
     input_shape : tuple of int, optional
-        Shape of one sample (no batch axis); builds the layer at once.
+        Shape of one sample (no batch axis). The layer is built from it (its weights
+        drawn) when first needed: by a model, by :meth:`build`, or by the first call or
+        access to the weights.
     """
 
     #: number of axes of an input, batch included (None: any)
@@ -107,10 +109,10 @@ class Layer:
         self.grads = {}
         self.built = False
         self.input_shape = None
+        self.declared_input_shape = (None if input_shape is None
+                                     else (None, *(int(n) for n in input_shape)))
         self.regularizers = {}
         self._cache = None
-        if input_shape is not None:
-            self.build((None, *tuple(input_shape)))
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r}>"
@@ -129,6 +131,10 @@ class Layer:
 
     def _build(self, input_shape):
         pass
+
+    def _ensure_built(self):
+        if not self.built and self.declared_input_shape is not None:
+            self.build(self.declared_input_shape)
 
     def _add_weight(self, key, shape, initializer, regularizer=None):
         init = _initializers.get_initializer(initializer)
@@ -154,6 +160,10 @@ class Layer:
             x = x.astype(self.dtype)
         self._check_rank(x.ndim)
         if not self.built:
+            declared = self.declared_input_shape
+            if declared is not None and tuple(declared[1:]) != tuple(x.shape[1:]):
+                raise ValueError(f"{self.name}: input_shape={declared[1:]} was declared, "
+                                 f"got samples of shape {x.shape[1:]}")
             self.build((None, *x.shape[1:]))
         else:
             self._check_input(x.shape)
@@ -220,6 +230,7 @@ class Layer:
     @property
     def weights(self):
         """The parameters in Keras order."""
+        self._ensure_built()
         return list(self.params.values())
 
     def get_weights(self):
@@ -229,6 +240,7 @@ class Layer:
     def set_weights(self, weights):
         """Set the weights from a list in Keras order, checking every shape."""
         weights = list(weights)
+        self._ensure_built()
         if len(weights) != len(self.params):
             raise ValueError(f"{self.name}: set_weights expects {len(self.params)} arrays "
                              f"({', '.join(self.params)}); got {len(weights)}")
@@ -827,11 +839,13 @@ class BatchNormalization(Layer):
 
     @property
     def weights(self):
+        self._ensure_built()
         return [self.params["gamma"], self.params["beta"], self.moving_mean,
                 self.moving_variance]
 
     def set_weights(self, weights):
         weights = list(weights)
+        self._ensure_built()
         if len(weights) != 4:
             raise ValueError(f"{self.name}: set_weights expects 4 arrays (gamma, beta, "
                              f"moving_mean, moving_variance); got {len(weights)}")
