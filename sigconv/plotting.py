@@ -1,13 +1,31 @@
-"""Matplotlib helpers for the lecture's figures; each draws on an ``Axes`` and returns it.
+"""Matplotlib helpers for the lecture's figures.
 
-Matplotlib is imported only when a helper is called, so ``import sigconv`` stays fast.
+Single-panel helpers draw on an ``Axes`` (given, or on a new figure) and return it; the
+multi-panel helpers (training curves, image grids, filters, feature maps) return the
+``Figure``. Matplotlib is imported only when a helper is called, so ``import sigconv``
+stays fast.
 """
+
+import math
+import numbers
+import operator
+from collections.abc import Mapping
 
 import numpy as np
 
+from ._validate import as_numeric_array, check_positive_int
 from .fourier import DrivenOscillator, FourierSeries, square_wave
 
-__all__ = ["plot_partial_sums", "plot_gibbs", "plot_oscillator_response"]
+__all__ = [
+    "plot_partial_sums",
+    "plot_gibbs",
+    "plot_oscillator_response",
+    "heatmap",
+    "plot_history",
+    "show_images",
+    "show_filters",
+    "show_feature_maps",
+]
 
 
 def _axes(ax):
@@ -132,3 +150,629 @@ def plot_oscillator_response(oscillator, forcing, t, ax=None):
     ax.set_ylabel("x(t)")
     ax.legend(loc="upper right")
     return ax
+
+
+# --- neural-network figures ---------------------------------------------------------------
+
+def _real_array(value, name):
+    array = as_numeric_array(value, name)
+    if array.dtype.kind == "c":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return array
+
+
+def _panel_grid(n_panels, n_cols, panel_size):
+    """A constrained-layout figure with ``n_panels`` tick-less axes in rows of ``n_cols``.
+
+    Cells of the last row beyond ``n_panels`` are removed, so ``fig.axes`` are the panels.
+    """
+    import matplotlib.pyplot as plt
+
+    n_cols = min(n_cols, n_panels)
+    n_rows = math.ceil(n_panels / n_cols)
+    fig, grid = plt.subplots(n_rows, n_cols, squeeze=False, layout="constrained",
+                             figsize=(panel_size[0] * n_cols, panel_size[1] * n_rows + 0.4))
+    axes = list(grid.ravel())
+    for ax in axes[n_panels:]:
+        ax.remove()
+    for ax in axes[:n_panels]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig, axes[:n_panels]
+
+
+def _tick_label(value):
+    """Integers as they are, other real numbers in the shortest ``g`` form (``1e-05``)."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return format(float(value), "g")
+    return str(value)
+
+
+def _labels(labels, name, length, axis_name):
+    try:
+        labels = list(labels)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of labels, got "
+                        f"{type(labels).__name__}") from None
+    if len(labels) != length:
+        raise ValueError(f"{name} must have one label per {axis_name} of grid ({length}), "
+                         f"got {len(labels)}")
+    return [_tick_label(label) for label in labels]
+
+
+def heatmap(grid, row_labels, col_labels, title=None, ax=None, fmt=".3f", cmap="viridis",
+            xlabel=None, ylabel=None, vmin=None, vmax=None):
+    """A 2-D grid of values as coloured cells, each annotated with its value.
+
+    The lecture draws test accuracy over a grid of hyperparameters (learning rate against
+    L2 penalty) with seaborn; this is the matplotlib-only equivalent.
+
+    Parameters
+    ----------
+    grid : array_like, shape (n_rows, n_cols)
+        Real values; NaN (or infinite) cells are left blank and annotated ``"nan"``
+        (``"inf"``), e.g. runs that diverged or were not made.
+    row_labels, col_labels : sequence
+        Labels of the rows (y axis, top to bottom) and of the columns (x axis). Numbers
+        are written compactly: integers as they are, others in ``g`` form (``1e-05``,
+        ``0.01``).
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    fmt : str, default ".3f"
+        Format spec of the annotations, as in ``format(value, fmt)``.
+    cmap : str or matplotlib.colors.Colormap, default "viridis"
+        Colour map.
+    xlabel, ylabel : str, optional
+        Axis labels (e.g. the hyperparameters' names).
+    vmin, vmax : float, optional
+        Colour limits; the grid's finite minimum and maximum by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, holding one image (``ax.images[0]``, its data the grid), one text per
+        cell and a colorbar beside it.
+
+    Raises
+    ------
+    TypeError
+        If ``grid`` is not real numbers, a labels argument is not a sequence, or ``fmt``
+        is not a string.
+    ValueError
+        If ``grid`` is not 2-D or is empty, a labels argument's length differs from the
+        grid's matching dimension, or ``fmt`` is not a valid format spec.
+
+    Notes
+    -----
+    Annotations are black on light cells and white on dark ones, judged by the luma
+    ``0.299 R + 0.587 G + 0.114 B`` of the cell's colour (threshold 0.5).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from sigconv.plotting import heatmap
+    >>> accuracy = [[0.91, 0.88], [0.95, float("nan")]]
+    >>> ax = heatmap(accuracy, row_labels=[1e-3, 1e-2], col_labels=[0, 1e-5], fmt=".2f",
+    ...              xlabel="L2 lambda", ylabel="learning rate")
+    >>> [text.get_text() for text in ax.texts]
+    ['0.91', '0.88', '0.95', 'nan']
+    >>> [label.get_text() for label in ax.get_xticklabels()]
+    ['0', '1e-05']
+    >>> plt.close(ax.figure)
+    """
+    values = _real_array(grid, "grid")
+    if values.ndim != 2:
+        raise ValueError(f"grid must be 2-D, got shape {values.shape}")
+    if values.size == 0:
+        raise ValueError(f"grid cannot be empty (shape {values.shape})")
+    n_rows, n_cols = values.shape
+    row_ticks = _labels(row_labels, "row_labels", n_rows, "row")
+    col_ticks = _labels(col_labels, "col_labels", n_cols, "column")
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format spec string, got {type(fmt).__name__}")
+    integer = values.dtype.kind in "biu"
+    try:
+        format(0 if integer else 0.5, fmt)
+    except ValueError:
+        raise ValueError(f"fmt {fmt!r} is not a valid format spec for the grid's "
+                         f"{'integers' if integer else 'real numbers'}") from None
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        figsize = (max(4.0, 0.9 * n_cols + 2.0), max(3.0, 0.55 * n_rows + 1.5))
+        ax = plt.figure(figsize=figsize, layout="constrained").add_subplot()
+    data = values.astype(float)
+    image = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=vmin, vmax=vmax,
+                      aspect="auto", interpolation="nearest")
+    for (i, j), value in np.ndenumerate(data):
+        if np.isfinite(value):
+            text = format(int(values[i, j]) if integer else float(value), fmt)
+            red, green, blue, _ = image.cmap(image.norm(value))
+            color = "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white"
+        else:  # a blank cell on the axes background
+            text, color = str(value), "black"
+        ax.text(j, i, text, ha="center", va="center", color=color)
+    ax.set_xticks(np.arange(n_cols), labels=col_ticks)
+    ax.set_yticks(np.arange(n_rows), labels=row_ticks)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax)
+    return ax
+
+
+def plot_history(history, metrics=None, axes=None):
+    """Training curves: one panel per metric, training and validation together.
+
+    Parameters
+    ----------
+    history : History or dict
+        An object with a ``.history`` dict (Keras's ``History``, returned by ``fit``) or
+        the dict itself, mapping names such as ``"loss"``, ``"accuracy"``,
+        ``"val_loss"``, ``"val_accuracy"`` to one value per epoch.
+    metrics : str or sequence of str, optional
+        Base names of the panels, in order (``"loss"`` draws ``loss`` and ``val_loss``);
+        every base name in ``history``, in order of appearance, by default.
+    axes : matplotlib.axes.Axes or sequence of Axes, optional
+        One axes per panel; a new figure with the panels side by side by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of the panels. Each panel has a ``"training"`` line and/or a
+        ``"validation"`` line against epochs ``1, 2, ..., n``, and a legend.
+
+    Raises
+    ------
+    TypeError
+        If ``history`` is neither a dict nor has a ``.history`` dict, or its values are
+        not real numbers.
+    ValueError
+        If ``history`` is empty, a list is empty, not 1-D, or the lists' lengths differ;
+        if ``metrics`` names a metric that is not recorded; or if the number of ``axes``
+        differs from the number of panels.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from sigconv.plotting import plot_history
+    >>> history = {"loss": [0.9, 0.5, 0.4], "accuracy": [0.6, 0.8, 0.85],
+    ...            "val_loss": [1.0, 0.7, 0.6], "val_accuracy": [0.55, 0.7, 0.75]}
+    >>> fig = plot_history(history)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['loss', 'accuracy']
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['training', 'validation']
+    >>> fig.axes[0].lines[1].get_xdata().tolist()
+    [1, 2, 3]
+    >>> plt.close(fig)
+    """
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping):
+        raise TypeError(f"history must be a dict of per-epoch lists or an object with a "
+                        f".history dict (such as a Keras History), got "
+                        f"{type(history).__name__}")
+    if not logs:
+        raise ValueError("history is empty: no metric was recorded")
+    curves = {}
+    for key, values in logs.items():
+        if not isinstance(key, str):
+            raise TypeError(f"history keys must be metric names (str), got {key!r}")
+        array = _real_array(values, f"history[{key!r}]")
+        if array.ndim != 1:
+            raise ValueError(f"history[{key!r}] must be a list with one value per epoch, "
+                             f"got shape {array.shape}")
+        if array.size == 0:
+            raise ValueError(f"history[{key!r}] is empty: no epoch was recorded")
+        curves[key] = array.astype(float)
+    lengths = {key: len(values) for key, values in curves.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"history lists must all have one value per epoch; got lengths "
+                         f"{lengths}")
+
+    available = []
+    for key in curves:
+        base = key[len("val_"):] if key.startswith("val_") else key
+        if base not in available:
+            available.append(base)
+    if metrics is None:
+        selected = available
+    else:
+        selected = [metrics] if isinstance(metrics, str) else list(metrics)
+        if not selected:
+            raise ValueError("metrics must name at least one metric")
+        for metric in selected:
+            if metric not in available:
+                raise ValueError(f"metrics entry {metric!r} is not in history; the recorded "
+                                 f"metrics are {available}")
+
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, grid = plt.subplots(1, len(selected), squeeze=False, layout="constrained",
+                               figsize=(4.5 * len(selected), 3.5))
+        panels = list(grid.ravel())
+    else:
+        panels = list(np.ravel(np.asarray(axes, dtype=object)))
+        if len(panels) != len(selected):
+            raise ValueError(f"axes must hold one Axes per metric panel ({len(selected)}: "
+                             f"{selected}), got {len(panels)}")
+
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = np.arange(1, len(next(iter(curves.values()))) + 1)
+    for ax, metric in zip(panels, selected, strict=True):
+        for key, label in ((metric, "training"), ("val_" + metric, "validation")):
+            if key in curves:
+                ax.plot(epochs, curves[key], marker="o", markersize=3, label=label)
+        ax.set_title(metric)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+    return panels[0].figure
+
+
+def _class_indices(values, name, n_images):
+    """Labels or predictions as a 1-D array, one per image (2-D ones: argmax per row)."""
+    if values is None:
+        return None
+    array = np.asarray(values)
+    if array.ndim == 2:  # one-hot labels, or predicted class probabilities
+        array = array.argmax(axis=1)
+    if array.ndim != 1 or len(array) != n_images:
+        raise ValueError(f"{name} must have one entry per image ({n_images}), got shape "
+                         f"{array.shape}")
+    if array.dtype.kind == "f" and np.all(array == np.round(array)):
+        array = array.astype(np.int64)  # float class indices such as 3.0
+    return array
+
+
+def _class_name(value, class_names, name):
+    if class_names is None:
+        return str(value)
+    try:
+        index = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be class indices when class_names is given, got "
+                        f"{value!r}") from None
+    if not 0 <= index < len(class_names):
+        raise ValueError(f"{name} entry {index} is out of range for {len(class_names)} "
+                         f"class_names")
+    return str(class_names[index])
+
+
+def show_images(images, labels=None, class_names=None, predictions=None, n_cols=8,
+                max_images=32, cmap="gray_r"):
+    """A grid of images, titled with their labels and, if given, the predictions.
+
+    Parameters
+    ----------
+    images : array_like, shape (n, height, width), (n, height, width, 1) or (n, height, width, 3)
+        Greyscale or RGB images, channels last. Integers are read as 0..255 (uint8
+        pixels); real numbers are scaled by the whole array's minimum and maximum, so
+        that every panel shares one scale.
+    labels : array_like, optional
+        True classes, one per image: indices, or one-hot rows (argmax is taken).
+    class_names : sequence of str, optional
+        Names of the classes, indexed by the labels and predictions.
+    predictions : array_like, optional
+        Predicted classes, one per image: indices, or rows of class scores such as the
+        output of ``model.predict`` (argmax is taken).
+    n_cols : int, default 8
+        Panels per row.
+    max_images : int, default 32
+        Only the first ``max_images`` images are shown.
+    cmap : str or matplotlib.colors.Colormap, default "gray_r"
+        Colour map of greyscale images (ignored for RGB); ``"gray_r"`` draws MNIST digits
+        dark on light.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per shown image (``fig.axes``). Titles are ``"label"`` or
+        ``"label / predicted"`` (or ``"predicted"`` without labels), in red where the
+        prediction is wrong.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not real numbers, ``n_cols`` or ``max_images`` is not an
+        integer, or a label is not a class index while ``class_names`` is given.
+    ValueError
+        If ``images`` has another shape or is empty, ``labels`` or ``predictions`` does
+        not have one entry per image, a class index is out of range of ``class_names``,
+        or ``n_cols`` or ``max_images`` is below 1.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sigconv.plotting import show_images
+    >>> images = np.random.default_rng(0).random((3, 8, 8))
+    >>> fig = show_images(images, labels=[0, 1, 2], predictions=[0, 1, 1],
+    ...                   class_names=["zero", "one", "two"])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['zero / zero', 'one / one', 'two / one']
+    >>> fig.axes[2].title.get_color()
+    'red'
+    >>> plt.close(fig)
+    """
+    array = _real_array(images, "images")
+    if array.ndim == 4 and array.shape[-1] == 1:
+        array = array[..., 0]
+    rgb = array.ndim == 4 and array.shape[-1] == 3
+    if not (array.ndim == 3 or rgb):
+        raise ValueError(f"images must have shape (n, height, width), (n, height, width, 1) "
+                         f"or (n, height, width, 3); got shape {np.shape(images)}")
+    if array.size == 0:
+        raise ValueError(f"images cannot be empty (shape {np.shape(images)})")
+    n_cols = check_positive_int(n_cols, "n_cols")
+    max_images = check_positive_int(max_images, "max_images")
+    n_images = len(array)
+    labels = _class_indices(labels, "labels", n_images)
+    predictions = _class_indices(predictions, "predictions", n_images)
+
+    if array.dtype.kind == "b":
+        array = array.astype(float)
+    if array.dtype.kind in "iu":  # uint8-style pixels
+        limits = (0, 255)
+        if rgb:
+            array = np.clip(array, 0, 255).astype(np.uint8)
+    else:
+        low, high = float(np.min(array)), float(np.max(array))
+        limits = (low, high)
+        if rgb:  # RGB floats must lie in [0, 1] for imshow
+            array = (array - low) / (high - low) if high > low else np.zeros_like(array)
+
+    shown = min(n_images, max_images)
+    fig, axes = _panel_grid(shown, n_cols, panel_size=(1.5, 1.7))
+    for index, ax in enumerate(axes):
+        if rgb:
+            ax.imshow(array[index], interpolation="nearest")
+        else:
+            ax.imshow(array[index], cmap=cmap, vmin=limits[0], vmax=limits[1],
+                      interpolation="nearest")
+        parts, color = [], "black"
+        if labels is not None:
+            parts.append(_class_name(labels[index], class_names, "labels"))
+        if predictions is not None:
+            parts.append(_class_name(predictions[index], class_names, "predictions"))
+            if labels is not None and labels[index] != predictions[index]:
+                color = "red"
+        if parts:
+            ax.set_title(" / ".join(parts), color=color, fontsize="small")
+    return fig
+
+
+def show_filters(conv_layer_or_kernel, n_cols=8, cmap="RdBu_r"):
+    """The learned filters of a convolution layer, one panel per filter.
+
+    Parameters
+    ----------
+    conv_layer_or_kernel : layer or array_like
+        A layer with ``get_weights()`` whose first array is the kernel (a built
+        ``sigconv.nn.Conv2D`` or a Keras ``Conv2D``), or the kernel itself, in the
+        Keras layout ``(kernel_height, kernel_width, in_channels, filters)``.
+    n_cols : int, default 8
+        Panels per row.
+    cmap : str or matplotlib.colors.Colormap, default "RdBu_r"
+        Diverging colour map of single-channel panels (ignored for RGB).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per filter (``fig.axes``), titled with its index. With
+        ``in_channels == 3`` a panel is the filter's RGB composite, the whole kernel
+        scaled to [0, 1] by its minimum and maximum; otherwise it is the filter's slice
+        for input channel 0, with colour limits ``-m, +m``, ``m`` the largest absolute
+        weight of these slices, so that 0 is the map's centre and panels compare.
+
+    Raises
+    ------
+    TypeError
+        If the kernel is not real numbers or ``n_cols`` is not an integer.
+    ValueError
+        If the layer has no weights (not built yet), the kernel is not 4-D or is empty,
+        or ``n_cols`` is below 1.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sigconv.plotting import show_filters
+    >>> sobel_x = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    >>> kernel = np.stack([sobel_x, sobel_x.T], axis=-1)[:, :, None, :]  # (3, 3, 1, 2)
+    >>> fig = show_filters(kernel)
+    >>> len(fig.axes), fig.axes[1].images[0].get_clim()
+    (2, (-2.0, 2.0))
+    >>> plt.close(fig)
+    """
+    name = None
+    if hasattr(conv_layer_or_kernel, "get_weights"):
+        name = getattr(conv_layer_or_kernel, "name", type(conv_layer_or_kernel).__name__)
+        weights = conv_layer_or_kernel.get_weights()
+        if len(weights) == 0:
+            raise ValueError(f"conv_layer_or_kernel {name!r} has no weights; build it (call "
+                             f"it on an input) first")
+        kernel = weights[0]
+    else:
+        kernel = conv_layer_or_kernel
+    kernel = _real_array(kernel, "conv_layer_or_kernel")
+    if kernel.ndim != 4:
+        raise ValueError(f"the kernel of conv_layer_or_kernel must be 4-D, (kernel_height, "
+                         f"kernel_width, in_channels, filters); got shape {kernel.shape}")
+    if kernel.size == 0:
+        raise ValueError(f"the kernel of conv_layer_or_kernel cannot be empty (shape "
+                         f"{kernel.shape})")
+    n_cols = check_positive_int(n_cols, "n_cols")
+    kernel = kernel.astype(float)
+    height, width, in_channels, n_filters = kernel.shape
+
+    fig, axes = _panel_grid(n_filters, n_cols, panel_size=(1.2, 1.35))
+    if in_channels == 3:
+        low, high = kernel.min(), kernel.max()
+        panels = (kernel - low) / (high - low) if high > low else np.full_like(kernel, 0.5)
+        for index, ax in enumerate(axes):
+            ax.imshow(panels[:, :, :, index], interpolation="nearest")
+        shows = "RGB"
+    else:
+        panels = kernel[:, :, 0, :]
+        limit = float(np.abs(panels).max()) or 1.0
+        for index, ax in enumerate(axes):
+            ax.imshow(panels[:, :, index], cmap=cmap, vmin=-limit, vmax=limit,
+                      interpolation="nearest")
+        shows = f"input channel 0 of {in_channels}" if in_channels > 1 else None
+    for index, ax in enumerate(axes):
+        ax.set_title(str(index), fontsize="small")
+    heading = f"{n_filters} filters {height}x{width}" + (f" ({shows})" if shows else "")
+    fig.suptitle(f"{name}: {heading}" if name else heading)
+    return fig
+
+
+def _layer_index(layer, names):
+    if layer is None:
+        return None
+    if isinstance(layer, str):
+        if layer not in names:
+            raise ValueError(f"layer {layer!r} is not a layer of model; its layers are "
+                             f"{names}")
+        return names.index(layer)
+    if isinstance(layer, (bool, np.bool_)):
+        raise TypeError(f"layer must be a layer index (int), a layer name (str) or None; "
+                        f"got {layer!r}")
+    try:
+        index = operator.index(layer)
+    except TypeError:
+        raise TypeError(f"layer must be a layer index (int), a layer name (str) or None; "
+                        f"got {type(layer).__name__}") from None
+    if not -len(names) <= index < len(names):
+        raise ValueError(f"layer index {index} is out of range for a model of {len(names)} "
+                         f"layers: {names}")
+    return index % len(names)
+
+
+def show_feature_maps(model, x, layer=None, n_cols=8, max_maps=32, cmap="viridis"):
+    """The feature maps a layer of a model computes for one input, one panel per channel.
+
+    Parameters
+    ----------
+    model : object
+        Anything with a ``.layers`` list (a ``Sequential`` model) whose elements have
+        ``forward(x)`` and, to be picked by name, ``.name``.
+    x : array_like, shape (height, width, channels) or (1, height, width, channels)
+        One sample, channels last, or a batch of one.
+    layer : int or str, optional
+        The layer whose output is shown: an index into ``model.layers`` (negative counts
+        from the end) or a layer name. By default the first layer whose output is 4-D
+        (the first convolution).
+    n_cols : int, default 8
+        Panels per row.
+    max_maps : int, default 32
+        Only the first ``max_maps`` channels are shown.
+    cmap : str or matplotlib.colors.Colormap, default "viridis"
+        Colour map; each panel is scaled to its own minimum and maximum.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per shown channel ``c`` (``fig.axes``, titled ``"c"``), its image
+        ``output[0, :, :, c]``, where ``output`` comes from running ``x[None]`` through
+        ``model.layers`` in order up to and including ``layer``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` has no ``.layers``, a layer run has no ``forward``, ``x`` is not
+        real numbers, ``layer`` is neither an int nor a str, or ``n_cols`` or
+        ``max_maps`` is not an integer.
+    ValueError
+        If ``model`` has no layers, ``x`` is not one sample, ``layer`` names no layer
+        (the message lists the names) or its output is not 4-D, no layer outputs 4-D
+        maps (default ``layer``), or ``n_cols`` or ``max_maps`` is below 1.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sigconv.plotting import show_feature_maps
+    >>> class Negate:
+    ...     name = "negate"
+    ...     def forward(self, x):
+    ...         return -x
+    >>> class Model:
+    ...     layers = [Negate()]
+    >>> x = np.arange(2 * 2 * 3.0).reshape(2, 2, 3)
+    >>> fig = show_feature_maps(Model(), x)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['0', '1', '2']
+    >>> np.asarray(fig.axes[1].images[0].get_array()).tolist()
+    [[-1.0, -4.0], [-7.0, -10.0]]
+    >>> plt.close(fig)
+    """
+    layers = getattr(model, "layers", None)
+    if layers is None:
+        raise TypeError(f"model must have a .layers list of layers with forward(x), got "
+                        f"{type(model).__name__}")
+    layers = list(layers)
+    if not layers:
+        raise ValueError("model has no layers")
+    names = [str(getattr(current, "name", None) or type(current).__name__)
+             for current in layers]
+    sample = _real_array(x, "x")
+    if sample.ndim == 3:
+        batch = sample[None]
+    elif sample.ndim == 4 and sample.shape[0] == 1:
+        batch = sample
+    else:
+        raise ValueError(f"x must be one sample (height, width, channels) or a batch of one "
+                         f"(1, height, width, channels); got shape {sample.shape}")
+    stop = _layer_index(layer, names)
+    n_cols = check_positive_int(n_cols, "n_cols")
+    max_maps = check_positive_int(max_maps, "max_maps")
+
+    output = batch
+    for index, current in enumerate(layers):
+        if not callable(getattr(current, "forward", None)):
+            raise TypeError(f"model.layers[{index}] ({names[index]!r}) has no forward(x) "
+                            f"method")
+        output = np.asarray(current.forward(output))
+        if index == stop or (stop is None and output.ndim == 4):
+            break
+    else:  # only reachable when layer is None
+        raise ValueError(f"no layer of model outputs 4-D feature maps (batch, height, width, "
+                         f"channels); its layers are {names}")
+    if output.ndim != 4:
+        raise ValueError(f"layer {names[index]!r} outputs shape {output.shape}, not 4-D "
+                         f"feature maps (batch, height, width, channels)")
+
+    maps = output[0]
+    height, width, n_maps = maps.shape
+    shown = min(n_maps, max_maps)
+    fig, axes = _panel_grid(shown, n_cols, panel_size=(1.5, 1.65))
+    for channel, ax in enumerate(axes):
+        ax.imshow(maps[:, :, channel], cmap=cmap, interpolation="nearest")
+        ax.set_title(str(channel), fontsize="small")
+    heading = f"{names[index]}: {n_maps} feature maps {height}x{width}"
+    fig.suptitle(heading + (f", first {shown} shown" if shown < n_maps else ""))
+    return fig
