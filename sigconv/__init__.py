@@ -9,7 +9,7 @@ from . import _config, _runtime
 # before any submodule starts numba's threads: see _runtime's docstring
 _runtime.configure(_config.TUNE_RUNTIME)
 
-from . import filters, plotting  # noqa: E402
+from . import datasets, filters, plotting  # noqa: E402
 from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve
 from .conv2d import ConvolutionOperator2D, convolution_matrix2d, convolve2d, correlate2d
 from .fourier import (
@@ -36,6 +36,7 @@ __all__ = [
     "convolution_matrix2d",
     "convolve",
     "convolve2d",
+    "datasets",
     "correlate",
     "correlate2d",
     "deconvolve",

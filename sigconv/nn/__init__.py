@@ -5,8 +5,18 @@ layer with its forward and backward pass side by side and every gradient checkab
 :func:`check_gradients`.
 """
 
-from . import activations, functional, initializers, losses, optimizers, regularizers
+from . import (
+    activations,
+    callbacks,
+    functional,
+    initializers,
+    losses,
+    optimizers,
+    regularizers,
+    utils,
+)
 from .activations import ActivationFunction, get_activation
+from .callbacks import Callback, EarlyStopping, History, ModelCheckpoint, TerminateOnNaN
 from .gradcheck import check_gradients
 from .initializers import get_initializer
 from .layers import (
@@ -36,6 +46,7 @@ from .losses import (
     SparseCategoricalCrossentropy,
     get_loss,
 )
+from .model import Input, Sequential, load_model
 from .optimizers import SGD, Adam, Optimizer, RMSprop, get_optimizer
 from .regularizers import L1, L1L2, L2, get_regularizer, l1, l1_l2, l2
 
@@ -48,5 +59,6 @@ __all__ = [
     "SparseCategoricalCrossentropy", "activations", "check_gradients", "functional",
     "get_activation", "get_initializer", "get_loss", "get_optimizer", "get_regularizer",
     "initializers", "l1", "l1_l2", "l2", "losses", "optimizers", "regularizers",
-    "set_random_seed",
+    "set_random_seed", "Sequential", "Input", "load_model", "callbacks", "utils", "Callback",
+    "EarlyStopping", "History", "ModelCheckpoint", "TerminateOnNaN",
 ]

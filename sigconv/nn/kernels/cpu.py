@@ -59,46 +59,63 @@ def _column_ranges(n_out, width, geometry):
 
 
 @jit(inline="always")
-def _patch_line(x, cols, line, line0, geometry, fill, ranges):
+def _patch_line(xf, cf, shape, line, line0, geometry, fill, ranges):
+    """Copy the windows of one output line. Offsets into the flat arrays are unsigned, so
+    numba adds no negative-index wraparound to the inner loops."""
     kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
-    height = x.shape[1]
-    channels = x.shape[3]
+    height, width, channels = shape
+    n_channels = np.uint64(channels)
+    row_stride = np.uint64(kh * kw * channels)
+    src_step = np.uint64(sw * channels)
     b = line // out_h
     i = line - b * out_h
-    row0 = (line - line0) * out_w
+    row0 = np.uint64((line - line0) * out_w)
     for a in range(kh):
         h = i * sh + a * dh - ph
         inside = 0 <= h < height
         for c in range(kw):
-            tap = a * kw + c
             lo, hi = (ranges[c, 0], ranges[c, 1]) if inside else (0, 0)
+            base = row0 * row_stride + np.uint64(a * kw + c) * n_channels
             for j in range(lo):
-                for ch in range(channels):
-                    cols[row0 + j, tap, ch] = fill
-            start = c * dw - pw
-            for j in range(lo, hi):
-                w = j * sw + start
-                for ch in range(channels):
-                    cols[row0 + j, tap, ch] = x[b, h, w, ch]
+                d = base + np.uint64(j) * row_stride
+                for ch in range(n_channels):
+                    cf[d + ch] = fill
+            if hi > lo:
+                d = base + np.uint64(lo) * row_stride
+                s = np.uint64(((b * height + h) * width + lo * sw + c * dw - pw) * channels)
+                if channels == 1:
+                    for _ in range(hi - lo):
+                        cf[d] = xf[s]
+                        d += row_stride
+                        s += src_step
+                else:
+                    for _ in range(hi - lo):
+                        for ch in range(n_channels):
+                            cf[d + ch] = xf[s + ch]
+                        d += row_stride
+                        s += src_step
             for j in range(hi, out_w):
-                for ch in range(channels):
-                    cols[row0 + j, tap, ch] = fill
+                d = base + np.uint64(j) * row_stride
+                for ch in range(n_channels):
+                    cf[d + ch] = fill
 
 
 @jit
 def patches_serial(x, cols, line0, line1, geometry, fill):
     """im2col of lines ``[line0, line1)`` of ``x`` into ``cols`` (one thread)."""
     ranges = _column_ranges(geometry[9], x.shape[2], geometry)
+    xf, cf = x.reshape(-1), cols.reshape(-1)
     for line in range(line0, line1):
-        _patch_line(x, cols, line, line0, geometry, fill, ranges)
+        _patch_line(xf, cf, x.shape[1:], line, line0, geometry, fill, ranges)
 
 
 @jit(parallel=True)
 def patches_parallel(x, cols, line0, line1, geometry, fill):
     """im2col of lines ``[line0, line1)`` of ``x`` into ``cols``, one line per task."""
     ranges = _column_ranges(geometry[9], x.shape[2], geometry)
+    xf, cf = x.reshape(-1), cols.reshape(-1)
     for line in prange(line0, line1):
-        _patch_line(x, cols, line, line0, geometry, fill, ranges)
+        _patch_line(xf, cf, x.shape[1:], line, line0, geometry, fill, ranges)
 
 
 @jit(inline="always")

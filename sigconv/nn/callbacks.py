@@ -1,0 +1,221 @@
+"""Callbacks: code that runs at the start and end of training, epochs and batches.
+
+Subclass :class:`Callback` and override any ``on_*`` method; ``self.model`` is the model
+being trained. Setting ``self.model.stop_training = True`` ends training after the current
+batch.
+"""
+
+import math
+import os
+
+import numpy as np
+
+__all__ = ["Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint"]
+
+
+class Callback:
+    """Base class of callbacks (every hook does nothing)."""
+
+    model = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+
+class CallbackList:
+    """Calls every callback's hook in order."""
+
+    def __init__(self, callbacks, model):
+        self.callbacks = []
+        self.model = model
+        for callback in callbacks:
+            self.append(callback)
+
+    def append(self, callback):
+        if not isinstance(callback, Callback):
+            raise TypeError(f"callbacks must be sigconv.nn.callbacks.Callback instances; got "
+                            f"{type(callback).__name__}")
+        callback.set_model(self.model)
+        self.callbacks.append(callback)
+
+    def __getattr__(self, hook):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def call(*args):
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args)
+        return call
+
+
+class History(Callback):
+    """Records the logs of every epoch: ``history.history["loss"]`` is a list per epoch."""
+
+    def __init__(self):
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.history, self.epoch = {}, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+
+
+def _monitor_mode(monitor, mode):
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}")
+    if mode == "auto":
+        mode = "max" if monitor.endswith(("acc", "accuracy", "auc")) else "min"
+    return mode
+
+
+def _improved(current, best, mode, min_delta):
+    if best is None:
+        return True
+    return current - min_delta > best if mode == "max" else current + min_delta < best
+
+
+class EarlyStopping(Callback):
+    """Stop training when ``monitor`` has not improved for ``patience`` epochs (Keras).
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+    min_delta : float
+        Smallest change that counts as an improvement.
+    patience : int
+        Epochs without improvement before stopping.
+    mode : {"auto", "min", "max"}
+        ``auto``: maximize accuracies, minimize the rest.
+    restore_best_weights : bool
+        Put back the weights of the best epoch when stopping.
+    baseline : float, optional
+        Training stops if the monitor does not beat it within ``patience`` epochs.
+    """
+
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
+                 restore_best_weights=False, baseline=None):
+        if patience < 0:
+            raise ValueError(f"patience must be >= 0; got {patience!r}")
+        self.monitor = monitor
+        self.min_delta = abs(float(min_delta))
+        self.patience = int(patience)
+        self.mode = _monitor_mode(monitor, mode)
+        self.restore_best_weights = restore_best_weights
+        self.baseline = baseline
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_epoch = 0
+        self.best_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if current is None:
+            raise KeyError(f"EarlyStopping: monitor {self.monitor!r} is not among the logged "
+                           f"values {sorted(logs or {})}")
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if _improved(current, self.best, self.mode, self.min_delta):
+            self.best, self.best_epoch = current, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or _improved(current, self.baseline, self.mode,
+                                                  self.min_delta):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as a batch loss is NaN or infinite."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.model.stop_training = True
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (or its weights) after each epoch, or only when ``monitor`` improved.
+
+    Parameters
+    ----------
+    filepath : str or path
+        May hold ``{epoch}`` and log names, e.g. ``"model-{epoch:02d}-{val_loss:.2f}.npz"``
+        (epochs counted from 1 as in Keras).
+    monitor : str, default "val_loss"
+    save_best_only : bool
+    save_weights_only : bool
+    mode : {"auto", "min", "max"}
+    """
+
+    def __init__(self, filepath, monitor="val_loss", save_best_only=False,
+                 save_weights_only=False, mode="auto"):
+        self.filepath = os.fspath(filepath)
+        self.monitor = monitor
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.mode = _monitor_mode(monitor, mode)
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None or not np.isfinite(current):
+                return
+            if not _improved(current, self.best, self.mode, 0.0):
+                return
+            self.best = current
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+
+class ProgressBar(Callback):
+    """A tqdm progress bar per epoch with the running loss and accuracy (``verbose=1``)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=logs["steps"], desc=f"Epoch {epoch + 1}/{logs['epochs']}",
+                        unit="batch", leave=True, mininterval=0.2)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.bar.update(1)
+        if self.bar.n == self.bar.total or batch % 10 == 0:
+            self.bar.set_postfix({key: f"{value:.4f}" for key, value in logs.items()},
+                                 refresh=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.bar.set_postfix({key: f"{value:.4f}" for key, value in logs.items()},
+                             refresh=False)
+        self.bar.close()

@@ -1,0 +1,571 @@
+"""The Keras-like :class:`Sequential` model: compile, fit, evaluate, predict, save.
+
+One training step is the chain rule spelled out::
+
+    forward through every layer (training=True)
+    loss = loss_fn(y, output) + sum of the layers' regularization penalties
+    backward from the loss gradient, last layer first (the first layer skips its input
+        gradient); a softmax output with a categorical cross-entropy takes the fused
+        gradient (p - y) / batch with respect to its logits
+    optimizer.apply(grads, params)      # all parameters, keyed "layer_name/param"
+"""
+
+import io
+import json
+import math
+import os
+import tempfile
+
+import numpy as np
+
+from . import activations as _activations
+from . import layers as _layers
+from . import losses as _losses
+from . import optimizers as _optimizers
+from .callbacks import CallbackList, History, ProgressBar
+
+__all__ = ["Input", "Sequential", "load_model"]
+
+
+class Input:
+    """The shape of one sample, given as the first entry of a :class:`Sequential`.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Sample shape without the batch axis, e.g. ``(8, 8, 1)``.
+    name : str, optional
+    """
+
+    def __init__(self, shape, name=None):
+        try:
+            self.shape = tuple(int(n) for n in shape)
+        except TypeError:
+            raise TypeError(f"Input: shape must be a tuple of ints; got {shape!r}") from None
+        if not self.shape or min(self.shape) < 1:
+            raise ValueError(f"Input: shape must be positive sizes; got {shape!r}")
+        self.name = name
+
+
+def _accuracy_for(loss):
+    """Keras's meaning of ``metrics=["accuracy"]`` for a loss: a function of a batch that
+    returns the number of correct samples."""
+    if isinstance(loss, _losses.SparseCategoricalCrossentropy):
+        def correct(y_true, y_pred):
+            return np.count_nonzero(y_pred.argmax(axis=-1) == np.asarray(y_true).reshape(-1))
+    elif isinstance(loss, _losses.BinaryCrossentropy):
+        threshold = 0.0 if loss.from_logits else 0.5
+
+        def correct(y_true, y_pred):
+            return np.count_nonzero((y_pred > threshold) == (np.asarray(y_true) > 0.5)) \
+                / max(1, y_pred.size // len(y_pred))
+    else:
+        def correct(y_true, y_pred):
+            return np.count_nonzero(y_pred.argmax(axis=-1) == np.asarray(y_true).argmax(axis=-1))
+    return correct
+
+
+def _batches(n, batch_size):
+    return [(start, min(n, start + batch_size)) for start in range(0, n, batch_size)]
+
+
+def _as_batch_size(batch_size, default=32):
+    if batch_size is None:
+        return default
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
+            or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
+    return int(batch_size)
+
+
+class Sequential:
+    """A stack of layers trained by backpropagation, with Keras's API.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        May start with an :class:`Input`.
+    name : str, optional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import nn
+    >>> model = nn.Sequential([nn.Input((8, 8, 1)), nn.Conv2D(4, 3, activation="relu"),
+    ...                        nn.MaxPooling2D(), nn.Flatten(),
+    ...                        nn.Dense(10, activation="softmax")])
+    >>> model.compile(optimizer=nn.SGD(0.1), loss="categorical_crossentropy",
+    ...               metrics=["accuracy"])
+    >>> x = np.random.default_rng(0).standard_normal((64, 8, 8, 1))
+    >>> y = nn.utils.to_categorical(np.arange(64) % 10)
+    >>> history = model.fit(x, y, epochs=3, batch_size=16, verbose=0, seed=0)
+    >>> sorted(history.history), len(history.history["loss"])
+    (['accuracy', 'loss'], 3)
+    >>> model.predict(x[:2]).shape
+    (2, 10)
+    """
+
+    def __init__(self, layers=None, name=None):
+        self.name = name or "sequential"
+        self.layers = []
+        self.built = False
+        self._sample_shape = None
+        self.optimizer = self.loss = None
+        self.metrics = []
+        self.stop_training = False
+        self.history = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def __repr__(self):
+        return f"<Sequential {self.name!r}: {len(self.layers)} layers>"
+
+    # --- assembling ----------------------------------------------------------------
+    def add(self, layer):
+        """Append a layer (or, first, an :class:`Input`)."""
+        if isinstance(layer, Input):
+            if self.layers or self._sample_shape is not None:
+                raise ValueError(f"{self.name}: an Input can only come first")
+            self._sample_shape = layer.shape
+            return
+        if not isinstance(layer, _layers.Layer):
+            raise TypeError(f"{self.name}: add expects a sigconv.nn Layer or Input; got "
+                            f"{type(layer).__name__}")
+        if any(other.name == layer.name for other in self.layers):
+            raise ValueError(f"{self.name}: two layers named {layer.name!r}; names must be "
+                             "unique in a model")
+        self.layers.append(layer)
+        self.built = False
+
+    @property
+    def input_shape(self):
+        """Shape of the model's input, batch axis as None (None if not known yet)."""
+        if self._sample_shape is not None:
+            return (None, *self._sample_shape)
+        if self.layers:
+            first = self.layers[0]
+            return first.input_shape if first.built else first.declared_input_shape
+        return None
+
+    def build(self, input_shape=None, seed=None):
+        """Create every layer's weights for inputs of ``input_shape`` (batch axis first,
+        may be None), drawn from a generator seeded with ``seed`` (else the shared one of
+        :func:`sigconv.nn.set_random_seed`). Layers that are already built keep theirs."""
+        if not self.layers:
+            raise ValueError(f"{self.name}: the model has no layers")
+        shape = tuple(input_shape) if input_shape is not None else self.input_shape
+        if shape is None:
+            raise ValueError(f"{self.name}: unknown input shape; give input_shape to the "
+                             "first layer, start with nn.Input(shape), or call fit/predict")
+        rng = (np.random.default_rng(seed) if seed is not None
+               else _layers._random["generator"])
+        self._output_shapes = []
+        for layer in self.layers:
+            if not layer.built:
+                layer.build(shape, rng=rng)
+            shape = layer.compute_output_shape(shape)
+            self._output_shapes.append(shape)
+        self.params = {f"{layer.name}/{key}": value for layer in self.layers
+                       for key, value in layer.params.items()}
+        self.grads = {f"{layer.name}/{key}": value for layer in self.layers
+                      for key, value in layer.grads.items()}
+        self.built = True
+
+    def _ensure_built(self, x=None, seed=None):
+        if not self.built:
+            shape = None if self.input_shape is not None or x is None else (None, *x.shape[1:])
+            self.build(shape, seed=seed)
+
+    # --- compile -------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer, the loss and the metrics (only ``"accuracy"``)."""
+        if loss is None:
+            raise ValueError(f"{self.name}: compile needs a loss")
+        self.optimizer = _optimizers.get_optimizer(optimizer)
+        self.loss = _losses.get_loss(loss)
+        metrics = list(metrics or [])
+        for metric in metrics:
+            if metric not in ("accuracy", "acc"):
+                raise ValueError(f"{self.name}: metrics may only contain 'accuracy'; got "
+                                 f"{metric!r}")
+        self.metrics = ["accuracy"] if metrics else []
+        self._correct = _accuracy_for(self.loss)
+
+    def _check_compiled(self):
+        if self.loss is None:
+            raise RuntimeError(f"{self.name}: call compile(optimizer, loss) first")
+
+    # --- the passes --------------------------------------------------------------------
+    def _forward(self, x, training):
+        # the first layer checks the batch (rank, channels, NaN) and casts it; the others
+        # take outputs of the layer before, whose shapes the model checked when it built
+        x = self.layers[0].forward(x, training=training)
+        for layer in self.layers[1:]:
+            x = layer._forward(x, training)
+        return x
+
+    def _fused(self):
+        last = self.layers[-1]
+        return (getattr(last, "activation", None) is _activations.softmax
+                and hasattr(self.loss, "gradient_from_softmax")
+                and not getattr(self.loss, "from_logits", False))
+
+    def regularization_loss(self):
+        """Sum of every layer's regularization penalty."""
+        return sum(layer.regularization_loss() for layer in self.layers if layer.regularizers)
+
+    def train_on_batch(self, x, y):
+        """One gradient step on a batch; returns the batch loss (and accuracy).
+
+        Returns
+        -------
+        float or list of float
+            ``loss`` (penalties included), or ``[loss, accuracy]`` with the metric.
+        """
+        self._check_compiled()
+        x = np.asarray(x)
+        self._ensure_built(x)
+        loss, correct = self._train_step(x, y)
+        return [loss, correct / len(x)] if self.metrics else loss
+
+    def _train_step(self, x, y):
+        output = self._forward(x, training=True)
+        loss = self.loss(y, output) + self.regularization_loss()
+        last = self.layers[-1]
+        if self._fused():
+            grad = last.backward_preactivation(self.loss.gradient_from_softmax(y, output),
+                                               input_grad=len(self.layers) > 1)
+        else:
+            grad = last.backward(self.loss.gradient(y, output),
+                                 input_grad=len(self.layers) > 1)
+        for k in range(len(self.layers) - 2, -1, -1):
+            grad = self.layers[k].backward(grad, input_grad=k > 0)
+        self.optimizer.apply(self.grads, self.params)
+        correct = self._correct(y, output) if self.metrics else 0
+        return loss, correct
+
+    def _check_xy(self, x, y, name="x"):
+        x = np.asarray(x)
+        if x.ndim < 2:
+            raise ValueError(f"{self.name}: {name} must have a batch axis first; got shape "
+                             f"{x.shape}")
+        if y is not None:
+            y = np.asarray(y)
+            if len(y) != len(x):
+                raise ValueError(f"{self.name}: {name} has {len(x)} samples but its targets "
+                                 f"have {len(y)}")
+        if len(x) == 0:
+            raise ValueError(f"{self.name}: {name} has no samples")
+        return x, y
+
+    # --- fit / evaluate / predict --------------------------------------------------------
+    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, seed=None):
+        """Train for ``epochs`` passes over ``(x, y)`` in mini-batches.
+
+        Parameters
+        ----------
+        x, y : array_like
+            Samples (batch axis first) and targets (one-hot for categorical losses, class
+            indices for sparse ones).
+        batch_size : int, default 32
+        epochs : int, default 1
+        verbose : {0, 1, 2}
+            0 silent, 1 a progress bar per epoch (tqdm), 2 one line per epoch.
+        callbacks : list of Callback, optional
+        validation_split : float in [0, 1)
+            Hold out this fraction of the samples, the *last* ones before shuffling (as in
+            Keras), to compute ``val_loss`` and ``val_accuracy`` after each epoch.
+        validation_data : (x_val, y_val), optional
+            Takes precedence over ``validation_split``.
+        shuffle : bool
+            Shuffle the training samples before each epoch.
+        seed : int, optional
+            Seeds the weights of layers not built yet, the shuffles and the dropout masks:
+            equal seeds give equal results.
+
+        Returns
+        -------
+        History
+            ``history.history`` maps ``"loss"``, ``"accuracy"``, ``"val_loss"``,
+            ``"val_accuracy"`` to per-epoch values.
+        """
+        self._check_compiled()
+        x, y = self._check_xy(x, y)
+        batch_size = _as_batch_size(batch_size)
+        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative int; got {epochs!r}")
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1); got {validation_split!r}")
+        if validation_data is None and validation_split > 0:
+            split = int(math.ceil(len(x) * (1 - validation_split)))
+            if split in (0, len(x)):
+                raise ValueError(f"validation_split={validation_split} leaves no samples for "
+                                 f"training or validation out of {len(x)}")
+            validation_data = (x[split:], y[split:])
+            x, y = x[:split], y[:split]
+        if validation_data is not None:
+            if len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (x_val, y_val)")
+            validation_data = self._check_xy(*validation_data, name="validation_data")
+        self._ensure_built(x, seed=seed)
+        rng = np.random.default_rng(seed)
+        dropout_generators = self._seed_dropout(rng)
+
+        history = History()
+        callback_list = CallbackList([history, *(callbacks or [])], self)
+        if verbose == 1:
+            callback_list.append(ProgressBar())
+        self.stop_training = False
+        callback_list.on_train_begin()
+        batches = _batches(len(x), batch_size)
+        try:
+            for epoch in range(epochs):
+                callback_list.on_epoch_begin(epoch, {"epochs": epochs, "steps": len(batches)})
+                order = rng.permutation(len(x)) if shuffle else None
+                total_loss = total_correct = 0.0
+                for step, (start, stop) in enumerate(batches):
+                    if order is None:
+                        xb, yb = x[start:stop], y[start:stop]
+                    else:
+                        index = order[start:stop]
+                        xb, yb = x[index], y[index]
+                    loss, correct = self._train_step(xb, yb)
+                    total_loss += loss * (stop - start)
+                    total_correct += correct
+                    logs = {"loss": total_loss / stop}
+                    if self.metrics:
+                        logs["accuracy"] = total_correct / stop
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if validation_data is not None:
+                    values = self.evaluate(*validation_data, batch_size=batch_size,
+                                           return_dict=True)
+                    logs.update({f"val_{key}": value for key, value in values.items()})
+                if verbose == 2:
+                    print(f"Epoch {epoch + 1}/{epochs} - "
+                          + " - ".join(f"{key}: {value:.4f}" for key, value in logs.items()))
+                callback_list.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            for layer, generator in dropout_generators:
+                layer._generator = generator
+        callback_list.on_train_end()
+        self.history = history
+        return history
+
+    def _seed_dropout(self, rng):
+        """Give seedless dropout layers a generator drawn from ``rng`` for this fit; return
+        what to put back."""
+        saved = []
+        for layer in self.layers:
+            if isinstance(layer, _layers.Dropout) and layer.seed is None:
+                saved.append((layer, layer._generator))
+                layer._generator = np.random.default_rng(rng.integers(2**63))
+        return saved
+
+    def evaluate(self, x, y, batch_size=None, verbose=0, return_dict=False):
+        """Loss (penalties included) and accuracy on ``(x, y)``, in inference mode.
+
+        Returns
+        -------
+        float, list or dict
+            ``loss`` alone without metrics, ``[loss, accuracy]`` with them, or a dict with
+            ``return_dict=True``.
+        """
+        self._check_compiled()
+        x, y = self._check_xy(x, y)
+        self._ensure_built(x)
+        batch_size = _as_batch_size(batch_size)
+        total_loss = total_correct = 0.0
+        for start, stop in _batches(len(x), batch_size):
+            output = self._forward(x[start:stop], training=False)
+            total_loss += self.loss(y[start:stop], output) * (stop - start)
+            if self.metrics:
+                total_correct += self._correct(y[start:stop], output)
+        values = {"loss": total_loss / len(x) + self.regularization_loss()}
+        if self.metrics:
+            values["accuracy"] = total_correct / len(x)
+        if verbose:
+            print(" - ".join(f"{key}: {value:.4f}" for key, value in values.items()))
+        if return_dict:
+            return values
+        return list(values.values()) if self.metrics else values["loss"]
+
+    def predict(self, x, batch_size=None, verbose=0):
+        """Outputs of the model for ``x``, in inference mode, batch by batch."""
+        x, _ = self._check_xy(x, None)
+        self._ensure_built(x)
+        batch_size = _as_batch_size(batch_size)
+        out = None
+        for start, stop in _batches(len(x), batch_size):
+            batch = self._forward(x[start:stop], training=False)
+            if out is None:
+                out = np.empty((len(x), *batch.shape[1:]), batch.dtype)
+            out[start:stop] = batch
+        return out
+
+    def __call__(self, x, training=False):
+        return self._forward(np.asarray(x), training)
+
+    # --- inspection ---------------------------------------------------------------------
+    def count_params(self):
+        """Number of scalars in all the weights (trainable or not)."""
+        self._ensure_built()
+        return sum(layer.count_params() for layer in self.layers)
+
+    def summary(self, print_fn=None):
+        """Print the layers with their output shapes and parameter counts, as Keras does.
+
+        A Dense layer on a flattened image needs a weight per pixel and unit; a convolution
+        needs only ``kh * kw * in_channels`` per filter, however large the image.
+        """
+        self._ensure_built()
+        print_fn = print_fn or print
+        width = (32, 26, 12)
+        rule = "_" * sum(width)
+        lines = [f'Model: "{self.name}"', rule,
+                 "Layer (type)".ljust(width[0]) + "Output Shape".ljust(width[1])
+                 + "Param #".rjust(width[2]), "=" * sum(width)]
+        for layer, shape in zip(self.layers, self._output_shapes, strict=True):
+            label = f"{layer.name} ({type(layer).__name__})"
+            lines.append(label.ljust(width[0]) + str(shape).ljust(width[1])
+                         + f"{layer.count_params():,}".rjust(width[2]))
+        total = self.count_params()
+        trainable = sum(value.size for value in self.params.values())
+        lines += ["=" * sum(width), f"Total params: {total:,}",
+                  f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {total - trainable:,}", rule]
+        print_fn("\n".join(lines))
+
+    def get_weights(self):
+        """All layers' weights, in layer order and Keras order within a layer."""
+        self._ensure_built()
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Set all weights from a list as :meth:`get_weights` returns it."""
+        self._ensure_built()
+        weights = list(weights)
+        expected = sum(len(layer.weights) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(f"{self.name}: set_weights expects {expected} arrays; got "
+                             f"{len(weights)}")
+        start = 0
+        for layer in self.layers:
+            count = len(layer.weights)
+            layer.set_weights(weights[start:start + count])
+            start += count
+
+    # --- saving -----------------------------------------------------------------------------
+    def get_config(self):
+        """The architecture: layer classes and configs, and the input shape."""
+        shape = self.input_shape
+        return {"name": self.name, "input_shape": None if shape is None else list(shape[1:]),
+                "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                           for layer in self.layers]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new, unbuilt model from :meth:`get_config`'s dictionary."""
+        registry = {**{name: getattr(_layers, name) for name in dir(_layers)},
+                    **(custom_objects or {})}
+        model = cls(name=config["name"])
+        if config.get("input_shape") is not None:
+            model.add(Input(config["input_shape"]))
+        for entry in config["layers"]:
+            layer_class = registry.get(entry["class_name"])
+            if layer_class is None:
+                raise ValueError(f"unknown layer class {entry['class_name']!r}; pass it in "
+                                 "custom_objects")
+            model.add(layer_class.from_config(_plain(entry["config"])))
+        return model
+
+    def _compile_config(self):
+        if self.loss is None:
+            return None
+        return {"optimizer": {"class_name": type(self.optimizer).__name__,
+                              "config": self.optimizer.get_config()},
+                "loss": {"class_name": type(self.loss).__name__,
+                         "config": self.loss.get_config()},
+                "metrics": self.metrics}
+
+    def save(self, path):
+        """Write the architecture (JSON), the compile settings and the weights to one
+        ``.npz`` file, atomically (a crash never leaves a half-written file)."""
+        self._ensure_built()
+        document = {"format": "sigconv.nn.Sequential", "version": 1,
+                    "config": self.get_config(), "compile": self._compile_config()}
+        arrays = {f"weight_{k}": w for k, w in enumerate(self.get_weights())}
+        arrays["__model__"] = np.frombuffer(json.dumps(document).encode(), dtype=np.uint8)
+        _atomic_savez(path, arrays)
+
+    def save_weights(self, path):
+        """Write only the weights to an ``.npz`` file, atomically."""
+        self._ensure_built()
+        _atomic_savez(path, {f"weight_{k}": w for k, w in enumerate(self.get_weights())})
+
+    def load_weights(self, path):
+        """Read weights written by :meth:`save_weights` or :meth:`save`."""
+        with np.load(path, allow_pickle=False) as data:
+            keys = sorted((key for key in data.files if key.startswith("weight_")),
+                          key=lambda key: int(key.split("_")[1]))
+            self.set_weights([data[key] for key in keys])
+
+
+def _plain(config):
+    """JSON turns tuples into lists; layer constructors take either, but keep tuples."""
+    return {key: tuple(value) if isinstance(value, list) else value
+            for key, value in config.items()}
+
+
+def _atomic_savez(path, arrays):
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(buffer.getvalue())
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def load_model(path, custom_objects=None, compile=True):
+    """Read a model written by :meth:`Sequential.save`: same architecture, same weights
+    (predictions equal bit for bit), compiled as it was when saved.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a saved sigconv model.
+    """
+    with np.load(path, allow_pickle=False) as data:
+        if "__model__" not in data.files:
+            raise ValueError(f"{path}: not a sigconv model file (no architecture); use "
+                             "Sequential.load_weights for weight files")
+        document = json.loads(data["__model__"].tobytes().decode())
+        keys = sorted((key for key in data.files if key.startswith("weight_")),
+                      key=lambda key: int(key.split("_")[1]))
+        weights = [data[key] for key in keys]
+    if document.get("format") != "sigconv.nn.Sequential":
+        raise ValueError(f"{path}: unknown model format {document.get('format')!r}")
+    model = Sequential.from_config(document["config"], custom_objects)
+    model.build()
+    model.set_weights(weights)
+    settings = document.get("compile")
+    if compile and settings:
+        optimizer = getattr(_optimizers, settings["optimizer"]["class_name"]).from_config(
+            settings["optimizer"]["config"])
+        loss = getattr(_losses, settings["loss"]["class_name"]).from_config(
+            settings["loss"]["config"])
+        model.compile(optimizer=optimizer, loss=loss, metrics=settings["metrics"])
+    return model
