@@ -18,6 +18,7 @@ from . import (
 from .activations import ActivationFunction, get_activation
 from .callbacks import Callback, EarlyStopping, History, ModelCheckpoint, TerminateOnNaN
 from .gradcheck import check_gradients
+from .grid import GridResult, grid_search, lecture_digits_cnn
 from .initializers import get_initializer
 from .layers import (
     Activation,
@@ -60,5 +61,6 @@ __all__ = [
     "get_activation", "get_initializer", "get_loss", "get_optimizer", "get_regularizer",
     "initializers", "l1", "l1_l2", "l2", "losses", "optimizers", "regularizers",
     "set_random_seed", "Sequential", "Input", "load_model", "callbacks", "utils", "Callback",
-    "EarlyStopping", "History", "ModelCheckpoint", "TerminateOnNaN",
+    "EarlyStopping", "History", "ModelCheckpoint", "TerminateOnNaN", "GridResult",
+    "grid_search", "lecture_digits_cnn",
 ]

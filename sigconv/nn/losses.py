@@ -38,7 +38,11 @@ EPSILON = 1e-7
 
 
 def _as_prediction(y_pred):
-    """``y_pred`` as a non-empty floating array without NaN (no copy if it is one)."""
+    """``y_pred`` as a non-empty floating array (no copy if it is one).
+
+    NaN is not refused: a diverging network's NaN must reach the loss (and the logs, and
+    :class:`~sigconv.nn.TerminateOnNaN`), as in Keras.
+    """
     y_pred = np.asarray(y_pred)
     if y_pred.dtype.kind != "f":
         if y_pred.dtype.kind not in "biu":
@@ -47,9 +51,6 @@ def _as_prediction(y_pred):
     if y_pred.ndim == 0 or y_pred.size == 0:
         raise ValueError(f"y_pred must have at least one dimension and one element, got "
                          f"shape {y_pred.shape}")
-    # a sum is one pass without a temporary; only if it is NaN look closer (inf - inf)
-    if np.isnan(y_pred.sum()) and np.isnan(y_pred).any():
-        raise ValueError("y_pred contains NaN")
     return y_pred
 
 
@@ -123,7 +124,7 @@ class Loss:
         Raises
         ------
         ValueError
-            If the shapes do not match, ``y_pred`` is empty or contains NaN, or (sparse)
+            If the shapes do not match, ``y_pred`` is empty, or (sparse)
             a label is out of range.
         """
         y_pred = _as_prediction(y_pred)

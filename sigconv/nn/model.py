@@ -229,6 +229,10 @@ class Sequential:
         return [loss, correct / len(x)] if self.metrics else loss
 
     def _train_step(self, x, y):
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as NaN loss
+            return self._train_step_unguarded(x, y)
+
+    def _train_step_unguarded(self, x, y):
         output = self._forward(x, training=True)
         loss = self.loss(y, output) + self.regularization_loss()
         last = self.layers[-1]
@@ -381,7 +385,8 @@ class Sequential:
         batch_size = _as_batch_size(batch_size)
         total_loss = total_correct = 0.0
         for start, stop in _batches(len(x), batch_size):
-            output = self._forward(x[start:stop], training=False)
+            with np.errstate(over="ignore", invalid="ignore"):
+                output = self._forward(x[start:stop], training=False)
             total_loss += self.loss(y[start:stop], output) * (stop - start)
             if self.metrics:
                 total_correct += self._correct(y[start:stop], output)
