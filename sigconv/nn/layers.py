@@ -286,7 +286,41 @@ class Layer:
         self._cache = None
 
 
-class _Conv(Layer):
+class _Windowed(Layer):
+    """A layer whose outputs are windows of ``rank`` spatial axes (convolution, pooling).
+
+    1-D layers run as 2-D ones on images of height 1. Subclasses give ``_window()`` (size,
+    strides, dilation per axis), ``_misfit(spatial)`` (why a window cannot fit) and
+    ``_output_channels(input_shape)``.
+    """
+
+    rank = 2
+
+    def _geometry_for(self, spatial):
+        size = (1, *spatial) if self.rank == 1 else tuple(spatial)
+        if self._geometry is None or self._geometry.in_size != size:
+            one = (1,) if self.rank == 1 else ()
+            kernel, strides, dilation = self._window()
+            geometry = functional.window_geometry(size, one + kernel, one + strides,
+                                                  one + dilation, self.padding)
+            if min(geometry.out_size) < 1:
+                raise ValueError(f"{self.name}: {self._misfit(spatial)}")
+            self._geometry = geometry
+        return self._geometry
+
+    def compute_output_shape(self, input_shape):
+        geometry = self._geometry_for(input_shape[1:-1])
+        spatial = geometry.out_size[1:] if self.rank == 1 else geometry.out_size
+        return (input_shape[0], *spatial, self._output_channels(input_shape))
+
+    def _as_images(self, x):
+        """``x`` as a C-contiguous 4-D batch, and the geometry of its windows."""
+        geometry = self._geometry_for(x.shape[1:-1])
+        return (np.ascontiguousarray(x.reshape(x.shape[0], *geometry.in_size, x.shape[-1])),
+                geometry)
+
+
+class _Conv(_Windowed):
     """Convolution (Keras: cross-correlation) over ``rank`` spatial axes."""
 
     rank = 2
@@ -330,33 +364,23 @@ class _Conv(Layer):
             self._add_weight("bias", (self.filters,), self.bias_initializer,
                              self.bias_regularizer)
 
-    def _geometry_for(self, spatial):
-        size = (1, *spatial) if self.rank == 1 else tuple(spatial)
-        if self._geometry is None or self._geometry.in_size != size:
-            one = (1,) if self.rank == 1 else ()
-            geometry = functional.window_geometry(size, one + self.kernel_size,
-                                                  one + self.strides,
-                                                  one + self.dilation_rate, self.padding)
-            if min(geometry.out_size) < 1:
-                raise ValueError(f"{self.name}: the {self.padding!r} window of "
-                                 f"kernel_size={self.kernel_size} with dilation_rate="
-                                 f"{self.dilation_rate} does not fit the input's spatial "
-                                 f"shape {tuple(spatial)}")
-            self._geometry = geometry
-        return self._geometry
+    def _window(self):
+        return self.kernel_size, self.strides, self.dilation_rate
 
-    def compute_output_shape(self, input_shape):
-        geometry = self._geometry_for(input_shape[1:-1])
-        spatial = geometry.out_size[1:] if self.rank == 1 else geometry.out_size
-        return (input_shape[0], *spatial, self.filters)
+    def _misfit(self, spatial):
+        return (f"the {self.padding!r} window of kernel_size={self.kernel_size} with "
+                f"dilation_rate={self.dilation_rate} does not fit the input's spatial shape "
+                f"{tuple(spatial)}")
+
+    def _output_channels(self, input_shape):
+        return self.filters
 
     def _kernel2d(self):
         kernel = self.params["kernel"]
         return kernel[None] if self.rank == 1 else kernel
 
     def _forward(self, x, training):
-        geometry = self._geometry_for(x.shape[1:-1])
-        x4 = np.ascontiguousarray(x.reshape(x.shape[0], *geometry.in_size, x.shape[-1]))
+        x4, geometry = self._as_images(x)
         z, cols = functional.conv_forward(x4, self._kernel2d(), geometry, keep_patches=True)
         y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
         y = y.reshape(self.compute_output_shape(x.shape))
@@ -458,8 +482,7 @@ class Conv1D(_Conv):
     rank = 1
 
 
-class _Pooling(Layer):
-    rank = 2
+class _Pooling(_Windowed):
     kind = "max"
 
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None,
@@ -475,27 +498,18 @@ class _Pooling(Layer):
         self._geometry = None
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
-    def _geometry_for(self, spatial):
-        size = (1, *spatial) if self.rank == 1 else tuple(spatial)
-        if self._geometry is None or self._geometry.in_size != size:
-            one = (1,) if self.rank == 1 else ()
-            geometry = functional.window_geometry(size, one + self.pool_size,
-                                                  one + self.strides, (1, 1), self.padding)
-            if min(geometry.out_size) < 1:
-                raise ValueError(f"{self.name}: pool_size={self.pool_size} is larger than "
-                                 f"the input's spatial shape {tuple(spatial)} "
-                                 f"(padding='valid')")
-            self._geometry = geometry
-        return self._geometry
+    def _window(self):
+        return self.pool_size, self.strides, (1,) * self.rank
 
-    def compute_output_shape(self, input_shape):
-        geometry = self._geometry_for(input_shape[1:-1])
-        spatial = geometry.out_size[1:] if self.rank == 1 else geometry.out_size
-        return (input_shape[0], *spatial, input_shape[-1])
+    def _misfit(self, spatial):
+        return (f"pool_size={self.pool_size} is larger than the input's spatial shape "
+                f"{tuple(spatial)} (padding='valid')")
+
+    def _output_channels(self, input_shape):
+        return input_shape[-1]
 
     def _forward(self, x, training):
-        geometry = self._geometry_for(x.shape[1:-1])
-        x4 = np.ascontiguousarray(x.reshape(x.shape[0], *geometry.in_size, x.shape[-1]))
+        x4, geometry = self._as_images(x)
         y, cache = functional.pool_forward(x4, geometry, self.kind)
         y = y.reshape(self.compute_output_shape(x.shape))
         self._cache = (x.shape, x4.shape, geometry, cache)
