@@ -226,7 +226,7 @@ class Sequential:
         x = np.asarray(x)
         self._ensure_built(x)
         loss, correct = self._train_step(x, y)
-        return [loss, correct / len(x)] if self.metrics else loss
+        return [float(loss), float(correct / len(x))] if self.metrics else float(loss)
 
     def _train_step(self, x, y):
         with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as NaN loss
@@ -337,9 +337,9 @@ class Sequential:
                     loss, correct = self._train_step(xb, yb)
                     total_loss += loss * (stop - start)
                     total_correct += correct
-                    logs = {"loss": total_loss / stop}
+                    logs = {"loss": float(total_loss / stop)}
                     if self.metrics:
-                        logs["accuracy"] = total_correct / stop
+                        logs["accuracy"] = float(total_correct / stop)
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -390,9 +390,9 @@ class Sequential:
             total_loss += self.loss(y[start:stop], output) * (stop - start)
             if self.metrics:
                 total_correct += self._correct(y[start:stop], output)
-        values = {"loss": total_loss / len(x) + self.regularization_loss()}
+        values = {"loss": float(total_loss / len(x) + self.regularization_loss())}
         if self.metrics:
-            values["accuracy"] = total_correct / len(x)
+            values["accuracy"] = float(total_correct / len(x))
         if verbose:
             print(" - ".join(f"{key}: {value:.4f}" for key, value in values.items()))
         if return_dict:
