@@ -1,125 +1,591 @@
 """The ``sigconv`` command.
 
-``sigconv demo`` runs the main job: the lecture's polynomial product as a convolution,
-its Toeplitz matrix, and the convolution theorem checked on a long random signal.
+=====================  ====================================================================
+``sigconv demo``       convolution as algebra in a few lines, then the lecture's digits CNN
+                       trained in about a second: test accuracy, images and filters
+``sigconv train``      a CNN on digits, MNIST or CIFAR-10 with a chosen optimizer
+``sigconv grid``       the lecture's grid search over learning rate and L2 strength
+``sigconv fourier``    the square wave's Fourier series and the Gibbs overshoot
+``sigconv bench``      time per training step and GFLOP/s of one convolution layer
+=====================  ====================================================================
+
+Every subcommand has ``--help``. A user error (a bad argument, a missing data set, an
+output that cannot be written) prints one ``sigconv: error: ...`` line to standard error
+and exits with status 2 (bad arguments) or 1 (anything else), without a traceback;
+``--traceback`` shows it. Heavy modules (numba kernels, matplotlib, scikit-learn) are
+imported inside the subcommands.
 """
 
 import argparse
+import math
+import os
 import sys
 import time
 
-import numpy as np
+__all__ = ["main"]
 
-import sigconv as sc
+# the lecture's polynomials: p(t) = a0 + a1 t + a2 t^2 times s(t) = b0 + ... + b3 t^3
+_ALPHA = (2, -1, 3)
+_BETA = (1, 4, 0, -2)
+# the lecture's square wave: period T, pulse width W, height F
+_PERIOD, _WIDTH, _HEIGHT = 0.2, 0.1, 2.0
 
-# the lecture's example: p(t) = a0 + a1 t + a2 t^2 times s(t) = b0 + ... + b3 t^3
-_ALPHA = np.array([2, -1, 3])
-_BETA = np.array([1, 4, 0, -2])
+_DEFAULT_LEARNING_RATES = {"sgd": 0.01, "adam": 0.001, "rmsprop": 0.001}
+# epochs and batch size of `sigconv train` when not given
+_TRAIN_DEFAULTS = {"digits": (30, 100), "mnist": (5, 100), "cifar10": (10, 32)}
+
+
+# ------------------------------------------------------------------ argument checking
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one ``sigconv: error:`` line (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"sigconv: error: {message} (see '{self.prog} --help')\n")
+
+
+def _number(text, kind, name):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}") from None
+    if kind is float and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}")
+    return value
+
+
+def _positive_int(text):
+    value = _number(text, int, "a positive integer")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _n_jobs(text):
+    value = _number(text, int, "a positive integer or -1")
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or -1, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    value = _number(text, float, "a positive number")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_float(text):
+    value = _number(text, float, "a number >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _fraction(text):
+    value = _number(text, float, "a number in [0, 1)")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return value
+
+
+def _check_output(path, what, figure=False):
+    """Refuse, before any long computation, an output that cannot be written."""
+    absolute = os.path.abspath(path)
+    directory = os.path.dirname(absolute)
+    if os.path.isdir(absolute):
+        raise IsADirectoryError(f"cannot write the {what} to {path!r}: it is a directory")
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot write the {what} to {path!r}: the directory "
+                                f"{directory!r} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise PermissionError(f"cannot write the {what} to {path!r}: the directory "
+                              f"{directory!r} is not writable")
+    if figure:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        suffix = os.path.splitext(path)[1].lstrip(".").lower()
+        formats = FigureCanvasBase.get_supported_filetypes()
+        if suffix and suffix not in formats:
+            raise ValueError(f"cannot write the {what} to {path!r}: unknown image format "
+                             f"{suffix!r} (use one of {', '.join(sorted(formats))})")
+
+
+def _pyplot():
+    """matplotlib.pyplot drawing off screen: the commands only write files."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(figure, path):
+    plt = _pyplot()
+    try:
+        figure.savefig(path, dpi=120)
+    finally:
+        plt.close(figure)
+
+
+# ------------------------------------------------------------------------------- demo
 
 
 def _format_poly(coefficients):
+    """``2 - t + 3t^2`` from the coefficients ``[2, -1, 3]`` (lowest power first)."""
     terms = []
     for power, c in enumerate(coefficients):
         if c == 0:
             continue
         variable = "" if power == 0 else ("t" if power == 1 else f"t^{power}")
-        terms.append(f"{c:g}{variable}" if variable == "" or abs(c) != 1
-                     else ("-" if c < 0 else "") + variable)
+        if variable and abs(c) == 1:
+            terms.append(("-" if c < 0 else "") + variable)
+        else:
+            terms.append(f"{c:g}{variable}")
     return " + ".join(terms).replace("+ -", "- ") or "0"
 
 
-def _best_of_two(function, *args, **kwargs):
-    """Result and best wall time of two calls (the first may load compiled kernels)."""
-    times = []
-    for _ in range(2):
-        start = time.perf_counter()
-        result = function(*args, **kwargs)
-        times.append(time.perf_counter() - start)
-    return result, min(times)
+def _math_demo(n_samples=100_000, taps=1001):
+    """Print the product, Toeplitz and convolution-theorem checks; return the FFT error."""
+    import numpy as np
 
+    import sigconv as sc
 
-def demo(out=None, n=1_000_000, taps=1001):
-    """Print the polynomial product, its Toeplitz matrix and an FFT-vs-direct check.
-
-    Parameters
-    ----------
-    out : file-like, optional
-        Where to write; standard output by default.
-    n : int, default 1_000_000
-        Length of the random signal of the FFT-vs-direct check.
-    taps : int, default 1001
-        Length of its kernel.
-
-    Returns
-    -------
-    float
-        The largest relative difference between the FFT and the direct results.
-    """
-    out = sys.stdout if out is None else out
-
-    def say(*lines):
-        print(*lines, sep="\n", file=out)
-
-    alpha, beta = _ALPHA, _BETA
+    alpha, beta = np.array(_ALPHA), np.array(_BETA)
     delta = sc.convolve(alpha, beta)
-    say("sigconv demo: convolution as mathematics", "",
-        "1. Polynomial multiplication is convolution of coefficients",
-        f"   p(t) = {_format_poly(alpha)}",
-        f"   s(t) = {_format_poly(beta)}",
-        f"   delta = alpha * beta = {delta.tolist()}",
-        f"   p(t) s(t) = {_format_poly(delta)}")
-    t = 1.7
-    direct_value = np.polyval(alpha[::-1], t) * np.polyval(beta[::-1], t)
-    say(f"   check at t = {t}: p(t) s(t) = {direct_value:.6f}, "
-        f"sum delta_j t^j = {np.polyval(delta[::-1], t):.6f}", "")
-
+    print("1. A polynomial product is a convolution of the coefficients")
+    print(f"   ({_format_poly(alpha)}) ({_format_poly(beta)}) = {_format_poly(delta)}")
+    print(f"   convolve({alpha.tolist()}, {beta.tolist()}) = {delta.tolist()}")
     matrix = sc.convolution_matrix(alpha, beta.size)
-    say("2. The same product as a Toeplitz matrix times a vector: delta = A beta", "   A =")
-    say(*("   " + line for line in np.array2string(matrix).splitlines()))
-    operator = sc.ToeplitzOperator(alpha, beta.size)
-    say(f"   A @ beta = {(matrix @ beta).tolist()}",
-        f"   ToeplitzOperator (never forms A) @ beta = {operator.matvec(beta).round(12).tolist()}",
-        "")
+    print(f"2. ... and a Toeplitz matrix times a vector: A = {matrix.tolist()}")
+    print(f"   A @ beta = {(matrix @ beta).tolist()}; ToeplitzOperator (never forms A): "
+          f"{sc.ToeplitzOperator(alpha, beta.size).matvec(beta).round(12).tolist()}")
 
     rng = np.random.default_rng(2024)
-    signal = rng.standard_normal(n)
-    kernel = rng.standard_normal(taps)
-    via_direct, t_direct = _best_of_two(sc.convolve, signal, kernel, method="direct")
-    via_fft, t_fft = _best_of_two(sc.convolve, signal, kernel, method="fft")
-    _, t_oa = _best_of_two(sc.convolve, signal, kernel, method="oa")
-    error = float(np.max(np.abs(via_fft - via_direct)) / np.max(np.abs(via_direct)))
-    auto = sc.choose_conv_method(signal, kernel)
-    say("3. The convolution theorem: FFT convolution == direct convolution",
-        f"   signal of {n:,} samples, kernel of {taps:,} taps",
-        f"   direct: {t_direct * 1e3:.1f} ms   fft: {t_fft * 1e3:.1f} ms   "
-        f"overlap-add: {t_oa * 1e3:.1f} ms   method='auto' picks {auto!r}",
-        f"   max |fft - direct| / max |direct| = {error:.2e}  "
-        f"({'OK' if error < 1e-10 else 'MISMATCH'})", "")
-    _demo_fourier(say)
+    signal, kernel = rng.standard_normal(n_samples), rng.standard_normal(taps)
+    times = {}
+    results = {}
+    for method in ("direct", "fft"):
+        start = time.perf_counter()
+        results[method] = sc.convolve(signal, kernel, method=method)
+        times[method] = time.perf_counter() - start
+    error = float(np.max(np.abs(results["fft"] - results["direct"]))
+                  / np.max(np.abs(results["direct"])))
+    print(f"3. Convolution theorem, {n_samples:,} samples * {taps:,} taps: "
+          f"max |fft - direct| / max |direct| = {error:.1e} "
+          f"({'OK' if error < 1e-10 else 'MISMATCH'}); direct {times['direct'] * 1e3:.0f} "
+          f"ms, fft {times['fft'] * 1e3:.0f} ms")
     return error
 
 
-def _demo_fourier(say):
-    """The lecture's square wave (T = 0.2, W = 0.1, F = 2), its series and an oscillator."""
-    period, width, height = 0.2, 0.1, 2.0
-    series = sc.FourierSeries.square_wave(period, width, height, 500)
-    f, _ = sc.fourier_coefficients(lambda t: sc.square_wave(t, period, width, height),
-                                   period, 6, n_quad=2**16)
-    say("4. Fourier series of the square wave T = 0.2, width 0.1, F = 2",
-        f"   analytic  f_0..f_5 = {np.round(series.f[:6], 4).tolist()}",
-        f"   quadrature f_0..f_5 = {np.round(f, 4).tolist()}",
-        f"   Parseval power of 500 terms = {series.power():.4f} (the wave's: "
-        f"{height**2 * width / period:.4f}); Gibbs overshoot = "
-        f"{100 * series.gibbs_overshoot():.2f}% of the jump")
-    oscillator = sc.DrivenOscillator(mass=1.0, damping=10.0, stiffness=1000.0)
-    t = np.linspace(0.0, 5.0, 1001)
-    forcing = series.truncate(20)
-    late = t > 4.0  # the transient from rest has decayed like exp(-5 t)
-    gap = np.max(np.abs(oscillator.simulate(forcing, t)[late]
-                        - oscillator.steady_state(forcing, t)[late]))
-    say("5. Driven oscillator m=1, b=10, k=1000 by superposition of 20 harmonics",
-        f"   resonance at w = {oscillator.resonance_frequency():.3f}; "
-        f"max |ODE - superposition| for t > 4: {gap:.1e}")
+def _digits_split(seed):
+    """The digits as the lecture uses them: raw pixels, one-hot labels, an 80/20 split."""
+    from sklearn.model_selection import train_test_split
+
+    from . import datasets
+    from .nn.utils import to_categorical
+
+    x, y = datasets.load_digits()
+    return train_test_split(x, to_categorical(y, num_classes=10), test_size=0.2,
+                            random_state=seed)
+
+
+def _demo(args):
+    from . import nn, plotting
+
+    _check_output(args.out, "figure", figure=True)
+    root, suffix = os.path.splitext(args.out)
+    filters_path = f"{root}_filters{suffix}"
+    _check_output(filters_path, "figure", figure=True)
+
+    print("sigconv demo")
+    error = _math_demo()
+
+    x_train, x_test, y_train, y_test = _digits_split(args.seed)
+    model = nn.lecture_digits_cnn(learning_rate=0.1, l2=1e-3)
+    print("4. The lecture's CNN on the 8x8 digits: Conv2D(10, 3x3, relu) -> MaxPooling2D(2) "
+          "-> Flatten -> Dense(50, relu) -> Dense(10, softmax); SGD(0.1), L2(1e-3)")
+    start = time.perf_counter()
+    history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=100, verbose=0,
+                        seed=args.seed)
+    seconds = time.perf_counter() - start
+    loss, accuracy = model.evaluate(x_test, y_test)
+    logs = {key: values[-1] for key, values in history.history.items()}
+    print(f"   {len(x_train)} training images, {args.epochs} epochs of batch 100 in "
+          f"{seconds:.2f} s: training loss {logs['loss']:.4f}, accuracy "
+          f"{logs['accuracy']:.4f}")
+    print(f"   test accuracy: {accuracy:.4f} on {len(x_test)} images "
+          f"({round(accuracy * len(x_test))} correct), test loss {loss:.4f}")
+
+    shown = slice(0, 32)
+    figure = plotting.show_images(x_test[shown], labels=y_test[shown],
+                                  predictions=model.predict(x_test[shown]))
+    figure.suptitle("digits test images: true / predicted (red: wrong)")
+    _save(figure, args.out)
+    _save(plotting.show_filters(model.layers[0]), filters_path)
+    print(f"   wrote {args.out} (test images, true / predicted) and {filters_path} "
+          f"(learned first-layer filters)")
+    return 0 if error < 1e-10 else 1
+
+
+# ------------------------------------------------------------------------------ train
+
+
+def _optimizer(name, learning_rate):
+    from . import nn
+
+    classes = {"sgd": nn.SGD, "adam": nn.Adam, "rmsprop": nn.RMSprop}
+    if learning_rate is None:
+        learning_rate = _DEFAULT_LEARNING_RATES[name]
+    return classes[name](learning_rate)
+
+
+def _cifar10_cnn():
+    """The lecture's CIFAR-10 network, with logits out (the loss applies the softmax)."""
+    from . import nn
+
+    return nn.Sequential([
+        nn.Conv2D(32, 3, activation="relu", input_shape=(32, 32, 3)),
+        nn.MaxPooling2D(2),
+        nn.Conv2D(64, 3, activation="relu"),
+        nn.MaxPooling2D(2),
+        nn.Conv2D(64, 3, activation="relu"),
+        nn.Flatten(),
+        nn.Dense(64, activation="relu"),
+        nn.Dense(10),
+    ])
+
+
+def _load_training_data(args):
+    """``(x_train, y_train), (x_test, y_test)`` of the chosen data set, ready to fit."""
+    import numpy as np
+
+    from . import datasets
+    from .nn.utils import to_categorical
+
+    if args.dataset == "digits":
+        x_train, x_test, y_train, y_test = _digits_split(args.seed)
+        return (x_train, y_train), (x_test, y_test)
+    download = not args.no_download
+    if args.dataset == "mnist":
+        (x_train, y_train), (x_test, y_test) = datasets.load_mnist(args.data_dir,
+                                                                   download=download)
+
+        def prepare(images, labels):
+            images = images[..., np.newaxis].astype(np.float32) / 255
+            return images, to_categorical(labels, num_classes=10)
+    else:
+        (x_train, y_train), (x_test, y_test) = datasets.load_cifar10(args.data_dir,
+                                                                     download=download)
+
+        def prepare(images, labels):  # sparse labels (n, 1), as the lecture's loss takes
+            return images.astype(np.float32) / 255, labels
+    return prepare(x_train, y_train), prepare(x_test, y_test)
+
+
+def _build_model(args, input_shape):
+    from . import nn
+
+    optimizer = _optimizer(args.optimizer, args.learning_rate)
+    if args.dataset == "cifar10":
+        model = _cifar10_cnn()
+        model.compile(optimizer=optimizer,
+                      loss=nn.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+    else:
+        model = nn.lecture_digits_cnn(l2=args.l2, input_shape=input_shape)
+        model.compile(optimizer=optimizer, loss="categorical_crossentropy",
+                      metrics=["accuracy"])
+    return model
+
+
+def _train(args):
+    epochs, batch_size = _TRAIN_DEFAULTS[args.dataset]
+    epochs = args.epochs or epochs
+    batch_size = args.batch_size or batch_size
+    if args.save is not None:
+        _check_output(args.save, "model")
+
+    (x_train, y_train), (x_test, y_test) = _load_training_data(args)
+    model = _build_model(args, x_train.shape[1:])
+    optimizer = model.optimizer
+    print(f"sigconv train: {args.dataset}, {len(x_train)} training and {len(x_test)} test "
+          f"samples of shape {x_train.shape[1:]}")
+    model.summary()
+    print(f"{type(optimizer).__name__}(learning_rate={optimizer.learning_rate:g}), "
+          f"{epochs} epochs, batch size {batch_size}, validation split "
+          f"{args.validation_split:g}, seed {args.seed}")
+    start = time.perf_counter()
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+                        verbose=args.verbose, validation_split=args.validation_split,
+                        seed=args.seed)
+    seconds = time.perf_counter() - start
+    logs = history.history
+    ran = len(next(iter(logs.values()))) if logs else 0
+    last = "  ".join(f"{key} {values[-1]:.4f}" for key, values in logs.items())
+    print(f"trained in {seconds:.2f} s; epoch {ran}/{epochs}: {last}")
+    loss, accuracy = model.evaluate(x_test, y_test, batch_size=1024)
+    print(f"test accuracy: {accuracy:.4f} (test loss {loss:.4f})")
+    if args.save is not None:
+        model.save(args.save)
+        print(f"saved the model to {args.save} (read it with sigconv.nn.load_model)")
+    return 0
+
+
+# ------------------------------------------------------------------------------- grid
+
+
+def _grid(args):
+    import numpy as np
+
+    from . import nn, plotting
+
+    _check_output(args.out, "figure", figure=True)
+    etas = args.etas if args.etas is not None else np.logspace(-5, 1, 7).tolist()
+    lambdas = args.lambdas if args.lambdas is not None else np.logspace(-5, 1, 7).tolist()
+    for name, values in (("--etas", etas), ("--lambdas", lambdas)):
+        if len(set(values)) != len(values):
+            raise ValueError(f"{name} repeats a value: {values}")
+
+    x_train, x_test, y_train, y_test = _digits_split(args.seed)
+    print(f"sigconv grid: the lecture's digits CNN, {len(etas)} x {len(lambdas)} cells "
+          f"(eta x lambda), {args.epochs} epochs of batch 100 each, n_jobs={args.n_jobs}")
+    start = time.perf_counter()
+    result = nn.grid_search(nn.lecture_digits_cnn, {"learning_rate": etas, "l2": lambdas},
+                            x_train, y_train, x_test, y_test, epochs=args.epochs,
+                            batch_size=100, n_jobs=args.n_jobs, seed=args.seed)
+    seconds = time.perf_counter() - start
+    test, rows, columns = result.pivot("test_accuracy")
+    train, _, _ = result.pivot("train_accuracy")
+
+    print("test accuracy (rows: eta, columns: lambda)")
+    print("eta \\ lambda " + "".join(f"{value:>9g}" for value in columns))
+    for eta, accuracies in zip(rows, test, strict=True):
+        print(f"{eta:>12g} " + "".join(f"{value:>9.3f}" for value in accuracies))
+    best = result.best()
+    print(f"best: eta = {best['learning_rate']:g}, lambda = {best['l2']:g}: test accuracy "
+          f"{best['test_accuracy']:.4f}, train accuracy {best['train_accuracy']:.4f} "
+          f"({len(result)} cells in {seconds:.1f} s)")
+
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, 2, layout="constrained",
+                                figsize=(2 * max(4.0, 0.9 * len(columns) + 2.0),
+                                         max(3.0, 0.55 * len(rows) + 1.5)))
+    for ax, grid, title in ((axes[0], test, "test accuracy"),
+                            (axes[1], train, "train accuracy")):
+        plotting.heatmap(grid, rows, columns, title=title, ax=ax, xlabel="lambda",
+                         ylabel="eta", vmin=0.0, vmax=1.0)
+    _save(figure, args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- fourier
+
+
+def _fourier(args):
+    import numpy as np
+
+    import sigconv as sc
+
+    from . import plotting
+
+    _check_output(args.out, "figure", figure=True)
+    shown = min(6, args.terms)
+    series = sc.FourierSeries.square_wave(_PERIOD, _WIDTH, _HEIGHT, args.terms)
+    f, g = sc.fourier_coefficients(lambda t: sc.square_wave(t, _PERIOD, _WIDTH, _HEIGHT),
+                                   _PERIOD, shown, n_quad=2**16)
+    print(f"sigconv fourier: square wave of period T = {_PERIOD}, width W = {_WIDTH}, "
+          f"height F = {_HEIGHT}, {args.terms} term{'s' if args.terms > 1 else ''}")
+    def rounded(values):  # adding 0.0 turns -0.0 into 0.0
+        return (np.round(values, 4) + 0.0).tolist()
+
+    print(f"   analytic   f_0..f_{shown - 1} = {rounded(series.f[:shown])}")
+    print(f"   quadrature f_0..f_{shown - 1} = {rounded(f)}, g_n = 0 "
+          f"(max |g_n| {np.max(np.abs(g)):.1e}): the wave is even")
+    print(f"   Parseval: power of the partial sum {series.power():.4f}, of the wave "
+          f"{_HEIGHT**2 * _WIDTH / _PERIOD:.4f}")
+    if args.terms > 1:  # one term is a constant: nothing overshoots
+        # the peak sits about T / (2 terms) from the jump: sample it finely enough
+        n_points = min(max(20_001, 64 * args.terms + 1), 1_000_001)
+        overshoot = series.gibbs_overshoot(n_points=n_points)
+        print(f"   Gibbs overshoot of the partial sum: {100 * overshoot:.2f}% "
+              f"of the jump (the limit as terms grow: 8.95%)")
+
+    plt = _pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    n_terms = sorted({n for n in (1, 5, 25, 125) if n < args.terms} | {args.terms})
+    plotting.plot_partial_sums(_PERIOD, _WIDTH, _HEIGHT, n_terms=n_terms, ax=left)
+    left.set_title("square wave and partial sums")
+    plotting.plot_gibbs(_PERIOD, _WIDTH, ax=right)
+    right.set_title("Gibbs overshoot")
+    _save(figure, args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ bench
+
+
+def _median_seconds(function, repeats, warmup=1):
+    """Median wall time of ``repeats`` calls after ``warmup`` untimed ones."""
+    import statistics
+
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _bench(args):
+    import numba
+    import numpy as np
+
+    from . import datasets, nn
+    from .nn.utils import to_categorical
+
+    step_repeats, conv_repeats = (10, 3) if args.quick else (100, 15)
+    images, labels = datasets.load_digits()
+    x, y = images[:100], to_categorical(labels[:100], num_classes=10)
+    model = nn.lecture_digits_cnn(learning_rate=0.1, l2=1e-3)
+    step = _median_seconds(lambda: model.train_on_batch(x, y), step_repeats)
+
+    batch, size, channels_in, channels_out = 16, 32, 32, 64
+    layer = nn.Conv2D(channels_out, 3, padding="same",
+                      input_shape=(size, size, channels_in))
+    rng = np.random.default_rng(0)
+    inputs = rng.standard_normal((batch, size, size, channels_in), dtype=np.float32)
+    grad = rng.standard_normal((batch, size, size, channels_out), dtype=np.float32)
+    forward = _median_seconds(lambda: layer.forward(inputs, training=True), conv_repeats)
+
+    def forward_backward():
+        layer.forward(inputs, training=True)
+        layer.backward(grad)
+
+    both = _median_seconds(forward_backward, conv_repeats)
+    flops = 2 * batch * size * size * channels_in * channels_out * 9  # forward pass
+
+    print(f"sigconv bench: {numba.get_num_threads()} numba threads, medians of "
+          f"{step_repeats} (training step) and {conv_repeats} (Conv2D) runs")
+    rows = [
+        ("digits CNN training step, batch 100 (SGD)", step, f"{100 / step:,.0f} images/s"),
+        (f"Conv2D {channels_in}->{channels_out} 3x3 same, {batch}x{size}x{size}: forward",
+         forward, f"{flops / forward / 1e9:.2f} GFLOP/s"),
+        ("  the same, forward + backward", both, f"{3 * flops / both / 1e9:.2f} GFLOP/s"),
+    ]
+    print(f"{'benchmark':<56}{'median':>11}  rate")
+    for name, seconds, rate in rows:
+        print(f"{name:<56}{seconds * 1e3:>8.2f} ms  {rate}")
+    print("FLOPs of a convolution: 2 B H W Cin Cout 9 forward, 3 times that forward + "
+          "backward. The full comparisons against SciPy and PyTorch are in the "
+          "repository's bench/ folder.")
+    return 0
+
+
+# ------------------------------------------------------------------------------- main
+
+
+def _build_parser():
+    parser = _Parser(prog="sigconv",
+                     description="Convolution, signal processing and CNNs with numba "
+                                 "kernels: the lecture's examples from the command line.")
+    parser.add_argument("--traceback", action="store_true",
+                        help="show the full traceback of an error instead of one line")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+
+    demo = commands.add_parser(
+        "demo", formatter_class=defaults,
+        help="convolution as algebra, then the lecture's digits CNN trained in seconds",
+        description="Print a polynomial product as a convolution, its Toeplitz matrix and "
+                    "an FFT-vs-direct check, then train the lecture's digits CNN (SGD 0.1, "
+                    "L2 1e-3) on 80%% of scikit-learn's 8x8 digits and report its test "
+                    "accuracy. Writes OUT (test images titled true / predicted) and "
+                    "OUT_filters (the learned first-layer filters).")
+    demo.add_argument("--epochs", type=_positive_int, default=30, help="training epochs")
+    demo.add_argument("--out", default="demo.png", help="image of the test predictions")
+    demo.add_argument("--seed", type=int, default=0,
+                      help="seed of the train/test split, weights and shuffles")
+    demo.set_defaults(run=_demo)
+
+    train = commands.add_parser(
+        "train", formatter_class=defaults,
+        help="train a CNN on digits, MNIST or CIFAR-10",
+        description="Train the lecture's digits CNN (digits, mnist: pixels / 255) or its "
+                    "CIFAR-10 network (Conv2D 32-64-64, Dense 64, logits with sparse "
+                    "cross-entropy; pixels / 255) and report the last epoch and the test "
+                    "accuracy. MNIST and CIFAR-10 are read from DATA_DIR, $SIGCONV_DATA or "
+                    "the cache, downloaded there if missing. Digits use an 80/20 split.")
+    train.add_argument("--dataset", required=True, choices=sorted(_TRAIN_DEFAULTS),
+                       help="the data set")
+    train.add_argument("--data-dir", help="directory holding the MNIST or CIFAR-10 files")
+    train.add_argument("--no-download", action="store_true",
+                       help="fail rather than download a missing data set file")
+    train.add_argument("--epochs", type=_positive_int,
+                       help="training epochs (default: 30 digits, 5 mnist, 10 cifar10)")
+    train.add_argument("--batch-size", type=_positive_int,
+                       help="samples per gradient step (default: 100 digits and mnist, "
+                            "32 cifar10)")
+    train.add_argument("--optimizer", choices=sorted(_DEFAULT_LEARNING_RATES), default="sgd",
+                       help="the optimizer")
+    train.add_argument("--learning-rate", type=_positive_float,
+                       help="step size (default: sgd 0.01, adam 0.001, rmsprop 0.001)")
+    train.add_argument("--l2", type=_non_negative_float, default=0.0,
+                       help="L2 penalty of the digits CNN's kernels (not cifar10)")
+    train.add_argument("--validation-split", type=_fraction, default=0.0,
+                       help="fraction of the training samples held out for validation")
+    train.add_argument("--seed", type=int, default=0,
+                       help="seed of the split, weights and shuffles")
+    train.add_argument("--save", help="write the trained model to this .npz file")
+    train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
+                       help="0 silent, 1 a progress bar per epoch, 2 one line per epoch")
+    train.set_defaults(run=_train)
+
+    grid = commands.add_parser(
+        "grid", formatter_class=defaults,
+        help="the lecture's grid search over learning rate and L2 strength",
+        description="Train the lecture's digits CNN for every pair (eta, lambda) of SGD "
+                    "learning rate and L2 strength and draw the test and train accuracies "
+                    "as heatmaps.")
+    grid.add_argument("--dataset", choices=("digits",), default="digits", help="the data set")
+    grid.add_argument("--epochs", type=_positive_int, default=100, help="epochs per cell")
+    grid.add_argument("--n-jobs", type=_n_jobs, default=2,
+                      help="worker processes, -1 for one per core")
+    grid.add_argument("--etas", type=_positive_float, nargs="+", metavar="ETA",
+                      help="learning rates (default: 1e-5, 1e-4, ..., 10)")
+    grid.add_argument("--lambdas", type=_non_negative_float, nargs="+", metavar="LAMBDA",
+                      help="L2 strengths (default: 1e-5, 1e-4, ..., 10)")
+    grid.add_argument("--out", default="grid.png", help="image of the heatmaps")
+    grid.add_argument("--seed", type=int, default=0, help="seed of the split and every cell")
+    grid.set_defaults(run=_grid)
+
+    fourier = commands.add_parser(
+        "fourier", formatter_class=defaults,
+        help="the square wave's Fourier series and the Gibbs phenomenon",
+        description=f"Fourier coefficients of the lecture's square wave (T = {_PERIOD}, "
+                    f"W = {_WIDTH}, F = {_HEIGHT}), analytic and by quadrature, Parseval's "
+                    f"power and the Gibbs overshoot; draws partial sums and the overshoot.")
+    fourier.add_argument("--terms", type=_positive_int, default=25,
+                         help="number of terms of the partial sum")
+    fourier.add_argument("--out", default="fourier.png", help="image of the figure")
+    fourier.set_defaults(run=_fourier)
+
+    bench = commands.add_parser(
+        "bench", formatter_class=defaults,
+        help="time a training step and a convolution layer",
+        description="Median time of a training step of the digits CNN (batch 100) and "
+                    "GFLOP/s of a Conv2D layer (batch 16, 32x32, 32->64 channels, 3x3, "
+                    "same). The full comparisons against SciPy and PyTorch are in the "
+                    "repository's bench/ folder.")
+    bench.add_argument("--quick", action="store_true", help="fewer repetitions")
+    bench.set_defaults(run=_bench)
+    return parser
 
 
 def main(argv=None):
@@ -133,20 +599,32 @@ def main(argv=None):
     Returns
     -------
     int
-        Exit status.
+        Exit status: 0 on success (and for ``--help``), 2 for bad arguments, 1 for other
+        errors (a missing data set, an output that cannot be written), 130 when
+        interrupted. Errors print one ``sigconv: error: ...`` line to standard error.
+
+    Examples
+    --------
+    >>> from sigconv.cli import main
+    >>> main(["fourier", "--terms", "0"])  # prints the error to standard error
+    2
     """
-    parser = argparse.ArgumentParser(
-        prog="sigconv", description="Convolution, signal processing and CNNs with numba.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo_parser = commands.add_parser(
-        "demo", help="polynomial product, Toeplitz matrix and FFT-vs-direct check")
-    demo_parser.add_argument("--n", type=int, default=1_000_000, help="signal length")
-    demo_parser.add_argument("--taps", type=int, default=1001, help="kernel length")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        error = demo(n=args.n, taps=args.taps)
-        return 0 if error < 1e-10 else 1
-    return 2  # pragma: no cover (argparse rejects unknown commands)
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, or an error already printed
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("sigconv: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, OSError) as error:
+        if args.traceback:
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"sigconv: error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,50 +1,422 @@
-"""The ``sigconv`` command: ``sigconv demo`` prints the lecture's checks and exits 0."""
+"""The ``sigconv`` command: every subcommand runs in-process through ``main([...])``, writes
+its figure, prints its numbers, and refuses bad arguments with one error line.
 
+No test touches the network: the data set tests pass ``--no-download``, point
+``$SIGCONV_DATA`` and the cache directory (``$XDG_CACHE_HOME``) at empty folders, and make
+``pooch.retrieve`` fail as it does offline.
+"""
+
+import gzip
 import io
+import os
+import pickle
+import re
 import subprocess
 import sys
+import tarfile
 
 import numpy as np
+import pooch
 import pytest
 
 import sigconv as sc
-from sigconv import cli
+from sigconv import cli, nn
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MNIST_NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+SUBCOMMANDS = ["demo", "train", "grid", "fourier", "bench"]
 
 
-def test_demo_prints_product_matrix_and_fft_check():
-    out = io.StringIO()
-    error = cli.demo(out=out, n=5_000, taps=31)
-    text = out.getvalue()
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    """Empty data and cache directories, and downloads that fail as they do offline."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("SIGCONV_DATA", str(empty))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(empty))
+
+    def no_network(url, **kwargs):
+        raise OSError(f"no network in the tests ({url})")
+
+    monkeypatch.setattr(pooch, "retrieve", no_network)
+    return empty
+
+
+def assert_png(path, min_bytes=5_000):
+    content = path.read_bytes()
+    assert content.startswith(PNG_SIGNATURE), path
+    assert len(content) > min_bytes, (path, len(content))
+
+
+def number_after(label, text):
+    """The number printed right after ``label`` (e.g. ``"test accuracy: "``)."""
+    match = re.search(re.escape(label) + r"\s*(-?[0-9.]+(?:e[-+]?\d+)?)", text)
+    assert match, f"{label!r} not in:\n{text}"
+    return float(match.group(1))
+
+
+def assert_one_error_line(err, *fragments):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("sigconv: error: "), err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, err)
+
+
+# ---------------------------------------------------------------------- synthetic data
+
+
+def idx_gz(path, array, magic):
+    """Write ``array`` as a gzip-compressed idx file (big-endian magic and sizes)."""
+    header = np.array([magic, *array.shape], dtype=">u4").tobytes()
+    with gzip.open(path, "wb") as file:
+        file.write(header + array.astype(np.uint8).tobytes())
+
+
+def write_mnist(directory, n_train=40, n_test=20):
+    """Tiny MNIST in the real file format: digit k is a bright square at row 2k."""
+    rng = np.random.default_rng(0)
+    arrays = []
+    for n in (n_train, n_test):
+        labels = np.arange(n) % 10
+        images = rng.integers(0, 40, size=(n, 28, 28))
+        for image, label in zip(images, labels, strict=True):
+            image[2 * label:2 * label + 6, 8:20] = 250
+        arrays += [images, labels]
+    for name, array in zip(MNIST_NAMES, arrays, strict=True):
+        idx_gz(directory / name, array, 0x00000803 if array.ndim == 3 else 0x00000801)
+    return arrays
+
+
+def write_cifar10(directory, per_batch=4):
+    """Tiny ``cifar-10-python.tar.gz``: five training batches and a test batch."""
+    rng = np.random.default_rng(1)
+    with tarfile.open(directory / "cifar-10-python.tar.gz", "w:gz") as tar:
+        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            batch = {b"data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
+                     b"labels": [int(k) for k in rng.integers(0, 10, per_batch)]}
+            content = pickle.dumps(batch, protocol=2)
+            member = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            member.size = len(content)
+            tar.addfile(member, io.BytesIO(content))
+
+
+# ------------------------------------------------------------------------------- demo
+
+
+def test_demo_math_training_and_figures(tmp_path, capsys):
+    out = tmp_path / "demo.png"
+    assert cli.main(["demo", "--out", str(out)]) == 0  # default: 30 epochs
+    text = capsys.readouterr().out
     delta = np.convolve(cli._ALPHA, cli._BETA).tolist()
-    assert f"delta = alpha * beta = {delta}" in text
+    assert "(2 - t + 3t^2) (1 + 4t - 2t^3) = 2 + 7t - t^2 + 8t^3 + 2t^4 - 6t^5" in text
+    assert f"= {delta}" in text
+    assert f"A = {sc.convolution_matrix(np.array(cli._ALPHA), 4).tolist()}" in text
     assert f"A @ beta = {delta}" in text
-    # the printed matrix is the Toeplitz matrix of alpha, row by row
-    for row in np.array2string(np.array([[2, 0, 0, 0], [-1, 2, 0, 0], [3, -1, 2, 0]])).splitlines():
-        assert row.strip("[] ") in text
-    assert error < 1e-12
+    assert number_after("max |fft - direct| / max |direct| =", text) < 1e-12
     assert "(OK)" in text
-    # the Fourier part: analytic and quadrature coefficients printed side by side
+    assert "30 epochs" in text
+    accuracy = number_after("test accuracy:", text)
+    assert 0.9 <= accuracy <= 1.0
+    correct = number_after("images (", text)
+    assert correct == round(accuracy * 360)
+    assert_png(out)
+    assert_png(tmp_path / "demo_filters.png", min_bytes=2_000)
+    assert str(out) in text and str(tmp_path / "demo_filters.png") in text
+
+
+def test_demo_epochs_and_seed_change_the_training(tmp_path, capsys):
+    out = tmp_path / "short.png"
+    accuracies = []
+    for seed in ("0", "0", "3"):
+        assert cli.main(["demo", "--epochs", "2", "--seed", seed, "--out", str(out)]) == 0
+        text = capsys.readouterr().out
+        assert "2 epochs" in text
+        accuracies.append(number_after("test accuracy:", text))
+    assert accuracies[0] == accuracies[1]  # the seed fixes split, weights and shuffles
+    assert accuracies[0] != accuracies[2]
+    assert_png(out)
+
+
+# ------------------------------------------------------------------------------ train
+
+
+def test_train_digits_with_each_optimizer(tmp_path, capsys):
+    for optimizer in ("sgd", "adam", "rmsprop"):
+        assert cli.main(["train", "--dataset", "digits", "--optimizer", optimizer,
+                         "--epochs", "3", "--verbose", "0", "--validation-split", "0.2"]) == 0
+        text = capsys.readouterr().out
+        name = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}[optimizer]
+        rate = cli._DEFAULT_LEARNING_RATES[optimizer]
+        assert f"{name}(learning_rate={rate:g}), 3 epochs, batch size 100" in text
+        assert "1437 training and 360 test samples of shape (8, 8, 1)" in text
+        assert "epoch 3/3:" in text
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            assert f" {key} " in text
+        assert 0.0 <= number_after("test accuracy:", text) <= 1.0
+    # Adam learns the raw digits in three epochs
+    assert number_after("test accuracy:", text) > 0.5
+
+
+def test_train_verbose_2_prints_every_epoch(capsys):
+    assert cli.main(["train", "--dataset", "digits", "--epochs", "2", "--verbose", "2",
+                     "--learning-rate", "0.05", "--batch-size", "50"]) == 0
+    text = capsys.readouterr().out
+    assert "Epoch 1/2" in text and "Epoch 2/2" in text
+    assert "SGD(learning_rate=0.05), 2 epochs, batch size 50" in text
+
+
+def test_train_mnist_files_and_saved_model(tmp_path, capsys, monkeypatch):
+    data = tmp_path / "mnist"
+    data.mkdir()
+    _, _, x_test, _ = write_mnist(data)
+    saved = {}
+    original_save = nn.Sequential.save
+
+    def save(self, path):  # keep the trained model to compare with the loaded one
+        saved["model"] = self
+        original_save(self, path)
+
+    monkeypatch.setattr(nn.Sequential, "save", save)
+    path = tmp_path / "model.npz"
+    assert cli.main(["train", "--dataset", "mnist", "--data-dir", str(data), "--no-download",
+                     "--epochs", "2", "--batch-size", "10", "--optimizer", "adam",
+                     "--verbose", "0", "--save", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "mnist, 40 training and 20 test samples of shape (28, 28, 1)" in text
+    assert "epoch 2/2:" in text
+    assert f"saved the model to {path}" in text
+    accuracy = number_after("test accuracy:", text)
+
+    loaded = nn.load_model(path)
+    x = x_test[..., np.newaxis].astype(np.float32) / 255
+    np.testing.assert_array_equal(loaded.predict(x), saved["model"].predict(x))
+    y = nn.utils.to_categorical(np.arange(20) % 10, num_classes=10)
+    assert loaded.evaluate(x, y)[1] == pytest.approx(accuracy, abs=5e-5)
+    assert type(loaded.optimizer).__name__ == "Adam"
+
+
+def test_train_cifar10_network_with_sparse_logits(tmp_path, capsys):
+    write_cifar10(tmp_path)
+    assert cli.main(["train", "--dataset", "cifar10", "--data-dir", str(tmp_path),
+                     "--no-download", "--epochs", "1", "--verbose", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "cifar10, 20 training and 4 test samples of shape (32, 32, 3)" in text
+    # Conv2D(32) -> pool -> Conv2D(64) -> pool -> Conv2D(64) -> Dense(64) -> Dense(10)
+    for params in ("896", "18,496", "36,928", "65,600", "650"):
+        assert re.search(rf"\s{params}\n", text), params
+    assert "batch size 32" in text
+    assert 0.0 <= number_after("test accuracy:", text) <= 1.0
+
+
+def test_train_missing_dataset_is_one_error_line(tmp_path, capsys, offline):
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    code = cli.main(["train", "--dataset", "mnist", "--data-dir", str(empty),
+                     "--no-download", "--verbose", "0"])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert_one_error_line(captured.err, "MNIST file(s) not found", "train-images-idx3-ubyte.gz",
+                          str(empty), "SIGCONV_DATA", "download=False")
+    assert "test accuracy" not in captured.out
+
+
+def test_train_download_failure_is_one_error_line(tmp_path, capsys):
+    # without --no-download the loader tries pooch, which fails here as it does offline
+    code = cli.main(["train", "--dataset", "cifar10", "--data-dir", str(tmp_path)])
+    assert code == 1
+    assert_one_error_line(capsys.readouterr().err, "CIFAR-10 file(s) not found",
+                          "no network in the tests")
+
+
+def test_train_data_dir_that_does_not_exist(tmp_path, capsys):
+    assert cli.main(["train", "--dataset", "mnist", "--no-download",
+                     "--data-dir", str(tmp_path / "missing")]) == 1
+    assert_one_error_line(capsys.readouterr().err, "existing directory")
+
+
+def test_train_refuses_an_unwritable_save_before_training(tmp_path, capsys):
+    target = tmp_path / "no-such-dir" / "model.npz"
+    assert cli.main(["train", "--dataset", "digits", "--save", str(target)]) == 1
+    captured = capsys.readouterr()
+    assert_one_error_line(captured.err, "cannot write the model", "does not exist")
+    assert "epoch" not in captured.out
+
+
+def test_train_validation_split_leaving_no_validation_samples(tmp_path, capsys):
+    data = tmp_path / "mnist"
+    data.mkdir()
+    write_mnist(data, n_train=4, n_test=2)
+    assert cli.main(["train", "--dataset", "mnist", "--data-dir", str(data), "--no-download",
+                     "--validation-split", "0.1", "--verbose", "0"]) == 1
+    assert_one_error_line(capsys.readouterr().err, "validation_split")
+
+
+# ------------------------------------------------------------------------------- grid
+
+
+def test_grid_small_grid(tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    assert cli.main(["grid", "--etas", "0.01", "0.1", "--lambdas", "1e-4", "1e-3",
+                     "--epochs", "2", "--n-jobs", "1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "2 x 2 cells" in text
+    rows = re.findall(r"^\s+(0\.01|0\.1)\s+([0-9.]+)\s+([0-9.]+)$", text, flags=re.MULTILINE)
+    assert [row[0] for row in rows] == ["0.01", "0.1"]
+    table = np.array([[float(v) for v in row[1:]] for row in rows])
+    best = number_after("test accuracy", text.split("best:")[1])
+    assert best == pytest.approx(table.max(), abs=5e-4)
+    i, j = np.unravel_index(table.argmax(), table.shape)
+    assert f"eta = {['0.01', '0.1'][i]}, lambda = {['0.0001', '0.001'][j]}" in text
+    assert 0.0 <= number_after("train accuracy", text) <= 1.0
+    assert_png(out)
+
+
+def test_grid_rejects_repeated_values(capsys):
+    assert cli.main(["grid", "--etas", "0.1", "0.1", "--epochs", "1"]) == 1
+    assert_one_error_line(capsys.readouterr().err, "--etas repeats a value")
+
+
+# ---------------------------------------------------------------------------- fourier
+
+
+def test_fourier_coefficients_gibbs_and_figure(tmp_path, capsys):
+    out = tmp_path / "fourier.png"
+    assert cli.main(["fourier", "--terms", "40", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
     series = sc.FourierSeries.square_wave(0.2, 0.1, 2.0, 6)
-    assert f"analytic  f_0..f_5 = {np.round(series.f, 4).tolist()}" in text
-    assert "Gibbs overshoot = 8.9" in text
+    assert f"analytic   f_0..f_5 = {(np.round(series.f, 4) + 0.0).tolist()}" in text
+    quadrature = re.search(r"quadrature f_0..f_5 = \[([^]]*)\]", text).group(1)
+    np.testing.assert_allclose([float(v) for v in quadrature.split(",")], series.f,
+                               atol=2e-4)
+    power = sc.FourierSeries.square_wave(0.2, 0.1, 2.0, 40).power()
+    assert number_after("power of the partial sum", text) == pytest.approx(power, abs=1e-4)
+    assert number_after("Gibbs overshoot of the partial sum:", text) == pytest.approx(
+        8.95, abs=0.15)
+    assert_png(out, min_bytes=20_000)
 
 
-def test_main_returns_zero_for_demo(capsys):
-    assert cli.main(["demo", "--n", "3000", "--taps", "11"]) == 0
-    assert "convolution theorem" in capsys.readouterr().out
+def test_fourier_single_term_has_no_overshoot_line(tmp_path, capsys):
+    assert cli.main(["fourier", "--terms", "1", "--out", str(tmp_path / "f.png")]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].endswith(", 1 term") and "Gibbs" not in text
+    assert number_after("power of the partial sum", text) == pytest.approx(1.0)
 
 
-def test_main_rejects_unknown_command(capsys):
-    with pytest.raises(SystemExit) as info:
-        cli.main(["no-such-command"])
-    assert info.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
+# ------------------------------------------------------------------------------ bench
 
 
-def test_console_entry_point_runs_as_module():
-    result = subprocess.run(
-        [sys.executable, "-m", "sigconv.cli", "demo", "--n", "2000", "--taps", "5"],
-        capture_output=True, text=True, check=False, timeout=120,
-    )
+def test_bench_quick_prints_the_table(capsys):
+    assert cli.main(["bench", "--quick"]) == 0
+    text = capsys.readouterr().out
+    assert number_after("digits CNN training step, batch 100 (SGD)", text) > 0
+    rates = [float(v) for v in re.findall(r"([0-9.]+) GFLOP/s", text)]
+    assert len(rates) == 2 and all(rate > 0 for rate in rates)
+    assert "bench/" in text
+
+
+# ------------------------------------------------------------------- arguments and help
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command, capsys):
+    assert cli.main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: sigconv {command}")
+    options = {"demo": ["--epochs", "--out", "--seed"],
+               "train": ["--dataset", "--data-dir", "--no-download", "--epochs",
+                         "--batch-size", "--optimizer", "--learning-rate",
+                         "--validation-split", "--seed", "--save", "--verbose"],
+               "grid": ["--dataset", "--epochs", "--n-jobs", "--etas", "--lambdas", "--out",
+                        "--seed"],
+               "fourier": ["--terms", "--out"],
+               "bench": ["--quick"]}[command]
+    for option in options:
+        assert option in text, option
+
+
+def test_top_level_help_lists_the_subcommands(capsys):
+    assert cli.main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for command in SUBCOMMANDS:
+        assert command in text
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    ([], "required: COMMAND"),
+    (["no-such-command"], "invalid choice: 'no-such-command'"),
+    (["train"], "required: --dataset"),
+    (["train", "--dataset", "imagenet"], "invalid choice: 'imagenet'"),
+    (["train", "--dataset", "digits", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
+    (["train", "--dataset", "digits", "--epochs", "0"], "--epochs: expected a positive"),
+    (["train", "--dataset", "digits", "--epochs", "-3"], "--epochs: expected a positive"),
+    (["train", "--dataset", "digits", "--epochs", "two"], "--epochs: expected a positive"),
+    (["train", "--dataset", "digits", "--batch-size", "0"], "--batch-size: expected"),
+    (["train", "--dataset", "digits", "--learning-rate", "0"], "--learning-rate: expected"),
+    (["train", "--dataset", "digits", "--learning-rate", "nan"], "--learning-rate: expected"),
+    (["train", "--dataset", "digits", "--validation-split", "1"], "in [0, 1)"),
+    (["train", "--dataset", "digits", "--validation-split", "-0.1"], "in [0, 1)"),
+    (["train", "--dataset", "digits", "--verbose", "3"], "invalid choice: 3"),
+    (["demo", "--epochs", "0"], "--epochs: expected a positive"),
+    (["grid", "--dataset", "mnist"], "invalid choice: 'mnist'"),
+    (["grid", "--n-jobs", "0"], "--n-jobs: expected a positive integer or -1"),
+    (["grid", "--etas", "-0.1"], "--etas: expected a positive number"),
+    (["grid", "--lambdas", "-1"], "--lambdas: expected a number >= 0"),
+    (["fourier", "--terms", "0"], "--terms: expected a positive integer"),
+])
+def test_bad_arguments_exit_2_with_one_line(argv, fragment, capsys):
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert_one_error_line(captured.err, fragment, "--help")
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("command", ["demo", "grid", "fourier"])
+def test_unwritable_out_fails_before_any_work(command, tmp_path, capsys):
+    target = tmp_path / "no-such-dir" / "figure.png"
+    assert cli.main([command, "--out", str(target)]) == 1
+    captured = capsys.readouterr()
+    assert_one_error_line(captured.err, "cannot write the figure", "does not exist")
+    assert "accuracy" not in captured.out and "wrote" not in captured.out
+
+
+@pytest.mark.parametrize("name, fragment", [("figure.xyz", "unknown image format 'xyz'"),
+                                            (".", "is a directory")])
+def test_out_of_unknown_format_or_a_directory(name, fragment, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["fourier", "--out", name]) == 1
+    assert_one_error_line(capsys.readouterr().err, fragment)
+
+
+def test_traceback_flag_shows_the_exception(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        cli.main(["--traceback", "fourier", "--out", str(tmp_path / "no" / "f.png")])
+
+
+# --------------------------------------------------------------------- console script
+
+
+def run_module(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "sigconv.cli", *args], capture_output=True,
+                          text=True, check=False, timeout=300, env=env)
+
+
+def test_console_script_runs_as_a_module(tmp_path):
+    out = tmp_path / "fourier.png"
+    result = run_module("fourier", "--terms", "5", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "p(t) s(t) = 2 + 7t - t^2 + 8t^3 + 2t^4 - 6t^5" in result.stdout
+    assert "analytic   f_0..f_4 = [2.0, 1.2732, 0.0, -0.4244, 0.0]" in result.stdout
+    assert_png(out)
+
+
+def test_console_script_missing_dataset_exit_status(tmp_path, offline):
+    env = {**os.environ, "SIGCONV_DATA": str(offline), "XDG_CACHE_HOME": str(offline)}
+    result = run_module("train", "--dataset", "mnist", "--data-dir", str(tmp_path),
+                        "--no-download", env=env)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, "MNIST file(s) not found")
+    result = run_module("train", "--dataset", "mnist", "--epochs", "0", env=env)
+    assert result.returncode == 2
+    assert_one_error_line(result.stderr, "--epochs")
