@@ -389,7 +389,7 @@ class FourierSeries:
         """
         return float((self.f[0] / 2) ** 2 + 0.5 * np.sum(self.f[1:] ** 2 + self.g[1:] ** 2))
 
-    def gibbs_overshoot(self, n_points=20001):
+    def gibbs_overshoot(self, n_points=None):
         """Overshoot of the partial sum past the top of its jump, as a fraction of the jump.
 
         For a square wave the partial sums overshoot the top by about 8.95% of the jump
@@ -399,20 +399,31 @@ class FourierSeries:
 
         Parameters
         ----------
-        n_points : int, default 20001
-            Evaluation points over one period.
+        n_points : int, optional
+            Evaluation points over one period; by default 64 per harmonic (at least
+            20001, at most 1000001), so that the narrowing peak is resolved.
 
         Returns
         -------
         float
             ``(max S - top) / (top - bottom)``.
+
+        Raises
+        ------
+        ValueError
+            If the partial sum is constant over the period (it has no jump).
         """
+        if n_points is None:
+            n_points = min(max(20001, 64 * self.n_terms + 1), 1_000_001)
         n_points = check_positive_int(n_points, "n_points", minimum=3)
         t = np.linspace(-self.period / 2, self.period / 2, n_points)
         values = self(t)
         middle = 0.5 * (values.max() + values.min())
-        top = np.median(values[values >= middle])
-        bottom = np.median(values[values < middle])
+        above, below = values[values >= middle], values[values < middle]
+        if below.size == 0:
+            raise ValueError("the partial sum is constant over the period: no jump to "
+                             "overshoot")
+        top, bottom = np.median(above), np.median(below)
         return float((values.max() - top) / (top - bottom))
 
     def _check_compatible(self, other):

@@ -69,7 +69,7 @@ def plot_partial_sums(period, width, amplitude=1.0, n_terms=(1, 5, 25, 125), t=N
     ax.plot(t, square_wave(t, period, width, amplitude), color="black", lw=2, label="wave")
     full = FourierSeries.square_wave(period, width, amplitude, max(n_terms))
     for n in n_terms:
-        ax.plot(t, full.truncate(n)(t), lw=1, label=f"{n} terms")
+        ax.plot(t, full.truncate(n)(t), lw=1, label=f"{n} term{'s' if n != 1 else ''}")
     ax.set_xlabel("t")
     ax.set_ylabel("F(t)")
     ax.legend(loc="upper right")

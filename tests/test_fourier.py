@@ -544,3 +544,13 @@ def test_bad_forcing_and_circular_lengths():
         sc.circular_convolve([1.0, 2.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="a and b"):
         sc.circular_convolve([], [])
+
+
+def test_gibbs_overshoot_resolves_many_terms_and_refuses_a_constant():
+    """The default grid follows the number of terms, so the narrow peak of 640 harmonics is
+    not missed; a partial sum with no jump has no overshoot to measure."""
+    series = FourierSeries.square_wave(1.0, 0.5, 1.0, 640)
+    assert series.gibbs_overshoot() == pytest.approx(GIBBS, abs=2e-4)
+    assert series.gibbs_overshoot(n_points=20001) < series.gibbs_overshoot()
+    with pytest.raises(ValueError, match="no jump"):
+        FourierSeries.square_wave(1.0, 0.5, 1.0, 640).truncate(1).gibbs_overshoot()

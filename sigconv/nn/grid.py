@@ -86,8 +86,12 @@ class GridResult:
         return table, row_values, column_values
 
     def best(self, metric="test_accuracy"):
-        """The record with the highest ``metric``."""
-        return max(self.records, key=lambda record: record[metric])
+        """The record with the highest ``metric`` (NaN cells, from diverged fits, never win)."""
+        values = np.array([np.nan if r[metric] is None else r[metric] for r in self.records],
+                          dtype=float)
+        if np.isnan(values).all():
+            raise ValueError(f"no cell has a finite {metric}")
+        return self.records[int(np.nanargmax(values))]
 
 
 def _run_cell(build_fn, params, data, epochs, batch_size, seed):
