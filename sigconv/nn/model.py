@@ -57,7 +57,8 @@ def _accuracy_for(loss):
         threshold = 0.0 if loss.from_logits else 0.5
 
         def correct(y_true, y_pred):
-            return np.count_nonzero((y_pred > threshold) == (np.asarray(y_true) > 0.5)) \
+            truth = np.asarray(y_true).reshape(y_pred.shape) > 0.5
+            return np.count_nonzero((y_pred > threshold) == truth) \
                 / max(1, y_pred.size // len(y_pred))
     else:
         def correct(y_true, y_pred):
@@ -207,6 +208,7 @@ class Sequential:
     def _fused(self):
         last = self.layers[-1]
         return (getattr(last, "activation", None) is _activations.softmax
+                and hasattr(last, "_backward_linear")
                 and hasattr(self.loss, "gradient_from_softmax")
                 and not getattr(self.loss, "from_logits", False))
 
@@ -302,7 +304,8 @@ class Sequential:
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1); got {validation_split!r}")
         if validation_data is None and validation_split > 0:
-            split = int(math.ceil(len(x) * (1 - validation_split)))
+            # Keras: floor(n * (1 - split)); the epsilon keeps 10 * (1 - 0.9) = 0.99999... at 1
+            split = int(math.floor(len(x) * (1 - validation_split) + 1e-9))
             if split in (0, len(x)):
                 raise ValueError(f"validation_split={validation_split} leaves no samples for "
                                  f"training or validation out of {len(x)}")
