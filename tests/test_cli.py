@@ -245,12 +245,12 @@ def test_train_refuses_an_unwritable_save_before_training(tmp_path, capsys):
     assert "epoch" not in captured.out
 
 
-def test_train_validation_split_leaving_no_validation_samples(tmp_path, capsys):
+def test_train_validation_split_leaving_no_training_samples(tmp_path, capsys):
     data = tmp_path / "mnist"
     data.mkdir()
     write_mnist(data, n_train=4, n_test=2)
     assert cli.main(["train", "--dataset", "mnist", "--data-dir", str(data), "--no-download",
-                     "--validation-split", "0.1", "--verbose", "0"]) == 1
+                     "--validation-split", "0.9", "--verbose", "0"]) == 1
     assert_one_error_line(capsys.readouterr().err, "validation_split")
 
 
