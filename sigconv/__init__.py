@@ -10,6 +10,7 @@ from . import _config, _runtime
 _runtime.configure(_config.TUNE_RUNTIME)
 
 from . import datasets, filters, plotting  # noqa: E402
+from ._jit import cuda_available
 from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve
 from .conv2d import ConvolutionOperator2D, convolution_matrix2d, convolve2d, correlate2d
 from .fourier import (
@@ -33,6 +34,7 @@ __all__ = [
     "choose_conv_method",
     "circular_convolve",
     "convolution_matrix",
+    "cuda_available",
     "convolution_matrix2d",
     "convolve",
     "convolve2d",

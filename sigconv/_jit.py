@@ -6,6 +6,7 @@ fastmath setting from :mod:`sigconv._config`.
 """
 
 import numba
+import numpy as np
 
 from . import _config
 
@@ -39,3 +40,73 @@ def jit(func=None, *, parallel=False, inline="never"):
         )(f)
 
     return wrap if func is None else wrap(func)
+
+
+def cuda_available():
+    """True if numba can run CUDA kernels here: an NVIDIA GPU with its driver, or the CUDA
+    simulator (``NUMBA_ENABLE_CUDASIM=1`` set before numba is imported)."""
+    try:
+        from numba import cuda
+    except ImportError:  # pragma: no cover - numba without its CUDA target
+        return False
+    try:
+        return bool(cuda.is_available())
+    except Exception:  # a broken driver install raises instead of answering
+        return False
+
+
+def require_cuda(argument="device"):
+    """Raise a clear RuntimeError unless :func:`cuda_available`; return the CUDA kernels."""
+    if not cuda_available():
+        raise RuntimeError(
+            f"{argument}='cuda' needs an NVIDIA GPU with a working driver, and numba could "
+            "not find one (numba.cuda.is_available() is False); run on the CPU with "
+            f"{argument}='cpu', or test the CUDA code without a GPU by setting "
+            "NUMBA_ENABLE_CUDASIM=1 before importing numba")
+    from .kernels import cuda as kernels
+
+    return kernels
+
+
+def is_device_array(value):
+    """True for arrays that live on a CUDA device: anything with
+    ``__cuda_array_interface__`` (CuPy, Numba), and Numba's device arrays (whose simulator
+    twins lack the interface)."""
+    return hasattr(value, "__cuda_array_interface__") or (
+        hasattr(value, "copy_to_host") and hasattr(value, "copy_to_device"))
+
+
+def resolve_device(device, *arrays):
+    """``"cpu"`` or ``"cuda"``: ``device`` itself, or where the data lives when None."""
+    if device is None:
+        return "cuda" if any(is_device_array(a) for a in arrays) else "cpu"
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be None, 'cpu' or 'cuda'; got {device!r}")
+    return device
+
+
+def to_host(value):
+    """A NumPy view or copy of ``value`` (device arrays are copied to the host)."""
+    if not is_device_array(value):
+        return value
+    if hasattr(value, "copy_to_host"):
+        return value.copy_to_host()
+    from numba import cuda
+
+    return cuda.as_cuda_array(value).copy_to_host()
+
+
+def to_device_like(result, *inputs):
+    """``result`` as a device array of the first device input's kind (CuPy stays CuPy,
+    Numba stays Numba), or unchanged when every input was on the host."""
+    for value in inputs:
+        if is_device_array(value):
+            from numba import cuda
+
+            device = cuda.to_device(np.ascontiguousarray(result))
+            if type(value).__module__.split(".")[0] == "cupy":
+                import cupy
+
+                return cupy.asarray(device)
+            return device
+    return result

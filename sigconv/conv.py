@@ -22,6 +22,7 @@ import numpy as np
 import scipy.fft as sp_fft
 
 from . import _config
+from ._jit import require_cuda, resolve_device, to_device_like, to_host
 from ._validate import (
     METHODS,
     MODES,
@@ -51,9 +52,10 @@ class _Problem:
     """Validated inputs of one convolution and the shapes that follow from them."""
 
     __slots__ = ("in1", "in2", "mode", "axes", "out_shape", "start", "full_shape",
-                 "warn_nonfinite")
+                 "warn_nonfinite", "device")
 
     def __init__(self, in1, in2, mode, axes):
+        self.device = "cpu"
         in1 = as_numeric_array(in1, "in1")
         in2 = as_numeric_array(in2, "in2")
         check_choice(mode, "mode", MODES)
@@ -244,7 +246,9 @@ def _direct_numba(p, work_dtype):
         conv_start[-1],
         _direct_block(n_batch * math.prod(conv_out[:-1]), conv_out[-1]),
     )
-    if p.direct_macs() >= _config.PARALLEL_MIN_MACS:
+    if p.device == "cuda":
+        require_cuda().direct_nd(*args)
+    elif p.direct_macs() >= _config.PARALLEL_MIN_MACS:
         cpu.direct_nd_parallel(*args)
     else:
         cpu.direct_nd_serial(*args)
@@ -640,7 +644,19 @@ def _small_1d(in1, in2, mode, method, correlation):
     return out
 
 
-def convolve(in1, in2, mode="full", method="auto", axes=None):
+def _on_cuda(in1, in2, mode, method, axes, correlation):
+    """``convolve``/``correlate`` with the direct kernel on the GPU."""
+    if method not in ("auto", "direct"):
+        raise ValueError(f"method={method!r} is not available on the GPU; use 'direct' or "
+                         "'auto' (the GPU runs the direct kernel)")
+    p = _Problem(to_host(in1), to_host(in2), mode, axes)
+    if correlation:
+        p.in2 = _reverse_conj(p.in2, p.axes)
+    p.device = "cuda"
+    return to_device_like(_convolve(p, "direct"), in1, in2)
+
+
+def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
     """Convolve two N-dimensional arrays.
 
     A drop-in replacement of :func:`scipy.signal.convolve` that also takes ``axes``:
@@ -665,6 +681,11 @@ def convolve(in1, in2, mode="full", method="auto", axes=None):
     axes : int or sequence of int, optional
         Axes to convolve over; by default all of them. The other axes are a batch: their
         lengths must be equal or 1 (broadcast).
+    device : {None, "cpu", "cuda"}, optional
+        Where to compute. None: where the data is (an input with
+        ``__cuda_array_interface__``, a Numba or CuPy device array, means the GPU, and the
+        result is then a device array). ``"cuda"`` runs NumPy inputs on the GPU and
+        returns NumPy. The GPU runs the direct method.
 
     Returns
     -------
@@ -704,15 +725,17 @@ def convolve(in1, in2, mode="full", method="auto", axes=None):
     >>> sc.convolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.5], mode="same")
     array([1. , 2.5, 4. ])
     """
-    if axes is None:
+    if device is None and axes is None:
         out = _small_1d(in1, in2, mode, method, False)
         if out is not None:
             return out
     check_choice(method, "method", METHODS)
+    if resolve_device(device, in1, in2) == "cuda":
+        return _on_cuda(in1, in2, mode, method, axes, correlation=False)
     return _convolve(_Problem(in1, in2, mode, axes), method)
 
 
-def correlate(in1, in2, mode="full", method="auto", axes=None):
+def correlate(in1, in2, mode="full", method="auto", axes=None, device=None):
     """Cross-correlate two N-dimensional arrays.
 
     .. math:: (in_1 \\star in_2)[n] = \\sum_k in_1[n + k]\\, \\overline{in_2[k]}
@@ -732,6 +755,8 @@ def correlate(in1, in2, mode="full", method="auto", axes=None):
         As in :func:`convolve`.
     axes : int or sequence of int, optional
         Axes to correlate over; by default all of them.
+    device : {None, "cpu", "cuda"}, optional
+        Where to compute, as in :func:`convolve`.
 
     Returns
     -------
@@ -758,11 +783,13 @@ def correlate(in1, in2, mode="full", method="auto", axes=None):
     >>> sc.correlate([1, 2, 3], [0, 1, 0.5])
     array([0.5, 2. , 3.5, 3. , 0. ])
     """
-    if axes is None:
+    if device is None and axes is None:
         out = _small_1d(in1, in2, mode, method, True)
         if out is not None:
             return out
     check_choice(method, "method", METHODS)
+    if resolve_device(device, in1, in2) == "cuda":
+        return _on_cuda(in1, in2, mode, method, axes, correlation=True)
     p = _Problem(in1, in2, mode, axes)
     p.in2 = _reverse_conj(p.in2, p.axes)
     return _convolve(p, method)

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse
 
 from . import conv
+from ._jit import resolve_device, to_device_like, to_host
 from ._validate import as_nonempty_array, check_choice
 from .poly import _ConvolutionOperator
 
@@ -93,9 +94,11 @@ def _check_fillvalue(fillvalue, dtype):
     return fill.astype(dtype) if dtype.kind != "b" else fill
 
 
-def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation):
-    in1 = as_nonempty_array(in1, "in1", 2)
-    in2 = as_nonempty_array(in2, "in2", 2)
+def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation, device=None):
+    originals = (in1, in2)
+    device = resolve_device(device, in1, in2)
+    in1 = as_nonempty_array(to_host(in1), "in1", 2)
+    in2 = as_nonempty_array(to_host(in2), "in2", 2)
     check_choice(mode, "mode", conv.MODES)
     check_choice(boundary, "boundary", BOUNDARIES)
     fillvalue = _check_fillvalue(fillvalue, np.result_type(in1, in2))
@@ -109,6 +112,9 @@ def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation):
         image = in1.astype(np.result_type(in1, in2), copy=False)
         p = conv._Problem(_extend(image, in2.shape, mode, starts, boundary, fillvalue), in2,
                           "valid", None)
+    if device == "cuda":
+        p.device = "cuda"   # the boundary was extended on the host; the sum runs on the GPU
+        return to_device_like(conv._convolve(p, "direct"), *originals)
     return _run(p, in2)
 
 
@@ -145,7 +151,7 @@ def _separable(p, column, row):
     return conv._convolve(second, "direct")
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None):
     """Convolve two 2-D arrays, with a boundary rule.
 
     Same arguments and results as :func:`scipy.signal.convolve2d`:
@@ -167,6 +173,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
         or mirrored with the edge repeated (``numpy.pad(..., "symmetric")``).
     fillvalue : scalar, default 0
         The value outside the image for ``boundary="fill"``.
+    device : {None, "cpu", "cuda"}, optional
+        Where to compute, as in :func:`sigconv.convolve` (the GPU runs the direct sum).
 
     Returns
     -------
@@ -204,10 +212,10 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     >>> sc.convolve2d(image, np.ones((3, 3)), mode="same", boundary="wrap")[0]
     array([48., 45., 54., 51.])
     """
-    return _convolve2d(in1, in2, mode, boundary, fillvalue, correlation=False)
+    return _convolve2d(in1, in2, mode, boundary, fillvalue, correlation=False, device=device)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None):
     """Cross-correlate two 2-D arrays, with a boundary rule.
 
     Same arguments and results as :func:`scipy.signal.correlate2d`:
@@ -229,6 +237,8 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
         How the image continues beyond its edges, as in :func:`convolve2d`.
     fillvalue : scalar, default 0
         The value outside the image for ``boundary="fill"``.
+    device : {None, "cpu", "cuda"}, optional
+        Where to compute, as in :func:`sigconv.convolve` (the GPU runs the direct sum).
 
     Returns
     -------
@@ -257,7 +267,7 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     array([[ 5.,  7.,  9.],
            [13., 15., 17.]])
     """
-    return _convolve2d(in1, in2, mode, boundary, fillvalue, correlation=True)
+    return _convolve2d(in1, in2, mode, boundary, fillvalue, correlation=True, device=device)
 
 
 def _operator_window(kernel_shape, image_shape, mode):

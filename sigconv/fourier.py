@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 import scipy.fft as sp_fft
 
+from ._jit import require_cuda, resolve_device, to_device_like, to_host
 from ._validate import as_numeric_array, check_positive_int
 from .kernels import cpu
 
@@ -353,13 +354,21 @@ class FourierSeries:
         """Number of coefficients (harmonics ``0 .. n_terms - 1``)."""
         return self.f.size
 
-    def __call__(self, t):
-        """Evaluate the series at ``t`` (any shape), in parallel over the points."""
-        t = _times(t)
+    def __call__(self, t, device=None):
+        """Evaluate the series at ``t`` (any shape), in parallel over the points.
+
+        ``device`` as in :func:`sigconv.convolve`: None computes where ``t`` lives (a
+        device array of times gives a device array), ``"cuda"`` on the GPU.
+        """
+        original = t
+        device = resolve_device(device, t)
+        t = _times(to_host(t))
         out = np.empty(t.size)
-        cpu.fourier_synthesis(np.ascontiguousarray(t.ravel()), self.f, self.g, self.omega,
-                              out, _SYNTHESIS_BLOCK)
-        return out.reshape(t.shape)
+        synthesis = require_cuda().fourier_synthesis if device == "cuda" \
+            else cpu.fourier_synthesis
+        synthesis(np.ascontiguousarray(t.ravel()), self.f, self.g, self.omega, out,
+                  _SYNTHESIS_BLOCK)
+        return to_device_like(out.reshape(t.shape), original)
 
     def truncate(self, n_terms):
         """The series with only its first ``n_terms`` coefficients.

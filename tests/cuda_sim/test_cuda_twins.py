@@ -1,0 +1,98 @@
+"""GPU twins against their CPU twins, in numba's CUDA simulator.
+
+Run by tests/test_cuda.py in a separate process with ``NUMBA_ENABLE_CUDASIM=1`` (it must
+be set before numba is imported). The simulator runs one Python thread per CUDA thread, so
+sizes stay small; threads per block and the grid are patched small so that several blocks
+and the grid-stride loops run.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from numba import cuda
+
+import sigconv as sc
+from sigconv import FourierSeries
+from sigconv.kernels import cuda as kernels
+
+assert os.environ.get("NUMBA_ENABLE_CUDASIM") == "1", "run through tests/test_cuda.py"
+
+TOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12,
+       np.dtype(np.complex128): 1e-12}
+
+
+@pytest.fixture(autouse=True)
+def small_launches(monkeypatch):
+    monkeypatch.setattr(kernels, "THREADS_PER_BLOCK", 8)
+    monkeypatch.setattr(kernels, "MAX_BLOCKS", 3)
+
+
+def random(rng, shape, dtype):
+    values = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        values = values + 1j * rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "i":
+        values = rng.integers(-50, 50, shape)
+    return values.astype(dtype)
+
+
+CASES = [((9,), (4,), None), ((4,), (6,), None), ((5, 6), (3, 2), None),
+         ((2, 7), (1, 3), 1), ((3, 4, 5), (2, 2, 3), None), ((2, 5, 4), (2, 3, 2), (1, 2))]
+
+
+@pytest.mark.parametrize("function", [sc.convolve, sc.correlate])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize(("shape1", "shape2", "axes"), CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int64])
+def test_direct_convolution_twins(function, mode, shape1, shape2, axes, dtype):
+    rng = np.random.default_rng(sum(shape1) + 7 * sum(shape2))
+    a, b = random(rng, shape1, dtype), random(rng, shape2, dtype)
+    if mode == "valid" and axes is None and not (
+            all(m >= n for m, n in zip(shape1, shape2, strict=True))
+            or all(m <= n for m, n in zip(shape1, shape2, strict=True))):
+        return
+    cpu = function(a, b, mode, method="direct", axes=axes)
+    gpu = function(a, b, mode, axes=axes, device="cuda")
+    assert type(gpu) is np.ndarray and gpu.dtype == cpu.dtype and gpu.shape == cpu.shape
+    if np.dtype(dtype).kind == "i":
+        np.testing.assert_array_equal(gpu, cpu)   # exact integers on the GPU too
+    else:
+        np.testing.assert_allclose(gpu, cpu, rtol=TOL[np.dtype(dtype)], atol=TOL[np.dtype(dtype)])
+
+
+def test_device_arrays_in_give_device_arrays_out():
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(12), rng.standard_normal(5)
+    out = sc.convolve(cuda.to_device(a), b)   # device=None: where the data is
+    assert not isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out.copy_to_host(), np.convolve(a, b), rtol=1e-12)
+    host = sc.convolve(cuda.to_device(a), b, device="cpu")
+    np.testing.assert_allclose(host, np.convolve(a, b), rtol=1e-12)
+
+
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("function", [sc.convolve2d, sc.correlate2d])
+def test_2d_boundaries_twins(function, mode, boundary):
+    rng = np.random.default_rng(3)
+    image, kernel = rng.standard_normal((6, 5)), rng.standard_normal((3, 2))
+    cpu = function(image, kernel, mode, boundary, fillvalue=0.5)
+    gpu = function(image, kernel, mode, boundary, fillvalue=0.5, device="cuda")
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_terms", [1, 3, 70, 140])   # across the recurrence re-seeds
+def test_fourier_synthesis_twin(n_terms):
+    series = FourierSeries.square_wave(0.2, 0.1, 2.0, n_terms)
+    t = np.linspace(-0.3, 0.3, 29)
+    np.testing.assert_allclose(series(t, device="cuda"), series(t), rtol=1e-10, atol=1e-10)
+    on_device = series(cuda.to_device(t))
+    np.testing.assert_allclose(on_device.copy_to_host(), series(t), rtol=1e-10, atol=1e-10)
+
+
+def test_unsupported_methods_on_the_gpu_are_refused():
+    with pytest.raises(ValueError, match="not available on the GPU"):
+        sc.convolve(np.ones(4), np.ones(2), method="fft", device="cuda")
+    with pytest.raises(ValueError, match="device"):
+        sc.convolve(np.ones(4), np.ones(2), device="gpu")
