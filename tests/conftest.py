@@ -17,8 +17,10 @@ from hypothesis import settings
 # --import-mode=importlib the tests folder is not on sys.path by itself
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-# the CUDA twins run in the simulator, in a process of their own (tests/test_cuda.py)
-collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cuda_sim"]
+# the CUDA twins run in the simulator, in a process of their own (tests/test_cuda.py), or
+# on a real GPU with SIGCONV_TEST_CUDA=1 (bench/gpu.py)
+_CUDA_RUN = "1" in (os.environ.get("NUMBA_ENABLE_CUDASIM"), os.environ.get("SIGCONV_TEST_CUDA"))
+collect_ignore = [] if _CUDA_RUN else ["cuda_sim"]
 
 settings.register_profile("dev", deadline=None, max_examples=50)
 settings.register_profile("ci", deadline=None, max_examples=40, derandomize=True,

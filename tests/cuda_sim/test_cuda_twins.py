@@ -1,12 +1,11 @@
-"""GPU twins against their CPU twins, in numba's CUDA simulator.
+"""GPU twins against their CPU twins, in numba's CUDA simulator or on a real GPU.
 
 Run by tests/test_cuda.py in a separate process with ``NUMBA_ENABLE_CUDASIM=1`` (it must
-be set before numba is imported). The simulator runs one Python thread per CUDA thread, so
-sizes stay small; threads per block and the grid are patched small so that several blocks
-and the grid-stride loops run.
+be set before numba is imported), and by bench/gpu.py on a real GPU
+(``SIGCONV_TEST_CUDA=1``). The simulator runs one Python thread per CUDA thread, so sizes
+stay small; threads per block and the grid are patched small so that several blocks and
+the grid-stride loops run.
 """
-
-import os
 
 import numpy as np
 import pytest
@@ -16,7 +15,9 @@ import sigconv as sc
 from sigconv import FourierSeries
 from sigconv.kernels import cuda as kernels
 
-assert os.environ.get("NUMBA_ENABLE_CUDASIM") == "1", "run through tests/test_cuda.py"
+if not sc.cuda_available():
+    raise RuntimeError("no CUDA device or simulator: run through tests/test_cuda.py "
+                       "(simulator) or bench/gpu.py (GPU)")
 
 TOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12,
        np.dtype(np.complex128): 1e-12}
