@@ -1,0 +1,323 @@
+"""CUDA twins of the neural-network kernels of :mod:`sigconv.nn.kernels.cpu`.
+
+The same windowing primitive (im2col, :func:`patches`, and its adjoint), a tiled
+shared-memory matrix product (:func:`gemm`), the pooling reductions, the fused
+bias + activation and activation-derivative kernels, and the SGD and Adam updates. Each
+host driver takes and returns NumPy arrays, or works in place on numba device arrays that
+it is given; the layers' GPU path (``layer.to("cuda")``) is still to come, so for now
+these are tested against their CPU twins in the simulator.
+
+Launches use grid-stride loops; :data:`THREADS_PER_BLOCK` and :data:`MAX_BLOCKS` are
+patched small in the simulator tests so that several blocks and strides run.
+"""
+
+import math
+
+import numpy as np
+from numba import cuda, float32, float64
+
+from ..._jit import is_device_array
+
+#: threads per block of the 1-D launches
+THREADS_PER_BLOCK = 256
+#: at most this many blocks per 1-D launch; grid-stride loops cover the rest
+MAX_BLOCKS = 4096
+#: side of the square tiles of the matrix product (a block is TILE x TILE threads)
+TILE = 16
+
+
+def _launch(n_items):
+    return (min(MAX_BLOCKS, max(1, math.ceil(n_items / THREADS_PER_BLOCK))),
+            THREADS_PER_BLOCK)
+
+
+def _device(array):
+    """A device array for ``array`` (no copy if it already is one), and whether it was."""
+    if is_device_array(array):
+        return array, True
+    return cuda.to_device(np.ascontiguousarray(array)), False
+
+
+# --- the windowing primitive -----------------------------------------------------------
+
+@cuda.jit
+def _patches_kernel(x, cols, line0, geometry, fill):
+    """One element of ``cols[row, tap, channel]`` per thread (grid-stride)."""
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    height, width, channels = x.shape[1], x.shape[2], x.shape[3]
+    n_taps = kh * kw
+    total = cols.shape[0] * n_taps * channels
+    for item in range(cuda.grid(1), total, cuda.gridsize(1)):
+        ch = item % channels
+        tap = (item // channels) % n_taps
+        row = item // (channels * n_taps)
+        line = line0 + row // out_w
+        j = row % out_w
+        b = line // out_h
+        i = line % out_h
+        h = i * sh + (tap // kw) * dh - ph
+        w = j * sw + (tap % kw) * dw - pw
+        if 0 <= h < height and 0 <= w < width:
+            cols[row, tap, ch] = x[b, h, w, ch]
+        else:
+            cols[row, tap, ch] = fill
+
+
+def patches(x, cols, line0, line1, geometry, fill):
+    """GPU twin of ``patches_parallel``: im2col of lines ``[line0, line1)`` into ``cols``."""
+    dx, _ = _device(x)
+    dcols, on_device = _device(cols)
+    rows = (line1 - line0) * geometry[9]
+    view = dcols[:rows]
+    blocks, threads = _launch(view.size)
+    _patches_kernel[blocks, threads](dx, view, line0, geometry, fill)
+    if not on_device:
+        dcols.copy_to_host(cols)
+    return cols
+
+
+@cuda.jit
+def _adjoint_kernel(cols, dx, line0, line1, geometry):
+    """One element of ``dx[b, h, w, channel]`` per thread: it gathers every window entry
+    that read from it, so no two threads write the same place (no atomics)."""
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    height, width, channels = dx.shape[1], dx.shape[2], dx.shape[3]
+    b_first = line0 // out_h
+    n_images = (line1 - 1) // out_h - b_first + 1
+    total = n_images * height * width * channels
+    for item in range(cuda.grid(1), total, cuda.gridsize(1)):
+        ch = item % channels
+        w = (item // channels) % width
+        h = (item // (channels * width)) % height
+        b = b_first + item // (channels * width * height)
+        acc = dx[b, h, w, ch]
+        for a in range(kh):
+            offset_h = h + ph - a * dh
+            if offset_h < 0 or offset_h % sh != 0:
+                continue
+            i = offset_h // sh
+            line = b * out_h + i
+            if i >= out_h or line < line0 or line >= line1:
+                continue
+            for c in range(kw):
+                offset_w = w + pw - c * dw
+                if offset_w < 0 or offset_w % sw != 0:
+                    continue
+                j = offset_w // sw
+                if j < out_w:
+                    acc += cols[(line - line0) * out_w + j, a * kw + c, ch]
+        dx[b, h, w, ch] = acc
+
+
+def patches_adjoint(cols, dx, line0, line1, geometry):
+    """GPU twin of ``patches_adjoint_parallel``: add the window rows onto ``dx``."""
+    dcols, _ = _device(cols)
+    ddx, on_device = _device(dx)
+    images = (line1 - 1) // geometry[8] - line0 // geometry[8] + 1
+    blocks, threads = _launch(images * dx.shape[1] * dx.shape[2] * dx.shape[3])
+    _adjoint_kernel[blocks, threads](dcols, ddx, line0, line1, geometry)
+    if not on_device:
+        ddx.copy_to_host(dx)
+    return dx
+
+
+# --- matrix product ------------------------------------------------------------------------
+
+def _make_gemm(numba_type):
+    @cuda.jit
+    def kernel(a, b, out):
+        """``out = a @ b``: each block computes a TILE x TILE tile of ``out`` from tiles of
+        ``a`` and ``b`` staged in shared memory."""
+        tile_a = cuda.shared.array((TILE, TILE), numba_type)
+        tile_b = cuda.shared.array((TILE, TILE), numba_type)
+        tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
+        row = cuda.blockIdx.y * TILE + ty
+        col = cuda.blockIdx.x * TILE + tx
+        n_inner = a.shape[1]
+        acc = numba_type(0)
+        for start in range(0, n_inner, TILE):
+            tile_a[ty, tx] = a[row, start + tx] if row < a.shape[0] and start + tx < n_inner \
+                else numba_type(0)
+            tile_b[ty, tx] = b[start + ty, col] if col < b.shape[1] and start + ty < n_inner \
+                else numba_type(0)
+            cuda.syncthreads()
+            for k in range(TILE):
+                acc += tile_a[ty, k] * tile_b[k, tx]
+            cuda.syncthreads()
+        if row < out.shape[0] and col < out.shape[1]:
+            out[row, col] = acc
+    return kernel
+
+
+_GEMM = {np.dtype(np.float32): _make_gemm(float32), np.dtype(np.float64): _make_gemm(float64)}
+
+
+def gemm(a, b, out=None):
+    """``a @ b`` on the GPU (float32 or float64), the twin of ``np.dot`` in the layers."""
+    da, _ = _device(a)
+    db, _ = _device(b)
+    shape = (a.shape[0], b.shape[1])
+    result = cuda.device_array(shape, dtype=a.dtype)
+    grid = (math.ceil(shape[1] / TILE), math.ceil(shape[0] / TILE))
+    _GEMM[np.dtype(a.dtype)][grid, (TILE, TILE)](da, db, result)
+    if out is None:
+        return result.copy_to_host()
+    result.copy_to_host(out)
+    return out
+
+
+# --- pooling ----------------------------------------------------------------------------
+
+@cuda.jit
+def _max_kernel(cols, out, argmax):
+    n_rows, n_taps, channels = cols.shape
+    for item in range(cuda.grid(1), n_rows * channels, cuda.gridsize(1)):
+        r, ch = item // channels, item % channels
+        best = cols[r, 0, ch]
+        where = 0
+        for t in range(1, n_taps):
+            if cols[r, t, ch] > best:
+                best = cols[r, t, ch]
+                where = t
+        out[r, ch] = best
+        argmax[r, ch] = where
+
+
+def max_over_taps(cols, out, argmax):
+    """GPU twin of ``max_over_taps_parallel``."""
+    dcols, _ = _device(cols)
+    dout, dargmax = cuda.device_array_like(out), cuda.device_array_like(argmax)
+    blocks, threads = _launch(out.size)
+    _max_kernel[blocks, threads](dcols, dout, dargmax)
+    dout.copy_to_host(out)
+    dargmax.copy_to_host(argmax)
+
+
+@cuda.jit
+def _scatter_kernel(grad, argmax, cols):
+    n_rows, n_taps, channels = cols.shape
+    for item in range(cuda.grid(1), cols.size, cuda.gridsize(1)):
+        ch = item % channels
+        t = (item // channels) % n_taps
+        r = item // (channels * n_taps)
+        cols[r, t, ch] = grad[r, ch] if argmax[r, ch] == t else grad[r, ch] * 0
+
+
+def scatter_to_taps(grad, argmax, cols):
+    """GPU twin of ``scatter_to_taps_parallel``."""
+    dgrad, _ = _device(grad)
+    dargmax, _ = _device(argmax)
+    dcols = cuda.device_array_like(cols)
+    blocks, threads = _launch(cols.size)
+    _scatter_kernel[blocks, threads](dgrad, dargmax, dcols)
+    dcols.copy_to_host(cols)
+
+
+# --- activations (kind: 0 linear, 1 relu, 2 leaky relu, 3 sigmoid, 4 tanh) ------------------
+
+@cuda.jit
+def _activate_kernel(z, bias, kind, slope):
+    channels = z.shape[1]
+    for item in range(cuda.grid(1), z.size, cuda.gridsize(1)):
+        r, ch = item // channels, item % channels
+        v = z[r, ch] + bias[ch]
+        if kind == 1:
+            v = max(v, 0)
+        elif kind == 2:
+            v = v if v > 0 else v * slope
+        elif kind == 3:
+            v = 1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))
+        elif kind == 4:
+            v = math.tanh(v)
+        z[r, ch] = v
+
+
+def activate(z, bias, kind, slope):
+    """GPU twin of ``activate_parallel``: in place ``z = f(z + bias)``."""
+    dz, on_device = _device(z)
+    dbias, _ = _device(bias)
+    blocks, threads = _launch(z.size)
+    _activate_kernel[blocks, threads](dz, dbias, kind, slope)
+    if not on_device:
+        dz.copy_to_host(z)
+    return z
+
+
+@cuda.jit
+def _derivative_kernel(grad, y, out, kind, slope):
+    channels = y.shape[1]
+    for item in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+        r, ch = item // channels, item % channels
+        g = grad[r, ch]
+        v = y[r, ch]
+        if kind == 1:
+            g = g if v > 0 else g * 0
+        elif kind == 2:
+            g = g if v > 0 else g * slope
+        elif kind == 3:
+            g = g * v * (1 - v)
+        elif kind == 4:
+            g = g * (1 - v * v)
+        out[r, ch] = g
+
+
+def derivative(grad, y, out, kind, slope):
+    """GPU twin of ``derivative_parallel``: ``out = grad * f'`` from the output ``y``."""
+    dgrad, _ = _device(grad)
+    dy, _ = _device(y)
+    dout = cuda.device_array_like(out)
+    blocks, threads = _launch(y.size)
+    _derivative_kernel[blocks, threads](dgrad, dy, dout, kind, slope)
+    dout.copy_to_host(out)
+    return out
+
+
+# --- optimizer updates (flat arrays; clipping and scalar factors as on the CPU) ------------
+
+@cuda.jit
+def _sgd_kernel(w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        g = min(max(gradient[i] * scale, -clipvalue), clipvalue)
+        if momentum > 0:
+            mi = momentum * m[i] - g * learning_rate
+            m[i] = mi
+            w[i] += momentum * mi - g * learning_rate if nesterov else mi
+        else:
+            w[i] -= g * learning_rate
+
+
+def sgd_update(w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov):
+    """GPU twin of ``sgd_update`` (in place on ``w`` and ``m``)."""
+    dw, w_on = _device(w)
+    dg, _ = _device(gradient)
+    dm, m_on = _device(m)
+    blocks, threads = _launch(w.size)
+    _sgd_kernel[blocks, threads](dw, dg, dm, learning_rate, momentum, scale, clipvalue,
+                                 nesterov)
+    for device, host, on in ((dw, w, w_on), (dm, m, m_on)):
+        if not on:
+            device.copy_to_host(host)
+
+
+@cuda.jit
+def _adam_kernel(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
+                 scale, clipvalue):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        g = min(max(gradient[i] * scale, -clipvalue), clipvalue)
+        mi = m[i] + (g - m[i]) * one_minus_beta_1
+        vi = v[i] + (g * g - v[i]) * one_minus_beta_2
+        m[i] = mi
+        v[i] = vi
+        w[i] -= (mi * alpha) / (math.sqrt(vi) + epsilon)
+
+
+def adam_update(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, scale,
+                clipvalue):
+    """GPU twin of ``adam_update`` (in place on ``w``, ``m`` and ``v``)."""
+    arrays = [_device(a) for a in (w, gradient, m, v)]
+    blocks, threads = _launch(w.size)
+    _adam_kernel[blocks, threads](*(d for d, _ in arrays), alpha, one_minus_beta_1,
+                                  one_minus_beta_2, epsilon, scale, clipvalue)
+    for (device, on), host in zip(arrays, (w, gradient, m, v), strict=True):
+        if not on and host is not gradient:
+            device.copy_to_host(host)
