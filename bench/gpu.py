@@ -7,8 +7,8 @@
    same GPU: 1-D convolution, the direct 2-D convolution of a 2048x2048 image with a 5x5
    kernel (target: under 1 ms on an H100), and the Fourier synthesis. Device times are
    measured with the data already on the GPU (``device=None`` with device arrays), after
-   a warm-up call, synchronising before each clock read. (The signal functions still
-   stage device inputs through the host, so these times include two transfers.)
+   a warm-up call, synchronising before each clock read: device arrays in, device arrays
+   out, nothing staged through the host.
 3. Appends the table, with the device's name, to ``--results``.
 
 A few minutes in all. Prints what is not available (e.g. the CNN on the GPU, still to

@@ -74,16 +74,28 @@ def _direct_nd_kernel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row
         out[b, o_row, t] = acc
 
 
+def _on_device(array):
+    if hasattr(array, "copy_to_host"):
+        return array
+    return cuda.to_device(np.ascontiguousarray(array))
+
+
 def direct_nd(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row_start, col_start,
               block=None):
-    """GPU twin of :func:`sigconv.kernels.cpu.direct_nd_parallel` (``block`` is unused)."""
-    device = [cuda.to_device(np.ascontiguousarray(a))
+    """GPU twin of :func:`sigconv.kernels.cpu.direct_nd_parallel` (``block`` is unused).
+
+    ``x`` and ``h`` may be host or device arrays; ``out`` is a host array to fill, or a
+    device array that the kernel writes directly (then nothing crosses to the host).
+    """
+    device = [_on_device(a)
               for a in (x, h, x_batch, h_batch, x_rows, h_rows, out_rows, row_start)]
-    result = cuda.device_array(out.shape, dtype=out.dtype)
+    on_device = hasattr(out, "copy_to_host")
+    result = out if on_device else cuda.device_array(out.shape, dtype=out.dtype)
     blocks, threads = _launch(out.size)
     _direct_nd_kernel[blocks, threads](device[0], device[1], result, *device[2:],
                                        np.int64(col_start))
-    result.copy_to_host(out)
+    if not on_device:
+        result.copy_to_host(out)
     return out
 
 

@@ -97,3 +97,19 @@ def test_unsupported_methods_on_the_gpu_are_refused():
         sc.convolve(np.ones(4), np.ones(2), method="fft", device="cuda")
     with pytest.raises(ValueError, match="device"):
         sc.convolve(np.ones(4), np.ones(2), device="gpu")
+
+
+@pytest.mark.parametrize("function", [sc.convolve, sc.correlate])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize(("shape1", "shape2"), [((11,), (4,)), ((6, 7), (3, 2)),
+                                                ((3, 4, 5), (2, 2, 3))])
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_resident_device_path(function, mode, shape1, shape2, dtype):
+    """Device data in, device data out, without staging the long input through the host."""
+    rng = np.random.default_rng(5)
+    a, b = random(rng, shape1, dtype), random(rng, shape2, dtype)
+    out = function(cuda.to_device(a), cuda.to_device(b), mode)
+    assert not isinstance(out, np.ndarray) and out.shape == function(a, b, mode).shape
+    np.testing.assert_allclose(out.copy_to_host(), function(a, b, mode, method="direct"),
+                               rtol=TOL[np.dtype(np.float64 if dtype == np.complex128
+                                                 else dtype)], atol=1e-5)
