@@ -23,6 +23,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from .. import _config
+from .._jit import is_device_array
 from .kernels import cpu
 
 
@@ -200,7 +201,7 @@ def conv_forward(x, kernel, geometry, keep_patches=False):
     """
     batch = x.shape[0]
     out_h, out_w = geometry.out_size
-    filters = kernel.shape[-1]
+    filters = tuple(kernel.shape)[-1]
     weights = np.ascontiguousarray(kernel.reshape(-1, filters))
     out = np.empty((batch, out_h, out_w, filters), x.dtype)
     flat = out.reshape(-1, filters)
@@ -252,7 +253,7 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
     """
     batch = x.shape[0]
     out_h, out_w = geometry.out_size
-    filters = kernel.shape[-1]
+    filters = tuple(kernel.shape)[-1]
     weights = np.ascontiguousarray(kernel.reshape(-1, filters))
     grad_flat = np.ascontiguousarray(grad, x.dtype).reshape(-1, filters)
     dx = np.zeros(x.shape, x.dtype) if input_grad else None
@@ -342,19 +343,118 @@ ACTIVATION_KINDS = {"linear": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh
 
 
 def bias_activate(z, bias, kind, slope=0.0):
-    """In place on ``z`` (C-contiguous, last axis = channels): ``z = f(z + bias)``."""
-    rows = z.reshape(-1, z.shape[-1])
+    """In place on ``z`` (C-contiguous, last axis = channels): ``z = f(z + bias)``; host or
+    device arrays."""
+    if is_device_array(z):
+        channels = tuple(z.shape)[-1]
+        _cuda()[1].activate(_flat2d(z, channels), bias, kind, np.dtype(z.dtype).type(slope))
+        return z
+    rows = z.reshape(-1, tuple(z.shape)[-1])
     kernel = _serial_or_parallel(z.size, cpu.activate_serial, cpu.activate_parallel)
     kernel(rows, bias, kind, z.dtype.type(slope))
     return z
 
 
 def activation_derivative(grad, y, kind, slope=0.0, out=None):
-    """``grad * f'(z)`` from the activation's output ``y = f(z)``."""
+    """``grad * f'(z)`` from the activation's output ``y = f(z)``; host or device arrays."""
+    if is_device_array(y):
+        cuda, kernels = _cuda()
+        channels = tuple(y.shape)[-1]
+        out = cuda.device_array(y.shape, y.dtype) if out is None else out
+        kernels.derivative(_flat2d(grad, channels), _flat2d(y, channels),
+                           _flat2d(out, channels), kind, np.dtype(y.dtype).type(slope))
+        return out
     if out is None:
         out = np.empty(y.shape, y.dtype)
-    channels = y.shape[-1]
+    channels = tuple(y.shape)[-1]
     kernel = _serial_or_parallel(y.size, cpu.derivative_serial, cpu.derivative_parallel)
     kernel(np.ascontiguousarray(grad, y.dtype).reshape(-1, channels), y.reshape(-1, channels),
            out.reshape(-1, channels), kind, y.dtype.type(slope))
     return out
+
+
+# --- the same passes on the GPU (device arrays in, device arrays out) --------------------
+
+def _cuda():
+    from numba import cuda
+
+    from .kernels import cuda as kernels
+    return cuda, kernels
+
+
+def device_zeros(shape, dtype):
+    """A zero-filled device array."""
+    cuda, _ = _cuda()
+    return cuda.to_device(np.zeros(shape, dtype))
+
+
+def _flat2d(array, columns):
+    return array.reshape(array.size // columns, columns)
+
+
+def conv_forward_cuda(x, kernel, geometry):
+    """:func:`conv_forward` on device arrays: the whole batch's patches, then one tiled
+    GEMM; returns the output and the patches (kept for the backward pass)."""
+    cuda, kernels = _cuda()
+    batch, channels = x.shape[0], x.shape[3]
+    out_h, out_w = geometry.out_size
+    filters = tuple(kernel.shape)[-1]
+    rows = batch * out_h * out_w
+    dtype = np.dtype(x.dtype)
+    cols = cuda.device_array((rows, geometry.taps, channels), dtype)
+    kernels.patches(x, cols, 0, batch * out_h, geometry.kernel_tuple, dtype.type(0))
+    out = cuda.device_array((batch, out_h, out_w, filters), dtype)
+    kernels.gemm(_flat2d(cols, geometry.taps * channels), _flat2d(kernel, filters),
+                 out=_flat2d(out, filters))
+    return out, cols
+
+
+def conv_backward_cuda(x, grad, kernel, geometry, input_grad, cols):
+    """:func:`conv_backward` on device arrays, from the patches the forward pass kept."""
+    cuda, kernels = _cuda()
+    filters = tuple(kernel.shape)[-1]
+    dtype = np.dtype(x.dtype)
+    width = geometry.taps * x.shape[3]
+    grad2d = _flat2d(grad, filters)
+    weights = _flat2d(kernel, filters)
+    dweights = cuda.device_array(weights.shape, dtype)
+    kernels.gemm(_flat2d(cols, width), grad2d, out=dweights, trans_a=True)
+    dx = None
+    if input_grad:
+        dcols = cuda.device_array(cols.shape, dtype)
+        kernels.gemm(grad2d, weights, out=_flat2d(dcols, width), trans_b=True)
+        dx = device_zeros(x.shape, dtype)
+        kernels.patches_adjoint(dcols, dx, 0, x.shape[0] * geometry.out_size[0],
+                                geometry.kernel_tuple)
+    return dx, dweights.reshape(kernel.shape)
+
+
+def pool_forward_cuda(x, geometry, kind):
+    """Max pooling on device arrays (the argmax kept on the device)."""
+    if kind != "max":
+        raise NotImplementedError("average pooling does not run on the GPU yet; keep this "
+                                  "layer on the CPU")
+    cuda, kernels = _cuda()
+    batch, channels = x.shape[0], x.shape[3]
+    out_h, out_w = geometry.out_size
+    dtype = np.dtype(x.dtype)
+    rows = batch * out_h * out_w
+    cols = cuda.device_array((rows, geometry.taps, channels), dtype)
+    kernels.patches(x, cols, 0, batch * out_h, geometry.kernel_tuple, dtype.type(-np.inf))
+    out = cuda.device_array((rows, channels), dtype)
+    argmax = cuda.device_array((rows, channels), np.int32)
+    kernels.max_over_taps(cols, out, argmax)
+    return out.reshape(batch, out_h, out_w, channels), argmax
+
+
+def pool_backward_cuda(grad, geometry, cache, input_shape):
+    """Gradient of max pooling on device arrays: scatter to the argmax, then col2im."""
+    cuda, kernels = _cuda()
+    channels = input_shape[3]
+    dtype = np.dtype(grad.dtype)
+    grad2d = _flat2d(grad, channels)
+    cols = cuda.device_array((grad2d.shape[0], geometry.taps, channels), dtype)
+    kernels.scatter_to_taps(grad2d, cache, cols)
+    dx = device_zeros(input_shape, dtype)
+    return kernels.patches_adjoint(cols, dx, 0, input_shape[0] * geometry.out_size[0],
+                                   geometry.kernel_tuple)

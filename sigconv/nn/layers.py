@@ -18,6 +18,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .._jit import is_device_array, require_cuda
 from . import activations as _activations
 from . import functional
 from . import initializers as _initializers
@@ -112,6 +113,7 @@ class Layer:
         self.declared_input_shape = (None if input_shape is None
                                      else (None, *(int(n) for n in input_shape)))
         self.regularizers = {}
+        self.device = "cpu"
         self._cache = None
 
     def __repr__(self):
@@ -128,6 +130,8 @@ class Layer:
         self.input_shape = input_shape
         self.built = True
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+        if self.device == "cuda":
+            self._move("cuda")
 
     def _build(self, input_shape):
         pass
@@ -143,6 +147,51 @@ class Layer:
         if regularizer is not None:
             self.regularizers[key] = regularizer
 
+    # --- devices -------------------------------------------------------------------
+    #: whether the layer has a GPU path (layers without one refuse ``to("cuda")``)
+    cuda_ready = False
+
+    def to(self, device):
+        """Keep the weights, gradients and computation on ``"cuda"`` or ``"cpu"``.
+
+        On the GPU, :meth:`forward` takes NumPy or device arrays and returns device arrays;
+        :meth:`get_weights` still returns NumPy arrays. Returns the layer.
+        """
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"{self.name}: device must be 'cpu' or 'cuda'; got {device!r}")
+        if device == "cuda":
+            if not self.cuda_ready:
+                raise NotImplementedError(f"{self.name}: {type(self).__name__} has no GPU "
+                                          "path yet; keep it on the CPU")
+            require_cuda()
+        if self.built:
+            self._move(device)
+        self.device = device
+        self._cache = None
+        return self
+
+    def _move(self, device):
+        from numba import cuda
+
+        def moved(value):
+            if device == "cuda":
+                return value if is_device_array(value) else cuda.to_device(value)
+            return value.copy_to_host() if is_device_array(value) else value
+
+        self.params = {key: moved(value) for key, value in self.params.items()}
+        self.grads = {key: moved(value) for key, value in self.grads.items()}
+
+    def _input_on_device(self, x):
+        """The input as a device array of the layer's dtype (GPU path)."""
+        from numba import cuda
+
+        if not is_device_array(x):
+            x = cuda.to_device(np.ascontiguousarray(x, dtype=self.dtype))
+        elif np.dtype(x.dtype) != self.dtype:
+            raise TypeError(f"{self.name}: a device input must have the layer's dtype "
+                            f"{self.dtype}; got {x.dtype}")
+        return x
+
     # --- passes ------------------------------------------------------------------
     def forward(self, x, training=False):
         """Output of the layer for the batch ``x`` (built on first call).
@@ -152,6 +201,17 @@ class Layer:
         ValueError
             If ``x`` has the wrong rank or channel count for this layer, or holds NaN.
         """
+        if self.device == "cuda" or is_device_array(x):
+            if self.device != "cuda":
+                raise ValueError(f"{self.name}: got a device array, but the layer is on the "
+                                 "CPU; call layer.to('cuda') first")
+            x = self._input_on_device(x)
+            self._check_rank(len(x.shape))
+            if not self.built:
+                self.build((None, *x.shape[1:]))
+            else:
+                self._check_input(tuple(x.shape))
+            return self._forward(x, training)
         x = np.asarray(x)
         if x.dtype != self.dtype:
             if x.dtype.kind not in "biuf":
@@ -196,23 +256,41 @@ class Layer:
     def _checked_grad(self, grad, name):
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
-        grad = np.asarray(grad, dtype=self.dtype)
-        expected = self._output_shape
-        if grad.shape != expected:
+        if self.device == "cuda":
+            grad = self._input_on_device(grad)
+        else:
+            grad = np.asarray(grad, dtype=self.dtype)
+        expected = tuple(self._output_shape)
+        if tuple(grad.shape) != expected:
             raise ValueError(f"{self.name}: {name} must have the output's shape "
                              f"{expected}; got {grad.shape}")
         return grad
 
     def _finish_backward(self, grad_input):
         for key, regularizer in self.regularizers.items():
-            self.grads[key] += regularizer.gradient(self.params[key])
+            if self.device == "cuda":
+                self._regularize_on_device(key, regularizer)
+            else:
+                self.grads[key] += regularizer.gradient(self.params[key])
         for key, value in self.params.items():
             assert self.grads[key].shape == value.shape, (self.name, key)
         return grad_input
 
+    def _regularize_on_device(self, key, regularizer):
+        from .kernels import cuda as kernels
+
+        if getattr(regularizer, "l1", 0):
+            raise NotImplementedError(f"{self.name}: L1 penalties do not run on the GPU yet")
+        param, grad = self.params[key], self.grads[key]
+        kernels.axpy(self.dtype.type(2 * regularizer.l2), param.reshape(param.size),
+                     grad.reshape(grad.size))
+
     def _store_grads(self, **grads):
         for key, value in grads.items():
-            np.copyto(self.grads[key], value)
+            if is_device_array(self.grads[key]):
+                self.grads[key].copy_to_device(value)
+            else:
+                np.copyto(self.grads[key], value)
 
     # --- checks -------------------------------------------------------------------
     def _check_rank(self, ndim):
@@ -234,8 +312,9 @@ class Layer:
         return list(self.params.values())
 
     def get_weights(self):
-        """Copies of the weights, in Keras order (e.g. ``[kernel, bias]``)."""
-        return [np.array(value) for value in self.weights]
+        """Copies of the weights as NumPy arrays, in Keras order (e.g. ``[kernel, bias]``)."""
+        return [value.copy_to_host() if is_device_array(value) else np.array(value)
+                for value in self.weights]
 
     def set_weights(self, weights):
         """Set the weights from a list in Keras order, checking every shape."""
@@ -246,10 +325,13 @@ class Layer:
                              f"({', '.join(self.params)}); got {len(weights)}")
         for (key, current), new in zip(self.params.items(), weights, strict=True):
             new = np.asarray(new)
-            if new.shape != current.shape:
+            if new.shape != tuple(current.shape):
                 raise ValueError(f"{self.name}: weight {key!r} must have shape "
-                                 f"{current.shape}; got {new.shape}")
-            np.copyto(current, new, casting="same_kind")
+                                 f"{tuple(current.shape)}; got {new.shape}")
+            if is_device_array(current):
+                current.copy_to_device(np.ascontiguousarray(new, dtype=self.dtype))
+            else:
+                np.copyto(current, new, casting="same_kind")
 
     def count_params(self):
         """Number of scalars in the weights."""
@@ -257,7 +339,8 @@ class Layer:
 
     def regularization_loss(self):
         """The penalties of this layer's regularizers, to be added to the loss."""
-        return float(sum(reg(self.params[key]) for key, reg in self.regularizers.items()))
+        return float(sum(reg(self.params[key].copy_to_host() if is_device_array(
+            self.params[key]) else self.params[key]) for key, reg in self.regularizers.items()))
 
     def get_config(self):
         """Constructor arguments: ``type(layer).from_config(layer.get_config())`` builds
@@ -295,6 +378,7 @@ class _Windowed(Layer):
     """
 
     rank = 2
+    cuda_ready = True
 
     def _geometry_for(self, spatial):
         size = (1, *spatial) if self.rank == 1 else tuple(spatial)
@@ -315,9 +399,10 @@ class _Windowed(Layer):
 
     def _as_images(self, x):
         """``x`` as a C-contiguous 4-D batch, and the geometry of its windows."""
-        geometry = self._geometry_for(x.shape[1:-1])
-        return (np.ascontiguousarray(x.reshape(x.shape[0], *geometry.in_size, x.shape[-1])),
-                geometry)
+        shape = tuple(x.shape)
+        geometry = self._geometry_for(shape[1:-1])
+        images = x.reshape(shape[0], *geometry.in_size, shape[-1])
+        return (images if is_device_array(images) else np.ascontiguousarray(images)), geometry
 
 
 class _Conv(_Windowed):
@@ -377,33 +462,39 @@ class _Conv(_Windowed):
 
     def _kernel2d(self):
         kernel = self.params["kernel"]
-        return kernel[None] if self.rank == 1 else kernel
+        return kernel.reshape(1, *kernel.shape) if self.rank == 1 else kernel
 
     def _forward(self, x, training):
         x4, geometry = self._as_images(x)
-        z, cols = functional.conv_forward(x4, self._kernel2d(), geometry, keep_patches=True)
+        if self.device == "cuda":
+            z, cols = functional.conv_forward_cuda(x4, self._kernel2d(), geometry)
+        else:
+            z, cols = functional.conv_forward(x4, self._kernel2d(), geometry,
+                                              keep_patches=True)
         y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
-        y = y.reshape(self.compute_output_shape(x.shape))
+        y = y.reshape(self.compute_output_shape(tuple(x.shape)))
         self._cache = (x4, y, geometry, cols)
         self._cache_output_shape = y.shape
         return y
 
     def _backward(self, grad, input_grad):
-        return self._backward_linear(self.activation.derivative(grad, self._cache[1]),
-                                     input_grad)
+        return self._backward_linear(_activation_backward(self.activation, grad,
+                                                          self._cache[1]), input_grad)
 
     def _backward_linear(self, dz, input_grad):
         x4, _, geometry, cols = self._cache
         dz = dz.reshape(x4.shape[0], *geometry.out_size, self.filters)
-        dx, dkernel = functional.conv_backward(x4, dz, self._kernel2d(), geometry,
-                                               input_grad, cols)
-        self._store_grads(kernel=dkernel.reshape(self.params["kernel"].shape))
+        backward = functional.conv_backward_cuda if self.device == "cuda" \
+            else functional.conv_backward
+        dx, dkernel = backward(x4, dz, self._kernel2d(), geometry, input_grad, cols)
+        self._store_grads(kernel=dkernel.reshape(tuple(self.params["kernel"].shape)))
         if self.use_bias:
-            self._store_grads(bias=dz.reshape(-1, self.filters).sum(axis=0))
+            _bias_gradient(dz, self.filters, self.grads["bias"])
         return None if dx is None else dx.reshape(self._input_full_shape(x4))
 
     def _input_full_shape(self, x4):
-        return x4.shape if self.rank == 2 else (x4.shape[0], x4.shape[2], x4.shape[3])
+        shape = tuple(x4.shape)
+        return shape if self.rank == 2 else (shape[0], shape[2], shape[3])
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters,
@@ -417,13 +508,52 @@ class _Conv(_Windowed):
 
 
 def _apply_bias_activation(z, bias, activation):
-    """``activation(z + bias)`` in place on ``z`` where a fused kernel exists."""
+    """``activation(z + bias)`` in place on ``z`` where a fused kernel exists (host or
+    device arrays)."""
+    on_device = is_device_array(z)
     if bias is None:
-        bias = np.zeros(z.shape[-1], z.dtype)
+        bias = (functional.device_zeros if on_device else np.zeros)(tuple(z.shape)[-1], z.dtype)
     if activation.kind is not None:
         return functional.bias_activate(z, bias, activation.kind, activation.slope)
     functional.bias_activate(z, bias, 0)
+    if on_device:
+        if activation is not _activations.softmax:
+            raise NotImplementedError(f"activation {activation.name!r} does not run on the "
+                                      "GPU yet")
+        from .kernels import cuda as kernels
+
+        kernels.softmax_rows(z.reshape(z.size // tuple(z.shape)[-1], tuple(z.shape)[-1]))
+        return z
     return np.asarray(activation.function(z), dtype=z.dtype)
+
+
+def _activation_backward(activation, grad, y):
+    """``grad * activation'`` from the output ``y`` (host or device arrays)."""
+    if not is_device_array(y):
+        return activation.derivative(grad, y)
+    if activation.kind is not None:
+        return functional.activation_derivative(grad, y, activation.kind, activation.slope)
+    from numba import cuda
+
+    from .kernels import cuda as kernels
+
+    out = cuda.device_array(y.shape, y.dtype)
+    columns = tuple(y.shape)[-1]
+    rows = y.size // columns
+    kernels.softmax_backward(grad.reshape(rows, columns), y.reshape(rows, columns),
+                             out.reshape(rows, columns))
+    return out
+
+
+def _bias_gradient(dz, units, out):
+    """``out = dz`` summed over every axis but the last (host or device arrays)."""
+    rows = dz.size // units
+    if is_device_array(dz):
+        from .kernels import cuda as kernels
+
+        kernels.column_sum(dz.reshape(rows, units), out)
+    else:
+        np.add.reduce(dz.reshape(rows, units), axis=0, out=out)
 
 
 class Conv2D(_Conv):
@@ -510,16 +640,21 @@ class _Pooling(_Windowed):
 
     def _forward(self, x, training):
         x4, geometry = self._as_images(x)
-        y, cache = functional.pool_forward(x4, geometry, self.kind)
-        y = y.reshape(self.compute_output_shape(x.shape))
-        self._cache = (x.shape, x4.shape, geometry, cache)
-        self._cache_output_shape = y.shape
+        if self.device == "cuda":
+            y, cache = functional.pool_forward_cuda(x4, geometry, self.kind)
+        else:
+            y, cache = functional.pool_forward(x4, geometry, self.kind)
+        y = y.reshape(self.compute_output_shape(tuple(x.shape)))
+        self._cache = (tuple(x.shape), tuple(x4.shape), geometry, cache)
+        self._cache_output_shape = tuple(y.shape)
         return y
 
     def _backward(self, grad, input_grad):
         shape, shape4, geometry, cache = self._cache
         if not input_grad:
             return None
+        if self.device == "cuda":
+            return functional.pool_backward_cuda(grad, geometry, cache, shape4).reshape(shape)
         return functional.pool_backward(grad, geometry, self.kind, cache, shape4).reshape(shape)
 
     def get_config(self):
@@ -590,6 +725,8 @@ class GlobalAveragePooling2D(Layer):
 class Flatten(Layer):
     """Flatten each sample to one axis: ``(batch, ...) -> (batch, prod(...))``."""
 
+    cuda_ready = True
+
     def _check_input(self, shape):
         if tuple(shape[1:]) != tuple(self.input_shape[1:]):
             raise ValueError(f"{self.name}: expected samples of shape "
@@ -601,7 +738,7 @@ class Flatten(Layer):
 
     def _forward(self, x, training):
         self._cache = x.shape
-        y = x.reshape(x.shape[0], -1)
+        y = x.reshape(x.shape[0], x.size // x.shape[0])
         self._cache_output_shape = y.shape
         return y
 
@@ -632,6 +769,8 @@ class Dense(Layer):
     >>> layer(np.array([[1.0, 2.0, 3.0, 4.0]]))
     array([[1., 3., 5.]], dtype=float32)
     """
+
+    cuda_ready = True
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -667,28 +806,41 @@ class Dense(Layer):
         return (*tuple(input_shape)[:-1], self.units)
 
     def _forward(self, x, training):
-        x2 = x.reshape(-1, x.shape[-1])
-        z = np.dot(x2, self.params["kernel"])
+        shape = tuple(x.shape)
+        x2 = x.reshape(x.size // shape[-1], shape[-1])
+        if self.device == "cuda":
+            from .kernels import cuda as kernels
+
+            z = kernels.gemm(x2, self.params["kernel"])
+        else:
+            z = np.dot(x2, self.params["kernel"])
         y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
-        y = y.reshape(*x.shape[:-1], self.units)
+        y = y.reshape(*shape[:-1], self.units)
         self._cache = (x, y)
-        self._cache_output_shape = y.shape
+        self._cache_output_shape = tuple(y.shape)
         return y
 
     def _backward(self, grad, input_grad):
-        return self._backward_linear(self.activation.derivative(grad, self._cache[1]),
-                                     input_grad)
+        return self._backward_linear(_activation_backward(self.activation, grad,
+                                                          self._cache[1]), input_grad)
 
     def _backward_linear(self, dz, input_grad):
         x = self._cache[0]
-        dz = dz.reshape(-1, self.units)
-        x2 = x.reshape(-1, x.shape[-1])
-        np.dot(x2.T, dz, out=self.grads["kernel"])
+        shape = tuple(x.shape)
+        dz = dz.reshape(dz.size // self.units, self.units)
+        x2 = x.reshape(x.size // shape[-1], shape[-1])
         if self.use_bias:
-            np.add.reduce(dz, axis=0, out=self.grads["bias"])
+            _bias_gradient(dz, self.units, self.grads["bias"])
+        if self.device == "cuda":
+            from .kernels import cuda as kernels
+
+            kernels.gemm(x2, dz, out=self.grads["kernel"], trans_a=True)
+            return kernels.gemm(dz, self.params["kernel"], trans_b=True).reshape(shape) \
+                if input_grad else None
+        np.dot(x2.T, dz, out=self.grads["kernel"])
         if not input_grad:
             return None
-        return np.dot(dz, self.params["kernel"].T).reshape(x.shape)
+        return np.dot(dz, self.params["kernel"].T).reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
@@ -748,6 +900,8 @@ class Dropout(Layer):
 class Activation(Layer):
     """Apply an activation function: ``Activation("relu")``."""
 
+    cuda_ready = True
+
     def __init__(self, activation, name=None, dtype="float32", input_shape=None):
         self.activation = _activations.get_activation(activation)
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
@@ -756,13 +910,21 @@ class Activation(Layer):
         pass
 
     def _forward(self, x, training):
-        y = _apply_bias_activation(np.array(x, order="C", copy=True), None, self.activation)
+        if is_device_array(x):
+            from numba import cuda
+
+            copy = cuda.device_array(x.shape, x.dtype)
+            copy.copy_to_device(x)
+        else:
+            copy = np.array(x, order="C", copy=True)
+        y = _apply_bias_activation(copy, None, self.activation)
         self._cache = y
-        self._cache_output_shape = y.shape
+        self._cache_output_shape = tuple(y.shape)
         return y
 
     def _backward(self, grad, input_grad):
-        return self.activation.derivative(grad, self._cache) if input_grad else None
+        return _activation_backward(self.activation, grad, self._cache) if input_grad \
+            else None
 
     def get_config(self):
         return {**super().get_config(), "activation": _serialize(self.activation)}

@@ -18,6 +18,7 @@ import tempfile
 
 import numpy as np
 
+from .._jit import is_device_array
 from . import activations as _activations
 from . import layers as _layers
 from . import losses as _losses
@@ -87,6 +88,8 @@ class Sequential:
     layers : list of Layer, optional
         May start with an :class:`Input`.
     name : str, optional
+    device : {"cpu", "cuda"}, optional
+        Where the weights live and the passes run (see :meth:`to`).
 
     Examples
     --------
@@ -106,8 +109,9 @@ class Sequential:
     (2, 10)
     """
 
-    def __init__(self, layers=None, name=None):
+    def __init__(self, layers=None, name=None, device="cpu"):
         self.name = name or "sequential"
+        self.device = "cpu"
         self.layers = []
         self.built = False
         self._sample_shape = None
@@ -117,8 +121,22 @@ class Sequential:
         self.history = None
         for layer in layers or []:
             self.add(layer)
+        if device != "cpu":
+            self.to(device)
 
-    def __repr__(self):
+    def to(self, device):
+        """Move every layer's weights (and the training passes) to ``"cuda"`` or ``"cpu"``.
+
+        On the GPU the weights, gradients and optimizer slots stay on the device during
+        :meth:`fit`; only each batch goes over, and the (small) output comes back for the
+        loss. :meth:`get_weights` and :meth:`predict` return NumPy arrays. Returns the model.
+        """
+        for layer in self.layers:
+            layer.to(device)
+        self.device = device
+        if self.built:
+            self._collect_parameters()
+        return self
         return f"<Sequential {self.name!r}: {len(self.layers)} layers>"
 
     # --- assembling ----------------------------------------------------------------
@@ -135,6 +153,8 @@ class Sequential:
         if any(other.name == layer.name for other in self.layers):
             raise ValueError(f"{self.name}: two layers named {layer.name!r}; names must be "
                              "unique in a model")
+        if self.device != "cpu":
+            layer.to(self.device)
         self.layers.append(layer)
         self.built = False
 
@@ -166,11 +186,14 @@ class Sequential:
                 layer.build(shape, rng=rng)
             shape = layer.compute_output_shape(shape)
             self._output_shapes.append(shape)
+        self._collect_parameters()
+        self.built = True
+
+    def _collect_parameters(self):
         self.params = {f"{layer.name}/{key}": value for layer in self.layers
                        for key, value in layer.params.items()}
         self.grads = {f"{layer.name}/{key}": value for layer in self.layers
                       for key, value in layer.grads.items()}
-        self.built = True
 
     def _ensure_built(self, x=None, seed=None):
         if not self.built:
@@ -205,6 +228,10 @@ class Sequential:
             x = layer._forward(x, training)
         return x
 
+    def _output_on_host(self, x, training):
+        output = self._forward(x, training)
+        return output.copy_to_host() if is_device_array(output) else output
+
     def _fused(self):
         last = self.layers[-1]
         return (getattr(last, "activation", None) is _activations.softmax
@@ -235,7 +262,7 @@ class Sequential:
             return self._train_step_unguarded(x, y)
 
     def _train_step_unguarded(self, x, y):
-        output = self._forward(x, training=True)
+        output = self._output_on_host(x, training=True)
         loss = self.loss(y, output) + self.regularization_loss()
         last = self.layers[-1]
         if self._fused():
@@ -389,7 +416,7 @@ class Sequential:
         total_loss = total_correct = 0.0
         for start, stop in _batches(len(x), batch_size):
             with np.errstate(over="ignore", invalid="ignore"):
-                output = self._forward(x[start:stop], training=False)
+                output = self._output_on_host(x[start:stop], training=False)
             total_loss += self.loss(y[start:stop], output) * (stop - start)
             if self.metrics:
                 total_correct += self._correct(y[start:stop], output)
@@ -409,7 +436,7 @@ class Sequential:
         batch_size = _as_batch_size(batch_size)
         out = None
         for start, stop in _batches(len(x), batch_size):
-            batch = self._forward(x[start:stop], training=False)
+            batch = self._output_on_host(x[start:stop], training=False)
             if out is None:
                 out = np.empty((len(x), *batch.shape[1:]), batch.dtype)
             out[start:stop] = batch

@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from .._jit import is_device_array
 from .._validate import check_real, lookup_name
 from .kernels import cpu
 
@@ -147,6 +148,8 @@ class Optimizer:
             extra = sorted(map(str, grads.keys() - params.keys()))
             raise ValueError(f"grads and params must have the same keys; no gradient for "
                              f"{missing}, no parameter for {extra}")
+        if any(is_device_array(value) for value in params.values()):
+            return self._apply_on_device(grads, params)
         # validate everything before updating anything
         steps = [self._prepare(key, grads[key], params[key]) for key in params]
         scales = self._clip_scales([step[1] for step in steps])
@@ -167,6 +170,44 @@ class Optimizer:
             self._kernel(w, g, *state.slots, *typed, dtype.type(scale), clipvalue, *flags)
             if target is not None:  # parameter was not C-contiguous: copy the result back
                 target[...] = w.reshape(target.shape)
+        self.iterations += 1
+
+    def _apply_on_device(self, grads, params):
+        """:meth:`apply` for parameters on the GPU: the CUDA twin of the same update, slots
+        on the device too (norms for clipping are taken on the host)."""
+        from .kernels import cuda as cuda_kernels
+
+        kernel = getattr(cuda_kernels, self._kernel.__name__)
+        steps = []
+        for key, param in params.items():
+            gradient = grads[key]
+            if not is_device_array(param) or not is_device_array(gradient):
+                raise TypeError(f"params[{key!r}] and grads[{key!r}] must both be on the GPU "
+                                "when any parameter is")
+            if tuple(gradient.shape) != tuple(param.shape):
+                raise ValueError(f"grads[{key!r}] has shape {tuple(gradient.shape)}, but "
+                                 f"params[{key!r}] has shape {tuple(param.shape)}")
+            state = self._states.get(key)
+            if state is None:
+                state = self._states[key] = _State(tuple(param.shape), np.dtype(param.dtype))
+            steps.append((param.reshape(param.size), gradient.reshape(gradient.size), state))
+        host_grads = ([g.copy_to_host() for _, g, _ in steps]
+                      if self.clipnorm is not None or self.global_clipnorm is not None
+                      else [None] * len(steps))
+        scales = self._clip_scales(host_grads) if host_grads[0] is not None \
+            else [1.0] * len(steps)
+        factors = self._factors(self._learning_rate)
+        used = self._used_slots()
+        from numba import cuda
+
+        for (w, g, state), scale in zip(steps, scales, strict=True):
+            if state.used != used or (state.slots and not is_device_array(state.slots[0])):
+                state.provide(used)
+                state.slots = tuple(cuda.to_device(slot) for slot in state.slots)
+            dtype = state.dtype
+            clipvalue = dtype.type(np.inf if self.clipvalue is None else self.clipvalue)
+            kernel(w, g, *state.slots, *(dtype.type(f) for f in factors), dtype.type(scale),
+                   clipvalue, *self._flags())
         self.iterations += 1
 
     def _prepare(self, key, gradient, param):

@@ -11,6 +11,7 @@ from sigconv.nn.kernels import cuda as kernels
 @pytest.fixture(autouse=True)
 def small_launches(monkeypatch):
     monkeypatch.setattr(kernels, "THREADS_PER_BLOCK", 16)
+    monkeypatch.setattr(kernels, "TILE", 4)   # several tiles per matrix, few threads
     monkeypatch.setattr(kernels, "MAX_BLOCKS", 3)
 
 
@@ -104,3 +105,29 @@ def test_adam_twin():
     kernels.adam_update(w2, g, m2, v2, *args)
     for mine, theirs in ((w2, w), (m2, m), (v2, v)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-14)
+
+
+@pytest.mark.parametrize("centered", [False, True])
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_rmsprop_twin(centered, momentum):
+    rng = np.random.default_rng(6)
+    w, g, m = (rng.standard_normal(23) for _ in range(3))
+    v = rng.uniform(0.5, 1, 23)
+    average = rng.uniform(-0.1, 0.1, 23)   # a centred variance v - average**2 stays > 0
+    copies = [a.copy() for a in (w, v, m, average)]
+    args = (0.01, 0.9, 0.1, momentum, 1e-7, 1.0, np.inf, centered)
+    cpu.rmsprop_update(w, g, v, m, average, *args)
+    kernels.rmsprop_update(copies[0], g, copies[1], copies[2], copies[3], *args)
+    for mine, theirs in zip(copies, (w, v, m, average), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-13)
+
+
+def test_gemm_with_transposes_and_accumulation():
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal((6, 5)), rng.standard_normal((7, 6))
+    np.testing.assert_allclose(kernels.gemm(a, b, trans_a=True, trans_b=True), a.T @ b.T,
+                               rtol=1e-12)
+    out = rng.standard_normal((5, 5))
+    expected = out + a.T @ a
+    kernels.gemm(a, a, out=out, trans_a=True, accumulate=True)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)

@@ -125,44 +125,132 @@ def patches_adjoint(cols, dx, line0, line1, geometry):
 
 def _make_gemm(numba_type):
     @cuda.jit
-    def kernel(a, b, out):
-        """``out = a @ b``: each block computes a TILE x TILE tile of ``out`` from tiles of
-        ``a`` and ``b`` staged in shared memory."""
+    def kernel(a, b, out, trans_a, trans_b, accumulate):
+        """``out (+)= op(a) @ op(b)``, ``op`` the transpose when its flag is set: each block
+        computes a TILE x TILE tile of ``out`` from tiles of ``op(a)`` and ``op(b)`` staged
+        in shared memory."""
         tile_a = cuda.shared.array((TILE, TILE), numba_type)
         tile_b = cuda.shared.array((TILE, TILE), numba_type)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         row = cuda.blockIdx.y * TILE + ty
         col = cuda.blockIdx.x * TILE + tx
-        n_inner = a.shape[1]
+        n_rows, n_cols = out.shape[0], out.shape[1]
+        n_inner = a.shape[0] if trans_a else a.shape[1]
         acc = numba_type(0)
         for start in range(0, n_inner, TILE):
-            tile_a[ty, tx] = a[row, start + tx] if row < a.shape[0] and start + tx < n_inner \
-                else numba_type(0)
-            tile_b[ty, tx] = b[start + ty, col] if col < b.shape[1] and start + ty < n_inner \
-                else numba_type(0)
+            k = start + tx
+            if row < n_rows and k < n_inner:
+                tile_a[ty, tx] = a[k, row] if trans_a else a[row, k]
+            else:
+                tile_a[ty, tx] = numba_type(0)
+            k = start + ty
+            if col < n_cols and k < n_inner:
+                tile_b[ty, tx] = b[col, k] if trans_b else b[k, col]
+            else:
+                tile_b[ty, tx] = numba_type(0)
             cuda.syncthreads()
-            for k in range(TILE):
-                acc += tile_a[ty, k] * tile_b[k, tx]
+            for t in range(TILE):
+                acc += tile_a[ty, t] * tile_b[t, tx]
             cuda.syncthreads()
-        if row < out.shape[0] and col < out.shape[1]:
-            out[row, col] = acc
+        if row < n_rows and col < n_cols:
+            if accumulate:
+                out[row, col] += acc
+            else:
+                out[row, col] = acc
     return kernel
 
 
 _GEMM = {np.dtype(np.float32): _make_gemm(float32), np.dtype(np.float64): _make_gemm(float64)}
 
 
-def gemm(a, b, out=None):
-    """``a @ b`` on the GPU (float32 or float64), the twin of ``np.dot`` in the layers."""
-    da, _ = _device(a)
-    db, _ = _device(b)
-    shape = (a.shape[0], b.shape[1])
-    result = cuda.device_array(shape, dtype=a.dtype)
+def gemm(a, b, out=None, trans_a=False, trans_b=False, accumulate=False):
+    """``op(a) @ op(b)`` on the GPU (float32 or float64), the twin of ``np.dot`` in the
+    layers. Host inputs give a host result; with device inputs (or a device ``out``) the
+    result stays on the device."""
+    da, a_on = _device(a)
+    db, b_on = _device(b)
+    shape = (a.shape[1] if trans_a else a.shape[0], b.shape[0] if trans_b else b.shape[1])
+    resident = a_on or b_on or (out is not None and is_device_array(out))
+    if out is not None and is_device_array(out):
+        result = out
+    elif accumulate and out is not None:
+        result = cuda.to_device(out)
+    else:
+        result = cuda.device_array(shape, dtype=a.dtype)
     grid = (math.ceil(shape[1] / TILE), math.ceil(shape[0] / TILE))
-    _GEMM[np.dtype(a.dtype)][grid, (TILE, TILE)](da, db, result)
+    _GEMM[np.dtype(a.dtype)][grid, (TILE, TILE)](da, db, result, trans_a, trans_b, accumulate)
+    if resident:
+        return result
     if out is None:
         return result.copy_to_host()
     result.copy_to_host(out)
+    return out
+
+
+@cuda.jit
+def _column_sum_kernel(a, out):
+    for col in range(cuda.grid(1), a.shape[1], cuda.gridsize(1)):
+        acc = a[0, col] * 0
+        for row in range(a.shape[0]):
+            acc += a[row, col]
+        out[col] = acc
+
+
+def column_sum(a, out):
+    """``out = a.sum(axis=0)`` for a device matrix ``a`` (the bias gradient)."""
+    blocks, threads = _launch(a.shape[1])
+    _column_sum_kernel[blocks, threads](a, out)
+    return out
+
+
+@cuda.jit
+def _axpy_kernel(alpha, x, y):
+    for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+        y[i] += alpha * x[i]
+
+
+def axpy(alpha, x, y):
+    """``y += alpha * x`` on flat device arrays (the L2 penalty's gradient)."""
+    blocks, threads = _launch(y.size)
+    _axpy_kernel[blocks, threads](alpha, x, y)
+    return y
+
+
+@cuda.jit
+def _softmax_rows_kernel(z):
+    for r in range(cuda.grid(1), z.shape[0], cuda.gridsize(1)):
+        top = z[r, 0]
+        for c in range(1, z.shape[1]):
+            top = max(top, z[r, c])
+        total = z[r, 0] * 0
+        for c in range(z.shape[1]):
+            z[r, c] = math.exp(z[r, c] - top)
+            total += z[r, c]
+        for c in range(z.shape[1]):
+            z[r, c] /= total
+
+
+def softmax_rows(z):
+    """In place: softmax over the last axis of a device matrix."""
+    blocks, threads = _launch(z.shape[0])
+    _softmax_rows_kernel[blocks, threads](z)
+    return z
+
+
+@cuda.jit
+def _softmax_backward_kernel(grad, y, out):
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        dot = grad[r, 0] * y[r, 0]
+        for c in range(1, y.shape[1]):
+            dot += grad[r, c] * y[r, c]
+        for c in range(y.shape[1]):
+            out[r, c] = y[r, c] * (grad[r, c] - dot)
+
+
+def softmax_backward(grad, y, out):
+    """``out = y * (grad - sum(grad * y))`` row by row, on device matrices."""
+    blocks, threads = _launch(y.shape[0])
+    _softmax_backward_kernel[blocks, threads](grad, y, out)
     return out
 
 
@@ -186,11 +274,13 @@ def _max_kernel(cols, out, argmax):
 def max_over_taps(cols, out, argmax):
     """GPU twin of ``max_over_taps_parallel``."""
     dcols, _ = _device(cols)
-    dout, dargmax = cuda.device_array_like(out), cuda.device_array_like(argmax)
+    dout, out_on = _device(out)
+    dargmax, _ = _device(argmax)
     blocks, threads = _launch(out.size)
     _max_kernel[blocks, threads](dcols, dout, dargmax)
-    dout.copy_to_host(out)
-    dargmax.copy_to_host(argmax)
+    if not out_on:
+        dout.copy_to_host(out)
+        dargmax.copy_to_host(argmax)
 
 
 @cuda.jit
@@ -207,10 +297,11 @@ def scatter_to_taps(grad, argmax, cols):
     """GPU twin of ``scatter_to_taps_parallel``."""
     dgrad, _ = _device(grad)
     dargmax, _ = _device(argmax)
-    dcols = cuda.device_array_like(cols)
+    dcols, on_device = _device(cols)
     blocks, threads = _launch(cols.size)
     _scatter_kernel[blocks, threads](dgrad, dargmax, dcols)
-    dcols.copy_to_host(cols)
+    if not on_device:
+        dcols.copy_to_host(cols)
 
 
 # --- activations (kind: 0 linear, 1 relu, 2 leaky relu, 3 sigmoid, 4 tanh) ------------------
@@ -265,10 +356,11 @@ def derivative(grad, y, out, kind, slope):
     """GPU twin of ``derivative_parallel``: ``out = grad * f'`` from the output ``y``."""
     dgrad, _ = _device(grad)
     dy, _ = _device(y)
-    dout = cuda.device_array_like(out)
+    dout, on_device = _device(out)
     blocks, threads = _launch(y.size)
     _derivative_kernel[blocks, threads](dgrad, dy, dout, kind, slope)
-    dout.copy_to_host(out)
+    if not on_device:
+        dout.copy_to_host(out)
     return out
 
 
@@ -319,5 +411,40 @@ def adam_update(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, ep
     _adam_kernel[blocks, threads](*(d for d, _ in arrays), alpha, one_minus_beta_1,
                                   one_minus_beta_2, epsilon, scale, clipvalue)
     for (device, on), host in zip(arrays, (w, gradient, m, v), strict=True):
+        if not on and host is not gradient:
+            device.copy_to_host(host)
+
+
+@cuda.jit
+def _rmsprop_kernel(w, gradient, v, m, average, learning_rate, rho, one_minus_rho, momentum,
+                    epsilon, scale, clipvalue, centered):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        g = min(max(gradient[i] * scale, -clipvalue), clipvalue)
+        vi = rho * v[i] + one_minus_rho * (g * g)
+        v[i] = vi
+        if centered:
+            ai = rho * average[i] + one_minus_rho * g
+            average[i] = ai
+            denominator = vi - ai * ai + epsilon
+        else:
+            denominator = vi + epsilon
+        increment = learning_rate * g / math.sqrt(denominator)
+        if momentum > 0:
+            mi = momentum * m[i] + increment
+            m[i] = mi
+            w[i] -= mi
+        else:
+            w[i] -= increment
+
+
+def rmsprop_update(w, gradient, v, m, average, learning_rate, rho, one_minus_rho, momentum,
+                   epsilon, scale, clipvalue, centered):
+    """GPU twin of ``rmsprop_update`` (in place on ``w`` and the slots)."""
+    arrays = [_device(a) for a in (w, gradient, v, m, average)]
+    blocks, threads = _launch(w.size)
+    _rmsprop_kernel[blocks, threads](*(d for d, _ in arrays), learning_rate, rho,
+                                     one_minus_rho, momentum, epsilon, scale, clipvalue,
+                                     centered)
+    for (device, on), host in zip(arrays, (w, gradient, v, m, average), strict=True):
         if not on and host is not gradient:
             device.copy_to_host(host)
