@@ -872,6 +872,7 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     >>> np.round(sc.fftconvolve([1, 2], [3, 1, 1]), 12)
     array([3., 7., 3., 2.])
     """
+    _host_only("fftconvolve", in1, in2)
     return _convolve(_Problem(in1, in2, mode, axes), "fft", scipy_fft_conventions=True)
 
 
@@ -915,4 +916,11 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     >>> np.allclose(sc.oaconvolve(x, [1.0, -1.0]), np.convolve(x, [1.0, -1.0]))
     True
     """
+    _host_only("oaconvolve", in1, in2)
     return _convolve(_Problem(in1, in2, mode, axes), "oa", scipy_fft_conventions=True)
+
+
+def _host_only(name, *arrays):
+    if any(is_device_array(a) for a in arrays):
+        raise ValueError(f"{name} runs on the CPU (scipy.fft); for data on the GPU use "
+                         "convolve(..., method='direct'), or copy the data to the host")

@@ -430,31 +430,39 @@ def conv_backward_cuda(x, grad, kernel, geometry, input_grad, cols):
 
 
 def pool_forward_cuda(x, geometry, kind):
-    """Max pooling on device arrays (the argmax kept on the device)."""
-    if kind != "max":
-        raise NotImplementedError("average pooling does not run on the GPU yet; keep this "
-                                  "layer on the CPU")
+    """Max or average pooling on device arrays; what the backward pass needs (the argmax,
+    or the window counts) stays on the device."""
     cuda, kernels = _cuda()
     batch, channels = x.shape[0], x.shape[3]
     out_h, out_w = geometry.out_size
     dtype = np.dtype(x.dtype)
     rows = batch * out_h * out_w
     cols = cuda.device_array((rows, geometry.taps, channels), dtype)
-    kernels.patches(x, cols, 0, batch * out_h, geometry.kernel_tuple, dtype.type(-np.inf))
+    fill = -np.inf if kind == "max" else 0.0
+    kernels.patches(x, cols, 0, batch * out_h, geometry.kernel_tuple, dtype.type(fill))
     out = cuda.device_array((rows, channels), dtype)
-    argmax = cuda.device_array((rows, channels), np.int32)
-    kernels.max_over_taps(cols, out, argmax)
-    return out.reshape(batch, out_h, out_w, channels), argmax
+    if kind == "max":
+        cache = cuda.device_array((rows, channels), np.int32)
+        kernels.max_over_taps(cols, out, cache)
+    else:
+        counts = np.broadcast_to(window_counts(geometry, dtype), (batch, out_h, out_w))
+        cache = cuda.to_device(np.ascontiguousarray(counts).reshape(rows))
+        kernels.mean_over_taps(cols, cache, out)
+    return out.reshape(batch, out_h, out_w, channels), cache
 
 
-def pool_backward_cuda(grad, geometry, cache, input_shape):
-    """Gradient of max pooling on device arrays: scatter to the argmax, then col2im."""
+def pool_backward_cuda(grad, geometry, cache, input_shape, kind="max"):
+    """Gradient of pooling on device arrays: scatter to the argmax (max) or share among
+    the taps (average), then col2im."""
     cuda, kernels = _cuda()
     channels = input_shape[3]
     dtype = np.dtype(grad.dtype)
     grad2d = _flat2d(grad, channels)
     cols = cuda.device_array((grad2d.shape[0], geometry.taps, channels), dtype)
-    kernels.scatter_to_taps(grad2d, cache, cols)
+    if kind == "max":
+        kernels.scatter_to_taps(grad2d, cache, cols)
+    else:
+        kernels.share_to_taps(grad2d, cache, cols)
     dx = device_zeros(input_shape, dtype)
     return kernels.patches_adjoint(cols, dx, 0, input_shape[0] * geometry.out_size[0],
                                    geometry.kernel_tuple)

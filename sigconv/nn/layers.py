@@ -654,7 +654,8 @@ class _Pooling(_Windowed):
         if not input_grad:
             return None
         if self.device == "cuda":
-            return functional.pool_backward_cuda(grad, geometry, cache, shape4).reshape(shape)
+            return functional.pool_backward_cuda(grad, geometry, cache, shape4,
+                                                 self.kind).reshape(shape)
         return functional.pool_backward(grad, geometry, self.kind, cache, shape4).reshape(shape)
 
     def get_config(self):

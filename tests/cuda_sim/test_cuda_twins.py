@@ -113,3 +113,10 @@ def test_resident_device_path(function, mode, shape1, shape2, dtype):
     np.testing.assert_allclose(out.copy_to_host(), function(a, b, mode, method="direct"),
                                rtol=TOL[np.dtype(np.float64 if dtype == np.complex128
                                                  else dtype)], atol=1e-5)
+
+
+def test_fft_functions_refuse_device_data():
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        sc.fftconvolve(cuda.to_device(np.ones(4)), np.ones(2))
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        sc.oaconvolve(np.ones(4), cuda.to_device(np.ones(2)))

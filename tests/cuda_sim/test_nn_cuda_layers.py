@@ -83,3 +83,18 @@ def test_layers_without_a_gpu_path_say_so():
     layer = nn.Dense(3, dtype="float64")
     with pytest.raises(ValueError, match="to\\('cuda'\\)"):
         layer(cuda.to_device(np.ones((2, 4))))
+
+
+@pytest.mark.parametrize("layer_class", [nn.MaxPooling2D, nn.AveragePooling2D])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_pooling_on_the_gpu_equals_the_cpu(layer_class, padding):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 5, 4, 2))
+    grad_shape = layer_class(2, padding=padding, dtype="float64").compute_output_shape(
+        x.shape)
+    grad = rng.standard_normal(grad_shape)
+    layer = layer_class(2, padding=padding, dtype="float64")
+    expected, expected_dx = layer(x), layer.backward(grad)
+    layer.to("cuda")
+    np.testing.assert_allclose(layer(x).copy_to_host(), expected, rtol=1e-13)
+    np.testing.assert_allclose(layer.backward(grad).copy_to_host(), expected_dx, rtol=1e-13)

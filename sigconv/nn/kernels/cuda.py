@@ -304,6 +304,40 @@ def scatter_to_taps(grad, argmax, cols):
         dcols.copy_to_host(cols)
 
 
+@cuda.jit
+def _mean_kernel(cols, counts, out):
+    n_rows, n_taps, channels = cols.shape
+    for item in range(cuda.grid(1), n_rows * channels, cuda.gridsize(1)):
+        r, ch = item // channels, item % channels
+        acc = cols[r, 0, ch]
+        for t in range(1, n_taps):
+            acc += cols[r, t, ch]
+        out[r, ch] = acc / counts[r]
+
+
+def mean_over_taps(cols, counts, out):
+    """``out[r, c] = sum_t cols[r, t, c] / counts[r]`` (average pooling; device arrays)."""
+    blocks, threads = _launch(out.size)
+    _mean_kernel[blocks, threads](cols, counts, out)
+    return out
+
+
+@cuda.jit
+def _share_kernel(grad, counts, cols):
+    n_rows, n_taps, channels = cols.shape
+    for item in range(cuda.grid(1), cols.size, cuda.gridsize(1)):
+        ch = item % channels
+        r = item // (channels * n_taps)
+        cols[r, (item // channels) % n_taps, ch] = grad[r, ch] / counts[r]
+
+
+def share_to_taps(grad, counts, cols):
+    """Adjoint of :func:`mean_over_taps`: every tap gets ``grad / count`` (device arrays)."""
+    blocks, threads = _launch(cols.size)
+    _share_kernel[blocks, threads](grad, counts, cols)
+    return cols
+
+
 # --- activations (kind: 0 linear, 1 relu, 2 leaky relu, 3 sigmoid, 4 tanh) ------------------
 
 @cuda.jit
