@@ -705,20 +705,33 @@ class GlobalAveragePooling2D(Layer):
     """Mean over height and width: ``(batch, h, w, c) -> (batch, c)``."""
 
     input_ndim = 4
+    cuda_ready = True
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[-1])
 
     def _forward(self, x, training):
-        self._cache = x.shape
-        y = x.mean(axis=(1, 2), dtype=self.dtype)
-        self._cache_output_shape = y.shape
+        shape = tuple(x.shape)
+        if self.device == "cuda":   # average pooling with one window per image
+            geometry = functional.window_geometry(shape[1:3], shape[1:3], (1, 1), (1, 1),
+                                                  "valid")
+            y, counts = functional.pool_forward_cuda(x, geometry, "average")
+            y = y.reshape(shape[0], shape[3])
+            self._cache = (shape, geometry, counts)
+        else:
+            y = x.mean(axis=(1, 2), dtype=self.dtype)
+            self._cache = shape
+        self._cache_output_shape = tuple(y.shape)
         return y
 
     def _backward(self, grad, input_grad):
-        shape = self._cache
         if not input_grad:
             return None
+        if self.device == "cuda":
+            shape, geometry, counts = self._cache
+            return functional.pool_backward_cuda(grad.reshape(shape[0], 1, 1, shape[3]),
+                                                 geometry, counts, shape, "average")
+        shape = self._cache
         share = grad / (shape[1] * shape[2])
         return np.ascontiguousarray(np.broadcast_to(share[:, None, None, :], shape))
 
@@ -864,6 +877,8 @@ class Dropout(Layer):
         :func:`set_random_seed`).
     """
 
+    cuda_ready = True
+
     def __init__(self, rate, seed=None, name=None, dtype="float32", input_shape=None):
         label = name or "dropout"
         if not isinstance(rate, (int, float, np.floating)) or not 0 <= rate < 1:
@@ -879,9 +894,17 @@ class Dropout(Layer):
     def _forward(self, x, training):
         if training and self.rate > 0:
             generator = self._generator or _random["generator"]
-            keep = generator.random(x.shape, dtype=self.dtype) >= self.rate
+            keep = generator.random(tuple(x.shape), dtype=self.dtype) >= self.rate
             mask = keep * self.dtype.type(1 / (1 - self.rate))
-            y = x * mask
+            if self.device == "cuda":   # the mask is drawn on the host, as on the CPU
+                from numba import cuda
+
+                from .kernels import cuda as kernels
+
+                mask = cuda.to_device(mask)
+                y = kernels.multiply(x, mask)
+            else:
+                y = x * mask
         else:
             mask, y = None, x
         self._cache = (mask,)
@@ -892,7 +915,13 @@ class Dropout(Layer):
         (mask,) = self._cache
         if not input_grad:
             return None
-        return grad if mask is None else grad * mask
+        if mask is None:
+            return grad
+        if self.device == "cuda":
+            from .kernels import cuda as kernels
+
+            return kernels.multiply(grad, mask)
+        return grad * mask
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}

@@ -75,7 +75,7 @@ def test_layers_take_device_arrays_and_conv1d_runs():
 
 
 def test_layers_without_a_gpu_path_say_so():
-    for layer in (nn.BatchNormalization(), nn.Dropout(0.5), nn.GlobalAveragePooling2D()):
+    for layer in (nn.BatchNormalization(), nn.Softmax()):
         with pytest.raises(NotImplementedError, match="GPU"):
             layer.to("cuda")
     with pytest.raises(ValueError, match="device"):
@@ -98,3 +98,21 @@ def test_pooling_on_the_gpu_equals_the_cpu(layer_class, padding):
     layer.to("cuda")
     np.testing.assert_allclose(layer(x).copy_to_host(), expected, rtol=1e-13)
     np.testing.assert_allclose(layer.backward(grad).copy_to_host(), expected_dx, rtol=1e-13)
+
+
+def test_dropout_and_global_pooling_on_the_gpu():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 3, 4, 2))
+    cpu_pool, gpu_pool = (nn.GlobalAveragePooling2D(dtype="float64") for _ in range(2))
+    gpu_pool.to("cuda")
+    np.testing.assert_allclose(gpu_pool(x).copy_to_host(), cpu_pool(x), rtol=1e-13)
+    grad = rng.standard_normal((2, 2))
+    np.testing.assert_allclose(gpu_pool.backward(grad).copy_to_host(), cpu_pool.backward(grad),
+                               rtol=1e-13)
+    cpu_drop = nn.Dropout(0.4, seed=5, dtype="float64")
+    gpu_drop = nn.Dropout(0.4, seed=5, dtype="float64").to("cuda")
+    np.testing.assert_allclose(gpu_drop(x, training=True).copy_to_host(),
+                               cpu_drop(x, training=True), rtol=1e-15)   # same mask
+    grad = rng.standard_normal(x.shape)
+    np.testing.assert_allclose(gpu_drop.backward(grad).copy_to_host(), cpu_drop.backward(grad),
+                               rtol=1e-15)

@@ -338,6 +338,21 @@ def share_to_taps(grad, counts, cols):
     return cols
 
 
+@cuda.jit
+def _multiply_kernel(x, y, out):
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[i] = x[i] * y[i]
+
+
+def multiply(x, y):
+    """``x * y`` for device arrays of one shape (dropout masks), as a new device array."""
+    out = cuda.device_array(x.shape, x.dtype)
+    blocks, threads = _launch(out.size)
+    _multiply_kernel[blocks, threads](x.reshape(x.size), y.reshape(y.size),
+                                      out.reshape(out.size))
+    return out
+
+
 # --- activations (kind: 0 linear, 1 relu, 2 leaky relu, 3 sigmoid, 4 tanh) ------------------
 
 @cuda.jit
