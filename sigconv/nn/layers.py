@@ -95,8 +95,9 @@ class Layer:
         access to the weights.
     """
 
-    #: number of axes of an input, batch included (None: any)
+    #: number of axes of an input, batch included (None: any), and the fewest allowed
     input_ndim = None
+    min_input_ndim = 0
 
     def __init__(self, name=None, dtype="float32", input_shape=None):
         kind = _snake(type(self).__name__)
@@ -297,6 +298,9 @@ class Layer:
         if self.input_ndim is not None and ndim != self.input_ndim:
             raise ValueError(f"{self.name}: expected input with {self.input_ndim} axes "
                              f"(batch first), got {ndim}")
+        if ndim < self.min_input_ndim:
+            raise ValueError(f"{self.name}: expected input with at least "
+                             f"{self.min_input_ndim} axes (batch first), got {ndim}")
 
     def _check_input(self, shape):
         expected = self.input_shape[-1]
@@ -802,10 +806,7 @@ class Dense(Layer):
         self.bias_regularizer = _regularizer(bias_regularizer)
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
-    def _check_rank(self, ndim):
-        if ndim < 2:
-            raise ValueError(f"{self.name}: expected input with at least 2 axes (batch "
-                             f"first), got {ndim}")
+    min_input_ndim = 2
 
     def _build(self, input_shape):
         if input_shape[-1] is None:
@@ -1031,10 +1032,7 @@ class BatchNormalization(Layer):
         self.moving_mean = self.moving_variance = None
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
-    def _check_rank(self, ndim):
-        if ndim < 2:
-            raise ValueError(f"{self.name}: expected input with at least 2 axes (batch "
-                             f"first), got {ndim}")
+    min_input_ndim = 2
 
     def _build(self, input_shape):
         channels = input_shape[-1]

@@ -26,6 +26,7 @@ import numpy as np
 from numba import prange
 
 from ..._jit import jit
+from . import formulas
 
 
 @jit(inline="always")
@@ -285,64 +286,31 @@ def derivative_parallel(grad, y, out, kind, slope):
 
 
 # --- optimizer updates: one pass over flat, C-contiguous arrays of one dtype ------------
-# Every scalar argument has the arrays' dtype, so that float32 steps compute in float32.
+# Every scalar argument has the arrays' dtype, so that float32 steps compute in float32;
+# the formulas are shared with the CUDA twins (formulas.py).
 
-
-@jit(inline="always")
-def _clipped(gradient, scale, clipvalue):
-    """One gradient entry, scaled (clipnorm) and clipped to [-clipvalue, clipvalue]."""
-    g = gradient * scale
-    if g > clipvalue:
-        return clipvalue
-    if g < -clipvalue:
-        return -clipvalue
-    return g
+_sgd_entry = jit(inline="always")(formulas.sgd_entry)
+_adam_entry = jit(inline="always")(formulas.adam_entry)
+_rmsprop_entry = jit(inline="always")(formulas.rmsprop_entry)
 
 
 @jit
 def sgd_update(w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov):
     for i in range(w.size):
-        g = _clipped(gradient[i], scale, clipvalue)
-        if momentum > 0:
-            mi = momentum * m[i] - g * learning_rate
-            m[i] = mi
-            if nesterov:
-                w[i] += momentum * mi - g * learning_rate
-            else:
-                w[i] += mi
-        else:
-            w[i] -= g * learning_rate
+        _sgd_entry(i, w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov)
 
 
 @jit
 def adam_update(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
-                 scale, clipvalue):
+                scale, clipvalue):
     for i in range(w.size):
-        g = _clipped(gradient[i], scale, clipvalue)
-        mi = m[i] + (g - m[i]) * one_minus_beta_1
-        vi = v[i] + (g * g - v[i]) * one_minus_beta_2
-        m[i] = mi
-        v[i] = vi
-        w[i] -= (mi * alpha) / (np.sqrt(vi) + epsilon)
+        _adam_entry(i, w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
+                    scale, clipvalue)
 
 
 @jit
 def rmsprop_update(w, gradient, v, m, average, learning_rate, rho, one_minus_rho, momentum,
-                    epsilon, scale, clipvalue, centered):
+                   epsilon, scale, clipvalue, centered):
     for i in range(w.size):
-        g = _clipped(gradient[i], scale, clipvalue)
-        vi = rho * v[i] + one_minus_rho * (g * g)
-        v[i] = vi
-        if centered:
-            ai = rho * average[i] + one_minus_rho * g
-            average[i] = ai
-            denominator = vi - ai * ai + epsilon
-        else:
-            denominator = vi + epsilon
-        increment = learning_rate * g / np.sqrt(denominator)
-        if momentum > 0:
-            mi = momentum * m[i] + increment
-            m[i] = mi
-            w[i] -= mi
-        else:
-            w[i] -= increment
+        _rmsprop_entry(i, w, gradient, v, m, average, learning_rate, rho, one_minus_rho,
+                       momentum, epsilon, scale, clipvalue, centered)

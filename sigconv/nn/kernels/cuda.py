@@ -17,6 +17,7 @@ import numpy as np
 from numba import cuda, float32, float64
 
 from ..._jit import is_device_array
+from . import formulas
 
 #: threads per block of the 1-D launches
 THREADS_PER_BLOCK = 256
@@ -413,87 +414,56 @@ def derivative(grad, y, out, kind, slope):
     return out
 
 
-# --- optimizer updates (flat arrays; clipping and scalar factors as on the CPU) ------------
+# --- optimizer updates (the formulas of formulas.py, shared with the CPU kernels) --------
+
+_sgd_entry = cuda.jit(device=True)(formulas.sgd_entry)
+_adam_entry = cuda.jit(device=True)(formulas.adam_entry)
+_rmsprop_entry = cuda.jit(device=True)(formulas.rmsprop_entry)
+
 
 @cuda.jit
 def _sgd_kernel(w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov):
     for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
-        g = min(max(gradient[i] * scale, -clipvalue), clipvalue)
-        if momentum > 0:
-            mi = momentum * m[i] - g * learning_rate
-            m[i] = mi
-            w[i] += momentum * mi - g * learning_rate if nesterov else mi
-        else:
-            w[i] -= g * learning_rate
-
-
-def sgd_update(w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov):
-    """GPU twin of ``sgd_update`` (in place on ``w`` and ``m``)."""
-    dw, w_on = _device(w)
-    dg, _ = _device(gradient)
-    dm, m_on = _device(m)
-    blocks, threads = _launch(w.size)
-    _sgd_kernel[blocks, threads](dw, dg, dm, learning_rate, momentum, scale, clipvalue,
-                                 nesterov)
-    for device, host, on in ((dw, w, w_on), (dm, m, m_on)):
-        if not on:
-            device.copy_to_host(host)
+        _sgd_entry(i, w, gradient, m, learning_rate, momentum, scale, clipvalue, nesterov)
 
 
 @cuda.jit
 def _adam_kernel(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
                  scale, clipvalue):
     for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
-        g = min(max(gradient[i] * scale, -clipvalue), clipvalue)
-        mi = m[i] + (g - m[i]) * one_minus_beta_1
-        vi = v[i] + (g * g - v[i]) * one_minus_beta_2
-        m[i] = mi
-        v[i] = vi
-        w[i] -= (mi * alpha) / (math.sqrt(vi) + epsilon)
-
-
-def adam_update(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, scale,
-                clipvalue):
-    """GPU twin of ``adam_update`` (in place on ``w``, ``m`` and ``v``)."""
-    arrays = [_device(a) for a in (w, gradient, m, v)]
-    blocks, threads = _launch(w.size)
-    _adam_kernel[blocks, threads](*(d for d, _ in arrays), alpha, one_minus_beta_1,
-                                  one_minus_beta_2, epsilon, scale, clipvalue)
-    for (device, on), host in zip(arrays, (w, gradient, m, v), strict=True):
-        if not on and host is not gradient:
-            device.copy_to_host(host)
+        _adam_entry(i, w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
+                    scale, clipvalue)
 
 
 @cuda.jit
 def _rmsprop_kernel(w, gradient, v, m, average, learning_rate, rho, one_minus_rho, momentum,
                     epsilon, scale, clipvalue, centered):
     for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
-        g = min(max(gradient[i] * scale, -clipvalue), clipvalue)
-        vi = rho * v[i] + one_minus_rho * (g * g)
-        v[i] = vi
-        if centered:
-            ai = rho * average[i] + one_minus_rho * g
-            average[i] = ai
-            denominator = vi - ai * ai + epsilon
-        else:
-            denominator = vi + epsilon
-        increment = learning_rate * g / math.sqrt(denominator)
-        if momentum > 0:
-            mi = momentum * m[i] + increment
-            m[i] = mi
-            w[i] -= mi
-        else:
-            w[i] -= increment
+        _rmsprop_entry(i, w, gradient, v, m, average, learning_rate, rho, one_minus_rho,
+                       momentum, epsilon, scale, clipvalue, centered)
 
 
-def rmsprop_update(w, gradient, v, m, average, learning_rate, rho, one_minus_rho, momentum,
-                   epsilon, scale, clipvalue, centered):
-    """GPU twin of ``rmsprop_update`` (in place on ``w`` and the slots)."""
-    arrays = [_device(a) for a in (w, gradient, v, m, average)]
-    blocks, threads = _launch(w.size)
-    _rmsprop_kernel[blocks, threads](*(d for d, _ in arrays), learning_rate, rho,
-                                     one_minus_rho, momentum, epsilon, scale, clipvalue,
-                                     centered)
-    for (device, on), host in zip(arrays, (w, gradient, v, m, average), strict=True):
-        if not on and host is not gradient:
+def _update(kernel, arrays, scalars):
+    """Launch ``kernel`` on ``arrays`` (host or device) and copy host arrays back, except
+    the gradient (the second)."""
+    moved = [_device(a) for a in arrays]
+    blocks, threads = _launch(arrays[0].size)
+    kernel[blocks, threads](*(d for d, _ in moved), *scalars)
+    for k, ((device, on), host) in enumerate(zip(moved, arrays, strict=True)):
+        if not on and k != 1:
             device.copy_to_host(host)
+
+
+def sgd_update(w, gradient, m, *scalars):
+    """GPU twin of ``sgd_update`` (in place on ``w`` and ``m``)."""
+    _update(_sgd_kernel, (w, gradient, m), scalars)
+
+
+def adam_update(w, gradient, m, v, *scalars):
+    """GPU twin of ``adam_update`` (in place on ``w``, ``m`` and ``v``)."""
+    _update(_adam_kernel, (w, gradient, m, v), scalars)
+
+
+def rmsprop_update(w, gradient, v, m, average, *scalars):
+    """GPU twin of ``rmsprop_update`` (in place on ``w`` and the slots)."""
+    _update(_rmsprop_kernel, (w, gradient, v, m, average), scalars)
