@@ -28,6 +28,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
+from . import formulas
 
 
 @jit(inline="always")
@@ -103,6 +104,9 @@ def _accumulate_row(acc, x, h, f0):
         _accumulate_edges(acc, x, h, f0)
 
 
+_row_source = jit(inline="always")(formulas.row_source)
+
+
 @jit(inline="always")
 def _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
                  row_start, col_start, block):
@@ -118,25 +122,10 @@ def _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
     hb = h_batch[b]
     acc = out[b, o_row][t0:t1]
     acc[:] = 0
-    n_row_dims = out_rows.shape[0]
     for j_row in range(h.shape[1]):
-        # x row = full output row - kernel row, skipped when outside x (no allocation:
-        # both multi-indices are unravelled on the fly, last row axis first)
-        rem_out = o_row
-        rem_kernel = j_row
-        x_row = 0
-        stride = 1
-        inside = True
-        for d in range(n_row_dims - 1, -1, -1):
-            i = rem_out % out_rows[d] + row_start[d] - rem_kernel % h_rows[d]
-            rem_out //= out_rows[d]
-            rem_kernel //= h_rows[d]
-            if i < 0 or i >= x_rows[d]:
-                inside = False
-                break
-            x_row += i * stride
-            stride *= x_rows[d]
-        if inside:
+        # x row = full output row - kernel row, skipped when outside x
+        x_row = _row_source(o_row, j_row, out_rows, h_rows, x_rows, row_start)
+        if x_row >= 0:
             _accumulate_row(acc, x[xb, x_row], h[hb, j_row], col_start + t0)
 
 

@@ -16,6 +16,8 @@ import math
 import numpy as np
 from numba import cuda
 
+from . import formulas
+
 #: threads per block of every 1-D launch
 THREADS_PER_BLOCK = 256
 #: at most this many blocks: the grid-stride loops cover the rest
@@ -29,6 +31,9 @@ def _launch(n_items):
     return min(MAX_BLOCKS, max(1, math.ceil(n_items / threads))), threads
 
 
+_row_source = cuda.jit(device=True)(formulas.row_source)
+
+
 @cuda.jit
 def _direct_nd_kernel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row_start,
                       col_start):
@@ -38,7 +43,6 @@ def _direct_nd_kernel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row
     m = out.shape[2]
     kernel_cols = h.shape[2]
     x_cols = x.shape[2]
-    n_row_dims = out_rows.shape[0]
     total = out.shape[0] * n_out_rows * m
     start = cuda.grid(1)
     stride = cuda.gridsize(1)
@@ -52,23 +56,10 @@ def _direct_nd_kernel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row
         col = col_start + t
         k_lo = max(0, col - x_cols + 1)
         k_hi = min(kernel_cols, col + 1)
-        acc = out.dtype.type(0) if False else x[0, 0, 0] * 0
+        acc = x[0, 0, 0] * 0
         for j_row in range(h.shape[1]):
-            rem_out = o_row
-            rem_kernel = j_row
-            x_row = 0
-            row_stride = 1
-            inside = True
-            for d in range(n_row_dims - 1, -1, -1):
-                i = rem_out % out_rows[d] + row_start[d] - rem_kernel % h_rows[d]
-                rem_out //= out_rows[d]
-                rem_kernel //= h_rows[d]
-                if i < 0 or i >= x_rows[d]:
-                    inside = False
-                    break
-                x_row += i * row_stride
-                row_stride *= x_rows[d]
-            if inside:
+            x_row = _row_source(o_row, j_row, out_rows, h_rows, x_rows, row_start)
+            if x_row >= 0:
                 for k in range(k_lo, k_hi):
                     acc += x[xb, x_row, col - k] * h[hb, j_row, k]
         out[b, o_row, t] = acc
