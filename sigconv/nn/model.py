@@ -262,6 +262,8 @@ class Sequential:
             return self._train_step_unguarded(x, y)
 
     def _train_step_unguarded(self, x, y):
+        if self.device == "cuda" and self._crossentropy_on_device() is not None:
+            return self._train_step_on_device(x, y)
         output = self._output_on_host(x, training=True)
         loss = self.loss(y, output) + self.regularization_loss()
         last = self.layers[-1]
@@ -275,6 +277,45 @@ class Sequential:
             grad = self.layers[k].backward(grad, input_grad=k > 0)
         self.optimizer.apply(self.grads, self.params)
         correct = self._correct(y, output) if self.metrics else 0
+        return loss, correct
+
+    def _crossentropy_on_device(self):
+        """``(sparse, from_logits)`` when the loss runs as a CUDA kernel: a categorical
+        cross-entropy on logits, or on a softmax output (the fused gradient)."""
+        sparse = isinstance(self.loss, _losses.SparseCategoricalCrossentropy)
+        if not (sparse or isinstance(self.loss, _losses.CategoricalCrossentropy)):
+            return None
+        if self.loss.from_logits:
+            return sparse, True
+        return (sparse, False) if self._fused() else None
+
+    def _train_step_on_device(self, x, y):
+        """The training step with the loss and its gradient on the GPU; only the per-row
+        losses (and, for the accuracy, the output) come back."""
+        from .kernels import cuda as kernels
+
+        sparse, from_logits = self._crossentropy_on_device()
+        output = self._forward(x, training=True)
+        n_classes = tuple(output.shape)[-1]
+        targets = np.asarray(y)
+        if sparse:
+            targets = targets.reshape(len(targets), 1)
+            if targets.min() < 0 or targets.max() >= n_classes:
+                raise ValueError(f"y_true must hold class labels in [0, {n_classes})")
+        elif targets.shape != tuple(output.shape):
+            raise ValueError(f"y_true must have the shape of y_pred {tuple(output.shape)}; got "
+                             f"{targets.shape}")
+        losses, grad = kernels.crossentropy(output, np.ascontiguousarray(
+            targets, dtype=output.dtype), sparse, from_logits)
+        loss = float(losses.copy_to_host().mean()) + self.regularization_loss()
+        last = self.layers[-1]
+        first_needs = len(self.layers) > 1
+        grad = (last.backward(grad, input_grad=first_needs) if from_logits
+                else last.backward_preactivation(grad, input_grad=first_needs))
+        for k in range(len(self.layers) - 2, -1, -1):
+            grad = self.layers[k].backward(grad, input_grad=k > 0)
+        self.optimizer.apply(self.grads, self.params)
+        correct = self._correct(y, output.copy_to_host()) if self.metrics else 0
         return loss, correct
 
     def _check_xy(self, x, y, name="x"):

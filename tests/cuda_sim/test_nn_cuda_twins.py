@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from sigconv import nn
 from sigconv.nn import functional
 from sigconv.nn.kernels import cpu
 from sigconv.nn.kernels import cuda as kernels
@@ -131,3 +132,23 @@ def test_gemm_with_transposes_and_accumulation():
     expected = out + a.T @ a
     kernels.gemm(a, a, out=out, trans_a=True, accumulate=True)
     np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss", [nn.CategoricalCrossentropy(),
+                                  nn.CategoricalCrossentropy(from_logits=True),
+                                  nn.SparseCategoricalCrossentropy(),
+                                  nn.SparseCategoricalCrossentropy(from_logits=True)],
+                         ids=["probabilities", "logits", "sparse", "sparse-logits"])
+def test_crossentropy_twin(loss):
+    rng = np.random.default_rng(9)
+    logits = rng.standard_normal((6, 4)) * 2
+    labels = rng.integers(0, 4, 6)
+    sparse = isinstance(loss, nn.SparseCategoricalCrossentropy)
+    targets = labels if sparse else nn.utils.to_categorical(labels, 4).astype(np.float64)
+    z = logits if loss.from_logits else np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    losses, grad = kernels.crossentropy(z, targets.reshape(6, 1).astype(np.float64) if sparse
+                                        else targets, sparse, loss.from_logits)
+    assert losses.copy_to_host().mean() == pytest.approx(loss(targets, z), rel=1e-12)
+    expected = (loss.gradient(targets, z) if loss.from_logits
+                else loss.gradient_from_softmax(targets, z))
+    np.testing.assert_allclose(grad.copy_to_host(), expected, rtol=1e-12, atol=1e-15)

@@ -354,6 +354,57 @@ def multiply(x, y):
     return out
 
 
+# --- categorical cross-entropy ------------------------------------------------------------
+
+@cuda.jit
+def _crossentropy_kernel(z, targets, sparse, from_logits, epsilon, losses, grad):
+    """One row per thread: the row's loss (as the host losses compute it) and the gradient
+    of the batch mean with respect to the logits, ``(p * sum(t) - t) / n``."""
+    n_rows, n_classes = z.shape
+    for r in range(cuda.grid(1), n_rows, cuda.gridsize(1)):
+        label = int(targets[r, 0]) if sparse else -1
+        top = z[r, 0]
+        total = z[r, 0] * 0
+        for c in range(n_classes):
+            top = max(top, z[r, c])
+            total += z[r, c]
+        log_norm = total * 0
+        if from_logits:
+            for c in range(n_classes):
+                log_norm += math.exp(z[r, c] - top)
+            log_norm = math.log(log_norm) + top
+        target_sum = total * 0
+        loss = total * 0
+        for c in range(n_classes):
+            t = (1.0 if c == label else 0.0) if sparse else targets[r, c]
+            target_sum += t
+            if from_logits:
+                loss -= t * (z[r, c] - log_norm)
+            elif t != 0:
+                p = min(max(z[r, c] / total, epsilon), 1 - epsilon)
+                loss -= t * math.log(p)
+        losses[r] = loss
+        for c in range(n_classes):
+            t = (1.0 if c == label else 0.0) if sparse else targets[r, c]
+            p = math.exp(z[r, c] - log_norm) if from_logits else z[r, c]
+            grad[r, c] = (p * target_sum - t) / n_rows
+
+
+def crossentropy(z, targets, sparse, from_logits, epsilon=1e-7):
+    """Per-row categorical cross-entropy of device logits (or softmax probabilities) and
+    its fused gradient with respect to the logits, both as device arrays. ``targets`` is
+    one-hot (or probability) rows, or, with ``sparse``, a column of class indices."""
+    dz, _ = _device(z)
+    dtargets, _ = _device(targets)
+    rows = z.shape[0]
+    losses = cuda.device_array(rows, dtype=z.dtype)
+    grad = cuda.device_array(z.shape, dtype=z.dtype)
+    blocks, threads = _launch(rows)
+    _crossentropy_kernel[blocks, threads](dz, dtargets, sparse, from_logits, epsilon, losses,
+                                          grad)
+    return losses, grad
+
+
 # --- activations (kind: 0 linear, 1 relu, 2 leaky relu, 3 sigmoid, 4 tanh) ------------------
 
 @cuda.jit
