@@ -33,7 +33,26 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",
 ]
+
+# -- tutorials: executed by sphinx-gallery into pages with figures and notebooks ------------
+# SIGCONV_QUICK_TUTORIALS=1 (set by CI) caps the epochs of the training tutorials; each
+# page says so when it is on
+sphinx_gallery_conf = {
+    "examples_dirs": "../tutorials",
+    "gallery_dirs": "auto_tutorials",
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "download_all_examples": True,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+    "image_scrapers": ("matplotlib",),
+    "reference_url": {"sigconv": None},
+    "abort_on_example_error": True,
+    "run_stale_examples": True,
+}
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
@@ -67,12 +86,11 @@ else:
 intersphinx_timeout = 10
 
 # -- HTML output ---------------------------------------------------------------------------
-html_theme = "alabaster"
+html_theme = "furo"
 html_title = f"sigconv {release}"
-html_theme_options = {
-    "description": "Convolution, signal processing and CNNs with Numba kernels",
-    "fixed_sidebar": True,
-}
+html_theme_options = {"navigation_with_keys": True}
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
 
 
 # -- signatures ------------------------------------------------------------------------------

@@ -14,10 +14,18 @@ Keras-like layer library of sigconv. We
   as a heatmap.
 """
 
+import os
+
 import matplotlib.pyplot as plt
 from sklearn.model_selection import train_test_split
 
 from sigconv import datasets, nn, plotting
+
+# the documentation build in CI sets SIGCONV_QUICK_TUTORIALS=1 for shorter training
+QUICK = os.environ.get("SIGCONV_QUICK_TUTORIALS") == "1"
+EPOCHS, GRID_EPOCHS = (20, 10) if QUICK else (40, 30)
+if QUICK:
+    print(f"quick build: {EPOCHS} epochs (40 normally), {GRID_EPOCHS} per grid cell (30)")
 
 # %%
 # The data
@@ -53,10 +61,11 @@ assert conv.count_params() == 100 and dense.count_params() == 4550
 # %%
 # Training
 # --------
-# 40 epochs of mini-batches of 100, holding out the last 20% of the training set for
-# validation (Keras's ``validation_split`` takes the last samples, before shuffling).
+# 40 epochs of mini-batches of 100 (fewer in a quick build), holding out the last 20% of
+# the training set for validation (Keras's ``validation_split`` takes the last samples,
+# before shuffling).
 
-history = model.fit(x_train, y_train, epochs=40, batch_size=100, validation_split=0.2,
+history = model.fit(x_train, y_train, epochs=EPOCHS, batch_size=100, validation_split=0.2,
                     verbose=0, seed=0)
 loss, accuracy = model.evaluate(x_test, y_test)
 print(f"test accuracy {accuracy:.3f}")
@@ -88,7 +97,7 @@ plotting.show_images(x_test[:16], labels=y_test[:16].argmax(axis=1),
 etas = [1e-3, 1e-2, 1e-1, 1.0]
 lambdas = [1e-4, 1e-3, 1e-2, 1e-1]
 result = nn.grid_search(nn.lecture_digits_cnn, {"learning_rate": etas, "l2": lambdas},
-                        x_train, y_train, x_test, y_test, epochs=30, batch_size=100,
+                        x_train, y_train, x_test, y_test, epochs=GRID_EPOCHS, batch_size=100,
                         n_jobs=1, seed=0)
 grid, rows, columns = result.pivot("test_accuracy")
 fig, ax = plt.subplots(figsize=(6, 5))

@@ -13,9 +13,15 @@ synthetic stand-in in the same layout (:func:`sigconv.datasets.synthetic_cifar10
 its place, so that everything below runs either way.
 """
 
+import os
+
 import numpy as np
 
 from sigconv import datasets, nn, plotting
+
+# the documentation build in CI sets SIGCONV_QUICK_TUTORIALS=1 for shorter training
+EPOCHS = 3 if os.environ.get("SIGCONV_QUICK_TUTORIALS") == "1" else 6
+print(f"training for {EPOCHS} epochs")
 
 try:
     (x_train, y_train), (x_test, y_test) = datasets.load_cifar10(download=False)
@@ -52,7 +58,7 @@ model.summary()
 # %%
 # Training, with the test set as validation data, and the accuracy curves.
 
-history = model.fit(x_train, y_train, epochs=4, batch_size=32,
+history = model.fit(x_train, y_train, epochs=EPOCHS, batch_size=32,
                     validation_data=(x_test, y_test), verbose=0, seed=0)
 plotting.plot_history(history)
 test_loss, test_accuracy = model.evaluate(x_test, y_test)

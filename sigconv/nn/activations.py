@@ -106,6 +106,15 @@ def leaky_relu(negative_slope=0.3):
 def get_activation(identifier):
     """The :class:`ActivationFunction` for a name, None (linear) or an instance.
 
+    Parameters
+    ----------
+    identifier : str, ActivationFunction or None
+        ``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"softmax"``, ``"linear"``, or an instance.
+
+    Returns
+    -------
+    ActivationFunction
+
     Raises
     ------
     ValueError

@@ -35,6 +35,21 @@ def lecture_digits_cnn(learning_rate=0.01, l2=0.0, input_shape=(8, 8, 1), filter
     ``Conv2D(filters, kernel_size, relu) -> MaxPooling2D(2) -> Flatten ->
     Dense(dense_units, relu) -> Dense(n_classes, softmax)``, every kernel with an
     ``L2(l2)`` penalty.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Of the SGD optimizer (the lecture's ``eta``).
+    l2 : float
+        Strength of the L2 penalty on every kernel (the lecture's ``lambda``); 0 for none.
+    input_shape : tuple of int, default (8, 8, 1)
+    filters, kernel_size, dense_units, n_classes : int
+        The lecture's 10 filters of 3x3, 50 hidden units and 10 classes by default.
+
+    Returns
+    -------
+    Sequential
+        Compiled with ``categorical_crossentropy`` and the accuracy metric.
     """
     def penalty():
         return _regularizers.L2(l2) if l2 else None
@@ -53,9 +68,16 @@ def lecture_digits_cnn(learning_rate=0.01, l2=0.0, input_shape=(8, 8, 1), filter
 
 
 class GridResult:
-    """The cells of a grid search: ``records`` is a list of dicts, one per cell, with the
-    parameters, ``train_accuracy``, ``test_accuracy``, ``train_loss``, ``test_loss`` and
-    ``seconds``; ``param_grid`` is the grid searched."""
+    """The cells of a grid search.
+
+    Parameters
+    ----------
+    records : list of dict
+        One per cell: the parameters, ``train_accuracy``, ``test_accuracy``,
+        ``train_loss``, ``test_loss`` and ``seconds``.
+    param_grid : dict of str to list
+        The grid searched.
+    """
 
     def __init__(self, records, param_grid):
         self.records = records

@@ -32,7 +32,12 @@ _random = {"generator": np.random.default_rng()}
 
 def set_random_seed(seed):
     """Seed the generator that initializes new layers' weights and draws dropout masks
-    of layers without a seed of their own (Keras's ``keras.utils.set_random_seed``)."""
+    of layers without a seed of their own (Keras's ``keras.utils.set_random_seed``).
+
+    Parameters
+    ----------
+    seed : int
+    """
     _random["generator"] = np.random.default_rng(seed)
 
 
@@ -605,6 +610,17 @@ class Conv1D(_Conv):
     height 1, with the same arguments (``kernel_size`` etc. as ints or 1-tuples) and a
     kernel of shape ``(kernel_size, in_channels, filters)``.
 
+    Parameters
+    ----------
+    filters : int
+    kernel_size, strides, dilation_rate : int or (int,)
+    padding : {"valid", "same"}
+    activation : str, ActivationFunction or None
+    use_bias : bool
+    kernel_initializer, bias_initializer : str or callable
+    kernel_regularizer, bias_regularizer : regularizer, str or None
+    {common}
+
     Examples
     --------
     >>> import numpy as np
@@ -673,6 +689,14 @@ class MaxPooling2D(_Pooling):
     The gradient goes to the first maximum of each window (the argmax stored in forward);
     with ``padding="same"`` padding never wins.
 
+    Parameters
+    ----------
+    pool_size : int or tuple of int, default 2
+    strides : int or tuple of int, optional
+        Default: ``pool_size`` (windows side by side).
+    padding : {"valid", "same"}
+    {common}
+
     Examples
     --------
     >>> import numpy as np
@@ -688,25 +712,57 @@ class MaxPooling2D(_Pooling):
 
 class AveragePooling2D(_Pooling):
     """Average pooling; with ``padding="same"`` the mean is over the taps inside the input
-    (padding is not counted), as in Keras."""
+    (padding is not counted), as in Keras.
+
+    Parameters
+    ----------
+    pool_size : int or tuple of int, default 2
+    strides : int or tuple of int, optional
+        Default: ``pool_size`` (windows side by side).
+    padding : {"valid", "same"}
+    {common}
+    """
 
     rank, kind = 2, "average"
 
 
 class MaxPooling1D(_Pooling):
-    """Max pooling over ``(batch, length, channels)``."""
+    """Max pooling over ``(batch, length, channels)``.
+
+    Parameters
+    ----------
+    pool_size : int or tuple of int, default 2
+    strides : int or tuple of int, optional
+        Default: ``pool_size`` (windows side by side).
+    padding : {"valid", "same"}
+    {common}
+    """
 
     rank, kind = 1, "max"
 
 
 class AveragePooling1D(_Pooling):
-    """Average pooling over ``(batch, length, channels)``."""
+    """Average pooling over ``(batch, length, channels)``.
+
+    Parameters
+    ----------
+    pool_size : int or tuple of int, default 2
+    strides : int or tuple of int, optional
+        Default: ``pool_size`` (windows side by side).
+    padding : {"valid", "same"}
+    {common}
+    """
 
     rank, kind = 1, "average"
 
 
 class GlobalAveragePooling2D(Layer):
-    """Mean over height and width: ``(batch, h, w, c) -> (batch, c)``."""
+    """Mean over height and width: ``(batch, h, w, c) -> (batch, c)``.
+
+    Parameters
+    ----------
+    {common}
+    """
 
     input_ndim = 4
     cuda_ready = True
@@ -741,7 +797,12 @@ class GlobalAveragePooling2D(Layer):
 
 
 class Flatten(Layer):
-    """Flatten each sample to one axis: ``(batch, ...) -> (batch, prod(...))``."""
+    """Flatten each sample to one axis: ``(batch, ...) -> (batch, prod(...))``.
+
+    Parameters
+    ----------
+    {common}
+    """
 
     cuda_ready = True
 
@@ -876,6 +937,7 @@ class Dropout(Layer):
     seed : int, optional
         Seeds this layer's own generator of masks (else the shared one of
         :func:`set_random_seed`).
+    {common}
     """
 
     cuda_ready = True
@@ -929,7 +991,13 @@ class Dropout(Layer):
 
 
 class Activation(Layer):
-    """Apply an activation function: ``Activation("relu")``."""
+    """Apply an activation function: ``Activation("relu")``.
+
+    Parameters
+    ----------
+    activation : str or ActivationFunction
+    {common}
+    """
 
     cuda_ready = True
 
@@ -962,7 +1030,12 @@ class Activation(Layer):
 
 
 class ReLU(Activation):
-    """Rectified linear unit ``max(x, 0)``."""
+    """Rectified linear unit ``max(x, 0)``.
+
+    Parameters
+    ----------
+    {common}
+    """
 
     def __init__(self, name=None, dtype="float32", input_shape=None):
         super().__init__("relu", name=name, dtype=dtype, input_shape=input_shape)
@@ -972,7 +1045,13 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """``x`` for ``x > 0``, else ``negative_slope * x`` (Keras default slope 0.3)."""
+    """``x`` for ``x > 0``, else ``negative_slope * x`` (Keras default slope 0.3).
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.3
+    {common}
+    """
 
     def __init__(self, negative_slope=0.3, name=None, dtype="float32", input_shape=None):
         if not np.isfinite(negative_slope) or negative_slope < 0:
@@ -987,7 +1066,13 @@ class LeakyReLU(Activation):
 
 
 class Softmax(Layer):
-    """Softmax over ``axis`` (stable: the maximum is subtracted first)."""
+    """Softmax over ``axis`` (stable: the maximum is subtracted first).
+
+    Parameters
+    ----------
+    axis : int, default -1
+    {common}
+    """
 
     def __init__(self, axis=-1, name=None, dtype="float32", input_shape=None):
         self.axis = int(axis)
@@ -1018,6 +1103,12 @@ class BatchNormalization(Layer):
     ``moving = momentum * moving + (1 - momentum) * batch_statistic`` (biased variance,
     as Keras). Weights in Keras order: ``[gamma, beta, moving_mean, moving_variance]``;
     only ``gamma`` and ``beta`` are in ``params`` (trained).
+
+    Parameters
+    ----------
+    momentum : float in [0, 1], default 0.99
+    epsilon : float > 0, default 1e-3
+    {common}
     """
 
     def __init__(self, momentum=0.99, epsilon=1e-3, name=None, dtype="float32",
@@ -1100,3 +1191,16 @@ class BatchNormalization(Layer):
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
 
+
+_COMMON_PARAMETERS = """name : str, optional
+        Unique name; by default the snake-case class name and a counter.
+    dtype : {"float32", "float64"}
+        Dtype of the parameters and of the computation.
+    input_shape : tuple of int, optional
+        Shape of one sample (no batch axis); the layer is built from it when first
+        needed."""
+
+for _layer_class in (MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D,
+                     GlobalAveragePooling2D, Flatten, Dropout, Activation, ReLU, LeakyReLU,
+                     Softmax, BatchNormalization, Conv1D):
+    _layer_class.__doc__ = _layer_class.__doc__.replace("{common}", _COMMON_PARAMETERS)

@@ -619,6 +619,19 @@ def load_model(path, custom_objects=None, compile=True):
     """Read a model written by :meth:`Sequential.save`: same architecture, same weights
     (predictions equal bit for bit), compiled as it was when saved.
 
+    Parameters
+    ----------
+    path : str or path
+        A file written by :meth:`Sequential.save`.
+    custom_objects : dict of str to class, optional
+        Layer classes that are not sigconv's, by class name.
+    compile : bool
+        Compile the model with the saved optimizer, loss and metrics.
+
+    Returns
+    -------
+    Sequential
+
     Raises
     ------
     ValueError

@@ -78,6 +78,14 @@ class Optimizer:
     factors (``_factors``) and boolean flags (``_flags``); the kernel is called as
     ``kernel(w, g, *slots, *factors, scale, clipvalue, *flags)``.
 
+    Parameters
+    ----------
+    learning_rate : float
+        Step size, positive.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        At most one: clip each gradient's norm, each entry, or the norm of all gradients
+        together (before the update, as in Keras).
+
     Attributes
     ----------
     iterations : int
