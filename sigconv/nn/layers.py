@@ -105,9 +105,11 @@ class Layer:
     min_input_ndim = 0
 
     def __init__(self, name=None, dtype="float32", input_shape=None):
-        kind = _snake(type(self).__name__)
-        count = next(_name_counters[kind])
-        self.name = name if name is not None else (kind if count == 0 else f"{kind}_{count}")
+        if name is None:   # only unnamed layers use up a number, as in Keras
+            kind = _snake(type(self).__name__)
+            count = next(_name_counters[kind])
+            name = kind if count == 0 else f"{kind}_{count}"
+        self.name = name
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise TypeError(f"{self.name}: dtype must be float32 or float64; got {dtype}")
@@ -329,6 +331,9 @@ class Layer:
         """Set the weights from a list in Keras order, checking every shape."""
         weights = list(weights)
         self._ensure_built()
+        if not self.built:
+            raise ValueError(f"{self.name}: the layer has no weights yet; build it first "
+                             "(layer.build(input_shape), input_shape=..., or one call)")
         if len(weights) != len(self.params):
             raise ValueError(f"{self.name}: set_weights expects {len(self.params)} arrays "
                              f"({', '.join(self.params)}); got {len(weights)}")

@@ -500,13 +500,13 @@ class Sequential:
         """
         self._ensure_built()
         print_fn = print_fn or print
-        width = (32, 26, 12)
+        labels = [f"{layer.name} ({type(layer).__name__})" for layer in self.layers]
+        width = (max(32, max(len(label) for label in labels) + 2), 26, 12)
         rule = "_" * sum(width)
         lines = [f'Model: "{self.name}"', rule,
                  "Layer (type)".ljust(width[0]) + "Output Shape".ljust(width[1])
                  + "Param #".rjust(width[2]), "=" * sum(width)]
-        for layer, shape in zip(self.layers, self._output_shapes, strict=True):
-            label = f"{layer.name} ({type(layer).__name__})"
+        for layer, label, shape in zip(self.layers, labels, self._output_shapes, strict=True):
             lines.append(label.ljust(width[0]) + str(shape).ljust(width[1])
                          + f"{layer.count_params():,}".rjust(width[2]))
         total = self.count_params()
