@@ -181,6 +181,10 @@ def fourier_coefficients(func, period, n_terms, n_quad=None):
 
     by the rectangle rule on ``n_quad`` equally spaced points over one period (the
     trapezoidal rule of a periodic function), in a numba kernel parallel over harmonics.
+    For smooth functions it converges faster than any power of ``1 / n_quad``; a function
+    with jumps converges only as ``1 / n_quad``, and when grid points land on the jumps,
+    the value sampled there matters: give the midpoint of the jump (what the series
+    converges to) for a ``1 / n_quad**2`` error.
 
     Parameters
     ----------
