@@ -46,7 +46,8 @@ plotting.show_images(images[:16], labels=labels[:16], n_cols=8)
 # Dense(10, softmax)``, each kernel with the penalty ``l2 * sum(w**2)`` (Keras's
 # convention), as :func:`sigconv.nn.lecture_digits_cnn` builds it.
 
-model = nn.lecture_digits_cnn(learning_rate=0.1, l2=1e-3)
+nn.set_random_seed(0)   # the initial weights, drawn when summary() builds the model
+model = nn.lecture_digits_cnn(learning_rate=0.03, l2=1e-3)
 model.summary()
 
 # %%

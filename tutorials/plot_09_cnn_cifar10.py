@@ -40,6 +40,7 @@ plotting.show_images(x_train[:16], labels=y_train[:16, 0], class_names=class_nam
 # Pixel values to [0, 1], then the network of the lecture.
 
 x_train, x_test = x_train / 255.0, x_test / 255.0
+nn.set_random_seed(0)   # the initial weights, drawn when summary() builds the model
 model = nn.Sequential([
     nn.Input((32, 32, 3)),
     nn.Conv2D(32, (3, 3), activation="relu"),
