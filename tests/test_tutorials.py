@@ -16,6 +16,7 @@ def test_tutorial_runs(path, monkeypatch, tmp_path):
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SIGCONV_DATA", str(tmp_path))   # no real data set: the fallbacks run
+    monkeypatch.setenv("SIGCONV_QUICK_TUTORIALS", "1")   # capped epochs, as the CI docs build
     try:
         runpy.run_path(str(path), run_name="__main__")
     finally:
