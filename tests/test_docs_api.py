@@ -10,11 +10,13 @@ import pytest
 from numpydoc.validate import validate
 
 import sigconv
+from sigconv import dask as sigconv_dask
 from sigconv import datasets, filters, nn, plotting
 
 API = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "api.rst").read_text()
 MODULES = {"sigconv": sigconv, "sigconv.nn": nn, "sigconv.filters": filters,
-           "sigconv.plotting": plotting, "sigconv.datasets": datasets}
+           "sigconv.plotting": plotting, "sigconv.datasets": datasets,
+           "sigconv.dask": sigconv_dask}
 
 
 def autosummary_entries():

@@ -14,8 +14,12 @@ and evaluates it, so cells are independent: ``n_jobs`` worker processes (each on
 thread) or an executor's workers run them in any order, with equal results.
 """
 
+import hashlib
 import itertools
+import json
+import math
 import os
+import tempfile
 import time
 
 import numpy as np
@@ -128,6 +132,54 @@ def _run_cell(build_fn, params, data, epochs, batch_size, seed):
             "seconds": time.perf_counter() - start}
 
 
+def _failed(params, exc):
+    return {**params, "train_loss": math.nan, "train_accuracy": math.nan,
+            "test_loss": math.nan, "test_accuracy": math.nan, "seconds": math.nan,
+            "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _guarded_cell(build_fn, params, data, epochs, batch_size, seed):
+    """A cell whose failure is reported in its record instead of ending the search."""
+    try:
+        return _run_cell(build_fn, params, data, epochs, batch_size, seed)
+    except Exception as exc:
+        return _failed(params, exc)
+
+
+class _CellCache:
+    """One JSON file per finished cell, named by a hash of its parameters and of the
+    training settings, written atomically (a temporary file, then ``os.replace``)."""
+
+    def __init__(self, directory, epochs, batch_size, seed):
+        self.directory = os.fspath(directory)
+        os.makedirs(self.directory, exist_ok=True)
+        self.settings = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
+
+    def _path(self, params):
+        key = json.dumps({"params": _jsonable(params), **self.settings}, sort_keys=True)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+        return os.path.join(self.directory, f"cell-{digest}.json")
+
+    def load(self, params):
+        try:
+            with open(self._path(params)) as stream:
+                record = json.load(stream)
+        except (OSError, ValueError):
+            return None
+        return {**params, **{k: v for k, v in record.items() if k not in params}}
+
+    def store(self, params, record):
+        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        with os.fdopen(handle, "w") as stream:
+            json.dump(_jsonable(record), stream)
+        os.replace(temporary, self._path(params))
+
+
+def _jsonable(mapping):
+    return {key: (value.item() if isinstance(value, np.generic) else value)
+            for key, value in mapping.items()}
+
+
 def _run_cell_single_thread(build_fn, params, data, epochs, batch_size, seed):
     """A cell in a worker process: one thread (the cells are the parallelism)."""
     import numba
@@ -138,11 +190,12 @@ def _run_cell_single_thread(build_fn, params, data, epochs, batch_size, seed):
     numba.set_num_threads(1)
     _config.NN_THREADS = 1
     with threadpool_limits(1):
-        return _run_cell(build_fn, params, data, epochs, batch_size, seed)
+        return _guarded_cell(build_fn, params, data, epochs, batch_size, seed)
 
 
 def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1,
-                batch_size=32, n_jobs=1, executor=None, seed=0, progress=False):
+                batch_size=32, n_jobs=1, executor=None, seed=0, progress=False,
+                cache_dir=None):
     """Fit and evaluate a model for every combination of parameters.
 
     Parameters
@@ -165,11 +218,16 @@ def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1
         Every cell fits with this seed (same initial weights and shuffles for all cells).
     progress : bool
         Show a tqdm progress bar over the cells.
+    cache_dir : str or path, optional
+        Keep each finished cell's record there (one JSON file, written atomically) and
+        skip the cells found there on a re-run with the same settings.
 
     Returns
     -------
     GridResult
-        One record per cell, in grid order.
+        One record per cell, in grid order. A cell that failed (an exception in its fit,
+        or its task lost) has NaN metrics and an ``"error"`` entry saying why; the other
+        cells are not affected.
     """
     if not isinstance(param_grid, dict) or not param_grid:
         raise ValueError("param_grid must be a non-empty dict of parameter name to values")
@@ -184,38 +242,50 @@ def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1
     cells = [dict(zip(names, values, strict=True))
              for values in itertools.product(*param_grid.values())]
     data = tuple(np.asarray(a) for a in (x_train, y_train, x_test, y_test))
+    cache = _CellCache(cache_dir, epochs, batch_size, seed) if cache_dir is not None else None
+    records = [cache.load(params) if cache is not None else None for params in cells]
+    todo = [i for i, record in enumerate(records) if record is None]
 
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(cells), desc="grid", unit="cell")
+        bar = tqdm(total=len(cells), initial=len(cells) - len(todo), desc="grid",
+                   unit="cell")
+
+    def finish(i, record):
+        records[i] = record
+        if cache is not None and "error" not in record:
+            cache.store(cells[i], record)
+        if bar is not None:
+            bar.update(1)
+
     if executor is None and n_jobs == 1:
-        records = []
-        for params in cells:
-            records.append(_run_cell(build_fn, params, data, epochs, batch_size, seed))
-            if bar is not None:
-                bar.update(1)
+        for i in todo:
+            finish(i, _guarded_cell(build_fn, cells[i], data, epochs, batch_size, seed))
     elif executor is None:
         # joblib's loky workers need no __main__ guard in the user's script and are
         # reused between calls; large arrays reach them as memory maps
         from joblib import Parallel, delayed
 
-        jobs = (delayed(_run_cell_single_thread)(build_fn, params, data, epochs, batch_size,
-                                                 seed) for params in cells)
-        records = []
-        for record in Parallel(n_jobs=min(n_jobs, len(cells)), return_as="generator")(jobs):
-            records.append(record)
-            if bar is not None:
-                bar.update(1)
+        jobs = (delayed(_run_cell_single_thread)(build_fn, cells[i], data, epochs, batch_size,
+                                                 seed) for i in todo)
+        results = Parallel(n_jobs=min(n_jobs, max(1, len(todo))), return_as="generator")(jobs)
+        for i, record in zip(todo, results, strict=True):
+            finish(i, record)
     else:
-        futures = [executor.submit(_run_cell, build_fn, params, data, epochs, batch_size,
-                                   seed) for params in cells]
-        records = []
-        for future in futures:
-            records.append(future.result())
-            if bar is not None:
-                bar.update(1)
+        # results are taken as they finish; a failed cell becomes a record with its error
+        from concurrent.futures import as_completed
+
+        futures = {executor.submit(_guarded_cell, build_fn, cells[i], data, epochs,
+                                   batch_size, seed): i for i in todo}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                record = future.result()
+            except Exception as exc:   # the task itself was lost (worker died, ...)
+                record = _failed(cells[i], exc)
+            finish(i, record)
     if bar is not None:
         bar.close()
     return GridResult(records, {name: list(values) for name, values in param_grid.items()})

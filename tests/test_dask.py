@@ -1,0 +1,157 @@
+"""Scaling out with Dask: chunked convolution and the grid search on a LocalCluster."""
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import sigconv as sc
+from sigconv import datasets, nn
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+sdask = pytest.importorskip("sigconv.dask")
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("taps", [1, 4, 25, 130])
+@pytest.mark.parametrize("chunk", [7, 25, 400])   # smaller than, equal to, larger than k
+def test_chunked_convolution_equals_in_memory(mode, taps, chunk):
+    rng = np.random.default_rng(taps * 1000 + chunk)
+    x, kernel = rng.standard_normal(400), rng.standard_normal(taps)
+    lazy = sdask.convolve(da.from_array(x, chunks=chunk), kernel, mode)
+    np.testing.assert_allclose(lazy.compute(), sc.convolve(x, kernel, mode), rtol=1e-10,
+                               atol=1e-10)
+
+
+def test_chunked_convolution_along_an_axis_of_a_batch_and_in_float32():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 500)).astype(np.float32)
+    kernel = rng.standard_normal(31).astype(np.float32)
+    lazy = sdask.convolve(da.from_array(x, chunks=(2, 60)), kernel, "same", axis=1)
+    assert lazy.dtype == np.float32
+    np.testing.assert_allclose(lazy.compute(), sc.convolve(x, kernel[None], "same", axes=1),
+                               rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("tile", [3, 16, 64])
+def test_tiled_2d_convolution_equals_in_memory(boundary, mode, tile):
+    rng = np.random.default_rng(2)
+    image, kernel = rng.standard_normal((40, 33)), rng.standard_normal((5, 4))
+    lazy = sdask.convolve2d(da.from_array(image, chunks=tile), kernel, mode, boundary, 0.5)
+    np.testing.assert_allclose(lazy.compute(),
+                               sc.convolve2d(image, kernel, mode, boundary, 0.5),
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_bad_arguments():
+    x = da.ones(10, chunks=3)
+    with pytest.raises(ValueError, match="kernel"):
+        sdask.convolve(x, np.ones((2, 2)))
+    with pytest.raises(ValueError, match="mode"):
+        sdask.convolve(x, np.ones(3), mode="middle")
+    with pytest.raises(ValueError, match="valid"):
+        sdask.convolve(x, np.ones(11), mode="valid")
+    with pytest.raises(ValueError, match="boundary"):
+        sdask.convolve2d(da.ones((4, 4)), np.ones((2, 2)), boundary="mirror")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def digits():
+    x, labels = datasets.load_digits()
+    y = nn.utils.to_categorical(labels)
+    return x[:120], y[:120], x[120:180], y[120:180]
+
+
+GRID = {"learning_rate": [0.01, 0.1], "l2": [0.0, 1e-3]}
+
+
+def test_grid_on_a_cluster_equals_the_serial_run(client, digits):
+    serial = nn.grid_search(nn.lecture_digits_cnn, GRID, *digits, epochs=2, batch_size=30,
+                            seed=3)
+    spread = nn.grid_search(nn.lecture_digits_cnn, GRID, *digits, epochs=2, batch_size=30,
+                            seed=3, executor=client.get_executor())
+    assert spread.records == serial.records or all(
+        {k: v for k, v in a.items() if k != "seconds"} == {k: v for k, v in b.items()
+                                                            if k != "seconds"}
+        for a, b in zip(spread.records, serial.records, strict=True))
+    # the cluster's distributed Dask array computes the chunked convolution too
+    x = np.random.default_rng(4).standard_normal(3000)
+    lazy = sdask.convolve(da.from_array(x, chunks=500), np.hanning(41), "same")
+    np.testing.assert_allclose(client.compute(lazy).result(),
+                               sc.convolve(x, np.hanning(41), "same"), rtol=1e-12)
+
+
+def test_a_failed_cell_is_reported_and_the_others_finish(digits):
+    grid = {"learning_rate": [0.1, -1.0], "l2": [0.0]}   # SGD refuses a negative rate
+    with ThreadPoolExecutor(2) as executor:
+        result = nn.grid_search(nn.lecture_digits_cnn, grid, *digits, epochs=1,
+                                batch_size=60, executor=executor)
+    good, bad = result.records
+    assert "error" not in good and good["test_accuracy"] >= 0
+    assert "learning_rate" in bad["error"] and np.isnan(bad["test_accuracy"])
+    assert result.best() is good
+
+
+def _refuse(**params):
+    raise AssertionError("this cell should have come from the cache")
+
+
+def test_cache_dir_skips_the_cells_already_done(tmp_path, digits):
+    first = nn.grid_search(nn.lecture_digits_cnn, GRID, *digits, epochs=1, batch_size=60,
+                           cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("cell-*.json"))) == 4
+    assert not list(tmp_path.glob("*.tmp"))          # written atomically
+    again = nn.grid_search(_refuse, GRID, *digits, epochs=1, batch_size=60,
+                           cache_dir=tmp_path)
+    for a, b in zip(first.records, again.records, strict=True):
+        assert a["test_accuracy"] == b["test_accuracy"] and a["l2"] == b["l2"]
+    # other settings are other cells: not in the cache, so they run (and fail here)
+    other = nn.grid_search(_refuse, GRID, *digits, epochs=2, batch_size=60,
+                           cache_dir=tmp_path)
+    assert all("should have come from the cache" in r["error"] for r in other.records)
+
+
+def test_the_grid_survives_a_killed_worker(client, digits, tmp_path):
+    """A worker dies mid-run: Dask reruns its cells elsewhere and the grid completes."""
+    grid = {"learning_rate": [0.01, 0.03, 0.1], "l2": [0.0, 1e-4]}
+    outcome = {}
+
+    def run():
+        outcome["result"] = nn.grid_search(nn.lecture_digits_cnn, grid, *digits, epochs=30,
+                                           batch_size=30, seed=5,
+                                           executor=client.get_executor(),
+                                           cache_dir=tmp_path)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.time() + 60
+    while not list(tmp_path.glob("cell-*.json")) and time.time() < deadline:
+        time.sleep(0.05)
+    victim = sorted(client.scheduler_info()["workers"])[0]
+    try:
+        client.run(os._exit, 1, workers=[victim])
+    except Exception:   # the worker dies before it can answer
+        pass
+    thread.join(timeout=180)
+    assert not thread.is_alive()
+    records = outcome["result"].records
+    assert len(records) == 6 and all("error" not in record for record in records)
+    serial = nn.grid_search(nn.lecture_digits_cnn, grid, *digits, epochs=30, batch_size=30,
+                            seed=5)
+    assert [r["test_accuracy"] for r in records] == [r["test_accuracy"]
+                                                      for r in serial.records]
