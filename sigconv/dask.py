@@ -6,13 +6,14 @@ Needs the optional extra ``pip install "sigconv[dask]"`` (``dask[array]`` and
 A convolution over a chunked axis is an overlap-save computation: the output of a chunk
 needs the input of the chunk and ``k - 1`` samples before it. So::
 
-    1. extend the input by k - 1 samples at both ends with the boundary rule
-       (zeros, or wrap / symmetric for 2-D images), lazily;
-    2. every chunk of the extended input, together with the k - 1 samples after it
-       (``dask.array.map_overlap``), gives, by sigconv's in-memory ``valid`` convolution,
-       exactly as many outputs as the chunk has samples;
-    3. the first n + k - 1 outputs are the full convolution; ``same`` and ``valid`` are
-       windows of it, as in :func:`sigconv.convolve`.
+    1. every chunk comes with its k - 1 neighbours on both sides
+       (``dask.array.map_overlap``; beyond the array's ends the boundary rule: zeros, or
+       wrap / symmetric for 2-D images);
+    2. sigconv's in-memory ``valid`` convolution of the chunk and the k - 1 samples before
+       it gives the full convolution's outputs over the chunk's span (the last chunk adds
+       the k - 1 outputs past the end);
+    3. ``same`` and ``valid`` are windows of the full convolution, as in
+       :func:`sigconv.convolve`.
 
 Each chunk runs sigconv's own kernels (``method`` chooses direct, FFT or overlap-add per
 chunk), wherever Dask schedules it: threads, processes or a ``distributed`` cluster.
@@ -45,31 +46,40 @@ def _as_dask(x, name):
     return da.from_array(array)
 
 
-def _valid_chunks(extended, kernel, axes, method):
-    """Step 2: the ``valid`` convolution of every chunk with its ``k - 1`` followers,
-    one output per sample of the chunk (the last ``k - 1`` outputs read beyond the end
-    and are cut off by the caller)."""
+def _full_chunks(x, kernel, axes, method, boundary):
+    """The full convolution of a chunked array, chunk by chunk (overlap-save).
+
+    Each chunk comes with ``k - 1`` samples on both sides (``map_overlap``, beyond the
+    array's ends by the ``boundary`` rule). The full convolution's outputs over a chunk's
+    span need the chunk and the ``k - 1`` samples before it: a ``valid`` convolution of
+    the chunk with its halo, minus the trailing halo. The last chunk keeps its trailing
+    halo and gives the ``k - 1`` extra outputs of the full convolution.
+    """
+    from dask.array.overlap import ensure_minimum_chunksize
+
     da = _dask_array()
     halo = {axis: kernel.shape[axis] - 1 for axis in axes}
     # every chunk must be at least as long as its halo (Dask's own rule, applied here so
     # that the output chunks below are known)
-    from dask.array.overlap import ensure_minimum_chunksize
+    x = x.rechunk({axis: ensure_minimum_chunksize(halo[axis], x.chunks[axis])
+                   for axis in axes if halo[axis] > 0})
+    out_chunks = [list(c) for c in x.chunks]
+    for axis in axes:
+        out_chunks[axis][-1] += halo[axis]
+    dtype = np.result_type(x.dtype, kernel.dtype)
 
-    extended = extended.rechunk({axis: ensure_minimum_chunksize(halo[axis],
-                                                                extended.chunks[axis])
-                                 for axis in axes if halo[axis] > 0})
-    dtype = np.result_type(extended.dtype, kernel.dtype)
-
-    def block(values):
-        # values = halo before + chunk + halo after: drop the leading halo
-        window = tuple(slice(halo[a], None) if a in halo else slice(None)
-                       for a in range(values.ndim))
-        return conv.convolve(values[window], kernel, mode="valid", method=method,
+    def block(values, block_info=None):
+        info = block_info[0]
+        window = [slice(None)] * values.ndim
+        for axis in axes:
+            last = info["chunk-location"][axis] == info["num-chunks"][axis] - 1
+            window[axis] = slice(None if last else values.shape[axis] - halo[axis])
+        return conv.convolve(values[tuple(window)], kernel, mode="valid", method=method,
                              axes=tuple(axes))
 
-    depth = {axis: halo.get(axis, 0) for axis in range(extended.ndim)}
-    return da.map_overlap(block, extended, depth=depth, boundary=0, trim=False,
-                          dtype=dtype, chunks=extended.chunks)
+    depth = {axis: halo.get(axis, 0) for axis in range(x.ndim)}
+    return da.map_overlap(block, x, depth=depth, boundary=boundary, trim=False, dtype=dtype,
+                          chunks=tuple(tuple(c) for c in out_chunks))
 
 
 def convolve(x, kernel, mode="full", method="auto", axis=-1):
@@ -122,18 +132,15 @@ def convolve(x, kernel, mode="full", method="auto", axis=-1):
     shape = [1] * x.ndim
     shape[axis] = k
     kernel_nd = kernel.reshape(shape)
-    da = _dask_array()
-    widths = [(0, 0)] * x.ndim
-    widths[axis] = (k - 1, k - 1)
-    extended = da.pad(x, widths, mode="constant") if k > 1 else x
-    full = _valid_chunks(extended, kernel_nd, (axis,), method)
+    full = _full_chunks(x, kernel_nd, (axis,), method, boundary=0)
     start, length = conv.mode_window(n, k, mode)
     index = [slice(None)] * x.ndim
     index[axis] = slice(start, start + length)
     return full[tuple(index)]
 
 
-_DASK_PAD = {"fill": "constant", "wrap": "wrap", "symm": "symmetric"}
+#: convolve2d's boundaries in map_overlap's words (its "reflect" repeats the edge sample)
+_DASK_BOUNDARY = {"wrap": "periodic", "symm": "reflect"}
 
 
 def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method="auto"):
@@ -185,16 +192,11 @@ def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method=
     if mode == "valid" and (k0 > n0 or k1 > n1):
         raise ValueError("sigconv.dask.convolve2d: in 'valid' mode the kernel must fit in "
                          "the (large) image")
-    da = _dask_array()
     dtype = np.result_type(image.dtype, kernel.dtype)
     image = image.astype(dtype)
-    widths = ((k0 - 1, k0 - 1), (k1 - 1, k1 - 1))
-    if boundary == "fill":
-        extended = da.pad(image, widths, mode="constant",
-                          constant_values=np.asarray(fillvalue).astype(dtype))
-    else:
-        extended = da.pad(image, widths, mode=_DASK_PAD[boundary])
-    full = _valid_chunks(extended, kernel, (0, 1), method)
+    rule = (np.asarray(fillvalue).astype(dtype).item() if boundary == "fill"
+            else _DASK_BOUNDARY[boundary])
+    full = _full_chunks(image, kernel, (0, 1), method, rule)
     windows = tuple(slice(start, start + length) for start, length in
                     (conv.mode_window(n, k, mode) for n, k in ((n0, k0), (n1, k1))))
     return full[windows]
