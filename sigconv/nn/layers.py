@@ -696,11 +696,7 @@ class MaxPooling2D(_Pooling):
 
     Parameters
     ----------
-    pool_size : int or tuple of int, default 2
-    strides : int or tuple of int, optional
-        Default: ``pool_size`` (windows side by side).
-    padding : {"valid", "same"}
-    {common}
+    {pooling}
 
     Examples
     --------
@@ -721,11 +717,7 @@ class AveragePooling2D(_Pooling):
 
     Parameters
     ----------
-    pool_size : int or tuple of int, default 2
-    strides : int or tuple of int, optional
-        Default: ``pool_size`` (windows side by side).
-    padding : {"valid", "same"}
-    {common}
+    {pooling}
     """
 
     rank, kind = 2, "average"
@@ -736,11 +728,7 @@ class MaxPooling1D(_Pooling):
 
     Parameters
     ----------
-    pool_size : int or tuple of int, default 2
-    strides : int or tuple of int, optional
-        Default: ``pool_size`` (windows side by side).
-    padding : {"valid", "same"}
-    {common}
+    {pooling}
     """
 
     rank, kind = 1, "max"
@@ -751,11 +739,7 @@ class AveragePooling1D(_Pooling):
 
     Parameters
     ----------
-    pool_size : int or tuple of int, default 2
-    strides : int or tuple of int, optional
-        Default: ``pool_size`` (windows side by side).
-    padding : {"valid", "same"}
-    {common}
+    {pooling}
     """
 
     rank, kind = 1, "average"
@@ -1205,7 +1189,14 @@ _COMMON_PARAMETERS = """name : str, optional
         Shape of one sample (no batch axis); the layer is built from it when first
         needed."""
 
+_POOLING_PARAMETERS = """pool_size : int or tuple of int, default 2
+    strides : int or tuple of int, optional
+        Default: ``pool_size`` (windows side by side).
+    padding : {"valid", "same"}
+    """ + _COMMON_PARAMETERS
+
 for _layer_class in (MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D,
                      GlobalAveragePooling2D, Flatten, Dropout, Activation, ReLU, LeakyReLU,
                      Softmax, BatchNormalization, Conv1D):
-    _layer_class.__doc__ = _layer_class.__doc__.replace("{common}", _COMMON_PARAMETERS)
+    _layer_class.__doc__ = (_layer_class.__doc__.replace("{pooling}", _POOLING_PARAMETERS)
+                            .replace("{common}", _COMMON_PARAMETERS))

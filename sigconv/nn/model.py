@@ -419,8 +419,7 @@ class Sequential:
                                            return_dict=True)
                     logs.update({f"val_{key}": value for key, value in values.items()})
                 if verbose == 2:
-                    print(f"Epoch {epoch + 1}/{epochs} - "
-                          + " - ".join(f"{key}: {value:.4f}" for key, value in logs.items()))
+                    _report(f"Epoch {epoch + 1}/{epochs} - " + _format_logs(logs))
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
@@ -465,7 +464,7 @@ class Sequential:
         if self.metrics:
             values["accuracy"] = float(total_correct / len(x))
         if verbose:
-            print(" - ".join(f"{key}: {value:.4f}" for key, value in values.items()))
+            _report(_format_logs(values))
         if return_dict:
             return values
         return list(values.values()) if self.metrics else values["loss"]
@@ -589,6 +588,17 @@ class Sequential:
             keys = sorted((key for key in data.files if key.startswith("weight_")),
                           key=lambda key: int(key.split("_")[1]))
             self.set_weights([data[key] for key in keys])
+
+
+def _format_logs(logs):
+    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
+
+
+def _report(line):
+    """One line of training output, through tqdm so that it does not break a progress bar."""
+    from tqdm.auto import tqdm
+
+    tqdm.write(line)
 
 
 def _plain(config):
