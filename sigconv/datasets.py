@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import pooch
 
 __all__ = ["load_digits", "load_mnist", "load_cifar10", "synthetic_cifar10"]
 
@@ -324,6 +323,8 @@ def synthetic_cifar10(n_train=2000, n_test=500, seed=0):
 
 def _cache_dir():
     """The per-user cache directory that downloads go to."""
+    import pooch  # imported when needed: it costs a tenth of a second at import
+
     return Path(pooch.os_cache("sigconv"))
 
 
@@ -345,6 +346,8 @@ def _search_dirs(path):
 
 def _download(remote, directory):
     """Download ``remote`` into ``directory`` and check its SHA-256; return its path."""
+    import pooch
+
     return Path(pooch.retrieve(remote.url, known_hash=f"sha256:{remote.sha256}",
                                fname=remote.name, path=directory, progressbar=True))
 
