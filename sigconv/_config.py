@@ -53,6 +53,12 @@ COST_FFT = (2.604e-05, 6.433e-10)
 #: overlap-add: (per call, per N log2 N unit of all blocks, per output, per block)
 COST_OA = (7.546e-05, 2.454e-10, 1.181e-08, 7.234e-08)
 
+# --- CUDA launches ------------------------------------------------------------------
+#: threads per block of every 1-D CUDA launch (the simulator tests patch it small)
+CUDA_THREADS_PER_BLOCK = 256
+#: at most this many blocks per launch; the kernels' grid-stride loops cover the rest
+CUDA_MAX_BLOCKS = 4096
+
 # --- neural-network layers (sigconv.nn) ------------------------------------------------
 #: a convolution is computed in chunks of output lines whose im2col buffer holds about
 #: this many bytes: small enough to stay in cache between the copy and the matrix product,

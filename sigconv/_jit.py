@@ -68,6 +68,21 @@ def require_cuda(argument="device"):
     return kernels
 
 
+def launch_config(n_items):
+    """``(blocks, threads)`` of a 1-D launch over ``n_items`` (grid-stride kernels)."""
+    threads = _config.CUDA_THREADS_PER_BLOCK
+    return min(_config.CUDA_MAX_BLOCKS, max(1, -(-n_items // threads))), threads
+
+
+def on_device(array):
+    """``array`` as a device array (no copy if it already is one), and whether it was."""
+    if is_device_array(array):
+        return array, True
+    from numba import cuda
+
+    return cuda.to_device(np.ascontiguousarray(array)), False
+
+
 def is_device_array(value):
     """True for arrays that live on a CUDA device: anything with
     ``__cuda_array_interface__`` (CuPy, Numba), and Numba's device arrays (whose simulator

@@ -4,8 +4,8 @@ Each driver takes the same arguments as its CPU twin in :mod:`sigconv.kernels.cp
 NumPy arrays), copies them to the device, launches the kernel and returns the result on
 the host; :func:`sigconv._jit.require_cuda` has checked that a GPU (or the simulator,
 ``NUMBA_ENABLE_CUDASIM=1``) is there. Kernels use grid-stride loops, so any launch size
-covers any problem; :data:`THREADS_PER_BLOCK` is patched small in the simulator tests so
-that several blocks and several strides run.
+covers any problem; ``_config.CUDA_THREADS_PER_BLOCK`` is patched small in the simulator
+tests so that several blocks and several strides run.
 
 This module is imported only when CUDA is asked for: ``import sigconv`` never touches
 the CUDA driver.
@@ -16,19 +16,11 @@ import math
 import numpy as np
 from numba import cuda
 
+from .._jit import is_device_array, launch_config, on_device
 from . import formulas
 
-#: threads per block of every 1-D launch
-THREADS_PER_BLOCK = 256
-#: at most this many blocks: the grid-stride loops cover the rest
-MAX_BLOCKS = 4096
 #: harmonics between exact re-seeds of the angle-addition recurrence (as on the CPU)
 _RESEED = 64
-
-
-def _launch(n_items):
-    threads = THREADS_PER_BLOCK
-    return min(MAX_BLOCKS, max(1, math.ceil(n_items / threads))), threads
 
 
 _row_source = cuda.jit(device=True)(formulas.row_source)
@@ -65,12 +57,6 @@ def _direct_nd_kernel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row
         out[b, o_row, t] = acc
 
 
-def _on_device(array):
-    if hasattr(array, "copy_to_host"):
-        return array
-    return cuda.to_device(np.ascontiguousarray(array))
-
-
 def direct_nd(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row_start, col_start,
               block=None):
     """GPU twin of :func:`sigconv.kernels.cpu.direct_nd_parallel` (``block`` is unused).
@@ -78,14 +64,14 @@ def direct_nd(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row_start, 
     ``x`` and ``h`` may be host or device arrays; ``out`` is a host array to fill, or a
     device array that the kernel writes directly (then nothing crosses to the host).
     """
-    device = [_on_device(a)
+    device = [on_device(a)[0]
               for a in (x, h, x_batch, h_batch, x_rows, h_rows, out_rows, row_start)]
-    on_device = hasattr(out, "copy_to_host")
-    result = out if on_device else cuda.device_array(out.shape, dtype=out.dtype)
-    blocks, threads = _launch(out.size)
+    resident = is_device_array(out)
+    result = out if resident else cuda.device_array(out.shape, dtype=out.dtype)
+    blocks, threads = launch_config(out.size)
     _direct_nd_kernel[blocks, threads](device[0], device[1], result, *device[2:],
                                        np.int64(col_start))
-    if not on_device:
+    if not resident:
         result.copy_to_host(out)
     return out
 
@@ -118,9 +104,9 @@ def _fourier_synthesis_kernel(t, f, g, omega, out):
 
 def fourier_synthesis(t, f, g, omega, out, block=None):
     """GPU twin of :func:`sigconv.kernels.cpu.fourier_synthesis` (``block`` is unused)."""
-    device_t, device_f, device_g = (cuda.to_device(np.ascontiguousarray(a)) for a in (t, f, g))
+    device_t, device_f, device_g = (on_device(a)[0] for a in (t, f, g))
     result = cuda.device_array(out.shape, dtype=out.dtype)
-    blocks, threads = _launch(out.size)
+    blocks, threads = launch_config(out.size)
     _fourier_synthesis_kernel[blocks, threads](device_t, device_f, device_g,
                                               np.float64(omega), result)
     result.copy_to_host(out)

@@ -12,8 +12,7 @@ import pytest
 from numba import cuda
 
 import sigconv as sc
-from sigconv import FourierSeries
-from sigconv.kernels import cuda as kernels
+from sigconv import FourierSeries, _config
 
 if not sc.cuda_available():
     raise RuntimeError("no CUDA device or simulator: run through tests/test_cuda.py "
@@ -25,8 +24,8 @@ TOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12,
 
 @pytest.fixture(autouse=True)
 def small_launches(monkeypatch):
-    monkeypatch.setattr(kernels, "THREADS_PER_BLOCK", 8)
-    monkeypatch.setattr(kernels, "MAX_BLOCKS", 3)
+    monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", 8)
+    monkeypatch.setattr(_config, "CUDA_MAX_BLOCKS", 3)
 
 
 def random(rng, shape, dtype):

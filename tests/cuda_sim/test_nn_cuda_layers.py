@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 from numba import cuda
 
-from sigconv import nn
+from sigconv import _config, nn
 from sigconv.nn.kernels import cuda as kernels
 
 
 @pytest.fixture(autouse=True)
 def small_launches(monkeypatch):
-    monkeypatch.setattr(kernels, "THREADS_PER_BLOCK", 32)
+    monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", 32)
     monkeypatch.setattr(kernels, "TILE", 4)   # several tiles per matrix, few threads
-    monkeypatch.setattr(kernels, "MAX_BLOCKS", 4)
+    monkeypatch.setattr(_config, "CUDA_MAX_BLOCKS", 4)
 
 
 def twin_models(optimizer):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sigconv import nn
+from sigconv import _config, nn
 from sigconv.nn import functional
 from sigconv.nn.kernels import cpu
 from sigconv.nn.kernels import cuda as kernels
@@ -11,9 +11,9 @@ from sigconv.nn.kernels import cuda as kernels
 
 @pytest.fixture(autouse=True)
 def small_launches(monkeypatch):
-    monkeypatch.setattr(kernels, "THREADS_PER_BLOCK", 16)
+    monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", 16)
     monkeypatch.setattr(kernels, "TILE", 4)   # several tiles per matrix, few threads
-    monkeypatch.setattr(kernels, "MAX_BLOCKS", 3)
+    monkeypatch.setattr(_config, "CUDA_MAX_BLOCKS", 3)
 
 
 GEOMETRIES = [((5, 4), (3, 2), (1, 1), (1, 1), "same"), ((6, 5), (2, 2), (2, 2), (1, 1), "same"),

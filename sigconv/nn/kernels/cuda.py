@@ -7,8 +7,8 @@ host driver takes and returns NumPy arrays, or works in place on numba device ar
 it is given; the layers' GPU path (``layer.to("cuda")``) is still to come, so for now
 these are tested against their CPU twins in the simulator.
 
-Launches use grid-stride loops; :data:`THREADS_PER_BLOCK` and :data:`MAX_BLOCKS` are
-patched small in the simulator tests so that several blocks and strides run.
+Launches use grid-stride loops; ``_config.CUDA_THREADS_PER_BLOCK`` and
+``CUDA_MAX_BLOCKS`` are patched small in the simulator tests so that several blocks and strides run.
 """
 
 import math
@@ -16,27 +16,11 @@ import math
 import numpy as np
 from numba import cuda, float32, float64
 
-from ..._jit import is_device_array
+from ..._jit import is_device_array, launch_config, on_device
 from . import formulas
 
-#: threads per block of the 1-D launches
-THREADS_PER_BLOCK = 256
-#: at most this many blocks per 1-D launch; grid-stride loops cover the rest
-MAX_BLOCKS = 4096
 #: side of the square tiles of the matrix product (a block is TILE x TILE threads)
 TILE = 16
-
-
-def _launch(n_items):
-    return (min(MAX_BLOCKS, max(1, math.ceil(n_items / THREADS_PER_BLOCK))),
-            THREADS_PER_BLOCK)
-
-
-def _device(array):
-    """A device array for ``array`` (no copy if it already is one), and whether it was."""
-    if is_device_array(array):
-        return array, True
-    return cuda.to_device(np.ascontiguousarray(array)), False
 
 
 # --- the windowing primitive -----------------------------------------------------------
@@ -66,13 +50,13 @@ def _patches_kernel(x, cols, line0, geometry, fill):
 
 def patches(x, cols, line0, line1, geometry, fill):
     """GPU twin of ``patches_parallel``: im2col of lines ``[line0, line1)`` into ``cols``."""
-    dx, _ = _device(x)
-    dcols, on_device = _device(cols)
+    dx, _ = on_device(x)
+    dcols, resident = on_device(cols)
     rows = (line1 - line0) * geometry[9]
     view = dcols[:rows]
-    blocks, threads = _launch(view.size)
+    blocks, threads = launch_config(view.size)
     _patches_kernel[blocks, threads](dx, view, line0, geometry, fill)
-    if not on_device:
+    if not resident:
         dcols.copy_to_host(cols)
     return cols
 
@@ -112,12 +96,12 @@ def _adjoint_kernel(cols, dx, line0, line1, geometry):
 
 def patches_adjoint(cols, dx, line0, line1, geometry):
     """GPU twin of ``patches_adjoint_parallel``: add the window rows onto ``dx``."""
-    dcols, _ = _device(cols)
-    ddx, on_device = _device(dx)
+    dcols, _ = on_device(cols)
+    ddx, resident = on_device(dx)
     images = (line1 - 1) // geometry[8] - line0 // geometry[8] + 1
-    blocks, threads = _launch(images * dx.shape[1] * dx.shape[2] * dx.shape[3])
+    blocks, threads = launch_config(images * dx.shape[1] * dx.shape[2] * dx.shape[3])
     _adjoint_kernel[blocks, threads](dcols, ddx, line0, line1, geometry)
-    if not on_device:
+    if not resident:
         ddx.copy_to_host(dx)
     return dx
 
@@ -168,8 +152,8 @@ def gemm(a, b, out=None, trans_a=False, trans_b=False, accumulate=False):
     """``op(a) @ op(b)`` on the GPU (float32 or float64), the twin of ``np.dot`` in the
     layers. Host inputs give a host result; with device inputs (or a device ``out``) the
     result stays on the device."""
-    da, a_on = _device(a)
-    db, b_on = _device(b)
+    da, a_on = on_device(a)
+    db, b_on = on_device(b)
     shape = (a.shape[1] if trans_a else a.shape[0], b.shape[0] if trans_b else b.shape[1])
     resident = a_on or b_on or (out is not None and is_device_array(out))
     if out is not None and is_device_array(out):
@@ -199,7 +183,7 @@ def _column_sum_kernel(a, out):
 
 def column_sum(a, out):
     """``out = a.sum(axis=0)`` for a device matrix ``a`` (the bias gradient)."""
-    blocks, threads = _launch(a.shape[1])
+    blocks, threads = launch_config(a.shape[1])
     _column_sum_kernel[blocks, threads](a, out)
     return out
 
@@ -212,7 +196,7 @@ def _axpy_kernel(alpha, x, y):
 
 def axpy(alpha, x, y):
     """``y += alpha * x`` on flat device arrays (the L2 penalty's gradient)."""
-    blocks, threads = _launch(y.size)
+    blocks, threads = launch_config(y.size)
     _axpy_kernel[blocks, threads](alpha, x, y)
     return y
 
@@ -233,7 +217,7 @@ def _softmax_rows_kernel(z):
 
 def softmax_rows(z):
     """In place: softmax over the last axis of a device matrix."""
-    blocks, threads = _launch(z.shape[0])
+    blocks, threads = launch_config(z.shape[0])
     _softmax_rows_kernel[blocks, threads](z)
     return z
 
@@ -250,7 +234,7 @@ def _softmax_backward_kernel(grad, y, out):
 
 def softmax_backward(grad, y, out):
     """``out = y * (grad - sum(grad * y))`` row by row, on device matrices."""
-    blocks, threads = _launch(y.shape[0])
+    blocks, threads = launch_config(y.shape[0])
     _softmax_backward_kernel[blocks, threads](grad, y, out)
     return out
 
@@ -274,10 +258,10 @@ def _max_kernel(cols, out, argmax):
 
 def max_over_taps(cols, out, argmax):
     """GPU twin of ``max_over_taps_parallel``."""
-    dcols, _ = _device(cols)
-    dout, out_on = _device(out)
-    dargmax, _ = _device(argmax)
-    blocks, threads = _launch(out.size)
+    dcols, _ = on_device(cols)
+    dout, out_on = on_device(out)
+    dargmax, _ = on_device(argmax)
+    blocks, threads = launch_config(out.size)
     _max_kernel[blocks, threads](dcols, dout, dargmax)
     if not out_on:
         dout.copy_to_host(out)
@@ -296,12 +280,12 @@ def _scatter_kernel(grad, argmax, cols):
 
 def scatter_to_taps(grad, argmax, cols):
     """GPU twin of ``scatter_to_taps_parallel``."""
-    dgrad, _ = _device(grad)
-    dargmax, _ = _device(argmax)
-    dcols, on_device = _device(cols)
-    blocks, threads = _launch(cols.size)
+    dgrad, _ = on_device(grad)
+    dargmax, _ = on_device(argmax)
+    dcols, resident = on_device(cols)
+    blocks, threads = launch_config(cols.size)
     _scatter_kernel[blocks, threads](dgrad, dargmax, dcols)
-    if not on_device:
+    if not resident:
         dcols.copy_to_host(cols)
 
 
@@ -318,7 +302,7 @@ def _mean_kernel(cols, counts, out):
 
 def mean_over_taps(cols, counts, out):
     """``out[r, c] = sum_t cols[r, t, c] / counts[r]`` (average pooling; device arrays)."""
-    blocks, threads = _launch(out.size)
+    blocks, threads = launch_config(out.size)
     _mean_kernel[blocks, threads](cols, counts, out)
     return out
 
@@ -334,7 +318,7 @@ def _share_kernel(grad, counts, cols):
 
 def share_to_taps(grad, counts, cols):
     """Adjoint of :func:`mean_over_taps`: every tap gets ``grad / count`` (device arrays)."""
-    blocks, threads = _launch(cols.size)
+    blocks, threads = launch_config(cols.size)
     _share_kernel[blocks, threads](grad, counts, cols)
     return cols
 
@@ -348,7 +332,7 @@ def _multiply_kernel(x, y, out):
 def multiply(x, y):
     """``x * y`` for device arrays of one shape (dropout masks), as a new device array."""
     out = cuda.device_array(x.shape, x.dtype)
-    blocks, threads = _launch(out.size)
+    blocks, threads = launch_config(out.size)
     _multiply_kernel[blocks, threads](x.reshape(x.size), y.reshape(y.size),
                                       out.reshape(out.size))
     return out
@@ -394,12 +378,12 @@ def crossentropy(z, targets, sparse, from_logits, epsilon=1e-7):
     """Per-row categorical cross-entropy of device logits (or softmax probabilities) and
     its fused gradient with respect to the logits, both as device arrays. ``targets`` is
     one-hot (or probability) rows, or, with ``sparse``, a column of class indices."""
-    dz, _ = _device(z)
-    dtargets, _ = _device(targets)
+    dz, _ = on_device(z)
+    dtargets, _ = on_device(targets)
     rows = z.shape[0]
     losses = cuda.device_array(rows, dtype=z.dtype)
     grad = cuda.device_array(z.shape, dtype=z.dtype)
-    blocks, threads = _launch(rows)
+    blocks, threads = launch_config(rows)
     _crossentropy_kernel[blocks, threads](dz, dtargets, sparse, from_logits, epsilon, losses,
                                           grad)
     return losses, grad
@@ -426,11 +410,11 @@ def _activate_kernel(z, bias, kind, slope):
 
 def activate(z, bias, kind, slope):
     """GPU twin of ``activate_parallel``: in place ``z = f(z + bias)``."""
-    dz, on_device = _device(z)
-    dbias, _ = _device(bias)
-    blocks, threads = _launch(z.size)
+    dz, resident = on_device(z)
+    dbias, _ = on_device(bias)
+    blocks, threads = launch_config(z.size)
     _activate_kernel[blocks, threads](dz, dbias, kind, slope)
-    if not on_device:
+    if not resident:
         dz.copy_to_host(z)
     return z
 
@@ -455,12 +439,12 @@ def _derivative_kernel(grad, y, out, kind, slope):
 
 def derivative(grad, y, out, kind, slope):
     """GPU twin of ``derivative_parallel``: ``out = grad * f'`` from the output ``y``."""
-    dgrad, _ = _device(grad)
-    dy, _ = _device(y)
-    dout, on_device = _device(out)
-    blocks, threads = _launch(y.size)
+    dgrad, _ = on_device(grad)
+    dy, _ = on_device(y)
+    dout, resident = on_device(out)
+    blocks, threads = launch_config(y.size)
     _derivative_kernel[blocks, threads](dgrad, dy, dout, kind, slope)
-    if not on_device:
+    if not resident:
         dout.copy_to_host(out)
     return out
 
@@ -497,8 +481,8 @@ def _rmsprop_kernel(w, gradient, v, m, average, learning_rate, rho, one_minus_rh
 def _update(kernel, arrays, scalars):
     """Launch ``kernel`` on ``arrays`` (host or device) and copy host arrays back, except
     the gradient (the second)."""
-    moved = [_device(a) for a in arrays]
-    blocks, threads = _launch(arrays[0].size)
+    moved = [on_device(a) for a in arrays]
+    blocks, threads = launch_config(arrays[0].size)
     kernel[blocks, threads](*(d for d, _ in moved), *scalars)
     for k, ((device, on), host) in enumerate(zip(moved, arrays, strict=True)):
         if not on and k != 1:
