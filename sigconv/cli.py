@@ -55,39 +55,22 @@ def _number(text, kind, name):
     return value
 
 
-def _positive_int(text):
-    value = _number(text, int, "a positive integer")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _bounded(kind, name, accept):
+    """An argparse ``type``: ``text`` as ``kind``, checked by ``accept``; ``name`` says
+    what was expected in the error message."""
+    def parse(text):
+        value = _number(text, kind, name)
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}")
+        return value
+    return parse
 
 
-def _n_jobs(text):
-    value = _number(text, int, "a positive integer or -1")
-    if value < 1 and value != -1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or -1, got {text!r}")
-    return value
-
-
-def _positive_float(text):
-    value = _number(text, float, "a positive number")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _non_negative_float(text):
-    value = _number(text, float, "a number >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def _fraction(text):
-    value = _number(text, float, "a number in [0, 1)")
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
-    return value
+_positive_int = _bounded(int, "a positive integer", lambda v: v >= 1)
+_n_jobs = _bounded(int, "a positive integer or -1", lambda v: v >= 1 or v == -1)
+_positive_float = _bounded(float, "a positive number", lambda v: v > 0)
+_non_negative_float = _bounded(float, "a number >= 0", lambda v: v >= 0)
+_fraction = _bounded(float, "a number in [0, 1)", lambda v: 0 <= v < 1)
 
 
 def _check_output(path, what, figure=False):
