@@ -21,6 +21,7 @@ import operator
 
 import numpy as np
 
+from .._docs import fill_docstrings
 from .._validate import check_choice, check_real, lookup_name
 
 __all__ = [
@@ -123,12 +124,7 @@ def variance_scaling(shape, dtype=np.float32, rng=None, *, scale=1.0, mode="fan_
 
     Parameters
     ----------
-    shape : int or sequence of int
-        Shape of the weights.
-    dtype : dtype, default float32
-        Floating dtype of the result.
-    rng : numpy.random.Generator, optional
-        Source of randomness; ``None`` uses a fresh :func:`numpy.random.default_rng`.
+    {weights_parameters}
     scale : float, default 1.0
         Target variance times the fan; positive.
     mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
@@ -205,12 +201,7 @@ def glorot_uniform(shape, dtype=np.float32, rng=None):
 
     Parameters
     ----------
-    shape : int or sequence of int
-        Shape of the weights.
-    dtype : dtype, default float32
-        Floating dtype of the result.
-    rng : numpy.random.Generator, optional
-        Source of randomness; ``None`` uses a fresh :func:`numpy.random.default_rng`.
+    {weights_parameters}
 
     Returns
     -------
@@ -234,12 +225,7 @@ def glorot_normal(shape, dtype=np.float32, rng=None):
 
     Parameters
     ----------
-    shape : int or sequence of int
-        Shape of the weights.
-    dtype : dtype, default float32
-        Floating dtype of the result.
-    rng : numpy.random.Generator, optional
-        Source of randomness; ``None`` uses a fresh :func:`numpy.random.default_rng`.
+    {weights_parameters}
 
     Returns
     -------
@@ -265,12 +251,7 @@ def he_uniform(shape, dtype=np.float32, rng=None):
 
     Parameters
     ----------
-    shape : int or sequence of int
-        Shape of the weights.
-    dtype : dtype, default float32
-        Floating dtype of the result.
-    rng : numpy.random.Generator, optional
-        Source of randomness; ``None`` uses a fresh :func:`numpy.random.default_rng`.
+    {weights_parameters}
 
     Returns
     -------
@@ -294,12 +275,7 @@ def he_normal(shape, dtype=np.float32, rng=None):
 
     Parameters
     ----------
-    shape : int or sequence of int
-        Shape of the weights.
-    dtype : dtype, default float32
-        Floating dtype of the result.
-    rng : numpy.random.Generator, optional
-        Source of randomness; ``None`` uses a fresh :func:`numpy.random.default_rng`.
+    {weights_parameters}
 
     Returns
     -------
@@ -377,6 +353,17 @@ _INITIALIZERS = {
     "zeros": zeros,
     "ones": ones,
 }
+
+
+_WEIGHTS_PARAMETERS = """shape : int or sequence of int
+        Shape of the weights.
+    dtype : dtype, default float32
+        Floating dtype of the result.
+    rng : numpy.random.Generator, optional
+        Source of randomness; ``None`` uses a fresh :func:`numpy.random.default_rng`."""
+
+fill_docstrings((variance_scaling, glorot_uniform, glorot_normal, he_uniform, he_normal),
+                weights_parameters=_WEIGHTS_PARAMETERS)
 
 
 def get_initializer(identifier):

@@ -18,6 +18,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .._docs import fill_docstrings
 from .._jit import is_device_array, require_cuda
 from . import activations as _activations
 from . import functional
@@ -1195,8 +1196,7 @@ _POOLING_PARAMETERS = """pool_size : int or tuple of int, default 2
     padding : {"valid", "same"}
     """ + _COMMON_PARAMETERS
 
-for _layer_class in (MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D,
-                     GlobalAveragePooling2D, Flatten, Dropout, Activation, ReLU, LeakyReLU,
-                     Softmax, BatchNormalization, Conv1D):
-    _layer_class.__doc__ = (_layer_class.__doc__.replace("{pooling}", _POOLING_PARAMETERS)
-                            .replace("{common}", _COMMON_PARAMETERS))
+fill_docstrings((MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D,
+                 GlobalAveragePooling2D, Flatten, Dropout, Activation, ReLU, LeakyReLU, Softmax,
+                 BatchNormalization, Conv1D),
+                pooling=_POOLING_PARAMETERS, common=_COMMON_PARAMETERS)

@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from .._docs import fill_docstrings
 from .._jit import is_device_array
 from .._validate import check_real, lookup_name
 from .kernels import cpu
@@ -499,10 +500,7 @@ class RMSprop(Optimizer):
                 "epsilon": self.epsilon, "centered": self.centered}
 
 
-for _cls in (SGD, Adam, RMSprop):
-    if _cls.__doc__:  # None under python -OO
-        _cls.__doc__ = _cls.__doc__.replace("{clip}", _CLIP_PARAMETERS)
-del _cls
+fill_docstrings((SGD, Adam, RMSprop), clip=_CLIP_PARAMETERS)
 
 _OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
 
