@@ -161,7 +161,7 @@ def _direct(p):
             out = _direct_object(p)
         else:
             out = _direct_numba(p, np.int64)
-        return _cast_integer_result(out, result_dtype)
+        return cast_integer_result(out, result_dtype)
     if result_dtype == np.float16:  # numba has no half-precision arithmetic on the CPU
         return _direct_numba(p, np.dtype(np.float32)).astype(np.float16)
     return _direct_numba(p, result_dtype)
@@ -181,7 +181,7 @@ def _integer_bound(in1, in2):
     return min(big * small_sum, other)
 
 
-def _cast_integer_result(out, dtype):
+def cast_integer_result(out, dtype):
     """Cast an exact int64/object result to ``dtype``; OverflowError if it does not fit."""
     if dtype == np.bool_:
         return out > 0  # NumPy/SciPy convolve booleans as OR of ANDs
@@ -314,7 +314,8 @@ def _fft(p):
     forward, inverse = _TRANSFORMS[complex_input]
     workers = _config.FFT_WORKERS
     product, other = _forward_pair(forward, in1, in2, fshape, p.axes, p.batch_size)
-    _warn_if_nonfinite(p, _zero_frequency(product, p.axes), _zero_frequency(other, p.axes))
+    _warn_if_nonfinite(p, all(np.isfinite(_zero_frequency(spectrum, p.axes)).all()
+                              for spectrum in (product, other)))
     if product.shape == other.shape:
         product *= other
     else:  # batch axes broadcast
@@ -348,8 +349,10 @@ def _overlap_add(p):
     """Overlap-add convolution: the longer input cut into blocks along one axis.
 
     The blocked axis is the convolved axis with the most unequal lengths; the other
-    convolved axes are transformed whole. All blocks go through ``scipy.fft`` as one
-    batch, which spreads them over the worker threads.
+    convolved axes are transformed whole. The blocks go through ``scipy.fft`` in batches
+    of about ``_config.OA_BATCH_BYTES`` of spectra (each batch spread over the worker
+    threads), so that the temporaries stay in cache and the memory beyond the output is
+    small however long the signal.
     """
     axis = _oa_axis(p)
     in1, in2, complex_input = _fft_inputs(p)
@@ -362,37 +365,54 @@ def _overlap_add(p):
     useful = block_fft - k + 1
     n_blocks = math.ceil(n / useful)
 
-    # put the blocked axis last, then split it into (n_blocks, useful)
+    # put the blocked axis last; a batch of blocks is a (..., blocks, useful) view of it
     x = np.moveaxis(in1, axis, -1)
-    h = np.moveaxis(in2, axis, -1)
-    pad = [(0, 0)] * (x.ndim - 1) + [(0, n_blocks * useful - n)]
-    x = np.pad(x, pad).reshape(x.shape[:-1] + (n_blocks, useful))
-    h = h[..., np.newaxis, :]
+    h = np.moveaxis(in2, axis, -1)[..., np.newaxis, :]
     others = [a if a < axis else a - 1 for a in p.axes if a != axis]  # in the moved layout
-    fft_axes = tuple(others) + (x.ndim - 1,)
+    fft_axes = tuple(others) + (x.ndim,)
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input)
               for a in p.axes if a != axis] + [block_fft]
     forward, inverse = _TRANSFORMS[complex_input]
     workers = _config.FFT_WORKERS
-    spectrum = forward(x, s=fshape, axes=fft_axes, workers=workers)
     kernel_spectrum = forward(h, s=fshape, axes=fft_axes, workers=workers)
-    _warn_if_nonfinite(p, _zero_frequency(spectrum, fft_axes),
-                       _zero_frequency(kernel_spectrum, fft_axes))
-    # not in place: the kernel's batch axes may be the longer ones (broadcasting)
-    spectrum = spectrum * kernel_spectrum
-    if complex_input:
-        blocks = inverse(spectrum, axes=fft_axes, workers=workers, overwrite_x=True)
-    else:
-        blocks = inverse(spectrum, s=fshape, axes=fft_axes, workers=workers, overwrite_x=True)
+    finite = bool(np.isfinite(_zero_frequency(kernel_spectrum, fft_axes)).all())
+    lead = [1 if a in others else max(x.shape[a], h.shape[a]) for a in range(x.ndim - 1)]
+    for a, length in zip(others, fshape, strict=False):   # transformed whole
+        lead[a] = length
+    spectrum_bytes = math.prod(lead) * block_fft * kernel_spectrum.itemsize
+    per_batch = max(_config.OA_BATCH_MIN_BLOCKS, _config.OA_BATCH_BYTES // spectrum_bytes)
 
-    # overlap-add: block b covers [b*useful, b*useful + block_fft); tails (k - 1 <= useful
-    # samples) reach only into the next block, so two strided additions do it all
-    lead = blocks.shape[:-2]
-    full = np.empty(lead + ((n_blocks + 1) * useful,), dtype=blocks.dtype)
-    full[..., :n_blocks * useful].reshape(lead + (n_blocks, useful))[...] = blocks[..., :useful]
-    full[..., n_blocks * useful:] = 0
-    tails = full[..., useful:].reshape(lead + (n_blocks, useful))
-    tails[..., :k - 1] += blocks[..., useful:useful + k - 1]
+    full, carry = None, None
+    for first in range(0, n_blocks, per_batch):
+        count = min(per_batch, n_blocks - first)
+        segment = x[..., first * useful:(first + count) * useful]
+        if segment.shape[-1] < count * useful:  # the last block, padded with zeros
+            pad = [(0, 0)] * (x.ndim - 1) + [(0, count * useful - segment.shape[-1])]
+            segment = np.pad(segment, pad)
+        spectrum = forward(segment.reshape(segment.shape[:-1] + (count, useful)), s=fshape,
+                           axes=fft_axes, workers=workers)
+        finite = finite and bool(np.isfinite(_zero_frequency(spectrum, fft_axes)).all())
+        # not in place: the kernel's batch axes may be the longer ones (broadcasting)
+        spectrum = spectrum * kernel_spectrum
+        if complex_input:
+            blocks = inverse(spectrum, axes=fft_axes, workers=workers, overwrite_x=True)
+        else:
+            blocks = inverse(spectrum, s=fshape, axes=fft_axes, workers=workers,
+                             overwrite_x=True)
+        if full is None:   # block b covers [b*useful, b*useful + block_fft)
+            full = np.empty(blocks.shape[:-2] + ((n_blocks + 1) * useful,), blocks.dtype)
+        span = full[..., first * useful:(first + count) * useful]
+        span.reshape(span.shape[:-1] + (count, useful))[...] = blocks[..., :useful]
+        # each tail (k - 1 <= useful samples) reaches into the next block only
+        if carry is not None:
+            span[..., :k - 1] += carry
+        later = span[..., useful:].reshape(span.shape[:-1] + (count - 1, useful))
+        later[..., :k - 1] += blocks[..., :-1, useful:useful + k - 1]
+        carry = blocks[..., -1, useful:useful + k - 1].copy()
+    end = full[..., n_blocks * useful:]
+    end[..., :k - 1] = carry
+    end[..., k - 1:] = 0
+    _warn_if_nonfinite(p, finite)
     full = np.moveaxis(full[..., :n + k - 1], -1, axis)
     return full[p.window()]
 
@@ -402,14 +422,14 @@ def _zero_frequency(spectrum, axes):
     return spectrum[tuple(0 if a in axes else slice(None) for a in range(spectrum.ndim))]
 
 
-def _warn_if_nonfinite(p, *zero_frequency_bins):
+def _warn_if_nonfinite(p, finite_bins):
     """Warn, as SciPy does, that an FFT spreads NaN/inf over the whole output.
 
     A NaN or inf in a transformed signal makes its zero-frequency bin (its sum)
-    non-finite, so looking at those bins costs nothing; only then are the inputs
-    themselves checked (a sum can also overflow).
+    non-finite, so looking at those bins (``finite_bins``: were they all finite?) costs
+    nothing; only then are the inputs themselves checked (a sum can also overflow).
     """
-    if not p.warn_nonfinite or all(np.isfinite(b).all() for b in zero_frequency_bins):
+    if not p.warn_nonfinite or finite_bins:
         return
     if not (np.isfinite(p.in1).all() and np.isfinite(p.in2).all()):
         warnings.warn(
@@ -501,13 +521,13 @@ def _estimated_times(p):
             for method, feature in _cost_features(p).items()}
 
 
-_CHOICES = {}  # the model's choice by shapes, axes and mode: repeated calls skip it
+_CHOICES = {}  # the model's choice by shapes, axes and window: repeated calls skip it
 
 
 def _choose(p):
     if p.is_integer:
         return "direct"  # exact; FFT rounding cannot promise that
-    key = (p.in1.shape, p.in2.shape, p.axes, p.mode)
+    key = (p.in1.shape, p.in2.shape, p.axes, p.out_shape, p.start)
     method = _CHOICES.get(key)
     if method is None:
         times = _estimated_times(p)
@@ -589,7 +609,7 @@ def _convolve(p, method, scipy_fft_conventions=False):
     result_dtype = p.result_dtype
     if method != "direct" and result_dtype.kind in "biu" and not scipy_fft_conventions:
         # SciPy's convention for an FFT forced on integers: round back to the input type
-        return _cast_integer_result(np.around(out).astype(np.int64), result_dtype)
+        return cast_integer_result(np.around(out).astype(np.int64), result_dtype)
     if result_dtype == np.float16 and not scipy_fft_conventions:
         return out.astype(np.float16)  # computed in single precision
     return out
@@ -772,6 +792,25 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
     if resolve_device(device, in1, in2) == "cuda":
         return _on_cuda(in1, in2, mode, method, axes, correlation=False)
     return _convolve(_Problem(in1, in2, mode, axes), method)
+
+
+def convolve_window(in1, in2, window, method="auto"):
+    """A window of the full convolution, computed alone: the modes are windows too.
+
+    ``window`` maps each convolved axis (non-negative) to ``(start, length)``, a range of
+    the full convolution's outputs along it (within ``0 .. n + k - 1``); the other axes
+    broadcast as a batch. The direct method computes only the window; FFTs cut it from
+    the full result. :mod:`sigconv.dask` sums such windows of neighbouring chunks.
+    """
+    p = _Problem(in1, in2, "full", tuple(window))
+    out_shape, start = list(p.out_shape), list(p.start)
+    for axis, (first, length) in window.items():
+        if not (first >= 0 and length >= 0 and first + length <= p.full_shape[axis]):
+            raise ValueError(f"window ({first}, {length}) is outside the full convolution's "
+                             f"{p.full_shape[axis]} outputs along axis {axis}")
+        out_shape[axis], start[axis] = length, first
+    p.out_shape, p.start = tuple(out_shape), tuple(start)
+    return _convolve(p, method)
 
 
 def correlate(in1, in2, mode="full", method="auto", axes=None, device=None):

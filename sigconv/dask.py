@@ -3,26 +3,30 @@
 Needs the optional extra ``pip install "sigconv[dask]"`` (``dask[array]`` and
 ``distributed``); ``import sigconv`` works without it.
 
-A convolution over a chunked axis is an overlap-save computation: the output of a chunk
-needs the input of the chunk and ``k - 1`` samples before it. So::
+Convolution is linear: the input is the sum of its chunks, each zero elsewhere, so the
+convolution is the sum of the chunks' convolutions. An output chunk needs the input over
+its own span and ``k - 1`` samples around it, so each output chunk is computed as:
 
-    1. every chunk comes with its k - 1 neighbours on both sides
-       (``dask.array.map_overlap``; beyond the array's ends the boundary rule: zeros, or
-       wrap / symmetric for 2-D images);
-    2. sigconv's in-memory ``valid`` convolution of the chunk and the k - 1 samples before
-       it gives the full convolution's outputs over the chunk's span (the last chunk adds
-       the k - 1 outputs past the end);
-    3. ``same`` and ``valid`` are windows of the full convolution, as in
-       :func:`sigconv.convolve`.
+    1. the window of its own input chunk's full convolution over the output chunk's span
+       (:func:`sigconv.conv.convolve_window`; the direct method computes only that
+       window, straight into the output chunk: no halo is concatenated, nothing copied);
+    2. plus, on its first and last ``k - 1`` outputs, the windows of the convolutions of
+       the neighbouring chunks' pieces within reach (the halos: small slices, cut on the
+       workers that hold those chunks, so only ``k - 1`` samples per side travel).
 
-Each chunk runs sigconv's own kernels (``method`` chooses direct, FFT or overlap-add per
-chunk), wherever Dask schedules it: threads, processes or a ``distributed`` cluster.
+The task graph is written out explicitly, one task per output chunk; ``mode`` selects the
+window, as in :func:`sigconv.convolve`. The 2-D boundaries ``wrap``, ``symm`` and a fill
+value pad the image with :func:`dask.array.pad` first. Each chunk runs sigconv's own
+kernels (``method`` chooses direct, FFT or overlap-add per chunk), wherever Dask schedules
+it: threads, processes or a ``distributed`` cluster.
 """
+
+import itertools
 
 import numpy as np
 
 from . import conv, conv2d
-from ._validate import check_choice
+from ._validate import as_numeric_array, check_choice
 
 __all__ = ["convolve", "convolve2d"]
 
@@ -46,40 +50,135 @@ def _as_dask(x, name):
     return da.from_array(array)
 
 
-def _full_chunks(x, kernel, axes, method, boundary):
-    """The full convolution of a chunked array, chunk by chunk (overlap-save).
+def _result_dtype(x, kernel):
+    dtype = np.result_type(x.dtype, kernel.dtype)
+    if dtype == np.uint64:
+        raise TypeError("sigconv.dask sums chunks' exact integer convolutions in int64: "
+                        "cast uint64 inputs to int64 or float64 first")
+    return dtype
 
-    Each chunk comes with ``k - 1`` samples on both sides (``map_overlap``, beyond the
-    array's ends by the ``boundary`` rule). The full convolution's outputs over a chunk's
-    span need the chunk and the ``k - 1`` samples before it: a ``valid`` convolution of
-    the chunk with its halo, minus the trailing halo. The last chunk keeps its trailing
-    halo and gives the ``k - 1`` extra outputs of the full convolution.
+
+def _edges(chunks):
+    """Chunk edges along one axis: ``(0, c0, c0 + c1, ..., n)``."""
+    return np.concatenate(([0], np.cumsum(chunks))).astype(int).tolist()
+
+
+def _output_edges(chunks, length):
+    """Output chunk edges along a convolved axis: the input's edges cut to ``length``.
+
+    Output chunk ``i`` then lies within the full convolution of input chunk ``i`` for
+    every mode, so that chunk's window is the bulk of the output chunk.
     """
-    from dask.array.overlap import ensure_minimum_chunksize
+    return [0] + [e for e in _edges(chunks)[1:-1] if e < length] + [length]
+
+
+def _axis_plan(in_edges, out_edges, start, k, n):
+    """For each output chunk along one convolved axis, the input pieces it needs.
+
+    ``start`` is the output's offset in the full convolution. A piece is
+    ``(input chunk, slice within it, (window start, length), slice of the output chunk,
+    covers)``: that slice's full convolution, windowed, adds to that part of the output
+    chunk; ``covers`` says it spans the whole output chunk.
+    """
+    plan = []
+    for o0, o1 in zip(out_edges[:-1], out_edges[1:], strict=True):
+        f0, f1 = o0 + start, o1 + start          # full-convolution outputs of the chunk
+        lo, hi = max(f0 - k + 1, 0), min(f1, n)  # the input samples they need
+        pieces = []
+        for j, (c0, c1) in enumerate(zip(in_edges[:-1], in_edges[1:], strict=True)):
+            p0, p1 = max(lo, c0), min(hi, c1)
+            if p0 >= p1:
+                continue
+            g0, g1 = max(f0, p0), min(f1, p1 + k - 1)  # the piece's outputs in the chunk
+            cut = slice(None) if (p0, p1) == (c0, c1) else slice(p0 - c0, p1 - c0)
+            pieces.append((j, cut, (g0 - p0, g1 - g0), slice(g0 - f0, g1 - f0),
+                           (g0, g1) == (f0, f1)))
+        # the piece that covers the chunk first: its window becomes the output array
+        pieces.sort(key=lambda piece: not piece[4])
+        plan.append(pieces)
+    return plan
+
+
+def _part(chunk, cut, kernel, window, method, exact):
+    """The windowed full convolution of ``chunk[cut]``: one chunk's share of an output
+    chunk (exact integers are summed in int64, their range checked once at the end)."""
+    if exact:
+        chunk, kernel = chunk.astype(np.int64), kernel.astype(np.int64)
+    return conv.convolve_window(chunk[cut], kernel, window, method)
+
+
+def _assemble(bulk, edges, places, shape, dtype):
+    """An output chunk: its bulk plus the neighbours' shares on its edges.
+
+    ``bulk`` (None if no piece spans the chunk) is the private result of this graph's
+    bulk task, read by no other task, so it is completed in place rather than copied;
+    the shares are all computed before the first addition.
+    """
+    exact = dtype.kind in "biu"
+    out = bulk if bulk is not None else np.zeros(shape, np.int64 if exact else dtype)
+    for part, place in zip(edges, places, strict=True):
+        out[place] += part
+    return conv.cast_integer_result(out, dtype) if exact else out
+
+
+def _windowed(x, kernel, window, out_edges, method):
+    """A window of the zero-filled full convolution of ``x`` with ``kernel``, chunked.
+
+    ``window`` maps each convolved axis to ``(start, length)`` in the full convolution,
+    ``out_edges`` to the output's chunk edges; the other axes keep ``x``'s chunks (the
+    kernel has length 1 along them). Per output chunk, three kinds of task:
+
+    * ``bulk``: the window of the spanning input chunk, where that chunk is (the long
+      one; it needs nothing from elsewhere, so it starts at once);
+    * ``edge``: a neighbour's share, computed where the neighbour is, from its ``k - 1``
+      samples in reach (small; first in priority, so they are ready when needed, and
+      only ``k - 1`` outputs travel);
+    * the output chunk: the bulk plus the edges (:func:`_assemble`).
+    """
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
     da = _dask_array()
-    halo = {axis: kernel.shape[axis] - 1 for axis in axes}
-    # every chunk must be at least as long as its halo (Dask's own rule, applied here so
-    # that the output chunks below are known)
-    x = x.rechunk({axis: ensure_minimum_chunksize(halo[axis], x.chunks[axis])
-                   for axis in axes if halo[axis] > 0})
-    out_chunks = [list(c) for c in x.chunks]
-    for axis in axes:
-        out_chunks[axis][-1] += halo[axis]
-    dtype = np.result_type(x.dtype, kernel.dtype)
-
-    def block(values, block_info=None):
-        info = block_info[0]
-        window = [slice(None)] * values.ndim
-        for axis in axes:
-            last = info["chunk-location"][axis] == info["num-chunks"][axis] - 1
-            window[axis] = slice(None if last else values.shape[axis] - halo[axis])
-        return conv.convolve(values[tuple(window)], kernel, mode="valid", method=method,
-                             axes=tuple(axes))
-
-    depth = {axis: halo.get(axis, 0) for axis in range(x.ndim)}
-    return da.map_overlap(block, x, depth=depth, boundary=boundary, trim=False, dtype=dtype,
-                          chunks=tuple(tuple(c) for c in out_chunks))
+    dtype = _result_dtype(x, kernel)
+    exact = dtype.kind in "biu"
+    token = tokenize(x, kernel, window, out_edges, method)
+    name, edge_name, bulk_name, kernel_key = (
+        f"sigconv-{part}-{token}" for part in ("convolve", "edge", "bulk", "kernel"))
+    axis_plans = []
+    for axis in range(x.ndim):
+        if axis in window:
+            axis_plans.append(_axis_plan(_edges(x.chunks[axis]), out_edges[axis],
+                                         window[axis][0], kernel.shape[axis], x.shape[axis]))
+        else:
+            axis_plans.append([[(j, slice(None), None, slice(None), True)]
+                               for j in range(x.numblocks[axis])])
+    layer, edge_layer = {}, {kernel_key: kernel}
+    for index in itertools.product(*(range(len(p)) for p in axis_plans)):
+        bulk, edges, places = None, [], []
+        pieces = itertools.product(*(p[i] for p, i in zip(axis_plans, index, strict=True)))
+        for number, combo in enumerate(pieces):
+            task = (_part, (x.name, *(piece[0] for piece in combo)),
+                    tuple(piece[1] for piece in combo), kernel_key,
+                    {axis: combo[axis][2] for axis in window}, method, exact)
+            if number == 0 and all(piece[4] for piece in combo):
+                bulk = (bulk_name, *index)
+                layer[bulk] = task
+            else:
+                edges.append((edge_name, *index, number))
+                edge_layer[edges[-1]] = task
+                places.append(tuple(piece[3] for piece in combo))
+        shape = tuple(out_edges[axis][i + 1] - out_edges[axis][i] if axis in window
+                      else x.chunks[axis][i] for axis, i in enumerate(index))
+        layer[(name, *index)] = (_assemble, bulk, edges, places, shape, dtype)
+    chunks = tuple(tuple(np.diff(out_edges[axis]).tolist()) if axis in window
+                   else x.chunks[axis] for axis in range(x.ndim))
+    graph = HighLevelGraph.from_collections(
+        edge_name, MaterializedLayer(edge_layer, annotations={"priority": 1}),
+        dependencies=[x])
+    graph = HighLevelGraph.merge(graph, HighLevelGraph.from_collections(
+        name, layer, dependencies=[x]))
+    graph.dependencies[name] = graph.dependencies[name] | {edge_name}
+    return da.Array(graph, name, chunks, dtype=dtype)
 
 
 def convolve(x, kernel, mode="full", method="auto", axis=-1):
@@ -114,7 +213,7 @@ def convolve(x, kernel, mode="full", method="auto", axis=-1):
     array([ 0.,  1.,  3.,  5.,  7.,  9., 11., 13., 15., 17.])
     """
     x = _as_dask(x, "x")
-    kernel = np.asarray(kernel)
+    kernel = as_numeric_array(kernel, "kernel")
     if kernel.ndim != 1 or kernel.size == 0:
         raise ValueError(f"kernel must be a non-empty 1-D array; got shape {kernel.shape}")
     check_choice(mode, "mode", conv.MODES)
@@ -131,16 +230,15 @@ def convolve(x, kernel, mode="full", method="auto", axis=-1):
                          f"({n} samples along axis {axis})")
     shape = [1] * x.ndim
     shape[axis] = k
-    kernel_nd = kernel.reshape(shape)
-    full = _full_chunks(x, kernel_nd, (axis,), method, boundary=0)
     start, length = conv.mode_window(n, k, mode)
-    index = [slice(None)] * x.ndim
-    index[axis] = slice(start, start + length)
-    return full[tuple(index)]
+    return _windowed(x, kernel.reshape(shape), {axis: (start, length)},
+                     {axis: _output_edges(x.chunks[axis], length)}, method)
 
 
-#: convolve2d's boundaries in map_overlap's words (its "reflect" repeats the edge sample)
-_DASK_BOUNDARY = {"wrap": "periodic", "symm": "reflect"}
+#: convolve2d's boundaries as :func:`dask.array.pad` arguments
+_DASK_PAD = {"fill": lambda fill: {"mode": "constant", "constant_values": fill},
+             "wrap": lambda fill: {"mode": "wrap"},
+             "symm": lambda fill: {"mode": "symmetric"}}
 
 
 def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method="auto"):
@@ -179,7 +277,7 @@ def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method=
     True
     """
     image = _as_dask(image, "image")
-    kernel = np.asarray(kernel)
+    kernel = as_numeric_array(kernel, "kernel")
     if image.ndim != 2 or kernel.ndim != 2 or image.size == 0 or kernel.size == 0:
         raise ValueError(f"image and kernel must be non-empty 2-D arrays; got shapes "
                          f"{image.shape} and {kernel.shape}")
@@ -192,11 +290,14 @@ def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method=
     if mode == "valid" and (k0 > n0 or k1 > n1):
         raise ValueError("sigconv.dask.convolve2d: in 'valid' mode the kernel must fit in "
                          "the (large) image")
-    dtype = np.result_type(image.dtype, kernel.dtype)
+    dtype = _result_dtype(image, kernel)
     image = image.astype(dtype)
-    rule = (np.asarray(fillvalue).astype(dtype).item() if boundary == "fill"
-            else _DASK_BOUNDARY[boundary])
-    full = _full_chunks(image, kernel, (0, 1), method, rule)
-    windows = tuple(slice(start, start + length) for start, length in
-                    (conv.mode_window(n, k, mode) for n, k in ((n0, k0), (n1, k1))))
-    return full[windows]
+    fill = np.asarray(fillvalue).astype(dtype).item() if boundary == "fill" else 0
+    pads = (k0 - 1, k1 - 1) if mode != "valid" and (boundary != "fill" or fill != 0) else (0, 0)
+    padded = _dask_array().pad(image, [(p, p) for p in pads], **_DASK_PAD[boundary](fill))
+    window, edges = {}, {}
+    for axis, (n, k, pad) in enumerate(((n0, k0, pads[0]), (n1, k1, pads[1]))):
+        start, length = conv.mode_window(n, k, mode)
+        window[axis] = (start + pad, length)   # the padding shifts the full convolution
+        edges[axis] = _output_edges(image.chunks[axis], length)
+    return _windowed(padded, kernel, window, edges, method)

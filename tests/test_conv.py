@@ -32,6 +32,7 @@ from strategies import (
 )
 
 import sigconv as sc
+from sigconv import _config
 
 #: integer dtypes whose small random values keep an FFT's rounding far below 0.5, so that
 #: a forced FFT rounds back to the exact result
@@ -281,6 +282,35 @@ def test_fft_direct_and_overlap_add_agree_large(dtype, mode):
         assert out.dtype == np.dtype(dtype)
         np.testing.assert_allclose(out, expected, rtol=RTOL[out.dtype], atol=atol)
     np.testing.assert_allclose(direct, expected, rtol=RTOL[direct.dtype], atol=atol)
+
+
+@pytest.fixture(params=[None, 1, 3], ids=["one-batch", "1-block-batches", "3-block-batches"])
+def oa_batches(request, monkeypatch):
+    """Overlap-add's blocks in one batch, or in batches of 1 or 3 blocks (tails cross
+    every batch edge)."""
+    if request.param is not None:
+        monkeypatch.setattr(_config, "OA_BATCH_BYTES", 1)
+        monkeypatch.setattr(_config, "OA_BATCH_MIN_BLOCKS", request.param)
+    return request.param
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("case", ["1d", "batch-axes", "2d", "complex"])
+def test_overlap_add_in_batches_equals_direct(oa_batches, case):
+    rng = rng_for("oa-batches", case)
+    if case == "1d":
+        in1, in2, axes = rng.standard_normal(1000), rng.standard_normal(9), None
+    elif case == "batch-axes":   # the kernel's batch axis is the broadcast one
+        in1, in2, axes = rng.standard_normal((3, 1000)), rng.standard_normal((1, 9)), 1
+    elif case == "2d":           # blocks along axis 1, axis 0 transformed whole
+        in1, in2, axes = rng.standard_normal((5, 1000)), rng.standard_normal((3, 9)), None
+    else:
+        in1 = rng.standard_normal(1000) + 1j * rng.standard_normal(1000)
+        in2, axes = rng.standard_normal(9) - 2j, None
+    for mode in MODES:
+        np.testing.assert_allclose(sc.convolve(in1, in2, mode, "oa", axes=axes),
+                                   sc.convolve(in1, in2, mode, "direct", axes=axes),
+                                   rtol=1e-10, atol=1e-10)
 
 
 # --------------------------------------------------------------------------------------
@@ -753,7 +783,7 @@ def test_nan_with_fft_warns(dtype, function):
 
 @pytest.mark.parametrize("position", [0, 1500, 2999])
 @pytest.mark.parametrize("batched", [False, True])
-def test_nan_in_any_overlap_add_block_warns(position, batched):
+def test_nan_in_any_overlap_add_block_warns(position, batched, oa_batches):
     """The warning looks at every block's spectrum, not only the first one's."""
     rng = rng_for("nan-oa-blocks", position, batched)
     x = rng.standard_normal((2, 3000) if batched else 3000)
