@@ -826,3 +826,27 @@ def test_half_precision_is_computed_in_single_and_returned_in_half(method, funct
                                                 method="direct")
     assert out.dtype == np.float16
     np.testing.assert_allclose(out.astype(np.float32), expected, rtol=2e-3, atol=2e-2)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("method", METHODS)
+@given(st.data())
+def test_a_window_is_a_slice_of_the_full_convolution(method, data):
+    """``convolve_window`` (what sigconv.dask sums) equals the slice of the full result."""
+    n, k = data.draw(lengths(60)), data.draw(lengths(20))
+    rows = data.draw(st.integers(1, 3))
+    first = data.draw(st.integers(0, n + k - 1))
+    length = data.draw(st.integers(0, n + k - 1 - first))
+    rng = np.random.default_rng(n * 100 + k)
+    x, h = rng.standard_normal((rows, n)), rng.standard_normal((1, k))
+    full = sc.convolve(x, h, axes=1)
+    window = sc.conv.convolve_window(x, h, {1: (first, length)}, method)
+    np.testing.assert_allclose(window, full[:, first:first + length], rtol=1e-10,
+                               atol=1e-10)
+
+
+def test_a_window_outside_the_full_convolution_is_refused():
+    with pytest.raises(ValueError, match="window"):
+        sc.conv.convolve_window(np.ones(5), np.ones(3), {0: (4, 4)})
+    with pytest.raises(ValueError, match="window"):
+        sc.conv.convolve_window(np.ones(5), np.ones(3), {0: (-1, 2)})

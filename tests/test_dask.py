@@ -49,6 +49,66 @@ def test_tiled_2d_convolution_equals_in_memory(boundary, mode, tile):
                                rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("dtype", [np.int16, np.int64, np.bool_])
+def test_integers_stay_exact(dtype):
+    """Chunks' shares are summed in int64: exact, with the in-memory dtype and overflow
+    rule."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 2 if dtype is np.bool_ else 40, 300).astype(dtype)
+    kernel = rng.integers(0, 2 if dtype is np.bool_ else 10, 17).astype(dtype)
+    for mode in ("full", "same", "valid"):
+        lazy = sdask.convolve(da.from_array(x, chunks=11), kernel, mode)
+        expected = sc.convolve(x, kernel, mode)
+        assert lazy.dtype == expected.dtype
+        np.testing.assert_array_equal(lazy.compute(), expected)
+    image = rng.integers(-9, 9, (30, 20))
+    lazy = sdask.convolve2d(da.from_array(image, chunks=7), np.arange(12).reshape(3, 4),
+                            "same", "symm")
+    np.testing.assert_array_equal(lazy.compute(), sc.convolve2d(
+        image, np.arange(12).reshape(3, 4), "same", "symm"))
+    big = da.from_array(np.full(40, 30_000, dtype=np.int16), chunks=7)
+    with pytest.raises(OverflowError):   # as in memory: no silent wrap-around
+        sdask.convolve(big, np.full(3, 2, dtype=np.int16)).compute()
+
+
+@pytest.mark.parametrize("method", ["auto", "direct", "fft", "oa"])
+def test_every_method_per_chunk(method):
+    rng = np.random.default_rng(6)
+    x, kernel = rng.standard_normal((2, 900)), rng.standard_normal(60)
+    lazy = sdask.convolve(da.from_array(x, chunks=(1, 250)), kernel, "full", method)
+    np.testing.assert_allclose(lazy.compute(), sc.convolve(x, kernel[None], axes=1),
+                               rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_only_the_halos_travel(mode):
+    """With chunks at least as long as the kernel, every output chunk is its own input
+    chunk's window (the bulk, computed where that chunk is) plus shares of at most
+    k - 1 samples of its neighbours."""
+    k, n = 31, 1000
+    chunks = (100, 250, 31, 300, 319)
+    start, length = sc.conv.mode_window(n, k, mode)
+    edges = sdask._edges(chunks)
+    plan = sdask._axis_plan(edges, sdask._output_edges(chunks, length), start, k, n)
+    for i, pieces in enumerate(plan):
+        bulk, *shares = pieces
+        assert bulk[0] == i and bulk[1] == slice(None) and bulk[4]    # whole, covering
+        for j, cut, _, _, covers in shares:
+            assert j in (i - 1, i + 1) and not covers
+            assert len(range(*cut.indices(chunks[j]))) <= k - 1
+
+
+def test_output_chunks_are_not_shared_state():
+    """Each output chunk completes its bulk in place: computing the result twice, or
+    using it twice in one graph, gives the same numbers."""
+    x = np.random.default_rng(7).standard_normal(500)
+    lazy = sdask.convolve(da.from_array(x, chunks=60), np.hanning(21), "same")
+    first = lazy.compute()
+    both = da.stack([lazy, lazy]).compute()
+    np.testing.assert_array_equal(lazy.compute(), first)
+    np.testing.assert_array_equal(both, np.stack([first, first]))
+
+
 def test_bad_arguments():
     x = da.ones(10, chunks=3)
     with pytest.raises(ValueError, match="kernel"):
@@ -59,6 +119,10 @@ def test_bad_arguments():
         sdask.convolve(x, np.ones(11), mode="valid")
     with pytest.raises(ValueError, match="boundary"):
         sdask.convolve2d(da.ones((4, 4)), np.ones((2, 2)), boundary="mirror")
+    with pytest.raises(TypeError, match="kernel"):
+        sdask.convolve(x, np.array(["a", "b"]))
+    with pytest.raises(TypeError, match="uint64"):
+        sdask.convolve(da.ones(10, chunks=3, dtype=np.uint64), np.ones(3, np.uint64))
 
 
 @pytest.fixture(scope="module")
