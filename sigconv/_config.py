@@ -32,8 +32,9 @@ DIRECT_MIN_TASKS = 16
 PARALLEL_MIN_MACS = 60_000
 
 # --- FFT -----------------------------------------------------------------------------
-#: ``workers`` handed to ``scipy.fft``; -1 means all cores
-FFT_WORKERS = -1
+#: ``workers`` handed to ``scipy.fft``; None: numba's thread count for the calling thread
+#: (``numba.set_num_threads``), so that one setting bounds all of sigconv's threads
+FFT_WORKERS = None
 #: from this many points on, the two forward transforms of an FFT convolution run on two
 #: threads at once (below it the thread hand-off costs more than it saves)
 FFT_CONCURRENT_MIN = 32_768

@@ -5,6 +5,8 @@ NumPy error model (division by zero gives inf/NaN like NumPy instead of raising)
 fastmath setting from :mod:`sigconv._config`.
 """
 
+import contextlib
+
 import numba
 import numpy as np
 
@@ -40,6 +42,24 @@ def jit(func=None, *, parallel=False, inline="never"):
         )(f)
 
     return wrap if func is None else wrap(func)
+
+
+def fft_workers():
+    """``workers`` for ``scipy.fft``: ``_config.FFT_WORKERS``, by default numba's thread
+    count for the calling thread."""
+    return _config.FFT_WORKERS or numba.get_num_threads()
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run sigconv's kernels and FFTs on the calling thread alone, e.g. in a Dask task,
+    where the tasks are the parallelism (numba's thread count is per thread)."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def cuda_available():

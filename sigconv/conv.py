@@ -22,7 +22,14 @@ import numpy as np
 import scipy.fft as sp_fft
 
 from . import _config
-from ._jit import is_device_array, require_cuda, resolve_device, to_device_like, to_host
+from ._jit import (
+    fft_workers,
+    is_device_array,
+    require_cuda,
+    resolve_device,
+    to_device_like,
+    to_host,
+)
 from ._validate import (
     METHODS,
     MODES,
@@ -296,7 +303,7 @@ def _forward_pair(forward, in1, in2, fshape, axes, batch_size):
     transform on one thread; it releases the GIL, so two large single transforms run
     concurrently from two threads.
     """
-    workers = _config.FFT_WORKERS
+    workers = fft_workers()
     if batch_size > 1 or math.prod(fshape) < _config.FFT_CONCURRENT_MIN or workers == 1:
         return (forward(in1, s=fshape, axes=axes, workers=workers),
                 forward(in2, s=fshape, axes=axes, workers=workers))
@@ -312,7 +319,7 @@ def _fft(p):
     in1, in2, complex_input = _fft_inputs(p)
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input) for a in p.axes]
     forward, inverse = _TRANSFORMS[complex_input]
-    workers = _config.FFT_WORKERS
+    workers = fft_workers()
     product, other = _forward_pair(forward, in1, in2, fshape, p.axes, p.batch_size)
     _warn_if_nonfinite(p, all(np.isfinite(_zero_frequency(spectrum, p.axes)).all()
                               for spectrum in (product, other)))
@@ -373,7 +380,7 @@ def _overlap_add(p):
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input)
               for a in p.axes if a != axis] + [block_fft]
     forward, inverse = _TRANSFORMS[complex_input]
-    workers = _config.FFT_WORKERS
+    workers = fft_workers()
     kernel_spectrum = forward(h, s=fshape, axes=fft_axes, workers=workers)
     finite = bool(np.isfinite(_zero_frequency(kernel_spectrum, fft_axes)).all())
     lead = [1 if a in others else max(x.shape[a], h.shape[a]) for a in range(x.ndim - 1)]

@@ -26,6 +26,7 @@ import itertools
 import numpy as np
 
 from . import conv, conv2d
+from ._jit import single_thread
 from ._validate import as_numeric_array, check_choice
 
 __all__ = ["convolve", "convolve2d"]
@@ -104,7 +105,8 @@ def _part(chunk, cut, kernel, window, method, exact):
     chunk (exact integers are summed in int64, their range checked once at the end)."""
     if exact:
         chunk, kernel = chunk.astype(np.int64), kernel.astype(np.int64)
-    return conv.convolve_window(chunk[cut], kernel, window, method)
+    with single_thread():   # Dask runs the tasks in parallel
+        return conv.convolve_window(chunk[cut], kernel, window, method)
 
 
 def _assemble(bulk, edges, places, shape, dtype):

@@ -30,3 +30,14 @@ def test_malloc_thresholds_are_set_unless_the_user_chose_them(monkeypatch):
     assert _runtime._tune_malloc() is True
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
     assert _runtime._tune_malloc() is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc is Linux's")
+def test_dask_workers_default_trim_threshold_is_overridden(monkeypatch):
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in every worker; any other value is
+    the user's and stays."""
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    assert _runtime._tune_malloc() is True
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "100000")
+    assert _runtime._tune_malloc() is False
