@@ -5,20 +5,22 @@ Needs the optional extra ``pip install "sigconv[dask]"`` (``dask[array]`` and
 
 Convolution is linear: the input is the sum of its chunks, each zero elsewhere, so the
 convolution is the sum of the chunks' convolutions. An output chunk needs the input over
-its own span and ``k - 1`` samples around it, so each output chunk is computed as:
+its own span and ``k - 1`` samples around it, so each output chunk is:
 
-    1. the window of its own input chunk's full convolution over the output chunk's span
-       (:func:`sigconv.conv.convolve_window`; the direct method computes only that
-       window, straight into the output chunk: no halo is concatenated, nothing copied);
-    2. plus, on its first and last ``k - 1`` outputs, the windows of the convolutions of
-       the neighbouring chunks' pieces within reach (the halos: small slices, cut on the
-       workers that hold those chunks, so only ``k - 1`` samples per side travel).
+    1. the bulk: the window of its own input chunk's full convolution over the output
+       chunk's span (:func:`sigconv.conv.convolve_window`; the direct method computes
+       only that window, straight into the output array: no halo is concatenated,
+       nothing copied), computed where that chunk lives;
+    2. plus, on its first and last ``k - 1`` outputs, the neighbours' shares: the
+       windowed convolutions of the neighbouring chunks' samples within reach, computed
+       where those chunks live, so only ``k - 1`` values per edge travel.
 
-The task graph is written out explicitly, one task per output chunk; ``mode`` selects the
-window, as in :func:`sigconv.convolve`. The 2-D boundaries ``wrap``, ``symm`` and a fill
-value pad the image with :func:`dask.array.pad` first. Each chunk runs sigconv's own
-kernels (``method`` chooses direct, FFT or overlap-add per chunk), wherever Dask schedules
-it: threads, processes or a ``distributed`` cluster.
+The task graph is written out explicitly (bulk, share and assembly tasks; see
+``_windowed``); ``mode`` selects the window, as in :func:`sigconv.convolve`. The 2-D
+boundaries ``wrap``, ``symm`` and a fill value pad the image with :func:`dask.array.pad`
+first. Each task runs sigconv's own kernels on one thread (``method`` chooses direct, FFT
+or overlap-add per chunk), wherever Dask schedules it: threads, processes or a
+``distributed`` cluster, whose tasks are the parallelism.
 """
 
 import itertools
@@ -109,7 +111,7 @@ def _part(chunk, cut, kernel, window, method, exact):
         return conv.convolve_window(chunk[cut], kernel, window, method)
 
 
-def _assemble(bulk, edges, places, shape, dtype):
+def _assemble(bulk, shares, places, shape, dtype):
     """An output chunk: its bulk plus the neighbours' shares on its edges.
 
     ``bulk`` (None if no piece spans the chunk) is the private result of this graph's
@@ -118,8 +120,8 @@ def _assemble(bulk, edges, places, shape, dtype):
     """
     exact = dtype.kind in "biu"
     out = bulk if bulk is not None else np.zeros(shape, np.int64 if exact else dtype)
-    for part, place in zip(edges, places, strict=True):
-        out[place] += part
+    for share, place in zip(shares, places, strict=True):
+        out[place] += share
     return conv.cast_integer_result(out, dtype) if exact else out
 
 
@@ -132,10 +134,10 @@ def _windowed(x, kernel, window, out_edges, method):
 
     * ``bulk``: the window of the spanning input chunk, where that chunk is (the long
       one; it needs nothing from elsewhere, so it starts at once);
-    * ``edge``: a neighbour's share, computed where the neighbour is, from its ``k - 1``
+    * ``share``: a neighbour's share, computed where the neighbour is, from its ``k - 1``
       samples in reach (small; first in priority, so they are ready when needed, and
       only ``k - 1`` outputs travel);
-    * the output chunk: the bulk plus the edges (:func:`_assemble`).
+    * the output chunk: the bulk plus the shares (:func:`_assemble`).
     """
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
@@ -144,8 +146,8 @@ def _windowed(x, kernel, window, out_edges, method):
     dtype = _result_dtype(x, kernel)
     exact = dtype.kind in "biu"
     token = tokenize(x, kernel, window, out_edges, method)
-    name, edge_name, bulk_name, kernel_key = (
-        f"sigconv-{part}-{token}" for part in ("convolve", "edge", "bulk", "kernel"))
+    name, share_name, bulk_name, kernel_key = (
+        f"sigconv-{part}-{token}" for part in ("convolve", "share", "bulk", "kernel"))
     axis_plans = []
     for axis in range(x.ndim):
         if axis in window:
@@ -154,9 +156,9 @@ def _windowed(x, kernel, window, out_edges, method):
         else:
             axis_plans.append([[(j, slice(None), None, slice(None), True)]
                                for j in range(x.numblocks[axis])])
-    layer, edge_layer = {}, {kernel_key: kernel}
+    layer, share_layer = {}, {kernel_key: kernel}
     for index in itertools.product(*(range(len(p)) for p in axis_plans)):
-        bulk, edges, places = None, [], []
+        bulk, shares, places = None, [], []
         pieces = itertools.product(*(p[i] for p, i in zip(axis_plans, index, strict=True)))
         for number, combo in enumerate(pieces):
             task = (_part, (x.name, *(piece[0] for piece in combo)),
@@ -166,20 +168,20 @@ def _windowed(x, kernel, window, out_edges, method):
                 bulk = (bulk_name, *index)
                 layer[bulk] = task
             else:
-                edges.append((edge_name, *index, number))
-                edge_layer[edges[-1]] = task
+                shares.append((share_name, *index, number))
+                share_layer[shares[-1]] = task
                 places.append(tuple(piece[3] for piece in combo))
         shape = tuple(out_edges[axis][i + 1] - out_edges[axis][i] if axis in window
                       else x.chunks[axis][i] for axis, i in enumerate(index))
-        layer[(name, *index)] = (_assemble, bulk, edges, places, shape, dtype)
+        layer[(name, *index)] = (_assemble, bulk, shares, places, shape, dtype)
     chunks = tuple(tuple(np.diff(out_edges[axis]).tolist()) if axis in window
                    else x.chunks[axis] for axis in range(x.ndim))
     graph = HighLevelGraph.from_collections(
-        edge_name, MaterializedLayer(edge_layer, annotations={"priority": 1}),
+        share_name, MaterializedLayer(share_layer, annotations={"priority": 1}),
         dependencies=[x])
     graph = HighLevelGraph.merge(graph, HighLevelGraph.from_collections(
         name, layer, dependencies=[x]))
-    graph.dependencies[name] = graph.dependencies[name] | {edge_name}
+    graph.dependencies[name] = graph.dependencies[name] | {share_name}
     return da.Array(graph, name, chunks, dtype=dtype)
 
 
@@ -243,6 +245,23 @@ _DASK_PAD = {"fill": lambda fill: {"mode": "constant", "constant_values": fill},
              "symm": lambda fill: {"mode": "symmetric"}}
 
 
+def _pad(image, pads, boundary, fill):
+    """``image`` padded by ``pads`` per axis on both sides by the boundary rule.
+
+    :func:`dask.array.pad` pads ``wrap`` and ``symmetric`` by at most the array's own
+    length per call; both extensions are periodic (period ``n``, ``2n``), so padding the
+    padded array again continues them, as :func:`numpy.pad` does.
+    """
+    da = _dask_array()
+    left = list(pads)
+    while any(left):
+        most = left if boundary == "fill" else image.shape   # a constant has no period
+        step = [min(w, m) for w, m in zip(left, most, strict=True)]
+        image = da.pad(image, [(w, w) for w in step], **_DASK_PAD[boundary](fill))
+        left = [w - s for w, s in zip(left, step, strict=True)]
+    return image
+
+
 def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method="auto"):
     """2-D convolution of a large chunked image, tile by tile with halos.
 
@@ -296,7 +315,7 @@ def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method=
     image = image.astype(dtype)
     fill = np.asarray(fillvalue).astype(dtype).item() if boundary == "fill" else 0
     pads = (k0 - 1, k1 - 1) if mode != "valid" and (boundary != "fill" or fill != 0) else (0, 0)
-    padded = _dask_array().pad(image, [(p, p) for p in pads], **_DASK_PAD[boundary](fill))
+    padded = _pad(image, pads, boundary, fill)
     window, edges = {}, {}
     for axis, (n, k, pad) in enumerate(((n0, k0, pads[0]), (n1, k1, pads[1]))):
         start, length = conv.mode_window(n, k, mode)

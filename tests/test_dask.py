@@ -109,6 +109,19 @@ def test_output_chunks_are_not_shared_state():
     np.testing.assert_array_equal(both, np.stack([first, first]))
 
 
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+@pytest.mark.parametrize("mode", ["full", "same"])
+@pytest.mark.parametrize("shapes", [((3, 4), (7, 9)), ((2, 2), (3, 6)), ((1, 5), (4, 13))])
+def test_kernels_larger_than_the_image(boundary, mode, shapes):
+    """The boundary extension reaches beyond a whole period of the image."""
+    rng = np.random.default_rng(8)
+    image, kernel = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    lazy = sdask.convolve2d(da.from_array(image, chunks=2), kernel, mode, boundary, -1.5)
+    np.testing.assert_allclose(lazy.compute(),
+                               sc.convolve2d(image, kernel, mode, boundary, -1.5),
+                               rtol=1e-10, atol=1e-10)
+
+
 def test_bad_arguments():
     x = da.ones(10, chunks=3)
     with pytest.raises(ValueError, match="kernel"):
