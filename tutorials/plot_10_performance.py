@@ -21,8 +21,8 @@ individual timings there jump by tens of percent from one run to the next, so re
 ratios below as rough, and every one of them changes when the page is rebuilt. The
 results are checked to agree before anything is timed. The full benchmark scripts, with
 more sizes, both precisions and their tables, are in the repository's ``bench/`` folder
-(``bench_conv.py``, ``bench_conv2d.py``, ``bench_nn.py``, ``bench_training.py`` and
-``gpu.py``).
+(``bench_conv.py``, ``bench_conv2d.py``, ``bench_nn.py``, ``bench_training.py``,
+``bench_dask.py`` and ``gpu.py``).
 """
 
 import os
