@@ -383,9 +383,8 @@ def _overlap_add(p):
     workers = fft_workers()
     kernel_spectrum = forward(h, s=fshape, axes=fft_axes, workers=workers)
     finite = bool(np.isfinite(_zero_frequency(kernel_spectrum, fft_axes)).all())
-    lead = [1 if a in others else max(x.shape[a], h.shape[a]) for a in range(x.ndim - 1)]
-    for a, length in zip(others, fshape, strict=False):   # transformed whole
-        lead[a] = length
+    whole = dict(zip(others, fshape, strict=False))   # the other axes, transformed whole
+    lead = [whole.get(a, max(x.shape[a], h.shape[a])) for a in range(x.ndim - 1)]
     spectrum_bytes = math.prod(lead) * block_fft * kernel_spectrum.itemsize
     per_batch = max(_config.OA_BATCH_MIN_BLOCKS, _config.OA_BATCH_BYTES // spectrum_bytes)
 
