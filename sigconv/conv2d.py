@@ -46,7 +46,7 @@ def _separable_factors(kernel):
     return column, row
 
 
-def _window_starts(image_shape, kernel_shape, mode, correlation):
+def window_starts(image_shape, kernel_shape, mode, correlation):
     """Index in the full convolution of the first output the mode keeps, per axis.
 
     ``(full - length) // 2`` as :func:`sigconv.convolve` centres it, except that
@@ -74,7 +74,7 @@ def _extend(image, kernel_shape, mode, starts, boundary, fillvalue):
     return np.pad(image, pads, mode=_PAD_MODES[boundary])
 
 
-def _check_fillvalue(fillvalue, dtype):
+def check_fillvalue(fillvalue, dtype):
     """``fillvalue`` as a scalar of ``dtype``; a ValueError if it cannot be one exactly."""
     fill = np.asarray(fillvalue)
     if fill.ndim != 0:
@@ -105,8 +105,8 @@ def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation, device=None):
     in2 = as_nonempty_array(to_host(in2), "in2", 2)
     check_choice(mode, "mode", conv.MODES)
     check_choice(boundary, "boundary", BOUNDARIES)
-    fillvalue = _check_fillvalue(fillvalue, np.result_type(in1, in2))
-    starts = _window_starts(in1.shape, in2.shape, mode, correlation)
+    fillvalue = check_fillvalue(fillvalue, np.result_type(in1, in2))
+    starts = window_starts(in1.shape, in2.shape, mode, correlation)
     if correlation:
         in2 = in2[::-1, ::-1].conj() if in2.dtype.kind == "c" else in2[::-1, ::-1]
     p = conv._Problem(in1, in2, mode, None)

@@ -31,7 +31,7 @@ from . import conv, conv2d
 from ._jit import single_thread
 from ._validate import as_numeric_array, check_choice
 
-__all__ = ["convolve", "convolve2d"]
+__all__ = ["convolve", "convolve2d", "correlate", "correlate2d"]
 
 
 def _dask_array():
@@ -216,6 +216,10 @@ def convolve(x, kernel, mode="full", method="auto", axis=-1):
     >>> sigconv.dask.convolve(x, [1.0, 1.0], mode="same").compute()
     array([ 0.,  1.,  3.,  5.,  7.,  9., 11., 13., 15., 17.])
     """
+    return _convolve1d(x, kernel, mode, method, axis, correlation=False)
+
+
+def _convolve1d(x, kernel, mode, method, axis, correlation):
     x = _as_dask(x, "x")
     kernel = as_numeric_array(kernel, "kernel")
     if kernel.ndim != 1 or kernel.size == 0:
@@ -232,11 +236,48 @@ def convolve(x, kernel, mode="full", method="auto", axis=-1):
     if mode == "valid" and k > n:
         raise ValueError(f"mode 'valid' needs the kernel ({k} taps) no longer than x "
                          f"({n} samples along axis {axis})")
+    if correlation:   # correlation is convolution with the reversed, conjugated kernel
+        kernel = kernel[::-1].conj() if kernel.dtype.kind == "c" else kernel[::-1]
     shape = [1] * x.ndim
     shape[axis] = k
     start, length = conv.mode_window(n, k, mode)
     return _windowed(x, kernel.reshape(shape), {axis: (start, length)},
                      {axis: _output_edges(x.chunks[axis], length)}, method)
+
+
+def correlate(x, kernel, mode="full", method="auto", axis=-1):
+    """Cross-correlate a chunked (possibly larger than memory) array with a kernel.
+
+    As :func:`convolve`, with the kernel reversed and conjugated: equal to
+    :func:`sigconv.correlate` of the in-memory arrays.
+
+    Parameters
+    ----------
+    x : dask.array.Array or array_like
+        The signal; correlated along ``axis``, the other axes are a batch.
+    kernel : array_like
+        1-D kernel, in memory.
+    mode : {"full", "same", "valid"}
+        As in :func:`sigconv.correlate`.
+    method : {"auto", "direct", "fft", "oa"}
+        The method of each chunk's in-memory convolution.
+    axis : int
+        The axis to correlate along.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy; equal to ``sigconv.correlate`` of the in-memory arrays.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import sigconv.dask
+    >>> x = da.from_array([0.0, 0.0, 1.0, 0.0, 0.0], chunks=2)
+    >>> sigconv.dask.correlate(x, [1.0, 2.0, 3.0], mode="same").compute()
+    array([0., 3., 2., 1., 0.])
+    """
+    return _convolve1d(x, kernel, mode, method, axis, correlation=True)
 
 
 #: convolve2d's boundaries as :func:`dask.array.pad` arguments
@@ -297,6 +338,48 @@ def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method=
     ...                                                      mode="same", boundary="wrap")))
     True
     """
+    return _convolve2d(image, kernel, mode, boundary, fillvalue, method, correlation=False)
+
+
+def correlate2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method="auto"):
+    """2-D cross-correlation of a large chunked image, tile by tile with halos.
+
+    The arguments and the result are those of :func:`sigconv.correlate2d` (``same`` is
+    centred as :func:`scipy.signal.correlate2d` centres it for even kernels).
+
+    Parameters
+    ----------
+    image : dask.array.Array or array_like
+        The (large) 2-D image, tiled in chunks.
+    kernel : array_like
+        The small 2-D kernel, in memory.
+    mode : {"full", "same", "valid"}
+    boundary : {"fill", "wrap", "symm"}
+    fillvalue : scalar
+        The value outside the image for ``boundary="fill"``.
+    method : {"auto", "direct", "fft", "oa"}
+        The method of each tile's in-memory convolution.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy; equal to ``sigconv.correlate2d`` of the in-memory arrays.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> import sigconv, sigconv.dask
+    >>> image = np.arange(30.0).reshape(5, 6)
+    >>> edges = np.array([[1.0, -1.0]])
+    >>> tiled = sigconv.dask.correlate2d(da.from_array(image, chunks=2), edges, mode="same")
+    >>> bool(np.array_equal(tiled.compute(), sigconv.correlate2d(image, edges, mode="same")))
+    True
+    """
+    return _convolve2d(image, kernel, mode, boundary, fillvalue, method, correlation=True)
+
+
+def _convolve2d(image, kernel, mode, boundary, fillvalue, method, correlation):
     image = _as_dask(image, "image")
     kernel = as_numeric_array(kernel, "kernel")
     if image.ndim != 2 or kernel.ndim != 2 or image.size == 0 or kernel.size == 0:
@@ -313,12 +396,15 @@ def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method=
                          "the (large) image")
     dtype = _result_dtype(image, kernel)
     image = image.astype(dtype)
-    fill = np.asarray(fillvalue).astype(dtype).item() if boundary == "fill" else 0
+    fill = conv2d.check_fillvalue(fillvalue, dtype).item() if boundary == "fill" else 0
+    starts = conv2d.window_starts(image.shape, kernel.shape, mode, correlation)
+    if correlation:   # correlation is convolution with the flipped, conjugated kernel
+        kernel = kernel[::-1, ::-1].conj() if kernel.dtype.kind == "c" else kernel[::-1, ::-1]
     pads = (k0 - 1, k1 - 1) if mode != "valid" and (boundary != "fill" or fill != 0) else (0, 0)
     padded = _pad(image, pads, boundary, fill)
     window, edges = {}, {}
     for axis, (n, k, pad) in enumerate(((n0, k0, pads[0]), (n1, k1, pads[1]))):
-        start, length = conv.mode_window(n, k, mode)
-        window[axis] = (start + pad, length)   # the padding shifts the full convolution
+        length = conv.mode_window(n, k, mode)[1]
+        window[axis] = (starts[axis] + pad, length)   # the padding shifts the full convolution
         edges[axis] = _output_edges(image.chunks[axis], length)
     return _windowed(padded, kernel, window, edges, method)

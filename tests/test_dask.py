@@ -122,6 +122,23 @@ def test_kernels_larger_than_the_image(boundary, mode, shapes):
                                rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("chunk", [3, 40])
+def test_correlation_equals_in_memory(mode, chunk):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal(200) + 1j * rng.standard_normal(200)
+    kernel = rng.standard_normal(8) - 2j * rng.standard_normal(8)    # even and complex
+    np.testing.assert_allclose(
+        sdask.correlate(da.from_array(x, chunks=chunk), kernel, mode).compute(),
+        sc.correlate(x, kernel, mode), rtol=1e-10, atol=1e-10)
+    image, small = rng.standard_normal((30, 21)), rng.standard_normal((4, 2))
+    for boundary in ("fill", "wrap", "symm"):
+        np.testing.assert_allclose(
+            sdask.correlate2d(da.from_array(image, chunks=chunk), small, mode, boundary,
+                              0.25).compute(),
+            sc.correlate2d(image, small, mode, boundary, 0.25), rtol=1e-10, atol=1e-10)
+
+
 def test_bad_arguments():
     x = da.ones(10, chunks=3)
     with pytest.raises(ValueError, match="kernel"):
@@ -134,6 +151,8 @@ def test_bad_arguments():
         sdask.convolve2d(da.ones((4, 4)), np.ones((2, 2)), boundary="mirror")
     with pytest.raises(TypeError, match="kernel"):
         sdask.convolve(x, np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="fillvalue"):   # as sigconv.convolve2d
+        sdask.convolve2d(da.ones((4, 4)), np.ones((2, 2)), fillvalue=1j)
     with pytest.raises(TypeError, match="uint64"):
         sdask.convolve(da.ones(10, chunks=3, dtype=np.uint64), np.ones(3, np.uint64))
 
