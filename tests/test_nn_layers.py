@@ -237,11 +237,32 @@ def test_max_pool_gradient_goes_to_the_argmax_only():
     np.testing.assert_array_equal(dx[0, :, :, 0], [[0, 2, 1], [0, 0, 0], [2, 0, 4]])
 
 
-def test_global_average_pooling():
-    x = random(np.random.default_rng(1), (2, 3, 4, 5))
-    layer = nn.GlobalAveragePooling2D(dtype="float64")
-    np.testing.assert_allclose(layer(x), x.mean(axis=(1, 2)), rtol=1e-14)
+GLOBAL_POOLING = [(nn.GlobalAveragePooling2D, np.mean, (2, 3, 4, 5)),
+                  (nn.GlobalMaxPooling2D, np.max, (2, 3, 4, 5)),
+                  (nn.GlobalAveragePooling1D, np.mean, (2, 7, 5)),
+                  (nn.GlobalMaxPooling1D, np.max, (2, 7, 5))]
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("layer_class, reduce, shape", GLOBAL_POOLING,
+                         ids=[case[0].__name__ for case in GLOBAL_POOLING])
+def test_global_pooling(layer_class, reduce, shape, keepdims):
+    x = random(np.random.default_rng(1), shape)
+    layer = layer_class(keepdims=keepdims, dtype="float64")
+    axes = tuple(range(1, len(shape) - 1))
+    np.testing.assert_allclose(layer(x), reduce(x, axis=axes, keepdims=keepdims), rtol=1e-14)
+    assert layer.compute_output_shape((None, *shape[1:])) == (None, *layer(x).shape[1:])
     assert max(nn.check_gradients(layer, x).values()) < GRAD_TOL
+    other = random(np.random.default_rng(2), (3, *shape[1:-2], 2, shape[-1]))
+    assert layer(other).shape[0] == 3     # the window follows the input's size
+
+
+def test_global_max_pooling_gradient_goes_to_the_first_maximum():
+    x = np.array([[1.0, 4.0], [4.0, 0.0]]).reshape(1, 2, 2, 1)
+    layer = nn.GlobalMaxPooling2D(dtype="float64")
+    assert layer(x).tolist() == [[4.0]]
+    np.testing.assert_array_equal(layer.backward(np.array([[2.0]]))[0, :, :, 0],
+                                  [[0.0, 2.0], [0.0, 0.0]])
 
 
 # --- dense, activations, normalization, dropout -------------------------------------
@@ -330,6 +351,7 @@ def all_layers():
             nn.MaxPooling2D(), nn.AveragePooling2D(padding="same"), nn.Dense(4),
             nn.BatchNormalization(), nn.Dropout(0.5, seed=3), nn.LeakyReLU(0.1),
             nn.Softmax(axis=1), nn.Flatten(), nn.GlobalAveragePooling2D(),
+            nn.GlobalMaxPooling2D(keepdims=True), nn.GlobalAveragePooling1D(),
             nn.Activation("tanh")]
 
 

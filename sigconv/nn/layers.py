@@ -746,44 +746,75 @@ class AveragePooling1D(_Pooling):
     rank, kind = 1, "average"
 
 
-class GlobalAveragePooling2D(Layer):
+class _GlobalPooling(_Pooling):
+    """Pooling with one window covering all of each sample's spatial axes."""
+
+    def __init__(self, keepdims=False, name=None, dtype="float32", input_shape=None):
+        self.keepdims = bool(keepdims)
+        super().__init__(pool_size=1, name=name, dtype=dtype, input_shape=input_shape)
+
+    def _geometry_for(self, spatial):
+        self.pool_size = self.strides = tuple(int(s) for s in spatial)   # the whole sample
+        return super()._geometry_for(spatial)
+
+    def compute_output_shape(self, input_shape):
+        kept = (1,) * self.rank if self.keepdims else ()
+        return (input_shape[0], *kept, input_shape[-1])
+
+    def get_config(self):
+        return {**Layer.get_config(self), "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
     """Mean over height and width: ``(batch, h, w, c) -> (batch, c)``.
 
     Parameters
     ----------
-    {common}
+    {global_pooling}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv.nn import GlobalAveragePooling2D
+    >>> GlobalAveragePooling2D()(np.arange(8.0).reshape(1, 2, 2, 2))
+    array([[3., 4.]], dtype=float32)
     """
 
-    input_ndim = 4
-    cuda_ready = True
+    rank, kind = 2, "average"
 
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[-1])
 
-    def _forward(self, x, training):
-        shape = tuple(x.shape)
-        if self.device == "cuda":   # average pooling with one window per image
-            geometry = functional.window_geometry(shape[1:3], shape[1:3], (1, 1), (1, 1),
-                                                  "valid")
-            y, counts = functional.pool_forward_cuda(x, geometry, "average")
-            y = y.reshape(shape[0], shape[3])
-            self._cache = (shape, geometry, counts)
-        else:
-            y = x.mean(axis=(1, 2), dtype=self.dtype)
-            self._cache = shape
-        self._cache_output_shape = tuple(y.shape)
-        return y
+class GlobalMaxPooling2D(_GlobalPooling):
+    """Maximum over height and width: ``(batch, h, w, c) -> (batch, c)``; the gradient
+    goes to the first maximum.
 
-    def _backward(self, grad, input_grad):
-        if not input_grad:
-            return None
-        if self.device == "cuda":
-            shape, geometry, counts = self._cache
-            return functional.pool_backward_cuda(grad.reshape(shape[0], 1, 1, shape[3]),
-                                                 geometry, counts, shape, "average")
-        shape = self._cache
-        share = grad / (shape[1] * shape[2])
-        return np.ascontiguousarray(np.broadcast_to(share[:, None, None, :], shape))
+    Parameters
+    ----------
+    {global_pooling}
+    """
+
+    rank, kind = 2, "max"
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over the steps: ``(batch, steps, c) -> (batch, c)``.
+
+    Parameters
+    ----------
+    {global_pooling}
+    """
+
+    rank, kind = 1, "average"
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """Maximum over the steps: ``(batch, steps, c) -> (batch, c)``.
+
+    Parameters
+    ----------
+    {global_pooling}
+    """
+
+    rank, kind = 1, "max"
 
 
 class Flatten(Layer):
@@ -1196,7 +1227,13 @@ _POOLING_PARAMETERS = """pool_size : int or tuple of int, default 2
     padding : {"valid", "same"}
     """ + _COMMON_PARAMETERS
 
+_GLOBAL_POOLING_PARAMETERS = """keepdims : bool, default False
+        Keep the pooled spatial axes, with length 1.
+    """ + _COMMON_PARAMETERS
+
 fill_docstrings((MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D,
-                 GlobalAveragePooling2D, Flatten, Dropout, Activation, ReLU, LeakyReLU, Softmax,
+                 GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D,
+                 GlobalMaxPooling1D, Flatten, Dropout, Activation, ReLU, LeakyReLU, Softmax,
                  BatchNormalization, Conv1D),
-                pooling=_POOLING_PARAMETERS, common=_COMMON_PARAMETERS)
+                pooling=_POOLING_PARAMETERS, global_pooling=_GLOBAL_POOLING_PARAMETERS,
+                common=_COMMON_PARAMETERS)

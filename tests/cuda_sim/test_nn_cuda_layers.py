@@ -100,15 +100,22 @@ def test_pooling_on_the_gpu_equals_the_cpu(layer_class, padding):
     np.testing.assert_allclose(layer.backward(grad).copy_to_host(), expected_dx, rtol=1e-13)
 
 
-def test_dropout_and_global_pooling_on_the_gpu():
+@pytest.mark.parametrize("layer_class", [nn.GlobalAveragePooling2D, nn.GlobalMaxPooling2D,
+                                         nn.GlobalAveragePooling1D, nn.GlobalMaxPooling1D])
+def test_global_pooling_on_the_gpu(layer_class):
     rng = np.random.default_rng(8)
-    x = rng.standard_normal((2, 3, 4, 2))
-    cpu_pool, gpu_pool = (nn.GlobalAveragePooling2D(dtype="float64") for _ in range(2))
+    x = rng.standard_normal((2, 3, 4, 2) if layer_class.rank == 2 else (2, 5, 2))
+    cpu_pool, gpu_pool = (layer_class(dtype="float64") for _ in range(2))
     gpu_pool.to("cuda")
     np.testing.assert_allclose(gpu_pool(x).copy_to_host(), cpu_pool(x), rtol=1e-13)
     grad = rng.standard_normal((2, 2))
     np.testing.assert_allclose(gpu_pool.backward(grad).copy_to_host(), cpu_pool.backward(grad),
                                rtol=1e-13)
+
+
+def test_dropout_on_the_gpu():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 3, 4, 2))
     cpu_drop = nn.Dropout(0.4, seed=5, dtype="float64")
     gpu_drop = nn.Dropout(0.4, seed=5, dtype="float64").to("cuda")
     np.testing.assert_allclose(gpu_drop(x, training=True).copy_to_host(),
