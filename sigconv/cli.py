@@ -17,6 +17,7 @@ imported inside the subcommands.
 """
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -320,6 +321,35 @@ def _train(args):
 # ------------------------------------------------------------------------------- grid
 
 
+@contextlib.contextmanager
+def _dask_executor(address, n_jobs):
+    """An executor on a Dask cluster (``address``, or ``"local"`` for one started here with
+    ``n_jobs`` single-threaded workers), or None without ``address``."""
+    if address is None:
+        yield None
+        return
+    try:
+        import distributed
+    except ImportError:
+        raise ValueError("--dask needs Dask: pip install 'sigconv[dask]'") from None
+    if address == "local":
+        workers = os.cpu_count() if n_jobs == -1 else n_jobs
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                           dashboard_address=None)
+    else:
+        cluster = address
+    try:
+        client = distributed.Client(cluster, timeout="10s")
+    except (OSError, TimeoutError) as error:
+        raise OSError(f"--dask: no Dask scheduler answers at {address!r} ({error})") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        if address == "local":
+            cluster.close()
+
+
 def _grid(args):
     import numpy as np
 
@@ -333,13 +363,22 @@ def _grid(args):
             raise ValueError(f"{name} repeats a value: {values}")
 
     x_train, x_test, y_train, y_test = _digits_split(args.seed)
+    where = f"n_jobs={args.n_jobs}" if args.dask is None else f"Dask cluster {args.dask}"
     print(f"sigconv grid: the lecture's digits CNN, {len(etas)} x {len(lambdas)} cells "
-          f"(eta x lambda), {args.epochs} epochs of batch 100 each, n_jobs={args.n_jobs}")
+          f"(eta x lambda), {args.epochs} epochs of batch 100 each, {where}")
     start = time.perf_counter()
-    result = nn.grid_search(nn.lecture_digits_cnn, {"learning_rate": etas, "l2": lambdas},
-                            x_train, y_train, x_test, y_test, epochs=args.epochs,
-                            batch_size=100, n_jobs=args.n_jobs, seed=args.seed)
+    with _dask_executor(args.dask, args.n_jobs) as executor:
+        result = nn.grid_search(nn.lecture_digits_cnn, {"learning_rate": etas, "l2": lambdas},
+                                x_train, y_train, x_test, y_test, epochs=args.epochs,
+                                batch_size=100, n_jobs=args.n_jobs if executor is None else 1,
+                                executor=executor, seed=args.seed, cache_dir=args.cache_dir)
     seconds = time.perf_counter() - start
+    failed = [record for record in result.records if "error" in record]
+    for record in failed:
+        print(f"cell eta={record['learning_rate']:g}, lambda={record['l2']:g} failed: "
+              f"{record['error']}", file=sys.stderr)
+    if len(failed) == len(result.records):
+        raise ValueError("every cell of the grid failed (see above)")
     test, rows, columns = result.pivot("test_accuracy")
     train, _, _ = result.pivot("train_accuracy")
 
@@ -546,6 +585,12 @@ def _build_parser():
                       help="L2 strengths (default: 1e-5, 1e-4, ..., 10)")
     grid.add_argument("--out", default="grid.png", help="image of the heatmaps")
     grid.add_argument("--seed", type=int, default=0, help="seed of the split and every cell")
+    grid.add_argument("--dask", metavar="ADDRESS",
+                      help="run the cells on a Dask cluster: its scheduler's address "
+                           "(tcp://host:8786), or 'local' for one started here with --n-jobs "
+                           "workers (needs sigconv[dask])")
+    grid.add_argument("--cache-dir", metavar="DIR",
+                      help="keep each finished cell here; a rerun skips them")
     grid.set_defaults(run=_grid)
 
     fourier = commands.add_parser(

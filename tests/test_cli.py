@@ -274,6 +274,37 @@ def test_grid_small_grid(tmp_path, capsys):
     assert_png(out)
 
 
+def grid_table(text):
+    return re.findall(r"^\s+(?:0\.01|0\.1)\s+([0-9.]+)$", text, flags=re.MULTILINE)
+
+
+def test_grid_on_a_local_dask_cluster_with_a_cache(tmp_path, capsys):
+    """--dask local runs the cells on a LocalCluster: the same table as in this process;
+    --cache-dir keeps the cells, and a rerun reads them back."""
+    common = ["grid", "--etas", "0.01", "0.1", "--lambdas", "1e-3", "--epochs", "2",
+              "--out", str(tmp_path / "grid.png")]
+    assert cli.main([*common, "--n-jobs", "1"]) == 0
+    serial = grid_table(capsys.readouterr().out)
+    cache = tmp_path / "cells"
+    assert cli.main([*common, "--n-jobs", "2", "--dask", "local", "--cache-dir",
+                     str(cache)]) == 0
+    text = capsys.readouterr().out
+    assert "Dask cluster local" in text and grid_table(text) == serial
+    cells = sorted(cache.glob("cell-*.json"))
+    assert len(cells) == 2
+    written = [cell.stat().st_mtime_ns for cell in cells]
+    assert cli.main([*common, "--cache-dir", str(cache)]) == 0
+    assert grid_table(capsys.readouterr().out) == serial
+    assert [cell.stat().st_mtime_ns for cell in cells] == written   # read, not redone
+
+
+def test_grid_without_a_scheduler_at_the_address(tmp_path, capsys):
+    assert cli.main(["grid", "--etas", "0.1", "--lambdas", "0", "--epochs", "1",
+                     "--dask", "tcp://127.0.0.1:9", "--out", str(tmp_path / "g.png")]) == 1
+    assert_one_error_line(capsys.readouterr().err, "no Dask scheduler answers",
+                          "tcp://127.0.0.1:9")
+
+
 def test_grid_rejects_repeated_values(capsys):
     assert cli.main(["grid", "--etas", "0.1", "0.1", "--epochs", "1"]) == 1
     assert_one_error_line(capsys.readouterr().err, "--etas repeats a value")
@@ -330,7 +361,7 @@ def test_every_subcommand_has_help(command, capsys):
                          "--batch-size", "--optimizer", "--learning-rate",
                          "--validation-split", "--seed", "--save", "--verbose"],
                "grid": ["--dataset", "--epochs", "--n-jobs", "--etas", "--lambdas", "--out",
-                        "--seed"],
+                        "--seed", "--dask", "--cache-dir"],
                "fourier": ["--terms", "--out"],
                "bench": ["--quick"]}[command]
     for option in options:
