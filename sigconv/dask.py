@@ -44,13 +44,11 @@ def _dask_array():
 
 def _as_dask(x, name):
     da = _dask_array()
-    if isinstance(x, da.Array):
-        return x
-    array = np.asarray(x)
+    array = x if isinstance(x, da.Array) else np.asarray(x)
     if array.dtype.kind not in "biufc":
         raise TypeError(f"{name} must be a numeric dask or NumPy array; got dtype "
                         f"{array.dtype}")
-    return da.from_array(array)
+    return array if isinstance(array, da.Array) else da.from_array(array)
 
 
 def _result_dtype(x, kernel):

@@ -151,6 +151,10 @@ def test_bad_arguments():
         sdask.convolve2d(da.ones((4, 4)), np.ones((2, 2)), boundary="mirror")
     with pytest.raises(TypeError, match="kernel"):
         sdask.convolve(x, np.array(["a", "b"]))
+    with pytest.raises(TypeError, match="x must be a numeric"):
+        sdask.convolve(da.from_array(np.array(["a", "b", "c"])), np.ones(2))
+    with pytest.raises(TypeError, match="image must be a numeric"):
+        sdask.correlate2d(da.from_array(np.full((3, 3), "z")), np.ones((2, 2)))
     with pytest.raises(ValueError, match="fillvalue"):   # as sigconv.convolve2d
         sdask.convolve2d(da.ones((4, 4)), np.ones((2, 2)), fillvalue=1j)
     with pytest.raises(TypeError, match="uint64"):
