@@ -103,21 +103,27 @@ def _axis_plan(in_edges, out_edges, start, k, n):
 def _part(chunk, cut, kernel, window, method, exact):
     """The windowed full convolution of ``chunk[cut]``: one chunk's share of an output
     chunk (exact integers are summed in int64, their range checked once at the end)."""
+    piece = chunk[cut]
     if exact:
-        chunk, kernel = chunk.astype(np.int64), kernel.astype(np.int64)
+        piece, kernel = piece.astype(np.int64), kernel.astype(np.int64)
     with single_thread():   # Dask runs the tasks in parallel
-        return conv.convolve_window(chunk[cut], kernel, window, method)
+        return conv.convolve_window(piece, kernel, window, method)
 
 
 def _assemble(bulk, shares, places, shape, dtype):
     """An output chunk: its bulk plus the neighbours' shares on its edges.
 
     ``bulk`` (None if no piece spans the chunk) is the private result of this graph's
-    bulk task, read by no other task, so it is completed in place rather than copied;
-    the shares are all computed before the first addition.
+    bulk task, read by no other task, so floats are completed in place rather than
+    copied: nothing after the first addition can fail. Exact integers may still overflow
+    the result dtype at the end, so they are summed in a copy, and a rerun finds the
+    bulk intact.
     """
     exact = dtype.kind in "biu"
-    out = bulk if bulk is not None else np.zeros(shape, np.int64 if exact else dtype)
+    if bulk is None:
+        out = np.zeros(shape, np.int64 if exact else dtype)
+    else:
+        out = bulk.copy() if exact else bulk
     for share, place in zip(shares, places, strict=True):
         out[place] += share
     return conv.cast_integer_result(out, dtype) if exact else out
