@@ -24,6 +24,8 @@ or overlap-add per chunk), wherever Dask schedules it: threads, processes or a
 """
 
 import itertools
+import math
+import operator
 
 import numpy as np
 
@@ -45,10 +47,24 @@ def _dask_array():
 def _as_dask(x, name):
     da = _dask_array()
     array = x if isinstance(x, da.Array) else np.asarray(x)
-    if array.dtype.kind not in "biufc":
-        raise TypeError(f"{name} must be a numeric dask or NumPy array; got dtype "
-                        f"{array.dtype}")
-    return array if isinstance(array, da.Array) else da.from_array(array)
+    if array.dtype.kind not in "biufc" or array.dtype.itemsize > {"f": 8, "c": 16}.get(
+            array.dtype.kind, 8):
+        raise TypeError(f"{name} must be a numeric dask or NumPy array of at most double "
+                        f"precision; got dtype {array.dtype}")
+    if not isinstance(array, da.Array):
+        return da.from_array(array)
+    if any(math.isnan(size) for size in array.shape):
+        raise ValueError(f"{name} has chunks of unknown size (after boolean indexing, "
+                         f"say): call {name}.compute_chunk_sizes() first")
+    return array
+
+
+def _as_kernel(kernel):
+    kernel = as_numeric_array(kernel, "kernel")
+    if kernel.dtype.itemsize > {"f": 8, "c": 16}.get(kernel.dtype.kind, 8):
+        raise TypeError(f"kernel has dtype {kernel.dtype}: extended precision is not "
+                        "supported by the numba kernels; cast it to float64 or complex128")
+    return kernel
 
 
 def _result_dtype(x, kernel):
@@ -100,33 +116,51 @@ def _axis_plan(in_edges, out_edges, start, k, n):
     return plan
 
 
-def _part(chunk, cut, kernel, window, method, exact):
-    """The windowed full convolution of ``chunk[cut]``: one chunk's share of an output
-    chunk (exact integers are summed in int64, their range checked once at the end)."""
-    piece = chunk[cut]
-    if exact:
-        piece, kernel = piece.astype(np.int64), kernel.astype(np.int64)
+def _work_dtype(dtype):
+    """The dtype the chunks' shares are summed in: int64 for exact integers (their range
+    checked at the end), float32 for float16 (rounded once at the end, as in memory)."""
+    return {"b": np.int64, "i": np.int64, "u": np.int64}.get(
+        dtype.kind, np.float32 if dtype == np.float16 else dtype)
+
+
+def _part(chunk, cut, kernel, window, method, work):
+    """The windowed full convolution of ``chunk[cut]``, in ``work``: one chunk's share of
+    an output chunk."""
+    piece = chunk[cut].astype(work, copy=False)
     with single_thread():   # Dask runs the tasks in parallel
-        return conv.convolve_window(piece, kernel, window, method)
+        return conv.convolve_window(piece, kernel.astype(work, copy=False), window, method)
 
 
 def _assemble(bulk, shares, places, shape, dtype):
     """An output chunk: its bulk plus the neighbours' shares on its edges.
 
     ``bulk`` (None if no piece spans the chunk) is the private result of this graph's
-    bulk task, read by no other task, so floats are completed in place rather than
-    copied: nothing after the first addition can fail. Exact integers may still overflow
-    the result dtype at the end, so they are summed in a copy, and a rerun finds the
-    bulk intact.
+    bulk task, read by no other task, so it is completed in place rather than copied
+    when nothing after the first addition can fail. Exact integers may still overflow,
+    so they are summed in a copy, and a rerun finds the bulk intact.
     """
+    work = _work_dtype(dtype)
     exact = dtype.kind in "biu"
     if bulk is None:
-        out = np.zeros(shape, np.int64 if exact else dtype)
+        out = np.zeros(shape, work)
     else:
         out = bulk.copy() if exact else bulk
     for share, place in zip(shares, places, strict=True):
+        if exact:
+            _check_no_wrap(out[place], share)
         out[place] += share
-    return conv.cast_integer_result(out, dtype) if exact else out
+    if exact:
+        return conv.cast_integer_result(out, dtype)
+    return out.astype(dtype, copy=False)
+
+
+def _check_no_wrap(a, b):
+    """OverflowError where ``a + b`` (int64) wraps around: the sum's sign then differs
+    from both terms' signs."""
+    total = a + b
+    if np.any(((a ^ total) & (b ^ total)) < 0):
+        raise OverflowError("the exact convolution exceeds the int64 range; convolve in "
+                            "float64, or in memory (which falls back to Python integers)")
 
 
 def _windowed(x, kernel, window, out_edges, method):
@@ -148,7 +182,7 @@ def _windowed(x, kernel, window, out_edges, method):
 
     da = _dask_array()
     dtype = _result_dtype(x, kernel)
-    exact = dtype.kind in "biu"
+    work = _work_dtype(dtype)
     token = tokenize(x, kernel, window, out_edges, method)
     name, share_name, bulk_name, kernel_key = (
         f"sigconv-{part}-{token}" for part in ("convolve", "share", "bulk", "kernel"))
@@ -167,7 +201,7 @@ def _windowed(x, kernel, window, out_edges, method):
         for number, combo in enumerate(pieces):
             task = (_part, (x.name, *(piece[0] for piece in combo)),
                     tuple(piece[1] for piece in combo), kernel_key,
-                    {axis: combo[axis][2] for axis in window}, method, exact)
+                    {axis: combo[axis][2] for axis in window}, method, work)
             if number == 0 and all(piece[4] for piece in combo):
                 bulk = (bulk_name, *index)
                 layer[bulk] = task
@@ -199,7 +233,7 @@ def convolve(x, kernel, mode="full", method="auto", axis=-1):
     kernel : array_like
         1-D kernel, in memory.
     mode : {"full", "same", "valid"}
-        As in :func:`sigconv.convolve`.
+        As in :func:`sigconv.convolve`; ``valid`` needs the kernel no longer than ``x``.
     method : {"auto", "direct", "fft", "oa"}
         The method of each chunk's in-memory convolution.
     axis : int
@@ -225,7 +259,7 @@ def convolve(x, kernel, mode="full", method="auto", axis=-1):
 
 def _convolve1d(x, kernel, mode, method, axis, correlation):
     x = _as_dask(x, "x")
-    kernel = as_numeric_array(kernel, "kernel")
+    kernel = _as_kernel(kernel)
     if kernel.ndim != 1 or kernel.size == 0:
         raise ValueError(f"kernel must be a non-empty 1-D array; got shape {kernel.shape}")
     check_choice(mode, "mode", conv.MODES)
@@ -233,9 +267,13 @@ def _convolve1d(x, kernel, mode, method, axis, correlation):
     if x.ndim == 0 or x.size == 0:
         raise ValueError(f"x must be a non-empty array with an axis to convolve; got shape "
                          f"{x.shape}")
-    axis = axis % x.ndim if -x.ndim <= axis < x.ndim else None
-    if axis is None:
-        raise ValueError(f"axis is out of range for x of shape {x.shape}")
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"axis must be an integer; got {axis!r}") from None
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of range for x of shape {x.shape}")
+    axis %= x.ndim
     n, k = x.shape[axis], kernel.size
     if mode == "valid" and k > n:
         raise ValueError(f"mode 'valid' needs the kernel ({k} taps) no longer than x "
@@ -262,7 +300,7 @@ def correlate(x, kernel, mode="full", method="auto", axis=-1):
     kernel : array_like
         1-D kernel, in memory.
     mode : {"full", "same", "valid"}
-        As in :func:`sigconv.correlate`.
+        As in :func:`sigconv.correlate`; ``valid`` needs the kernel no longer than ``x``.
     method : {"auto", "direct", "fft", "oa"}
         The method of each chunk's in-memory convolution.
     axis : int
@@ -319,6 +357,7 @@ def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method=
     kernel : array_like
         The small 2-D kernel, in memory.
     mode : {"full", "same", "valid"}
+        ``valid`` needs the kernel to fit in the image.
     boundary : {"fill", "wrap", "symm"}
     fillvalue : scalar
         The value outside the image for ``boundary="fill"``.
@@ -358,6 +397,7 @@ def correlate2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method
     kernel : array_like
         The small 2-D kernel, in memory.
     mode : {"full", "same", "valid"}
+        ``valid`` needs the kernel to fit in the image.
     boundary : {"fill", "wrap", "symm"}
     fillvalue : scalar
         The value outside the image for ``boundary="fill"``.
@@ -385,7 +425,7 @@ def correlate2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method
 
 def _convolve2d(image, kernel, mode, boundary, fillvalue, method, correlation):
     image = _as_dask(image, "image")
-    kernel = as_numeric_array(kernel, "kernel")
+    kernel = _as_kernel(kernel)
     if image.ndim != 2 or kernel.ndim != 2 or image.size == 0 or kernel.size == 0:
         raise ValueError(f"image and kernel must be non-empty 2-D arrays; got shapes "
                          f"{image.shape} and {kernel.shape}")
@@ -396,8 +436,8 @@ def _convolve2d(image, kernel, mode, boundary, fillvalue, method, correlation):
     if mode == "valid" and (k0 > n0 or k1 > n1) and not (k0 >= n0 and k1 >= n1):
         raise ValueError("mode 'valid' needs one input to cover the other in both axes")
     if mode == "valid" and (k0 > n0 or k1 > n1):
-        raise ValueError("sigconv.dask.convolve2d: in 'valid' mode the kernel must fit in "
-                         "the (large) image")
+        raise ValueError("mode 'valid' needs the kernel to fit in the (large, chunked) "
+                         "image; the in-memory functions also take it the other way round")
     dtype = _result_dtype(image, kernel)
     image = image.astype(dtype)
     fill = conv2d.check_fillvalue(fillvalue, dtype).item() if boundary == "fill" else 0

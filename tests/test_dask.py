@@ -71,6 +71,32 @@ def test_integers_stay_exact(dtype):
         sdask.convolve(big, np.full(3, 2, dtype=np.int16)).compute()
 
 
+@pytest.mark.parametrize("x, kernel", [
+    (np.array([2**62, 2**62]), np.array([1, 1])),                 # beyond int64 summed
+    (np.full(4, -2**31, np.int32), np.full(4, -2**31, np.int32)),  # 2**64 wraps to 0
+])
+def test_sums_of_shares_never_wrap_around(x, kernel):
+    """Each chunk's share fits int64, their sum does not: an OverflowError, as in memory,
+    not a wrapped value."""
+    with pytest.raises(OverflowError):
+        sc.convolve(x, kernel, mode="valid")
+    with pytest.raises(OverflowError):
+        sdask.convolve(da.from_array(x, chunks=1), kernel, mode="valid").compute()
+
+
+def test_half_precision_is_summed_in_single_and_rounded_once():
+    rng = np.random.default_rng(10)
+    x, kernel = rng.standard_normal(300).astype(np.float16), np.hanning(31).astype(np.float16)
+    lazy = sdask.convolve(da.from_array(x, chunks=20), kernel, "same")
+    assert lazy.dtype == np.float16
+    expected = sc.convolve(x, kernel, "same")   # computed in float32, rounded once
+    mismatch = lazy.compute() != expected
+    # the float32 sums of the shares may differ from the one-pass sum only in the last
+    # float32 bits, which could flip a float16 rounding on a rare tie (none here)
+    assert mismatch.sum() <= 1
+    np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-3)
+
+
 @pytest.mark.parametrize("method", ["auto", "direct", "fft", "oa"])
 def test_every_method_per_chunk(method):
     rng = np.random.default_rng(6)
@@ -157,6 +183,18 @@ def test_bad_arguments():
         sdask.correlate2d(da.from_array(np.full((3, 3), "z")), np.ones((2, 2)))
     with pytest.raises(ValueError, match="fillvalue"):   # as sigconv.convolve2d
         sdask.convolve2d(da.ones((4, 4)), np.ones((2, 2)), fillvalue=1j)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        sdask.convolve(x, np.ones(2), axis=0.5)
+    with pytest.raises(ValueError, match="axis 1 is out of range"):
+        sdask.convolve(x, np.ones(2), axis=1)
+    unknown = da.from_array(np.arange(8.0), chunks=3)
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        sdask.convolve(unknown[unknown > 2], np.ones(2))
+    if np.dtype(np.longdouble).itemsize > 8:
+        with pytest.raises(TypeError, match="kernel"):
+            sdask.convolve(x, np.ones(2, np.longdouble))
+        with pytest.raises(TypeError, match="x must be"):
+            sdask.convolve(x.astype(np.longdouble), np.ones(2))
     with pytest.raises(TypeError, match="uint64"):
         sdask.convolve(da.ones(10, chunks=3, dtype=np.uint64), np.ones(3, np.uint64))
 

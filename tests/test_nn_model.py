@@ -1340,6 +1340,27 @@ def test_grid_search_on_an_executor_equals_serial(serial_grid, small_digits):
     assert without_seconds(result) == without_seconds(serial_grid)
 
 
+def test_executor_cells_run_on_one_thread(small_digits):
+    """The executor's workers are the parallelism: each cell's numba kernels and
+    sigconv.nn's own pool run on one thread, and the caller's threads stay as they were."""
+    import numba
+
+    from sigconv.nn import functional
+
+    seen = []
+
+    def build(**params):
+        seen.append((numba.get_num_threads(), functional.n_threads()))
+        return nn.lecture_digits_cnn(**params)
+
+    before = numba.get_num_threads()
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        nn.grid_search(build, {"learning_rate": [0.1], "l2": [0.0, 1e-3]}, *small_digits,
+                       epochs=1, batch_size=16, executor=executor)
+    assert seen == [(1, 1), (1, 1)]
+    assert numba.get_num_threads() == before
+
+
 def test_grid_search_seed_changes_the_cells(serial_grid, small_digits):
     other = nn.grid_search(nn.lecture_digits_cnn, {"learning_rate": [0.2], "l2": [0.0]},
                            *small_digits, epochs=2, batch_size=16, seed=2)

@@ -96,14 +96,20 @@ def _serial_or_parallel(size, serial, parallel):
     return parallel if size >= _config.NN_PARALLEL_MIN else serial
 
 
-def n_threads():
-    """Threads of sigconv.nn's own pool: NN_THREADS, else numba's thread count."""
+def _pool_size():
     return _config.NN_THREADS or numba.config.NUMBA_NUM_THREADS
+
+
+def n_threads():
+    """Threads for the calling thread's work: the pool's size (``NN_THREADS``, else
+    numba's thread count), at most numba's count for the calling thread, so that
+    ``numba.set_num_threads(1)`` (:func:`sigconv._jit.single_thread`) makes it serial."""
+    return min(_pool_size(), numba.get_num_threads())
 
 
 @functools.cache
 def _executor():
-    return ThreadPoolExecutor(n_threads(), thread_name_prefix="sigconv-nn")
+    return ThreadPoolExecutor(_pool_size(), thread_name_prefix="sigconv-nn")
 
 
 @functools.cache

@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from .._jit import single_thread
 from . import layers as _layers
 from . import optimizers as _optimizers
 from . import regularizers as _regularizers
@@ -180,6 +181,14 @@ def _jsonable(mapping):
             for key, value in mapping.items()}
 
 
+def _executor_cell(build_fn, params, data, epochs, batch_size, seed):
+    """A cell on an executor's worker thread: one thread, since the executor's workers
+    are the parallelism (as Dask's nanny assumes: it sets OMP_NUM_THREADS=1 and the like,
+    which numba does not read)."""
+    with single_thread():
+        return _guarded_cell(build_fn, params, data, epochs, batch_size, seed)
+
+
 def _run_cell_single_thread(build_fn, params, data, epochs, batch_size, seed):
     """A cell in a worker process: one thread (the cells are the parallelism)."""
     import numba
@@ -277,7 +286,7 @@ def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1
         # results are taken as they finish; a failed cell becomes a record with its error
         from concurrent.futures import as_completed
 
-        futures = {executor.submit(_guarded_cell, build_fn, cells[i], data, epochs,
+        futures = {executor.submit(_executor_cell, build_fn, cells[i], data, epochs,
                                    batch_size, seed): i for i in todo}
         for future in as_completed(futures):
             i = futures[future]
