@@ -21,6 +21,11 @@ boundaries ``wrap``, ``symm`` and a fill value pad the image with :func:`dask.ar
 first. Each task runs sigconv's own kernels on one thread (``method`` chooses direct, FFT
 or overlap-add per chunk), wherever Dask schedules it: threads, processes or a
 ``distributed`` cluster, whose tasks are the parallelism.
+
+Chunks of about 100 MB (Dask's suggested size) keep the scheduler's share small: on a
+2-core machine a 1e8-sample convolution ran within 1.05-1.2x of the in-memory one with
+25-million-sample chunks (``bench/bench_dask.py``), 1.35x with 10-million-sample ones,
+where each task waits a few milliseconds for the scheduler.
 """
 
 import itertools
