@@ -234,6 +234,27 @@ def test_grid_on_a_cluster_equals_the_serial_run(client, digits):
                                sc.convolve(x, np.hanning(41), "same"), rtol=1e-12)
 
 
+def test_chunked_convolution_on_the_cluster(client):
+    """The same equalities on the LocalCluster's worker processes: every mode, chunks
+    smaller than, equal to and larger than the kernel, and 2-D tiles with boundaries."""
+    rng = np.random.default_rng(11)
+    x, kernel = rng.standard_normal(400).astype(np.float32), rng.standard_normal(25)
+    cases = [(mode, chunk) for mode in ("full", "same", "valid") for chunk in (7, 25, 400)]
+    lazies = [sdask.convolve(da.from_array(x, chunks=chunk), kernel, mode)
+              for mode, chunk in cases]
+    image, small = rng.standard_normal((40, 33)), rng.standard_normal((5, 4))
+    tiled = [(boundary, tile) for boundary in ("fill", "wrap", "symm") for tile in (3, 16)]
+    lazies += [sdask.convolve2d(da.from_array(image, chunks=tile), small, "same", boundary,
+                                0.5) for boundary, tile in tiled]
+    results = client.gather(client.compute(lazies))
+    for (mode, _), result in zip(cases, results, strict=False):
+        np.testing.assert_allclose(result, sc.convolve(x, kernel, mode), rtol=1e-10,
+                                   atol=1e-10)
+    for (boundary, _), result in zip(tiled, results[len(cases):], strict=True):
+        np.testing.assert_allclose(result, sc.convolve2d(image, small, "same", boundary, 0.5),
+                                   rtol=1e-10, atol=1e-10)
+
+
 def test_a_failed_cell_is_reported_and_the_others_finish(digits):
     grid = {"learning_rate": [0.1, -1.0], "l2": [0.0]}   # SGD refuses a negative rate
     with ThreadPoolExecutor(2) as executor:
