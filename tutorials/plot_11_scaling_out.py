@@ -20,6 +20,7 @@ process (``processes=False``, so that it builds anywhere); in a script,
 """
 
 import os
+import tempfile
 import time
 
 import dask.array as da
@@ -99,6 +100,31 @@ ax.set_xlabel("sample")
 ax.set_title("Smoothed signal across a chunk edge")
 ax.legend(loc="lower left")
 fig.tight_layout()
+
+# %%
+# From files to files, chunk by chunk
+# -----------------------------------
+# A signal larger than memory usually lives on disk. Here the workers write the signal
+# chunk by chunk as a stack of ``.npy`` files (:func:`dask.array.to_npy_stack`, one file a
+# chunk), read it back lazily (:func:`dask.array.from_npy_stack`), smooth it and write the
+# result the same way: at no time does either signal exist whole in one process. (The
+# workers here share this machine's disk; a cluster needs storage that every worker
+# reaches, and often a chunked format such as Zarr.)
+
+with tempfile.TemporaryDirectory() as folder:
+    source, target = os.path.join(folder, "signal"), os.path.join(folder, "smooth")
+    da.to_npy_stack(source, signal.astype(np.float32))
+    on_disk = da.from_npy_stack(source)
+    result = sigconv.dask.convolve(on_disk, window.astype(np.float32), mode="same")
+    da.to_npy_stack(target, result)
+    written = sum(os.path.getsize(os.path.join(target, name)) for name in os.listdir(target))
+    # check a stretch across a chunk edge against sigconv.convolve in memory
+    check = da.from_npy_stack(target)[edge - 1000:edge + 1000].compute()
+    around = on_disk[edge - 1200:edge + 1200].compute()
+    expected = sc.convolve(around, window.astype(np.float32), mode="same")[200:-200]
+    print(f"{written / 1e6:.0f} MB written in {len(os.listdir(target)) - 1} files; largest "
+          f"difference near a chunk edge {np.max(np.abs(check - expected)):.1e}")
+    assert np.allclose(check, expected, atol=1e-5)
 
 # %%
 # Two dimensions: images in tiles
