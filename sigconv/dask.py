@@ -35,6 +35,7 @@ import operator
 import numpy as np
 
 from . import conv, conv2d
+from ._docs import fill_docstrings
 from ._jit import single_thread
 from ._validate import as_numeric_array, check_choice
 
@@ -233,16 +234,7 @@ def convolve(x, kernel, mode="full", method="auto", axis=-1):
 
     Parameters
     ----------
-    x : dask.array.Array or array_like
-        The signal; convolved along ``axis``, the other axes are a batch.
-    kernel : array_like
-        1-D kernel, in memory.
-    mode : {"full", "same", "valid"}
-        As in :func:`sigconv.convolve`; ``valid`` needs the kernel no longer than ``x``.
-    method : {"auto", "direct", "fft", "oa"}
-        The method of each chunk's in-memory convolution.
-    axis : int
-        The axis to convolve along.
+    {parameters_1d}
 
     Returns
     -------
@@ -300,16 +292,7 @@ def correlate(x, kernel, mode="full", method="auto", axis=-1):
 
     Parameters
     ----------
-    x : dask.array.Array or array_like
-        The signal; correlated along ``axis``, the other axes are a batch.
-    kernel : array_like
-        1-D kernel, in memory.
-    mode : {"full", "same", "valid"}
-        As in :func:`sigconv.correlate`; ``valid`` needs the kernel no longer than ``x``.
-    method : {"auto", "direct", "fft", "oa"}
-        The method of each chunk's in-memory convolution.
-    axis : int
-        The axis to correlate along.
+    {parameters_1d}
 
     Returns
     -------
@@ -357,17 +340,7 @@ def convolve2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method=
 
     Parameters
     ----------
-    image : dask.array.Array or array_like
-        The (large) 2-D image, tiled in chunks.
-    kernel : array_like
-        The small 2-D kernel, in memory.
-    mode : {"full", "same", "valid"}
-        ``valid`` needs the kernel to fit in the image.
-    boundary : {"fill", "wrap", "symm"}
-    fillvalue : scalar
-        The value outside the image for ``boundary="fill"``.
-    method : {"auto", "direct", "fft", "oa"}
-        The method of each tile's in-memory convolution.
+    {parameters_2d}
 
     Returns
     -------
@@ -397,17 +370,7 @@ def correlate2d(image, kernel, mode="full", boundary="fill", fillvalue=0, method
 
     Parameters
     ----------
-    image : dask.array.Array or array_like
-        The (large) 2-D image, tiled in chunks.
-    kernel : array_like
-        The small 2-D kernel, in memory.
-    mode : {"full", "same", "valid"}
-        ``valid`` needs the kernel to fit in the image.
-    boundary : {"fill", "wrap", "symm"}
-    fillvalue : scalar
-        The value outside the image for ``boundary="fill"``.
-    method : {"auto", "direct", "fft", "oa"}
-        The method of each tile's in-memory convolution.
+    {parameters_2d}
 
     Returns
     -------
@@ -457,3 +420,26 @@ def _convolve2d(image, kernel, mode, boundary, fillvalue, method, correlation):
         window[axis] = (starts[axis] + pad, length)   # the padding shifts the full convolution
         edges[axis] = _output_edges(image.chunks[axis], length)
     return _windowed(padded, kernel, window, edges, method)
+
+
+fill_docstrings((convolve, correlate), parameters_1d="""x : dask.array.Array or array_like
+        The signal, along ``axis``; the other axes are a batch.
+    kernel : array_like
+        1-D kernel, in memory.
+    mode : {"full", "same", "valid"}
+        As in :func:`sigconv.convolve`; ``valid`` needs the kernel no longer than ``x``.
+    method : {"auto", "direct", "fft", "oa"}
+        The method of each chunk's in-memory convolution.
+    axis : int
+        The axis of the signal.""")
+fill_docstrings((convolve2d, correlate2d), parameters_2d="""image : dask.array.Array or array_like
+        The (large) 2-D image, tiled in chunks.
+    kernel : array_like
+        The small 2-D kernel, in memory.
+    mode : {"full", "same", "valid"}
+        ``valid`` needs the kernel to fit in the image.
+    boundary : {"fill", "wrap", "symm"}
+    fillvalue : scalar
+        The value outside the image for ``boundary="fill"``.
+    method : {"auto", "direct", "fft", "oa"}
+        The method of each tile's in-memory convolution.""")
