@@ -6,6 +6,7 @@ fastmath setting from :mod:`sigconv._config`.
 """
 
 import contextlib
+import threading
 
 import numba
 import numpy as np
@@ -44,21 +45,35 @@ def jit(func=None, *, parallel=False, inline="never"):
     return wrap if func is None else wrap(func)
 
 
+_THREAD = threading.local()   # .single: inside single_thread() on this thread
+
+
+def in_single_thread():
+    """True inside :func:`single_thread` on the calling thread."""
+    return getattr(_THREAD, "single", False)
+
+
 def fft_workers():
-    """``workers`` for ``scipy.fft``: ``_config.FFT_WORKERS``, by default numba's thread
-    count for the calling thread."""
-    return _config.FFT_WORKERS or numba.get_num_threads()
+    """``workers`` for ``scipy.fft``: 1 inside :func:`single_thread`, else
+    ``_config.FFT_WORKERS``, by default numba's thread count. (Asking numba for its
+    per-thread count would start its thread pool, which an FFT-only program, and a
+    later ``fork``, are better without.)"""
+    if in_single_thread():
+        return 1
+    return _config.FFT_WORKERS or numba.config.NUMBA_NUM_THREADS
 
 
 @contextlib.contextmanager
 def single_thread():
-    """Run sigconv's kernels and FFTs on the calling thread alone, e.g. in a Dask task,
-    where the tasks are the parallelism (numba's thread count is per thread)."""
-    before = numba.get_num_threads()
+    """Run sigconv's kernels, FFTs and thread pool on the calling thread alone, e.g. in a
+    Dask task, where the tasks are the parallelism (numba's thread count is per thread)."""
+    before, was_single = numba.get_num_threads(), in_single_thread()
     numba.set_num_threads(1)
+    _THREAD.single = True
     try:
         yield
     finally:
+        _THREAD.single = was_single
         numba.set_num_threads(before)
 
 

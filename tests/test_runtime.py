@@ -1,6 +1,7 @@
 """The process settings made at import (sigconv._runtime)."""
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -41,3 +42,36 @@ def test_dask_workers_default_trim_threshold_is_overridden(monkeypatch):
     assert _runtime._tune_malloc() is True
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "100000")
     assert _runtime._tune_malloc() is False
+
+
+def test_single_thread_bounds_every_sigconv_thread_and_restores():
+    import numba
+
+    from sigconv import _jit
+    from sigconv.nn import functional
+
+    before = numba.get_num_threads()
+    assert _jit.fft_workers() == numba.config.NUMBA_NUM_THREADS
+    with _jit.single_thread():
+        assert (numba.get_num_threads(), _jit.fft_workers(), functional.n_threads()) == (
+            1, 1, 1)
+        with _jit.single_thread():   # nested: the outer setting survives the inner one
+            pass
+        assert _jit.fft_workers() == 1
+    assert numba.get_num_threads() == before
+    assert _jit.fft_workers() == numba.config.NUMBA_NUM_THREADS
+
+
+def test_fft_only_use_leaves_numba_threads_unstarted():
+    """Choosing the FFT's workers must not start numba's thread pool (GNU OpenMP's then
+    forbids a later fork); numba's own flag, a module global it has kept for years, says
+    whether the pool started."""
+    code = ("import numpy as np, sigconv as sc\n"
+            "from numba.np.ufunc import parallel\n"
+            "sc.fftconvolve(np.ones(100_000), np.ones(5_000))\n"
+            "sc.oaconvolve(np.ones(100_000), np.ones(500))\n"
+            "print(parallel._is_initialized)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"

@@ -23,7 +23,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from .. import _config
-from .._jit import is_device_array
+from .._jit import in_single_thread, is_device_array
 from .kernels import cpu
 
 
@@ -102,9 +102,8 @@ def _pool_size():
 
 def n_threads():
     """Threads for the calling thread's work: the pool's size (``NN_THREADS``, else
-    numba's thread count), at most numba's count for the calling thread, so that
-    ``numba.set_num_threads(1)`` (:func:`sigconv._jit.single_thread`) makes it serial."""
-    return min(_pool_size(), numba.get_num_threads())
+    numba's thread count), or 1 inside :func:`sigconv._jit.single_thread`."""
+    return 1 if in_single_thread() else _pool_size()
 
 
 @functools.cache
