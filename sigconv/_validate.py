@@ -47,6 +47,13 @@ def as_numeric_array(value, name):
     return array
 
 
+def check_native_precision(dtype, name):
+    """TypeError if ``dtype`` is wider than float64/complex128 (numba has no long double)."""
+    if dtype.itemsize > {"f": 8, "c": 16}.get(dtype.kind, 8):
+        raise TypeError(f"{name} has dtype {dtype}: extended precision is not supported by "
+                        "the numba kernels; cast it to float64 or complex128")
+
+
 _DIMENSIONS = {1: "one-dimensional", 2: "two-dimensional"}
 
 

@@ -35,6 +35,7 @@ from ._validate import (
     MODES,
     as_numeric_array,
     check_choice,
+    check_native_precision,
     check_nonempty,
     normalize_axes,
 )
@@ -73,12 +74,8 @@ class _Problem:
             )
         check_nonempty(in1, "in1")
         check_nonempty(in2, "in2")
-        for name, array in (("in1", in1), ("in2", in2)):
-            if array.dtype.itemsize > {"f": 8, "c": 16}.get(array.dtype.kind, 8):
-                raise TypeError(
-                    f"{name} has dtype {array.dtype}: extended precision is not supported "
-                    "by the numba kernels; cast it to float64 or complex128"
-                )
+        check_native_precision(in1.dtype, "in1")
+        check_native_precision(in2.dtype, "in2")
         axes = normalize_axes(axes, in1.ndim)
         for axis in range(in1.ndim):
             if axis not in axes and in1.shape[axis] != in2.shape[axis] and 1 not in (

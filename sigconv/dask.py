@@ -30,14 +30,18 @@ where each task waits a few milliseconds for the scheduler.
 
 import itertools
 import math
-import operator
 
 import numpy as np
 
 from . import conv, conv2d
 from ._docs import fill_docstrings
 from ._jit import single_thread
-from ._validate import as_numeric_array, check_choice
+from ._validate import (
+    as_numeric_array,
+    check_choice,
+    check_native_precision,
+    normalize_axes,
+)
 
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d"]
 
@@ -52,13 +56,15 @@ def _dask_array():
 
 def _as_dask(x, name):
     da = _dask_array()
-    array = x if isinstance(x, da.Array) else np.asarray(x)
-    if array.dtype.kind not in "biufc" or array.dtype.itemsize > {"f": 8, "c": 16}.get(
-            array.dtype.kind, 8):
-        raise TypeError(f"{name} must be a numeric dask or NumPy array of at most double "
-                        f"precision; got dtype {array.dtype}")
-    if not isinstance(array, da.Array):
+    if not isinstance(x, da.Array):
+        array = as_numeric_array(x, name)
+        check_native_precision(array.dtype, name)
         return da.from_array(array)
+    array = x
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"{name} must be a numeric dask or NumPy array; got dtype "
+                        f"{array.dtype}")
+    check_native_precision(array.dtype, name)
     if any(math.isnan(size) for size in array.shape):
         raise ValueError(f"{name} has chunks of unknown size (after boolean indexing, "
                          f"say): call {name}.compute_chunk_sizes() first")
@@ -67,9 +73,7 @@ def _as_dask(x, name):
 
 def _as_kernel(kernel):
     kernel = as_numeric_array(kernel, "kernel")
-    if kernel.dtype.itemsize > {"f": 8, "c": 16}.get(kernel.dtype.kind, 8):
-        raise TypeError(f"kernel has dtype {kernel.dtype}: extended precision is not "
-                        "supported by the numba kernels; cast it to float64 or complex128")
+    check_native_precision(kernel.dtype, "kernel")
     return kernel
 
 
@@ -264,13 +268,9 @@ def _convolve1d(x, kernel, mode, method, axis, correlation):
     if x.ndim == 0 or x.size == 0:
         raise ValueError(f"x must be a non-empty array with an axis to convolve; got shape "
                          f"{x.shape}")
-    try:
-        axis = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"axis must be an integer; got {axis!r}") from None
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"axis {axis} is out of range for x of shape {x.shape}")
-    axis %= x.ndim
+    if axis is None:
+        raise TypeError("axis must be an integer; got None")
+    (axis,) = normalize_axes(axis, x.ndim, "axis")
     n, k = x.shape[axis], kernel.size
     if mode == "valid" and k > n:
         raise ValueError(f"mode 'valid' needs the kernel ({k} taps) no longer than x "
