@@ -6,10 +6,13 @@ numba or a silently wrong result.
 """
 
 import math
+import os
 import numbers
 import operator
 
 import numpy as np
+
+from . import _config
 
 MODES = ("full", "same", "valid")
 METHODS = ("auto", "direct", "fft", "oa")
@@ -218,3 +221,80 @@ def lookup_name(identifier, table, name):
                 return entry
     expected = ", ".join(repr(key) for key in table)
     raise ValueError(f"{name} must be one of {expected}; got {identifier!r}")
+
+
+def memory_limit():
+    """The most bytes one call may allocate: :data:`sigconv._config.MAX_MEMORY` if set,
+    else the physical memory, or the process's address-space limit where that is lower."""
+    if _config.MAX_MEMORY is not None:
+        return int(_config.MAX_MEMORY)
+    limit = math.inf
+    try:
+        limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX: no estimate, no refusal
+        pass
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            limit = min(limit, soft)
+    except (ImportError, ValueError, OSError):
+        pass
+    return limit
+
+
+def format_bytes(nbytes):
+    """``nbytes`` in GiB (or MiB below one GiB), for error messages."""
+    if nbytes >= 1 << 30:
+        return f"{nbytes / (1 << 30):.3g} GiB"
+    return f"{nbytes / (1 << 20):.3g} MiB"
+
+
+def check_allocation(name, shape, dtype, copies=1, what="the result"):
+    """MemoryError, before anything is allocated, if ``copies`` arrays of ``shape`` and
+    ``dtype`` would not fit in :func:`memory_limit`.
+
+    Parameters
+    ----------
+    name : str
+        The argument(s) that set the size, named in the message.
+    shape : tuple of int
+        Shape of the array to allocate (Python ints: the product cannot overflow).
+    dtype : data-type
+        Its dtype.
+    copies : float, default 1
+        How many arrays of that size the call holds at its peak.
+    what : str
+        What the array is, for the message.
+
+    Returns
+    -------
+    int
+        The number of bytes of one array.
+
+    Raises
+    ------
+    MemoryError
+        If ``copies * nbytes`` exceeds :func:`memory_limit`; the message names ``name``,
+        the shape and the size in GiB.
+
+    Examples
+    --------
+    >>> check_allocation("in1, in2", (10**12,), np.float64)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    MemoryError: in1, in2: the result of shape (1000000000000,) and dtype float64 needs 7.45e+03 GiB...
+    """
+    shape = tuple(int(s) for s in shape)
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    needed = nbytes * copies
+    limit = memory_limit()
+    if needed > limit:
+        total = "" if copies == 1 else f" ({copies:g} such arrays at the peak)"
+        raise MemoryError(
+            f"{name}: {what} of shape {shape} and dtype {np.dtype(dtype)} needs "
+            f"{format_bytes(needed)}{total}, more than the {format_bytes(limit)} this "
+            "process may use (sigconv._config.MAX_MEMORY or SIGCONV_MAX_MEMORY sets the limit)"
+        )
+    return nbytes
