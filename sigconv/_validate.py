@@ -111,6 +111,8 @@ def normalize_axes(axes, ndim, name="axes"):
     normalized = []
     for axis in axes:
         try:
+            if isinstance(axis, (bool, np.bool_)):  # True is not axis 1
+                raise TypeError
             axis = operator.index(axis)
         except TypeError:
             raise TypeError(f"{name} must contain integers, got {axis!r}") from None
@@ -127,6 +129,8 @@ def normalize_axes(axes, ndim, name="axes"):
 def check_positive_int(value, name, minimum=1):
     """Return ``value`` as an int >= ``minimum``, else raise TypeError/ValueError."""
     try:
+        if isinstance(value, (bool, np.bool_)):  # True is not the count 1
+            raise TypeError
         value = operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {value!r}") from None
