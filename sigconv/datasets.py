@@ -32,7 +32,9 @@ refused with a :class:`ValueError` naming it, never returned half-read.
 import codecs
 import contextlib
 import gzip
+import io
 import math
+import operator
 import os
 import pickle
 import tarfile
@@ -41,6 +43,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from ._validate import check_allocation, check_positive_int
 
 __all__ = ["load_digits", "load_mnist", "load_cifar10", "synthetic_cifar10"]
 
@@ -74,6 +78,9 @@ _MNIST_FILES = [
 # SHA-256 as Keras' cifar10.load_data (github.com/keras-team/keras,
 # keras/src/datasets/cifar10.py) and torchvision (github.com/pytorch/vision,
 # torchvision/prototype/datasets/_builtin/cifar.py) check it
+#: images in the training and test files of MNIST (and of Fashion-MNIST and KMNIST, which
+#: use the same names): a header declaring more is damaged
+_MNIST_TRAIN_SIZE, _MNIST_TEST_SIZE = 60_000, 10_000
 _CIFAR10_FILE = _Remote(
     "cifar-10-python.tar.gz", "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
     "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
@@ -81,6 +88,15 @@ _CIFAR10_FILE = _Remote(
 _CIFAR10_FOLDER = "cifar-10-batches-py"
 _CIFAR10_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
 _CIFAR10_TEST = "test_batch"
+#: images in a batch of the real archive: a batch holding more is refused
+_CIFAR10_BATCH_SIZE = 10_000
+#: bytes of a pickled batch of 10000 images (31 MB in the real archive) and of the whole
+#: decompressed tar (186 MB): a member or a stream declaring more is refused unread
+_CIFAR10_MAX_MEMBER = 32 << 20
+_CIFAR10_MAX_TAR = 200 << 20
+#: the standard library's tar member filter (Python 3.10.12+, 3.11.4+, 3.12); without it
+#: _check_member's own rules still apply
+_DATA_FILTER = getattr(tarfile, "data_filter", None)
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # idx type codes (the third byte of the magic number); values are stored big-endian
@@ -152,8 +168,11 @@ def load_mnist(path=None, *, download=True):
         downloaded; the message names the files and the directories searched.
     ValueError
         If a file is damaged (not gzip or idx, truncated, sizes that disagree with its
-        header, a label outside 0..9, as many labels as images), or a download does not
-        match its hash.
+        header, a label outside 0..9, not as many labels as images), declares more
+        images than the real file (60000 for ``train-*``, 10000 for ``t10k-*``), or a
+        download does not match its hash. The message names the file. A header is checked
+        before the values are read and no more bytes than it declares are ever
+        decompressed, so a tampered file cannot exhaust the memory.
 
     See Also
     --------
@@ -187,8 +206,8 @@ def load_mnist(path=None, *, download=True):
     """
     train_images, train_labels, test_images, test_labels = _find_files(
         _MNIST_FILES, path, download, "MNIST")
-    return (_read_mnist_split(train_images, train_labels),
-            _read_mnist_split(test_images, test_labels))
+    return (_read_mnist_split(train_images, train_labels, _MNIST_TRAIN_SIZE),
+            _read_mnist_split(test_images, test_labels, _MNIST_TEST_SIZE))
 
 
 def load_cifar10(path=None, *, download=True):
@@ -224,9 +243,13 @@ def load_cifar10(path=None, *, download=True):
         If ``path`` is not a directory, or the archive is found nowhere and cannot be
         downloaded; the message names the file and the directories searched.
     ValueError
-        If the archive is damaged (not a gzip-compressed tar, truncated, a batch missing,
-        a batch that is not a dict of ``b'data'``, uint8 of shape ``(n, 3072)``, and
-        ``b'labels'``, n labels in 0..9), or a download does not match its hash.
+        If the archive is damaged (not a gzip-compressed tar, truncated, a batch missing
+        or twice, a batch that is not a dict of ``b'data'``, uint8 of shape ``(n, 3072)``
+        with ``n <= 10000``, and ``b'labels'``, n labels in 0..9), tampered (a member that
+        is a link or a device, an absolute name or one that climbs out with ``..``, a
+        member larger than a real batch's 32 MiB, more than the real archive's 200 MiB
+        once decompressed), or a download does not match its hash. The message names the
+        archive and the member.
 
     See Also
     --------
@@ -238,7 +261,9 @@ def load_cifar10(path=None, *, download=True):
     ``b'data'`` row holds an image channel-first (1024 red, 1024 green, then 1024 blue
     values, each plane row by row); it is returned transposed to ``(32, 32, 3)``. The
     unpickler accepts only the globals that NumPy arrays need, so a tampered archive
-    cannot run code.
+    cannot run code, and refuses arrays larger than a batch before allocating them.
+    Members are checked with the rules of :func:`tarfile.data_filter` (and links of any
+    kind are refused) although nothing is extracted.
 
     Examples
     --------
@@ -284,12 +309,23 @@ def synthetic_cifar10(n_train=2000, n_test=500, seed=0):
     Parameters
     ----------
     n_train, n_test : int
+        Numbers of training and test images, at least 1.
     seed : int
+        Seed (>= 0) of the random patterns.
 
     Returns
     -------
     ((x_train, y_train), (x_test, y_test))
         ``x``: uint8 ``(n, 32, 32, 3)``; ``y``: uint8 ``(n, 1)``.
+
+    Raises
+    ------
+    TypeError
+        If ``n_train``, ``n_test`` or ``seed`` is not an integer (booleans included).
+    ValueError
+        If ``n_train`` or ``n_test`` is below 1 or ``seed`` is negative.
+    MemoryError
+        If the images would not fit in memory (checked before allocating).
 
     Examples
     --------
@@ -298,11 +334,17 @@ def synthetic_cifar10(n_train=2000, n_test=500, seed=0):
     >>> x.shape, x.dtype, y.shape, np.unique(y).tolist()
     ((20, 32, 32, 3), dtype('uint8'), (20, 1), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     """
-    for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int; got {value!r}")
-    rng = np.random.default_rng(seed)
+    for name, value in (("n_train", n_train), ("n_test", n_test), ("seed", seed)):
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    seed = check_positive_int(seed, "seed", minimum=0)
     n = n_train + n_test
+    # the float64 images, the noise added to them and the uint8 result, at the peak
+    check_allocation("n_train, n_test", (n, 32, 32, 3), np.float64, copies=2.2,
+                     what="the synthetic images")
+    rng = np.random.default_rng(seed)
     labels = np.arange(n) % 10
     rng.shuffle(labels)
     rows, cols = np.mgrid[0:32, 0:32] / 32.0
@@ -403,13 +445,17 @@ def _describe_place(directory, description):
 # ------------------------------------------------------------------------------- MNIST
 
 
-def _read_idx(source):
+def _read_idx(source, max_bytes=None):
     """The array stored in an idx file, gzip-compressed or not.
 
     Parameters
     ----------
     source : str, os.PathLike or binary file object
         The file, or a seekable binary file object positioned at its start.
+    max_bytes : int, optional
+        The most bytes of values the file may declare; a header declaring more is refused
+        before anything more is read. By default, what :func:`sigconv._validate.
+        check_allocation` allows.
 
     Returns
     -------
@@ -419,8 +465,10 @@ def _read_idx(source):
     Raises
     ------
     ValueError
-        If the data is not a valid gzip stream or idx file, or holds fewer or more values
-        than its header promises; the message names the file.
+        If the data is not a valid gzip stream or idx file, declares more than
+        ``max_bytes`` of values, or holds fewer or more values than its header promises;
+        the message names the file. At most the declared bytes and one more are ever
+        decompressed, so a "gzip bomb" cannot fill the memory or the time.
     """
     with contextlib.ExitStack() as stack:
         if isinstance(source, (str, os.PathLike)):
@@ -434,36 +482,70 @@ def _read_idx(source):
         if start == _GZIP_MAGIC:
             file = stack.enter_context(gzip.GzipFile(fileobj=file, mode="rb"))
         try:
-            content = file.read()
+            shape, dtype = _read_idx_header(file, name, max_bytes)
+            expected = dtype.itemsize * math.prod(shape)
+            content = _read_exactly(file, expected)
+            extra = file.read(1)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise ValueError(f"{name} is not a valid gzip file (damaged or truncated: "
                              f"{exc})") from None
-    magic = content[:4]
+    if len(content) != expected:
+        raise ValueError(f"{name} holds {len(content)} bytes of values, but its header "
+                         f"promises {expected} ({dtype.name} of shape {shape})")
+    if extra:
+        raise ValueError(f"{name} holds more than the {expected} bytes of values its header "
+                         f"promises ({dtype.name} of shape {shape})")
+    values = np.frombuffer(content, dtype).reshape(shape)
+    return values.astype(dtype.newbyteorder("="))  # a native, writable copy
+
+
+def _read_exactly(file, size):
+    """Up to ``size`` bytes of ``file``, fewer only at its end (a gzip stream may return
+    short reads)."""
+    chunks, remaining = [], size
+    while remaining > 0:
+        chunk = file.read(min(remaining, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_idx_header(file, name, max_bytes):
+    """The shape and dtype an idx header declares, checked against ``max_bytes``."""
+    magic = _read_exactly(file, 4)
     if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_DTYPES or not magic[3]:
         raise ValueError(f"{name} is not an idx file: it starts with 0x{magic.hex():0>8}, "
                          f"not an idx magic number such as 0x00000803")
     ndim = magic[3]
-    header_size = 4 + 4 * ndim
-    if len(content) < header_size:
-        raise ValueError(f"{name} is truncated: its header ends after {len(content)} bytes")
-    shape = tuple(int(size) for size in np.frombuffer(content, ">u4", ndim, offset=4))
+    sizes = _read_exactly(file, 4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise ValueError(f"{name} is truncated: its header ends after {4 + len(sizes)} bytes")
+    shape = tuple(int(size) for size in np.frombuffer(sizes, ">u4"))
     dtype = np.dtype(_IDX_DTYPES[magic[2]])
     expected = dtype.itemsize * math.prod(shape)  # exact, however corrupt the sizes
-    if len(content) - header_size != expected:
-        raise ValueError(f"{name} holds {len(content) - header_size} bytes of values, but "
-                         f"its header promises {expected} ({dtype.name} of shape {shape})")
-    values = np.frombuffer(content, dtype, offset=header_size).reshape(shape)
-    return values.astype(dtype.newbyteorder("="))  # a native, writable copy
+    if max_bytes is not None and expected > max_bytes:
+        raise ValueError(f"{name} declares {dtype.name} values of shape {shape} "
+                         f"({expected} bytes), more than the {max_bytes} bytes such a file "
+                         f"holds: the header is damaged")
+    check_allocation(f"the idx file {name}", shape, dtype, copies=2,
+                     what="the array its header declares")
+    return shape, dtype
 
 
-def _read_mnist_split(images_path, labels_path):
-    """Images uint8 (n, 28, 28) and labels uint8 (n,) of one MNIST split, checked."""
-    images = _read_idx(images_path)
+def _read_mnist_split(images_path, labels_path, max_images):
+    """Images uint8 (n, 28, 28) and labels uint8 (n,) of one MNIST split, checked.
+
+    ``max_images`` is the number of images of the real file (60000 or 10000): a header
+    declaring more is refused before the values are read.
+    """
+    images = _read_idx(images_path, max_bytes=max_images * 28 * 28)
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"{images_path} must hold uint8 images of shape (n, 28, 28) (idx "
                          f"magic number 0x00000803), got {images.dtype} of shape "
                          f"{images.shape}")
-    labels = _read_idx(labels_path)
+    labels = _read_idx(labels_path, max_bytes=max_images)
     if labels.dtype != np.uint8 or labels.ndim != 1:
         raise ValueError(f"{labels_path} must hold uint8 labels of shape (n,) (idx magic "
                          f"number 0x00000801), got {labels.dtype} of shape {labels.shape}")
@@ -485,20 +567,64 @@ def _check_labels(labels, name):
 # ---------------------------------------------------------------------------- CIFAR-10
 
 
+def _pickled_nbytes(shape, dtype):
+    """Bytes of an array of ``shape`` and ``dtype`` as a pickle asks for it (a ValueError
+    when they are not a shape and a dtype)."""
+    try:
+        shape = (operator.index(shape),) if np.ndim(shape) == 0 else \
+            tuple(operator.index(size) for size in shape)
+        return math.prod(shape) * np.dtype(dtype).itemsize
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"an array of shape {shape!r} and dtype {dtype!r}: {exc}") from None
+
+
+def _check_pickled_size(shape, dtype):
+    nbytes = _pickled_nbytes(shape, dtype)
+    if nbytes > _CIFAR10_MAX_MEMBER:
+        raise ValueError(f"the pickle asks for an array of {nbytes} bytes, more than the "
+                         f"{_CIFAR10_MAX_MEMBER} of a CIFAR-10 batch")
+
+
+class _PickledArray(np.ndarray):
+    """``numpy.ndarray`` as a pickle may call it: refuses, before allocating, the sizes a
+    CIFAR-10 batch never needs (a few bytes of pickle could otherwise ask for terabytes)."""
+
+    def __new__(cls, shape, dtype=float, *args, **kwargs):
+        _check_pickled_size(shape, dtype)
+        return np.ndarray.__new__(np.ndarray, shape, dtype, *args, **kwargs)
+
+
+def _latin1_encode(text, encoding="utf-8"):
+    """``_codecs.encode`` as Python 2 pickles use it (byte strings as latin-1 text);
+    other codecs (zlib, base64, ...) are refused."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1", "utf-8"):
+        raise ValueError(f"refusing _codecs.encode of a {type(text).__name__} with "
+                         f"{encoding!r}, which a CIFAR-10 batch does not need")
+    return codecs.encode(text, encoding)
+
+
 class _ArrayUnpickler(pickle.Unpickler):
     """Unpickles plain Python containers and NumPy arrays, nothing else.
 
     Unpickling can call any importable function the pickle names; allowing only the few
     that rebuild an array keeps a tampered archive from running code. They are taken
     from NumPy itself so that pickles written by NumPy 1 (``numpy.core``) and NumPy 2
-    (``numpy._core``) load alike, without importing the deprecated module.
+    (``numpy._core``) load alike, without importing the deprecated module. Those that
+    allocate check the size first, so that a small pickle cannot ask for more memory than
+    a batch holds.
     """
 
-    _reconstruct = np.ndarray.__reduce__(np.empty(0))[0]
+    _numpy_reconstruct = np.ndarray.__reduce__(np.empty(0))[0]
     _frombuffer = np.ndarray.__reduce_ex__(np.empty(1), 5)[0]  # pickle protocol 5
     _scalar = np.int64(0).__reduce__()[0]
+
+    @staticmethod
+    def _reconstruct(subtype, shape, dtype):
+        _check_pickled_size(shape, np.uint8 if isinstance(dtype, bytes) else dtype)
+        return _ArrayUnpickler._numpy_reconstruct(np.ndarray, shape, dtype)
+
     _ALLOWED = {
-        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "ndarray"): _PickledArray,
         ("numpy", "dtype"): np.dtype,
         ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
         ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
@@ -506,7 +632,7 @@ class _ArrayUnpickler(pickle.Unpickler):
         ("numpy._core.multiarray", "scalar"): _scalar,
         ("numpy.core.numeric", "_frombuffer"): _frombuffer,
         ("numpy._core.numeric", "_frombuffer"): _frombuffer,
-        ("_codecs", "encode"): codecs.encode,  # bytes in protocol-2 pickles of Python 3
+        ("_codecs", "encode"): _latin1_encode,  # bytes in protocol-2 pickles of Python 3
     }
 
     def find_class(self, module, name):
@@ -540,7 +666,7 @@ def _read_cifar_batch(file, name):
         raise ValueError(f"{name} ends before its pickled batch does (the file is truncated "
                          f"or damaged)") from None
     except (pickle.UnpicklingError, AttributeError, ImportError, IndexError, KeyError,
-            TypeError, ValueError, OverflowError) as exc:
+            TypeError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
         raise ValueError(f"{name} is not a valid pickled CIFAR-10 batch: {exc}") from None
     if not isinstance(batch, dict) or not {b"data", b"labels"} <= batch.keys():
         got = sorted(batch.keys(), key=repr) if isinstance(batch, dict) \
@@ -552,6 +678,9 @@ def _read_cifar_batch(file, name):
             and data.shape[1] == 3 * 32 * 32):
         raise ValueError(f"{name}: b'data' must be uint8 of shape (n, 3072), got "
                          f"{_describe_value(data)}")
+    if len(data) > _CIFAR10_BATCH_SIZE:
+        raise ValueError(f"{name}: b'data' holds {len(data)} images, more than the "
+                         f"{_CIFAR10_BATCH_SIZE} of a CIFAR-10 batch")
     labels = batch[b"labels"]
     try:
         labels = np.asarray(labels)
@@ -573,21 +702,103 @@ def _describe_value(value):
     return type(value).__name__
 
 
+class _BoundedReader(io.RawIOBase):
+    """A seekable, read-only view of a decompressed stream that refuses to go past
+    ``limit`` bytes: reading or seeking beyond raises a ValueError naming ``name``, so a
+    tar of a "gzip bomb" is stopped after ``limit`` bytes of decompression."""
+
+    def __init__(self, stream, limit, name):
+        super().__init__()
+        self._stream, self._limit, self._name = stream, limit, name
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._stream.tell()
+
+    def _refuse(self):
+        raise ValueError(f"{self._name} decompresses to more than the {self._limit} bytes "
+                         f"the CIFAR-10 archive holds (damaged or tampered)")
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        target = {os.SEEK_SET: 0, os.SEEK_CUR: self.tell()}.get(whence)
+        if target is not None and target + offset > self._limit:
+            self._refuse()
+        return self._stream.seek(offset, whence)
+
+    def read(self, size=-1):
+        room = self._limit - self.tell()
+        if size is None or size < 0 or size > room:
+            data = self._stream.read(room + 1)
+            if len(data) > room:
+                self._refuse()
+            return data
+        return self._stream.read(size)
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _check_member(member, archive):
+    """Refuse a tar member that is a link, a device, or whose name is absolute or climbs
+    out of the archive's folder (``tarfile.data_filter``'s rules, and links of any kind,
+    which the CIFAR-10 archive never holds)."""
+    name = member.name
+    parts = name.replace("\\", "/").split("/")
+    if member.issym() or member.islnk():
+        raise ValueError(f"{archive}: member {name!r} is a link (to {member.linkname!r}); "
+                         f"the CIFAR-10 archive holds only files and folders")
+    if os.path.isabs(name) or name.startswith(("/", "\\")) or ".." in parts:
+        raise ValueError(f"{archive}: member {name!r} has an absolute path or leaves the "
+                         f"archive's folder")
+    if not (member.isfile() or member.isdir()):
+        raise ValueError(f"{archive}: member {name!r} is not a regular file or a folder")
+    if _DATA_FILTER is not None:
+        try:
+            _DATA_FILTER(member, "/nonexistent-destination")
+        except tarfile.FilterError as exc:
+            raise ValueError(f"{archive}: member {name!r} is refused by tarfile's data "
+                             f"filter ({exc})") from None
+    if member.size > _CIFAR10_MAX_MEMBER:
+        raise ValueError(f"{archive}: member {name!r} declares {member.size} bytes, more "
+                         f"than the {_CIFAR10_MAX_MEMBER} of a CIFAR-10 batch")
+
+
 def _read_cifar10_archive(archive):
-    """Every batch of ``cifar-10-python.tar.gz`` by name, read in one pass over it."""
+    """Every batch of ``cifar-10-python.tar.gz`` by name, read in one pass over it.
+
+    Every member is checked (:func:`_check_member`) and the decompressed stream is
+    bounded by :data:`_CIFAR10_MAX_TAR`; nothing is extracted to disk.
+    """
     wanted = {f"{_CIFAR10_FOLDER}/{name}": name for name in [*_CIFAR10_TRAIN, _CIFAR10_TEST]}
     batches = {}
     try:
-        with tarfile.open(archive, "r:gz") as tar:
+        with contextlib.ExitStack() as stack:
+            compressed = stack.enter_context(open(archive, "rb"))
+            stream = stack.enter_context(gzip.GzipFile(fileobj=compressed, mode="rb"))
+            bounded = _BoundedReader(stream, _CIFAR10_MAX_TAR, str(archive))
+            tar = stack.enter_context(tarfile.open(fileobj=bounded, mode="r:"))
             for member in tar:  # in archive order: a gzip stream cannot seek back cheaply
+                _check_member(member, archive)
                 if member.name not in wanted:
                     continue
-                file = tar.extractfile(member)
-                if file is None:
+                if wanted[member.name] in batches:
+                    raise ValueError(f"{archive} holds the member {member.name} twice")
+                if not member.isfile():
                     raise ValueError(f"{archive}: member {member.name} is not a file")
-                with file:
+                with tar.extractfile(member) as file:
                     batches[wanted[member.name]] = _read_cifar_batch(
                         file, f"{archive} (member {member.name})")
+            # to the end of the gzip stream, whose checksum (CRC-32) is tested there only:
+            # a damaged byte must not pass unseen because the tar ended before it
+            while bounded.read(1 << 20):
+                pass
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise ValueError(f"{archive} is not a valid gzip-compressed tar archive (damaged or "
                          f"truncated: {exc})") from None
