@@ -34,9 +34,11 @@ from ._validate import (
     METHODS,
     MODES,
     as_numeric_array,
+    check_allocation,
     check_choice,
     check_native_precision,
     check_nonempty,
+    memory_limit,
     normalize_axes,
 )
 from .kernels import cpu
@@ -134,6 +136,18 @@ class _Problem:
             for a in range(self.in1.ndim)
         )
 
+    def check_result_memory(self):
+        """MemoryError naming ``in1, in2`` if the result alone would not fit."""
+        check_allocation("in1, in2", self.out_shape, self.result_dtype)
+
+    def check_work_memory(self, method, nbytes, what):
+        """MemoryError naming ``in1, in2`` if the result plus ``nbytes`` of ``method``'s
+        work arrays would not fit (checked before they are allocated)."""
+        result = math.prod(self.out_shape) * self.result_dtype.itemsize
+        check_allocation("in1, in2", self.out_shape, self.result_dtype,
+                         copies=(result + nbytes) / max(result, 1),
+                         what=f"the result with the {method} method's {what}")
+
     def direct_macs(self):
         """Multiply-adds of the direct method (exact up to edge effects)."""
         macs = self.batch_size
@@ -153,40 +167,84 @@ def _reverse_conj(array, axes):
 # direct method
 # --------------------------------------------------------------------------------------
 _INT64_SAFE = 2.0**62  # leaves headroom for the float rounding of the bound below
+#: unit roundoff of float64
+_EPS = 2.0**-53
+#: elements per chunk when the statistics of a large input are gathered (no whole copy)
+_STATS_CHUNK = 1 << 16
+
+
+def _distinct(array):
+    """The data of a broadcast view without its zero-stride repeats, and the repeat count.
+
+    ``np.broadcast_to(1, 10**10)`` holds one number; its statistics need only that one.
+    """
+    index, repeats = [], 1
+    for length, stride in zip(array.shape, array.strides, strict=True):
+        if stride == 0 and length > 1:
+            index.append(slice(0, 1))
+            repeats *= length
+        else:
+            index.append(slice(None))
+    return array[tuple(index)], repeats
+
+
+def _abs_stats(array):
+    """``(max |a|, sum |a|, sum a**2)`` of an integer array, as upper bounds in float64.
+
+    Computed chunk by chunk, so that a large (or broadcast) input is never copied whole.
+    Each float64 sum of ``N`` non-negative terms, the terms themselves rounded, is within
+    a relative ``(N + 2) * eps`` of the exact sum (Higham, *Accuracy and Stability of
+    Numerical Algorithms*, 2nd ed., eq. 4.4); the sums are inflated by that much.
+    """
+    data, repeats = _distinct(array)
+    if data.size <= 16 * _STATS_CHUNK:
+        chunks = (np.abs(data.astype(np.float64)).ravel(),)
+    else:
+        chunks = (np.abs(chunk) for chunk in np.nditer(
+            data, flags=["external_loop", "buffered", "zerosize_ok"],
+            op_dtypes=[np.float64], casting="unsafe", buffersize=_STATS_CHUNK))
+    biggest = total = squares = 0.0
+    for chunk in chunks:
+        if chunk.size:
+            biggest = max(biggest, float(chunk.max()))
+            total += float(chunk.sum())
+            squares += float(chunk @ chunk)
+    inflate = 1.0 + 2 * (data.size + 2) * _EPS
+    return biggest, total * repeats * inflate, squares * repeats * inflate
 
 
 def _direct(p):
     """Direct convolution of a validated problem; integers are exact or raise."""
-    in1, in2 = p.in1, p.in2
     result_dtype = p.result_dtype
     if p.is_integer:
-        bound = _integer_bound(in1, in2)
-        if bound >= _INT64_SAFE:
-            out = _direct_object(p)
-        else:
-            out = _direct_numba(p, np.int64)
-        return cast_integer_result(out, result_dtype)
+        return cast_integer_result(_exact_integers(p), result_dtype)
     if result_dtype == np.float16:  # numba has no half-precision arithmetic on the CPU
         return _direct_numba(p, np.dtype(np.float32)).astype(np.float16)
     return _direct_numba(p, result_dtype)
 
 
-def _integer_bound(in1, in2):
-    """An upper bound of ``|in1 * in2|`` anywhere (as float).
+def _exact_integers(p, stats=None):
+    """The exact convolution of an integer problem: int64, or Python ints (object) when
+    int64 arithmetic could overflow. ``stats``: the inputs' :func:`_abs_stats`."""
+    stats1, stats2 = stats or (_abs_stats(p.in1), _abs_stats(p.in2))
+    bound = _integer_bound(stats1, stats2)
+    if bound >= _INT64_SAFE:
+        return _direct_object(p, bound)
+    return _direct_numba(p, np.dtype(np.int64))
+
+
+def _integer_bound(stats1, stats2):
+    """An upper bound of ``|in1 * in2|`` anywhere (as float), from the inputs' stats.
 
     Any output sums products of each tap with one sample: it is at most
     ``max|in1| * sum|in2|``, and, by commutativity, ``max|in2| * sum|in1|``.
     """
-    big = float(np.max(np.abs(in1.astype(np.float64))))
-    small_sum = float(np.sum(np.abs(in2.astype(np.float64))))
-    other = float(np.max(np.abs(in2.astype(np.float64)))) * float(
-        np.sum(np.abs(in1.astype(np.float64)))
-    )
-    return min(big * small_sum, other)
+    return min(stats1[0] * stats2[1], stats2[0] * stats1[1])
 
 
-def cast_integer_result(out, dtype):
-    """Cast an exact int64/object result to ``dtype``; OverflowError if it does not fit."""
+def cast_integer_result(out, dtype, name="in1, in2"):
+    """Cast an exact int64/object result to ``dtype``; OverflowError naming the inputs
+    ``name`` if it does not fit."""
     if dtype == np.bool_:
         return out > 0  # NumPy/SciPy convolve booleans as OR of ANDs
     if dtype.kind == "f":  # uint64 with a signed integer: NumPy's result type is float64
@@ -194,17 +252,29 @@ def cast_integer_result(out, dtype):
     info = np.iinfo(dtype)
     if out.size and (out.min() < info.min or out.max() > info.max):
         raise OverflowError(
-            f"the exact convolution has values in [{out.min()}, {out.max()}], which do not "
+            f"{name}: the exact convolution has values in [{out.min()}, {out.max()}], which do not "
             f"fit the result dtype {dtype} (range [{info.min}, {info.max}]); cast the inputs "
             "to a wider integer type first (NumPy and SciPy would silently wrap around here)"
         )
     return out.astype(dtype, copy=False)
 
 
-def _direct_object(p):
-    """Exact convolution in Python integers, for values beyond int64's reach (slow)."""
-    in1 = p.in1.astype(object)
-    in2 = p.in2.astype(object)
+def _direct_object(p, bound):
+    """Exact convolution in Python integers, for values beyond int64's reach (slow).
+
+    ``bound`` bounds the outputs' magnitude; with it the memory of the Python integers
+    (about ``28 + 4 * bits / 30`` bytes each, plus an 8-byte pointer) is checked first.
+    """
+    in1, in2 = p.in1, p.in2
+    if in2.size > in1.size:  # loop over the shorter input's taps (convolution commutes)
+        in1, in2 = in2, in1
+    per_element = 8 + 28 + 4 * math.ceil((math.log2(bound + 1) + 1) / 30)
+    elements = math.prod(p.full_shape) + 3 * in1.size + in2.size  # + two temporaries
+    check_allocation("in1, in2", p.full_shape, object,
+                     copies=elements * per_element / (8 * math.prod(p.full_shape)),
+                     what="the exact convolution in Python integers")
+    in1 = in1.astype(object)
+    in2 = in2.astype(object)
     full = np.zeros(p.full_shape, dtype=object)
     taps = [in2.shape[a] if a in p.axes else 1 for a in range(in2.ndim)]
     for index in np.ndindex(*taps):
@@ -232,6 +302,15 @@ def _direct_numba(p, work_dtype):
     batch_shape = np.broadcast_shapes(x_batch_shape, h_batch_shape)
     conv_out = tuple(p.out_shape[a] for a in p.axes)
     conv_start = tuple(p.start[a] for a in p.axes)
+    # beyond the result: contiguous copies of the inputs (a broadcast view becomes
+    # whole), the work array when it is not the result's dtype, the batch maps
+    work = np.dtype(work_dtype)
+    nbytes = sum(a.size * work.itemsize for a in (x, h)
+                 if not (a.flags.c_contiguous and a.dtype == work))
+    if work != p.result_dtype:
+        nbytes += math.prod(p.out_shape) * work.itemsize
+    nbytes += 16 * math.prod(batch_shape)
+    p.check_work_memory("direct", nbytes, "contiguous copies of the inputs")
 
     x3 = np.ascontiguousarray(x, dtype=work_dtype).reshape(
         math.prod(x_batch_shape), -1, x.shape[-1])
@@ -275,19 +354,47 @@ def _batch_map(input_batch_shape, batch_shape):
 _TRANSFORMS = {False: (sp_fft.rfftn, sp_fft.irfftn), True: (sp_fft.fftn, sp_fft.ifftn)}
 
 
-def _fft_inputs(p):
-    """Both inputs cast to the dtype the FFT works in, and whether it is complex.
-
-    That dtype is the result type, so float32 (with integers too) stays single precision;
-    integers alone go to float64, float16 to float32 (``scipy.fft`` has no half precision).
-    """
+def _fft_dtype(p):
+    """The dtype the FFT works in: the result type, so float32 (with integers too) stays
+    single precision; integers alone go to float64, float16 to float32 (``scipy.fft``
+    has no half precision)."""
     dtype = p.result_dtype
     if dtype.kind in "biu":
-        dtype = np.dtype(np.float64)
-    elif dtype == np.float16:
-        dtype = np.dtype(np.float32)
+        return np.dtype(np.float64)
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    return dtype
+
+
+def _fft_inputs(p):
+    """Both inputs cast to :func:`_fft_dtype`, and whether it is complex."""
+    dtype = _fft_dtype(p)
     return (p.in1.astype(dtype, copy=False), p.in2.astype(dtype, copy=False),
             dtype.kind == "c")
+
+
+def _cast_bytes(p, dtype):
+    """Bytes of the copies that casting the inputs to ``dtype`` makes."""
+    return sum(a.size * dtype.itemsize for a in (p.in1, p.in2) if a.dtype != dtype)
+
+
+def _batch(array, axes):
+    """How many independent transforms ``array`` holds: the product of its other axes."""
+    return math.prod(s for a, s in enumerate(array.shape) if a not in axes)
+
+
+def _check_fft_memory(p, fshape):
+    """MemoryError naming ``in1, in2`` if the FFT's padded copies, spectra, their product
+    and the inverse transform, with the result, would not fit (before allocating)."""
+    dtype = _fft_dtype(p)
+    spectrum = math.prod(fshape[:-1]) * (
+        fshape[-1] if dtype.kind == "c" else fshape[-1] // 2 + 1)
+    padded = math.prod(fshape)
+    complex_size = np.result_type(dtype, np.complex64).itemsize
+    per_batch = padded * dtype.itemsize + spectrum * complex_size
+    nbytes = (_cast_bytes(p, dtype)
+              + (_batch(p.in1, p.axes) + _batch(p.in2, p.axes) + p.batch_size) * per_batch)
+    p.check_work_memory("fft", nbytes, "padded transforms")
 
 
 _POOL = []
@@ -313,8 +420,10 @@ def _forward_pair(forward, in1, in2, fshape, axes, batch_size):
 
 def _fft(p):
     """Full FFT convolution over ``p.axes``, cut to the mode's window."""
-    in1, in2, complex_input = _fft_inputs(p)
+    complex_input = _fft_dtype(p).kind == "c"
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input) for a in p.axes]
+    _check_fft_memory(p, fshape)
+    in1, in2, complex_input = _fft_inputs(p)
     forward, inverse = _TRANSFORMS[complex_input]
     workers = fft_workers()
     product, other = _forward_pair(forward, in1, in2, fshape, p.axes, p.batch_size)
@@ -359,15 +468,29 @@ def _overlap_add(p):
     small however long the signal.
     """
     axis = _oa_axis(p)
-    in1, in2, complex_input = _fft_inputs(p)
-    if in2.shape[axis] > in1.shape[axis]:
-        in1, in2 = in2, in1  # convolution commutes; block the longer one
-    n, k = in1.shape[axis], in2.shape[axis]
+    n, k = p.in1.shape[axis], p.in2.shape[axis]
+    if k > n:
+        n, k = k, n
     if k == 1 or n <= k:
         return _fft(p)
     block_fft = _oa_block_length(n, k)
     useful = block_fft - k + 1
     n_blocks = math.ceil(n / useful)
+    # beyond the result: the input casts, the full output with its last block's tail, and
+    # per batch of blocks (at most max(OA_BATCH_BYTES, OA_BATCH_MIN_BLOCKS blocks) of
+    # spectra) the padded segment, its spectrum, the product and the inverse transform
+    dtype = _fft_dtype(p)
+    complex_size = np.result_type(dtype, np.complex64).itemsize
+    rest = math.prod(p.full_shape) // p.full_shape[axis]
+    whole_block = rest * block_fft * complex_size
+    batch_bytes = min(n_blocks * whole_block,
+                      max(_config.OA_BATCH_BYTES, _config.OA_BATCH_MIN_BLOCKS * whole_block))
+    p.check_work_memory(
+        "oa", _cast_bytes(p, dtype) + rest * (n_blocks + 1) * useful * dtype.itemsize
+        + 4 * batch_bytes + _batch(p.in2, p.axes) * whole_block, "blocks")
+    in1, in2, complex_input = _fft_inputs(p)
+    if in2.shape[axis] > in1.shape[axis]:
+        in1, in2 = in2, in1  # convolution commutes; block the longer one
 
     # put the blocked axis last; a batch of blocks is a (..., blocks, useful) view of it
     x = np.moveaxis(in1, axis, -1)
@@ -444,6 +567,74 @@ def _warn_if_nonfinite(p, finite_bins):
 
 
 _IMPLEMENTATIONS = {"direct": _direct, "fft": _fft, "oa": _overlap_add}
+
+
+# --------------------------------------------------------------------------------------
+# integers by FFT, exactly
+# --------------------------------------------------------------------------------------
+#: error of one of pocketfft's twiddle factors (computed in higher precision and rounded
+#: once: under ``eps`` per component); taken four times larger, to be safe
+_TWIDDLE_ERROR = 4 * _EPS
+#: a factor on the bound for what its model of the FFT leaves out (pocketfft's radix-4
+#: passes order the same operations differently from radix-2 butterflies)
+_FFT_BOUND_SLACK = 2.0
+
+
+def _fft_error_bound(norm1, norm2, length):
+    """A bound on ``max |z' - z|``, the error of an FFT convolution ``z'`` of real
+    vectors with Euclidean norms ``norm1``, ``norm2`` padded to ``length = 2**n``.
+
+    C. Percival, "Rapid multiplication modulo the sum and difference of highly composite
+    numbers", Math. Comp. 72 (2003), 387-395, Theorem 5.1: for the cyclic convolution of
+    length ``N = 2**n`` by radix-2 complex FFTs (forward, forward, pointwise product,
+    inverse) in floating point of unit roundoff ``eps`` with twiddle factors of error at
+    most ``beta``,
+
+        ||z' - z||_inf < ||x||_2 ||y||_2 ((1 + eps)**(3n) (1 + eps*sqrt(5))**(3n + 1)
+                                          (1 + beta)**(3n) - 1).
+
+    A linear convolution is the cyclic one of the zero-padded inputs (padding is exact);
+    an N-D transform over axes of lengths ``2**n_i`` is ``n = sum(n_i)`` radix-2 stages
+    of the same kind; ``1/N`` is exact for a power of two. A batch of transforms is
+    bounded by the norms of the whole inputs, which bound each member's. The bound is
+    multiplied by ``_FFT_BOUND_SLACK``.
+    """
+    n = int(length).bit_length() - 1
+    growth = math.expm1(3 * n * math.log1p(_EPS)
+                        + (3 * n + 1) * math.log1p(_EPS * math.sqrt(5))
+                        + 3 * n * math.log1p(_TWIDDLE_ERROR))
+    return _FFT_BOUND_SLACK * norm1 * norm2 * growth
+
+
+def _exact_integer_fft(p, stats):
+    """The exact convolution of an integer problem by complex power-of-two FFTs rounded
+    to the nearest integers (int64), or None where :func:`_fft_error_bound` does not
+    prove every rounding exact (error < 0.5), or the transforms would not fit in memory:
+    the caller then computes it directly, exactly too. ``stats``: the inputs'
+    :func:`_abs_stats`."""
+    (max1, _, squares1), (max2, _, squares2) = stats
+    if max(max1, max2) > 2.0**53:   # not every input is exact in float64
+        return None
+    fshape = [1 << (p.full_shape[a] - 1).bit_length() for a in p.axes]
+    if not _fft_error_bound(math.sqrt(squares1), math.sqrt(squares2),
+                            math.prod(fshape)) < 0.5:
+        return None
+    # complex copies of the inputs, both spectra, their product and the inverse transform
+    nbytes = 16 * (p.in1.size + p.in2.size + math.prod(fshape) * (
+        _batch(p.in1, p.axes) + _batch(p.in2, p.axes) + 2 * p.batch_size))
+    if nbytes + math.prod(p.out_shape) * 8 > memory_limit():
+        return None
+    # complex input: scipy.fft would run a real input through a real transform
+    workers = fft_workers()
+    spectrum = sp_fft.fftn(p.in1.astype(np.complex128), s=fshape, axes=p.axes,
+                           workers=workers)
+    other = sp_fft.fftn(p.in2.astype(np.complex128), s=fshape, axes=p.axes,
+                        workers=workers)
+    spectrum = spectrum * other
+    del other
+    full = sp_fft.ifftn(spectrum, axes=p.axes, workers=workers, overwrite_x=True)
+    # |exact| <= ||x|| ||y|| < 2**53 once the bound is below 0.5: rint is exact
+    return np.rint(full[p.window()].real).astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------
@@ -603,16 +794,25 @@ def _convolve(p, method, scipy_fft_conventions=False):
     ``scipy_fft_conventions`` is for :func:`fftconvolve` / :func:`oaconvolve`: integers
     give float64 results and no warning about non-finite input, as in SciPy.
     """
-    if p.in1.ndim == 0:  # two scalars, as scipy.signal.convolve treats them
-        return p.in1 * p.in2
+    if p.in1.ndim == 0:
+        # two scalars: their product, as scipy.signal.convolve gives it (also for the FFT
+        # functions), but by the rules of arrays: integers exact, or OverflowError
+        scalars = _Problem(p.in1.reshape(1), p.in2.reshape(1), "full", None)
+        return _convolve(scalars, "direct")[0]
+    p.check_result_memory()
     if method == "auto":
         method = _choose(p)
     p.warn_nonfinite = not scipy_fft_conventions
-    out = _IMPLEMENTATIONS[method](p)
     result_dtype = p.result_dtype
-    if method != "direct" and result_dtype.kind in "biu" and not scipy_fft_conventions:
-        # SciPy's convention for an FFT forced on integers: round back to the input type
-        return cast_integer_result(np.around(out).astype(np.int64), result_dtype)
+    if method != "direct" and p.is_integer and not scipy_fft_conventions:
+        # an FFT forced on integers: exact when the error bound proves the rounding
+        # right, else the direct sum; either way exact or OverflowError, as direct
+        stats = (_abs_stats(p.in1), _abs_stats(p.in2))
+        out = _exact_integer_fft(p, stats)
+        if out is None:
+            out = _exact_integers(p, stats)
+        return cast_integer_result(out, result_dtype)
+    out = _IMPLEMENTATIONS[method](p)
     if result_dtype == np.float16 and not scipy_fft_conventions:
         return out.astype(np.float16)  # computed in single precision
     return out
