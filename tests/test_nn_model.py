@@ -487,8 +487,8 @@ def test_zero_epochs_trains_nothing():
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"epochs": -1}, {"epochs": 1.5}, {"batch_size": 0}, {"batch_size": -3},
-    {"batch_size": 2.5}, {"validation_split": 1.0}, {"validation_split": -0.1},
+    {"epochs": -1}, {"batch_size": 0}, {"batch_size": -3},
+    {"validation_split": 1.0}, {"validation_split": -0.1},
     {"validation_split": 0.999},                      # no sample left for training
     {"validation_data": (np.ones((3, 4)),)},
     {"validation_data": (np.ones((3, 4)), np.ones((2, 3)))},
@@ -498,6 +498,14 @@ def test_fit_bad_arguments(kwargs):
     model = classifier()
     with pytest.raises(ValueError):
         model.fit(x, y, verbose=0, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"epochs": 1.5}, {"batch_size": 2.5},
+                                    {"epochs": True}, {"batch_size": "8"}])
+def test_fit_counts_of_the_wrong_type(kwargs):
+    x, y = blobs(10)
+    with pytest.raises(TypeError, match=next(iter(kwargs))):
+        classifier().fit(x, y, verbose=0, **kwargs)
 
 
 @pytest.mark.parametrize(("x", "y"), [

@@ -13,6 +13,7 @@ Regularization follows Keras: a layer with ``kernel_regularizer=L2(l2)`` adds
 ``2 * l2 * kernel`` to ``grads["kernel"]`` in backward.
 """
 
+import contextvars
 import itertools
 import math
 from collections import defaultdict
@@ -21,8 +22,9 @@ import numpy as np
 
 from .._docs import fill_docstrings
 from .._jit import is_device_array, require_cuda
+from .._validate import check_allocation, check_choice, check_real
+from . import _checks, functional
 from . import activations as _activations
-from . import functional
 from . import initializers as _initializers
 from . import regularizers as _regularizers
 
@@ -38,9 +40,17 @@ def set_random_seed(seed):
 
     Parameters
     ----------
-    seed : int
+    seed : int or None
+        A non-negative integer (None: fresh entropy).
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an integer (booleans and strings included).
+    ValueError
+        If ``seed`` is negative.
     """
-    _random["generator"] = np.random.default_rng(seed)
+    _random["generator"] = np.random.default_rng(_checks.check_seed(seed))
 
 
 def _snake(name):
@@ -52,9 +62,25 @@ def _snake(name):
     return "".join(out)
 
 
+def _layer_dtype(dtype, layer):
+    """float32 (also for None, Keras's default) or float64; anything else a TypeError."""
+    if dtype is None:
+        return np.dtype(np.float32)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{layer}: dtype must be float32 or float64; got {dtype!r}") from None
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{layer}: dtype must be float32 or float64; got {dtype}")
+    return dtype
+
+
 def _int_tuple(value, rank, name, layer, minimum=1):
-    """``value`` (an int or a tuple of ``rank`` ints) as a tuple of ints >= ``minimum``."""
+    """``value`` (an int or a tuple of ``rank`` ints) as a tuple of ints in
+    ``[minimum, MAX_WINDOW]``."""
     items = (value,) * rank if isinstance(value, (int, np.integer)) else value
+    if isinstance(items, (str, bytes)):
+        items = None
     try:
         items = tuple(items)
     except TypeError:
@@ -64,8 +90,9 @@ def _int_tuple(value, rank, name, layer, minimum=1):
                        for v in items)):
         raise TypeError(f"{layer}: {name} must be an int or a tuple of {rank} ints; "
                         f"got {value!r}")
-    if min(items) < minimum:
-        raise ValueError(f"{layer}: {name} must be >= {minimum}; got {value!r}")
+    if min(items) < minimum or max(items) > _checks.MAX_WINDOW:
+        raise ValueError(f"{layer}: {name} must be in [{minimum}, {_checks.MAX_WINDOW}]; "
+                         f"got {value!r}")
     return tuple(int(v) for v in items)
 
 
@@ -77,10 +104,42 @@ def _serialize(obj):
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
 
-def _regularizer(value):
+#: classes that a saved config may name, besides sigconv's own (``custom_objects`` of
+#: :func:`sigconv.nn.load_model` while it rebuilds a model)
+_custom_objects = contextvars.ContextVar("sigconv_nn_custom_objects", default=None)
+
+_REGULARIZER_CLASSES = {cls.__name__: cls for cls in (_regularizers.L1, _regularizers.L2,
+                                                      _regularizers.L1L2)}
+
+
+def _regularizer(value, name="regularizer"):
+    """A regularizer from a name, an instance, None or a saved ``{class_name, config}``;
+    saved classes come from an allow-list (sigconv's, and ``custom_objects``)."""
     if isinstance(value, dict):
-        return getattr(_regularizers, value["class_name"])(**value["config"])
-    return _regularizers.get_regularizer(value)
+        if set(value) != {"class_name", "config"} or not isinstance(value["config"], dict):
+            raise ValueError(f"{name} must be saved as {{'class_name': ..., 'config': "
+                             f"{{...}}}}; got {value!r}")
+        known = {**_REGULARIZER_CLASSES, **(_custom_objects.get() or {})}
+        cls = known.get(value["class_name"]) if isinstance(value["class_name"], str) else None
+        if not isinstance(cls, type) or not callable(getattr(cls, "gradient", None)):
+            raise ValueError(f"{name}: unknown regularizer class {value['class_name']!r}; "
+                             f"expected one of {sorted(_REGULARIZER_CLASSES)} or a class "
+                             "given in custom_objects")
+        return cls.from_config(value["config"]) if hasattr(cls, "from_config") \
+            else cls(**value["config"])
+    try:
+        return _regularizers.get_regularizer(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: {exc}") from None
+
+
+def _initializer(value, name):
+    """``value`` if it names an initializer or is callable (checked now, used at build)."""
+    try:
+        _initializers.get_initializer(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: {exc}") from None
+    return value
 
 
 class Layer:
@@ -107,21 +166,19 @@ class Layer:
     min_input_ndim = 0
 
     def __init__(self, name=None, dtype="float32", input_shape=None):
+        name = _checks.check_name(name, f"{type(self).__name__}: name")
         if name is None:   # only unnamed layers use up a number, as in Keras
             kind = _snake(type(self).__name__)
             count = next(_name_counters[kind])
             name = kind if count == 0 else f"{kind}_{count}"
         self.name = name
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise TypeError(f"{self.name}: dtype must be float32 or float64; got {dtype}")
-        self.dtype = dtype
+        self.dtype = _layer_dtype(dtype, self.name)
         self.params = {}
         self.grads = {}
         self.built = False
         self.input_shape = None
-        self.declared_input_shape = (None if input_shape is None
-                                     else (None, *(int(n) for n in input_shape)))
+        self.declared_input_shape = (None if input_shape is None else (None, *_checks.check_shape(
+            input_shape, f"{self.name}: input_shape")))
         self.regularizers = {}
         self.device = "cpu"
         self._cache = None
@@ -132,8 +189,21 @@ class Layer:
     # --- building -----------------------------------------------------------------
     def build(self, input_shape, rng=None):
         """Create the parameters for inputs of ``input_shape`` (batch axis included,
-        ``None`` allowed there), drawing initial weights from ``rng``."""
-        input_shape = tuple(input_shape)
+        ``None`` allowed there), drawing initial weights from ``rng``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``input_shape`` is not a tuple of positive ints (or None) of the layer's rank.
+        MemoryError
+            If a weight could not fit in memory (before anything is allocated; the
+            message names the argument that sets its size, e.g. ``units``).
+        """
+        input_shape = _checks.check_shape(input_shape, f"{self.name}: input_shape",
+                                          allow_none=True)
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{self.name}: rng must be a numpy.random.Generator or None; "
+                            f"got {type(rng).__name__}")
         self._check_rank(len(input_shape))
         self._rng = rng if rng is not None else _random["generator"]
         self._build(input_shape)
@@ -150,12 +220,28 @@ class Layer:
         if not self.built and self.declared_input_shape is not None:
             self.build(self.declared_input_shape)
 
-    def _add_weight(self, key, shape, initializer, regularizer=None):
+    def _add_weight(self, key, shape, initializer, regularizer=None, argument="input_shape"):
         init = _initializers.get_initializer(initializer)
+        _checks.check_weight_allocation(self.name, argument, key, shape, self.dtype)
         self.params[key] = np.ascontiguousarray(init(tuple(shape), dtype=self.dtype,
                                                      rng=self._rng))
         if regularizer is not None:
             self.regularizers[key] = regularizer
+
+    def _set_dense_arguments(self, label, activation, use_bias, kernel_initializer,
+                             bias_initializer, kernel_regularizer, bias_regularizer):
+        """The arguments Dense and the convolutions share, checked now (not at build)."""
+        try:
+            self.activation = _activations.get_activation(activation)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{label}: {exc}") from None
+        self.use_bias = _checks.check_flag(use_bias, f"{label}: use_bias")
+        self.kernel_initializer = _initializer(kernel_initializer,
+                                               f"{label}: kernel_initializer")
+        self.bias_initializer = _initializer(bias_initializer, f"{label}: bias_initializer")
+        self.kernel_regularizer = _regularizer(kernel_regularizer,
+                                               f"{label}: kernel_regularizer")
+        self.bias_regularizer = _regularizer(bias_regularizer, f"{label}: bias_regularizer")
 
     # --- devices -------------------------------------------------------------------
     #: whether the layer has a GPU path (layers without one refuse ``to("cuda")``)
@@ -206,11 +292,27 @@ class Layer:
     def forward(self, x, training=False):
         """Output of the layer for the batch ``x`` (built on first call).
 
+        Parameters
+        ----------
+        x : array_like
+            A batch, batch axis first, of a real dtype (cast to the layer's dtype).
+        training : bool
+            Training mode (dropout masks, batch statistics).
+
         Raises
         ------
+        TypeError
+            If ``x`` is not real numbers (object, str, complex, ragged) or ``training`` is
+            not a bool.
         ValueError
-            If ``x`` has the wrong rank or channel count for this layer, or holds NaN.
+            If ``x`` has the wrong rank or channel count for this layer, no samples, NaN
+            or inf (Keras computes with them), or values beyond the range of the layer's
+            dtype.
+        MemoryError
+            If the output and the temporaries of the pass could not fit in memory
+            (checked before allocating).
         """
+        training = _checks.check_flag(training, f"{self.name}: training")
         if self.device == "cuda" or is_device_array(x):
             if self.device != "cuda":
                 raise ValueError(f"{self.name}: got a device array, but the layer is on the "
@@ -222,13 +324,7 @@ class Layer:
             else:
                 self._check_input(tuple(x.shape))
             return self._forward(x, training)
-        x = np.asarray(x)
-        if x.dtype != self.dtype:
-            if x.dtype.kind not in "biuf":
-                raise TypeError(f"{self.name}: input must be real numbers; got dtype "
-                                f"{x.dtype}")
-            x = x.astype(self.dtype)
-        self._check_rank(x.ndim)
+        x = self._checked_input(x, f"{self.name}: x")
         if not self.built:
             declared = self.declared_input_shape
             if declared is not None and tuple(declared[1:]) != tuple(x.shape[1:]):
@@ -237,9 +333,43 @@ class Layer:
             self.build((None, *x.shape[1:]))
         else:
             self._check_input(x.shape)
-        if not np.isfinite(np.add.reduce(x, axis=None)) and np.isnan(x).any():
-            raise ValueError(f"{self.name}: the input contains NaN")
+        self._check_memory(x.shape)
         return self._forward(x, training)
+
+    def _checked_input(self, x, name):
+        """``x`` as a finite array of the layer's dtype and rank with samples (a copy only
+        when it must be cast)."""
+        x = _checks.check_real_array(x, name)
+        self._check_rank(x.ndim)
+        if x.shape[0] == 0 or x.size == 0:
+            raise ValueError(f"{name} must hold at least one sample with at least one "
+                             f"value; got shape {x.shape}")
+        _checks.check_finite(x, name)
+        if x.dtype != self.dtype:
+            with np.errstate(over="ignore"):
+                x = x.astype(self.dtype)
+            if x.dtype.kind == "f" and not np.isfinite(np.add.reduce(x, axis=None)) \
+                    and not np.isfinite(x).all():
+                raise ValueError(f"{name} holds values beyond the range of the layer's "
+                                 f"dtype {self.dtype}")
+        return x
+
+    #: the arguments that set the size of a pass's output (named by MemoryError)
+    _size_arguments = "x"
+
+    def _memory_elements(self, input_shape, batch):
+        """Entries of the output and temporaries at the peak of a pass (a bound)."""
+        return 2 * _checks.elements(self.compute_output_shape(input_shape), batch)
+
+    def _check_memory(self, shape):
+        """MemoryError, before the pass, if its output and temporaries could not fit."""
+        sample = (None, *shape[1:])
+        output = self.compute_output_shape(sample)
+        total = self._memory_elements(sample, shape[0])
+        batch_output = tuple(shape[0] if n is None else n for n in output)
+        check_allocation(f"{self.name}: {self._size_arguments}", batch_output, self.dtype,
+                         copies=total / max(1, _checks.elements(output, shape[0])),
+                         what=f"the output for x of shape {tuple(shape)}")
 
     __call__ = forward
 
@@ -341,6 +471,9 @@ class Layer:
                              f"({', '.join(self.params)}); got {len(weights)}")
         for (key, current), new in zip(self.params.items(), weights, strict=True):
             new = np.asarray(new)
+            if new.dtype.kind not in "biuf":
+                raise TypeError(f"{self.name}: weight {key!r} must be real numbers; got "
+                                f"dtype {new.dtype}")
             if new.shape != tuple(current.shape):
                 raise ValueError(f"{self.name}: weight {key!r} must have shape "
                                  f"{tuple(current.shape)}; got {new.shape}")
@@ -431,11 +564,9 @@ class _Conv(_Windowed):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  input_shape=None, name=None, dtype="float32"):
         self.input_ndim = self.rank + 2
-        label = name or _snake(type(self).__name__)
-        if (not isinstance(filters, (int, np.integer)) or isinstance(filters, bool)
-                or filters < 1):
-            raise ValueError(f"{label}: filters must be a positive int; got {filters!r}")
-        self.filters = int(filters)
+        label = _checks.check_name(name, f"{type(self).__name__}: name") \
+            or _snake(type(self).__name__)
+        self.filters = _checks.check_count(filters, f"{label}: filters")
         self.kernel_size = _int_tuple(kernel_size, self.rank, "kernel_size", label)
         self.strides = _int_tuple(strides, self.rank, "strides", label)
         self.dilation_rate = _int_tuple(dilation_rate, self.rank, "dilation_rate", label)
@@ -443,15 +574,9 @@ class _Conv(_Windowed):
             raise ValueError(f"{label}: strides > 1 together with dilation_rate > 1 is not "
                              f"supported (as in Keras); got strides={self.strides}, "
                              f"dilation_rate={self.dilation_rate}")
-        if padding not in PADDINGS:
-            raise ValueError(f"{label}: padding must be 'valid' or 'same'; got {padding!r}")
-        self.padding = padding
-        self.activation = _activations.get_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = _regularizer(kernel_regularizer)
-        self.bias_regularizer = _regularizer(bias_regularizer)
+        self.padding = check_choice(padding, f"{label}: padding", PADDINGS)
+        self._set_dense_arguments(label, activation, use_bias, kernel_initializer,
+                                  bias_initializer, kernel_regularizer, bias_regularizer)
         self._geometry = None
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
@@ -460,13 +585,22 @@ class _Conv(_Windowed):
         if channels is None:
             raise ValueError(f"{self.name}: the channel axis of input_shape must be known")
         self._add_weight("kernel", (*self.kernel_size, channels, self.filters),
-                         self.kernel_initializer, self.kernel_regularizer)
+                         self.kernel_initializer, self.kernel_regularizer,
+                         argument="filters, kernel_size and the input's channels")
         if self.use_bias:
             self._add_weight("bias", (self.filters,), self.bias_initializer,
-                             self.bias_regularizer)
+                             self.bias_regularizer, argument="filters")
 
     def _window(self):
         return self.kernel_size, self.strides, self.dilation_rate
+
+    _size_arguments = "x, filters"
+
+    def _memory_elements(self, input_shape, batch):
+        # output (and its cached copy after the activation), plus the input gradient and
+        # im2col chunks of backward, bounded by the input's size
+        output = _checks.elements(self.compute_output_shape(input_shape), batch)
+        return 2 * output + 2 * _checks.elements(input_shape, batch)
 
     def _misfit(self, spatial):
         return (f"the {self.padding!r} window of kernel_size={self.kernel_size} with "
@@ -645,13 +779,12 @@ class _Pooling(_Windowed):
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None,
                  dtype="float32", input_shape=None):
         self.input_ndim = self.rank + 2
-        label = name or _snake(type(self).__name__)
+        label = _checks.check_name(name, f"{type(self).__name__}: name") \
+            or _snake(type(self).__name__)
         self.pool_size = _int_tuple(pool_size, self.rank, "pool_size", label)
         self.strides = (self.pool_size if strides is None
                         else _int_tuple(strides, self.rank, "strides", label))
-        if padding not in PADDINGS:
-            raise ValueError(f"{label}: padding must be 'valid' or 'same'; got {padding!r}")
-        self.padding = padding
+        self.padding = check_choice(padding, f"{label}: padding", PADDINGS)
         self._geometry = None
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
@@ -661,6 +794,13 @@ class _Pooling(_Windowed):
     def _misfit(self, spatial):
         return (f"pool_size={self.pool_size} is larger than the input's spatial shape "
                 f"{tuple(spatial)} (padding='valid')")
+
+    _size_arguments = "x, pool_size"
+
+    def _memory_elements(self, input_shape, batch):
+        # the windows as rows (taps per output) and the output with its argmax
+        output = _checks.elements(self.compute_output_shape(input_shape), batch)
+        return output * (self._geometry_for(input_shape[1:-1]).taps + 2)
 
     def _output_channels(self, input_shape):
         return input_shape[-1]
@@ -751,7 +891,7 @@ class _GlobalPooling(_Pooling):
     """Pooling with one window covering all of each sample's spatial axes."""
 
     def __init__(self, keepdims=False, name=None, dtype="float32", input_shape=None):
-        self.keepdims = bool(keepdims)
+        self.keepdims = _checks.check_flag(keepdims, "keepdims")
         super().__init__(pool_size=1, name=name, dtype=dtype, input_shape=input_shape)
 
     def _geometry_for(self, spatial):
@@ -900,17 +1040,13 @@ class Dense(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, input_shape=None, name=None,
                  dtype="float32"):
-        label = name or "dense"
-        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
-            raise ValueError(f"{label}: units must be a positive int; got {units!r}")
-        self.units = int(units)
-        self.activation = _activations.get_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = _regularizer(kernel_regularizer)
-        self.bias_regularizer = _regularizer(bias_regularizer)
+        label = _checks.check_name(name, "Dense: name") or "dense"
+        self.units = _checks.check_count(units, f"{label}: units")
+        self._set_dense_arguments(label, activation, use_bias, kernel_initializer,
+                                  bias_initializer, kernel_regularizer, bias_regularizer)
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    _size_arguments = "x, units"
 
     min_input_ndim = 2
 
@@ -918,10 +1054,10 @@ class Dense(Layer):
         if input_shape[-1] is None:
             raise ValueError(f"{self.name}: the last axis of input_shape must be known")
         self._add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
-                         self.kernel_regularizer)
+                         self.kernel_regularizer, argument="units and the input's last axis")
         if self.use_bias:
             self._add_weight("bias", (self.units,), self.bias_initializer,
-                             self.bias_regularizer)
+                             self.bias_regularizer, argument="units")
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape)[:-1], self.units)
@@ -988,11 +1124,9 @@ class Dropout(Layer):
     cuda_ready = True
 
     def __init__(self, rate, seed=None, name=None, dtype="float32", input_shape=None):
-        label = name or "dropout"
-        if not isinstance(rate, (int, float, np.floating)) or not 0 <= rate < 1:
-            raise ValueError(f"{label}: rate must be a float in [0, 1); got {rate!r}")
-        self.rate = float(rate)
-        self.seed = seed
+        label = _checks.check_name(name, "Dropout: name") or "dropout"
+        self.rate = check_real(rate, f"{label}: rate", 0.0, 1.0, exclusive_maximum=True)
+        self.seed = _checks.check_seed(seed, f"{label}: seed")
         self._generator = None if seed is None else np.random.default_rng(seed)
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
@@ -1099,10 +1233,9 @@ class LeakyReLU(Activation):
     """
 
     def __init__(self, negative_slope=0.3, name=None, dtype="float32", input_shape=None):
-        if not np.isfinite(negative_slope) or negative_slope < 0:
-            raise ValueError(f"{name or 'leaky_re_lu'}: negative_slope must be a finite "
-                             f"float >= 0; got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_real(
+            negative_slope, f"{_checks.check_name(name, 'LeakyReLU: name') or 'leaky_re_lu'}: "
+            "negative_slope", 0.0)
         activation = _activations.leaky_relu(self.negative_slope)
         super().__init__(activation, name=name, dtype=dtype, input_shape=input_shape)
 
@@ -1120,11 +1253,17 @@ class Softmax(Layer):
     """
 
     def __init__(self, axis=-1, name=None, dtype="float32", input_shape=None):
-        self.axis = int(axis)
+        self.axis = _checks.check_count(axis, f"{name or 'softmax'}: axis", minimum=-2**31)
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
     def _check_input(self, shape):
         pass
+
+    def _check_rank(self, ndim):
+        super()._check_rank(ndim)
+        if not -ndim <= self.axis < ndim:
+            raise ValueError(f"{self.name}: axis {self.axis} is out of range for inputs "
+                             f"with {ndim} axes")
 
     def _forward(self, x, training):
         y = _activations.softmax_function(x, self.axis).astype(self.dtype, copy=False)
@@ -1158,13 +1297,9 @@ class BatchNormalization(Layer):
 
     def __init__(self, momentum=0.99, epsilon=1e-3, name=None, dtype="float32",
                  input_shape=None):
-        label = name or "batch_normalization"
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"{label}: momentum must be in [0, 1]; got {momentum!r}")
-        if not epsilon > 0:
-            raise ValueError(f"{label}: epsilon must be > 0; got {epsilon!r}")
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        label = _checks.check_name(name, "BatchNormalization: name") or "batch_normalization"
+        self.momentum = check_real(momentum, f"{label}: momentum", 0.0, 1.0)
+        self.epsilon = check_real(epsilon, f"{label}: epsilon", 0.0, exclusive_minimum=True)
         self.moving_mean = self.moving_variance = None
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 

@@ -14,11 +14,15 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
+import zipfile
 
 import numpy as np
 
 from .._jit import is_device_array
+from .._validate import check_allocation, check_choice, check_real
+from . import _checks
 from . import activations as _activations
 from . import layers as _layers
 from . import losses as _losses
@@ -36,16 +40,18 @@ class Input:
     shape : tuple of int
         Sample shape without the batch axis, e.g. ``(8, 8, 1)``.
     name : str, optional
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple (or list) of ints (strings, floats, bools refused).
+    ValueError
+        If ``shape`` is empty or holds a size below 1.
     """
 
     def __init__(self, shape, name=None):
-        try:
-            self.shape = tuple(int(n) for n in shape)
-        except TypeError:
-            raise TypeError(f"Input: shape must be a tuple of ints; got {shape!r}") from None
-        if not self.shape or min(self.shape) < 1:
-            raise ValueError(f"Input: shape must be positive sizes; got {shape!r}")
-        self.name = name
+        self.shape = _checks.check_shape(shape, "Input: shape")
+        self.name = _checks.check_name(name, "Input: name")
 
 
 def _accuracy_for(loss):
@@ -74,10 +80,26 @@ def _batches(n, batch_size):
 def _as_batch_size(batch_size, default=32):
     if batch_size is None:
         return default
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
-    return int(batch_size)
+    return _checks.check_count(batch_size, "batch_size")
+
+
+def _as_verbose(verbose):
+    """Keras's ``verbose``: 0, 1, 2 or ``"auto"`` (1)."""
+    if verbose == "auto" and isinstance(verbose, str):
+        return 1
+    if isinstance(verbose, (bool, np.bool_)) or not isinstance(verbose, (int, np.integer)) \
+            or verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'; got {verbose!r}")
+    return int(verbose)
+
+
+def _as_callbacks(callbacks):
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of Callback instances; got "
+                        f"{type(callbacks).__name__}")
+    return list(callbacks)
 
 
 class Sequential:
@@ -110,7 +132,11 @@ class Sequential:
     """
 
     def __init__(self, layers=None, name=None, device="cpu"):
-        self.name = name or "sequential"
+        self.name = _checks.check_name(name, "Sequential: name") or "sequential"
+        check_choice(device, f"{self.name}: device", ("cpu", "cuda"))
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"{self.name}: layers must be a list of layers; got "
+                            f"{type(layers).__name__}")
         self.device = "cpu"
         self.layers = []
         self.built = False
@@ -131,6 +157,7 @@ class Sequential:
         :meth:`fit`; only each batch goes over, and the (small) output comes back for the
         loss. :meth:`get_weights` and :meth:`predict` return NumPy arrays. Returns the model.
         """
+        check_choice(device, f"{self.name}: device", ("cpu", "cuda"))
         for layer in self.layers:
             layer.to(device)
         self.device = device
@@ -174,7 +201,9 @@ class Sequential:
         :func:`sigconv.nn.set_random_seed`). Layers that are already built keep theirs."""
         if not self.layers:
             raise ValueError(f"{self.name}: the model has no layers")
-        shape = tuple(input_shape) if input_shape is not None else self.input_shape
+        shape = (_checks.check_shape(input_shape, f"{self.name}: input_shape", allow_none=True)
+                 if input_shape is not None else self.input_shape)
+        seed = _checks.check_seed(seed)
         if shape is None:
             raise ValueError(f"{self.name}: unknown input shape; give input_shape to the "
                              "first layer, start with nn.Input(shape), or call fit/predict")
@@ -205,8 +234,12 @@ class Sequential:
         """Choose the optimizer, the loss and the metrics (only ``"accuracy"``)."""
         if loss is None:
             raise ValueError(f"{self.name}: compile needs a loss")
-        self.optimizer = _optimizers.get_optimizer(optimizer)
-        self.loss = _losses.get_loss(loss)
+        optimizer = _optimizers.get_optimizer(optimizer)
+        loss = _losses.get_loss(loss)
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"{self.name}: metrics must be a list such as ['accuracy']; got "
+                            f"{metrics!r}")
+        self.optimizer, self.loss = optimizer, loss
         metrics = list(metrics or [])
         for metric in metrics:
             if metric not in ("accuracy", "acc"):
@@ -250,10 +283,15 @@ class Sequential:
         -------
         float or list of float
             ``loss`` (penalties included), or ``[loss, accuracy]`` with the metric.
+
+        Raises
+        ------
+        TypeError, ValueError, MemoryError
+            As :meth:`fit` for ``x`` and ``y``.
         """
         self._check_compiled()
-        x = np.asarray(x)
-        self._ensure_built(x)
+        x, y = self._check_xy(x, y)
+        self._check_batch_memory(len(x), "x")
         loss, correct = self._train_step(x, y)
         return [float(loss), float(correct / len(x))] if self.metrics else float(loss)
 
@@ -318,19 +356,82 @@ class Sequential:
         correct = self._correct(y, output.copy_to_host()) if self.metrics else 0
         return loss, correct
 
-    def _check_xy(self, x, y, name="x"):
-        x = np.asarray(x)
+    def _check_xy(self, x, y, name="x", target_name="y", expect_y=True, seed=None):
+        """``x`` (and ``y``) checked against the model: real, finite, with samples of the
+        model's input shape (declared, or fixed when it was built), ``y`` one target per
+        sample of the shape the loss needs. Builds the model from ``x`` if needed."""
+        if is_device_array(x):   # the GPU path checks its inputs in the first layer
+            return x, y
+        x = _checks.check_real_array(x, f"{self.name}: {name}")
         if x.ndim < 2:
-            raise ValueError(f"{self.name}: {name} must have a batch axis first; got shape "
-                             f"{x.shape}")
-        if y is not None:
-            y = np.asarray(y)
-            if len(y) != len(x):
-                raise ValueError(f"{self.name}: {name} has {len(x)} samples but its targets "
-                                 f"have {len(y)}")
-        if len(x) == 0:
-            raise ValueError(f"{self.name}: {name} has no samples")
+            raise ValueError(f"{self.name}: {name} must have a batch axis first and at "
+                             f"least one axis per sample; got shape {x.shape}")
+        if len(x) == 0 or x.size == 0:
+            raise ValueError(f"{self.name}: {name} has no samples (or empty samples); got "
+                             f"shape {x.shape}")
+        expected = self.input_shape
+        if expected is not None:
+            sample = tuple(expected[1:])
+            if len(sample) != x.ndim - 1 or any(
+                    e is not None and e != n for e, n in zip(sample, x.shape[1:], strict=True)):
+                raise ValueError(f"{self.name}: {name} must have samples of shape {sample} "
+                                 f"(the model's input shape is {expected}); got {name} of "
+                                 f"shape {x.shape}")
+        _checks.check_finite(x, f"{self.name}: {name}")
+        if expect_y:
+            y = _checks.check_real_array(y, f"{self.name}: {target_name}")
+            if y.ndim == 0 or len(y) != len(x):
+                raise ValueError(f"{self.name}: {name} has {len(x)} samples but "
+                                 f"{target_name} has {len(y) if y.ndim else 'none'} (shape "
+                                 f"{y.shape})")
+            _checks.check_finite(y, f"{self.name}: {target_name}")
+        self._ensure_built(x, seed=seed)
+        if expect_y:
+            self._check_targets(y, target_name)
         return x, y
+
+    def _check_targets(self, y, name):
+        """ValueError if ``y`` cannot be the targets of the model's output for its loss
+        (sigconv's losses; a user's own loss checks its targets itself)."""
+        output = tuple(self._output_shapes[-1][1:])
+        if None in output or not isinstance(self.loss, _losses.Loss):
+            return
+        sample = tuple(y.shape[1:])
+        if isinstance(self.loss, _losses.SparseCategoricalCrossentropy):
+            allowed = (output[:-1], output[:-1] + (1,))
+            wanted = f"{output[:-1]} (one class label per output row)"
+        else:
+            allowed = (output, output + (1,)) + ((output[:-1],) if output[-1:] == (1,) else ())
+            wanted = f"{output}"
+        if sample not in allowed:
+            raise ValueError(f"{self.name}: {name} must have samples of shape {wanted} for "
+                             f"the model's output of shape {(None, *output)} and the loss "
+                             f"{self.loss.name!r}; got {name} of shape {y.shape}")
+        if isinstance(self.loss, _losses.SparseCategoricalCrossentropy):
+            classes = output[-1]
+            if y.dtype.kind == "b" or (y.dtype.kind == "f" and not np.array_equal(
+                    y, np.floor(y))):
+                raise ValueError(f"{self.name}: {name} must hold integer class labels for "
+                                 f"the loss {self.loss.name!r}; got dtype {y.dtype}")
+            if y.min() < 0 or y.max() >= classes:
+                raise ValueError(f"{self.name}: {name} must hold class labels in [0, "
+                                 f"{classes}) for the model's {classes} outputs; got labels "
+                                 f"from {y.min()} to {y.max()}")
+
+    def _check_batch_memory(self, batch, name):
+        """MemoryError, before the first pass, if the activations (and what backward keeps)
+        of a batch of ``batch`` samples could not fit in memory."""
+        shape = self.input_shape
+        if shape is None or any(n is None for n in shape[1:]):
+            return
+        total = 0
+        for layer in self.layers:
+            total += layer._memory_elements(shape, batch)
+            shape = layer.compute_output_shape(shape)
+        dtype = max((layer.dtype for layer in self.layers), key=lambda d: d.itemsize)
+        check_allocation(f"{self.name}: {name}", (total,), dtype,
+                         what=f"the activations of a batch of {batch} samples through "
+                              f"{len(self.layers)} layers")
 
     # --- fit / evaluate / predict --------------------------------------------------------
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None,
@@ -363,14 +464,38 @@ class Sequential:
         History
             ``history.history`` maps ``"loss"``, ``"accuracy"``, ``"val_loss"``,
             ``"val_accuracy"`` to per-epoch values.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` or ``y`` is not real numbers (object, str, complex, ragged), or an
+            argument has the wrong type (``True`` or ``"3"`` for a count, a non-bool
+            ``shuffle``, a single callback instead of a list).
+        ValueError
+            If an argument is out of range; if ``x`` has no samples, samples of another
+            shape than the model's input shape (declared, or fixed when the model was
+            built: a batch of another shape is refused even when its size would fit the
+            first Dense layer), NaN or inf (a divergence from Keras, which computes with
+            them); if ``y`` has another number of samples, NaN or inf, a shape the loss
+            cannot compare with the output, or (sparse losses) labels outside
+            ``[0, classes)``.
+        MemoryError
+            If the activations of one batch could not fit in memory (checked before the
+            first pass; the message names ``x, batch_size``).
         """
         self._check_compiled()
-        x, y = self._check_xy(x, y)
         batch_size = _as_batch_size(batch_size)
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative int; got {epochs!r}")
-        if not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be in [0, 1); got {validation_split!r}")
+        epochs = _checks.check_count(epochs, "epochs", minimum=0)
+        verbose = _as_verbose(verbose)
+        callbacks = _as_callbacks(callbacks)
+        validation_split = check_real(validation_split, "validation_split", 0.0, 1.0,
+                                      exclusive_maximum=True)
+        if validation_data is not None and (not isinstance(validation_data, (tuple, list))
+                                            or len(validation_data) != 2):
+            raise ValueError("validation_data must be a pair (x_val, y_val)")
+        shuffle = _checks.check_flag(shuffle, "shuffle")
+        seed = _checks.check_seed(seed)
+        x, y = self._check_xy(x, y, seed=seed)
         if validation_data is None and validation_split > 0:
             # Keras: floor(n * (1 - split)); the epsilon keeps 10 * (1 - 0.9) = 0.99999... at 1
             split = int(math.floor(len(x) * (1 - validation_split) + 1e-9))
@@ -380,15 +505,14 @@ class Sequential:
             validation_data = (x[split:], y[split:])
             x, y = x[:split], y[:split]
         if validation_data is not None:
-            if len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (x_val, y_val)")
-            validation_data = self._check_xy(*validation_data, name="validation_data")
-        self._ensure_built(x, seed=seed)
+            validation_data = self._check_xy(*validation_data, name="validation_data[0]",
+                                             target_name="validation_data[1]")
+        self._check_batch_memory(min(batch_size, len(x)), "x, batch_size")
         rng = np.random.default_rng(seed)
         dropout_generators = self._seed_dropout(rng)
 
         history = History()
-        callback_list = CallbackList([history, *(callbacks or [])], self)
+        callback_list = CallbackList([history, *callbacks], self)
         if verbose == 1:
             callback_list.append(ProgressBar())
         self.stop_training = False
@@ -448,11 +572,18 @@ class Sequential:
         float, list or dict
             ``loss`` alone without metrics, ``[loss, accuracy]`` with them, or a dict with
             ``return_dict=True``.
+
+        Raises
+        ------
+        TypeError, ValueError, MemoryError
+            As :meth:`fit`, for ``x``, ``y``, ``batch_size`` and ``verbose``.
         """
         self._check_compiled()
-        x, y = self._check_xy(x, y)
-        self._ensure_built(x)
         batch_size = _as_batch_size(batch_size)
+        verbose = _as_verbose(verbose)
+        return_dict = _checks.check_flag(return_dict, "return_dict")
+        x, y = self._check_xy(x, y)
+        self._check_batch_memory(min(batch_size, len(x)), "x, batch_size")
         total_loss = total_correct = 0.0
         for start, stop in _batches(len(x), batch_size):
             with np.errstate(over="ignore", invalid="ignore"):
@@ -470,10 +601,25 @@ class Sequential:
         return list(values.values()) if self.metrics else values["loss"]
 
     def predict(self, x, batch_size=None, verbose=0):
-        """Outputs of the model for ``x``, in inference mode, batch by batch."""
-        x, _ = self._check_xy(x, None)
-        self._ensure_built(x)
+        """Outputs of the model for ``x``, in inference mode, batch by batch.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`fit`, for ``x``, ``batch_size`` and ``verbose``.
+        MemoryError
+            If the predictions, or the activations of one batch, could not fit in memory
+            (checked before the first pass).
+        """
         batch_size = _as_batch_size(batch_size)
+        _as_verbose(verbose)
+        x, _ = self._check_xy(x, None, expect_y=False)
+        if not is_device_array(x):
+            self._check_batch_memory(min(batch_size, len(x)), "x, batch_size")
+            output = self._output_shapes[-1]
+            if None not in output[1:]:
+                check_allocation(f"{self.name}: x", (len(x), *output[1:]), self.layers[-1].dtype,
+                                 what="the predictions")
         out = None
         for start, stop in _batches(len(x), batch_size):
             batch = self._output_on_host(x[start:stop], training=False)
@@ -483,7 +629,18 @@ class Sequential:
         return out
 
     def __call__(self, x, training=False):
-        return self._forward(np.asarray(x), training)
+        """The model's output for the batch ``x`` (no batching, no copy to the host).
+
+        Raises
+        ------
+        TypeError, ValueError, MemoryError
+            As :meth:`predict`; TypeError also for a non-bool ``training``.
+        """
+        training = _checks.check_flag(training, "training")
+        x, _ = self._check_xy(x, None, expect_y=False)
+        if not is_device_array(x):
+            self._check_batch_memory(len(x), "x")
+        return self._forward(x, training)
 
     # --- inspection ---------------------------------------------------------------------
     def count_params(self):
@@ -523,6 +680,9 @@ class Sequential:
     def set_weights(self, weights):
         """Set all weights from a list as :meth:`get_weights` returns it."""
         self._ensure_built()
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"{self.name}: set_weights expects a list of arrays; got "
+                            f"{type(weights).__name__}")
         weights = list(weights)
         expected = sum(len(layer.weights) for layer in self.layers)
         if len(weights) != expected:

@@ -1,0 +1,134 @@
+"""Argument checks shared by ``sigconv.nn`` (on top of :mod:`sigconv._validate`).
+
+Keras accepts ``True`` as the number 1 and any truthy object as a flag; sigconv.nn does
+not: a count refuses booleans and strings, a flag refuses anything but a bool, so that a
+typo never trains a different model silently.
+"""
+
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from .._validate import check_allocation
+
+#: the largest window size, stride or dilation a layer accepts (the kernels index in int64
+#: and multiply these together; nothing useful is this large)
+MAX_WINDOW = 2**31 - 1
+
+
+def check_count(value, name, minimum=1, maximum=None):
+    """``value`` as an int in ``[minimum, maximum]``; booleans and strings refused.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (``True``, ``"3"``, ``3.0`` included).
+    ValueError
+        If it is out of range.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {value!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {bound}, got {value}")
+    return value
+
+
+def check_flag(value, name):
+    """``value`` as a bool; anything but ``True``/``False`` (NumPy's too) is refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_seed(value, name="seed"):
+    """None, or an integer >= 0 for :func:`numpy.random.default_rng`."""
+    return None if value is None else check_count(value, name, minimum=0)
+
+
+def check_name(value, name="name"):
+    """None or a non-empty string."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string or None, got {value!r}")
+    return value
+
+
+def check_shape(value, name, allow_none=False):
+    """A sample shape: a tuple (or list) of positive ints, ``None`` entries where allowed.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a sequence of integers (a string, a bare int, floats, bools).
+    ValueError
+        If it is empty or an entry is below 1.
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a tuple of ints, got {value!r}")
+    if not value:
+        raise ValueError(f"{name} must have at least one axis, got {value!r}")
+    shape = []
+    for entry in value:
+        if entry is None and allow_none:
+            shape.append(None)
+            continue
+        if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, numbers.Integral):
+            raise TypeError(f"{name} must be a tuple of ints, got {value!r}")
+        if entry < 1:
+            raise ValueError(f"{name} must hold positive sizes, got {tuple(value)!r}")
+        shape.append(int(entry))
+    return tuple(shape)
+
+
+def check_real_array(value, name):
+    """``value`` as a NumPy array of a real dtype (bool, int, float), else TypeError."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences and the like
+        raise TypeError(f"{name} must be array_like with a real numeric dtype: {exc}") \
+            from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must have a real numeric dtype (bool, int, float), got "
+                        f"dtype {array.dtype}")
+    return array
+
+
+def check_finite(array, name):
+    """ValueError naming ``name`` if the array holds NaN or an infinity.
+
+    One summation decides most arrays; only a non-finite sum (an overflow, or a NaN or
+    infinity somewhere) costs the elementwise test.
+    """
+    if array.dtype.kind != "f" or array.size == 0:
+        return array
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(array, axis=None)
+    if not np.isfinite(total) and not np.isfinite(array).all():
+        kind = "NaN" if np.isnan(array).any() else "inf"
+        raise ValueError(f"{name} contains {kind}: sigconv.nn refuses non-finite inputs "
+                         "(Keras would compute NaN losses and outputs with them)")
+    return array
+
+
+def check_weight_allocation(layer, argument, key, shape, dtype, random=True):
+    """MemoryError before a layer draws a weight of ``shape`` that could not fit.
+
+    The peak holds the weight, its gradient and (random initializers) the float64 draws.
+    """
+    dtype = np.dtype(dtype)
+    copies = 2 + (8 / dtype.itemsize if random else 0)
+    check_allocation(f"{layer}: {argument}", shape, dtype, copies=copies,
+                     what=f"the weight {key!r}")
+
+
+def elements(shape, batch):
+    """Number of entries of ``shape`` with its ``None`` (batch) axis set to ``batch``."""
+    return math.prod(batch if n is None else int(n) for n in shape)
