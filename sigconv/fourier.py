@@ -12,12 +12,19 @@ kernels (:mod:`sigconv.kernels.cpu`), parallel over points and over harmonics.
 
 import math
 import numbers
+from fractions import Fraction
 
 import numpy as np
 import scipy.fft as sp_fft
 
 from ._jit import require_cuda, resolve_device, to_device_like, to_host
-from ._validate import as_numeric_array, check_positive_int
+from ._validate import (
+    as_numeric_array,
+    check_allocation,
+    check_native_precision,
+    check_positive_int,
+    check_real,
+)
 from .kernels import cpu
 
 __all__ = ["square_wave", "sawtooth_wave", "triangle_wave", "fourier_coefficients",
@@ -25,17 +32,50 @@ __all__ = ["square_wave", "sawtooth_wave", "triangle_wave", "fourier_coefficient
 
 _SYNTHESIS_BLOCK = 512
 
+#: the most ``terms x points`` products one direct synthesis may take (about 5 s on one
+#: core); beyond it, times that are not a uniform grid commensurate with the period are
+#: refused (a uniform commensurate grid goes through one inverse FFT instead)
+_MAX_DIRECT_WORK = 10**10
+
+#: the largest uniform grid (points per period) that :meth:`FourierSeries.gibbs_overshoot`
+#: evaluates by default before it refines the peak locally instead
+_GIBBS_GRID_CAP = 2**21
+
+#: the most oscillation cycles (at the fastest rate of the oscillator or the force) that
+#: :meth:`DrivenOscillator.simulate` integrates step by step
+_MAX_CYCLES = 10_000
+
 
 def _positive(value, name):
-    if not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
+    """A finite float > 0 (TypeError for non-reals and booleans, ValueError otherwise)."""
+    return check_real(value, name, 0.0, exclusive_minimum=True)
+
+
+def _period(value, name="period"):
+    """A period ``T > 0`` whose angular frequency ``2 pi / T`` is a finite float64."""
+    period = _positive(value, name)
+    if not math.isfinite(2 * math.pi / period):
+        raise ValueError(f"{name} = {period!r} is too small: its angular frequency "
+                         f"2 pi / {name} overflows float64")
+    return period
+
+
+def _amplitude(value, name="amplitude"):
+    """A finite real whose double still fits float64 (the waves and series take ``2 F``)."""
+    amplitude = check_real(value, name)
+    if not math.isfinite(2 * amplitude):
+        raise ValueError(f"{name} must be at most {np.finfo(np.float64).max / 2:.3g} in "
+                         f"magnitude (twice it must fit float64), got {amplitude!r}")
+    return amplitude
 
 
 def _times(t, name="t"):
     t = as_numeric_array(t, name)
     if t.dtype.kind == "c":
         raise TypeError(f"{name} must be real, got dtype {t.dtype}")
+    if t.dtype.kind == "b":
+        raise TypeError(f"{name} must hold numbers, not booleans (dtype bool)")
+    check_native_precision(t.dtype, name)
     t = t.astype(np.float64, copy=False)
     if not np.isfinite(t).all():
         raise ValueError(f"{name} must be finite (it has NaN or inf entries)")
@@ -73,9 +113,13 @@ def square_wave(t, period, width=None, amplitude=1.0, duty=None):
 
     Raises
     ------
+    TypeError
+        If ``period``, ``width``, ``duty`` or ``amplitude`` is not a real number (booleans
+        and strings are refused), or ``t`` is not real.
     ValueError
-        If ``period`` or ``width`` is not positive, ``width > period``, both or neither
-        of ``width`` and ``duty`` are given, or ``t`` is not finite.
+        If ``period`` or ``width`` is not positive, ``2 pi / period`` overflows,
+        ``width > period``, both or neither of ``width`` and ``duty`` are given, or
+        ``amplitude`` or ``t`` is not finite.
 
     See Also
     --------
@@ -88,21 +132,23 @@ def square_wave(t, period, width=None, amplitude=1.0, duty=None):
     array([2., 2., 0., 0., 2.])
     """
     period, width = _period_width(period, width, duty)
+    amplitude = check_real(amplitude, "amplitude")
     t = _times(t)
     if width == period:  # a pulse filling the period is the constant (no fold edge at T/2)
-        return np.full(t.shape, float(amplitude))
-    return np.where(np.abs(_phase(t, period)) < width / 2, float(amplitude), 0.0)
+        return np.full(t.shape, amplitude)
+    return np.where(np.abs(_phase(t, period)) < width / 2, amplitude, 0.0)
 
 
 def _period_width(period, width, duty):
-    period = _positive(period, "period")
+    period = _period(period)
     if (width is None) == (duty is None):
         raise ValueError("give exactly one of width and duty")
     if duty is not None:
-        duty = _positive(duty, "duty")
-        if duty > 1:
-            raise ValueError(f"duty must be at most 1, got {duty!r}")
+        duty = check_real(duty, "duty", 0.0, 1.0, exclusive_minimum=True)
         width = duty * period
+        if width == 0.0:
+            raise ValueError(f"duty * period underflows to 0 (duty={duty!r}, "
+                             f"period={period!r})")
     width = _positive(width, "width")
     if width > period:
         raise ValueError(f"width ({width}) must not exceed period ({period})")
@@ -128,8 +174,12 @@ def sawtooth_wave(t, period, amplitude=1.0):
 
     Raises
     ------
+    TypeError
+        If ``period`` or ``amplitude`` is not a real number (booleans and strings are
+        refused), or ``t`` is not real.
     ValueError
-        If ``period`` is not positive or ``t`` is not finite.
+        If ``period`` is not positive or so small that ``2 pi / period`` overflows,
+        ``amplitude`` or ``t`` is not finite.
 
     Examples
     --------
@@ -137,8 +187,10 @@ def sawtooth_wave(t, period, amplitude=1.0):
     >>> sc.sawtooth_wave([-0.5, 0.0, 0.25], period=1.0)
     array([-1. ,  0. ,  0.5])
     """
-    period = _positive(period, "period")
-    return 2.0 * float(amplitude) * _phase(_times(t), period) / period
+    period = _period(period)
+    amplitude = check_real(amplitude, "amplitude")
+    # |2 phase / T| <= 1: the product cannot overflow where amplitude itself fits
+    return amplitude * (2.0 * (_phase(_times(t), period) / period))
 
 
 def triangle_wave(t, period, amplitude=1.0):
@@ -160,8 +212,12 @@ def triangle_wave(t, period, amplitude=1.0):
 
     Raises
     ------
+    TypeError
+        If ``period`` or ``amplitude`` is not a real number (booleans and strings are
+        refused), or ``t`` is not real.
     ValueError
-        If ``period`` is not positive or ``t`` is not finite.
+        If ``period`` is not positive or so small that ``2 pi / period`` overflows,
+        ``amplitude`` or ``t`` is not finite.
 
     Examples
     --------
@@ -169,8 +225,9 @@ def triangle_wave(t, period, amplitude=1.0):
     >>> sc.triangle_wave([0.0, 0.25, 0.5], period=1.0)
     array([ 1.,  0., -1.])
     """
-    period = _positive(period, "period")
-    return float(amplitude) * (1.0 - 4.0 * np.abs(_phase(_times(t), period)) / period)
+    period = _period(period)
+    amplitude = check_real(amplitude, "amplitude")
+    return amplitude * (1.0 - 4.0 * (np.abs(_phase(_times(t), period)) / period))
 
 
 def fourier_coefficients(func, period, n_terms, n_quad=None):
@@ -180,7 +237,9 @@ def fourier_coefficients(func, period, n_terms, n_quad=None):
               g_n = \\frac{2}{T} \\int_{-T/2}^{T/2} F(t) \\sin(n w t)\\, dt
 
     by the rectangle rule on ``n_quad`` equally spaced points over one period (the
-    trapezoidal rule of a periodic function), in a numba kernel parallel over harmonics.
+    trapezoidal rule of a periodic function). On that grid the rule is a discrete Fourier
+    transform, so all the coefficients come from one real FFT, in ``O(n_quad log n_quad)``
+    operations (rather than ``n_terms * n_quad``).
     For smooth functions it converges faster than any power of ``1 / n_quad``; a function
     with jumps converges only as ``1 / n_quad``, and when grid points land on the jumps,
     the value sampled there matters: give the midpoint of the jump (what the series
@@ -205,9 +264,18 @@ def fourier_coefficients(func, period, n_terms, n_quad=None):
 
     Raises
     ------
+    TypeError
+        If ``period`` is not a real number, ``n_terms`` or ``n_quad`` not an integer
+        (booleans are refused), or the samples (given, or returned by ``func``) are not
+        real numbers.
     ValueError
-        If ``period`` is not positive, ``n_terms < 1``, the samples are not 1-D or
-        finite, or there are fewer than ``2 * n_terms`` of them.
+        If ``period`` is not positive or ``2 pi / period`` overflows, ``n_terms < 1``,
+        ``n_quad`` is given with samples, the samples are not 1-D or finite, there are
+        fewer than ``2 * n_terms`` of them, or they are so large that a coefficient
+        overflows float64.
+    MemoryError
+        If the quadrature grid (``n_quad``, or ``n_terms`` through the default) or the
+        coefficients would not fit in memory; nothing is allocated then.
 
     See Also
     --------
@@ -221,31 +289,57 @@ def fourier_coefficients(func, period, n_terms, n_quad=None):
     >>> np.allclose(f, [6.0, 1.0, 0.0]), np.allclose(g, 0.0, atol=1e-12)
     (True, True)
     """
-    period = _positive(period, "period")
+    period = _period(period)
     n_terms = check_positive_int(n_terms, "n_terms")
+    check_allocation("n_terms", (n_terms,), np.float64, copies=4, what="the coefficients")
     if callable(func):
-        n_quad = max(4096, 8 * n_terms) if n_quad is None else check_positive_int(
-            n_quad, "n_quad")
+        if n_quad is None:
+            n_quad, quad_name = max(4096, 8 * n_terms), "n_terms"
+        else:
+            n_quad, quad_name = check_positive_int(n_quad, "n_quad"), "n_quad"
+            if n_quad < 2 * n_terms:
+                raise ValueError(f"n_quad={n_quad} quadrature points resolve fewer than "
+                                 f"n_terms={n_terms} harmonics; give n_quad >= 2 * n_terms")
+        # the times, the samples, their float64 copy and the half-length complex transform
+        check_allocation(quad_name, (n_quad,), np.float64, copies=4,
+                         what="the quadrature grid")
         t = -period / 2 + np.arange(n_quad) * (period / n_quad)
-        samples = np.asarray(func(t), dtype=np.float64)
+        samples = _times(func(t), "func(t)")
         if samples.shape != t.shape:
             raise ValueError(f"func must return one value per time, got shape "
                              f"{samples.shape} for {t.shape}")
     else:
+        if n_quad is not None:
+            raise ValueError("n_quad applies to a callable func only: given samples, their "
+                             "number sets the quadrature grid")
         samples = _times(func, "func")
         if samples.ndim != 1:
             raise ValueError(f"func samples must be one-dimensional, got {samples.shape}")
-    if not np.isfinite(samples).all():
-        raise ValueError("func has NaN or inf values over the period")
+        check_allocation("func", samples.shape, np.float64, copies=2,
+                         what="the transform of the samples")
     if samples.size < 2 * n_terms:
         raise ValueError(f"{samples.size} samples resolve fewer than n_terms={n_terms} "
                          "harmonics; give at least 2 * n_terms")
-    f = np.empty(n_terms)
-    g = np.empty(n_terms)
-    step = period / samples.size
-    cpu.fourier_projection(np.ascontiguousarray(samples), -period / 2, step,
-                           2 * np.pi / period, f, g)
+    return _rectangle_rule(samples, n_terms)
+
+
+def _rectangle_rule(samples, n_terms):
+    """``f_n, g_n`` of ``samples[k] = F(-T/2 + k T / M)`` by one real FFT.
+
+    ``(2/M) sum_k s_k exp(-i n w t_k) = (2/M) (-1)^n X_n`` with ``X = rfft(s)`` (the grid
+    starts at ``-T/2``, where ``exp(i n pi) = (-1)^n``), so ``f_n = (2/M) Re((-1)^n X_n)``
+    and ``g_n = -(2/M) Im((-1)^n X_n)``, the rectangle rule's sums exactly.
+    """
+    size = samples.size
+    spectrum = sp_fft.rfft(samples)[:n_terms]
+    spectrum[1::2] *= -1.0
+    scale = 2.0 / size
+    f = scale * spectrum.real
+    g = -scale * spectrum.imag
     g[0] = 0.0
+    if not (np.isfinite(f).all() and np.isfinite(g).all()):
+        raise ValueError("func's values are so large that the coefficients overflow "
+                         "float64; scale the function down")
     return f, g
 
 
@@ -275,9 +369,21 @@ class FourierSeries:
 
     Raises
     ------
+    TypeError
+        If the coefficients are not real numbers or ``period`` is not a real number.
     ValueError
-        If the coefficients are not 1-D finite arrays of equal, non-zero length or the
-        period is not positive.
+        If the coefficients are not 1-D finite arrays of equal, non-zero length, so large
+        that ``sum |f_n| + |g_n|`` (the bound on the series' values) overflows float64,
+        or the period is not positive or so small that ``2 pi / period`` overflows.
+
+    Notes
+    -----
+    Evaluation costs ``n_terms`` operations per time, except on a uniform grid of times
+    whose step is a rational multiple ``p T / M`` of the period (``numpy.linspace`` over a
+    whole number of periods, or over any interval commensurate with ``T``): there the
+    series takes one inverse FFT of ``M`` points, in ``O(M log M + n_terms)``. Times off
+    such a grid are refused with a ValueError when ``n_terms * t.size`` exceeds
+    ``10**10`` (seconds of work) rather than left to run.
 
     Examples
     --------
@@ -294,11 +400,15 @@ class FourierSeries:
         if f.ndim != 1 or f.shape != g.shape or f.size == 0:
             raise ValueError(f"f and g must be non-empty 1-D arrays of equal length, got "
                              f"shapes {f.shape} and {g.shape}")
-        self.f = f.copy()
-        self.g = g.copy()
-        self.g[0] = 0.0
-        self.period = _positive(period, "period")
+        self.period = _period(period)
         self.omega = 2 * np.pi / self.period
+        self.f = f.astype(np.float64, copy=True)
+        self.g = g.astype(np.float64, copy=True)
+        self.g[0] = 0.0
+        bound = np.sum(np.abs(self.f)) + np.sum(np.abs(self.g))
+        if not np.isfinite(bound):
+            raise ValueError("f and g are so large that the series' values (up to "
+                             "sum |f_n| + |g_n|) overflow float64")
 
     @classmethod
     def from_function(cls, func, period, n_terms, n_quad=None):
@@ -344,14 +454,35 @@ class FourierSeries:
         -------
         FourierSeries
             The series.
+
+        Raises
+        ------
+        TypeError
+            If a number is not real or ``n_terms`` not an integer (booleans refused).
+        ValueError
+            As :func:`square_wave` for ``period``, ``width`` and ``amplitude``;
+            ``n_terms < 1``; or ``amplitude`` so large that the series overflows.
+        MemoryError
+            If ``n_terms`` coefficients would not fit in memory.
         """
         period, width = _period_width(period, width, None)
+        amplitude = _amplitude(amplitude)
         n_terms = check_positive_int(n_terms, "n_terms")
+        check_allocation("n_terms", (n_terms,), np.float64, copies=6, what="the coefficients")
         n = np.arange(1, n_terms)
         f = np.empty(n_terms)
-        f[0] = 2 * amplitude * width / period
-        f[1:] = 2 * amplitude / (n * np.pi) * np.sin(n * np.pi * width / period)
-        return cls(f, np.zeros(n_terms), period)
+        with np.errstate(over="ignore", invalid="ignore"):
+            f[0] = 2 * amplitude * width / period
+            f[1:] = 2 * amplitude / (n * np.pi) * np.sin(n * np.pi * width / period)
+        if not np.isfinite(f).all():  # n pi W or 2 F W beyond float64: through the duty
+            duty = width / period
+            f[0] = 2 * amplitude * duty
+            f[1:] = (2 * amplitude) / (n * np.pi) * np.sin(n * (np.pi * duty))
+        try:
+            return cls(f, np.zeros(n_terms), period)
+        except ValueError:
+            raise ValueError(f"amplitude={amplitude!r} is so large that the sum of "
+                             f"{n_terms} coefficients overflows float64") from None
 
     @property
     def n_terms(self):
@@ -363,16 +494,107 @@ class FourierSeries:
 
         ``device`` as in :func:`sigconv.convolve`: None computes where ``t`` lives (a
         device array of times gives a device array), ``"cuda"`` on the GPU.
+
+        The times are first reduced modulo the period (exactly, by ``fmod``), so that the
+        phases ``n w t`` stay below ``2 pi n`` however large ``t`` is. A uniform grid whose
+        step is ``p T / M`` (rational, up to rounding) is evaluated by one inverse FFT of
+        ``M`` points instead of ``n_terms`` operations per time.
+
+        Raises
+        ------
+        TypeError
+            If ``t`` is not real (complex, boolean, extended precision, not numeric).
+        ValueError
+            If ``t`` is not finite, or is not such a grid and ``n_terms * t.size`` exceeds
+            ``10**10`` (the error names both).
+        MemoryError
+            If the result or the FFT grid would not fit in memory.
         """
         original = t
         device = resolve_device(device, t)
         t = _times(to_host(t))
-        out = np.empty(t.size)
+        check_allocation("t", t.shape, np.float64, copies=2)
+        flat = t.ravel()
+        grid = self._uniform_grid(flat)
+        if grid is not None:
+            start, numerator, size = grid
+            # one inverse FFT on the host: cheaper than any kernel for these sizes
+            indices = (np.arange(flat.size, dtype=np.int64) * numerator) % size
+            out = self._grid_values(size, start, "t")[indices]
+        else:
+            limit = _MAX_DIRECT_WORK * (64 if device == "cuda" else 1)
+            if self.n_terms * flat.size > limit:
+                raise ValueError(
+                    f"evaluating n_terms={self.n_terms} harmonics at t.size={flat.size} "
+                    f"times that are not a uniform grid commensurate with the period "
+                    f"would take {self.n_terms * flat.size:.3g} operations (more than "
+                    f"{limit:.0e}); evaluate fewer times, truncate the series, or use "
+                    "evenly spaced times (numpy.linspace over whole periods)")
+            out = self._direct(flat, device)
+        return to_device_like(out.reshape(t.shape), original)
+
+    def _direct(self, flat, device="cpu"):
+        """The series at the 1-D float64 times ``flat``, ``n_terms`` operations each."""
+        out = np.empty(flat.size)
+        if flat.size == 0:
+            return out
         synthesis = require_cuda().fourier_synthesis if device == "cuda" \
             else cpu.fourier_synthesis
-        synthesis(np.ascontiguousarray(t.ravel()), self.f, self.g, self.omega, out,
-                  _SYNTHESIS_BLOCK)
-        return to_device_like(out.reshape(t.shape), original)
+        # fmod is exact: the phases stay below 2 pi n_terms for any finite time
+        synthesis(np.ascontiguousarray(np.fmod(flat, self.period)), self.f, self.g,
+                  self.omega, out, _SYNTHESIS_BLOCK)
+        return out
+
+    def _uniform_grid(self, flat):
+        """``(start, p, M)`` when ``flat[k] = start + k p T / M`` to rounding and one
+        inverse FFT of ``M`` points is cheaper than the direct sum; else None."""
+        n_points, n_terms = flat.size, self.n_terms
+        work = n_points * n_terms
+        if n_points < 3 or work < 2**20:
+            return None
+        # an FFT of M points costs about 5 M log2 M; beyond that the direct sum wins
+        budget = max(16, min(work // 64, 2**27, max(4 * n_points, 2 * n_terms, 2**20)))
+        start = math.fmod(float(flat[0]), self.period)
+        step = (float(flat[-1]) - float(flat[0])) / (n_points - 1)
+        ratio = Fraction(step / self.period).limit_denominator(budget)
+        numerator, size = ratio.numerator, ratio.denominator
+        if 5 * size * max(math.log2(size), 1.0) + n_terms > work:
+            return None
+        # the grid the FFT evaluates, against the times given: equal to rounding
+        k = np.arange(n_points, dtype=np.float64)
+        model = float(flat[0]) + k * (numerator * self.period / size)
+        tolerance = 16 * np.finfo(np.float64).eps * (np.max(np.abs(flat)) + self.period)
+        if np.max(np.abs(model - flat)) > tolerance:
+            return None
+        return start, numerator, size
+
+    def _grid_values(self, size, start, name):
+        """The series at ``start + k T / size`` for ``k = 0 .. size - 1``, one inverse FFT.
+
+        ``S(t_k) = Re sum_n c_n exp(i n w start) exp(2 pi i n k / size)`` with ``c_0 =
+        f_0 / 2`` and ``c_n = f_n - i g_n``; harmonics ``n >= size`` fold onto ``n mod
+        size`` (they take the same values on the grid), which is exact.
+        """
+        length = max(size, self.n_terms)
+        check_allocation(name, (length,), np.complex128, copies=4,
+                         what="the inverse FFT grid")
+        c = self.f - 1j * self.g
+        c[0] = 0.5 * self.f[0]
+        shift = math.fmod(start, self.period) / self.period  # in (-1, 1)
+        if abs(shift) == 0.5:  # the grid from -T/2: exp(i n pi) = (-1)^n
+            c[1::2] *= -1.0
+        elif shift != 0.0:
+            n = np.arange(self.n_terms, dtype=np.float64)
+            c *= np.exp(2j * np.pi * np.fmod(n * shift, 1.0))
+        if self.n_terms <= size:
+            folded = np.zeros(size, dtype=np.complex128)
+            folded[:self.n_terms] = c
+        else:
+            bins = np.arange(self.n_terms) % size
+            folded = (np.bincount(bins, weights=c.real, minlength=size)
+                      + 1j * np.bincount(bins, weights=c.imag, minlength=size))
+        del c
+        return sp_fft.ifft(folded, norm="forward").real
 
     def truncate(self, n_terms):
         """The series with only its first ``n_terms`` coefficients.
@@ -400,21 +622,39 @@ class FourierSeries:
         float
             ``(1/T) int F(t)^2 dt`` of the truncated series.
         """
-        return float((self.f[0] / 2) ** 2 + 0.5 * np.sum(self.f[1:] ** 2 + self.g[1:] ** 2))
+        # scaled by a power of two near the largest coefficient (exact), so that the
+        # squares cannot overflow before the sum does
+        largest = max(float(np.max(np.abs(self.f))), float(np.max(np.abs(self.g))))
+        if largest == 0.0:
+            return 0.0
+        scale = math.ldexp(1.0, math.frexp(largest)[1])
+        f, g = self.f / scale, self.g / scale
+        power = ((f[0] / 2) ** 2 + 0.5 * np.sum(f[1:] ** 2 + g[1:] ** 2)) * scale * scale
+        if not math.isfinite(power):
+            raise ValueError(f"the power of the series overflows float64 (coefficients "
+                             f"up to {scale:.3g} in magnitude)")
+        return float(power)
 
     def gibbs_overshoot(self, n_points=None):
         """Overshoot of the partial sum past the top of its jump, as a fraction of the jump.
 
         For a square wave the partial sums overshoot the top by about 8.95% of the jump
         however many terms are kept (the Gibbs phenomenon). The levels of the wave are
-        estimated from the series itself on a grid over one period: ``top`` and
+        estimated from the series itself on a uniform grid over one period: ``top`` and
         ``bottom`` are the medians of the values above and below the middle of its range.
+        The grid is evaluated by one inverse FFT (:meth:`__call__`), so its cost is
+        ``O(n_points log n_points + n_terms)``.
 
         Parameters
         ----------
         n_points : int, optional
-            Evaluation points over one period; by default 64 per harmonic (at least
-            20001, at most 1000001), so that the narrowing peak is resolved.
+            Evaluation points over one period, ``-T/2`` to ``T/2`` included. By default 64
+            per harmonic (at least 20001), so that the narrowing peak is resolved; above
+            ``2**21`` points the default grid stops growing (it keeps at least one point
+            per harmonic) and the maximum is refined instead, by direct evaluations on
+            successively finer local grids around the jumps the grid shows (at most four,
+            plus the grid's maximum; about 75 times ``n_terms`` operations each), down to
+            ``T / (16384 n_terms)``.
 
         Returns
         -------
@@ -423,21 +663,76 @@ class FourierSeries:
 
         Raises
         ------
+        TypeError
+            If ``n_points`` is not an integer (booleans refused).
         ValueError
-            If the partial sum is constant over the period (it has no jump).
+            If ``n_points < 3``, or the partial sum is constant over the period (it has
+            no jump).
+        MemoryError
+            If the grid of ``n_points`` (or, by default, of ``n_terms``) would not fit.
         """
+        refine = False
         if n_points is None:
-            n_points = min(max(20001, 64 * self.n_terms + 1), 1_000_001)
-        n_points = check_positive_int(n_points, "n_points", minimum=3)
-        t = np.linspace(-self.period / 2, self.period / 2, n_points)
-        values = self(t)
-        middle = 0.5 * (values.max() + values.min())
+            n_points, name = max(20001, 64 * self.n_terms + 1), "n_terms"
+            if n_points - 1 > _GIBBS_GRID_CAP:
+                n_points, refine = max(_GIBBS_GRID_CAP, self.n_terms) + 1, True
+        else:
+            n_points = check_positive_int(n_points, "n_points", minimum=3)
+            name = "n_points"
+        # the grid -T/2 + k T / (n_points - 1): one period, its last point the first again
+        values = self._grid_values(n_points - 1, -self.period / 2, name)
+        values = np.append(values, values[0])
+        peak = values.max()
+        middle = 0.5 * (peak + values.min())
         above, below = values[values >= middle], values[values < middle]
         if below.size == 0:
             raise ValueError("the partial sum is constant over the period: no jump to "
                              "overshoot")
         top, bottom = np.median(above), np.median(below)
-        return float((values.max() - top) / (top - bottom))
+        if refine:
+            peak = max(peak, self._refine_peak(values, middle))
+        return float((peak - top) / (top - bottom))
+
+    def _refine_peak(self, values, middle):
+        """The largest value near the jumps of ``values`` (the series on the grid
+        ``-T/2 + k T / (len - 1)``, coarser than the peaks): the grid locates each jump
+        (a crossing of ``middle``) within one spacing, and the overshoot peak lies within
+        about ``T / n_terms`` of it; a few direct evaluations on finer and finer local
+        grids find it. The four crossings with the largest values nearby are refined, and
+        the grid's own maximum (``O(n_terms)`` operations each)."""
+        spacing = self.period / (values.size - 1)
+        above = values >= middle
+        crossings = np.flatnonzero(above[1:] != above[:-1])
+        if crossings.size > 4:
+            padded = np.pad(values, 3, mode="wrap")
+            nearby = np.max([padded[crossings + shift] for shift in range(8)], axis=0)
+            crossings = crossings[np.argsort(nearby)[-4:]]
+        candidates = crossings.tolist()
+        argmax = int(np.argmax(values))
+        if not candidates or np.min(np.abs(crossings - argmax)) > 2:
+            candidates.append(argmax)
+        best = -math.inf
+        for k in candidates:
+            low = -self.period / 2 + (k - 2) * spacing
+            best = max(best, self._zoom_maximum(low, low + 5 * spacing))
+        return best
+
+    def _zoom_maximum(self, low, high):
+        """The largest value found in ``[low, high]`` by seven stages of direct evaluation:
+        the first at a spacing of ``T / (4 n_terms)`` at most (the main lobe of a Gibbs
+        peak is about ``T / n_terms`` wide; at most 33 points), each next one on 9 points
+        over the two spacings around the previous maximum (4 times finer)."""
+        resolution = self.period / (4 * self.n_terms)
+        count = min(33, max(9, int(math.ceil((high - low) / resolution)) + 1))
+        best = -math.inf
+        for _ in range(7):
+            times = np.linspace(low, high, count)
+            values = self._direct(times)
+            best = max(best, float(values.max()))
+            at = times[int(np.argmax(values))]
+            step = (high - low) / (count - 1)
+            low, high, count = at - step, at + step, 9
+        return best
 
     def _check_compatible(self, other):
         if not isinstance(other, FourierSeries):
@@ -457,12 +752,14 @@ class FourierSeries:
         g[:self.n_terms] += self.g
         f[:other.n_terms] += other.f
         g[:other.n_terms] += other.g
-        return FourierSeries(f, g, self.period)
+        return _overflow_checked(f, g, self.period, "the sum of the series")
 
     def __mul__(self, scalar):
-        if not isinstance(scalar, numbers.Real):
+        if isinstance(scalar, (bool, np.bool_)) or not isinstance(scalar, numbers.Real):
             return NotImplemented
-        return FourierSeries(self.f * scalar, self.g * scalar, self.period)
+        scalar = check_real(scalar, "scalar")
+        return _overflow_checked(self.f * scalar, self.g * scalar, self.period,
+                                 f"the series times scalar={scalar!r}")
 
     __rmul__ = __mul__
 
@@ -476,6 +773,15 @@ class FourierSeries:
 
     def __repr__(self):
         return f"FourierSeries(n_terms={self.n_terms}, period={self.period!r})"
+
+
+def _overflow_checked(f, g, period, what):
+    """``FourierSeries(f, g, period)`` of computed coefficients; ValueError naming
+    ``what`` when they overflowed float64."""
+    if not (np.isfinite(f).all() and np.isfinite(g).all()
+            and np.isfinite(np.sum(np.abs(f)) + np.sum(np.abs(g)))):
+        raise ValueError(f"{what} overflows float64")
+    return FourierSeries(f, g, period)
 
 
 class DrivenOscillator:
@@ -499,8 +805,12 @@ class DrivenOscillator:
 
     Raises
     ------
+    TypeError
+        If an argument is not a real number (booleans and strings are refused).
     ValueError
-        If ``mass`` or ``stiffness`` is not positive or ``damping`` is negative.
+        If ``mass`` or ``stiffness`` is not positive, ``damping`` is negative, one is
+        not finite, or ``stiffness / mass`` or ``damping / mass`` over- or underflows
+        float64.
 
     Examples
     --------
@@ -513,11 +823,16 @@ class DrivenOscillator:
     def __init__(self, mass, damping, stiffness):
         self.mass = _positive(mass, "mass")
         self.stiffness = _positive(stiffness, "stiffness")
-        if not isinstance(damping, numbers.Real) or not math.isfinite(damping) or damping < 0:
-            raise ValueError(f"damping must be a non-negative finite number, got {damping!r}")
-        self.damping = float(damping)
-        self.omega0 = math.sqrt(self.stiffness / self.mass)
+        self.damping = check_real(damping, "damping", 0.0)
+        ratio = self.stiffness / self.mass
+        if not (math.isfinite(ratio) and ratio > 0):
+            raise ValueError(f"stiffness / mass = {self.stiffness!r} / {self.mass!r} "
+                             "over- or underflows float64: rescale the units")
+        self.omega0 = math.sqrt(ratio)
         self.beta = self.damping / (2 * self.mass)
+        if not math.isfinite(self.beta) or (self.damping > 0 and self.beta == 0):
+            raise ValueError(f"damping / (2 mass) = {self.damping!r} / (2 * {self.mass!r}) "
+                             "over- or underflows float64: rescale the units")
 
     def transfer(self, omega):
         """Complex frequency response ``H(w) = 1 / (k - m w^2 + i b w)``.
@@ -530,14 +845,38 @@ class DrivenOscillator:
         Returns
         -------
         numpy.ndarray
-            ``H``: the steady response to ``exp(i w t)`` is ``H(w) exp(i w t)``.
+            ``H``: the steady response to ``exp(i w t)`` is ``H(w) exp(i w t)``. Where
+            ``|k - m w^2 + i b w|`` overflows float64, ``H`` is 0 (its true magnitude is
+            below the smallest float64).
+
+        Raises
+        ------
+        TypeError
+            If ``omega`` is not real.
+        ValueError
+            If ``omega`` is not finite, or at the resonance of an undamped oscillator
+            (or so near it that ``H`` overflows).
         """
         omega = _times(omega, "omega")
-        denominator = self.stiffness - self.mass * omega**2 + 1j * self.damping * omega
-        if np.any(denominator == 0):
-            raise ValueError("the response is infinite at resonance without damping "
-                             f"(omega = {self.omega0})")
-        return 1.0 / denominator
+        return self._response(omega, "omega")
+
+    def _response(self, omegas, name):
+        """``1 / (k - m w^2 + i b w)``: 0 where the denominator overflows, ValueError
+        naming ``name`` where it is zero or ``H`` overflows."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            real = self.stiffness - self.mass * omegas**2
+            imag = self.damping * omegas
+            denominator = real + 1j * imag
+            infinite = ~(np.isfinite(real) & np.isfinite(imag))
+            if np.any((denominator == 0) & ~infinite):
+                raise ValueError("the response is infinite at resonance without damping "
+                                 f"({name} = {self.omega0})")
+            response = np.zeros(denominator.shape, dtype=np.complex128)
+            response[~infinite] = 1.0 / denominator[~infinite]
+        if not np.isfinite(response).all():
+            raise ValueError(f"{name} is so near the undamped resonance {self.omega0} that "
+                             "the response overflows float64")
+        return response
 
     def resonance_frequency(self):
         """Angular frequency of the largest amplitude, ``sqrt(w0^2 - 2 beta^2)``.
@@ -573,25 +912,34 @@ class DrivenOscillator:
         Raises
         ------
         TypeError
-            If ``forcing`` is not a :class:`FourierSeries`.
+            If ``forcing`` is not a :class:`FourierSeries`, or ``t`` is not real.
         ValueError
             Without damping, when a harmonic with a non-zero coefficient sits exactly on
-            the natural frequency (no periodic particular solution exists).
+            the natural frequency (no periodic particular solution exists), or when the
+            response to a harmonic overflows float64; as :class:`FourierSeries` for
+            ``t``.
         """
         if not isinstance(forcing, FourierSeries):
             raise TypeError(f"forcing must be a FourierSeries, got {type(forcing).__name__}")
+        t = _times(t)
         n = np.arange(forcing.n_terms)
-        response = self._harmonic_response(n * forcing.omega, forcing)
+        with np.errstate(over="ignore"):  # harmonics beyond float64 respond with 0
+            omegas = n * forcing.omega
+        response = self._harmonic_response(omegas, forcing)
         # x_n = Re[(f_n - i g_n) H(n w) e^{i n w t}] = a_n cos + b_n sin
-        complex_amplitude = (forcing.f - 1j * forcing.g) * response
+        with np.errstate(over="ignore", invalid="ignore"):
+            complex_amplitude = (forcing.f - 1j * forcing.g) * response
         f = complex_amplitude.real
         g = -complex_amplitude.imag
-        return FourierSeries(f, g, forcing.period)(t)
+        return _overflow_checked(f, g, forcing.period, "the steady state of forcing "
+                                 "(a harmonic's response times its coefficient)")(t)
 
     def _harmonic_response(self, omegas, forcing):
-        denominator = self.stiffness - self.mass * omegas**2 + 1j * self.damping * omegas
-        at_resonance = (denominator == 0) | np.isclose(
-            np.abs(denominator), 0.0, atol=1e-12 * self.stiffness)
+        with np.errstate(over="ignore", invalid="ignore"):
+            denominator = (self.stiffness - self.mass * omegas**2
+                           + 1j * self.damping * omegas)
+            at_resonance = (denominator == 0) | np.isclose(
+                np.abs(denominator), 0.0, atol=1e-12 * self.stiffness)
         excited = (forcing.f != 0) | (forcing.g != 0)
         if np.any(at_resonance & excited):
             n = int(np.flatnonzero(at_resonance & excited)[0])
@@ -600,7 +948,7 @@ class DrivenOscillator:
                 f"natural frequency {self.omega0}: there is no periodic steady state"
             )
         response = np.zeros(omegas.shape, dtype=complex)
-        response[~at_resonance] = 1.0 / denominator[~at_resonance]
+        response[~at_resonance] = self._response(omegas[~at_resonance], "forcing")
         return response
 
     def simulate(self, forcing, t, x0=0.0, v0=0.0, rtol=1e-10, atol=1e-12):
@@ -624,14 +972,41 @@ class DrivenOscillator:
 
         Raises
         ------
+        TypeError
+            If ``forcing`` is not callable, ``t`` not real, or ``x0``, ``v0``, ``rtol``,
+            ``atol`` not real numbers (booleans refused).
         ValueError
-            If ``t`` is not 1-D, finite and increasing, or the integration fails.
+            If ``t`` is not 1-D, finite and increasing; ``x0`` or ``v0`` is not finite;
+            ``rtol`` is not in ``(0, 1)`` or ``atol`` not positive; the span of ``t``
+            covers more than 10000 cycles of the fastest rate among ``omega0``,
+            ``2 beta`` and the force's top harmonic (the step-by-step integration would
+            run for minutes: use :meth:`steady_state`); the force returns a non-finite or
+            non-real value; or the integration fails.
         """
         from scipy.integrate import solve_ivp  # only the comparison needs it
 
+        if not callable(forcing):
+            raise TypeError(f"forcing must be callable (a FourierSeries or F(t)), got "
+                            f"{type(forcing).__name__}")
+        x0 = check_real(x0, "x0")
+        v0 = check_real(v0, "v0")
+        rtol = check_real(rtol, "rtol", 0.0, 1.0, exclusive_minimum=True,
+                          exclusive_maximum=True)
+        atol = check_real(atol, "atol", 0.0, exclusive_minimum=True)
         t = _times(t)
         if t.ndim != 1 or t.size < 2 or np.any(np.diff(t) <= 0):
             raise ValueError("t must be a 1-D increasing array of at least two times")
+        rate = max(self.omega0, 2 * self.beta)
+        if isinstance(forcing, FourierSeries):
+            rate = max(rate, (forcing.n_terms - 1) * forcing.omega)
+        with np.errstate(over="ignore"):
+            cycles = float(t[-1] - t[0]) * rate / (2 * math.pi)
+        if not cycles <= _MAX_CYCLES:
+            raise ValueError(
+                f"t spans {t[-1] - t[0]:.3g} time units, {cycles:.3g} cycles of the fastest "
+                f"rate {rate:.3g} (of omega0, 2 beta and the force's harmonics): more than "
+                f"{_MAX_CYCLES} for the step-by-step integration; shorten t or use "
+                "steady_state")
 
         if isinstance(forcing, FourierSeries):
             # one scalar time per call: a dot product beats a kernel launch
@@ -643,7 +1018,12 @@ class DrivenOscillator:
                 return constant + f @ np.cos(angle) + g @ np.sin(angle)
         else:
             def force_at(time):
-                return float(np.asarray(forcing(np.array([time]))).ravel()[0])
+                value = np.asarray(forcing(np.array([time]))).ravel()
+                if value.size == 0 or value.dtype.kind not in "biuf" or \
+                        not np.isfinite(value[0]):
+                    raise ValueError(f"forcing must return one finite real value per "
+                                     f"time, got {value!r} at t = {time!r}")
+                return float(value[0])
 
         def rhs(time, state):
             x, v = state
@@ -653,6 +1033,8 @@ class DrivenOscillator:
                              rtol=rtol, atol=atol)
         if not solution.success:
             raise ValueError(f"integration failed: {solution.message}")
+        if not np.isfinite(solution.y[0]).all():
+            raise ValueError("the solution overflows float64 (forcing, x0 or v0 too large)")
         return solution.y[0]
 
 
@@ -680,7 +1062,9 @@ def circular_convolve(a, b):
     TypeError
         If an input is not numeric.
     ValueError
-        If the inputs are not 1-D, empty, or of different lengths.
+        If the inputs are not 1-D, empty, of different lengths, or not finite (one NaN
+        would spread over every entry through the FFT), or their values are so large that
+        the result overflows.
 
     Examples
     --------
@@ -694,8 +1078,18 @@ def circular_convolve(a, b):
     if a.ndim != 1 or b.ndim != 1 or a.size == 0 or a.shape != b.shape:
         raise ValueError(f"a and b must be non-empty 1-D arrays of equal length, got shapes "
                          f"{a.shape} and {b.shape}")
-    if a.dtype.kind == "c" or b.dtype.kind == "c":
-        return sp_fft.ifft(sp_fft.fft(a) * sp_fft.fft(b))
-    dtype = np.result_type(a, b, np.float32) if a.dtype.kind == "f" or b.dtype.kind == "f" \
-        else np.float64
-    return sp_fft.irfft(sp_fft.rfft(a.astype(dtype)) * sp_fft.rfft(b.astype(dtype)), a.size)
+    for name, array in (("a", a), ("b", b)):
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ValueError(f"{name} must be finite (it has NaN or inf entries)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        if a.dtype.kind == "c" or b.dtype.kind == "c":
+            out = sp_fft.ifft(sp_fft.fft(a) * sp_fft.fft(b))
+        else:
+            dtype = np.result_type(a, b, np.float32) if a.dtype.kind == "f" or \
+                b.dtype.kind == "f" else np.float64
+            out = sp_fft.irfft(sp_fft.rfft(a.astype(dtype)) * sp_fft.rfft(b.astype(dtype)),
+                               a.size)
+    if not np.isfinite(out).all():
+        raise ValueError(f"a and b are so large that their circular convolution overflows "
+                         f"{out.dtype}")
+    return out
