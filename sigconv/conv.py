@@ -14,6 +14,7 @@ broadcast as a batch, as in :func:`scipy.signal.fftconvolve`.
 
 import functools
 import math
+import operator
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -143,10 +144,10 @@ class _Problem:
     def check_work_memory(self, method, nbytes, what):
         """MemoryError naming ``in1, in2`` if the result plus ``nbytes`` of ``method``'s
         work arrays would not fit (checked before they are allocated)."""
-        result = math.prod(self.out_shape) * self.result_dtype.itemsize
-        check_allocation("in1, in2", self.out_shape, self.result_dtype,
-                         copies=(result + nbytes) / max(result, 1),
-                         what=f"the result with the {method} method's {what}")
+        itemsize = self.result_dtype.itemsize
+        elements = math.prod(self.out_shape) + -(-int(nbytes) // itemsize)
+        check_allocation("in1, in2", (elements,), self.result_dtype,
+                         what=f"the result and the {method} method's {what}, together")
 
     def direct_macs(self):
         """Multiply-adds of the direct method (exact up to edge effects)."""
@@ -770,7 +771,11 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
     >>> sc.choose_conv_method(np.ones(100_000), np.ones(100_000))
     'fft'
     """
+    if not isinstance(measure, (bool, np.bool_)):
+        raise TypeError(f"measure must be True or False, got {measure!r}")
     p = _Problem(in1, in2, mode, None)
+    if p.in1.ndim == 0:
+        return ("direct", {"direct": 0.0}) if measure else "direct"
     if not measure:
         return _choose(p)
     methods = ["direct"] if p.is_integer else ["direct", "fft", "oa"]
@@ -932,14 +937,21 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
     in2 : array_like
         Second input, with the same number of dimensions as ``in1``.
     mode : {"full", "same", "valid"}, default "full"
-        ``"full"``: the whole linear convolution. ``"same"``: the size of ``in1``,
-        centred on the full output as SciPy does. ``"valid"``: only the outputs that do not
-        rely on zero-padding (one input must cover the other in every convolved axis).
+        ``"full"``: the whole linear convolution. ``"same"``: the size of ``in1`` along
+        the convolved axes, centred on the full output as SciPy does; along the other
+        (batch) axes every mode keeps the broadcast length ``max(len1, len2)``, so a
+        batch of kernels against one signal gives the whole batch (SciPy's ``same``
+        would cut those axes to ``in1``'s length too). ``"valid"``: only the outputs
+        that do not rely on zero-padding (one input must cover the other in every
+        convolved axis).
     method : {"auto", "direct", "fft", "oa"}, default "auto"
         ``"direct"``: the defining sum, by parallel numba kernels (exact for integers).
         ``"fft"``: the convolution theorem with :mod:`scipy.fft`. ``"oa"``: overlap-add,
         the FFT in blocks, best for very unequal sizes. ``"auto"``: the fastest by a
         calibrated cost model (:func:`choose_conv_method`); integers always go direct.
+        Integers stay exact under ``"fft"`` and ``"oa"`` too: a power-of-two complex FFT
+        rounded to integers where a proven error bound guarantees every rounding (small
+        values), else the direct sum.
     axes : int or sequence of int, optional
         Axes to convolve over; by default all of them. The other axes are a batch: their
         lengths must be equal or 1 (broadcast).
@@ -953,17 +965,23 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
     -------
     numpy.ndarray
         The convolution, of dtype ``numpy.result_type(in1, in2)``: float32 and complex64
-        stay single precision, integers are exact.
+        stay single precision, integers are exact. Two scalars (0-d) give their product
+        as a NumPy scalar, as in SciPy, by the same rules.
 
     Raises
     ------
     TypeError
-        If an input is not numeric.
+        If an input is not numeric or of extended precision, or ``axes`` holds a
+        non-integer (booleans included).
     ValueError
         If ``mode``, ``method`` or ``axes`` is invalid, the inputs' dimensionality differ,
         an input is empty, or ``mode="valid"`` and neither input covers the other.
     OverflowError
-        If an exact integer result does not fit the result dtype (SciPy wraps around).
+        If an exact integer result does not fit the result dtype (SciPy wraps around),
+        scalars included.
+    MemoryError
+        If the result, or the chosen method's work arrays with it, would need more memory
+        than the process may use (checked before allocating; names ``in1, in2``).
 
     See Also
     --------
@@ -1005,15 +1023,34 @@ def convolve_window(in1, in2, window, method="auto"):
     broadcast as a batch. The direct method computes only the window; FFTs cut it from
     the full result. :mod:`sigconv.dask` sums such windows of neighbouring chunks.
     """
+    if not isinstance(window, dict) or not window:
+        raise TypeError(f"window must be a non-empty dict {{axis: (start, length)}}, got "
+                        f"{window!r}")
+    in1 = as_numeric_array(in1, "in1")
+    normalize_axes(tuple(window), in1.ndim, "window")
     p = _Problem(in1, in2, "full", tuple(window))
     out_shape, start = list(p.out_shape), list(p.start)
-    for axis, (first, length) in window.items():
+    for axis, pair in window.items():
+        try:
+            first, length = (_exact_int(v) for v in pair)
+        except (TypeError, ValueError):
+            raise TypeError(f"window[{axis!r}] must be a pair of ints (start, length), "
+                            f"got {pair!r}") from None
+        axis = normalize_axes(axis, p.in1.ndim, "window")[0]
         if not (first >= 0 and length >= 0 and first + length <= p.full_shape[axis]):
             raise ValueError(f"window ({first}, {length}) is outside the full convolution's "
                              f"{p.full_shape[axis]} outputs along axis {axis}")
         out_shape[axis], start[axis] = length, first
     p.out_shape, p.start = tuple(out_shape), tuple(start)
+    check_choice(method, "method", METHODS)
     return _convolve(p, method)
+
+
+def _exact_int(value):
+    """``value`` as an int; TypeError for booleans and non-integers."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError
+    return operator.index(value)
 
 
 def correlate(in1, in2, mode="full", method="auto", axes=None, device=None):
@@ -1031,9 +1068,11 @@ def correlate(in1, in2, mode="full", method="auto", axes=None, device=None):
     in2 : array_like
         Second input, with the same number of dimensions as ``in1``.
     mode : {"full", "same", "valid"}, default "full"
-        Output size, as in :func:`convolve`.
+        Output size, as in :func:`convolve`: ``"same"`` has ``in1``'s length along the
+        correlated axes and keeps the whole broadcast batch along the others (SciPy would
+        cut those to ``in1``'s length).
     method : {"auto", "direct", "fft", "oa"}, default "auto"
-        As in :func:`convolve`.
+        As in :func:`convolve` (integers exact under every method).
     axes : int or sequence of int, optional
         Axes to correlate over; by default all of them.
     device : {None, "cpu", "cuda"}, optional
@@ -1052,6 +1091,8 @@ def correlate(in1, in2, mode="full", method="auto", axes=None, device=None):
         For the invalid arguments listed in :func:`convolve`.
     OverflowError
         If an exact integer result does not fit the result dtype.
+    MemoryError
+        If the result or the method's work arrays would not fit, as in :func:`convolve`.
 
     See Also
     --------
@@ -1089,19 +1130,27 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     in2 : array_like
         Second input, with the same number of dimensions as ``in1``.
     mode : {"full", "same", "valid"}, default "full"
-        Output size, as in :func:`convolve`.
+        Output size, as in :func:`convolve`: ``"same"`` has ``in1``'s length along the
+        convolved axes and keeps the whole broadcast batch along the others (SciPy would
+        cut those to ``in1``'s length).
     axes : int or sequence of int, optional
         Axes to convolve over; by default all of them.
 
     Returns
     -------
     numpy.ndarray
-        Floating or complex result (integers give float64, as in SciPy).
+        Floating or complex result. Integers give float64, as in SciPy: the floating
+        FFT result, not rounded (:func:`convolve` gives exact integers). Two scalars
+        (0-d) give their exact product, as a NumPy scalar of their type.
 
     Raises
     ------
     TypeError, ValueError
         For the invalid arguments listed in :func:`convolve`.
+    OverflowError
+        If the exact product of two integer scalars does not fit their dtype.
+    MemoryError
+        If the result or the padded transforms would not fit (checked before allocating).
 
     See Also
     --------
@@ -1132,19 +1181,27 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     in2 : array_like
         Second input, with the same number of dimensions as ``in1``.
     mode : {"full", "same", "valid"}, default "full"
-        Output size, as in :func:`convolve`.
+        Output size, as in :func:`convolve`: ``"same"`` has ``in1``'s length along the
+        convolved axes and keeps the whole broadcast batch along the others (SciPy would
+        cut those to ``in1``'s length).
     axes : int or sequence of int, optional
         Axes to convolve over; by default all of them.
 
     Returns
     -------
     numpy.ndarray
-        Floating or complex result (integers give float64, as in SciPy).
+        Floating or complex result. Integers give float64, as in SciPy: the floating
+        FFT result, not rounded (:func:`convolve` gives exact integers). Two scalars
+        (0-d) give their exact product, as a NumPy scalar of their type.
 
     Raises
     ------
     TypeError, ValueError
         For the invalid arguments listed in :func:`convolve`.
+    OverflowError
+        If the exact product of two integer scalars does not fit their dtype.
+    MemoryError
+        If the result or the padded transforms would not fit (checked before allocating).
 
     See Also
     --------
