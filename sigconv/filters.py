@@ -15,16 +15,35 @@ The image continues beyond its edges by ``mode``, as in ``scipy.ndimage``:
 ``constant``   ``k k k | a b c d | k k k`` (``k = cval``)   ``constant``
 =============  ===========================================  ======================
 
-Integer images are filtered in float64 and returned as floats (``scipy.ndimage`` casts
-back to the input's integer type); float32 stays float32.
+Integer and boolean images are filtered in float64 and returned as floats
+(``scipy.ndimage`` casts back to the input's integer type); float16 is filtered and
+returned in float32; float32 stays float32. Extended precision (``longdouble``) is
+refused, as are images with NaN or infinite values (``scipy.ndimage`` lets a NaN spread
+over its neighbourhood; here the passes may use FFTs, where it would spread over the
+whole line, so a clear error is given instead). A filter whose result overflows the
+image's float dtype raises a ValueError rather than returning ``inf``.
+
+Every numeric parameter is checked before any work (booleans and strings are refused),
+and the kernels and padded copies are sized before they are allocated: a Gaussian of
+``sigma = 1e12`` is refused with a MemoryError naming ``sigma`` and ``truncate``.
 """
 
+import math
+import numbers
 import operator
 
 import numpy as np
 
 from . import conv
-from ._validate import as_numeric_array, check_choice, check_nonempty
+from ._validate import (
+    as_numeric_array,
+    check_allocation,
+    check_choice,
+    check_native_precision,
+    check_nonempty,
+    check_positive_int,
+    check_real,
+)
 
 __all__ = ["gaussian_kernel", "gaussian", "box", "sobel", "prewitt", "laplace", "sharpen",
            "edges"]
@@ -39,27 +58,81 @@ def _as_image(image):
     if image.ndim == 0:
         raise ValueError("image must have at least one dimension")
     check_nonempty(image, "image")
+    check_native_precision(image.dtype, "image")
+    if image.dtype.kind in "fc" and not np.isfinite(image).all():
+        raise ValueError("image must be finite (it has NaN or inf entries)")
     if image.dtype.kind in "biu":
+        check_allocation("image", image.shape, np.float64, copies=3,
+                         what="the float64 copy of the image")
         image = image.astype(np.float64)
     elif image.dtype == np.float16:
         image = image.astype(np.float32)
     return image
 
 
+def _finite(out, what):
+    """``out``, or a ValueError when a finite image's ``what`` overflowed its dtype."""
+    if not np.isfinite(out).all():
+        raise ValueError(f"image values are so large that {what} overflows {out.dtype}; "
+                         "scale the image down")
+    return out
+
+
+def _real_number(value, name):
+    """TypeError unless ``value`` is a real number (booleans and strings refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number or one per axis, got {value!r}")
+    return float(value)
+
+
 def _per_axis(value, ndim, name):
     """``value`` as one positive float per axis (a scalar applies to all)."""
-    values = np.broadcast_to(np.asarray(value, dtype=float), (ndim,)) if np.ndim(value) == 0 \
-        else np.asarray(value, dtype=float)
-    if values.shape != (ndim,):
-        raise ValueError(f"{name} must be a scalar or have one entry per axis ({ndim}), "
-                         f"got {value!r}")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a real number or one per axis, got {value!r}")
+    if np.ndim(value) == 0:
+        entries = [value] * ndim
+    else:
+        try:
+            entries = list(value)
+        except TypeError:
+            raise TypeError(f"{name} must be a real number or one per axis, got "
+                            f"{value!r}") from None
+        if len(entries) != ndim:
+            raise ValueError(f"{name} must be a scalar or have one entry per axis ({ndim}), "
+                             f"got {value!r}")
+    values = np.array([_real_number(entry, name) for entry in entries], dtype=float)
     if not np.all(values > 0) or not np.all(np.isfinite(values)):
         raise ValueError(f"{name} must be positive and finite, got {value!r}")
     return values
 
 
+def _truncate(truncate):
+    """``truncate`` as a positive finite float."""
+    if isinstance(truncate, (bool, np.bool_)) or not isinstance(truncate, numbers.Real):
+        raise TypeError(f"truncate must be a real number, got {truncate!r}")
+    truncate = float(truncate)
+    if not (truncate > 0 and math.isfinite(truncate)):
+        raise ValueError(f"truncate must be positive and finite, got {truncate!r}")
+    return truncate
+
+
+def _radii(sigmas, truncate):
+    """Gaussian radii ``floor(truncate sigma + 1/2)``, each kernel sized before it is
+    built (MemoryError naming sigma and truncate)."""
+    radii = []
+    for s in sigmas:
+        radius = truncate * s + 0.5
+        taps = 2 * radius + 1 if math.isfinite(radius) and radius < 2.0**62 else 2.0**63
+        check_allocation("sigma, truncate", (int(taps),), np.float64, copies=3,
+                         what="the Gaussian kernel")
+        radii.append(int(radius))
+    return radii
+
+
 def _axis(axis, ndim):
     try:
+        if isinstance(axis, (bool, np.bool_)):  # True is not axis 1
+            raise TypeError
         axis = operator.index(axis)
     except TypeError:
         raise TypeError(f"axis must be an integer, got {axis!r}") from None
@@ -68,12 +141,20 @@ def _axis(axis, ndim):
     return axis % ndim
 
 
-def _correlate1d(image, weights, axis, mode, cval):
+def _cval(cval):
+    return check_real(cval, "cval")
+
+
+def _correlate1d(image, weights, axis, mode, cval, name="sigma, truncate"):
     """``out[i] = sum_j weights[j] image[i + j - len // 2]`` along ``axis``, extended by
     ``mode`` (``scipy.ndimage.correlate1d`` with origin 0)."""
     k = weights.size
     pads = [(0, 0)] * image.ndim
     pads[axis] = (k // 2, k - 1 - k // 2)
+    padded_shape = list(image.shape)
+    padded_shape[axis] += k - 1
+    check_allocation(name, padded_shape, image.dtype, copies=3,
+                     what="the image padded by the kernel")
     if mode == "constant":
         padded = np.pad(image, pads, mode="constant", constant_values=cval)
     else:
@@ -88,8 +169,7 @@ def _correlate1d(image, weights, axis, mode, cval):
                          mode="valid", axes=axis)
 
 
-def _gaussian_weights(sigma, truncate):
-    radius = int(truncate * sigma + 0.5)
+def _gaussian_weights(sigma, truncate, radius):
     x = np.arange(-radius, radius + 1, dtype=np.float64)
     weights = np.exp(-0.5 * (x / sigma) ** 2)
     return weights / weights.sum()
@@ -120,8 +200,14 @@ def gaussian_kernel(sigma, truncate=4.0, ndim=2):
 
     Raises
     ------
+    TypeError
+        If ``sigma`` or ``truncate`` is not a real number (booleans and strings refused),
+        or ``ndim`` not an integer.
     ValueError
-        If ``sigma`` or ``truncate`` is not positive, or ``sigma`` has the wrong length.
+        If ``sigma`` or ``truncate`` is not positive and finite, ``sigma`` has the wrong
+        length, or ``ndim < 1``.
+    MemoryError
+        If the kernel would not fit in memory (the message names sigma and truncate).
 
     See Also
     --------
@@ -134,12 +220,15 @@ def gaussian_kernel(sigma, truncate=4.0, ndim=2):
     >>> kernel.shape, round(float(kernel.sum()), 12)
     ((3, 3), 1.0)
     """
+    ndim = check_positive_int(ndim, "ndim")
     sigmas = _per_axis(sigma, ndim, "sigma")
-    if not truncate > 0:
-        raise ValueError(f"truncate must be positive, got {truncate!r}")
+    truncate = _truncate(truncate)
+    radii = _radii(sigmas, truncate)
+    check_allocation("sigma, truncate, ndim", [2 * r + 1 for r in radii], np.float64,
+                     copies=2, what="the Gaussian kernel")
     kernel = np.ones(())
-    for s in sigmas:
-        kernel = np.multiply.outer(kernel, _gaussian_weights(s, truncate))
+    for s, radius in zip(sigmas, radii, strict=True):
+        kernel = np.multiply.outer(kernel, _gaussian_weights(s, truncate, radius))
     return kernel
 
 
@@ -169,9 +258,15 @@ def gaussian(image, sigma, mode="reflect", cval=0.0, truncate=4.0):
     Raises
     ------
     TypeError
-        If ``image`` is not numeric.
+        If ``image`` is not numeric or has extended precision, or ``sigma``,
+        ``truncate`` or ``cval`` is not a real number (booleans and strings refused).
     ValueError
-        If ``sigma <= 0``, ``mode`` is unknown or ``image`` is empty.
+        If ``sigma`` or ``truncate`` is not positive and finite, ``cval`` not finite,
+        ``mode`` is unknown, ``image`` is empty, 0-d or not finite, or the result
+        overflows.
+    MemoryError
+        If the kernel or the padded image would not fit in memory (the message names
+        sigma and truncate).
 
     See Also
     --------
@@ -190,11 +285,13 @@ def gaussian(image, sigma, mode="reflect", cval=0.0, truncate=4.0):
     image = _as_image(image)
     sigmas = _per_axis(sigma, image.ndim, "sigma")
     check_choice(mode, "mode", MODES)
-    if not truncate > 0:
-        raise ValueError(f"truncate must be positive, got {truncate!r}")
-    for axis, s in enumerate(sigmas):
-        image = _correlate1d(image, _gaussian_weights(s, truncate), axis, mode, cval)
-    return image
+    cval = _cval(cval)
+    truncate = _truncate(truncate)
+    radii = _radii(sigmas, truncate)
+    for axis, (s, radius) in enumerate(zip(sigmas, radii, strict=True)):
+        image = _correlate1d(image, _gaussian_weights(s, truncate, radius), axis, mode,
+                             cval)
+    return _finite(image, "the Gaussian")
 
 
 def box(image, size, mode="reflect", cval=0.0):
@@ -220,9 +317,13 @@ def box(image, size, mode="reflect", cval=0.0):
     Raises
     ------
     TypeError
-        If ``image`` is not numeric or ``size`` not integral.
+        If ``image`` is not numeric or has extended precision, ``size`` is not integral
+        (a float with a fraction, a string, a boolean) or ``cval`` not a real number.
     ValueError
-        If ``size < 1``, ``mode`` is unknown or ``image`` is empty.
+        If ``size < 1``, ``cval`` not finite, ``mode`` is unknown, ``image`` is empty,
+        0-d or not finite.
+    MemoryError
+        If the box or the padded image would not fit in memory (the message names size).
 
     See Also
     --------
@@ -239,10 +340,15 @@ def box(image, size, mode="reflect", cval=0.0):
     if not np.all(sizes == np.round(sizes)):
         raise TypeError(f"size must be integral, got {size!r}")
     check_choice(mode, "mode", MODES)
-    for axis, length in enumerate(sizes.astype(int)):
+    cval = _cval(cval)
+    for length in sizes:
+        check_allocation("size", (int(min(length, 2.0**63)),), np.float64, copies=2,
+                         what="the box")
+    for axis, length in enumerate(sizes.astype(np.int64)):
         if length > 1:
-            image = _correlate1d(image, np.full(length, 1.0 / length), axis, mode, cval)
-    return image
+            image = _correlate1d(image, np.full(length, 1.0 / length), axis, mode, cval,
+                                 name="size")
+    return _finite(image, "the box filter")
 
 
 def _derivative(image, axis, mode, cval, smoothing):
@@ -250,11 +356,12 @@ def _derivative(image, axis, mode, cval, smoothing):
     image = _as_image(image)
     axis = _axis(axis, image.ndim)
     check_choice(mode, "mode", MODES)
-    out = _correlate1d(image, np.array([-1.0, 0.0, 1.0]), axis, mode, cval)
+    cval = _cval(cval)
+    out = _correlate1d(image, np.array([-1.0, 0.0, 1.0]), axis, mode, cval, name="image")
     for other in range(image.ndim):
         if other != axis:
-            out = _correlate1d(out, smoothing, other, mode, cval)
-    return out
+            out = _correlate1d(out, smoothing, other, mode, cval, name="image")
+    return _finite(out, "the derivative")
 
 
 def sobel(image, axis=-1, mode="reflect", cval=0.0):
@@ -281,9 +388,11 @@ def sobel(image, axis=-1, mode="reflect", cval=0.0):
     Raises
     ------
     TypeError
-        If ``image`` is not numeric or ``axis`` not an integer.
+        If ``image`` is not numeric or has extended precision, ``axis`` is not an
+        integer (booleans refused) or ``cval`` not a real number.
     ValueError
-        If ``axis`` is out of range, ``mode`` unknown or ``image`` empty.
+        If ``axis`` is out of range, ``cval`` not finite, ``mode`` unknown, ``image``
+        empty, 0-d or not finite, or the result overflows.
 
     See Also
     --------
@@ -326,9 +435,11 @@ def prewitt(image, axis=-1, mode="reflect", cval=0.0):
     Raises
     ------
     TypeError
-        If ``image`` is not numeric or ``axis`` not an integer.
+        If ``image`` is not numeric or has extended precision, ``axis`` is not an
+        integer (booleans refused) or ``cval`` not a real number.
     ValueError
-        If ``axis`` is out of range, ``mode`` unknown or ``image`` empty.
+        If ``axis`` is out of range, ``cval`` not finite, ``mode`` unknown, ``image``
+        empty, 0-d or not finite, or the result overflows.
 
     See Also
     --------
@@ -367,9 +478,11 @@ def laplace(image, mode="reflect", cval=0.0):
     Raises
     ------
     TypeError
-        If ``image`` is not numeric.
+        If ``image`` is not numeric or has extended precision, or ``cval`` is not a real
+        number (booleans and strings refused).
     ValueError
-        If ``mode`` is unknown or ``image`` is empty.
+        If ``cval`` is not finite, ``mode`` is unknown, ``image`` is empty, 0-d or not
+        finite, or the result overflows.
 
     See Also
     --------
@@ -385,11 +498,12 @@ def laplace(image, mode="reflect", cval=0.0):
     """
     image = _as_image(image)
     check_choice(mode, "mode", MODES)
+    cval = _cval(cval)
     second = np.array([1.0, -2.0, 1.0])
-    out = _correlate1d(image, second, 0, mode, cval)
+    out = _correlate1d(image, second, 0, mode, cval, name="image")
     for axis in range(1, image.ndim):
-        out += _correlate1d(image, second, axis, mode, cval)
-    return out
+        out += _correlate1d(image, second, axis, mode, cval, name="image")
+    return _finite(out, "the Laplacian")
 
 
 def sharpen(image, amount=1.0, mode="reflect", cval=0.0):
@@ -417,9 +531,11 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0):
     Raises
     ------
     TypeError
-        If ``image`` is not numeric.
+        If ``image`` is not numeric or has extended precision, or ``amount`` or ``cval``
+        is not a real number (booleans and strings refused).
     ValueError
-        If ``mode`` is unknown or ``image`` is empty.
+        If ``amount`` or ``cval`` is not finite, ``mode`` is unknown, ``image`` is empty, 0-d or not
+        finite, or the result overflows.
 
     See Also
     --------
@@ -432,7 +548,8 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0):
     np.float64(6.0)
     """
     image = _as_image(image)
-    return image - amount * laplace(image, mode, cval)
+    amount = check_real(amount, "amount")
+    return _finite(image - amount * laplace(image, mode, cval), "the sharpened image")
 
 
 def edges(image, mode="reflect", cval=0.0):
@@ -455,9 +572,17 @@ def edges(image, mode="reflect", cval=0.0):
     Raises
     ------
     TypeError
-        If ``image`` is not numeric.
+        If ``image`` is not numeric or has extended precision, or ``cval`` is not a real
+        number (booleans and strings refused).
     ValueError
-        If ``mode`` is unknown or ``image`` is empty.
+        If ``cval`` is not finite, ``mode`` is unknown, ``image`` is empty, 0-d or not
+        finite, or the result overflows.
+
+    Notes
+    -----
+    For a complex image the magnitude is ``sqrt(sum_d |sobel(image, d)|**2)`` (real and
+    non-negative); ``scipy.ndimage.generic_gradient_magnitude`` squares the complex
+    derivatives instead.
 
     See Also
     --------
@@ -473,7 +598,10 @@ def edges(image, mode="reflect", cval=0.0):
     array([0., 0., 4., 4., 0., 0.])
     """
     image = _as_image(image)
-    total = sobel(image, 0, mode, cval) ** 2
-    for axis in range(1, image.ndim):
-        total += sobel(image, axis, mode, cval) ** 2
-    return np.sqrt(total)
+    derivatives = [sobel(image, axis, mode, cval) for axis in range(image.ndim)]
+    # |d|^2 (the modulus for complex images), scaled by a power of two near the largest
+    # derivative so that the squares cannot overflow where the magnitude itself fits
+    largest = max(float(np.max(np.abs(d))) for d in derivatives)
+    scale = math.ldexp(1.0, math.frexp(largest)[1]) if largest > 0 else 1.0
+    total = sum(np.abs(d / scale) ** 2 for d in derivatives)
+    return _finite(np.sqrt(total) * scale, "the gradient magnitude")
