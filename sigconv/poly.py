@@ -10,8 +10,16 @@ applies that matrix by convolution without ever forming it.
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
+from . import conv
 from ._jit import jit
-from ._validate import as_nonempty_array, check_choice, check_positive_int
+from ._validate import (
+    as_nonempty_array,
+    as_numeric_array,
+    check_allocation,
+    check_choice,
+    check_native_precision,
+    check_positive_int,
+)
 from .conv import convolve, correlate
 
 __all__ = ["polymul", "deconvolve", "toeplitz", "convolution_matrix", "ToeplitzOperator"]
@@ -21,8 +29,9 @@ _MATRIX_MODES = ("full", "same", "valid")
 
 def _trim_trailing_zeros(coefficients):
     """Drop trailing zero coefficients, keeping at least one (``numpy.polynomial``)."""
-    nonzero = np.flatnonzero(coefficients)
-    return coefficients[: nonzero[-1] + 1] if nonzero.size else coefficients[:1]
+    nonzero = coefficients[::-1] != 0   # one byte per coefficient (no index array)
+    last = coefficients.size - int(np.argmax(nonzero))
+    return coefficients[:last] if nonzero.any() else coefficients[:1]
 
 
 def polymul(c1, c2):
@@ -45,14 +54,18 @@ def polymul(c1, c2):
     -------
     numpy.ndarray
         Coefficients of the product, lowest order first, trailing zeros trimmed. As in
-        NumPy, integer coefficients give a float64 result (computed exactly).
+        NumPy, integer coefficients give a float64 result (computed exactly in integers,
+        then rounded once).
 
     Raises
     ------
     TypeError
-        If a coefficient array is not numeric.
+        If a coefficient array is not numeric, boolean (NumPy refuses it too) or of
+        extended precision.
     ValueError
         If a coefficient array is empty or not one-dimensional.
+    MemoryError
+        If the product would not fit (checked before allocating).
 
     See Also
     --------
@@ -66,13 +79,32 @@ def polymul(c1, c2):
     >>> sc.polymul([1, 2, 3], [4, 5, 6, 7])
     array([ 4., 13., 28., 34., 32., 21.])
     """
-    c1 = _trim_trailing_zeros(as_nonempty_array(c1, "c1", 1))
-    c2 = _trim_trailing_zeros(as_nonempty_array(c2, "c2", 1))
+    c1 = _coefficients(c1, "c1")
+    c2 = _coefficients(c2, "c2")
     # as NumPy: the coefficients are first brought to their common floating type
-    dtype = np.common_type(c1, c2)
+    dtype = np.dtype(np.common_type(c1, c2))
+    # the product, with room for the masks that trim the zeros
+    check_allocation("c1, c2", (c1.size + c2.size - 1,), dtype, copies=2)
+    c1 = _trim_trailing_zeros(c1)
+    c2 = _trim_trailing_zeros(c2)
+    if c1.dtype.kind in "iu" and c2.dtype.kind in "iu":
+        # the exact integer product (int64, or Python ints beyond), rounded once
+        exact = conv._exact_integers(conv._Problem(c1, c2, "full", None))
+        return _trim_trailing_zeros(exact.astype(dtype))
     product = convolve(c1.astype(dtype, copy=False), c2.astype(dtype, copy=False),
                        method="direct")
     return _trim_trailing_zeros(product)
+
+
+def _coefficients(value, name):
+    """A non-empty 1-D numeric array of NumPy's polynomial dtypes (not boolean, not
+    extended precision), else a TypeError/ValueError naming ``name``."""
+    array = as_nonempty_array(value, name, 1)
+    if array.dtype.kind == "b":
+        raise TypeError(f"{name} has dtype bool: coefficients must be integer, floating or "
+                        "complex (as in numpy.polynomial)")
+    check_native_precision(array.dtype, name)
+    return array
 
 
 @jit
@@ -102,15 +134,20 @@ def deconvolve(signal, divisor):
     -------
     quotient : numpy.ndarray
         Length ``len(signal) - len(divisor) + 1`` (empty if the divisor is longer).
+        Of the inputs' floating or complex type (integers and booleans give float64;
+        float16 is divided in float32 and rounded once; SciPy always gives float64 or
+        complex128).
     remainder : numpy.ndarray
-        Same length as ``signal``.
+        Same length as ``signal``, same dtype as ``quotient``.
 
     Raises
     ------
     TypeError
-        If an input is not numeric.
+        If an input is not numeric, or of extended precision.
     ValueError
         If an input is empty or not 1-D, or ``divisor[0] == 0``.
+    MemoryError
+        If the quotient and remainder would not fit (checked before allocating).
 
     See Also
     --------
@@ -127,18 +164,29 @@ def deconvolve(signal, divisor):
     """
     num = as_nonempty_array(signal, "signal", 1)
     den = as_nonempty_array(divisor, "divisor", 1)
+    check_native_precision(num.dtype, "signal")
+    check_native_precision(den.dtype, "divisor")
     if den[0] == 0:
         raise ValueError("divisor[0] must be nonzero (the leading coefficient divides)")
     dtype = np.result_type(num, den)
     if dtype.kind in "biu":
         dtype = np.dtype(np.float64)
+    half = dtype == np.float16   # numba has no half precision: divide in float32
+    if half:
+        dtype = np.dtype(np.float32)
+    # contiguous copies of both, the quotient, the product and the remainder
+    check_allocation("signal, divisor", (num.size,), dtype, copies=4,
+                     what="the quotient and remainder")
     num = num.astype(dtype, copy=False)
     den = den.astype(dtype, copy=False)
     if den.size > num.size:
-        return np.array([], dtype=dtype), num.copy()
-    quotient = np.empty(num.size - den.size + 1, dtype=dtype)
-    _long_division(np.ascontiguousarray(num), np.ascontiguousarray(den), quotient)
-    remainder = num - convolve(den, quotient)
+        quotient, remainder = np.array([], dtype=dtype), num.copy()
+    else:
+        quotient = np.empty(num.size - den.size + 1, dtype=dtype)
+        _long_division(np.ascontiguousarray(num), np.ascontiguousarray(den), quotient)
+        remainder = num - convolve(den, quotient)
+    if half:
+        return quotient.astype(np.float16), remainder.astype(np.float16)
     return quotient, remainder
 
 
@@ -166,6 +214,8 @@ def toeplitz(c, r=None):
         If an input is not numeric.
     ValueError
         If an input is empty or not one-dimensional.
+    MemoryError
+        If the matrix would not fit (checked before allocating).
 
     See Also
     --------
@@ -181,6 +231,7 @@ def toeplitz(c, r=None):
     """
     c = as_nonempty_array(c, "c", 1)
     r = c.conj() if r is None else as_nonempty_array(r, "r", 1)
+    check_allocation("c, r", (c.size, r.size), np.result_type(c, r))
     # every diagonal reads one entry of [c reversed, r[1:]]: a strided view, then a copy
     values = np.concatenate((c[::-1], r[1:]))
     stride = values.strides[0]
@@ -232,9 +283,12 @@ def convolution_matrix(a, n, mode="full"):
     Raises
     ------
     TypeError
-        If ``a`` is not numeric or ``n`` not an integer.
+        If ``a`` is not numeric or ``n`` not an integer (booleans included).
     ValueError
         If ``a`` is empty or not 1-D, ``n < 1``, or ``mode`` is unknown.
+    MemoryError
+        If the matrix would not fit (checked before allocating): use
+        :class:`ToeplitzOperator`.
 
     See Also
     --------
@@ -255,6 +309,7 @@ def convolution_matrix(a, n, mode="full"):
     """
     a, n, mode = _check_matrix_args(a, n, mode)
     start, length = _matrix_window(a.size, n, mode)
+    check_allocation("a, n", (length, n), a.dtype, what="the convolution matrix")
     padded = np.concatenate((np.zeros(n - 1, a.dtype), a, np.zeros(length + n, a.dtype)))
     # A[i, j] = a[start + i - j] = padded[n - 1 + start + i - j]
     column = padded[n - 1 + start:n - 1 + start + length]
@@ -262,7 +317,42 @@ def convolution_matrix(a, n, mode="full"):
     return toeplitz(column, row)
 
 
-class _ConvolutionOperator(LinearOperator):
+class _CheckedProducts(LinearOperator):
+    """The products of a :class:`~scipy.sparse.linalg.LinearOperator`, their operand
+    checked first: numeric, native precision, the right length (SciPy's own message is
+    "dimension mismatch"), and cast to the operator's floating dtype (integer vectors
+    are not convolved as exact integers that could overflow)."""
+
+    def _operand(self, value, name, rows, matrix):
+        array = as_numeric_array(value, name)
+        check_native_precision(array.dtype, name)
+        shape = f"({rows}, k)" if matrix else f"({rows},) or ({rows}, 1)"
+        if (array.ndim != 2 if matrix else array.shape not in ((rows,), (rows, 1))) or (
+                array.shape[0] != rows):
+            raise ValueError(f"{name} must have shape {shape} for this operator of shape "
+                             f"{self.shape}, got {array.shape}")
+        return array.astype(np.result_type(array.dtype, self.dtype), copy=False)
+
+    def matvec(self, x):
+        return super().matvec(self._operand(x, "x", self.shape[1], False))
+
+    def rmatvec(self, x):
+        return super().rmatvec(self._operand(x, "y", self.shape[0], False))
+
+    def matmat(self, X):
+        X = self._operand(X, "X", self.shape[1], True)
+        if X.shape[1] == 0:
+            return np.zeros((self.shape[0], 0), X.dtype)
+        return super().matmat(X)
+
+    def rmatmat(self, X):
+        X = self._operand(X, "Y", self.shape[0], True)
+        if X.shape[1] == 0:
+            return np.zeros((self.shape[1], 0), X.dtype)
+        return super().rmatmat(X)
+
+
+class _ConvolutionOperator(_CheckedProducts):
     """A matrix-free operator given by ``_apply(X)`` and ``_apply_adjoint(Y)``.
 
     Subclasses implement both for blocks of column vectors (shape ``(rows, k)``); the
@@ -318,7 +408,7 @@ class ToeplitzOperator(_ConvolutionOperator):
     Raises
     ------
     TypeError
-        If ``a`` is not numeric or ``n`` not an integer.
+        If ``a`` is not numeric or of extended precision, or ``n`` not an integer.
     ValueError
         If ``a`` is empty or not 1-D, ``n < 1``, or ``mode`` is unknown.
 
@@ -331,6 +421,10 @@ class ToeplitzOperator(_ConvolutionOperator):
     With ``A[i, j] = a[s + i - j]`` (``s`` the first row the mode keeps), the adjoint is
     ``(A^H y)[j] = sum_i conj(a[s + i - j]) y[i]``, a cross-correlation of ``y`` with
     ``a``.
+
+    The products check their operand first (a TypeError for a non-numeric one, a
+    ValueError naming ``x``, ``y``, ``X`` or ``Y`` for a wrong length, where SciPy says
+    "dimension mismatch") and compute in ``numpy.result_type(x, self.dtype)``.
 
     Examples
     --------
@@ -347,6 +441,7 @@ class ToeplitzOperator(_ConvolutionOperator):
 
     def __init__(self, a, n, mode="full"):
         a, n, mode = _check_matrix_args(a, n, mode)
+        check_native_precision(a.dtype, "a")
         dtype = np.result_type(a.dtype, np.float16 if a.dtype.kind in "fc" else np.float64)
         self.a = a
         self.mode = mode
@@ -372,10 +467,12 @@ class ToeplitzOperator(_ConvolutionOperator):
         numpy.ndarray
             Shape ``self.shape``, dtype ``self.dtype``.
         """
+        check_allocation("a, n", self.shape, self.dtype, copies=2,
+                         what="the dense matrix")
         return convolution_matrix(self.a, self.shape[1], self.mode).astype(self.dtype)
 
 
-class _AdjointOperator(LinearOperator):
+class _AdjointOperator(_CheckedProducts):
     """``A^H`` of a :class:`_ConvolutionOperator`, applied by its adjoint (correlation)."""
 
     def __init__(self, operator):
