@@ -15,6 +15,7 @@ The built-in ones run as fused numba kernels inside :class:`~sigconv.nn.Dense` a
 
 import numpy as np
 
+from .._validate import check_real
 from . import functional
 
 
@@ -48,11 +49,20 @@ class ActivationFunction:
     """
 
     def __init__(self, name, function, derivative, kind=None, slope=0.0):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty string; got {name!r}")
+        for argument, value in (("function", function), ("derivative", derivative)):
+            if not callable(value):
+                raise TypeError(f"{argument} must be callable; got {value!r}")
+        if kind is not None and kind not in functional.ACTIVATION_KINDS.values():
+            raise ValueError(f"kind must be None (a user's activation) or one of the fused "
+                             f"kernels' codes {sorted(functional.ACTIVATION_KINDS.values())}; "
+                             f"got {kind!r}")
         self.name = name
         self.function = function
         self.derivative = derivative
         self.kind = kind
-        self.slope = slope
+        self.slope = check_real(slope, "slope", 0.0)
 
     def __call__(self, z):
         return self.function(np.asarray(z))
@@ -100,7 +110,7 @@ _BY_NAME = {f.name: f for f in (linear, relu, sigmoid, tanh, softmax)}
 
 def leaky_relu(negative_slope=0.3):
     """Leaky ReLU, ``z`` for ``z > 0`` else ``negative_slope * z``."""
-    return _elementwise("leaky_relu", float(negative_slope))
+    return _elementwise("leaky_relu", check_real(negative_slope, "negative_slope", 0.0))
 
 
 def get_activation(identifier):

@@ -10,6 +10,9 @@ import os
 
 import numpy as np
 
+from .._validate import check_choice, check_real
+from . import _checks
+
 __all__ = ["Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint"]
 
 
@@ -80,8 +83,10 @@ class History(Callback):
 
 
 def _monitor_mode(monitor, mode):
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}")
+    if not isinstance(monitor, str) or not monitor:
+        raise TypeError(f"monitor must be the name of a logged value such as 'val_loss'; "
+                        f"got {monitor!r}")
+    check_choice(mode, "mode", ("auto", "min", "max"))
     if mode == "auto":
         mode = "max" if monitor.endswith(("acc", "accuracy", "auc")) else "min"
     return mode
@@ -109,18 +114,27 @@ class EarlyStopping(Callback):
         Put back the weights of the best epoch when stopping.
     baseline : float, optional
         Training stops if the monitor does not beat it within ``patience`` epochs.
+
+    Raises
+    ------
+    TypeError
+        If an argument has the wrong type (a non-string ``monitor``, ``"3"`` or ``True``
+        for ``patience``, a non-bool ``restore_best_weights``).
+    ValueError
+        If ``patience`` is negative, ``min_delta`` or ``baseline`` not finite, or
+        ``mode`` unknown; during training, if ``monitor`` is not among the logged values
+        (Keras only warns, and then never stops).
     """
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
                  restore_best_weights=False, baseline=None):
-        if patience < 0:
-            raise ValueError(f"patience must be >= 0; got {patience!r}")
-        self.monitor = monitor
-        self.min_delta = abs(float(min_delta))
-        self.patience = int(patience)
         self.mode = _monitor_mode(monitor, mode)
-        self.restore_best_weights = restore_best_weights
-        self.baseline = baseline
+        self.monitor = monitor
+        self.min_delta = abs(check_real(min_delta, "min_delta"))
+        self.patience = _checks.check_count(patience, "patience", minimum=0)
+        self.restore_best_weights = _checks.check_flag(restore_best_weights,
+                                                       "restore_best_weights")
+        self.baseline = None if baseline is None else check_real(baseline, "baseline")
 
     def on_train_begin(self, logs=None):
         self.wait = 0
@@ -132,8 +146,8 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         current = (logs or {}).get(self.monitor)
         if current is None:
-            raise KeyError(f"EarlyStopping: monitor {self.monitor!r} is not among the logged "
-                           f"values {sorted(logs or {})}")
+            raise ValueError(f"EarlyStopping: monitor {self.monitor!r} is not among the "
+                             f"logged values {sorted(logs or {})}")
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
         self.wait += 1
@@ -173,27 +187,50 @@ class ModelCheckpoint(Callback):
     save_best_only : bool
     save_weights_only : bool
     mode : {"auto", "min", "max"}
+
+    Raises
+    ------
+    TypeError
+        If ``filepath`` is not a path, ``monitor`` not a string, or a flag not a bool.
+    ValueError
+        If ``mode`` is unknown; during training, if ``filepath`` names a value that is
+        not logged, or (``save_best_only``) ``monitor`` is not among the logged values
+        (Keras only warns, and then never saves).
     """
 
     def __init__(self, filepath, monitor="val_loss", save_best_only=False,
                  save_weights_only=False, mode="auto"):
-        self.filepath = os.fspath(filepath)
-        self.monitor = monitor
-        self.save_best_only = save_best_only
-        self.save_weights_only = save_weights_only
+        try:
+            self.filepath = os.fspath(filepath)
+        except TypeError:
+            raise TypeError(f"filepath must be a str or path-like; got "
+                            f"{type(filepath).__name__}") from None
+        if not isinstance(self.filepath, str):
+            raise TypeError(f"filepath must be a str or path-like; got {filepath!r}")
         self.mode = _monitor_mode(monitor, mode)
+        self.monitor = monitor
+        self.save_best_only = _checks.check_flag(save_best_only, "save_best_only")
+        self.save_weights_only = _checks.check_flag(save_weights_only, "save_weights_only")
         self.best = None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.save_best_only:
             current = logs.get(self.monitor)
-            if current is None or not np.isfinite(current):
+            if current is None:
+                raise ValueError(f"ModelCheckpoint: monitor {self.monitor!r} is not among "
+                                 f"the logged values {sorted(logs)}")
+            if not np.isfinite(current):
                 return
             if not _improved(current, self.best, self.mode, 0.0):
                 return
             self.best = current
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"ModelCheckpoint: filepath {self.filepath!r} cannot be "
+                             f"formatted with epoch and the logged values {sorted(logs)}: "
+                             f"{type(exc).__name__}: {exc}") from None
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

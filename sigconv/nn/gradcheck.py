@@ -4,6 +4,8 @@ import copy
 
 import numpy as np
 
+from .._validate import check_allocation, check_real
+from . import _checks
 from .layers import Layer
 
 
@@ -69,6 +71,17 @@ def check_gradients(layer_or_loss, x, y_true=None, *, training=False, eps=1e-5,
         ``||analytic - numeric|| / max(||analytic||, ||numeric||)`` for ``"input"`` and for
         every parameter (layer), or for ``"y_pred"`` (loss).
 
+    Raises
+    ------
+    TypeError
+        If ``layer_or_loss`` is neither a layer nor a loss (callable with a ``gradient``
+        method), ``x`` or ``y_true`` is not real numbers, or an option has the wrong type.
+    ValueError
+        If ``x`` is empty, holds NaN or inf, ``y_true`` is missing for a loss, ``eps`` is
+        not positive, or ``max_entries`` below 1.
+    MemoryError
+        If the float64 copy of ``x`` could not fit in memory.
+
     Examples
     --------
     >>> import numpy as np
@@ -78,11 +91,27 @@ def check_gradients(layer_or_loss, x, y_true=None, *, training=False, eps=1e-5,
     >>> sorted(errors), max(errors.values()) < 1e-8
     (['bias', 'input', 'kernel'], True)
     """
-    rng = np.random.default_rng(seed)
+    is_layer = isinstance(layer_or_loss, Layer)
+    if not is_layer and not (callable(layer_or_loss) and callable(
+            getattr(layer_or_loss, "gradient", None))) or isinstance(layer_or_loss, type):
+        raise TypeError(f"layer_or_loss must be a Layer or a loss (callable with a gradient "
+                        f"method); got {layer_or_loss!r}")
+    training = _checks.check_flag(training, "training")
+    eps = check_real(eps, "eps", 0.0, exclusive_minimum=True)
+    if max_entries is not None:
+        max_entries = _checks.check_count(max_entries, "max_entries")
+    rng = np.random.default_rng(_checks.check_seed(seed))
+    x = _checks.check_real_array(x, "x")
+    if x.size == 0:
+        raise ValueError(f"x cannot be empty; got shape {x.shape}")
+    _checks.check_finite(x, "x")
+    check_allocation("x", x.shape, np.float64, copies=3, what="the float64 copies")
     x = np.array(x, dtype=np.float64)
-    if not isinstance(layer_or_loss, Layer):
+    if not is_layer:
         loss = layer_or_loss
-        targets = np.asarray(y_true)
+        if y_true is None:
+            raise ValueError("y_true is needed to check a loss's gradient")
+        targets = _checks.check_real_array(y_true, "y_true")
         analytic = np.asarray(loss.gradient(targets, x), dtype=np.float64)
         entries = _entries(x.size, max_entries, rng)
         numeric = _numeric_gradient(lambda: loss(targets, x), x, entries, eps)

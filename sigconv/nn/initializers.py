@@ -22,7 +22,7 @@ import operator
 import numpy as np
 
 from .._docs import fill_docstrings
-from .._validate import check_choice, check_real, lookup_name
+from .._validate import check_allocation, check_choice, check_real, lookup_name
 
 __all__ = [
     "compute_fans",
@@ -178,6 +178,8 @@ def variance_scaling(shape, dtype=np.float32, rng=None, *, scale=1.0, mode="fan_
     check_choice(mode, "mode", _MODES)
     check_choice(distribution, "distribution", _DISTRIBUTIONS)
     fan_in, fan_out = compute_fans(shape)
+    # float64 draws, then the result in ``dtype``
+    check_allocation("shape", shape, dtype, copies=1 + 8 / dtype.itemsize, what="the weights")
     fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
     variance = scale / max(1.0, fan)
     size = math.prod(shape)
@@ -317,7 +319,9 @@ def zeros(shape, dtype=np.float32, rng=None):
     >>> zeros(3)
     array([0., 0., 0.], dtype=float32)
     """
-    return np.zeros(_as_shape(shape), _as_float_dtype(dtype))
+    shape, dtype = _as_shape(shape), _as_float_dtype(dtype)
+    check_allocation("shape", shape, dtype, what="the weights")
+    return np.zeros(shape, dtype)
 
 
 def ones(shape, dtype=np.float32, rng=None):
@@ -342,7 +346,9 @@ def ones(shape, dtype=np.float32, rng=None):
     array([[1., 1.],
            [1., 1.]])
     """
-    return np.ones(_as_shape(shape), _as_float_dtype(dtype))
+    shape, dtype = _as_shape(shape), _as_float_dtype(dtype)
+    check_allocation("shape", shape, dtype, what="the weights")
+    return np.ones(shape, dtype)
 
 
 _INITIALIZERS = {

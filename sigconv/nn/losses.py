@@ -22,6 +22,7 @@ the dtype of ``y_pred``. Probabilities are clipped to :data:`EPSILON` ``= 1e-7``
 import numpy as np
 
 from .._validate import lookup_name
+from . import _checks
 
 __all__ = [
     "EPSILON",
@@ -58,9 +59,13 @@ def _as_target(y_true, y_pred):
     """``y_true`` as an array of ``y_pred``'s dtype and shape.
 
     As in Keras, a trailing axis of length 1 on one side only is dropped or added
-    (``(batch,)`` targets for ``(batch, 1)`` predictions and the reverse).
+    (``(batch,)`` targets for ``(batch, 1)`` predictions and the reverse). Targets must be
+    real numbers (strings are not read as numbers) and finite: unlike a prediction, a
+    target has no divergence to report, so NaN there is an error in the data.
     """
-    y_true = np.asarray(y_true, dtype=y_pred.dtype)
+    y_true = _checks.check_real_array(y_true, "y_true")
+    _checks.check_finite(y_true, "y_true")
+    y_true = y_true.astype(y_pred.dtype, copy=False)
     if y_true.shape != y_pred.shape:
         if (y_true.shape + (1,) == y_pred.shape) or (y_true.shape == y_pred.shape + (1,)):
             return y_true.reshape(y_pred.shape)
@@ -178,7 +183,7 @@ class _Crossentropy(Loss):
     """
 
     def __init__(self, from_logits=False):
-        self.from_logits = bool(from_logits)
+        self.from_logits = _checks.check_flag(from_logits, "from_logits")
 
     def get_config(self):
         return {"from_logits": self.from_logits}
@@ -355,7 +360,7 @@ class SparseCategoricalCrossentropy(_Crossentropy):
     name = "sparse_categorical_crossentropy"
 
     def _target(self, y_true, y_pred):
-        labels = np.asarray(y_true)
+        labels = _checks.check_real_array(y_true, "y_true")
         rows_shape = y_pred.shape[:-1]
         if labels.shape != rows_shape:
             if labels.shape != rows_shape + (1,):
@@ -438,7 +443,7 @@ class BinaryCrossentropy(_ElementwiseLoss):
     name = "binary_crossentropy"
 
     def __init__(self, from_logits=False):
-        self.from_logits = bool(from_logits)
+        self.from_logits = _checks.check_flag(from_logits, "from_logits")
 
     def get_config(self):
         return {"from_logits": self.from_logits}

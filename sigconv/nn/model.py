@@ -704,18 +704,56 @@ class Sequential:
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """A new, unbuilt model from :meth:`get_config`'s dictionary."""
-        registry = {**{name: getattr(_layers, name) for name in dir(_layers)},
-                    **(custom_objects or {})}
-        model = cls(name=config["name"])
-        if config.get("input_shape") is not None:
-            model.add(Input(config["input_shape"]))
-        for entry in config["layers"]:
-            layer_class = registry.get(entry["class_name"])
-            if layer_class is None:
-                raise ValueError(f"unknown layer class {entry['class_name']!r}; pass it in "
-                                 "custom_objects")
-            model.add(layer_class.from_config(_plain(entry["config"])))
+        """A new, unbuilt model from :meth:`get_config`'s dictionary.
+
+        Every layer is rebuilt through its (validating) constructor; only sigconv's layer
+        and regularizer classes, and those given in ``custom_objects``, may be named.
+
+        Raises
+        ------
+        ValueError
+            If ``config`` does not have :meth:`get_config`'s form, names an unknown class,
+            or holds an argument a constructor refuses (the message names the layer).
+        TypeError
+            If ``config`` is not a dict, or ``custom_objects`` not a dict of classes.
+        """
+        custom = _check_custom_objects(custom_objects)
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict as get_config returns it; got "
+                            f"{type(config).__name__}")
+        _expect_keys(config, {"name", "input_shape", "layers"}, "config")
+        layers = config["layers"]
+        if not isinstance(layers, list):
+            raise ValueError(f"config['layers'] must be a list; got {type(layers).__name__}")
+        registry = {**_LAYER_CLASSES, **{name: value for name, value in custom.items()
+                                         if issubclass(value, _layers.Layer)}}
+        token = _layers._custom_objects.set(custom)
+        try:
+            try:
+                model = cls(name=config["name"])
+                if config["input_shape"] is not None:
+                    model.add(Input(config["input_shape"]))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"config: {exc}") from None
+            for k, entry in enumerate(layers):
+                where = f"config['layers'][{k}]"
+                if not isinstance(entry, dict):
+                    raise ValueError(f"{where} must be a dict; got {type(entry).__name__}")
+                _expect_keys(entry, {"class_name", "config"}, where)
+                name, arguments = entry["class_name"], entry["config"]
+                layer_class = registry.get(name) if isinstance(name, str) else None
+                if layer_class is None:
+                    raise ValueError(f"{where}: unknown layer class {name!r}; expected one of "
+                                     f"sigconv.nn's layers, or pass it in custom_objects")
+                if not isinstance(arguments, dict) or not all(isinstance(key, str)
+                                                              for key in arguments):
+                    raise ValueError(f"{where}['config'] must be a dict of arguments")
+                try:
+                    model.add(layer_class.from_config(_plain(arguments)))
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"{where} ({name}): {exc}") from None
+        finally:
+            _layers._custom_objects.reset(token)
         return model
 
     def _compile_config(self):
@@ -743,11 +781,42 @@ class Sequential:
         _atomic_savez(path, {f"weight_{k}": w for k, w in enumerate(self.get_weights())})
 
     def load_weights(self, path):
-        """Read weights written by :meth:`save_weights` or :meth:`save`."""
-        with np.load(path, allow_pickle=False) as data:
-            keys = sorted((key for key in data.files if key.startswith("weight_")),
-                          key=lambda key: int(key.split("_")[1]))
-            self.set_weights([data[key] for key in keys])
+        """Read weights written by :meth:`save_weights` or :meth:`save`.
+
+        Raises
+        ------
+        FileNotFoundError, OSError
+            If the file cannot be opened.
+        ValueError
+            If the file is not such a weight file, is damaged, or holds weights of
+            another number, shape or dtype than the model's (nothing is changed then); the
+            message names the file.
+        MemoryError
+            If the file is larger than the memory this process may use.
+        """
+        self._ensure_built()
+        path = _check_path(path)
+        arrays = _read_archive(path)
+        arrays.pop("__model__", None)
+        weights = _weight_list(arrays, path)
+        try:
+            self._check_weights(weights)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        self.set_weights(weights)
+
+    def _check_weights(self, weights):
+        """ValueError/TypeError unless ``weights`` fit every layer (count, shape, dtype)."""
+        expected = [w for layer in self.layers for w in layer.weights]
+        if len(weights) != len(expected):
+            raise ValueError(f"{self.name} has {len(expected)} weight arrays; got "
+                             f"{len(weights)}")
+        for k, (new, current) in enumerate(zip(weights, expected, strict=True)):
+            if new.dtype.kind not in "biuf":
+                raise TypeError(f"weight {k} must be real numbers; got dtype {new.dtype}")
+            if new.shape != tuple(current.shape):
+                raise ValueError(f"weight {k} must have shape {tuple(current.shape)}; got "
+                                 f"{new.shape}")
 
 
 def _format_logs(logs):
@@ -789,12 +858,19 @@ def load_model(path, custom_objects=None, compile=True):
     """Read a model written by :meth:`Sequential.save`: same architecture, same weights
     (predictions equal bit for bit), compiled as it was when saved.
 
+    Only what :meth:`Sequential.save` writes is accepted: an uncompressed ``.npz`` archive
+    of a ``__model__`` JSON document and ``weight_0 ... weight_{n-1}`` arrays of real
+    numbers (never pickles, never object arrays). Every layer, regularizer, optimizer and
+    loss is rebuilt from an allow-list (sigconv's classes and ``custom_objects``) through
+    its validating constructor, the weights' sizes are checked against the built layers,
+    and every size is checked before anything is allocated.
+
     Parameters
     ----------
     path : str or path
         A file written by :meth:`Sequential.save`.
     custom_objects : dict of str to class, optional
-        Layer classes that are not sigconv's, by class name.
+        Layer, regularizer, optimizer or loss classes that are not sigconv's, by class name.
     compile : bool
         Compile the model with the saved optimizer, loss and metrics.
 
@@ -804,27 +880,205 @@ def load_model(path, custom_objects=None, compile=True):
 
     Raises
     ------
+    FileNotFoundError, OSError
+        If the file cannot be opened (missing, a directory, no permission).
     ValueError
-        If the file is not a saved sigconv model.
+        If the file is not a saved sigconv model, or is damaged in any way (truncated,
+        altered bytes, a member replaced, an unknown class, a refused argument, weights
+        of the wrong number, shape or dtype); the message names the file and what is
+        wrong.
+    MemoryError
+        If the file, or a weight that its architecture asks for, could not fit in memory
+        (checked before allocating; the message names the file).
+    TypeError
+        If ``path``, ``custom_objects`` or ``compile`` has the wrong type.
     """
-    with np.load(path, allow_pickle=False) as data:
-        if "__model__" not in data.files:
-            raise ValueError(f"{path}: not a sigconv model file (no architecture); use "
-                             "Sequential.load_weights for weight files")
-        document = json.loads(data["__model__"].tobytes().decode())
-        keys = sorted((key for key in data.files if key.startswith("weight_")),
-                      key=lambda key: int(key.split("_")[1]))
-        weights = [data[key] for key in keys]
+    path = _check_path(path)
+    custom = _check_custom_objects(custom_objects)
+    compile = _checks.check_flag(compile, "compile")
+    arrays = _read_archive(path)
+    if "__model__" not in arrays:
+        raise ValueError(f"{path}: not a sigconv model file (no architecture); use "
+                         "Sequential.load_weights for weight files")
+    document = _read_document(arrays.pop("__model__"), path)
+    weights = _weight_list(arrays, path)
+    try:
+        model = Sequential.from_config(document["config"], custom)
+        model.build()
+        model._check_weights(weights)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    except MemoryError as exc:
+        raise MemoryError(f"{path}: {exc}") from None
+    model.set_weights(weights)
+    settings = document["compile"]
+    if compile and settings is not None:
+        try:
+            _compile_from(model, settings, custom)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: compile settings: {exc}") from None
+    return model
+
+
+#: the layer classes a saved model may name (sigconv's own, public ones)
+_LAYER_CLASSES = {name: value for name, value in vars(_layers).items()
+                  if isinstance(value, type) and issubclass(value, _layers.Layer)
+                  and value is not _layers.Layer and not name.startswith("_")}
+_OPTIMIZER_CLASSES = {cls.__name__: cls for cls in (_optimizers.SGD, _optimizers.Adam,
+                                                    _optimizers.RMSprop)}
+_LOSS_CLASSES = {cls.__name__: cls for cls in (
+    _losses.CategoricalCrossentropy, _losses.SparseCategoricalCrossentropy,
+    _losses.BinaryCrossentropy, _losses.MeanSquaredError)}
+#: members of a file that Sequential.save and save_weights write
+_MEMBER = re.compile(r"(__model__|weight_(?:0|[1-9][0-9]{0,8}))\.npy")
+
+
+class _Damaged(ValueError):
+    """A damaged model or weight file (a ValueError whose message names the file)."""
+
+
+def _check_path(path):
+    try:
+        return os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path must be a str or path-like; got {type(path).__name__}") from None
+
+
+def _check_custom_objects(custom_objects):
+    """``custom_objects`` as a dict of names to classes (TypeError otherwise)."""
+    if custom_objects is None:
+        return {}
+    if not isinstance(custom_objects, dict) or not all(
+            isinstance(key, str) and isinstance(value, type)
+            for key, value in custom_objects.items()):
+        raise TypeError("custom_objects must be a dict of class names to classes; got "
+                        f"{custom_objects!r}")
+    return dict(custom_objects)
+
+
+def _expect_keys(mapping, keys, where):
+    if set(mapping) != keys:
+        raise ValueError(f"{where} must have the keys {sorted(keys)}; got {sorted(mapping)}")
+
+
+def _read_archive(path):
+    """The arrays of a file written by :func:`_atomic_savez`, read without trusting it.
+
+    The whole file is read once (its size checked against the memory limit first); each
+    member must be an uncompressed ``.npy`` of a known name whose header's shape and
+    dtype account for exactly its bytes, so that nothing is allocated beyond the file's
+    own size. Any other content is a ValueError naming the file.
+    """
+    with open(path, "rb") as stream:     # OSError (missing, a directory...) as is
+        size = os.fstat(stream.fileno()).st_size
+        try:
+            check_allocation(path, (size,), np.uint8, what="the file's contents")
+        except MemoryError as exc:
+            raise MemoryError(str(exc)) from None
+        data = stream.read()
+
+    def damaged(reason):
+        return _Damaged(f"{path}: not a file written by Sequential.save or save_weights, "
+                        f"or damaged: {reason}")
+
+    arrays = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                match = _MEMBER.fullmatch(info.filename)
+                if match is None:
+                    raise damaged(f"unexpected member {info.filename!r}")
+                key = match.group(1)
+                if key in arrays:
+                    raise damaged(f"member {info.filename!r} appears twice")
+                if info.compress_type != zipfile.ZIP_STORED or info.file_size > len(data):
+                    raise damaged(f"member {info.filename!r} is compressed or larger than "
+                                  "the file")
+                arrays[key] = _parse_npy(archive.read(info), info.filename, damaged)
+    except _Damaged as exc:
+        raise ValueError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - any failure to parse the bytes is damage
+        raise ValueError(str(damaged(f"{type(exc).__name__}: {exc}"))) from None
+    return arrays
+
+
+def _parse_npy(raw, member, damaged):
+    """One ``.npy`` member as an array, checked before anything is allocated."""
+    stream = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise damaged(f"member {member!r} has .npy version {version}")
+    except ValueError as exc:
+        raise damaged(f"member {member!r}: {exc}") from None
+    if dtype.hasobject or dtype.kind not in "biuf" or dtype.itemsize > 8:
+        raise damaged(f"member {member!r} holds dtype {dtype}, not real numbers")
+    offset = stream.tell()
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(raw) - offset:
+        raise damaged(f"member {member!r} has shape {shape} and dtype {dtype} "
+                      f"({count * dtype.itemsize} bytes) but holds {len(raw) - offset} bytes")
+    array = np.frombuffer(raw, dtype, count, offset)
+    return array.reshape(shape, order="F" if fortran else "C").astype(dtype.newbyteorder("="))
+
+
+def _read_document(raw, path):
+    """The JSON document of a model file, with the form that save writes."""
+    def damaged(reason):
+        return ValueError(f"{path}: the model description is damaged: {reason}")
+
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise damaged(f"__model__ must be bytes; got dtype {raw.dtype}, shape {raw.shape}")
+    try:
+        document = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise damaged(f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(document, dict):
+        raise damaged(f"expected a JSON object; got {type(document).__name__}")
     if document.get("format") != "sigconv.nn.Sequential":
         raise ValueError(f"{path}: unknown model format {document.get('format')!r}")
-    model = Sequential.from_config(document["config"], custom_objects)
-    model.build()
-    model.set_weights(weights)
-    settings = document.get("compile")
-    if compile and settings:
-        optimizer = getattr(_optimizers, settings["optimizer"]["class_name"]).from_config(
-            settings["optimizer"]["config"])
-        loss = getattr(_losses, settings["loss"]["class_name"]).from_config(
-            settings["loss"]["config"])
-        model.compile(optimizer=optimizer, loss=loss, metrics=settings["metrics"])
-    return model
+    if set(document) != {"format", "version", "config", "compile"}:
+        raise damaged(f"unexpected keys {sorted(document)}")
+    if type(document["version"]) is not int or document["version"] != 1:
+        raise damaged(f"unknown version {document['version']!r}")
+    settings = document["compile"]
+    if settings is not None and (not isinstance(settings, dict)
+                                 or set(settings) != {"optimizer", "loss", "metrics"}):
+        raise damaged("the compile settings must hold optimizer, loss and metrics")
+    return document
+
+
+def _weight_list(arrays, path):
+    """``weight_0 ... weight_{n-1}`` in order (no gap allowed)."""
+    keys = set(arrays)
+    expected = {f"weight_{k}" for k in range(len(keys))}
+    if keys != expected:
+        raise ValueError(f"{path}: the weights must be weight_0 ... weight_{len(keys) - 1}; "
+                         f"got {sorted(keys)}")
+    return [arrays[f"weight_{k}"] for k in range(len(keys))]
+
+
+def _from_saved(entry, known, kind, custom):
+    """An optimizer or loss from ``{"class_name", "config"}``, allow-listed."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"the {kind} must be a dict; got {type(entry).__name__}")
+    _expect_keys(entry, {"class_name", "config"}, f"the {kind}")
+    name, config = entry["class_name"], entry["config"]
+    registry = {**known, **custom}
+    cls = registry.get(name) if isinstance(name, str) else None
+    if cls is None or not hasattr(cls, "from_config"):
+        raise ValueError(f"unknown {kind} class {name!r}; expected one of {sorted(known)} or a "
+                         "class given in custom_objects")
+    if not isinstance(config, dict) or not all(isinstance(key, str) for key in config):
+        raise ValueError(f"the {kind} config must be a dict of arguments")
+    return cls.from_config(config)
+
+
+def _compile_from(model, settings, custom):
+    optimizer = _from_saved(settings["optimizer"], _OPTIMIZER_CLASSES, "optimizer", custom)
+    loss = _from_saved(settings["loss"], _LOSS_CLASSES, "loss", custom)
+    model.compile(optimizer=optimizer, loss=loss, metrics=settings["metrics"])

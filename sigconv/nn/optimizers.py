@@ -30,6 +30,7 @@ import numpy as np
 from .._docs import fill_docstrings
 from .._jit import is_device_array
 from .._validate import check_real, lookup_name
+from . import _checks
 from .kernels import cpu
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get_optimizer"]
@@ -345,7 +346,7 @@ class SGD(Optimizer):
         super().__init__(learning_rate, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm)
         self.momentum = check_real(momentum, "momentum", 0.0, 1.0, exclusive_maximum=True)
-        self.nesterov = bool(nesterov)
+        self.nesterov = _checks.check_flag(nesterov, "nesterov")
 
     def _used_slots(self):
         return (self.momentum > 0,)
@@ -484,7 +485,7 @@ class RMSprop(Optimizer):
         self.rho = check_real(rho, "rho", 0.0, 1.0, exclusive_maximum=True)
         self.momentum = check_real(momentum, "momentum", 0.0, 1.0, exclusive_maximum=True)
         self.epsilon = check_real(epsilon, "epsilon", 0.0)
-        self.centered = bool(centered)
+        self.centered = _checks.check_flag(centered, "centered")
 
     def _used_slots(self):
         return True, self.momentum > 0, self.centered

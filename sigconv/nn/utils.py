@@ -2,6 +2,9 @@
 
 import numpy as np
 
+from .._validate import check_allocation
+from ._checks import check_count
+
 __all__ = ["to_categorical"]
 
 
@@ -20,6 +23,18 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     -------
     ndarray, shape ``y.shape + (num_classes,)`` (a trailing axis of 1 is dropped first)
 
+    Raises
+    ------
+    TypeError
+        If ``y`` is not integers (or floats with integer values; booleans count as 0 and
+        1), ``num_classes`` is not an integer (``True``, ``"3"``, ``3.0`` refused) or
+        ``dtype`` is not a NumPy dtype.
+    ValueError
+        If a label is negative, NaN, not an integer, or not below ``num_classes``.
+    MemoryError
+        If the result could not fit in memory (a huge label or ``num_classes``), before
+        allocating.
+
     Examples
     --------
     >>> to_categorical([0, 2, 1])
@@ -27,12 +42,24 @@ def to_categorical(y, num_classes=None, dtype="float32"):
            [0., 0., 1.],
            [0., 1., 0.]], dtype=float32)
     """
-    y = np.asarray(y)
+    if num_classes is not None:
+        num_classes = check_count(num_classes, "num_classes")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a NumPy dtype; got {dtype!r}") from None
+    if dtype.hasobject or dtype.kind not in "biufc":
+        raise TypeError(f"dtype must be a numeric dtype; got {dtype}")
+    y = np.asarray(y) if isinstance(y, np.ndarray) else _as_labels(y)
+    if y.dtype.kind == "b":      # a boolean array would index as a mask
+        y = y.astype(np.int64)
     if y.dtype.kind == "f":
         if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
             raise ValueError("y must hold integer class indices")
+        if y.size and np.abs(y).max() >= 2.0**63:
+            raise ValueError(f"y holds class {np.abs(y).max()}, beyond any num_classes")
         y = y.astype(np.int64)
-    if y.dtype.kind not in "iub":
+    if y.dtype.kind not in "iu":
         raise TypeError(f"y must hold integer class indices; got dtype {y.dtype}")
     if y.ndim > 1 and y.shape[-1] == 1:
         y = y[..., 0]
@@ -43,4 +70,15 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     elif y.size and y.max() >= num_classes:
         raise ValueError(f"y holds class {y.max()}, out of range for num_classes="
                          f"{num_classes}")
-    return np.eye(num_classes, dtype=dtype)[y]
+    check_allocation("y, num_classes", (*y.shape, num_classes), dtype,
+                     what="the one-hot encoding")
+    out = np.zeros((y.size, num_classes), dtype)
+    out[np.arange(y.size), y.reshape(-1)] = 1
+    return out.reshape(*y.shape, num_classes)
+
+
+def _as_labels(y):
+    try:
+        return np.asarray(y)
+    except (TypeError, ValueError) as exc:   # ragged lists
+        raise TypeError(f"y must be array_like of class indices: {exc}") from None
