@@ -9,10 +9,12 @@
 ``sigconv bench``      time per training step and GFLOP/s of one convolution layer
 =====================  ====================================================================
 
-Every subcommand has ``--help``. A user error (a bad argument, a missing data set, an
-output that cannot be written) prints one ``sigconv: error: ...`` line to standard error
-and exits with status 2 (bad arguments) or 1 (anything else), without a traceback;
-``--traceback`` shows it. Heavy modules (numba kernels, matplotlib, scikit-learn) are
+Every subcommand has ``--help``. Every failure (a bad argument, a missing or damaged data
+set, an output that cannot be written, a size that does not fit in memory, even a bug)
+prints one ``sigconv: error: ...`` line to standard error and exits with status 2 (bad
+arguments: every numeric option is checked against its range before any work) or 1
+(anything else), without a traceback; ``--traceback`` shows it. Ctrl-C exits with status
+130 without a message. Heavy modules (numba kernels, matplotlib, scikit-learn) are
 imported inside the subcommands.
 """
 
@@ -67,8 +69,24 @@ def _bounded(kind, name, accept):
     return parse
 
 
+#: the largest values the options take: more terms than this only cost memory and time
+#: (10**6 terms: 2 s and 0.4 GB; 10**8: 40 s and 8 GB), more epochs would run for days, and
+#: seeds are those of NumPy and scikit-learn (32 bits)
+_MAX_TERMS = 10**6
+_MAX_EPOCHS = 100_000
+_MAX_BATCH_SIZE = 2**31 - 1
+_MAX_JOBS = 1024
+_MAX_SEED = 2**32 - 1
+
 _positive_int = _bounded(int, "a positive integer", lambda v: v >= 1)
-_n_jobs = _bounded(int, "a positive integer or -1", lambda v: v >= 1 or v == -1)
+_epochs = _bounded(int, f"a positive integer <= {_MAX_EPOCHS}",
+                   lambda v: 1 <= v <= _MAX_EPOCHS)
+_batch_size = _bounded(int, f"a positive integer <= {_MAX_BATCH_SIZE}",
+                       lambda v: 1 <= v <= _MAX_BATCH_SIZE)
+_terms = _bounded(int, f"a positive integer <= {_MAX_TERMS}", lambda v: 1 <= v <= _MAX_TERMS)
+_seed = _bounded(int, f"an integer in [0, {_MAX_SEED}]", lambda v: 0 <= v <= _MAX_SEED)
+_n_jobs = _bounded(int, f"a positive integer <= {_MAX_JOBS} or -1",
+                   lambda v: 1 <= v <= _MAX_JOBS or v == -1)
 _positive_float = _bounded(float, "a positive number", lambda v: v > 0)
 _non_negative_float = _bounded(float, "a number >= 0", lambda v: v >= 0)
 _fraction = _bounded(float, "a number in [0, 1)", lambda v: 0 <= v < 1)
@@ -322,9 +340,10 @@ def _train(args):
 
 
 @contextlib.contextmanager
-def _dask_executor(address, n_jobs):
+def _dask_executor(address, n_jobs, n_cells):
     """An executor on a Dask cluster (``address``, or ``"local"`` for one started here with
-    ``n_jobs`` single-threaded workers), or None without ``address``."""
+    ``n_jobs`` single-threaded workers, no more than the ``n_cells`` cells), or None
+    without ``address``."""
     if address is None:
         yield None
         return
@@ -333,7 +352,7 @@ def _dask_executor(address, n_jobs):
     except ImportError:
         raise ValueError("--dask needs Dask: pip install 'sigconv[dask]'") from None
     if address == "local":
-        workers = os.cpu_count() if n_jobs == -1 else n_jobs
+        workers = min(os.cpu_count() if n_jobs == -1 else n_jobs, n_cells)
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                            dashboard_address=None)
     else:
@@ -367,7 +386,7 @@ def _grid(args):
     print(f"sigconv grid: the lecture's digits CNN, {len(etas)} x {len(lambdas)} cells "
           f"(eta x lambda), {args.epochs} epochs of batch 100 each, {where}")
     start = time.perf_counter()
-    with _dask_executor(args.dask, args.n_jobs) as executor:
+    with _dask_executor(args.dask, args.n_jobs, len(etas) * len(lambdas)) as executor:
         result = nn.grid_search(nn.lecture_digits_cnn, {"learning_rate": etas, "l2": lambdas},
                                 x_train, y_train, x_test, y_test, epochs=args.epochs,
                                 batch_size=100, n_jobs=args.n_jobs if executor is None else 1,
@@ -530,9 +549,9 @@ def _build_parser():
                     "L2 1e-3) on 80%% of scikit-learn's 8x8 digits and report its test "
                     "accuracy. Writes OUT (test images titled true / predicted) and "
                     "OUT_filters (the learned first-layer filters).")
-    demo.add_argument("--epochs", type=_positive_int, default=30, help="training epochs")
+    demo.add_argument("--epochs", type=_epochs, default=30, help="training epochs")
     demo.add_argument("--out", default="demo.png", help="image of the test predictions")
-    demo.add_argument("--seed", type=int, default=0,
+    demo.add_argument("--seed", type=_seed, default=0,
                       help="seed of the train/test split, weights and shuffles")
     demo.set_defaults(run=_demo)
 
@@ -549,9 +568,9 @@ def _build_parser():
     train.add_argument("--data-dir", help="directory holding the MNIST or CIFAR-10 files")
     train.add_argument("--no-download", action="store_true",
                        help="fail rather than download a missing data set file")
-    train.add_argument("--epochs", type=_positive_int,
+    train.add_argument("--epochs", type=_epochs,
                        help="training epochs (default: 30 digits, 5 mnist, 10 cifar10)")
-    train.add_argument("--batch-size", type=_positive_int,
+    train.add_argument("--batch-size", type=_batch_size,
                        help="samples per gradient step (default: 100 digits and mnist, "
                             "32 cifar10)")
     train.add_argument("--optimizer", choices=sorted(_DEFAULT_LEARNING_RATES), default="sgd",
@@ -562,7 +581,7 @@ def _build_parser():
                        help="L2 penalty of the digits CNN's kernels (not cifar10)")
     train.add_argument("--validation-split", type=_fraction, default=0.0,
                        help="fraction of the training samples held out for validation")
-    train.add_argument("--seed", type=int, default=0,
+    train.add_argument("--seed", type=_seed, default=0,
                        help="seed of the split, weights and shuffles")
     train.add_argument("--save", help="write the trained model to this .npz file")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
@@ -576,7 +595,7 @@ def _build_parser():
                     "learning rate and L2 strength and draw the test and train accuracies "
                     "as heatmaps.")
     grid.add_argument("--dataset", choices=("digits",), default="digits", help="the data set")
-    grid.add_argument("--epochs", type=_positive_int, default=100, help="epochs per cell")
+    grid.add_argument("--epochs", type=_epochs, default=100, help="epochs per cell")
     grid.add_argument("--n-jobs", type=_n_jobs, default=2,
                       help="worker processes, -1 for one per core")
     grid.add_argument("--etas", type=_positive_float, nargs="+", metavar="ETA",
@@ -584,7 +603,7 @@ def _build_parser():
     grid.add_argument("--lambdas", type=_non_negative_float, nargs="+", metavar="LAMBDA",
                       help="L2 strengths (default: 1e-5, 1e-4, ..., 10)")
     grid.add_argument("--out", default="grid.png", help="image of the heatmaps")
-    grid.add_argument("--seed", type=int, default=0, help="seed of the split and every cell")
+    grid.add_argument("--seed", type=_seed, default=0, help="seed of the split and every cell")
     grid.add_argument("--dask", metavar="ADDRESS",
                       help="run the cells on a Dask cluster: its scheduler's address "
                            "(tcp://host:8786), or 'local' for one started here with --n-jobs "
@@ -599,7 +618,7 @@ def _build_parser():
         description=f"Fourier coefficients of the lecture's square wave (T = {_PERIOD}, "
                     f"W = {_WIDTH}, F = {_HEIGHT}), analytic and by quadrature, Parseval's "
                     f"power and the Gibbs overshoot; draws partial sums and the overshoot.")
-    fourier.add_argument("--terms", type=_positive_int, default=25,
+    fourier.add_argument("--terms", type=_terms, default=25,
                          help="number of terms of the partial sum")
     fourier.add_argument("--out", default="fourier.png", help="image of the figure")
     fourier.set_defaults(run=_fourier)
@@ -628,8 +647,10 @@ def main(argv=None):
     -------
     int
         Exit status: 0 on success (and for ``--help``), 2 for bad arguments, 1 for other
-        errors (a missing data set, an output that cannot be written), 130 when
-        interrupted. Errors print one ``sigconv: error: ...`` line to standard error.
+        errors (a missing data set, an output that cannot be written, a size that does
+        not fit in memory, and any other exception), 130 when interrupted (silently).
+        Errors print one ``sigconv: error: ...`` line to standard error, never a
+        traceback (``--traceback`` shows it).
 
     Examples
     --------
@@ -642,17 +663,36 @@ def main(argv=None):
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, or an error already printed
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except KeyboardInterrupt:
+        return 130
     try:
         return args.run(args)
-    except KeyboardInterrupt:
-        print("sigconv: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # the shell shows ^C already
         return 130
-    except (ValueError, TypeError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - every failure is one line, see below
         if args.traceback:
             raise
-        message = " ".join(str(error).split()) or type(error).__name__
-        print(f"sigconv: error: {message}", file=sys.stderr)
+        print(f"sigconv: error: {_one_line(error)}", file=sys.stderr)
         return 1
+
+
+#: the exceptions sigconv raises for a user's error, whose message is the whole story
+_USER_ERRORS = (ValueError, TypeError, OverflowError, MemoryError, OSError)
+
+
+def _one_line(error):
+    """The error message on one line; an exception that is not a user error (a bug, or a
+    library's internal failure) is named, with a hint to rerun with ``--traceback``."""
+    message = " ".join(str(error).split())
+    if isinstance(error, MemoryError):
+        message = message or "out of memory"
+        if not message.startswith(("out of memory", "Unable to allocate")) and \
+                "needs" not in message:
+            message = f"out of memory: {message}"
+    elif not isinstance(error, _USER_ERRORS):
+        return (f"internal error {type(error).__name__}: {message or 'no message'} (rerun "
+                f"with --traceback and report it)")
+    return message or type(error).__name__
 
 
 if __name__ == "__main__":

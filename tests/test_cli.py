@@ -392,7 +392,7 @@ def test_top_level_help_lists_the_subcommands(capsys):
     (["train", "--dataset", "digits", "--verbose", "3"], "invalid choice: 3"),
     (["demo", "--epochs", "0"], "--epochs: expected a positive"),
     (["grid", "--dataset", "mnist"], "invalid choice: 'mnist'"),
-    (["grid", "--n-jobs", "0"], "--n-jobs: expected a positive integer or -1"),
+    (["grid", "--n-jobs", "0"], "--n-jobs: expected a positive integer <= 1024 or -1"),
     (["grid", "--etas", "-0.1"], "--etas: expected a positive number"),
     (["grid", "--lambdas", "-1"], "--lambdas: expected a number >= 0"),
     (["fourier", "--terms", "0"], "--terms: expected a positive integer"),
