@@ -163,10 +163,12 @@ def _correlate1d(image, weights, axis, mode, cval, name="sigma, truncate"):
     shape[axis] = k
     kernel = weights.astype(image.dtype if image.dtype.kind in "fc" else np.float64,
                             copy=False).reshape(shape)
-    # real kernels: correlation is convolution with the reversed kernel, no conjugation
-    return conv.convolve(padded, kernel[tuple(slice(None, None, -1) if a == axis
-                                              else slice(None) for a in range(image.ndim))],
-                         mode="valid", axes=axis)
+    reverse = tuple(slice(None, None, -1) if a == axis else slice(None)
+                    for a in range(image.ndim))
+    # real kernels: correlation is convolution with the reversed kernel, no conjugation;
+    # an overflow is reported by the public filter (_finite), not as a warning
+    with np.errstate(over="ignore", invalid="ignore"):
+        return conv.convolve(padded, kernel[reverse], mode="valid", axes=axis)
 
 
 def _gaussian_weights(sigma, truncate, radius):
@@ -502,7 +504,8 @@ def laplace(image, mode="reflect", cval=0.0):
     second = np.array([1.0, -2.0, 1.0])
     out = _correlate1d(image, second, 0, mode, cval, name="image")
     for axis in range(1, image.ndim):
-        out += _correlate1d(image, second, axis, mode, cval, name="image")
+        with np.errstate(over="ignore", invalid="ignore"):
+            out += _correlate1d(image, second, axis, mode, cval, name="image")
     return _finite(out, "the Laplacian")
 
 
@@ -549,7 +552,10 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0):
     """
     image = _as_image(image)
     amount = check_real(amount, "amount")
-    return _finite(image - amount * laplace(image, mode, cval), "the sharpened image")
+    second = laplace(image, mode, cval)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = image - amount * second
+    return _finite(out, "the sharpened image")
 
 
 def edges(image, mode="reflect", cval=0.0):
@@ -604,4 +610,6 @@ def edges(image, mode="reflect", cval=0.0):
     largest = max(float(np.max(np.abs(d))) for d in derivatives)
     scale = math.ldexp(1.0, math.frexp(largest)[1]) if largest > 0 else 1.0
     total = sum(np.abs(d / scale) ** 2 for d in derivatives)
-    return _finite(np.sqrt(total) * scale, "the gradient magnitude")
+    with np.errstate(over="ignore"):
+        out = np.sqrt(total) * scale
+    return _finite(out, "the gradient magnitude")

@@ -405,7 +405,8 @@ class FourierSeries:
         self.f = f.astype(np.float64, copy=True)
         self.g = g.astype(np.float64, copy=True)
         self.g[0] = 0.0
-        bound = np.sum(np.abs(self.f)) + np.sum(np.abs(self.g))
+        with np.errstate(over="ignore"):
+            bound = np.sum(np.abs(self.f)) + np.sum(np.abs(self.g))
         if not np.isfinite(bound):
             raise ValueError("f and g are so large that the series' values (up to "
                              "sum |f_n| + |g_n|) overflow float64")
@@ -556,6 +557,8 @@ class FourierSeries:
         budget = max(16, min(work // 64, 2**27, max(4 * n_points, 2 * n_terms, 2**20)))
         start = math.fmod(float(flat[0]), self.period)
         step = (float(flat[-1]) - float(flat[0])) / (n_points - 1)
+        if not math.isfinite(step / self.period):
+            return None
         ratio = Fraction(step / self.period).limit_denominator(budget)
         numerator, size = ratio.numerator, ratio.denominator
         if 5 * size * max(math.log2(size), 1.0) + n_terms > work:
@@ -563,8 +566,11 @@ class FourierSeries:
         # the grid the FFT evaluates, against the times given: equal to rounding
         k = np.arange(n_points, dtype=np.float64)
         model = float(flat[0]) + k * (numerator * self.period / size)
-        tolerance = 16 * np.finfo(np.float64).eps * (np.max(np.abs(flat)) + self.period)
-        if np.max(np.abs(model - flat)) > tolerance:
+        tolerance = 16 * float(np.finfo(np.float64).eps) * (float(np.max(np.abs(flat)))
+                                                            + self.period)
+        with np.errstate(over="ignore", invalid="ignore"):
+            deviation = float(np.max(np.abs(model - flat)))
+        if not deviation <= tolerance:
             return None
         return start, numerator, size
 
@@ -629,7 +635,9 @@ class FourierSeries:
             return 0.0
         scale = math.ldexp(1.0, math.frexp(largest)[1])
         f, g = self.f / scale, self.g / scale
-        power = ((f[0] / 2) ** 2 + 0.5 * np.sum(f[1:] ** 2 + g[1:] ** 2)) * scale * scale
+        with np.errstate(over="ignore"):
+            power = float((f[0] / 2) ** 2 + 0.5 * np.sum(f[1:] ** 2 + g[1:] ** 2))
+        power = power * scale * scale  # Python floats: inf on overflow, no warning
         if not math.isfinite(power):
             raise ValueError(f"the power of the series overflows float64 (coefficients "
                              f"up to {scale:.3g} in magnitude)")
@@ -750,16 +758,18 @@ class FourierSeries:
         g = np.zeros(n)
         f[:self.n_terms] += self.f
         g[:self.n_terms] += self.g
-        f[:other.n_terms] += other.f
-        g[:other.n_terms] += other.g
+        with np.errstate(over="ignore"):
+            f[:other.n_terms] += other.f
+            g[:other.n_terms] += other.g
         return _overflow_checked(f, g, self.period, "the sum of the series")
 
     def __mul__(self, scalar):
         if isinstance(scalar, (bool, np.bool_)) or not isinstance(scalar, numbers.Real):
             return NotImplemented
         scalar = check_real(scalar, "scalar")
-        return _overflow_checked(self.f * scalar, self.g * scalar, self.period,
-                                 f"the series times scalar={scalar!r}")
+        with np.errstate(over="ignore"):
+            f, g = self.f * scalar, self.g * scalar
+        return _overflow_checked(f, g, self.period, f"the series times scalar={scalar!r}")
 
     __rmul__ = __mul__
 
@@ -778,8 +788,9 @@ class FourierSeries:
 def _overflow_checked(f, g, period, what):
     """``FourierSeries(f, g, period)`` of computed coefficients; ValueError naming
     ``what`` when they overflowed float64."""
-    if not (np.isfinite(f).all() and np.isfinite(g).all()
-            and np.isfinite(np.sum(np.abs(f)) + np.sum(np.abs(g)))):
+    with np.errstate(over="ignore", invalid="ignore"):
+        bound = np.sum(np.abs(f)) + np.sum(np.abs(g))
+    if not (np.isfinite(f).all() and np.isfinite(g).all() and np.isfinite(bound)):
         raise ValueError(f"{what} overflows float64")
     return FourierSeries(f, g, period)
 
@@ -994,13 +1005,14 @@ class DrivenOscillator:
                           exclusive_maximum=True)
         atol = check_real(atol, "atol", 0.0, exclusive_minimum=True)
         t = _times(t)
-        if t.ndim != 1 or t.size < 2 or np.any(np.diff(t) <= 0):
-            raise ValueError("t must be a 1-D increasing array of at least two times")
+        with np.errstate(over="ignore"):
+            if t.ndim != 1 or t.size < 2 or np.any(np.diff(t) <= 0):
+                raise ValueError("t must be a 1-D increasing array of at least two times")
         rate = max(self.omega0, 2 * self.beta)
         if isinstance(forcing, FourierSeries):
             rate = max(rate, (forcing.n_terms - 1) * forcing.omega)
         with np.errstate(over="ignore"):
-            cycles = float(t[-1] - t[0]) * rate / (2 * math.pi)
+            cycles = (float(t[-1]) - float(t[0])) * rate / (2 * math.pi)
         if not cycles <= _MAX_CYCLES:
             raise ValueError(
                 f"t spans {t[-1] - t[0]:.3g} time units, {cycles:.3g} cycles of the fastest "
