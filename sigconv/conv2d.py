@@ -17,7 +17,12 @@ import scipy.sparse
 
 from . import conv
 from ._jit import resolve_device, to_device_like, to_host
-from ._validate import as_nonempty_array, check_choice
+from ._validate import (
+    as_nonempty_array,
+    check_allocation,
+    check_choice,
+    check_native_precision,
+)
 from .poly import _ConvolutionOperator
 
 __all__ = ["convolve2d", "correlate2d", "convolution_matrix2d", "ConvolutionOperator2D"]
@@ -76,11 +81,19 @@ def _extend(image, kernel_shape, mode, starts, boundary, fillvalue):
 
 def check_fillvalue(fillvalue, dtype):
     """``fillvalue`` as a scalar of ``dtype``; a ValueError if it cannot be one exactly."""
+    if isinstance(fillvalue, int) and not isinstance(fillvalue, bool) and not (
+            -2**63 <= fillvalue < 2**64):   # NumPy would make it an object array
+        if dtype.kind in "biu":
+            raise ValueError(f"fillvalue {fillvalue!r} cannot be represented in the result "
+                             f"dtype {dtype}")
+        fillvalue = float(fillvalue)
     fill = np.asarray(fillvalue)
     if fill.ndim != 0:
         raise ValueError(f"fillvalue must be a scalar, got {fillvalue!r}")
     if fill.dtype.kind not in "biufc":
         raise TypeError(f"fillvalue must be a number, got {fillvalue!r}")
+    if fill.dtype.kind == "b" and dtype.kind != "b":
+        raise TypeError(f"fillvalue must be a number, got the boolean {fillvalue!r}")
     if fill.dtype.kind == "c" and dtype.kind != "c":
         raise ValueError(f"fillvalue {fillvalue!r} is complex but the inputs are real")
     if dtype.kind in "biu":
@@ -113,7 +126,11 @@ def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation, device=None):
     if mode != "valid" and (boundary != "fill" or fillvalue != 0 or list(p.start) != starts):
         # valid mode never reads the boundary; zero fill centred as convolve is convolve
         # extended in the result dtype, so that the fill value keeps its value
-        image = in1.astype(np.result_type(in1, in2), copy=False)
+        dtype = np.result_type(in1, in2)
+        extended = [n + k - 1 for n, k in zip(in1.shape, in2.shape, strict=True)]
+        check_allocation("in1, in2", extended, dtype, copies=2,
+                         what="the image extended by its boundary")
+        image = in1.astype(dtype, copy=False)
         p = conv._Problem(_extend(image, in2.shape, mode, starts, boundary, fillvalue), in2,
                           "valid", None)
     if device == "cuda":
@@ -176,7 +193,9 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None)
         How the image continues beyond its edges: the constant ``fillvalue``, periodically,
         or mirrored with the edge repeated (``numpy.pad(..., "symmetric")``).
     fillvalue : scalar, default 0
-        The value outside the image for ``boundary="fill"``.
+        The value outside the image for ``boundary="fill"``: a real or complex number
+        (not a boolean, unless the inputs are), NaN allowed for floating inputs (the
+        outputs that read it are NaN, as in SciPy).
     device : {None, "cpu", "cuda"}, optional
         Where to compute, as in :func:`sigconv.convolve` (the GPU runs the direct sum).
 
@@ -191,9 +210,13 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None)
         If an input is not numeric.
     ValueError
         If an input is not 2-D or empty, ``mode`` or ``boundary`` is unknown, ``valid``
-        mode has neither input covering the other, or ``fillvalue`` is not a scalar.
+        mode has neither input covering the other, or ``fillvalue`` is not a scalar, or
+        not exactly representable in an integer result dtype (NaN, inf, a fraction, out
+        of range), or complex with real inputs.
     OverflowError
         If an exact integer result does not fit the result dtype.
+    MemoryError
+        If the result or the extended image would not fit (checked before allocating).
 
     See Also
     --------
@@ -282,7 +305,11 @@ def _operator_window(kernel_shape, image_shape, mode):
 
 def _check_operator_args(kernel, image_shape, mode):
     kernel = as_nonempty_array(kernel, "kernel", 2)
+    check_native_precision(kernel.dtype, "kernel")
     try:
+        if isinstance(image_shape, (str, bytes)) or any(
+                isinstance(s, (bool, np.bool_)) for s in image_shape):
+            raise TypeError
         image_shape = tuple(operator.index(s) for s in image_shape)
     except TypeError:
         raise TypeError(f"image_shape must be a pair of ints, got {image_shape!r}") from None
@@ -328,6 +355,9 @@ def convolution_matrix2d(kernel, image_shape, mode="full"):
     ValueError
         If ``kernel`` is not 2-D or empty, ``image_shape`` not positive, ``mode`` unknown
         or ``valid`` impossible.
+    MemoryError
+        If the matrix's index arrays would not fit (checked before allocating): use
+        :class:`ConvolutionOperator2D`.
 
     See Also
     --------
@@ -349,6 +379,12 @@ def convolution_matrix2d(kernel, image_shape, mode="full"):
     (s0, m0), (s1, m1) = _operator_window(kernel.shape, image_shape, mode)
     kh, kw = kernel.shape
     h, w = image_shape
+    # per (pixel, tap) pair: an int64 output index and a mask byte; per entry kept (at
+    # most one per pair) its row, column and value, which the CSR conversion copies once
+    pairs = h * w * kh * kw
+    check_allocation("kernel, image_shape", (pairs,), np.int64,
+                     copies=(9 + 2 * (16 + kernel.dtype.itemsize)) / 8,
+                     what="the (pixel, tap) index arrays of the sparse matrix")
     # every (pixel, tap) pair lands on output (a + p - s0, b + q - s1) if inside the window
     a, b, p, q = np.meshgrid(np.arange(h), np.arange(w), np.arange(kh), np.arange(kw),
                              indexing="ij", sparse=True)
