@@ -138,10 +138,14 @@ def _part(chunk, cut, kernel, window, method, work):
     an output chunk."""
     piece = chunk[cut].astype(work, copy=False)
     with single_thread():   # Dask runs the tasks in parallel
-        return conv.convolve_window(piece, kernel.astype(work, copy=False), window, method)
+        try:
+            return conv.convolve_window(piece, kernel.astype(work, copy=False), window,
+                                        method)
+        except OverflowError as exc:   # it names convolve_window's in1, in2
+            raise OverflowError(f"the input and kernel, in one chunk: {exc}") from None
 
 
-def _assemble(bulk, shares, places, shape, dtype):
+def _assemble(bulk, shares, places, shape, dtype, names="x, kernel"):
     """An output chunk: its bulk plus the neighbours' shares on its edges.
 
     ``bulk`` (None if no piece spans the chunk) is the private result of this graph's
@@ -157,23 +161,24 @@ def _assemble(bulk, shares, places, shape, dtype):
         out = bulk.copy() if exact else bulk
     for share, place in zip(shares, places, strict=True):
         if exact:
-            _check_no_wrap(out[place], share)
+            _check_no_wrap(out[place], share, names)
         out[place] += share
     if exact:
-        return conv.cast_integer_result(out, dtype)
+        return conv.cast_integer_result(out, dtype, names)
     return out.astype(dtype, copy=False)
 
 
-def _check_no_wrap(a, b):
+def _check_no_wrap(a, b, names="x, kernel"):
     """OverflowError where ``a + b`` (int64) wraps around: the sum's sign then differs
     from both terms' signs."""
     total = a + b
     if np.any(((a ^ total) & (b ^ total)) < 0):
-        raise OverflowError("the exact convolution exceeds the int64 range; convolve in "
-                            "float64, or in memory (which falls back to Python integers)")
+        raise OverflowError(f"{names}: the exact convolution exceeds the int64 range; "
+                            "convolve in float64, or in memory (which falls back to Python "
+                            "integers)")
 
 
-def _windowed(x, kernel, window, out_edges, method):
+def _windowed(x, kernel, window, out_edges, method, names="x, kernel"):
     """A window of the zero-filled full convolution of ``x`` with ``kernel``, chunked.
 
     ``window`` maps each convolved axis to ``(start, length)`` in the full convolution,
@@ -221,7 +226,7 @@ def _windowed(x, kernel, window, out_edges, method):
                 places.append(tuple(piece[3] for piece in combo))
         shape = tuple(out_edges[axis][i + 1] - out_edges[axis][i] if axis in window
                       else x.chunks[axis][i] for axis, i in enumerate(index))
-        layer[(name, *index)] = (_assemble, bulk, shares, places, shape, dtype)
+        layer[(name, *index)] = (_assemble, bulk, shares, places, shape, dtype, names)
     chunks = tuple(tuple(np.diff(out_edges[axis]).tolist()) if axis in window
                    else x.chunks[axis] for axis in range(x.ndim))
     graph = HighLevelGraph.from_collections(
@@ -419,7 +424,7 @@ def _convolve2d(image, kernel, mode, boundary, fillvalue, method, correlation):
         length = conv.mode_window(n, k, mode)[1]
         window[axis] = (starts[axis] + pad, length)   # the padding shifts the full convolution
         edges[axis] = _output_edges(image.chunks[axis], length)
-    return _windowed(padded, kernel, window, edges, method)
+    return _windowed(padded, kernel, window, edges, method, "image, kernel")
 
 
 fill_docstrings((convolve, correlate), parameters_1d="""x : dask.array.Array or array_like
