@@ -109,10 +109,13 @@ def check_finite(array, name):
     """
     if array.dtype.kind != "f" or array.size == 0:
         return array
+    # a broadcast view (zero strides) is tested on its distinct data only
+    distinct = array[tuple(slice(0, 1) if stride == 0 else slice(None)
+                           for stride in array.strides)]
     with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(array, axis=None)
-    if not np.isfinite(total) and not np.isfinite(array).all():
-        kind = "NaN" if np.isnan(array).any() else "inf"
+        total = np.add.reduce(distinct, axis=None)
+    if not np.isfinite(total) and not np.isfinite(distinct).all():
+        kind = "NaN" if np.isnan(distinct).any() else "inf"
         raise ValueError(f"{name} contains {kind}: sigconv.nn refuses non-finite inputs "
                          "(Keras would compute NaN losses and outputs with them)")
     return array

@@ -290,6 +290,9 @@ class Layer:
 
     # --- passes ------------------------------------------------------------------
     def forward(self, x, training=False):
+        return self._forward_checked(x, training, in_model=False)
+
+    def _forward_checked(self, x, training=False, in_model=True):
         """Output of the layer for the batch ``x`` (built on first call).
 
         Parameters
@@ -311,6 +314,10 @@ class Layer:
         MemoryError
             If the output and the temporaries of the pass could not fit in memory
             (checked before allocating).
+        OverflowError
+            If the output for a finite ``x`` is not finite (values near the dtype's
+            largest; Keras returns the infinities). Inside a model the infinities and NaN
+            go on to the loss instead, where divergence shows.
         """
         training = _checks.check_flag(training, f"{self.name}: training")
         if self.device == "cuda" or is_device_array(x):
@@ -334,12 +341,26 @@ class Layer:
         else:
             self._check_input(x.shape)
         self._check_memory(x.shape)
-        return self._forward(x, training)
+        if in_model:     # a diverging network shows as NaN losses (the model's contract)
+            return self._forward(x, training)
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = self._forward(x, training)
+        if not np.isfinite(np.add.reduce(y, axis=None)) and not np.isfinite(y).all():
+            raise OverflowError(f"{self.name}: the output for the finite x overflowed "
+                                f"{self.dtype} (x up to {float(np.abs(x).max()):.3g}, weights "
+                                f"up to {self._largest_weight():.3g}); scale x down")
+        return y
+
+    def _largest_weight(self):
+        values = [float(np.abs(w).max()) for w in self.get_weights() if w.size]
+        return max(values, default=0.0)
 
     def _checked_input(self, x, name):
         """``x`` as a finite array of the layer's dtype and rank with samples (a copy only
         when it must be cast)."""
         x = _checks.check_real_array(x, name)
+        if x.ndim == 0:
+            raise ValueError(f"{name} must have a batch axis first; got a 0-d array")
         self._check_rank(x.ndim)
         if x.shape[0] == 0 or x.size == 0:
             raise ValueError(f"{name} must hold at least one sample with at least one "
@@ -1253,7 +1274,8 @@ class Softmax(Layer):
     """
 
     def __init__(self, axis=-1, name=None, dtype="float32", input_shape=None):
-        self.axis = _checks.check_count(axis, f"{name or 'softmax'}: axis", minimum=-2**31)
+        self.axis = _checks.check_count(axis, f"{name or 'softmax'}: axis", minimum=-2**31,
+                                        maximum=2**31 - 1)
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
     def _check_input(self, shape):

@@ -256,7 +256,7 @@ class Sequential:
     def _forward(self, x, training):
         # the first layer checks the batch (rank, channels, NaN) and casts it; the others
         # take outputs of the layer before, whose shapes the model checked when it built
-        x = self.layers[0].forward(x, training=training)
+        x = self.layers[0]._forward_checked(x, training)
         for layer in self.layers[1:]:
             x = layer._forward(x, training)
         return x

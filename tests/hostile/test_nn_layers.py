@@ -1,0 +1,284 @@
+"""Hostile inputs for the layers of sigconv.nn: every constructor argument fed the wrong
+type, range or string (a TypeError/ValueError naming it, never a silent ``bool()`` or
+``int()`` of it), forward passes fed awkward arrays (the oracle's result or an error
+naming ``x``), and sizes that would need terabytes (a MemoryError naming the argument,
+checked in a child process under a memory cap)."""
+
+import math
+
+import harness
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sigconv import nn
+
+
+@st.composite
+def awkward_arrays(draw):
+    """harness.awkward_arrays with every dtype a dtype (it draws np.longdouble as a type
+    object, whose ``.kind`` fails)."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from([[[1, 2], [3]], [1, [2, 3]], ["a", 1], [None, 1.0],
+                                     {"a": 1}, None, "text", b"bytes"]))
+    dtype = np.dtype(draw(st.sampled_from(harness.AWKWARD_DTYPES)))
+    shape = draw(st.tuples(st.integers(1, 3), st.integers(1, 4)))
+    if dtype.kind in "fc":
+        return np.ones(shape, dtype)
+    return np.full(shape, None, dtype) if dtype.kind == "O" else np.zeros(shape, dtype)
+
+# -------------------------------------------------------------------------- constructors
+
+COUNT_ARGUMENTS = [
+    (lambda v: nn.Dense(v), "units"),
+    (lambda v: nn.Conv2D(v, 3), "filters"),
+    (lambda v: nn.Conv1D(v, 3), "filters"),
+    (lambda v: nn.Conv2D(2, v), "kernel_size"),
+    (lambda v: nn.Conv2D(2, 3, strides=v), "strides"),
+    (lambda v: nn.Conv2D(2, 3, dilation_rate=v), "dilation_rate"),
+    (lambda v: nn.Conv1D(2, v), "kernel_size"),
+    (lambda v: nn.MaxPooling2D(v), "pool_size"),
+    (lambda v: nn.AveragePooling1D(v), "pool_size"),
+    (lambda v: nn.MaxPooling2D(2, strides=v), "strides"),
+    (lambda v: nn.Dropout(0.5, seed=v), "seed"),
+    (lambda v: nn.Softmax(axis=v), "axis"),
+]
+
+
+@pytest.mark.parametrize(("factory", "argument"), COUNT_ARGUMENTS)
+@pytest.mark.parametrize("value", harness.BAD_COUNTS, ids=repr)
+def test_bad_counts_are_refused_by_name(factory, argument, value):
+    if value == 2**70 and argument in ("units", "filters", "seed"):
+        return      # a valid integer: the size is checked when the weights are made
+    if value in (0, -1) and argument in ("seed", "axis"):
+        return      # seed 0 and axis 0 / -1 are valid
+    if value is None and argument in ("seed", "strides") and "Conv" not in repr(factory(1)):
+        return      # no seed; pooling strides default to the pool size
+    if value == [3] and "1D" in repr(factory(1)):
+        return      # a 1-list is a valid window of a 1-D layer
+    with pytest.raises((TypeError, ValueError)) as info:
+        factory(value)
+    harness.check_error(info.value, argument)
+
+
+REAL_ARGUMENTS = [
+    (lambda v: nn.Dropout(v), "rate"),
+    (lambda v: nn.BatchNormalization(momentum=v), "momentum"),
+    (lambda v: nn.BatchNormalization(epsilon=v), "epsilon"),
+    (lambda v: nn.LeakyReLU(v), "negative_slope"),
+]
+
+
+@pytest.mark.parametrize(("factory", "argument"), REAL_ARGUMENTS)
+@pytest.mark.parametrize("value", harness.BAD_REALS + [-0.5, 1.5], ids=repr)
+def test_bad_reals_are_refused_by_name(factory, argument, value):
+    if argument in ("negative_slope", "epsilon") and value == 1.5:
+        return      # any slope >= 0, any epsilon > 0 is valid
+    with pytest.raises((TypeError, ValueError)) as info:
+        factory(value)
+    harness.check_error(info.value, argument)
+
+
+@pytest.mark.parametrize(("factory", "argument"), [
+    (lambda v: nn.Dense(3, use_bias=v), "use_bias"),
+    (lambda v: nn.Conv2D(3, 2, use_bias=v), "use_bias"),
+    (lambda v: nn.GlobalMaxPooling2D(keepdims=v), "keepdims"),
+    (lambda v: nn.Conv2D(3, 2, padding=v), "padding"),
+    (lambda v: nn.MaxPooling1D(padding=v), "padding"),
+    (lambda v: nn.Dense(3, activation=v), "activation"),
+    (lambda v: nn.Activation(v), "activation"),
+    (lambda v: nn.Dense(3, kernel_initializer=v), "kernel_initializer"),
+    (lambda v: nn.Conv2D(3, 2, bias_initializer=v), "bias_initializer"),
+    (lambda v: nn.Dense(3, kernel_regularizer=v), "kernel_regularizer"),
+    (lambda v: nn.Dense(3, dtype=v), "dtype"),
+    (lambda v: nn.Dense(3, name=v), "name"),
+    (lambda v: nn.Dense(3, input_shape=v), "input_shape"),
+    (lambda v: nn.Input(v), "shape"),
+])
+@pytest.mark.parametrize("value", ["no", "1", 1, 0, 2.5, [1, "a"], {"a": 1}, object(), b"x",
+                                   "", (0, 3), (-2,), (True, 2)], ids=repr)
+def test_bad_strings_flags_and_names_are_refused_by_name(factory, argument, value):
+    valid = {"name": ["no", "1"], "input_shape": [], "shape": []}.get(argument, [])
+    if value in valid or (argument == "name" and isinstance(value, str) and value):
+        return
+    with pytest.raises((TypeError, ValueError)) as info:
+        factory(value)
+    harness.check_error(info.value, argument)
+
+
+def test_flags_are_not_truthiness():
+    """``use_bias="no"`` used to mean True; numpy booleans are still flags."""
+    assert nn.Dense(3, use_bias=np.bool_(False)).use_bias is False
+    with pytest.raises(TypeError, match="use_bias"):
+        nn.Dense(3, use_bias="False")
+
+
+def test_dtype_none_is_the_default_float32():
+    assert nn.Dense(3, dtype=None).dtype == np.float32
+
+
+def test_windows_beyond_int32_are_refused_before_the_kernels():
+    for factory in (lambda: nn.Conv2D(1, 3, dilation_rate=2**40),
+                    lambda: nn.MaxPooling2D(2**33, padding="same")):
+        with pytest.raises(ValueError, match="dilation_rate|pool_size"):
+            factory()
+
+
+def test_saved_regularizer_classes_come_from_an_allow_list():
+    config = nn.Dense(3, kernel_regularizer=nn.L2(0.1)).get_config()
+    assert nn.Dense.from_config(config).kernel_regularizer.l2 == 0.1
+    for bad in ({"class_name": "check_real", "config": {}},
+                {"class_name": "L2", "config": {"l2": "0.1"}},
+                {"class_name": "L2"}, {"class_name": ["L2"], "config": {}}):
+        with pytest.raises((TypeError, ValueError)) as info:
+            nn.Dense.from_config({**config, "kernel_regularizer": bad})
+        harness.check_error(info.value, ("kernel_regularizer", "l2"))
+
+
+# ------------------------------------------------------------------------ forward passes
+
+
+def dense():
+    layer = nn.Dense(3, input_shape=(4,), dtype="float64", name="d")
+    layer.set_weights([np.arange(12.0).reshape(4, 3) / 10 - 0.5, np.array([0.1, 0.0, -0.1])])
+    return layer
+
+
+def dense_oracle(layer, x):
+    kernel, bias = layer.get_weights()
+    return np.asarray(x, np.float64) @ kernel + bias
+
+
+def valid_dense_input(x):
+    try:
+        x = np.asarray(x)
+    except ValueError:
+        return False
+    return (x.dtype.kind in "biuf" and x.ndim == 2 and x.shape[0] > 0 and x.shape[1] == 4
+            and np.isfinite(x.astype(np.float64)).all())
+
+
+@settings(max_examples=60)
+@given(st.one_of(harness.numeric_arrays(min_dims=0, max_dims=3, max_side=5),
+                 harness.numeric_arrays(min_dims=2, max_dims=2, min_side=1, max_side=4),
+                 awkward_arrays()))
+def test_dense_forward_equals_the_oracle_or_names_x(x):
+    layer = dense()
+    result = harness.outcome("x", layer, x)
+    if result is None:
+        assert not valid_dense_input(x) or np.asarray(x).dtype.itemsize > 8
+        return
+    assert valid_dense_input(x)
+    np.testing.assert_allclose(result, dense_oracle(layer, x), rtol=1e-12, atol=1e-12)
+
+
+def test_dense_forward_refuses_nan_inf_and_empty_naming_x():
+    layer = dense()
+    for x in (np.full((2, 4), np.nan), np.full((2, 4), -np.inf), np.zeros((0, 4)),
+              np.zeros((2, 4), complex), np.array([[1, 2, 3, "4"]]), [[1, 2], [3]]):
+        with pytest.raises((TypeError, ValueError)) as info:
+            layer(x)
+        harness.check_error(info.value, "x")
+
+
+def test_float32_layer_refuses_values_beyond_float32():
+    layer = nn.Dense(2, input_shape=(2,))
+    with pytest.raises(ValueError, match="x holds values beyond the range"):
+        layer(np.array([[1e300, 0.0]]))
+
+
+def test_training_must_be_a_bool():
+    with pytest.raises(TypeError, match="training"):
+        dense()(np.ones((1, 4)), training="yes")
+
+
+@settings(max_examples=30)
+@given(harness.numeric_arrays(min_dims=4, max_dims=4, min_side=1, max_side=4,
+                              dtypes=[np.int16, np.float32, np.float64, np.uint8]))
+def test_pointwise_conv_equals_a_matmul_over_channels_or_names_x(x):
+    """A 1x1 convolution is a matrix product over the channel axis."""
+    layer = nn.Conv2D(2, 1, dtype="float64", name="pointwise")
+    layer.build((None, None, None, x.shape[-1]), rng=np.random.default_rng(0))
+    result = harness.outcome("x", layer, x)
+    as_float = x.astype(np.float64)
+    kernel, bias = layer.get_weights()
+    with np.errstate(over="ignore", invalid="ignore"):
+        oracle = as_float @ kernel[0, 0] + bias
+    if result is None:      # NaN/inf in x (ValueError), or an output that overflows
+        assert not np.isfinite(as_float).all() or not np.isfinite(oracle).all()
+        return
+    np.testing.assert_allclose(result, oracle, rtol=1e-10,
+                               atol=1e-10 * max(1.0, np.abs(as_float).max()))
+
+
+def test_an_overflowing_output_is_an_overflow_error_not_silent_inf():
+    layer = nn.Dense(1, input_shape=(2,), dtype="float64", kernel_initializer="ones")
+    with pytest.raises(OverflowError, match="x"):
+        layer(np.array([[1.5e308, 1.5e308]]))
+
+
+@pytest.mark.parametrize("make", [lambda: nn.Flatten(), lambda: nn.MaxPooling2D(),
+                                  lambda: nn.GlobalAveragePooling1D(),
+                                  lambda: nn.BatchNormalization(), lambda: nn.Softmax(axis=3)])
+def test_other_layers_name_x(make):
+    for x in (np.zeros((0, 4, 4, 1)), np.full((1, 4, 4, 1), np.nan), np.zeros(()),
+              np.full((1, 4, 4, 1), None)):
+        with pytest.raises((TypeError, ValueError)) as info:
+            make()(x)
+        harness.check_error(info.value, ("x", "axes", "axis"))
+
+
+def test_set_weights_refuses_object_and_complex_weights():
+    layer = dense()
+    for bad in (np.full((4, 3), None), np.zeros((4, 3), complex)):
+        with pytest.raises(TypeError, match="kernel"):
+            layer.set_weights([bad, np.zeros(3)])
+
+
+def test_build_input_shape_is_checked():
+    for bad, kind in (("ab", TypeError), ((None, 0), ValueError), ((None, 2.5), TypeError),
+                      ((None, True), TypeError), (5, TypeError)):
+        with pytest.raises(kind, match="input_shape"):
+            nn.Dense(2).build(bad)
+
+
+# ---------------------------------------------------------------------------- allocations
+
+
+def test_dense_of_1e11_units_is_refused_before_allocating():
+    report = harness.assert_isolated_error("""
+        from sigconv import nn
+        nn.Dense(10**11, input_shape=(4,)).build((None, 4))
+    """, "units", kinds=("MemoryError",))
+    assert "GiB" in report["message"]
+
+
+def test_conv2d_of_a_256_gib_output_is_refused_before_allocating():
+    """A batch of 64 images of 512 x 512 (a zero-stride view: no memory) through 2048
+    filters would be 128 GiB of output, and as much again cached for backward."""
+    report = harness.assert_isolated_error("""
+        import numpy as np
+        from sigconv import nn
+        x = np.broadcast_to(np.float32(0.5), (64, 512, 512, 1))
+        nn.Conv2D(2048, 3, padding="same")(x)
+    """, "filters", kinds=("MemoryError",))
+    assert "x, filters" in report["message"] and "GiB" in report["message"]
+
+
+def test_pooling_windows_that_would_not_fit_are_refused_before_allocating():
+    harness.assert_isolated_error("""
+        import numpy as np
+        from sigconv import nn
+        x = np.broadcast_to(np.float32(1.0), (4096, 256, 256, 8))
+        nn.MaxPooling2D(64, strides=1, padding="same")(x)
+    """, "pool_size", kinds=("MemoryError",))
+
+
+def test_a_small_layer_still_runs_under_the_cap():
+    report = harness.assert_isolated_finishes("""
+        import numpy as np
+        from sigconv import nn
+        result = float(nn.Conv2D(2, 3, padding="same")(np.ones((2, 8, 8, 1))).shape[-1])
+    """)
+    assert math.isclose(float(report["value"]), 2.0)
