@@ -14,6 +14,7 @@ and evaluates it, so cells are independent: ``n_jobs`` worker processes (each on
 thread) or an executor's workers run them in any order, with equal results.
 """
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -21,10 +22,17 @@ import math
 import os
 import tempfile
 import time
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
 from .._jit import single_thread
+from .._validate import (
+    as_numeric_array,
+    check_native_precision,
+    check_nonempty,
+    check_positive_int,
+)
 from . import layers as _layers
 from . import optimizers as _optimizers
 from . import regularizers as _regularizers
@@ -94,6 +102,12 @@ class GridResult:
     def __repr__(self):
         return f"<GridResult: {len(self.records)} cells over {list(self.param_grid)}>"
 
+    def _check_metric(self, metric):
+        known = sorted({key for record in self.records for key in record}
+                       - set(self.param_grid) - {"error"})
+        if not isinstance(metric, str) or metric not in known:
+            raise ValueError(f"metric must be one of {known}; got {metric!r}")
+
     def pivot(self, metric="test_accuracy", rows=None, columns=None):
         """A 2-D table of ``metric`` over two parameters (the first two by default).
 
@@ -101,22 +115,51 @@ class GridResult:
         -------
         (ndarray, list, list)
             The table (NaN where a cell is missing), the row values and the column values.
+
+        Raises
+        ------
+        ValueError
+            If ``metric`` is not a recorded metric, ``rows`` or ``columns`` is not a
+            parameter of the grid or both name the same one, or the grid has a single
+            parameter and ``columns`` is not given.
         """
+        self._check_metric(metric)
         names = list(self.param_grid)
-        rows = rows or names[0]
-        columns = columns or names[1]
+        if rows is None:
+            rows = names[0]
+        if columns is None:
+            others = [name for name in names if name != rows]
+            if not others:
+                raise ValueError(f"columns: the grid has the single parameter {rows!r}; a "
+                                 f"pivot needs two")
+            columns = others[0]
+        for argument, name in (("rows", rows), ("columns", columns)):
+            if not isinstance(name, str) or name not in self.param_grid:
+                raise ValueError(f"{argument} must be one of the parameters {names}; got "
+                                 f"{name!r}")
+        if rows == columns:
+            raise ValueError(f"rows and columns must be two parameters, got {rows!r} twice")
         row_values, column_values = list(self.param_grid[rows]), list(self.param_grid[columns])
         table = np.full((len(row_values), len(column_values)), np.nan)
         for record in self.records:
+            value = record[metric]
             table[row_values.index(record[rows]), column_values.index(record[columns])] = \
-                record[metric]
+                np.nan if value is None else value
         return table, row_values, column_values
 
     def best(self, metric="test_accuracy"):
-        """The record with the highest ``metric`` (NaN cells, from diverged fits, never win)."""
+        """The record with the highest ``metric`` (NaN cells, from diverged fits, never win).
+
+        Raises
+        ------
+        ValueError
+            If ``metric`` is not a recorded metric, or no cell has a finite value of it.
+        """
+        self._check_metric(metric)
         values = np.array([np.nan if r[metric] is None else r[metric] for r in self.records],
                           dtype=float)
-        if np.isnan(values).all():
+        values[~np.isfinite(values)] = np.nan
+        if values.size == 0 or np.isnan(values).all():
             raise ValueError(f"no cell has a finite {metric}")
         return self.records[int(np.nanargmax(values))]
 
@@ -136,7 +179,7 @@ def _run_cell(build_fn, params, data, epochs, batch_size, seed):
 def _failed(params, exc):
     return {**params, "train_loss": math.nan, "train_accuracy": math.nan,
             "test_loss": math.nan, "test_accuracy": math.nan, "seconds": math.nan,
-            "error": f"{type(exc).__name__}: {exc}"}
+            "error": exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"}
 
 
 def _guarded_cell(build_fn, params, data, epochs, batch_size, seed):
@@ -147,38 +190,87 @@ def _guarded_cell(build_fn, params, data, epochs, batch_size, seed):
         return _failed(params, exc)
 
 
+#: what a cell's record holds besides its parameters (None: a model without accuracy)
+_METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
+#: a cell file is a few hundred bytes; a larger one is damaged
+_MAX_CELL_FILE = 1 << 20
+
+
+def _roundtrip(value):
+    """``value`` as JSON gives it back (tuples become lists, NumPy scalars numbers)."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 class _CellCache:
     """One JSON file per finished cell, named by a hash of its parameters and of the
-    training settings, written atomically (a temporary file, then ``os.replace``)."""
+    training settings, written atomically (a temporary file, then ``os.replace``).
+
+    A file that cannot be read or does not hold this cell's record (not JSON, not a
+    dict, other parameters, a metric missing or not a number, larger than 1 MiB) is
+    treated as missing: the cell is computed again and the file rewritten.
+    """
 
     def __init__(self, directory, epochs, batch_size, seed):
         self.directory = os.fspath(directory)
-        os.makedirs(self.directory, exist_ok=True)
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"cache_dir {self.directory!r} cannot be used as a folder: "
+                             f"{exc.strerror or exc}") from None
         self.settings = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
 
     def _path(self, params):
-        key = json.dumps({"params": _jsonable(params), **self.settings}, sort_keys=True)
+        key = json.dumps({"params": params, **self.settings}, sort_keys=True,
+                         default=_json_default)
         digest = hashlib.sha256(key.encode()).hexdigest()[:24]
         return os.path.join(self.directory, f"cell-{digest}.json")
 
     def load(self, params):
+        """The record of the cell ``params``, or None when none (valid) is kept."""
+        path = self._path(params)
         try:
-            with open(self._path(params)) as stream:
+            if os.path.getsize(path) > _MAX_CELL_FILE:
+                return None
+            with open(path, encoding="utf-8") as stream:
                 record = json.load(stream)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # absent, unreadable, not JSON
             return None
-        return {**params, **{k: v for k, v in record.items() if k not in params}}
+        if not _valid_record(record, params):
+            return None
+        return {**params, **{key: record[key] for key in _METRICS}}
 
     def store(self, params, record):
         handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(handle, "w") as stream:
-            json.dump(_jsonable(record), stream)
-        os.replace(temporary, self._path(params))
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(record, stream, default=_json_default)
+            os.replace(temporary, self._path(params))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
-def _jsonable(mapping):
-    return {key: (value.item() if isinstance(value, np.generic) else value)
-            for key, value in mapping.items()}
+def _valid_record(record, params):
+    """Whether ``record`` (read from a cell file) is a finished record of ``params``."""
+    if not isinstance(record, dict) or "error" in record:
+        return False
+    for name, value in _roundtrip(params).items():
+        if name not in record or record[name] != value or type(record[name]) is not type(
+                value):
+            return False
+    for key in _METRICS:
+        value = record.get(key, False)
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, (int, float))):
+            return False
+    return True
 
 
 def _executor_cell(build_fn, params, data, epochs, batch_size, seed):
@@ -189,6 +281,24 @@ def _executor_cell(build_fn, params, data, epochs, batch_size, seed):
         return _guarded_cell(build_fn, params, data, epochs, batch_size, seed)
 
 
+class _MappedArrays:
+    """Arrays saved once as ``.npy`` files, opened as read-only memory maps by each worker
+    process (as joblib does for large arguments), instead of pickled for every cell."""
+
+    #: arrays larger than this in all go to the workers as files
+    THRESHOLD = 1 << 20
+
+    def __init__(self, arrays, directory):
+        self.paths = []
+        for index, array in enumerate(arrays):
+            path = os.path.join(directory, f"array-{index}.npy")
+            np.save(path, array)
+            self.paths.append(path)
+
+    def load(self):
+        return tuple(np.load(path, mmap_mode="r") for path in self.paths)
+
+
 def _run_cell_single_thread(build_fn, params, data, epochs, batch_size, seed):
     """A cell in a worker process: one thread (the cells are the parallelism)."""
     import numba
@@ -196,10 +306,155 @@ def _run_cell_single_thread(build_fn, params, data, epochs, batch_size, seed):
 
     from .. import _config
 
+    if isinstance(data, _MappedArrays):
+        data = data.load()
     numba.set_num_threads(1)
     _config.NN_THREADS = 1
     with threadpool_limits(1):
         return _guarded_cell(build_fn, params, data, epochs, batch_size, seed)
+
+
+def _run_in_processes(cells, todo, n_workers, finish, arguments):
+    """Run the cells ``todo`` on ``n_workers`` worker processes, ``finish(i, record)``
+    each as it ends.
+
+    A worker that dies (``os._exit``, a segfault, killed for memory) breaks the pool and
+    every cell running on it. Those cells are then run again, each alone in a process of
+    its own: the one that dies again is recorded as an error, the others finish; the
+    cells not yet started go on in a fresh pool. So a lost worker costs only its cell,
+    and a cell that kills every worker it runs on is tried twice, never in a loop.
+    """
+    from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
+
+    from joblib.externals.loky import get_reusable_executor
+
+    pending = list(todo)
+    while pending:
+        # loky's workers need no __main__ guard in the user's script and are reused
+        # between calls; a broken pool is replaced by the next call
+        pool = get_reusable_executor(max_workers=min(n_workers, len(pending)))
+        running, suspects = {}, []
+        while (pending or running) and not suspects:
+            while pending and len(running) < n_workers:
+                i = pending.pop(0)
+                running[pool.submit(_run_cell_single_thread, arguments[0], cells[i],
+                                    *arguments[1:])] = i
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = running.pop(future)
+                try:
+                    finish(i, future.result())
+                except BrokenExecutor:
+                    suspects.append(i)
+                except Exception as exc:  # the task could not be sent or returned
+                    finish(i, _failed(cells[i], exc))
+        if suspects:
+            suspects += running.values()  # the pool took them down with it
+            for i, record in _run_alone(sorted(suspects), cells, n_workers, arguments):
+                finish(i, record)
+
+
+def _run_alone(suspects, cells, n_workers, arguments):
+    """Each cell of ``suspects`` in a one-process pool of its own, ``n_workers`` at a
+    time; yields ``(i, record)``, an error record for a cell whose process died."""
+    from concurrent.futures import BrokenExecutor
+
+    from joblib.externals.loky.process_executor import ProcessPoolExecutor
+
+    for start in range(0, len(suspects), n_workers):
+        chunk = suspects[start:start + n_workers]
+        pools = [ProcessPoolExecutor(max_workers=1) for _ in chunk]
+        try:
+            futures = [pool.submit(_run_cell_single_thread, arguments[0], cells[i],
+                                   *arguments[1:]) for pool, i in zip(pools, chunk,
+                                                                      strict=True)]
+            for i, future in zip(chunk, futures, strict=True):
+                try:
+                    yield i, future.result()
+                except BrokenExecutor as exc:
+                    yield i, _failed(cells[i], f"the worker process running this cell died, "
+                                               f"also when run alone ({type(exc).__name__}: "
+                                               f"{' '.join(str(exc).split())})")
+                except Exception as exc:
+                    yield i, _failed(cells[i], exc)
+        finally:
+            for pool in pools:
+                pool.shutdown(wait=True, kill_workers=True)
+
+
+#: the most cells a grid may have (each one trains a model: more is a mistake)
+MAX_CELLS = 1_000_000
+#: the largest epochs and batch_size (int32, as the kernels count)
+_MAX_COUNT = 2**31 - 1
+
+
+def _check_param_grid(param_grid, need_json):
+    """``param_grid`` as a dict of str to non-empty lists of distinct values."""
+    if not isinstance(param_grid, Mapping):
+        raise TypeError(f"param_grid must be a dict of parameter name to values, got "
+                        f"{type(param_grid).__name__}")
+    if not param_grid:
+        raise ValueError("param_grid must be a non-empty dict of parameter name to values")
+    checked = {}
+    for name, values in param_grid.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"param_grid keys must be parameter names (identifiers, "
+                            f"passed to build_fn as keywords), got {name!r}")
+        if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+            raise ValueError(f"param_grid[{name!r}] must be a non-empty sequence of values, "
+                             f"got {type(values).__name__}")
+        values = list(values)
+        if not values:
+            raise ValueError(f"param_grid[{name!r}] must be a non-empty sequence of values")
+        for index, value in enumerate(values):
+            if any(_same(value, other) for other in values[:index]):
+                raise ValueError(f"param_grid[{name!r}] repeats the value {value!r}: every "
+                                 f"cell must be distinct")
+            if need_json:
+                try:
+                    json.dumps(value, default=_json_default, allow_nan=False)
+                except (TypeError, ValueError) as exc:
+                    raise TypeError(f"param_grid[{name!r}] value {value!r} cannot name a "
+                                    f"cell file of cache_dir (JSON: {exc})") from None
+        checked[name] = values
+    n_cells = math.prod(len(values) for values in checked.values())
+    if n_cells > MAX_CELLS:
+        raise ValueError(f"param_grid has {n_cells} cells, more than the {MAX_CELLS} a grid "
+                         f"search may train")
+    return checked
+
+
+def _same(value, other):
+    try:
+        return bool(value == other)
+    except (TypeError, ValueError):  # arrays compare element-wise
+        return value is other
+
+
+def _check_data(x_train, y_train, x_test, y_test):
+    """The four arrays, numeric, finite, non-empty, with matching lengths and shapes."""
+    arrays = {}
+    for name, value in (("x_train", x_train), ("y_train", y_train), ("x_test", x_test),
+                        ("y_test", y_test)):
+        array = as_numeric_array(value, name)
+        if array.dtype.kind == "c":
+            raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+        check_native_precision(array.dtype, name)
+        if array.ndim == 0:
+            raise ValueError(f"{name} must have one entry per sample, got a 0-d array")
+        check_nonempty(array, name)
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise ValueError(f"{name} holds NaN or infinite values")
+        arrays[name] = array
+    for x, y in (("x_train", "y_train"), ("x_test", "y_test")):
+        if len(arrays[x]) != len(arrays[y]):
+            raise ValueError(f"{x} and {y} must have one entry per sample each, got "
+                             f"{len(arrays[x])} and {len(arrays[y])}")
+    for train, test in (("x_train", "x_test"), ("y_train", "y_test")):
+        if arrays[train].shape[1:] != arrays[test].shape[1:]:
+            raise ValueError(f"{train} and {test} must have samples of one shape, got "
+                             f"{arrays[train].shape[1:]} and {arrays[test].shape[1:]}")
+    return tuple(arrays.values())
 
 
 def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1,
@@ -213,13 +468,16 @@ def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1
         ``build_fn(**params)`` returns a compiled model (e.g. :func:`lecture_digits_cnn`).
         With ``n_jobs > 1`` or an executor it must be picklable: a module-level function.
     param_grid : dict of str to sequence
-        The values of each parameter; cells are their Cartesian product, first parameter
-        slowest.
+        The values of each parameter, distinct; cells are their Cartesian product, first
+        parameter slowest (at most :data:`MAX_CELLS`).
     x_train, y_train, x_test, y_test : array_like
+        Real, finite, non-empty; as many labels as samples, training and test samples
+        of one shape.
     epochs, batch_size : int
+        From 1 to ``2**31 - 1``.
     n_jobs : int
-        Worker processes (joblib's, each single-threaded), -1 for one per core; 1 runs the
-        cells here, one after another.
+        Worker processes (loky's, each single-threaded), -1 for one per core; 1 runs the
+        cells here, one after another. No more processes than cells are started.
     executor : concurrent.futures.Executor, optional
         Runs the cells instead of ``n_jobs`` processes, e.g. a Dask
         ``distributed.Client(...).get_executor()`` to spread them over a cluster.
@@ -229,28 +487,66 @@ def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1
         Show a tqdm progress bar over the cells.
     cache_dir : str or path, optional
         Keep each finished cell's record there (one JSON file, written atomically) and
-        skip the cells found there on a re-run with the same settings.
+        skip the cells found there on a re-run with the same settings. A cell file that is
+        damaged (not JSON, another record, wrong types) counts as missing: that cell is
+        computed again and its file rewritten. The parameter values must then be JSON
+        values (numbers, strings, booleans, None, lists).
 
     Returns
     -------
     GridResult
         One record per cell, in grid order. A cell that failed (an exception in its fit,
-        or its task lost) has NaN metrics and an ``"error"`` entry saying why; the other
-        cells are not affected.
+        or its task lost, or its worker process died) has NaN metrics and an ``"error"``
+        entry saying why; the other cells are not affected. A worker process that dies
+        takes down the cells running beside it too: those are run again, each in a
+        process of its own, so that only the cell that killed its worker (twice) is
+        recorded as failed.
+
+    Raises
+    ------
+    TypeError
+        If ``build_fn`` is not callable, ``param_grid`` is not a dict of parameter names,
+        ``epochs``, ``batch_size``, ``n_jobs`` or ``seed`` is not an integer,
+        ``progress`` not a bool, ``executor`` has no ``submit``, ``cache_dir`` is not a
+        path, a data array is not real numbers, or (with ``cache_dir``) a parameter value
+        is not a JSON value.
+    ValueError
+        If a parameter has no values or repeats one, the grid has more than
+        :data:`MAX_CELLS` cells, a count is out of range, the data arrays are empty, hold
+        NaN or infinity, or disagree in length or sample shape, or ``cache_dir`` cannot
+        be a folder.
     """
-    if not isinstance(param_grid, dict) or not param_grid:
-        raise ValueError("param_grid must be a non-empty dict of parameter name to values")
-    for name, values in param_grid.items():
-        if isinstance(values, str) or len(values) == 0:
-            raise ValueError(f"param_grid[{name!r}] must be a non-empty sequence of values")
-    if not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"n_jobs must be a positive int or -1; got {n_jobs!r}")
+    if not callable(build_fn):
+        raise TypeError(f"build_fn must be callable (returning a compiled model), got "
+                        f"{type(build_fn).__name__}")
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f"cache_dir must be a folder as a str or os.PathLike, or None; got "
+                        f"{cache_dir!r}")
+    param_grid = _check_param_grid(param_grid, need_json=cache_dir is not None)
+    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("n_jobs", n_jobs),
+                        ("seed", seed)):
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if value > _MAX_COUNT:
+            raise ValueError(f"{name} must be <= {_MAX_COUNT}, got {value}")
+    seed = check_positive_int(seed, "seed", minimum=0)
+    n_jobs = check_positive_int(n_jobs, "n_jobs", minimum=-1)
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a positive int or -1; got 0")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise TypeError(f"executor must be a concurrent.futures.Executor (with submit), got "
+                        f"{type(executor).__name__}")
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
+    data = _check_data(x_train, y_train, x_test, y_test)
     names = list(param_grid)
     cells = [dict(zip(names, values, strict=True))
              for values in itertools.product(*param_grid.values())]
-    data = tuple(np.asarray(a) for a in (x_train, y_train, x_test, y_test))
     cache = _CellCache(cache_dir, epochs, batch_size, seed) if cache_dir is not None else None
     records = [cache.load(params) if cache is not None else None for params in cells]
     todo = [i for i, record in enumerate(records) if record is None]
@@ -269,32 +565,31 @@ def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1
         if bar is not None:
             bar.update(1)
 
-    if executor is None and n_jobs == 1:
-        for i in todo:
-            finish(i, _guarded_cell(build_fn, cells[i], data, epochs, batch_size, seed))
-    elif executor is None:
-        # joblib's loky workers need no __main__ guard in the user's script and are
-        # reused between calls; large arrays reach them as memory maps
-        from joblib import Parallel, delayed
+    try:
+        if executor is None and (n_jobs == 1 or len(todo) <= 1):
+            for i in todo:
+                finish(i, _guarded_cell(build_fn, cells[i], data, epochs, batch_size, seed))
+        elif executor is None:
+            with tempfile.TemporaryDirectory(prefix="sigconv-grid-") as folder:
+                shared = data
+                if sum(array.nbytes for array in data) > _MappedArrays.THRESHOLD:
+                    shared = _MappedArrays(data, folder)
+                _run_in_processes(cells, todo, min(n_jobs, len(todo)), finish,
+                                  (build_fn, shared, epochs, batch_size, seed))
+        else:
+            # results are taken as they finish; a failed cell becomes a record with its error
+            from concurrent.futures import as_completed
 
-        jobs = (delayed(_run_cell_single_thread)(build_fn, cells[i], data, epochs, batch_size,
-                                                 seed) for i in todo)
-        results = Parallel(n_jobs=min(n_jobs, max(1, len(todo))), return_as="generator")(jobs)
-        for i, record in zip(todo, results, strict=True):
-            finish(i, record)
-    else:
-        # results are taken as they finish; a failed cell becomes a record with its error
-        from concurrent.futures import as_completed
-
-        futures = {executor.submit(_executor_cell, build_fn, cells[i], data, epochs,
-                                   batch_size, seed): i for i in todo}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                record = future.result()
-            except Exception as exc:   # the task itself was lost (worker died, ...)
-                record = _failed(cells[i], exc)
-            finish(i, record)
-    if bar is not None:
-        bar.close()
-    return GridResult(records, {name: list(values) for name, values in param_grid.items()})
+            futures = {executor.submit(_executor_cell, build_fn, cells[i], data, epochs,
+                                       batch_size, seed): i for i in todo}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    record = future.result()
+                except Exception as exc:   # the task itself was lost (worker died, ...)
+                    record = _failed(cells[i], exc)
+                finish(i, record)
+    finally:
+        if bar is not None:
+            bar.close()
+    return GridResult(records, param_grid)

@@ -1,0 +1,357 @@
+"""Hostile inputs for sigconv.nn.grid_search: a worker process that dies (only its cell is
+lost, recorded as an error), damaged cell files in cache_dir (any JSON, any bytes: the cell
+is computed again), and bad arguments (a TypeError or ValueError naming the argument)."""
+
+import json
+import os
+import signal
+
+import harness
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sigconv import nn
+from sigconv.nn import grid as grid_module
+
+SUPPRESS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+class FakeModel:
+    """A model whose metrics are a function of its parameters: no training, so that the
+    tests time the grid machinery, not the network."""
+
+    def __init__(self, learning_rate, l2):
+        self.score = float(learning_rate) + 10 * float(l2)
+
+    def fit(self, x, y, epochs, batch_size, verbose, seed):
+        self.score += 0.001 * epochs + 0.0001 * seed
+
+    def evaluate(self, x, y, batch_size, return_dict):
+        return {"loss": self.score + float(np.asarray(x, dtype=float).sum()),
+                "accuracy": self.score / 10}
+
+
+def fake_build(learning_rate, l2):
+    return FakeModel(learning_rate, l2)
+
+
+def dying_build(learning_rate, l2):
+    """Kills its worker process for the cell (0.2, 0.01), as a segfault would."""
+    if (learning_rate, l2) == (0.2, 0.01):
+        os._exit(1)
+    return FakeModel(learning_rate, l2)
+
+
+def killed_build(learning_rate, l2):
+    """The cell (0.1, 0.0) is killed by a signal (the kernel's OOM killer does this)."""
+    if (learning_rate, l2) == (0.1, 0.0):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return FakeModel(learning_rate, l2)
+
+
+def raising_build(learning_rate, l2):
+    if learning_rate == 0.2:
+        raise FloatingPointError("diverged")
+    return FakeModel(learning_rate, l2)
+
+
+GRID = {"learning_rate": [0.1, 0.2, 0.3], "l2": [0.0, 0.01]}
+X = np.arange(12.0).reshape(6, 2)
+Y = np.eye(2)[[0, 1, 0, 1, 0, 1]]
+DATA = (X, Y, X[:2], Y[:2])
+
+
+def expected_record(learning_rate, l2, epochs=1, seed=0):
+    score = learning_rate + 10 * l2 + 0.001 * epochs + 0.0001 * seed
+    return {"learning_rate": learning_rate, "l2": l2, "train_loss": score + X.sum(),
+            "train_accuracy": score / 10, "test_loss": score + X[:2].sum(),
+            "test_accuracy": score / 10}
+
+
+def without_seconds(records):
+    return [{k: v for k, v in record.items() if k != "seconds"} for record in records]
+
+
+def test_fake_grid_serial_matches_the_oracle():
+    result = nn.grid_search(fake_build, GRID, *DATA)
+    assert without_seconds(result.records) == [expected_record(a, b) for a in GRID[
+        "learning_rate"] for b in GRID["l2"]]
+
+
+# ------------------------------------------------------------------------ dead workers
+
+
+@pytest.mark.parametrize("build, lost", [(dying_build, (0.2, 0.01)),
+                                         (killed_build, (0.1, 0.0))])
+def test_a_dead_worker_costs_only_its_cell(build, lost):
+    """os._exit(1) or SIGKILL in one cell: the search ends, that cell (and no other) is an
+    error record saying its worker died, every other cell equals the serial oracle."""
+    result = nn.grid_search(build, GRID, *DATA, n_jobs=2)
+    assert len(result) == 6
+    for record in result.records:
+        cell = (record["learning_rate"], record["l2"])
+        if cell == lost:
+            assert "worker process" in record["error"] and "died" in record["error"], record
+            assert np.isnan(record["test_accuracy"])
+        else:
+            assert "error" not in record, record
+            expected = expected_record(*cell)
+            assert {k: record[k] for k in expected} == expected
+    assert [(r["learning_rate"], r["l2"]) for r in result.records] == [
+        (a, b) for a in GRID["learning_rate"] for b in GRID["l2"]]
+
+
+def test_a_dead_worker_with_a_cache_keeps_the_other_cells(tmp_path):
+    nn.grid_search(dying_build, GRID, *DATA, n_jobs=2, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("cell-*.json"))) == 5  # the lost cell is not kept
+    again = nn.grid_search(fake_build, GRID, *DATA, cache_dir=tmp_path)
+    assert without_seconds(again.records) == [expected_record(a, b)
+                                              for a in GRID["learning_rate"]
+                                              for b in GRID["l2"]]
+
+
+def test_an_exception_in_a_worker_is_an_error_record():
+    result = nn.grid_search(raising_build, GRID, *DATA, n_jobs=2)
+    errors = [r.get("error") for r in result.records]
+    assert errors == [None, None, "FloatingPointError: diverged",
+                      "FloatingPointError: diverged", None, None]
+
+
+def test_large_data_reaches_the_workers_as_memory_maps():
+    x = np.random.default_rng(0).standard_normal((3000, 60))  # 1.4 MB: mapped
+    y = np.eye(2)[np.arange(3000) % 2]
+    parallel = nn.grid_search(fake_build, GRID, x, y, x[:5], y[:5], n_jobs=2)
+    serial = nn.grid_search(fake_build, GRID, x, y, x[:5], y[:5])
+    assert without_seconds(parallel.records) == without_seconds(serial.records)
+
+
+# ------------------------------------------------------------------------- cell cache
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                    lambda children: st.lists(children, max_size=4)
+                    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+                    max_leaves=12)
+KEYS = ["learning_rate", "l2", "train_loss", "train_accuracy", "test_loss",
+        "test_accuracy", "seconds", "error"]
+
+
+@st.composite
+def damaged_records(draw):
+    """Any JSON, or a real record with keys dropped, changed to other JSON, or added."""
+    if draw(st.booleans()):
+        return draw(JSON)
+    record = {**expected_record(0.1, 0.0), "seconds": 0.5}
+    for key in draw(st.lists(st.sampled_from(KEYS), min_size=1, max_size=3)):
+        if draw(st.booleans()):
+            record.pop(key, None)
+        else:
+            record[key] = draw(JSON)
+    return record
+
+
+def valid(record):
+    """The oracle: a cached record is used only if it is the cell's finished record."""
+    if not isinstance(record, dict) or "error" in record:
+        return False
+    if record.get("learning_rate") != 0.1 or record.get("l2") != 0.0:
+        return False
+    if type(record["learning_rate"]) is not float or type(record["l2"]) is not float:
+        return False
+    return all(key in record and (record[key] is None or (
+        isinstance(record[key], (int, float)) and not isinstance(record[key], bool)))
+        for key in KEYS[2:7])
+
+
+@settings(max_examples=60, suppress_health_check=SUPPRESS)
+@given(content=damaged_records())
+def test_a_damaged_cell_file_is_recomputed(content, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cells")
+    grid = {"learning_rate": [0.1], "l2": [0.0]}
+    nn.grid_search(fake_build, grid, *DATA, cache_dir=folder)
+    (path,) = folder.glob("cell-*.json")
+    path.write_text(json.dumps(content))
+    result = nn.grid_search(fake_build, grid, *DATA, cache_dir=folder)
+    (record,) = result.records
+    if valid(content):  # compared as JSON: NaN equals NaN there
+        expected = {**{k: content[k] for k in KEYS[2:7]}, "learning_rate": 0.1, "l2": 0.0}
+        assert json.dumps(record, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    else:
+        assert without_seconds([record]) == [expected_record(0.1, 0.0)]
+        assert json.loads(path.read_text())["test_loss"] == record["test_loss"]  # rewritten
+
+
+@settings(max_examples=30, suppress_health_check=SUPPRESS)
+@given(content=st.binary(max_size=200))
+def test_random_bytes_as_a_cell_file(content, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cells")
+    grid = {"learning_rate": [0.1], "l2": [0.0]}
+    nn.grid_search(fake_build, grid, *DATA, cache_dir=folder)
+    (path,) = folder.glob("cell-*.json")
+    path.write_bytes(content)
+    (record,) = nn.grid_search(fake_build, grid, *DATA, cache_dir=folder).records
+    try:
+        kept = json.loads(content)
+    except ValueError:
+        kept = None
+    if not valid(kept):
+        assert without_seconds([record]) == [expected_record(0.1, 0.0)]
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000,
+                                     '{"a": "' + "x" * (2 << 20) + '"}'])
+def test_deep_or_huge_cell_files(content, tmp_path):
+    grid = {"learning_rate": [0.1], "l2": [0.0]}
+    nn.grid_search(fake_build, grid, *DATA, cache_dir=tmp_path)
+    (path,) = tmp_path.glob("cell-*.json")
+    path.write_text(content)
+    (record,) = nn.grid_search(fake_build, grid, *DATA, cache_dir=tmp_path).records
+    assert without_seconds([record]) == [expected_record(0.1, 0.0)]
+
+
+def test_cell_file_that_is_a_folder(tmp_path):
+    grid = {"learning_rate": [0.1], "l2": [0.0]}
+    nn.grid_search(fake_build, grid, *DATA, cache_dir=tmp_path)
+    (path,) = tmp_path.glob("cell-*.json")
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(OSError):  # the record cannot be written over a folder
+        nn.grid_search(fake_build, grid, *DATA, cache_dir=tmp_path)
+    assert not list(tmp_path.glob("*.tmp"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize("cache_dir, kind", [(3, TypeError), (b"bytes", TypeError),
+                                             ("file", ValueError)])
+def test_bad_cache_dir(cache_dir, kind, tmp_path):
+    if cache_dir == "file":
+        cache_dir = tmp_path / "file"
+        cache_dir.write_text("x")
+    with pytest.raises(kind) as info:
+        nn.grid_search(fake_build, GRID, *DATA, cache_dir=cache_dir)
+    harness.check_error(info.value, "cache_dir")
+
+
+def test_values_that_json_cannot_store_are_refused_with_a_cache(tmp_path):
+    with pytest.raises(TypeError) as info:
+        nn.grid_search(fake_build, {"learning_rate": [object()], "l2": [0.0]}, *DATA,
+                       cache_dir=tmp_path)
+    harness.check_error(info.value, "param_grid['learning_rate']")
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+@pytest.mark.parametrize("param_grid, kind, name", [
+    ([("learning_rate", [0.1])], TypeError, "param_grid"),
+    (None, TypeError, "param_grid"),
+    ({}, ValueError, "param_grid"),
+    ({"learning_rate": []}, ValueError, "param_grid['learning_rate']"),
+    ({"learning_rate": "0.1"}, ValueError, "param_grid['learning_rate']"),
+    ({"learning_rate": 0.1}, ValueError, "param_grid['learning_rate']"),
+    ({"learning_rate": {"a": 1}}, ValueError, "param_grid['learning_rate']"),
+    ({"learning_rate": [0.1, 0.1]}, ValueError, "repeats"),
+    ({"learning_rate": [1, 1.0]}, ValueError, "repeats"),
+    ({3: [0.1]}, TypeError, "param_grid keys"),
+    ({"not a name": [0.1]}, TypeError, "param_grid keys"),
+    ({"a": range(1001), "b": range(1001)}, ValueError, "param_grid has 1002001 cells"),
+])
+def test_bad_param_grids(param_grid, kind, name):
+    with pytest.raises(kind) as info:
+        nn.grid_search(fake_build, param_grid, *DATA)
+    harness.check_error(info.value, name)
+
+
+@pytest.mark.parametrize("argument", ["epochs", "batch_size", "n_jobs", "seed"])
+@pytest.mark.parametrize("value", harness.BAD_COUNTS)
+def test_bad_counts(argument, value):
+    valid = {("n_jobs", -1), ("seed", 0), ("n_jobs", 2**70), ("seed", 2**70)}
+    if isinstance(value, int) and not isinstance(value, bool) and (argument, value) in valid:
+        return  # one process per core; seeds; no more processes than cells are started
+    with pytest.raises((TypeError, ValueError)) as info:
+        nn.grid_search(fake_build, GRID, *DATA, **{argument: value})
+    harness.check_error(info.value, argument)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"build_fn": "lecture_digits_cnn"}, "build_fn"),
+    ({"progress": "yes"}, "progress"),
+    ({"executor": "dask"}, "executor"),
+    ({"n_jobs": -2}, "n_jobs"),
+])
+def test_bad_other_arguments(kwargs, name):
+    arguments = {"build_fn": fake_build, "param_grid": GRID, **kwargs}
+    with pytest.raises((TypeError, ValueError)) as info:
+        nn.grid_search(arguments.pop("build_fn"), arguments.pop("param_grid"), *DATA,
+                       **arguments)
+    harness.check_error(info.value, name)
+
+
+BAD_DATA = [
+    ("x_train", np.full((6, 2), np.nan), ValueError),
+    ("x_train", np.full((6, 2), np.inf), ValueError),
+    ("x_train", X[:5], ValueError),
+    ("y_train", Y[:4], ValueError),
+    ("x_test", np.zeros((2, 3)), ValueError),
+    ("y_test", np.zeros((0, 2)), ValueError),
+    ("x_train", np.zeros((6, 2), complex), TypeError),
+    ("x_train", np.zeros((6, 2), object), TypeError),
+    ("x_train", np.array(["a"] * 6), TypeError),
+    ("x_test", 3.0, ValueError),
+    ("y_test", [[1, 0], [0]], TypeError),
+    ("x_train", np.ones((6, 2), np.longdouble), TypeError),
+]
+
+
+@pytest.mark.parametrize("name, value, kind", BAD_DATA)
+def test_bad_data(name, value, kind):
+    data = dict(zip(["x_train", "y_train", "x_test", "y_test"], DATA, strict=True))
+    data[name] = value
+    with pytest.raises(kind) as info:
+        nn.grid_search(fake_build, GRID, **data)
+    harness.check_error(info.value, name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=harness.numeric_arrays(min_dims=1, max_dims=3, min_side=1))
+def test_any_numeric_x_train(x):
+    """Accepted (the fake model's loss is the oracle) or refused naming x_train/y_train."""
+    y = np.zeros((len(x), 2))
+    x_test = np.zeros((1, *x.shape[1:]), x.dtype)
+    result = harness.outcome(("x_train", "y_train", "x_test"), nn.grid_search, fake_build,
+                             {"learning_rate": [0.1], "l2": [0.0]}, x, y, x_test, y[:1])
+    if result is not None:
+        assert x.dtype.kind not in "cf" or np.isfinite(x).all()
+        expected = 0.1 + 0.001 + float(np.asarray(x, dtype=float).sum())
+        np.testing.assert_allclose(result.records[0]["train_loss"], expected)
+
+
+# ---------------------------------------------------------------------------- result
+
+
+def test_result_pivot_and_best_bad_arguments():
+    result = nn.grid_search(fake_build, GRID, *DATA)
+    for kwargs, name in [({"metric": "accuracy"}, "metric"), ({"rows": "eta"}, "rows"),
+                         ({"columns": 3}, "columns"),
+                         ({"rows": "l2", "columns": "l2"}, "rows and columns")]:
+        with pytest.raises(ValueError) as info:
+            result.pivot(**kwargs)
+        harness.check_error(info.value, name)
+    with pytest.raises(ValueError, match="metric"):
+        result.best("nope")
+    single = nn.GridResult([{"learning_rate": 0.1, "score": 1.0}], {"learning_rate": [0.1]})
+    with pytest.raises(ValueError, match="columns: the grid has the single parameter"):
+        single.pivot("score")
+
+
+def test_best_ignores_infinite_and_missing_metrics():
+    records = [{"a": 1, "score": np.inf}, {"a": 2, "score": None}, {"a": 3, "score": 0.5},
+               {"a": 4, "score": np.nan}]
+    assert nn.GridResult(records, {"a": [1, 2, 3, 4]}).best("score") is records[2]
+    with pytest.raises(ValueError, match="finite score"):
+        nn.GridResult(records[:2], {"a": [1, 2]}).best("score")
+
+
+def test_grid_module_exports():
+    assert grid_module.MAX_CELLS == 1_000_000
