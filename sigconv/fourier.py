@@ -1072,7 +1072,7 @@ def circular_convolve(a, b):
     Raises
     ------
     TypeError
-        If an input is not numeric.
+        If an input is not numeric or has extended precision.
     ValueError
         If the inputs are not 1-D, empty, of different lengths, or not finite (one NaN
         would spread over every entry through the FFT), or their values are so large that
@@ -1091,6 +1091,7 @@ def circular_convolve(a, b):
         raise ValueError(f"a and b must be non-empty 1-D arrays of equal length, got shapes "
                          f"{a.shape} and {b.shape}")
     for name, array in (("a", a), ("b", b)):
+        check_native_precision(array.dtype, name)
         if array.dtype.kind in "fc" and not np.isfinite(array).all():
             raise ValueError(f"{name} must be finite (it has NaN or inf entries)")
     with np.errstate(over="ignore", invalid="ignore"):

@@ -554,3 +554,35 @@ def test_gibbs_overshoot_resolves_many_terms_and_refuses_a_constant():
     assert series.gibbs_overshoot(n_points=20001) < series.gibbs_overshoot()
     with pytest.raises(ValueError, match="no jump"):
         FourierSeries.square_wave(1.0, 0.5, 1.0, 640).truncate(1).gibbs_overshoot()
+
+
+@settings(max_examples=20)
+@given(st.integers(2, 200), st.data(), st.floats(0.01, 50.0), st.integers(0, 2**32 - 1))
+def test_coefficients_by_fft_equal_the_quadrature_kernel(n_quad, data, period, seed):
+    """The real FFT gives the rectangle rule's sums: the numba quadrature kernel that
+    computed them before (O(n_terms * n_quad)) agrees to rounding."""
+    from sigconv.kernels import cpu
+
+    n_terms = data.draw(st.integers(1, n_quad // 2))
+    samples = rng_for("fft-quadrature", seed).standard_normal(n_quad)
+    f, g = sc.fourier_coefficients(samples, period, n_terms)
+    f_old, g_old = np.empty(n_terms), np.empty(n_terms)
+    cpu.fourier_projection(samples, -period / 2, period / n_quad, 2 * np.pi / period,
+                           f_old, g_old)
+    g_old[0] = 0.0
+    atol = 1e-13 * (1 + np.abs(samples).max())
+    np.testing.assert_allclose(f, f_old, rtol=0, atol=atol)
+    np.testing.assert_allclose(g, g_old, rtol=0, atol=atol)
+
+
+def test_series_on_a_whole_period_grid_by_fft_equals_the_direct_kernel():
+    """A linspace over whole periods goes through one inverse FFT (harmonics folded onto
+    the grid); the direct kernel at the same times agrees to rounding."""
+    series = random_series(rng_for("grid-fft"), 3000, 0.2)
+    for t in (np.linspace(0.0, 1.0, 2000), np.linspace(-0.1, 0.1, 1001),
+              np.linspace(3.0, -2.0, 700)):
+        assert series._uniform_grid(t) is not None
+        scale = np.abs(series.f).sum() + np.abs(series.g).sum()
+        np.testing.assert_allclose(series(t), series._direct(t), rtol=0, atol=1e-11 * scale)
+        np.testing.assert_allclose(series(t), direct_series(series.f, series.g, 0.2, t),
+                                   rtol=0, atol=1e-10 * scale)

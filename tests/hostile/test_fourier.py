@@ -1,0 +1,428 @@
+"""Hostile inputs for sigconv.fourier: every number of every public function and method fed
+NaN, infinities, strings, booleans, None and absurd sizes (each a documented exception
+naming the argument), awkward arrays of times and coefficients, sizes that used to hang
+(a million coefficients, ten million harmonics, the CLI's million-term figure: checked in a
+child process under a timeout) or to end in NumPy's own MemoryError, and the FFT paths
+checked against naive quadrature and synthesis on small sizes."""
+
+import math
+
+import harness
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import sigconv as sc
+from sigconv import DrivenOscillator, FourierSeries
+from sigconv import fourier as fourier_module
+
+GIBBS = 0.0894898722  # (1/pi) Si(pi) - 1/2
+
+FLOAT_TIMES = [np.int8, np.int32, np.int64, np.uint8, np.float16, np.float32, np.float64]
+
+
+# ----------------------------------------------------------------------------- oracles
+
+
+def naive_coefficients(samples, n_terms, period=1.0):
+    """The rectangle rule of Eq. (6) written out: ``(2/M) sum_k s_k {cos, sin}(n w t_k)``."""
+    samples = np.asarray(samples, dtype=np.float64)
+    m = samples.size
+    t = -period / 2 + np.arange(m) * (period / m)
+    n = np.arange(n_terms)[:, None]
+    angle = 2 * np.pi / period * n * t
+    f = 2 / m * (np.cos(angle) * samples).sum(axis=1)
+    g = 2 / m * (np.sin(angle) * samples).sum(axis=1)
+    g[0] = 0.0
+    return f, g
+
+
+def naive_series(f, g, period, t):
+    """``f0/2 + sum f_n cos(n w t) + g_n sin(n w t)``, the phase ``n w t`` reduced mod 2 pi
+    through the time folded into one period."""
+    t = np.fmod(np.asarray(t, dtype=np.float64), period)
+    n = np.arange(1, len(f))
+    x = np.multiply.outer(t, n * (2 * np.pi / period))
+    return f[0] / 2 + (np.cos(x) * f[1:]).sum(axis=-1) + (np.sin(x) * g[1:]).sum(axis=-1)
+
+
+def series_scale(f, g):
+    return float(np.abs(f[0]) / 2 + np.abs(f[1:]).sum() + np.abs(g[1:]).sum())
+
+
+# ------------------------------------------------------------- FFT paths against naive
+
+
+@settings(max_examples=40)
+@given(st.integers(2, 64), st.data(), st.floats(0.01, 100.0), st.integers(0, 2**32 - 1))
+def test_coefficients_by_fft_equal_the_rectangle_rule(n_quad, data, period, seed):
+    n_terms = data.draw(st.integers(1, n_quad // 2))
+    samples = np.random.default_rng(seed).standard_normal(n_quad)
+    f, g = sc.fourier_coefficients(samples, period, n_terms)
+    expected_f, expected_g = naive_coefficients(samples, n_terms, period)
+    atol = 1e-13 * (1 + np.abs(samples).sum() / n_quad)
+    np.testing.assert_allclose(f, expected_f, rtol=0, atol=atol)
+    np.testing.assert_allclose(g, expected_g, rtol=0, atol=atol)
+    # a callable sampled on the same grid gives the same coefficients
+    grid = -period / 2 + np.arange(n_quad) * (period / n_quad)
+    lookup = dict(zip(grid.tolist(), samples.tolist(), strict=True))
+    fc, gc = sc.fourier_coefficients(lambda t: np.array([lookup[x] for x in t.tolist()]),
+                                     period, n_terms, n_quad=n_quad)
+    np.testing.assert_array_equal(fc, f)
+    np.testing.assert_array_equal(gc, g)
+
+
+@settings(max_examples=30)
+@given(st.integers(1100, 2000), st.integers(1, 40), st.integers(-7, 7).filter(bool),
+       st.integers(1000, 1500), st.floats(-50.0, 50.0), st.floats(0.05, 20.0),
+       st.integers(0, 2**32 - 1))
+def test_series_on_a_commensurate_grid_by_inverse_fft_equals_the_sum(
+        n_terms, grid, numerator, n_points, start, period, seed):
+    """Times ``start + k p T / M`` (so that the FFT path runs: terms x points >= 2**20)
+    against the naive sum."""
+    rng = np.random.default_rng(seed)
+    f, g = rng.standard_normal(n_terms), rng.standard_normal(n_terms)
+    g[0] = 0.0
+    series = FourierSeries(f, g, period)
+    t = start + np.arange(n_points) * (numerator * period / grid)
+    assert series._uniform_grid(t) is not None  # the FFT path is the one under test
+    scale = series_scale(f, g)
+    np.testing.assert_allclose(series(t), naive_series(f, g, period, t), rtol=0,
+                               atol=1e-9 * scale * (1 + np.abs(t).max() / period))
+    # off the grid (a jittered copy) the direct kernel gives the same within its rounding
+    jitter = t + rng.uniform(-1e-3, 1e-3, t.size) * period
+    assert series._uniform_grid(jitter) is None
+    np.testing.assert_allclose(series(jitter), naive_series(f, g, period, jitter), rtol=0,
+                               atol=1e-9 * scale * (1 + np.abs(t).max() / period))
+
+
+@settings(max_examples=15)
+@given(st.integers(2, 60), st.sampled_from([3, 4, 101, 1000, 4097]), st.floats(0.05, 0.95),
+       st.floats(0.1, 10.0))
+def test_gibbs_overshoot_on_a_given_grid_equals_the_naive_grid(n_terms, n_points, duty,
+                                                              period):
+    """The grid ``-T/2 + k T / (n_points - 1)`` by the inverse FFT (harmonics beyond the
+    grid folded) equals the naive sum; the overshoot is the documented formula on it."""
+    series = FourierSeries.square_wave(period, duty * period, 1.0, n_terms)
+    t = np.linspace(-period / 2, period / 2, n_points)
+    values = naive_series(series.f, series.g, period, t)
+    np.testing.assert_allclose(series._grid_values(n_points - 1, -period / 2, "n_points"),
+                               values[:-1], rtol=0, atol=1e-12 * n_terms)
+    middle = 0.5 * (values.max() + values.min())
+    # a value at the middle (within rounding) may fall on either side of it
+    assume(np.ptp(values) > 1e-6 and np.abs(values - middle).min() > 1e-9)
+    above, below = values[values >= middle], values[values < middle]
+    top, bottom = np.median(above), np.median(below)
+    got = series.gibbs_overshoot(n_points=n_points)
+    assert got == pytest.approx((values.max() - top) / (top - bottom), abs=1e-9)
+
+
+@pytest.mark.parametrize("n_terms", [50000, 300000])
+def test_gibbs_overshoot_refined_beyond_the_default_grid(n_terms):
+    """Past 2**21 / 64 terms the default grid stops growing and the peak is refined
+    locally: the overshoot keeps the Gibbs limit (better than the old capped grid)."""
+    for duty in (0.3, 0.5):
+        series = FourierSeries.square_wave(1.0, duty, 1.0, n_terms)
+        assert series.gibbs_overshoot() == pytest.approx(GIBBS, abs=2e-5)
+
+
+# ------------------------------------------------------------ hangs and allocations
+
+
+def test_a_million_coefficients_finish():
+    report = harness.assert_isolated_finishes("""
+import numpy as np, sigconv as sc
+f, g = sc.fourier_coefficients(lambda t: sc.square_wave(t, 1.0, 0.5), 1.0, 10**6)
+n = np.arange(1, 6)
+result = float(np.max(np.abs(f[1:6] - 2 / (n * np.pi) * np.sin(n * np.pi / 2))))
+""", timeout=120)
+    assert float(report["value"]) < 1e-5
+
+
+def test_gibbs_overshoot_of_ten_million_terms_finishes():
+    report = harness.assert_isolated_finishes("""
+import sigconv as sc
+result = sc.FourierSeries.square_wave(1, .5, n_terms=10**7).gibbs_overshoot()
+""", timeout=150, memory_gib=4.0)
+    assert float(report["value"]) == pytest.approx(GIBBS, abs=1e-4)
+
+
+def test_a_million_term_series_on_plot_and_gibbs_grids_finishes():
+    """What ``sigconv fourier --terms 1000000`` evaluates: the partial sums on 2000 plot
+    points over five periods and the overshoot on its own 1000001-point grid."""
+    report = harness.assert_isolated_finishes("""
+import numpy as np, sigconv as sc
+series = sc.FourierSeries.square_wave(0.2, 0.1, 2.0, 10**6)
+t = np.linspace(0.0, 1.0, 2000)
+values = [series.truncate(n)(t) for n in (1, 5, 25, 125, 10**6)]
+series.gibbs_overshoot(n_points=1_000_001)
+result = float(series.gibbs_overshoot())
+""", timeout=150)
+    assert float(report["value"]) == pytest.approx(GIBBS, abs=1e-4)
+
+
+def test_cli_fourier_with_a_million_terms_finishes(tmp_path):
+    out = tmp_path / "fourier.png"
+    harness.assert_isolated_finishes(f"""
+from sigconv.cli import main
+result = main(["fourier", "--terms", "1000000", "--out", {str(out)!r}])
+""", timeout=240, memory_gib=4.0)
+    assert out.exists()
+
+
+def test_direct_synthesis_beyond_its_budget_is_refused_at_once():
+    report = harness.assert_isolated_error("""
+import numpy as np, sigconv as sc
+series = sc.FourierSeries(np.ones(10**6), np.ones(10**6), 1.0)
+series(np.random.default_rng(0).uniform(0, 1, 20000))
+""", ("n_terms", "t.size"), kinds=("ValueError",), timeout=60)
+    assert "uniform grid" in report["message"]
+
+
+def test_simulate_over_millions_of_cycles_is_refused_at_once():
+    harness.assert_isolated_error("""
+import sigconv as sc
+sc.DrivenOscillator(1.0, 0.1, 1.0).simulate(lambda t: t * 0.0, [0.0, 1e9])
+""", "t spans", kinds=("ValueError",), timeout=60)
+    harness.assert_isolated_error("""
+import sigconv as sc
+sc.DrivenOscillator(1.0, 1e9, 1.0).simulate(lambda t: t * 0.0, [0.0, 1.0])
+""", "2 beta", kinds=("ValueError",), timeout=60)
+
+
+@pytest.mark.parametrize(("code", "name"), [
+    ("sc.fourier_coefficients(np.cos, 1.0, 10**9)", "n_terms"),
+    ("sc.fourier_coefficients(np.cos, 1.0, 2**70)", "n_terms"),
+    ("sc.fourier_coefficients(np.cos, 1.0, 3, n_quad=10**10)", "n_quad"),
+    ("sc.FourierSeries.square_wave(1.0, 0.5, n_terms=10**9)", "n_terms"),
+    ("sc.FourierSeries([1.0, 2.0], [0.0, 1.0], 1.0).gibbs_overshoot(n_points=10**10)",
+     "n_points"),
+])
+def test_huge_sizes_are_refused_before_allocating(code, name):
+    harness.assert_isolated_error(f"import numpy as np, sigconv as sc\n{code}\n", name,
+                                  kinds=("MemoryError",), timeout=60)
+
+
+# ----------------------------------------------------------------------- bad numbers
+
+
+def _numeric_calls():
+    series = FourierSeries([1.0, 2.0, 0.5], [0.0, 1.0, 0.25], 1.0)
+    oscillator = DrivenOscillator(1.0, 0.5, 4.0)
+    return {
+        "period": [lambda v: sc.square_wave(0.0, v, width=0.1),
+                   lambda v: sc.sawtooth_wave(0.0, v), lambda v: sc.triangle_wave(0.0, v),
+                   lambda v: sc.fourier_coefficients(np.cos, v, 3),
+                   lambda v: FourierSeries([1.0], [0.0], v),
+                   lambda v: FourierSeries.square_wave(v, 0.1)],
+        "width": [lambda v: sc.square_wave(0.0, 1.0, width=v),
+                  lambda v: FourierSeries.square_wave(1.0, v)],
+        "duty": [lambda v: sc.square_wave(0.0, 1.0, duty=v)],
+        "amplitude": [lambda v: sc.square_wave(0.0, 1.0, 0.5, amplitude=v),
+                      lambda v: sc.sawtooth_wave(0.0, 1.0, amplitude=v),
+                      lambda v: sc.triangle_wave(0.0, 1.0, amplitude=v),
+                      lambda v: FourierSeries.square_wave(1.0, 0.5, amplitude=v)],
+        "mass": [lambda v: DrivenOscillator(v, 0.5, 1.0)],
+        "damping": [lambda v: DrivenOscillator(1.0, v, 1.0)],
+        "stiffness": [lambda v: DrivenOscillator(1.0, 0.5, v)],
+        "x0": [lambda v: oscillator.simulate(series, [0.0, 0.1], x0=v)],
+        "v0": [lambda v: oscillator.simulate(series, [0.0, 0.1], v0=v)],
+        "rtol": [lambda v: oscillator.simulate(series, [0.0, 0.1], rtol=v)],
+        "atol": [lambda v: oscillator.simulate(series, [0.0, 0.1], atol=v)],
+        "scalar": [lambda v: series * v if isinstance(v, float) else series.__mul__(v)],
+    }
+
+
+NUMERIC_CALLS = _numeric_calls()
+
+
+@pytest.mark.parametrize("name", NUMERIC_CALLS)
+@pytest.mark.parametrize("value", harness.BAD_REALS, ids=repr)
+def test_bad_reals_are_refused_naming_the_argument(name, value):
+    for call in NUMERIC_CALLS[name]:
+        if name == "scalar" and not isinstance(value, float):
+            # the operator protocol: a non-real operand is not a scalar (Python's TypeError)
+            assert call(value) is NotImplemented
+            continue
+        with pytest.raises((TypeError, ValueError)) as info:
+            call(value)
+        harness.check_error(info.value, name)
+
+
+def _count_calls():
+    series = FourierSeries([1.0, 2.0, 0.5], [0.0, 1.0, 0.25], 1.0)
+    return {
+        "n_terms": [lambda v: sc.fourier_coefficients(np.cos, 1.0, v),
+                    lambda v: FourierSeries.square_wave(1.0, 0.5, n_terms=v),
+                    lambda v: FourierSeries.from_function(np.cos, 1.0, v),
+                    series.truncate],
+        "n_quad": [lambda v: sc.fourier_coefficients(np.cos, 1.0, 1, n_quad=v)],
+        "n_points": [series.gibbs_overshoot],
+    }
+
+
+COUNT_CALLS = _count_calls()
+
+
+@pytest.mark.parametrize("name", COUNT_CALLS)
+@pytest.mark.parametrize("value", harness.BAD_COUNTS, ids=repr)
+def test_bad_counts_are_refused_naming_the_argument(name, value):
+    for call in COUNT_CALLS[name]:
+        if value is None and name in ("n_quad", "n_points"):
+            call(value)  # None is the default
+            continue
+        with pytest.raises((TypeError, ValueError, MemoryError)) as info:
+            call(value)
+        harness.check_error(info.value, name)
+
+
+@pytest.mark.parametrize("period", [1e-310, 5e-324, 2.0**-1030])
+def test_a_period_whose_angular_frequency_overflows_is_refused(period):
+    """It used to give a series of NaN."""
+    for call in NUMERIC_CALLS["period"]:
+        with pytest.raises(ValueError, match=r"period .* too small") as info:
+            call(period)
+        harness.check_error(info.value, "period")
+
+
+def test_huge_values_give_errors_not_inf_or_nan():
+    with pytest.raises(ValueError, match="amplitude"):
+        FourierSeries.square_wave(1.0, 0.5, 1.7e308)
+    with pytest.raises(ValueError, match="amplitude"):
+        FourierSeries.square_wave(1.0, 0.5, 8e307, n_terms=10**4)
+    with pytest.raises(ValueError, match="f and g"):
+        FourierSeries([1e308, 1e308], [0.0, 1e308], 1.0)
+    with pytest.raises(ValueError, match="scalar"):
+        FourierSeries([1e300], [0.0], 1.0) * 1e10
+    with pytest.raises(ValueError, match="sum"):
+        FourierSeries([1.7e308], [0.0], 1.0) + FourierSeries([1.7e308], [0.0], 1.0)
+    with pytest.raises(ValueError, match="power"):
+        FourierSeries([1e200, 1e200], [0.0, 1e200], 1.0).power()
+    with pytest.raises(ValueError, match="func"):
+        sc.fourier_coefficients(lambda t: np.full(t.shape, 1e308), 1.0, 3)
+    with pytest.raises(ValueError, match="stiffness / mass"):
+        DrivenOscillator(1e-300, 0.0, 1e300)
+    with pytest.raises(ValueError, match="damping"):
+        DrivenOscillator(1e-300, 1e300, 1e-300)
+    with pytest.raises(ValueError, match="a and b"):
+        sc.circular_convolve([1e308, 1e308], [1e308, 2.0])
+    # the power of large but representable coefficients is exact (scaled by 2**k)
+    series = FourierSeries([2e150, 1e150], [0.0, 3e150], 1.0)
+    assert series.power() == pytest.approx(1e300 + 0.5 * (1e300 + 9e300), rel=1e-15)
+    # sawtooth and triangle never form 2 * amplitude
+    np.testing.assert_allclose(sc.sawtooth_wave([0.25, -0.5], 1.0, amplitude=1.7e308),
+                               [0.85e308, -1.7e308])
+
+
+def test_huge_times_are_folded_exactly():
+    series = FourierSeries([1.0, 2.0, 0.5], [0.0, 1.0, 0.25], 1.0)
+    # 1e300 and 2**80 are whole numbers of periods: fmod reduces them to 0 exactly
+    np.testing.assert_allclose(series([1e300, 2.0**80]), series([0.0, 0.0]), atol=1e-15)
+    big = FourierSeries([1.0, 2.0], [0.0, 1.0], 1e308)
+    assert np.isfinite(big([1.7e308, -1.7e308, 0.0])).all()
+
+
+def test_oscillator_responses_overflow_to_zero_or_refuse():
+    oscillator = DrivenOscillator(1.0, 1.0, 1.0)
+    # |k - m w^2 + i b w| beyond float64: H is 0 (its magnitude is below any float64)
+    np.testing.assert_array_equal(oscillator.transfer([1e200, 1e300]), 0.0)
+    steady = DrivenOscillator(1.0, 0.0, 1.0).steady_state(
+        FourierSeries([1.0, 2.0, 3.0], [0.0, 1.0, 1.0], 1e-306), [0.0, 1.0])
+    np.testing.assert_allclose(steady, 0.5)  # only the constant responds: f_0 / (2 k)
+    with pytest.raises(ValueError, match="forcing"):
+        oscillator.simulate(lambda t: t * np.nan, [0.0, 1.0])
+    with pytest.raises(TypeError, match="forcing"):
+        oscillator.simulate("cos", [0.0, 1.0])
+
+
+# ------------------------------------------------------------------- awkward arrays
+
+
+@settings(max_examples=50)
+@given(harness.numeric_arrays(min_dims=0, max_dims=3, max_side=5))
+def test_times_of_any_layout_equal_the_naive_sum_or_name_t(t):
+    series = FourierSeries([1.0, 2.0, 0.5, -0.25], [0.0, 1.0, 0.25, 0.5], 0.7)
+    for call, oracle in [
+            (series, lambda x: naive_series(series.f, series.g, 0.7, x)),
+            (lambda x: sc.triangle_wave(x, 0.7, 2.0), None),
+            (lambda x: DrivenOscillator(1.0, 0.5, 4.0).transfer(x), None)]:
+        got = harness.outcome(("t", "omega"), call, t)
+        bad = t.dtype.kind in "bc" or not np.isfinite(t.astype(np.complex128)).all()
+        assert (got is None) == bad, (t, got)
+        if got is not None:
+            assert got.shape == t.shape
+            if oracle is not None:
+                times = t.astype(np.float64)
+                np.testing.assert_allclose(got, oracle(times), rtol=0,
+                                           atol=1e-12 * (1 + np.abs(times).max(initial=0)))
+
+
+@st.composite
+def awkward_values(draw):
+    """``harness.awkward_arrays`` with every dtype through ``np.dtype`` (the harness's list
+    holds the type ``np.longdouble``, which has no ``.kind``)."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from([[[1, 2], [3]], [1, [2, 3]], ["a", 1], [None, 1.0],
+                                     {"a": 1}, None, "text", b"bytes"]))
+    dtype = np.dtype(draw(st.sampled_from(harness.AWKWARD_DTYPES)))
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple))
+    if dtype.kind in "fc":
+        return np.ones(shape, dtype)
+    if dtype.kind == "O":
+        return np.full(shape, None, dtype)
+    return np.zeros(shape, dtype)
+
+
+@settings(max_examples=30)
+@given(awkward_values())
+def test_awkward_arrays_are_refused_naming_the_argument(value):
+    series = FourierSeries([1.0, 2.0], [0.0, 1.0], 1.0)
+    for names, call in [("t", series), ("t", lambda v: sc.square_wave(v, 1.0, 0.5)),
+                        ("f", lambda v: FourierSeries(v, v, 1.0)),
+                        ("func", lambda v: sc.fourier_coefficients(v, 1.0, 1)),
+                        ("omega", DrivenOscillator(1.0, 0.5, 1.0).transfer),
+                        (("a", "b"), lambda v: sc.circular_convolve(v, v))]:
+        assert harness.outcome(names, call, value) is None
+
+
+@settings(max_examples=40)
+@given(harness.numeric_arrays(min_dims=0, max_dims=2, max_side=8))
+def test_circular_convolve_equals_its_definition_or_names_a(a):
+    b = np.arange(a.shape[-1] if a.ndim else 1, dtype=np.float64)[::-1] + 0.5
+    got = harness.outcome(("a", "b"), sc.circular_convolve, a, b if a.ndim == 1 else a)
+    valid = a.ndim == 1 and a.size > 0
+    finite = a.dtype.kind not in "fc" or np.isfinite(a).all()
+    if got is None:  # refused: a bad shape, NaN/inf, or a result beyond the dtype
+        computed = np.result_type(a.dtype, np.float32) if a.dtype.kind in "fc" \
+            else np.dtype(np.float64)
+        huge = np.abs(a.astype(np.complex128)).sum() * np.abs(b).sum() \
+            > np.finfo(computed).max / 1e3 if valid else False
+        assert not (valid and finite) or huge
+        return
+    assert valid and finite
+    n = a.size
+    expected = np.array([sum(a.astype(np.complex128)[k] * b[(i - k) % n] for k in range(n))
+                         for i in range(n)])
+    if a.dtype.kind != "c":
+        expected = expected.real
+    scale = np.abs(a.astype(np.complex128)).sum() * np.abs(b).max() + 1.0
+    tolerance = 1e-5 if a.dtype in (np.float16, np.float32, np.complex64) else 1e-12
+    np.testing.assert_allclose(got, expected, rtol=0, atol=tolerance * scale)
+
+
+def test_samples_and_n_quad_together_are_refused():
+    with pytest.raises(ValueError, match="n_quad"):
+        sc.fourier_coefficients(np.ones(8), 1.0, 2, n_quad=8)
+    with pytest.raises(ValueError, match="n_quad"):
+        sc.fourier_coefficients(np.cos, 1.0, 5, n_quad=9)
+    with pytest.raises(TypeError, match="func"):
+        sc.fourier_coefficients(lambda t: t.astype(str), 1.0, 2)
+    with pytest.raises(TypeError, match="func"):
+        sc.fourier_coefficients(lambda t: t + 1j, 1.0, 2)
+
+
+def test_the_refusal_budgets_are_what_the_docstrings_say():
+    assert fourier_module._MAX_DIRECT_WORK == 10**10
+    assert fourier_module._MAX_CYCLES == 10_000
+    assert math.log2(fourier_module._GIBBS_GRID_CAP) == 21
