@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._validate import as_numeric_array, check_positive_int
+from ._validate import as_numeric_array, check_positive_int, check_real
 from .fourier import DrivenOscillator, FourierSeries, square_wave
 
 __all__ = [
@@ -28,12 +28,72 @@ __all__ = [
 ]
 
 
+#: the most panels a multi-panel figure holds (each is a matplotlib Axes: thousands would
+#: take minutes to lay out and draw, and be unreadable)
+MAX_PANELS = 1024
+#: the largest side of a figure made here, in inches; panels shrink to fit (matplotlib
+#: cannot render images of 2**16 pixels or more per side)
+MAX_FIGURE_INCHES = 60.0
+#: the most harmonics a partial sum drawn here may have, as ``sigconv fourier --terms``
+MAX_TERMS = 10**6
+#: the most cells of a heatmap that are annotated with their values
+MAX_ANNOTATED = 10_000
+
+
+def _check_ax(ax, name="ax"):
+    """``ax`` if it is a matplotlib Axes or None, else a TypeError naming ``name``."""
+    if ax is None:
+        return None
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"{name} must be a matplotlib Axes or None, got {type(ax).__name__}")
+    return ax
+
+
 def _axes(ax):
-    if ax is not None:
+    if _check_ax(ax) is not None:
         return ax
     import matplotlib.pyplot as plt
 
     return plt.figure().add_subplot()
+
+
+def _figsize(width, height):
+    """``(width, height)`` scaled down, keeping its shape, to fit MAX_FIGURE_INCHES."""
+    scale = min(1.0, MAX_FIGURE_INCHES / width, MAX_FIGURE_INCHES / height)
+    return width * scale, height * scale
+
+
+def _n_terms(n_terms, name="n_terms"):
+    """``n_terms`` as a non-empty list of ints in 1..MAX_TERMS."""
+    if isinstance(n_terms, (str, bytes)) or np.ndim(n_terms) != 1:
+        raise TypeError(f"{name} must be a sequence of positive integers, got {n_terms!r}")
+    values = list(n_terms)
+    if not values:
+        raise ValueError(f"{name} must hold at least one number of terms")
+    checked = []
+    for value in values:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must hold integers, got {value!r}")
+        value = check_positive_int(value, name)
+        if value > MAX_TERMS:
+            raise ValueError(f"{name} entries must be <= {MAX_TERMS}, got {value}")
+        checked.append(value)
+    return checked
+
+
+def _times(t, name="t"):
+    """``t`` as a non-empty 1-D float64 array of finite, increasing times."""
+    times = _real_array(t, name)
+    if times.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {times.shape}")
+    if times.size == 0:
+        raise ValueError(f"{name} cannot be empty")
+    times = times.astype(float)
+    if not np.isfinite(times).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return times
 
 
 def plot_partial_sums(period, width, amplitude=1.0, n_terms=(1, 5, 25, 125), t=None, ax=None):
@@ -44,9 +104,9 @@ def plot_partial_sums(period, width, amplitude=1.0, n_terms=(1, 5, 25, 125), t=N
     period, width, amplitude : float
         The wave, as in :func:`sigconv.square_wave` (the lecture: 0.2, 0.1, 2).
     n_terms : sequence of int, default (1, 5, 25, 125)
-        Numbers of harmonics of the partial sums drawn.
+        Numbers of harmonics of the partial sums drawn, each from 1 to :data:`MAX_TERMS`.
     t : array_like, optional
-        Times; default five periods from 0 at 2000 points.
+        Times, 1-D, real and finite; default five periods from 0 at 2000 points.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure by default.
 
@@ -54,6 +114,15 @@ def plot_partial_sums(period, width, amplitude=1.0, n_terms=(1, 5, 25, 125), t=N
     -------
     matplotlib.axes.Axes
         The axes, with one line for the wave and one per partial sum.
+
+    Raises
+    ------
+    TypeError
+        If ``n_terms`` is not a sequence of integers, ``t`` not real numbers or ``ax``
+        not an Axes (or a wave parameter not a number).
+    ValueError
+        If ``n_terms`` is empty or out of range, ``t`` is not 1-D, empty or not finite
+        (or a wave parameter is out of range).
 
     Examples
     --------
@@ -64,10 +133,17 @@ def plot_partial_sums(period, width, amplitude=1.0, n_terms=(1, 5, 25, 125), t=N
     >>> len(ax.lines)
     3
     """
-    ax = _axes(ax)
-    t = np.linspace(0.0, 5 * period, 2000) if t is None else np.asarray(t, dtype=float)
-    ax.plot(t, square_wave(t, period, width, amplitude), color="black", lw=2, label="wave")
+    n_terms = _n_terms(n_terms)
+    _check_ax(ax)
+    if t is None:
+        period = check_real(period, "period", 0.0, exclusive_minimum=True)
+        t = np.linspace(0.0, 5 * period, 2000)
+    else:
+        t = _times(t)
+    wave = square_wave(t, period, width, amplitude)
     full = FourierSeries.square_wave(period, width, amplitude, max(n_terms))
+    ax = _axes(ax)
+    ax.plot(t, wave, color="black", lw=2, label="wave")
     for n in n_terms:
         ax.plot(t, full.truncate(n)(t), lw=1, label=f"{n} term{'s' if n != 1 else ''}")
     ax.set_xlabel("t")
@@ -84,7 +160,7 @@ def plot_gibbs(period=1.0, width=0.5, n_terms=(10, 20, 40, 80, 160, 320, 640), a
     period, width : float
         The square wave (height 1).
     n_terms : sequence of int
-        Numbers of harmonics.
+        Numbers of harmonics, each from 1 to :data:`MAX_TERMS`.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure by default.
 
@@ -93,6 +169,13 @@ def plot_gibbs(period=1.0, width=0.5, n_terms=(10, 20, 40, 80, 160, 320, 640), a
     matplotlib.axes.Axes
         Overshoot (fraction of the jump) against ``n_terms``, with the limit
         ``0.0895`` drawn as a dashed line.
+
+    Raises
+    ------
+    TypeError
+        If ``n_terms`` is not a sequence of integers or ``ax`` not an Axes.
+    ValueError
+        If ``n_terms`` is empty or out of range (or ``period``, ``width`` are).
 
     Examples
     --------
@@ -103,9 +186,11 @@ def plot_gibbs(period=1.0, width=0.5, n_terms=(10, 20, 40, 80, 160, 320, 640), a
     >>> [round(float(y), 2) for y in ax.lines[0].get_ydata()]
     [0.09, 0.09]
     """
-    ax = _axes(ax)
+    n_terms = _n_terms(n_terms)
+    _check_ax(ax)
     overshoot = [FourierSeries.square_wave(period, width, 1.0, n).gibbs_overshoot()
                  for n in n_terms]
+    ax = _axes(ax)
     ax.semilogx(n_terms, overshoot, "o-", label="partial sum")
     # the limit: (1/pi) Si(pi) - 1/2 of the jump
     ax.axhline(0.0894898722, ls="--", color="gray", label="limit 8.95%")
@@ -137,15 +222,25 @@ def plot_oscillator_response(oscillator, forcing, t, ax=None):
     Raises
     ------
     TypeError
-        If ``oscillator`` is not a :class:`DrivenOscillator`.
+        If ``oscillator`` is not a :class:`DrivenOscillator`, ``forcing`` not a
+        :class:`FourierSeries`, ``t`` not real numbers or ``ax`` not an Axes.
+    ValueError
+        If ``t`` is not 1-D, empty, not finite or not strictly increasing.
     """
     if not isinstance(oscillator, DrivenOscillator):
         raise TypeError(f"oscillator must be a DrivenOscillator, got "
                         f"{type(oscillator).__name__}")
+    if not isinstance(forcing, FourierSeries):
+        raise TypeError(f"forcing must be a FourierSeries, got {type(forcing).__name__}")
+    t = _times(t)
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("t must be strictly increasing")
+    _check_ax(ax)
+    simulated = oscillator.simulate(forcing, t)
+    steady = oscillator.steady_state(forcing, t)
     ax = _axes(ax)
-    t = np.asarray(t, dtype=float)
-    ax.plot(t, oscillator.simulate(forcing, t), lw=2, label="ODE from rest (solve_ivp)")
-    ax.plot(t, oscillator.steady_state(forcing, t), "--", label="steady state (superposition)")
+    ax.plot(t, simulated, lw=2, label="ODE from rest (solve_ivp)")
+    ax.plot(t, steady, "--", label="steady state (superposition)")
     ax.set_xlabel("t")
     ax.set_ylabel("x(t)")
     ax.legend(loc="upper right")
@@ -155,10 +250,18 @@ def plot_oscillator_response(oscillator, forcing, t, ax=None):
 # --- neural-network figures ---------------------------------------------------------------
 
 def _real_array(value, name):
+    """A real array (extended precision cast to float64: plots need no more)."""
     array = as_numeric_array(value, name)
     if array.dtype.kind == "c":
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:
+        array = array.astype(np.float64)
     return array
+
+
+def _check_finite(array, name):
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
 
 
 def _panel_grid(n_panels, n_cols, panel_size):
@@ -171,7 +274,8 @@ def _panel_grid(n_panels, n_cols, panel_size):
     n_cols = min(n_cols, n_panels)
     n_rows = math.ceil(n_panels / n_cols)
     fig, grid = plt.subplots(n_rows, n_cols, squeeze=False, layout="constrained",
-                             figsize=(panel_size[0] * n_cols, panel_size[1] * n_rows + 0.4))
+                             figsize=_figsize(panel_size[0] * n_cols,
+                                              panel_size[1] * n_rows + 0.4))
     axes = list(grid.ravel())
     for ax in axes[n_panels:]:
         ax.remove()
@@ -193,6 +297,8 @@ def _tick_label(value):
 
 
 def _labels(labels, name, length, axis_name):
+    if isinstance(labels, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of labels, not a string")
     try:
         labels = list(labels)
     except TypeError:
@@ -237,16 +343,20 @@ def heatmap(grid, row_labels, col_labels, title=None, ax=None, fmt=".3f", cmap="
     -------
     matplotlib.axes.Axes
         The axes, holding one image (``ax.images[0]``, its data the grid), one text per
-        cell and a colorbar beside it.
+        cell (for grids of at most :data:`MAX_ANNOTATED` cells: more could not be read)
+        and a colorbar beside it. A new figure grows with the grid up to
+        :data:`MAX_FIGURE_INCHES` per side.
 
     Raises
     ------
     TypeError
-        If ``grid`` is not real numbers, a labels argument is not a sequence, or ``fmt``
-        is not a string.
+        If ``grid`` is not real numbers, a labels argument is not a sequence (a string
+        is not one), ``fmt`` is not a string, ``vmin`` or ``vmax`` not a real number, or
+        ``ax`` not an Axes.
     ValueError
         If ``grid`` is not 2-D or is empty, a labels argument's length differs from the
-        grid's matching dimension, or ``fmt`` is not a valid format spec.
+        grid's matching dimension, ``fmt`` is not a valid format spec, or ``vmin`` or
+        ``vmax`` is not finite or ``vmin > vmax``.
 
     Notes
     -----
@@ -284,16 +394,22 @@ def heatmap(grid, row_labels, col_labels, title=None, ax=None, fmt=".3f", cmap="
     except ValueError:
         raise ValueError(f"fmt {fmt!r} is not a valid format spec for the grid's "
                          f"{'integers' if integer else 'real numbers'}") from None
+    limits = [None if value is None else check_real(value, name)
+              for name, value in (("vmin", vmin), ("vmax", vmax))]
+    if None not in limits and limits[0] > limits[1]:
+        raise ValueError(f"vmin must be <= vmax, got vmin={vmin!r} and vmax={vmax!r}")
+    vmin, vmax = limits
+    _check_ax(ax)
 
     if ax is None:
         import matplotlib.pyplot as plt
 
-        figsize = (max(4.0, 0.9 * n_cols + 2.0), max(3.0, 0.55 * n_rows + 1.5))
+        figsize = _figsize(max(4.0, 0.9 * n_cols + 2.0), max(3.0, 0.55 * n_rows + 1.5))
         ax = plt.figure(figsize=figsize, layout="constrained").add_subplot()
     data = values.astype(float)
     image = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=vmin, vmax=vmax,
                       aspect="auto", interpolation="nearest")
-    for (i, j), value in np.ndenumerate(data):
+    for (i, j), value in np.ndenumerate(data if data.size <= MAX_ANNOTATED else ()):
         if np.isfinite(value):
             text = format(int(values[i, j]) if integer else float(value), fmt)
             red, green, blue, _ = image.cmap(image.norm(value))
@@ -338,11 +454,17 @@ def plot_history(history, metrics=None, axes=None):
     ------
     TypeError
         If ``history`` is neither a dict nor has a ``.history`` dict, or its values are
-        not real numbers.
+        not real numbers, or ``axes`` holds something else than Axes.
     ValueError
         If ``history`` is empty, a list is empty, not 1-D, or the lists' lengths differ;
-        if ``metrics`` names a metric that is not recorded; or if the number of ``axes``
-        differs from the number of panels.
+        if ``metrics`` names a metric that is not recorded or more than
+        :data:`MAX_PANELS`; or if the number of ``axes`` differs from the number of
+        panels.
+
+    Notes
+    -----
+    NaN and infinite values (a diverged fit) are drawn as gaps in their curve, as
+    matplotlib draws them.
 
     Examples
     --------
@@ -400,17 +522,22 @@ def plot_history(history, metrics=None, axes=None):
                 raise ValueError(f"metrics entry {metric!r} is not in history; the recorded "
                                  f"metrics are {available}")
 
+    if len(selected) > MAX_PANELS:
+        raise ValueError(f"history has {len(selected)} metrics, more than the {MAX_PANELS} "
+                         f"panels a figure may hold: choose some with metrics")
     if axes is None:
         import matplotlib.pyplot as plt
 
         _, grid = plt.subplots(1, len(selected), squeeze=False, layout="constrained",
-                               figsize=(4.5 * len(selected), 3.5))
+                               figsize=_figsize(4.5 * len(selected), 3.5))
         panels = list(grid.ravel())
     else:
         panels = list(np.ravel(np.asarray(axes, dtype=object)))
         if len(panels) != len(selected):
             raise ValueError(f"axes must hold one Axes per metric panel ({len(selected)}: "
                              f"{selected}), got {len(panels)}")
+        for panel in panels:
+            _check_ax(panel, "axes")
 
     from matplotlib.ticker import MaxNLocator
 
@@ -431,7 +558,13 @@ def _class_indices(values, name, n_images):
     """Labels or predictions as a 1-D array, one per image (2-D ones: argmax per row)."""
     if values is None:
         return None
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):  # ragged nested sequences
+        raise TypeError(f"{name} must be one class per image (indices, names, or rows of "
+                        f"scores), got a ragged sequence") from None
+    if array.dtype.kind in "fc" and array.ndim == 2 and not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite scores")
     if array.ndim == 2:  # one-hot labels, or predicted class probabilities
         array = array.argmax(axis=1)
     if array.ndim != 1 or len(array) != n_images:
@@ -454,6 +587,30 @@ def _class_name(value, class_names, name):
         raise ValueError(f"{name} entry {index} is out of range for {len(class_names)} "
                          f"class_names")
     return str(class_names[index])
+
+
+def _check_count(value, name):
+    """A positive integer (booleans refused)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    return check_positive_int(value, name)
+
+
+def _check_panels(value, name):
+    """A count of panels, from 1 to MAX_PANELS."""
+    value = _check_count(value, name)
+    if value > MAX_PANELS:
+        raise ValueError(f"{name} must be <= {MAX_PANELS} (panels of one figure), got "
+                         f"{value}")
+    return value
+
+
+def _check_class_names(class_names):
+    if class_names is None:
+        return None
+    if isinstance(class_names, (str, bytes)) or np.ndim(class_names) != 1:
+        raise TypeError(f"class_names must be a sequence of names, got {class_names!r}")
+    return list(class_names)
 
 
 def show_images(images, labels=None, class_names=None, predictions=None, n_cols=8,
@@ -492,11 +649,14 @@ def show_images(images, labels=None, class_names=None, predictions=None, n_cols=
     ------
     TypeError
         If ``images`` is not real numbers, ``n_cols`` or ``max_images`` is not an
-        integer, or a label is not a class index while ``class_names`` is given.
+        integer, ``class_names`` is not a sequence (a string is not one), ``labels`` or
+        ``predictions`` is ragged, or a label is not a class index while ``class_names``
+        is given.
     ValueError
-        If ``images`` has another shape or is empty, ``labels`` or ``predictions`` does
-        not have one entry per image, a class index is out of range of ``class_names``,
-        or ``n_cols`` or ``max_images`` is below 1.
+        If ``images`` has another shape, is empty or holds NaN or infinity, ``labels`` or
+        ``predictions`` does not have one entry per image (or holds NaN scores), a class
+        index is out of range of ``class_names``, ``n_cols`` is below 1 or
+        ``max_images`` outside 1..:data:`MAX_PANELS`.
 
     Examples
     --------
@@ -523,25 +683,27 @@ def show_images(images, labels=None, class_names=None, predictions=None, n_cols=
                          f"or (n, height, width, 3); got shape {np.shape(images)}")
     if array.size == 0:
         raise ValueError(f"images cannot be empty (shape {np.shape(images)})")
-    n_cols = check_positive_int(n_cols, "n_cols")
-    max_images = check_positive_int(max_images, "max_images")
+    _check_finite(array, "images")
+    n_cols = _check_count(n_cols, "n_cols")
+    max_images = _check_panels(max_images, "max_images")
+    class_names = _check_class_names(class_names)
     n_images = len(array)
     labels = _class_indices(labels, "labels", n_images)
     predictions = _class_indices(predictions, "predictions", n_images)
 
-    if array.dtype.kind == "b":
-        array = array.astype(float)
+    shown = min(n_images, max_images)
     if array.dtype.kind in "iu":  # uint8-style pixels
         limits = (0, 255)
+        array = array[:shown]
         if rgb:
             array = np.clip(array, 0, 255).astype(np.uint8)
-    else:
+    else:  # one scale for the whole array, but only the images shown are converted
         low, high = float(np.min(array)), float(np.max(array))
         limits = (low, high)
+        array = array[:shown].astype(float)
         if rgb:  # RGB floats must lie in [0, 1] for imshow
             array = (array - low) / (high - low) if high > low else np.zeros_like(array)
 
-    shown = min(n_images, max_images)
     fig, axes = _panel_grid(shown, n_cols, panel_size=(1.5, 1.7))
     for index, ax in enumerate(axes):
         if rgb:
@@ -589,8 +751,9 @@ def show_filters(conv_layer_or_kernel, n_cols=8, cmap="RdBu_r"):
     TypeError
         If the kernel is not real numbers or ``n_cols`` is not an integer.
     ValueError
-        If the layer has no weights (not built yet), the kernel is not 4-D or is empty,
-        or ``n_cols`` is below 1.
+        If the layer has no weights (not built yet), the kernel is not 4-D, is empty,
+        holds NaN or infinity or more than :data:`MAX_PANELS` filters, or ``n_cols`` is
+        below 1.
 
     Examples
     --------
@@ -623,9 +786,13 @@ def show_filters(conv_layer_or_kernel, n_cols=8, cmap="RdBu_r"):
     if kernel.size == 0:
         raise ValueError(f"the kernel of conv_layer_or_kernel cannot be empty (shape "
                          f"{kernel.shape})")
-    n_cols = check_positive_int(n_cols, "n_cols")
+    _check_finite(kernel, "conv_layer_or_kernel")
+    n_cols = _check_count(n_cols, "n_cols")
     kernel = kernel.astype(float)
     height, width, in_channels, n_filters = kernel.shape
+    if n_filters > MAX_PANELS:
+        raise ValueError(f"conv_layer_or_kernel has {n_filters} filters, more than the "
+                         f"{MAX_PANELS} panels of one figure: pass a slice of the kernel")
 
     fig, axes = _panel_grid(n_filters, n_cols, panel_size=(1.2, 1.35))
     if in_channels == 3:
@@ -705,9 +872,10 @@ def show_feature_maps(model, x, layer=None, n_cols=8, max_maps=32, cmap="viridis
         real numbers, ``layer`` is neither an int nor a str, or ``n_cols`` or
         ``max_maps`` is not an integer.
     ValueError
-        If ``model`` has no layers, ``x`` is not one sample, ``layer`` names no layer
-        (the message lists the names) or its output is not 4-D, no layer outputs 4-D
-        maps (default ``layer``), or ``n_cols`` or ``max_maps`` is below 1.
+        If ``model`` has no layers, ``x`` is not one sample, is empty or holds NaN or
+        infinity, ``layer`` names no layer (the message lists the names) or its output is
+        not 4-D, no layer outputs 4-D maps (default ``layer``), ``n_cols`` is below 1 or
+        ``max_maps`` outside 1..:data:`MAX_PANELS`.
 
     Examples
     --------
@@ -747,9 +915,12 @@ def show_feature_maps(model, x, layer=None, n_cols=8, max_maps=32, cmap="viridis
     else:
         raise ValueError(f"x must be one sample (height, width, channels) or a batch of one "
                          f"(1, height, width, channels); got shape {sample.shape}")
+    if sample.size == 0:
+        raise ValueError(f"x cannot be empty (shape {sample.shape})")
+    _check_finite(sample, "x")
     stop = _layer_index(layer, names)
-    n_cols = check_positive_int(n_cols, "n_cols")
-    max_maps = check_positive_int(max_maps, "max_maps")
+    n_cols = _check_count(n_cols, "n_cols")
+    max_maps = _check_panels(max_maps, "max_maps")
 
     output = batch
     for index, current in enumerate(layers):
