@@ -315,6 +315,10 @@ def _check_operator_args(kernel, image_shape, mode):
         raise TypeError(f"image_shape must be a pair of ints, got {image_shape!r}") from None
     if len(image_shape) != 2 or min(image_shape) < 1:
         raise ValueError(f"image_shape must be two positive ints, got {image_shape!r}")
+    if (image_shape[0] + kernel.shape[0]) * (image_shape[1] + kernel.shape[1]) > np.iinfo(
+            np.intp).max:
+        raise ValueError(f"image_shape {image_shape!r} is beyond NumPy's largest array "
+                         f"length ({np.iinfo(np.intp).max} pixels)")
     check_choice(mode, "mode", conv.MODES)
     if mode == "valid" and not (
         all(n >= k for n, k in zip(image_shape, kernel.shape, strict=True))

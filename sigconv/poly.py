@@ -442,6 +442,9 @@ class ToeplitzOperator(_ConvolutionOperator):
     def __init__(self, a, n, mode="full"):
         a, n, mode = _check_matrix_args(a, n, mode)
         check_native_precision(a.dtype, "a")
+        if a.size + n > np.iinfo(np.intp).max:
+            raise ValueError(f"n = {n} with len(a) = {a.size} is beyond NumPy's largest "
+                             f"array length ({np.iinfo(np.intp).max})")
         dtype = np.result_type(a.dtype, np.float16 if a.dtype.kind in "fc" else np.float64)
         self.a = a
         self.mode = mode
