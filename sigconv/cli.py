@@ -578,7 +578,7 @@ def _build_parser():
     train.add_argument("--learning-rate", type=_positive_float,
                        help="step size (default: sgd 0.01, adam 0.001, rmsprop 0.001)")
     train.add_argument("--l2", type=_non_negative_float, default=0.0,
-                       help="L2 penalty of the digits CNN's kernels (not cifar10)")
+                       help="L2 penalty of the digits CNN's kernels (refused with cifar10)")
     train.add_argument("--validation-split", type=_fraction, default=0.0,
                        help="fraction of the training samples held out for validation")
     train.add_argument("--seed", type=_seed, default=0,
@@ -661,6 +661,10 @@ def main(argv=None):
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.command == "train" and args.dataset == "cifar10" and args.l2 != 0:
+            # the CIFAR-10 network has no L2 penalty: the option would be ignored silently
+            parser.error("argument --l2: applies to the digits CNN (--dataset digits or "
+                         "mnist), not to the cifar10 network")
     except SystemExit as exit_:  # --help, or an error already printed
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except KeyboardInterrupt:

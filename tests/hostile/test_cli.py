@@ -75,6 +75,12 @@ def test_bad_option_values_are_one_argparse_line(command, option, value, capsys)
     assert captured.out == ""
 
 
+def test_l2_with_the_cifar10_network_is_refused(capsys):
+    """The CIFAR-10 network has no penalty: --l2 would have been ignored silently."""
+    assert cli.main(["train", "--dataset", "cifar10", "--l2", "0.1"]) == 2
+    assert_one_error_line(capsys.readouterr().err, "--l2", "cifar10")
+
+
 NUMERIC = {("demo", "--epochs"): (1, cli._MAX_EPOCHS), ("demo", "--seed"): (0, 2**32 - 1),
            ("train", "--batch-size"): (1, 2**31 - 1), ("fourier", "--terms"): (1, 10**6),
            ("grid", "--n-jobs"): (1, 1024)}
