@@ -847,6 +847,7 @@ def _small_1d(in1, in2, mode, method, correlation):
     if not (type(in1) is np.ndarray and type(in2) is np.ndarray and in1.ndim == 1
             and in2.ndim == 1 and in1.dtype == in2.dtype and in1.dtype.char in "fdFD"
             and in1.flags.c_contiguous and in2.flags.c_contiguous
+            and isinstance(method, str) and isinstance(mode, str)
             and method in _SMALL_METHODS):
         return None
     n, k = in1.shape[0], in2.shape[0]

@@ -290,8 +290,10 @@ def test_awkward_inputs_are_refused_by_name(awkward, first, function):
     assert out is None
 
 
-BAD_MODES = [None, "FULL", "", "same ", 1, b"full", ["full"], True]
-BAD_METHODS = [None, "FFT", "direct ", 0, "overlap-add", ("fft",), True]
+BAD_MODES = [None, "FULL", "", "same ", 1, b"full", ["full"], True,
+             np.array(["full", "same"])]
+BAD_METHODS = [None, "FFT", "direct ", 0, "overlap-add", ("fft",), True,
+               np.array(["auto", "fft"])]
 BAD_AXES = [True, np.bool_(False), 1.5, "0", [0, 0], 5, -5, [], np.float64(0), [None],
             object()]
 
@@ -301,6 +303,13 @@ BAD_AXES = [True, np.bool_(False), 1.5, "0", [0, 0], 5, -5, [], np.float64(0), [
 def test_bad_strings_and_axes_are_refused_by_name(function):
     call = getattr(sc, function)
     x = np.ones((3, 4))
+    for mode in BAD_MODES:   # the 1-D fast path too
+        assert harness.outcome("mode", call, np.ones(4), np.ones(2), mode,
+                               kinds=(ValueError,)) is None
+    if function in SIGNAL_FUNCTIONS:
+        for method in BAD_METHODS:
+            assert harness.outcome("method", call, np.ones(4), np.ones(2), "full", method,
+                                   kinds=(ValueError,)) is None
     for mode in BAD_MODES:
         assert harness.outcome("mode", call, x, x, mode, kinds=(ValueError,)) is None
     if function in SIGNAL_FUNCTIONS:
