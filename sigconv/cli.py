@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import math
 import os
+import stat
 import sys
 import time
 
@@ -98,6 +99,9 @@ def _check_output(path, what, figure=False):
     directory = os.path.dirname(absolute)
     if os.path.isdir(absolute):
         raise IsADirectoryError(f"cannot write the {what} to {path!r}: it is a directory")
+    with contextlib.suppress(OSError):
+        if stat.S_ISFIFO(os.stat(absolute).st_mode):  # writing would wait for a reader
+            raise ValueError(f"cannot write the {what} to {path!r}: it is a named pipe")
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot write the {what} to {path!r}: the directory "
                                 f"{directory!r} does not exist")

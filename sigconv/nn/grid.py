@@ -235,7 +235,8 @@ class _CellCache:
         """The record of the cell ``params``, or None when none (valid) is kept."""
         path = self._path(params)
         try:
-            if os.path.getsize(path) > _MAX_CELL_FILE:
+            # a FIFO or a device in its place would block or never end: not a cell file
+            if not os.path.isfile(path) or os.path.getsize(path) > _MAX_CELL_FILE:
                 return None
             with open(path, encoding="utf-8") as stream:
                 record = json.load(stream)

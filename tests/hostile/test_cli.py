@@ -198,6 +198,17 @@ def test_any_message_is_one_line(message, kind):
     assert stderr.getvalue().strip() != "sigconv: error:"
 
 
+@pytest.mark.parametrize("command", [["fourier", "--terms", "2"], ["demo"],
+                                     ["train", "--dataset", "digits", "--save"]])
+def test_output_that_is_a_named_pipe(command, tmp_path, capsys):
+    """Writing to a FIFO would wait for a reader forever."""
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    out = [str(pipe)] if command[-1] == "--save" else ["--out", str(pipe)]
+    assert cli.main([*command, *out]) == 1
+    assert_one_error_line(capsys.readouterr().err, "named pipe")
+
+
 def test_cache_dir_that_is_a_file(tmp_path, capsys):
     (tmp_path / "cells").write_text("not a folder")
     assert cli.main(["grid", "--etas", "0.1", "--lambdas", "0", "--epochs", "1", "--n-jobs",

@@ -211,6 +211,19 @@ def test_deep_or_huge_cell_files(content, tmp_path):
     assert without_seconds([record]) == [expected_record(0.1, 0.0)]
 
 
+def test_cell_file_that_is_a_named_pipe(tmp_path):
+    """Opening a FIFO for reading would wait for a writer forever: it is not a cell file,
+    the cell is computed and the pipe replaced by the record."""
+    grid = {"learning_rate": [0.1], "l2": [0.0]}
+    nn.grid_search(fake_build, grid, *DATA, cache_dir=tmp_path)
+    (path,) = tmp_path.glob("cell-*.json")
+    path.unlink()
+    os.mkfifo(path)
+    (record,) = nn.grid_search(fake_build, grid, *DATA, cache_dir=tmp_path).records
+    assert without_seconds([record]) == [expected_record(0.1, 0.0)]
+    assert json.loads(path.read_text())["l2"] == 0.0
+
+
 def test_cell_file_that_is_a_folder(tmp_path):
     grid = {"learning_rate": [0.1], "l2": [0.0]}
     nn.grid_search(fake_build, grid, *DATA, cache_dir=tmp_path)
