@@ -628,6 +628,20 @@ class Sequential:
             out[start:stop] = batch
         return out
 
+    def test_on_batch(self, x, y, return_dict=False):
+        """Loss (and accuracy) on one batch in inference mode, as :meth:`evaluate` with
+        the whole of ``x`` as one batch (Keras's ``test_on_batch``)."""
+        x = np.asarray(x) if not is_device_array(x) else x
+        batch = len(x) if getattr(x, "ndim", 0) and len(x) else None
+        return self.evaluate(x, y, batch_size=batch, return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch, as :meth:`predict` with the whole of ``x`` as one batch
+        (Keras's ``predict_on_batch``)."""
+        x = np.asarray(x) if not is_device_array(x) else x
+        batch = len(x) if getattr(x, "ndim", 0) and len(x) else None
+        return self.predict(x, batch_size=batch)
+
     def __call__(self, x, training=False):
         """The model's output for the batch ``x`` (no batching, no copy to the host).
 

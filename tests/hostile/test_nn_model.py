@@ -1,0 +1,433 @@
+"""Hostile inputs for sigconv.nn's Sequential model and what it trains with: batches whose
+size fits the first Dense layer but whose shape does not (refused, naming ``x`` and both
+shapes, as Keras does), awkward ``x`` and ``y`` (the oracle's result or an error naming
+them), every argument of fit/evaluate/predict, optimizers, losses, callbacks,
+to_categorical and check_gradients fed the wrong type or range, and batches that would
+need terabytes (a MemoryError naming ``x``, in a child process under a memory cap)."""
+
+import math
+from unittest import mock
+
+import harness
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sigconv import _config, nn
+from sigconv.nn.utils import to_categorical
+
+KERNEL = np.arange(48.0).reshape(16, 3) / 50 - 0.4
+BIAS = np.array([0.1, 0.0, -0.1])
+
+
+def image_model(compiled=True, loss="categorical_crossentropy"):
+    """Input (4, 4, 1) -> Flatten -> Dense(3), float64, fixed weights."""
+    model = nn.Sequential([nn.Input((4, 4, 1)), nn.Flatten(dtype="float64"),
+                           nn.Dense(3, dtype="float64")], name="images")
+    model.set_weights([KERNEL, BIAS])
+    if compiled:
+        model.compile(nn.SGD(0.01), loss)
+    return model
+
+
+def oracle(x):
+    x = np.asarray(x, np.float64)
+    return x.reshape(len(x), -1) @ KERNEL + BIAS
+
+
+def factorizations(n, parts):
+    """Shapes of ``parts`` axes whose sizes multiply to ``n``."""
+    if parts == 1:
+        return [(n,)]
+    return [(d, *rest) for d in range(1, n + 1) if n % d == 0
+            for rest in factorizations(n // d, parts - 1)]
+
+
+SAME_SIZE_SHAPES = [s for parts in (1, 2, 3, 4) for s in factorizations(16, parts)
+                    if s != (4, 4, 1)]
+
+CALLS = {
+    "predict": lambda model, x, y: model.predict(x),
+    "evaluate": lambda model, x, y: model.evaluate(x, y),
+    "fit": lambda model, x, y: model.fit(x, y, verbose=0),
+    "train_on_batch": lambda model, x, y: model.train_on_batch(x, y),
+    "test_on_batch": lambda model, x, y: model.test_on_batch(x, y),
+    "predict_on_batch": lambda model, x, y: model.predict_on_batch(x),
+    "__call__": lambda model, x, y: model(x),
+}
+
+
+# ------------------------------------------------------------------------ sample shapes
+
+
+@settings(max_examples=40)
+@given(st.sampled_from(SAME_SIZE_SHAPES), st.sampled_from(sorted(CALLS)),
+       st.integers(1, 3))
+def test_a_batch_of_the_same_size_but_another_shape_is_refused(sample, call, batch):
+    """The probe: (2, 16, 1, 1) used to flow through Flatten into the Dense layer."""
+    model = image_model()
+    x = np.ones((batch, *sample))
+    y = np.eye(3)[np.arange(batch) % 3]
+    before = model.get_weights()
+    with pytest.raises(ValueError) as info:
+        CALLS[call](model, x, y)
+    message = str(info.value)
+    assert "x" in message and str((4, 4, 1)) in message and str(x.shape) in message, message
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)      # nothing trained
+
+
+def test_a_model_built_by_its_first_batch_keeps_that_shape():
+    model = nn.Sequential([nn.Dense(3)])
+    model.compile("sgd", "mse")
+    model.predict(np.ones((2, 4)))
+    for bad in (np.ones((2, 2, 4)), np.ones((2, 8)), np.ones((8, 1))):
+        with pytest.raises(ValueError, match=r"x must have samples of shape \(4,\)"):
+            model.predict(bad)
+
+
+def test_the_probe_case_a_dense_model_on_three_axes():
+    model = nn.Sequential([nn.Dense(3, input_shape=(4,))])
+    with pytest.raises(ValueError, match=r"\(2, 2, 4\)"):
+        model.predict(np.zeros((2, 2, 4)))
+
+
+@settings(max_examples=60)
+@given(st.one_of(harness.numeric_arrays(min_dims=0, max_dims=4, max_side=4),
+                 harness.numeric_arrays(min_dims=4, max_dims=4, min_side=1, max_side=4)
+                 .map(lambda a: np.broadcast_to(a[:, :1, :1, :1], (a.shape[0], 4, 4, 1))),
+                 st.sampled_from([np.full((2, 4, 4, 1), None), np.zeros((1, 4, 4, 1), "U1"),
+                                  np.zeros((1, 4, 4, 1), complex), [[1], [2, 3]],
+                                  np.zeros((1, 4, 4, 1), "M8[s]")])))
+def test_predict_equals_the_oracle_or_names_x(x):
+    model = image_model(compiled=False)
+    result = harness.outcome("x", model.predict, x)
+    if result is None:
+        return
+    x = np.asarray(x)
+    assert x.shape[1:] == (4, 4, 1) and len(x) > 0 and x.dtype.kind in "biuf"
+    np.testing.assert_allclose(result, oracle(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("x", [np.full((2, 4, 4, 1), np.nan), np.full((2, 4, 4, 1), np.inf),
+                               np.zeros((0, 4, 4, 1)), np.zeros(()), np.zeros(16)],
+                         ids=["nan", "inf", "empty", "0-d", "1-d"])
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_nan_inf_empty_and_batchless_x_are_refused_naming_x(x, call):
+    model = image_model()
+    y = np.eye(3)[np.arange(len(x)) % 3] if x.ndim else np.eye(3)[:1]
+    with pytest.raises(ValueError) as info:
+        CALLS[call](model, x, y)
+    harness.check_error(info.value, "x")
+
+
+# ---------------------------------------------------------------------------- targets
+
+
+@pytest.mark.parametrize(("y", "kind"), [
+    (np.full((4, 3), np.nan), ValueError), (np.full((4, 3), -np.inf), ValueError),
+    (np.full((4, 3), None), TypeError), (np.full((4, 3), "1"), TypeError),
+    (np.zeros((4, 3), complex), TypeError), (np.zeros((3, 3)), ValueError),
+    (np.zeros((4, 4)), ValueError), (np.zeros((4, 3, 1, 1)), ValueError),
+    (np.float64(1.0), ValueError), ([[1, 0, 0], [0, 1]], TypeError),
+], ids=["nan", "inf", "object", "str", "complex", "length", "classes", "axes", "0-d",
+        "ragged"])
+@pytest.mark.parametrize("call", ["fit", "evaluate", "train_on_batch"])
+def test_bad_targets_are_refused_naming_y(y, kind, call):
+    model = image_model()
+    with pytest.raises(kind) as info:
+        CALLS[call](model, np.ones((4, 4, 4, 1)), y)
+    harness.check_error(info.value, "y")
+
+
+@pytest.mark.parametrize("labels", [[0, 3, 1, 2], [-1, 0, 1, 2], [0.5, 1, 2, 0],
+                                    [True, False, True, False], [[0, 1]] * 4])
+def test_sparse_labels_are_checked_against_the_output(labels):
+    model = image_model(loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError) as info:
+        model.fit(np.ones((4, 4, 4, 1)), np.array(labels), verbose=0)
+    harness.check_error(info.value, "y")
+
+
+def test_validation_data_is_checked_like_x_and_y():
+    model = image_model()
+    x, y = np.ones((4, 4, 4, 1)), np.eye(3)[[0, 1, 2, 0]]
+    with pytest.raises(ValueError, match=r"validation_data\[0\]"):
+        model.fit(x, y, verbose=0, validation_data=(np.ones((2, 16)), y[:2]))
+    with pytest.raises(ValueError, match=r"validation_data\[1\]"):
+        model.fit(x, y, verbose=0, validation_data=(x[:2], np.full((2, 3), np.nan)))
+
+
+def test_train_on_an_empty_batch_is_a_value_error_not_zero_division():
+    with pytest.raises(ValueError, match="x"):
+        image_model().train_on_batch(np.zeros((0, 4, 4, 1)), np.zeros((0, 3)))
+
+
+# ------------------------------------------------------------------------- arguments
+
+X, Y = np.ones((6, 4, 4, 1)), np.eye(3)[[0, 1, 2, 0, 1, 2]]
+
+
+@pytest.mark.parametrize("argument", ["batch_size", "epochs", "seed"])
+@pytest.mark.parametrize("value", harness.BAD_COUNTS, ids=repr)
+def test_fit_counts(argument, value):
+    if value == 2**70 and argument != "seed":
+        return      # a valid count (2**70 epochs would run, as asked)
+    if value == 0 and argument in ("epochs", "seed"):
+        return      # valid
+    if value is None and argument in ("batch_size", "seed"):
+        return      # the defaults
+    result = harness.outcome(argument, image_model().fit, X, Y, verbose=0,
+                             **{argument: value})
+    if result is not None:
+        assert argument == "seed" and value == 2**70
+
+
+@pytest.mark.parametrize("value", harness.BAD_REALS + [-0.1, 1.0, 0.99], ids=repr)
+def test_fit_validation_split(value):
+    with pytest.raises((TypeError, ValueError)) as info:
+        image_model().fit(X, Y, verbose=0, validation_split=value)
+    harness.check_error(info.value, "validation_split")
+
+
+@pytest.mark.parametrize(("argument", "value"), [
+    ("verbose", 3), ("verbose", "1"), ("verbose", True), ("verbose", 1.0), ("verbose", None),
+    ("shuffle", "no"), ("shuffle", 1), ("shuffle", None),
+    ("callbacks", nn.History()), ("callbacks", "history"), ("callbacks", [object()]),
+    ("validation_data", np.ones((2, 4, 4, 1))), ("validation_data", (X,)),
+])
+def test_fit_other_arguments(argument, value):
+    with pytest.raises((TypeError, ValueError)) as info:
+        image_model().fit(X, Y, **{"verbose": 0, argument: value})
+    harness.check_error(info.value, (argument, "Callback"))
+
+
+@pytest.mark.parametrize(("method", "argument", "value"), [
+    ("evaluate", "batch_size", "2"), ("evaluate", "batch_size", 0),
+    ("evaluate", "verbose", 7), ("evaluate", "return_dict", "yes"),
+    ("predict", "batch_size", True), ("predict", "batch_size", 1.5),
+    ("predict", "verbose", -1),
+])
+def test_evaluate_and_predict_arguments(method, argument, value):
+    model = image_model()
+    call = model.predict if method == "predict" else (lambda x, **k: model.evaluate(x, Y, **k))
+    with pytest.raises((TypeError, ValueError)) as info:
+        call(X, **{argument: value})
+    harness.check_error(info.value, argument)
+
+
+def test_call_training_and_model_arguments():
+    with pytest.raises(TypeError, match="training"):
+        image_model()(X, training="no")
+    with pytest.raises(TypeError, match="name"):
+        nn.Sequential(name=3)
+    with pytest.raises(ValueError, match="device"):
+        nn.Sequential(device="tpu")
+    with pytest.raises(TypeError, match="layers"):
+        nn.Sequential(nn.Dense(3))
+    with pytest.raises(TypeError, match="metrics"):
+        image_model().compile("sgd", "mse", metrics="accuracy")
+    with pytest.raises(TypeError, match="seed"):
+        nn.set_random_seed("0")
+    with pytest.raises(TypeError, match="input_shape"):
+        nn.Sequential([nn.Dense(2)]).build("ab")
+
+
+@pytest.mark.parametrize("value", [1.0, "1", None])
+def test_verbose_auto_is_accepted_as_in_keras(value):
+    model = image_model()
+    if value is None:
+        assert model.evaluate(X, Y, verbose="auto") == pytest.approx(model.evaluate(X, Y))
+    else:
+        with pytest.raises(ValueError, match="verbose"):
+            model.evaluate(X, Y, verbose=value)
+
+
+# ------------------------------------------------------------------- optimizers, losses
+
+OPTIMIZER_REALS = [(nn.SGD, "learning_rate"), (nn.SGD, "momentum"), (nn.Adam, "beta_1"),
+                   (nn.Adam, "beta_2"), (nn.Adam, "epsilon"), (nn.RMSprop, "rho"),
+                   (nn.RMSprop, "momentum"), (nn.SGD, "clipnorm"), (nn.Adam, "clipvalue")]
+
+
+@pytest.mark.parametrize(("cls", "argument"), OPTIMIZER_REALS)
+@pytest.mark.parametrize("value", harness.BAD_REALS + [-1.0], ids=repr)
+def test_optimizer_reals(cls, argument, value):
+    if value is None and argument.startswith("clip"):
+        return      # no clipping
+    with pytest.raises((TypeError, ValueError)) as info:
+        cls(**{argument: value})
+    harness.check_error(info.value, argument)
+
+
+@pytest.mark.parametrize(("factory", "argument"), [
+    (lambda v: nn.SGD(nesterov=v), "nesterov"), (lambda v: nn.RMSprop(centered=v), "centered"),
+    (lambda v: nn.CategoricalCrossentropy(from_logits=v), "from_logits"),
+    (lambda v: nn.BinaryCrossentropy(from_logits=v), "from_logits"),
+    (lambda v: nn.SparseCategoricalCrossentropy(from_logits=v), "from_logits")])
+@pytest.mark.parametrize("value", ["False", 0, 1, None, [True]], ids=repr)
+def test_flags_refuse_truthiness(factory, argument, value):
+    with pytest.raises(TypeError) as info:
+        factory(value)
+    harness.check_error(info.value, argument)
+
+
+Y_PRED = np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]])
+
+
+@settings(max_examples=60)
+@given(st.one_of(harness.numeric_arrays(min_dims=0, max_dims=3, max_side=3),
+                 harness.numeric_arrays(min_dims=2, max_dims=2, min_side=2, max_side=3),
+                 st.sampled_from([np.full((2, 3), "1"), np.full((2, 3), None),
+                                  [[1, 0, 0], [0, 1]]])))
+def test_mse_equals_the_oracle_or_names_y_true(y_true):
+    result = harness.outcome("y_true", nn.MeanSquaredError(), y_true, Y_PRED)
+    if result is None:
+        return
+    y = np.asarray(y_true)
+    assert y.dtype.kind in "biuf" and np.isfinite(y.astype(np.float64)).all()
+    y = y.reshape(Y_PRED.shape) if y.shape != Y_PRED.shape else y
+    with np.errstate(over="ignore"):
+        expected = np.mean((y.astype(np.float64) - Y_PRED) ** 2)
+    assert result == pytest.approx(expected, rel=1e-12) or not math.isfinite(expected)
+
+
+@pytest.mark.parametrize("labels", [[0, 3], [-1, 0], [0.5, 1.0], [np.nan, 0.0], ["0", "1"],
+                                    [[0, 1], [1, 0]], [2**63, 0]])
+def test_sparse_labels_out_of_range_or_not_integers(labels):
+    loss = nn.SparseCategoricalCrossentropy()
+    with pytest.raises((TypeError, ValueError)) as info:
+        loss(np.array(labels, dtype=np.uint64 if labels[0] == 2**63 else None), Y_PRED)
+    harness.check_error(info.value, "y_true")
+
+
+# -------------------------------------------------------------------------- callbacks
+
+
+@pytest.mark.parametrize(("factory", "argument"), [
+    (lambda: nn.EarlyStopping(monitor=3), "monitor"),
+    (lambda: nn.EarlyStopping(monitor=None), "monitor"),
+    (lambda: nn.EarlyStopping(patience="3"), "patience"),
+    (lambda: nn.EarlyStopping(patience=True), "patience"),
+    (lambda: nn.EarlyStopping(patience=-1), "patience"),
+    (lambda: nn.EarlyStopping(min_delta="0.1"), "min_delta"),
+    (lambda: nn.EarlyStopping(min_delta=np.nan), "min_delta"),
+    (lambda: nn.EarlyStopping(baseline=np.inf), "baseline"),
+    (lambda: nn.EarlyStopping(mode="up"), "mode"),
+    (lambda: nn.EarlyStopping(restore_best_weights="yes"), "restore_best_weights"),
+    (lambda: nn.ModelCheckpoint(3), "filepath"),
+    (lambda: nn.ModelCheckpoint(b"m.npz"), "filepath"),
+    (lambda: nn.ModelCheckpoint("m.npz", monitor=[]), "monitor"),
+    (lambda: nn.ModelCheckpoint("m.npz", save_best_only=1), "save_best_only"),
+    (lambda: nn.ModelCheckpoint("m.npz", mode=None), "mode"),
+])
+def test_callback_arguments(factory, argument):
+    with pytest.raises((TypeError, ValueError)) as info:
+        factory()
+    harness.check_error(info.value, argument)
+
+
+def test_an_unlogged_monitor_is_an_error_not_a_silent_no_op(tmp_path):
+    for callback in (nn.EarlyStopping(monitor="val_acc"),
+                     nn.ModelCheckpoint(tmp_path / "m.npz", monitor="val_loss",
+                                        save_best_only=True)):
+        with pytest.raises(ValueError, match="monitor 'val_"):
+            image_model().fit(X, Y, verbose=0, callbacks=[callback])
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="filepath"):
+        image_model().fit(X, Y, verbose=0,
+                          callbacks=[nn.ModelCheckpoint(str(tmp_path / "{val_loss}.npz"))])
+
+
+# ---------------------------------------------------------------------- to_categorical
+
+
+@settings(max_examples=60)
+@given(st.one_of(harness.numeric_arrays(min_dims=0, max_dims=2, max_side=4,
+                                        dtypes=[np.int8, np.uint8, np.int64, np.uint64,
+                                                np.float32, np.float64, np.bool_]),
+                 st.lists(st.integers(-3, 9), max_size=5)),
+       st.one_of(st.none(), st.integers(1, 12)))
+def test_to_categorical_equals_the_oracle_or_names_y(labels, num_classes):
+    """Under a 64 MiB limit, so that a drawn label of 10**9 is a MemoryError (naming
+    num_classes), not 4 GB per label."""
+    with mock.patch.object(_config, "MAX_MEMORY", 1 << 26):
+        result = harness.outcome(("y", "num_classes"), to_categorical, labels, num_classes)
+    y = np.asarray(labels)
+    if result is None:
+        return
+    as_int = y.astype(np.int64)
+    assert np.array_equal(as_int, y) and (as_int >= 0).all()
+    if y.ndim > 1 and y.shape[-1] == 1:
+        as_int = as_int[..., 0]
+    classes = num_classes if num_classes is not None else (as_int.max() + 1 if y.size else 0)
+    expected = np.zeros((*as_int.shape, classes), np.float32)
+    np.put_along_axis(expected, as_int[..., None], 1.0, axis=-1)
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_boolean_labels_are_classes_not_a_mask():
+    np.testing.assert_array_equal(to_categorical(np.array([True, False, True])),
+                                  [[0, 1], [1, 0], [0, 1]])
+
+
+@pytest.mark.parametrize("value", harness.BAD_COUNTS, ids=repr)
+def test_to_categorical_num_classes(value):
+    if value == 2**70 or value is None:
+        return      # the allocation test below; the default
+    with pytest.raises((TypeError, ValueError)) as info:
+        to_categorical([0, 1], num_classes=value)
+    harness.check_error(info.value, "num_classes")
+
+
+def test_to_categorical_of_huge_labels_is_refused_before_allocating():
+    for call in ("to_categorical([10**12])", "to_categorical([1, 2], num_classes=2**40)",
+                 "to_categorical(np.arange(10**6), num_classes=10**6)"):
+        harness.assert_isolated_error(f"""
+            import numpy as np
+            from sigconv.nn.utils import to_categorical
+            {call}
+        """, "num_classes", kinds=("MemoryError",))
+
+
+# ----------------------------------------------------------------------- gradient checks
+
+
+@pytest.mark.parametrize(("kwargs", "argument"), [
+    ({"layer_or_loss": "dense"}, "layer_or_loss"), ({"layer_or_loss": nn.Dense}, "layer_or_loss"),
+    ({"x": "x"}, "x"), ({"x": np.zeros((0, 2))}, "x"), ({"x": np.full((1, 2), np.nan)}, "x"),
+    ({"eps": "1e-5"}, "eps"), ({"eps": 0.0}, "eps"), ({"max_entries": 0}, "max_entries"),
+    ({"seed": -1}, "seed"), ({"training": "no"}, "training"),
+    ({"layer_or_loss": nn.MeanSquaredError()}, "y_true"),
+])
+def test_check_gradients_arguments(kwargs, argument):
+    arguments = {"layer_or_loss": nn.Dense(2), "x": np.ones((2, 2)), **kwargs}
+    with pytest.raises((TypeError, ValueError)) as info:
+        nn.check_gradients(**arguments)
+    harness.check_error(info.value, argument)
+
+
+# ------------------------------------------------------------------------- allocations
+
+
+def test_predictions_that_would_not_fit_are_refused_before_allocating():
+    """2**31 samples (a zero-stride view, no memory) through Dense(10**4): 80 TiB."""
+    harness.assert_isolated_error("""
+        import numpy as np
+        from sigconv import nn
+        model = nn.Sequential([nn.Dense(10**4, input_shape=(64,))])
+        model.predict(np.broadcast_to(np.float32(0.5), (2**31, 64)))
+    """, "x", kinds=("MemoryError",))
+
+
+def test_a_batch_whose_activations_would_not_fit_is_refused_before_training():
+    harness.assert_isolated_error("""
+        import numpy as np
+        from sigconv import nn
+        model = nn.Sequential([nn.Input((64, 64, 1)), nn.Conv2D(256, 3, padding="same"),
+                               nn.Flatten(), nn.Dense(2)])
+        model.compile("sgd", "mse")
+        x = np.broadcast_to(np.float32(0.5), (2**20, 64, 64, 1))
+        model.fit(x, np.zeros((2**20, 2), np.float32), batch_size=2**20, verbose=0)
+    """, "batch_size", kinds=("MemoryError",))
