@@ -137,6 +137,14 @@ class _Problem:
             for a in range(self.in1.ndim)
         )
 
+    def with_inputs(self, in1, in2):
+        """The same problem (shapes, mode, window) with other inputs of the same shapes."""
+        other = object.__new__(_Problem)
+        for name in self.__slots__:
+            setattr(other, name, getattr(self, name))
+        other.in1, other.in2 = in1, in2
+        return other
+
     def check_result_memory(self):
         """MemoryError naming ``in1, in2`` if the result alone would not fit."""
         check_allocation("in1, in2", self.out_shape, self.result_dtype)
@@ -225,12 +233,12 @@ def _direct(p):
 
 
 def _exact_integers(p, stats=None):
-    """The exact convolution of an integer problem: int64, or Python ints (object) when
-    int64 arithmetic could overflow. ``stats``: the inputs' :func:`_abs_stats`."""
+    """The exact convolution of an integer problem: int64, or Python ints (object, from
+    int64 limbs) when int64 arithmetic could overflow. ``stats``: the inputs' :func:`_abs_stats`."""
     stats1, stats2 = stats or (_abs_stats(p.in1), _abs_stats(p.in2))
     bound = _integer_bound(stats1, stats2)
     if bound >= _INT64_SAFE:
-        return _direct_object(p, bound)
+        return _direct_limbs(p, (stats1, stats2), bound)
     return _direct_numba(p, np.dtype(np.int64))
 
 
@@ -260,31 +268,54 @@ def cast_integer_result(out, dtype, name="in1, in2"):
     return out.astype(dtype, copy=False)
 
 
-def _direct_object(p, bound):
-    """Exact convolution in Python integers, for values beyond int64's reach (slow).
+def _direct_limbs(p, stats, bound):
+    """Exact convolution of integers whose sums could overflow int64, by int64 limbs.
 
-    ``bound`` bounds the outputs' magnitude; with it the memory of the Python integers
-    (about ``28 + 4 * bits / 30`` bytes each, plus an 8-byte pointer) is checked first.
+    Each input is cut into limbs of ``L`` bits, ``a = sum_i a_i 2**(L i)`` with every
+    ``|a_i| <= 2**L``; each output sums at most ``terms`` products, so with
+    ``2 L + ceil(log2(terms)) <= 62`` every convolution of a pair of limbs is exact in
+    int64 (the numba kernel, window only). The output alone is assembled in Python
+    integers: ``sum_ij (a_i * b_j) 2**(L (i + j))``. ``stats``: the inputs'
+    :func:`_abs_stats`; ``bound`` bounds the outputs' magnitude.
     """
-    in1, in2 = p.in1, p.in2
-    if in2.size > in1.size:  # loop over the shorter input's taps (convolution commutes)
-        in1, in2 = in2, in1
-    per_element = 8 + 28 + 4 * math.ceil((math.log2(bound + 1) + 1) / 30)
-    elements = math.prod(p.full_shape) + 3 * in1.size + in2.size  # + two temporaries
-    check_allocation("in1, in2", p.full_shape, object,
-                     copies=elements * per_element / (8 * math.prod(p.full_shape)),
+    terms = min(math.prod(p.in1.shape[a] for a in p.axes),
+                math.prod(p.in2.shape[a] for a in p.axes))
+    bits = max(1, (62 - (terms - 1).bit_length()) // 2)
+    counts = [max(1, math.ceil((int(s[0]).bit_length() + 2) / bits)) for s in stats]
+    # the limbs (of the distinct data of broadcast views), and the output as Python ints
+    # (an 8-byte pointer and an int of 28 + 4 per 30 bits) with one temporary
+    distinct = [_distinct(a)[0].size for a in (p.in1, p.in2)]
+    per_element = 2 * (8 + 28 + 4 * math.ceil((math.log2(bound + 1) + 1) / 30))
+    outputs = math.prod(p.out_shape)
+    nbytes = 8 * sum(c * d for c, d in zip(counts, distinct, strict=True)) + 8 * outputs
+    check_allocation("in1, in2", p.out_shape, object,
+                     copies=(outputs * per_element + nbytes) / (8 * max(outputs, 1)),
                      what="the exact convolution in Python integers")
-    in1 = in1.astype(object)
-    in2 = in2.astype(object)
-    full = np.zeros(p.full_shape, dtype=object)
-    taps = [in2.shape[a] if a in p.axes else 1 for a in range(in2.ndim)]
-    for index in np.ndindex(*taps):
-        # in2[tap] keeps every axis (length 1 on the convolved ones) so it broadcasts
-        tap = tuple(slice(i, i + 1) if a in p.axes else slice(None) for a, i in enumerate(index))
-        target = tuple(slice(i, i + in1.shape[a]) if a in p.axes else slice(None)
-                       for a, i in enumerate(index))
-        full[target] = full[target] + in1 * in2[tap]
-    return full[p.window()]
+    limbs1 = _limbs(p.in1, bits, counts[0])
+    limbs2 = _limbs(p.in2, bits, counts[1])
+    out = np.zeros(p.out_shape, dtype=object)
+    for i, x in enumerate(limbs1):
+        for j, y in enumerate(limbs2):
+            part = _direct_numba(p.with_inputs(x, y), np.dtype(np.int64))
+            if part.any():
+                out += part.astype(object) * (1 << (bits * (i + j)))
+    return out
+
+
+def _limbs(array, bits, count):
+    """``array`` (integers) as ``count`` int64 limbs ``a_i`` with
+    ``array == sum_i a_i 2**(bits i)``: the lower ones in ``[0, 2**bits)``, the last
+    signed, of magnitude at most ``2**bits`` when ``count * bits`` exceeds the values'
+    bit length by two. Broadcast views stay broadcast."""
+    data, _ = _distinct(array)
+    rest = data.astype(np.uint64 if data.dtype == np.uint64 else np.int64)
+    mask = (1 << bits) - 1
+    limbs = []
+    for _ in range(count - 1):
+        limbs.append((rest & mask).astype(np.int64))
+        rest = rest >> bits   # arithmetic for int64 (floor), logical for uint64
+    limbs.append(rest.astype(np.int64))
+    return [np.broadcast_to(limb, array.shape) for limb in limbs]
 
 
 def _direct_numba(p, work_dtype):
