@@ -464,9 +464,9 @@ ALLOCATION_CASES = {
     "valid_fft": "sc.convolve(big9, np.broadcast_to(1.0, 10**9 - 3), 'valid', 'fft')",
     "valid_oa": "sc.convolve(big9, np.ones(10**4), 'valid', 'oa')",
     "valid_auto": "sc.convolve(big9, np.ones(10**4), 'valid')",
-    # integers: the exact Python-integer fallback's objects
+    # integers beyond int64's reach: an output of 1e8 Python ints
     "object_ints": "sc.convolve(np.broadcast_to(np.int64(2**40), 10**8), "
-                   "np.broadcast_to(np.int64(2**40), 10**8 - 1), 'valid')",
+                   "np.broadcast_to(np.int64(2**40), 10**8), 'same')",
     "fft_ints": "sc.convolve(np.broadcast_to(np.int8(3), 10**9), np.ones(10**4, np.int8), "
                 "'valid', 'fft')",
     "batch": "sc.convolve(np.broadcast_to(1.0, (10**5, 1, 10**4)), "
@@ -526,6 +526,18 @@ def test_moderate_broadcast_input_still_runs():
         "x = np.broadcast_to(np.int64(3), 10**7)\n"
         "result = sc.convolve(x, np.array([1, 2]), 'valid')[:3].tolist()\n"
         "assert result == [9, 9, 9], result\n", timeout=120)
+
+
+def test_huge_integer_sums_finish_exactly():
+    """Values whose sums leave int64: the limbs' int64 kernels, not a Python loop over
+    1e7 taps (which ran for many minutes); the exact sums do not fit: OverflowError."""
+    report = harness.run_isolated(
+        "import numpy as np, sigconv as sc\n"
+        "x = np.broadcast_to(np.int64(2**40), 10**7)\n"
+        "sc.convolve(x, np.broadcast_to(np.int64(2**40), 10**7 - 1), 'valid')\n",
+        timeout=120)
+    assert report["status"] == "raised" and report["type"] == "OverflowError", report
+    assert "in1, in2" in report["message"] and str(2**80 * (10**7 - 1)) in report["message"]
 
 
 def test_memory_checks_follow_the_configured_limit(monkeypatch):
