@@ -29,9 +29,11 @@ import numpy as np
 from .._jit import single_thread
 from .._validate import (
     as_numeric_array,
+    check_allocation,
     check_native_precision,
     check_nonempty,
     check_positive_int,
+    check_real,
 )
 from . import layers as _layers
 from . import optimizers as _optimizers
@@ -63,7 +65,44 @@ def lecture_digits_cnn(learning_rate=0.01, l2=0.0, input_shape=(8, 8, 1), filter
     -------
     Sequential
         Compiled with ``categorical_crossentropy`` and the accuracy metric.
+
+    Raises
+    ------
+    TypeError
+        If ``l2`` is not a real number, ``input_shape`` not three integers, or a count
+        not an integer (the layers check ``learning_rate``, ``filters`` and
+        ``dense_units`` themselves).
+    ValueError
+        If ``l2`` is negative or not finite, a size is below 1, ``n_classes`` below 2,
+        or the ``kernel_size`` window and the 2x2 pooling leave no pixel of an image of
+        ``input_shape``.
+    MemoryError
+        If the dense layer's weights for ``input_shape`` would not fit in memory.
     """
+    l2 = check_real(l2, "l2", 0.0)
+    if isinstance(input_shape, (str, bytes)) or np.ndim(input_shape) != 1 \
+            or len(input_shape) != 3:
+        raise TypeError(f"input_shape must be (height, width, channels), got {input_shape!r}")
+    sizes = {}
+    for name, value in [*zip(("input_shape height", "input_shape width",
+                              "input_shape channels"), input_shape, strict=True),
+                        ("filters", filters), ("kernel_size", kernel_size),
+                        ("dense_units", dense_units), ("n_classes", n_classes)]:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+        sizes[name] = check_positive_int(value, name, minimum=2 if name == "n_classes" else 1)
+    height, width = sizes["input_shape height"], sizes["input_shape width"]
+    pooled = [(side - sizes["kernel_size"] + 1) // 2 for side in (height, width)]
+    if min(pooled) < 1:
+        raise ValueError(f"kernel_size {sizes['kernel_size']} and the 2x2 pooling leave no "
+                         f"pixel of an input_shape of {(height, width)}")
+    check_allocation("input_shape, filters, dense_units",
+                     (pooled[0] * pooled[1] * sizes["filters"], sizes["dense_units"]),
+                     np.float32, copies=4, what="the dense layer's weights")
+    input_shape = (height, width, sizes["input_shape channels"])
+    filters, kernel_size = sizes["filters"], sizes["kernel_size"]
+    dense_units, n_classes = sizes["dense_units"], sizes["n_classes"]
+
     def penalty():
         return _regularizers.L2(l2) if l2 else None
 
@@ -567,7 +606,7 @@ def grid_search(build_fn, param_grid, x_train, y_train, x_test, y_test, epochs=1
             bar.update(1)
 
     try:
-        if executor is None and (n_jobs == 1 or len(todo) <= 1):
+        if executor is None and n_jobs == 1:
             for i in todo:
                 finish(i, _guarded_cell(build_fn, cells[i], data, epochs, batch_size, seed))
         elif executor is None:

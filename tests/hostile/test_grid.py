@@ -29,8 +29,9 @@ class FakeModel:
         self.score += 0.001 * epochs + 0.0001 * seed
 
     def evaluate(self, x, y, batch_size, return_dict):
-        return {"loss": self.score + float(np.asarray(x, dtype=float).sum()),
-                "accuracy": self.score / 10}
+        with np.errstate(over="ignore"):  # float64's largest values sum to inf
+            total = float(np.asarray(x, dtype=float).sum())
+        return {"loss": self.score + total, "accuracy": self.score / 10}
 
 
 def fake_build(learning_rate, l2):
@@ -336,8 +337,36 @@ def test_any_numeric_x_train(x):
                              {"learning_rate": [0.1], "l2": [0.0]}, x, y, x_test, y[:1])
     if result is not None:
         assert x.dtype.kind not in "cf" or np.isfinite(x).all()
-        expected = 0.1 + 0.001 + float(np.asarray(x, dtype=float).sum())
+        with np.errstate(over="ignore"):
+            expected = 0.1 + 0.001 + float(np.asarray(x, dtype=float).sum())
         np.testing.assert_allclose(result.records[0]["train_loss"], expected)
+
+
+@pytest.mark.parametrize("kwargs, kind, name", [
+    ({"l2": None}, TypeError, "l2"), ({"l2": -1e-3}, ValueError, "l2"),
+    ({"l2": np.nan}, ValueError, "l2"), ({"l2": "0"}, TypeError, "l2"),
+    ({"learning_rate": 0.0}, ValueError, "learning_rate"),
+    ({"input_shape": (8, 8)}, TypeError, "input_shape"),
+    ({"input_shape": "881"}, TypeError, "input_shape"),
+    ({"input_shape": (8.0, 8, 1)}, TypeError, "input_shape"),
+    ({"input_shape": (8, 0, 1)}, ValueError, "input_shape"),
+    ({"kernel_size": 8}, ValueError, "kernel_size"), ({"kernel_size": True}, TypeError,
+                                                       "kernel_size"),
+    ({"filters": 0}, ValueError, "filters"), ({"dense_units": 2.5}, TypeError, "dense_units"),
+    ({"n_classes": 1}, ValueError, "n_classes"),
+    ({"input_shape": (10**6, 10**6, 1)}, MemoryError, "input_shape"),
+])
+def test_lecture_digits_cnn_bad_arguments(kwargs, kind, name):
+    with pytest.raises(kind) as info:
+        nn.lecture_digits_cnn(**kwargs)
+    harness.check_error(info.value, name)
+
+
+def test_lecture_digits_cnn_sizes():
+    model = nn.lecture_digits_cnn(input_shape=[12, 10, 3], filters=4, kernel_size=5,
+                                  dense_units=7, n_classes=3, l2=np.float32(0.5))
+    shapes = [w.shape for w in model.get_weights()]
+    assert shapes == [(5, 5, 3, 4), (4,), (4 * 3 * 4, 7), (7,), (7, 3), (3,)]
 
 
 # ---------------------------------------------------------------------------- result
