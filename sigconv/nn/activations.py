@@ -118,8 +118,10 @@ def get_activation(identifier):
 
     Parameters
     ----------
-    identifier : str, ActivationFunction or None
-        ``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"softmax"``, ``"linear"``, or an instance.
+    identifier : str, dict, ActivationFunction or None
+        ``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"softmax"``, ``"linear"``, an instance,
+        or (how a saved model stores a leaky ReLU) ``{"class_name": "leaky_relu",
+        "config": {"negative_slope": 0.1}}``.
 
     Returns
     -------
@@ -137,6 +139,14 @@ def get_activation(identifier):
         return linear
     if isinstance(identifier, ActivationFunction):
         return identifier
+    if isinstance(identifier, dict):
+        if (set(identifier) != {"class_name", "config"} or identifier["class_name"]
+                != "leaky_relu" or not isinstance(identifier["config"], dict)
+                or set(identifier["config"]) != {"negative_slope"}):
+            raise ValueError("activation: a saved activation must be {'class_name': "
+                             "'leaky_relu', 'config': {'negative_slope': ...}}; got "
+                             f"{identifier!r}")
+        return leaky_relu(identifier["config"]["negative_slope"])
     if isinstance(identifier, str):
         if identifier not in _BY_NAME:
             raise ValueError(f"activation must be one of {sorted(_BY_NAME)} or an "

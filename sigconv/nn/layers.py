@@ -100,6 +100,8 @@ def _serialize(obj):
     if obj is None or isinstance(obj, str):
         return obj
     if isinstance(obj, _activations.ActivationFunction):
+        if obj.kind == functional.ACTIVATION_KINDS["leaky_relu"]:   # keep the slope
+            return {"class_name": "leaky_relu", "config": {"negative_slope": obj.slope}}
         return obj.name if obj.kind is not None or obj is _activations.softmax else obj
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
@@ -420,7 +422,8 @@ class Layer:
         if self.device == "cuda":
             grad = self._input_on_device(grad)
         else:
-            grad = np.asarray(grad, dtype=self.dtype)
+            grad = _checks.check_real_array(grad, f"{self.name}: {name}").astype(
+                self.dtype, copy=False)
         expected = tuple(self._output_shape)
         if tuple(grad.shape) != expected:
             raise ValueError(f"{self.name}: {name} must have the output's shape "

@@ -781,12 +781,28 @@ class Sequential:
 
     def save(self, path):
         """Write the architecture (JSON), the compile settings and the weights to one
-        ``.npz`` file, atomically (a crash never leaves a half-written file)."""
+        ``.npz`` file, atomically (a crash never leaves a half-written file).
+
+        Raises
+        ------
+        TypeError
+            If the architecture holds an object with no name to save (a custom
+            activation, initializer or regularizer instance); nothing is written.
+        OSError
+            If the file cannot be written (the folder is missing, no permission, disk
+            full); an existing file is left as it was.
+        """
         self._ensure_built()
         document = {"format": "sigconv.nn.Sequential", "version": 1,
                     "config": self.get_config(), "compile": self._compile_config()}
+        try:
+            text = json.dumps(document, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{self.name}: the architecture cannot be saved as JSON ({exc}): "
+                            "a custom activation, initializer or regularizer object has no "
+                            "name to save; use sigconv's, or save_weights") from None
         arrays = {f"weight_{k}": w for k, w in enumerate(self.get_weights())}
-        arrays["__model__"] = np.frombuffer(json.dumps(document).encode(), dtype=np.uint8)
+        arrays["__model__"] = np.frombuffer(text.encode(), dtype=np.uint8)
         _atomic_savez(path, arrays)
 
     def save_weights(self, path):

@@ -151,7 +151,8 @@ class Optimizer:
             key's parameter changed shape or dtype since an earlier step. Nothing is
             updated then.
         TypeError
-            If a parameter is not a writeable float32/float64 ndarray.
+            If a parameter is not a writeable float32/float64 ndarray, or a gradient
+            is not real numbers (strings are not read as numbers).
         """
         if grads.keys() != params.keys():
             missing = sorted(map(str, params.keys() - grads.keys()))
@@ -227,7 +228,8 @@ class Optimizer:
                             f"{getattr(param, 'dtype', type(param).__name__)}")
         if not param.flags.writeable:
             raise TypeError(f"params[{key!r}] must be writeable")
-        gradient = np.asarray(gradient, dtype=param.dtype)
+        gradient = _checks.check_real_array(gradient, f"grads[{key!r}]").astype(
+            param.dtype, copy=False)
         if gradient.shape != param.shape:
             raise ValueError(f"grads[{key!r}] has shape {gradient.shape}, but params[{key!r}] "
                              f"has shape {param.shape}")

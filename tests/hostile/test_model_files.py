@@ -288,6 +288,21 @@ def test_custom_objects_extend_the_allow_list(tmp_path):
             nn.load_model(path, custom_objects=bad)
 
 
+def test_leaky_relu_activations_keep_their_slope_and_custom_ones_are_refused(tmp_path):
+    model = nn.Sequential([nn.Dense(2, activation=nn.activations.leaky_relu(0.1),
+                                    input_shape=(2,), kernel_initializer="ones")])
+    path = tmp_path / "leaky.npz"
+    model.save(path)
+    x = np.array([[-1.0, -2.0]])
+    np.testing.assert_allclose(nn.load_model(path).predict(x), [[-0.3, -0.3]], rtol=1e-6)
+    softplus = nn.ActivationFunction("softplus", lambda z: np.logaddexp(0, z),
+                                     lambda grad, y: grad * -np.expm1(-y))
+    custom = nn.Sequential([nn.Dense(2, activation=softplus, input_shape=(2,))])
+    with pytest.raises(TypeError, match="cannot be saved"):
+        custom.save(tmp_path / "custom.npz")
+    assert not (tmp_path / "custom.npz").exists()
+
+
 def test_load_weights_of_a_damaged_or_foreign_file(tmp_path, good_bytes):
     target = saved_model()
     before = target.get_weights()
