@@ -175,10 +175,13 @@ def optimizer_configs(draw):
         config["beta_2"] = draw(st.sampled_from([0.9, 0.999]))
         config["epsilon"] = draw(st.sampled_from([1e-7, 1e-3]))
     else:
-        config["rho"] = draw(st.sampled_from([0.0, 0.5, 0.9]))
+        config["centered"] = draw(st.booleans())
+        # centered with rho = 0 divides by v - a**2 + eps = g**2 - g**2 + eps: rounding
+        # noise of g**2 against eps, which no two float32 evaluation orders agree on
+        config["rho"] = draw(st.sampled_from([0.5, 0.9] if config["centered"]
+                                             else [0.0, 0.5, 0.9]))
         config["momentum"] = draw(st.sampled_from([0.0, 0.5]))
         config["epsilon"] = draw(st.sampled_from([1e-7, 1e-3]))
-        config["centered"] = draw(st.booleans())
     clip = draw(st.sampled_from([None, "clipnorm", "clipvalue", "global_clipnorm"]))
     if clip is not None:
         config[clip] = draw(st.sampled_from([0.1, 1.0, 10.0]))
