@@ -44,10 +44,8 @@ def _as_prediction(y_pred):
     NaN is not refused: a diverging network's NaN must reach the loss (and the logs, and
     :class:`~sigconv.nn.TerminateOnNaN`), as in Keras.
     """
-    y_pred = np.asarray(y_pred)
+    y_pred = _checks.check_real_array(y_pred, "y_pred")
     if y_pred.dtype.kind != "f":
-        if y_pred.dtype.kind not in "biu":
-            raise TypeError(f"y_pred must have a real numeric dtype, got dtype {y_pred.dtype}")
         y_pred = y_pred.astype(np.float64)
     if y_pred.ndim == 0 or y_pred.size == 0:
         raise ValueError(f"y_pred must have at least one dimension and one element, got "

@@ -668,6 +668,8 @@ class Sequential:
         A Dense layer on a flattened image needs a weight per pixel and unit; a convolution
         needs only ``kh * kw * in_channels`` per filter, however large the image.
         """
+        if print_fn is not None and not callable(print_fn):
+            raise TypeError(f"print_fn must be callable or None; got {print_fn!r}")
         self._ensure_built()
         print_fn = print_fn or print
         labels = [f"{layer.name} ({type(layer).__name__})" for layer in self.layers]

@@ -20,6 +20,7 @@ Layers call the regularizer on their kernel for the loss value and add
 import numpy as np
 
 from .._validate import check_real, lookup_name
+from . import _checks
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get_regularizer"]
 
@@ -103,7 +104,7 @@ class Regularizer:
 
 
 def _as_weights(w):
-    w = np.asarray(w)
+    w = _checks.check_real_array(w, "w")    # strings are not read as numbers
     return w if w.dtype.kind == "f" else w.astype(np.float64)
 
 
