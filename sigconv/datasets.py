@@ -90,10 +90,12 @@ _CIFAR10_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
 _CIFAR10_TEST = "test_batch"
 #: images in a batch of the real archive: a batch holding more is refused
 _CIFAR10_BATCH_SIZE = 10_000
-#: bytes of a pickled batch of 10000 images (31 MB in the real archive) and of the whole
-#: decompressed tar (186 MB): a member or a stream declaring more is refused unread
-_CIFAR10_MAX_MEMBER = 32 << 20
-_CIFAR10_MAX_TAR = 200 << 20
+#: bytes of a pickled batch of 10000 images and of the whole decompressed tar: 31 MB and
+#: 186 MB in the real archive (pickled by Python 2), up to twice that for batches pickled
+#: again by Python 3 with protocol 2 (bytes as latin-1 text, UTF-8 encoded); a member or
+#: a stream declaring more is refused unread
+_CIFAR10_MAX_MEMBER = 64 << 20
+_CIFAR10_MAX_TAR = 400 << 20
 #: the standard library's tar member filter (Python 3.10.12+, 3.11.4+, 3.12); without it
 #: _check_member's own rules still apply
 _DATA_FILTER = getattr(tarfile, "data_filter", None)
@@ -247,8 +249,8 @@ def load_cifar10(path=None, *, download=True):
         or twice, a batch that is not a dict of ``b'data'``, uint8 of shape ``(n, 3072)``
         with ``n <= 10000``, and ``b'labels'``, n labels in 0..9), tampered (a member that
         is a link or a device, an absolute name or one that climbs out with ``..``, a
-        member larger than a real batch's 32 MiB, more than the real archive's 200 MiB
-        once decompressed), or a download does not match its hash. The message names the
+        member larger than 64 MiB or more than 400 MiB once decompressed: twice the real
+        archive's sizes), or a download does not match its hash. The message names the
         archive and the member.
 
     See Also
