@@ -170,6 +170,20 @@ def test_a_member_larger_than_a_batch_is_refused_unread(tmp_path, monkeypatch):
     assert "declares 5000 bytes" in load_error(tmp_path)
 
 
+def test_the_limits_admit_full_batches_pickled_by_python_3():
+    """10000 images pickled with protocol 2 by Python 3 (bytes as UTF-8 latin-1 text, 46
+    MB for random pixels): under the member limit, six of them under the stream limit."""
+    rng = np.random.default_rng(0)
+    batch = {b"batch_label": b"training batch 1 of 5",
+             b"data": rng.integers(0, 256, (10000, 3072), dtype=np.uint8),
+             b"labels": [int(k) for k in rng.integers(0, 10, 10000)],
+             b"filenames": [b"leptodactylus_pentadactylus_s_%06d.png" % i
+                            for i in range(10000)]}
+    size = max(len(pickle.dumps(batch, protocol)) for protocol in (2, 3, 4, 5))
+    assert size <= datasets._CIFAR10_MAX_MEMBER
+    assert 6 * (size + 512) + 10240 <= datasets._CIFAR10_MAX_TAR
+
+
 def test_a_stream_longer_than_the_archive_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets, "_CIFAR10_MAX_TAR", 30_000)
     write_cifar(tmp_path, extra=[file_member(f"{FOLDER}/pad{i}", bytes(9000))
