@@ -282,3 +282,58 @@ def test_a_small_layer_still_runs_under_the_cap():
         result = float(nn.Conv2D(2, 3, padding="same")(np.ones((2, 8, 8, 1))).shape[-1])
     """)
     assert math.isclose(float(report["value"]), 2.0)
+
+
+# ------------------------------------------------------- regularizers, initializers, grads
+
+
+@pytest.mark.parametrize(("factory", "argument"), [
+    (lambda v: nn.L1(v), "l1"), (lambda v: nn.L2(v), "l2"),
+    (lambda v: nn.L1L2(l1=v), "l1"), (lambda v: nn.L1L2(l2=v), "l2")])
+@pytest.mark.parametrize("value", harness.BAD_REALS + [-1e-3], ids=repr)
+def test_regularizer_factors(factory, argument, value):
+    with pytest.raises((TypeError, ValueError)) as info:
+        factory(value)
+    harness.check_error(info.value, argument)
+
+
+def test_regularizers_do_not_read_strings_as_numbers():
+    for bad in (np.array(["1", "2"]), [[1.0], [2.0, 3.0]], np.full(2, None)):
+        with pytest.raises(TypeError, match="w"):
+            nn.L2(0.1)(bad)
+        with pytest.raises(TypeError, match="w"):
+            nn.L1(0.1).gradient(bad)
+    assert nn.L2(0.5)(np.array([1, 2])) == pytest.approx(2.5)     # integers are numbers
+
+
+def test_gradients_are_numbers_not_strings():
+    layer = dense()
+    layer(np.ones((2, 4)))
+    with pytest.raises(TypeError, match="grad_output"):
+        layer.backward(np.full((2, 3), "1"))
+    optimizer = nn.SGD(0.1)
+    w = np.zeros(2)
+    with pytest.raises(TypeError, match=r"grads\['w'\]"):
+        optimizer.apply({"w": np.array(["1", "2"])}, {"w": w})
+    np.testing.assert_array_equal(w, 0.0)
+
+
+def test_initializers_refuse_huge_shapes_before_allocating():
+    harness.assert_isolated_error("""
+        from sigconv.nn import initializers
+        initializers.he_normal((10**6, 10**6))
+    """, "shape", kinds=("MemoryError",))
+    harness.assert_isolated_error("""
+        from sigconv.nn import initializers
+        initializers.zeros((10**6, 10**6))
+    """, "shape", kinds=("MemoryError",))
+
+
+@pytest.mark.parametrize(("arguments", "argument"), [
+    ({"name": 3}, "name"), ({"function": "relu"}, "function"),
+    ({"derivative": None}, "derivative"), ({"kind": 9}, "kind"), ({"slope": "0.1"}, "slope")])
+def test_activation_function_arguments(arguments, argument):
+    base = {"name": "mine", "function": np.tanh, "derivative": lambda g, y: g * (1 - y * y)}
+    with pytest.raises((TypeError, ValueError)) as info:
+        nn.ActivationFunction(**{**base, **arguments})
+    harness.check_error(info.value, argument)
