@@ -494,10 +494,7 @@ class Layer:
             raise ValueError(f"{self.name}: set_weights expects {len(self.params)} arrays "
                              f"({', '.join(self.params)}); got {len(weights)}")
         for (key, current), new in zip(self.params.items(), weights, strict=True):
-            new = np.asarray(new)
-            if new.dtype.kind not in "biuf":
-                raise TypeError(f"{self.name}: weight {key!r} must be real numbers; got "
-                                f"dtype {new.dtype}")
+            new = _checks.check_real_array(new, f"{self.name}: weight {key!r}")
             if new.shape != tuple(current.shape):
                 raise ValueError(f"{self.name}: weight {key!r} must have shape "
                                  f"{tuple(current.shape)}; got {new.shape}")
@@ -1350,7 +1347,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"{self.name}: set_weights expects 4 arrays (gamma, beta, "
                              f"moving_mean, moving_variance); got {len(weights)}")
         for current, new in zip(self.weights, weights, strict=True):
-            new = np.asarray(new)
+            new = _checks.check_real_array(new, f"{self.name}: weights")
             if new.shape != current.shape:
                 raise ValueError(f"{self.name}: weights must have shape {current.shape}; "
                                  f"got {new.shape}")

@@ -508,6 +508,9 @@ class Sequential:
             validation_data = self._check_xy(*validation_data, name="validation_data[0]",
                                              target_name="validation_data[1]")
         self._check_batch_memory(min(batch_size, len(x)), "x, batch_size")
+        if shuffle:   # x may be a broadcast view: its order is the first array of its length
+            check_allocation(f"{self.name}: x", (len(x),), np.intp,
+                             what="the shuffled order of the samples")
         rng = np.random.default_rng(seed)
         dropout_generators = self._seed_dropout(rng)
 

@@ -431,3 +431,15 @@ def test_a_batch_whose_activations_would_not_fit_is_refused_before_training():
         x = np.broadcast_to(np.float32(0.5), (2**20, 64, 64, 1))
         model.fit(x, np.zeros((2**20, 2), np.float32), batch_size=2**20, verbose=0)
     """, "batch_size", kinds=("MemoryError",))
+
+
+def test_shuffling_a_huge_broadcast_batch_is_refused_before_allocating():
+    """2**40 samples (a zero-stride view) would need 8 TiB for their shuffled order."""
+    harness.assert_isolated_error("""
+        import numpy as np
+        from sigconv import nn
+        model = nn.Sequential([nn.Dense(1, input_shape=(1,))])
+        model.compile("sgd", "mse")
+        x = np.broadcast_to(np.float32(0.5), (2**40, 1))
+        model.fit(x, x, batch_size=4, verbose=0)
+    """, "shuffled order", kinds=("MemoryError",))
