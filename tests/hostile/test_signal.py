@@ -113,6 +113,26 @@ def test_integers_exact_or_overflow_under_every_method(pair, mode, method, funct
 
 
 @SETTINGS
+@given(integer_pairs(max_dims=1), st.integers(1, 3), st.booleans(), st.booleans(),
+       st.sampled_from(MODES), st.sampled_from(METHODS),
+       st.sampled_from(sorted(SIGNAL_FUNCTIONS)), st.booleans())
+def test_integers_exact_with_broadcast_batch_axes(pair, batch, one1, one2, mode, method,
+                                                  function, batch_last):
+    """A batch axis of length 1 or ``batch`` on each side, first or last: the exact
+    result per batch member, or OverflowError."""
+    in1, in2 = pair
+    rows1 = np.stack([np.roll(in1, i) for i in range(1 if one1 else batch)])
+    rows2 = np.stack([np.roll(in2, -i) for i in range(1 if one2 else batch)])
+    axis = 0 if batch_last else 1
+    if batch_last:
+        rows1, rows2 = rows1.T, rows2.T
+    exact = exact_oracle(function, rows1, rows2, mode, axes=(axis,))
+    assert_exact_or_overflow(
+        lambda: SIGNAL_FUNCTIONS[function](rows1, rows2, mode, method, axes=axis), exact,
+        np.result_type(in1, in2))
+
+
+@SETTINGS
 @given(st.sampled_from(INT_DTYPES), st.integers(1, 300), st.integers(1, 60),
        st.integers(0, 2**32 - 1), st.sampled_from(["fft", "oa"]), st.sampled_from(MODES))
 def test_small_integers_take_the_exact_fft(dtype, n, k, seed, method, mode):
