@@ -20,8 +20,11 @@ Integer and boolean images are filtered in float64 and returned as floats
 returned in float32; float32 stays float32. Extended precision (``longdouble``) is
 refused, as are images with NaN or infinite values (``scipy.ndimage`` lets a NaN spread
 over its neighbourhood; here the passes may use FFTs, where it would spread over the
-whole line, so a clear error is given instead). A filter whose result overflows the
-image's float dtype raises a ValueError rather than returning ``inf``.
+whole line, so a clear error is given instead). Near the largest float an intermediate
+sum may overflow where the result does not (``-2 x`` in a Laplacian): the filter is then
+recomputed at ``1/256`` of the scale (exact, a power of two) and scaled back; a result
+that itself overflows the image's float dtype raises a ValueError rather than returning
+``inf`` (``scipy.ndimage`` returns ``inf``, or ``nan``).
 
 Every numeric parameter is checked before any work (booleans and strings are refused),
 and the kernels and padded copies are sized before they are allocated: a Gaussian of
@@ -49,6 +52,8 @@ __all__ = ["gaussian_kernel", "gaussian", "box", "sobel", "prewitt", "laplace", 
            "edges"]
 
 MODES = ("reflect", "constant", "nearest", "mirror", "wrap")
+#: the most dimensions a NumPy array may have
+_MAX_DIMS = 64
 _PAD = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge", "wrap": "wrap",
         "constant": "constant"}
 
@@ -78,8 +83,26 @@ def _finite(out, what):
     return out
 
 
+#: the scale of the second try when an intermediate overflows (a power of two: exact)
+_SHRINK = 2.0**-8
+
+
+def _rescaled(compute, image, cval, what):
+    """``compute(image, cval)`` for a filter homogeneous in ``(image, cval)``. Where an
+    intermediate overflows (``-2 x`` of a Laplacian near the dtype's maximum), the same at
+    ``1/256`` of the scale, scaled back: a ValueError only if the result itself
+    overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = compute(image, cval)
+        if not np.isfinite(out).all():
+            out = compute(image * _SHRINK, cval * _SHRINK) / _SHRINK
+    return _finite(out, what)
+
+
 def _real_number(value, name):
     """TypeError unless ``value`` is a real number (booleans and strings refused)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number or one per axis, got {value!r}")
     return float(value)
@@ -87,9 +110,10 @@ def _real_number(value, name):
 
 def _per_axis(value, ndim, name):
     """``value`` as one positive float per axis (a scalar applies to all)."""
-    if isinstance(value, (str, bytes)):
+    if isinstance(value, (str, bytes, dict, set, frozenset)):
         raise TypeError(f"{name} must be a real number or one per axis, got {value!r}")
-    if np.ndim(value) == 0:
+    if isinstance(value, (numbers.Number, np.generic)) or (
+            isinstance(value, np.ndarray) and value.ndim == 0):
         entries = [value] * ndim
     else:
         try:
@@ -207,7 +231,7 @@ def gaussian_kernel(sigma, truncate=4.0, ndim=2):
         or ``ndim`` not an integer.
     ValueError
         If ``sigma`` or ``truncate`` is not positive and finite, ``sigma`` has the wrong
-        length, or ``ndim < 1``.
+        length, or ``ndim`` is not in ``[1, 64]``.
     MemoryError
         If the kernel would not fit in memory (the message names sigma and truncate).
 
@@ -223,6 +247,8 @@ def gaussian_kernel(sigma, truncate=4.0, ndim=2):
     ((3, 3), 1.0)
     """
     ndim = check_positive_int(ndim, "ndim")
+    if ndim > _MAX_DIMS:
+        raise ValueError(f"ndim must be at most {_MAX_DIMS} (NumPy's limit), got {ndim}")
     sigmas = _per_axis(sigma, ndim, "sigma")
     truncate = _truncate(truncate)
     radii = _radii(sigmas, truncate)
@@ -290,10 +316,15 @@ def gaussian(image, sigma, mode="reflect", cval=0.0, truncate=4.0):
     cval = _cval(cval)
     truncate = _truncate(truncate)
     radii = _radii(sigmas, truncate)
-    for axis, (s, radius) in enumerate(zip(sigmas, radii, strict=True)):
-        image = _correlate1d(image, _gaussian_weights(s, truncate, radius), axis, mode,
-                             cval)
-    return _finite(image, "the Gaussian")
+    weights = [_gaussian_weights(s, truncate, radius)
+               for s, radius in zip(sigmas, radii, strict=True)]
+
+    def compute(image, cval):
+        for axis, axis_weights in enumerate(weights):
+            image = _correlate1d(image, axis_weights, axis, mode, cval)
+        return image
+
+    return _rescaled(compute, image, cval, "the Gaussian")
 
 
 def box(image, size, mode="reflect", cval=0.0):
@@ -346,11 +377,15 @@ def box(image, size, mode="reflect", cval=0.0):
     for length in sizes:
         check_allocation("size", (int(min(length, 2.0**63)),), np.float64, copies=2,
                          what="the box")
-    for axis, length in enumerate(sizes.astype(np.int64)):
-        if length > 1:
-            image = _correlate1d(image, np.full(length, 1.0 / length), axis, mode, cval,
-                                 name="size")
-    return _finite(image, "the box filter")
+
+    def compute(image, cval):
+        for axis, length in enumerate(sizes.astype(np.int64)):
+            if length > 1:
+                image = _correlate1d(image, np.full(length, 1.0 / length), axis, mode, cval,
+                                     name="size")
+        return image
+
+    return _rescaled(compute, image, cval, "the box filter")
 
 
 def _derivative(image, axis, mode, cval, smoothing):
@@ -359,11 +394,17 @@ def _derivative(image, axis, mode, cval, smoothing):
     axis = _axis(axis, image.ndim)
     check_choice(mode, "mode", MODES)
     cval = _cval(cval)
+    return _rescaled(lambda image, cval: _derivative_passes(image, axis, mode, cval,
+                                                            smoothing),
+                     image, cval, "the derivative")
+
+
+def _derivative_passes(image, axis, mode, cval, smoothing):
     out = _correlate1d(image, np.array([-1.0, 0.0, 1.0]), axis, mode, cval, name="image")
     for other in range(image.ndim):
         if other != axis:
             out = _correlate1d(out, smoothing, other, mode, cval, name="image")
-    return _finite(out, "the derivative")
+    return out
 
 
 def sobel(image, axis=-1, mode="reflect", cval=0.0):
@@ -501,12 +542,16 @@ def laplace(image, mode="reflect", cval=0.0):
     image = _as_image(image)
     check_choice(mode, "mode", MODES)
     cval = _cval(cval)
+    return _rescaled(lambda image, cval: _laplace_passes(image, mode, cval), image, cval,
+                     "the Laplacian")
+
+
+def _laplace_passes(image, mode, cval):
     second = np.array([1.0, -2.0, 1.0])
     out = _correlate1d(image, second, 0, mode, cval, name="image")
     for axis in range(1, image.ndim):
-        with np.errstate(over="ignore", invalid="ignore"):
-            out += _correlate1d(image, second, axis, mode, cval, name="image")
-    return _finite(out, "the Laplacian")
+        out += _correlate1d(image, second, axis, mode, cval, name="image")
+    return out
 
 
 def sharpen(image, amount=1.0, mode="reflect", cval=0.0):
@@ -552,10 +597,10 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0):
     """
     image = _as_image(image)
     amount = check_real(amount, "amount")
-    second = laplace(image, mode, cval)
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = image - amount * second
-    return _finite(out, "the sharpened image")
+    check_choice(mode, "mode", MODES)
+    cval = _cval(cval)
+    return _rescaled(lambda image, cval: image - amount * _laplace_passes(image, mode, cval),
+                     image, cval, "the sharpened image")
 
 
 def edges(image, mode="reflect", cval=0.0):

@@ -1,0 +1,235 @@
+"""Hostile inputs for sigconv.filters: images of every numeric dtype, layout and edge value
+(0-d, empty, Fortran, reversed, strided, read-only, NaN/inf, integer limits, float16,
+complex) against scipy.ndimage computing the same filter in double precision, or a
+documented exception naming the argument; every numeric parameter fed strings, booleans,
+None, NaN and absurd sizes; kernels and padded copies that would need terabytes refused
+before allocating (checked in a child process under a memory cap)."""
+
+import harness
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sigconv import filters
+
+MODES = ("reflect", "constant", "nearest", "mirror", "wrap")
+
+
+def working_copy(image):
+    """The image in the precision the filters compute in, and that dtype."""
+    if image.dtype.kind in "biu":
+        return image.astype(np.float64), np.dtype(np.float64)
+    if image.dtype == np.float16:
+        return image.astype(np.float32), np.dtype(np.float32)
+    return image, image.dtype
+
+
+def oracle(name, image, params, mode, cval):
+    """scipy.ndimage's filter on the image in float64/complex128."""
+    wide = image.astype(np.complex128 if image.dtype.kind == "c" else np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if name == "gaussian":
+            return ndi.gaussian_filter(wide, params["sigma"], mode=mode, cval=cval,
+                                       truncate=params["truncate"])
+        if name == "box":
+            return ndi.uniform_filter(wide, params["size"], mode=mode, cval=cval)
+        if name in ("sobel", "prewitt"):
+            return getattr(ndi, name)(wide, params["axis"], mode=mode, cval=cval)
+        if name == "laplace":
+            return ndi.laplace(wide, mode=mode, cval=cval)
+        if name == "sharpen":
+            return wide - params["amount"] * ndi.laplace(wide, mode=mode, cval=cval)
+        derivatives = [ndi.sobel(wide, d, mode=mode, cval=cval) for d in range(wide.ndim)]
+        largest = max(float(np.abs(d).max()) for d in derivatives) or 1.0
+        return largest * np.sqrt(sum(np.abs(d / largest) ** 2 for d in derivatives))
+
+
+def call(name, image, params, mode, cval):
+    if name == "gaussian":
+        return filters.gaussian(image, params["sigma"], mode, cval, params["truncate"])
+    if name == "box":
+        return filters.box(image, params["size"], mode, cval)
+    if name in ("sobel", "prewitt"):
+        return getattr(filters, name)(image, params["axis"], mode, cval)
+    if name == "sharpen":
+        return filters.sharpen(image, params["amount"], mode, cval)
+    return getattr(filters, name)(image, mode, cval)
+
+
+@settings(max_examples=60)
+@given(harness.numeric_arrays(min_dims=0, max_dims=3, max_side=6),
+       st.sampled_from(["gaussian", "box", "sobel", "prewitt", "laplace", "sharpen",
+                        "edges"]),
+       st.sampled_from(MODES), st.floats(-10.0, 10.0), st.floats(0.1, 3.0),
+       st.floats(0.5, 4.0), st.integers(1, 5), st.integers(-3, 2), st.floats(-3.0, 3.0))
+def test_filters_equal_ndimage_or_name_the_image(image, name, mode, cval, sigma, truncate,
+                                                 size, axis, amount):
+    params = {"sigma": sigma, "truncate": truncate, "size": size, "amount": amount,
+              "axis": axis % max(image.ndim, 1)}
+    got = harness.outcome("image", call, name, image, params, mode, cval)
+    non_finite = image.dtype.kind in "fc" and not np.isfinite(image).all()
+    if image.ndim == 0 or image.size == 0 or non_finite:
+        assert got is None, "a 0-d, empty or non-finite image must be refused"
+        return
+    work, dtype = working_copy(image)
+    # the filters are homogeneous in (image, cval): SciPy at 1/256 of the scale (exact, a
+    # power of two) stays finite where its running sums or weights rounding above 1 would
+    # overflow near the dtype's maximum
+    wide = work.astype(np.complex128 if dtype.kind == "c" else np.float64)
+    half = oracle(name, wide / 256, params, mode, cval / 256)
+    limit = float(np.finfo(dtype).max)
+    if got is None:  # refused as an overflow: the exact result leaves the dtype's range
+        assert not np.isfinite(half).all() or np.abs(half).max() > limit / 256 / 64
+        return
+    # edges of a complex image are real: |d| of each derivative
+    result_dtype = np.finfo(dtype).dtype if name == "edges" else dtype
+    assert got.dtype == result_dtype, (got.dtype, result_dtype)
+    assert got.shape == image.shape
+    scale = max(float(np.abs(wide / 256).max()), abs(cval) / 256) * 8.0 ** image.ndim
+    scale *= 1 + abs(amount) if name == "sharpen" else 1
+    relative = 1e-4 if dtype in (np.float32, np.complex64) else 1e-11
+    np.testing.assert_allclose(got / 256, half, rtol=0, atol=relative * scale + 1e-300)
+
+
+@settings(max_examples=30)
+@given(harness.numeric_arrays(min_dims=1, max_dims=3, max_side=5,
+                              dtypes=[np.float64, np.int16, np.uint8]),
+       st.sampled_from(MODES), st.floats(0.2, 2.0), st.integers(1, 3))
+def test_kernel_matches_the_separable_passes(image, mode, sigma, ndim):
+    """gaussian_kernel is the product of the 1-D weights the filter applies: correlating
+    with it (scipy.ndimage.correlate) gives the separable filter."""
+    kernel = filters.gaussian_kernel(sigma, 2.0, ndim)
+    assert kernel.sum() == pytest.approx(1.0, abs=1e-14)
+    assert kernel.ndim == ndim
+    if image.ndim != ndim or image.size == 0 or not np.isfinite(image).all():
+        return
+    work = image.astype(np.float64)
+    np.testing.assert_allclose(filters.gaussian(work, sigma, mode, truncate=2.0),
+                               ndi.correlate(work, kernel, mode=mode), rtol=0,
+                               atol=1e-11 * (1 + np.abs(work).max()))
+
+
+# ----------------------------------------------------------------------- bad numbers
+
+IMAGE = np.arange(20.0).reshape(4, 5)
+
+NUMBER_CALLS = {
+    "sigma": [lambda v: filters.gaussian(IMAGE, v), lambda v: filters.gaussian_kernel(v),
+              lambda v: filters.gaussian(IMAGE, [1.0, v])],
+    "truncate": [lambda v: filters.gaussian(IMAGE, 1.0, truncate=v),
+                 lambda v: filters.gaussian_kernel(1.0, truncate=v)],
+    "cval": [lambda v, f=f: f(IMAGE, mode="constant", cval=v)
+             for f in (filters.laplace, filters.sobel, filters.prewitt, filters.sharpen,
+                       filters.edges)]
+    + [lambda v: filters.gaussian(IMAGE, 1.0, "constant", v),
+       lambda v: filters.box(IMAGE, 3, "constant", v)],
+    "amount": [lambda v: filters.sharpen(IMAGE, v)],
+}
+
+
+@pytest.mark.parametrize("name", NUMBER_CALLS)
+@pytest.mark.parametrize("value", harness.BAD_REALS, ids=repr)
+def test_bad_reals_are_refused_naming_the_argument(name, value):
+    if name == "sigma" and isinstance(value, list):
+        value = ["1.0"]  # [1.0] is one sigma per axis of a 1-axis image: use a string
+    for function in NUMBER_CALLS[name]:
+        with pytest.raises((TypeError, ValueError)) as info:
+            function(value)
+        harness.check_error(info.value, name)
+
+
+def test_a_string_sigma_is_not_the_number():
+    """It used to be taken as the number 1."""
+    for sigma in ("1", b"1", ["1", "1"], np.array(["1", "1"]), True, [1.0, True]):
+        with pytest.raises(TypeError, match="sigma must be a real number"):
+            filters.gaussian(IMAGE, sigma)
+    for size in ("3", True, [3, "3"]):
+        with pytest.raises(TypeError, match="size"):
+            filters.box(IMAGE, size)
+
+
+@pytest.mark.parametrize("value", harness.BAD_COUNTS, ids=repr)
+def test_bad_sizes_and_kernel_dimensions(value):
+    with pytest.raises((TypeError, ValueError, MemoryError)) as info:
+        filters.box(IMAGE, value)
+    harness.check_error(info.value, "size")
+    with pytest.raises((TypeError, ValueError, MemoryError)) as info:
+        filters.gaussian_kernel(1.0, ndim=value)
+    harness.check_error(info.value, ("ndim", "sigma"))
+
+
+@pytest.mark.parametrize("axis", [1.5, "0", None, True, np.bool_(False), 2, -3, 2**70,
+                                  [0], np.nan])
+@pytest.mark.parametrize("name", ["sobel", "prewitt"])
+def test_bad_axes(name, axis):
+    with pytest.raises((TypeError, ValueError)) as info:
+        getattr(filters, name)(IMAGE, axis)
+    harness.check_error(info.value, "axis")
+
+
+@pytest.mark.parametrize("mode", ["Reflect", "", None, 0, b"reflect", "grid-wrap"])
+def test_bad_modes(mode):
+    for function in (filters.laplace, filters.edges, filters.sobel):
+        with pytest.raises(ValueError) as info:
+            function(IMAGE, mode=mode)
+        harness.check_error(info.value, "mode")
+
+
+@settings(max_examples=30)
+@given(st.sampled_from([np.ones((3, 3), np.longdouble), np.ones(3, np.clongdouble),
+                             np.zeros((2, 2), "M8[s]"), np.zeros(3, "m8[s]"),
+                             np.full((2, 2), None, object), np.array(["a", "b"]),
+                             np.zeros(2, [("a", "f8")]), [[1.0, 2.0], [3.0]], "image",
+                             None, {"a": 1}]),
+       st.sampled_from(["gaussian", "box", "sobel", "prewitt", "laplace", "sharpen",
+                        "edges"]))
+def test_awkward_images_are_refused_naming_the_image(image, name):
+    params = {"sigma": 1.0, "truncate": 4.0, "size": 3, "amount": 1.0, "axis": 0}
+    with pytest.raises((TypeError, ValueError)) as info:
+        call(name, image, params, "reflect", 0.0)
+    harness.check_error(info.value, "image")
+
+
+def test_huge_values_give_an_error_not_inf():
+    with pytest.raises(ValueError, match="image values are so large"):
+        filters.laplace(np.array([[1e308, -1e308, 1e308]]))
+    with pytest.raises(ValueError, match="overflows float32"):
+        filters.sobel(np.eye(4, dtype=np.float32) * np.float32(3e38))
+    # the squares of large derivatives no longer overflow before the root
+    big = np.zeros((4, 6))
+    big[:, 3:] = 1e200
+    np.testing.assert_allclose(filters.edges(big), filters.edges(big / 1e200) * 1e200,
+                               rtol=1e-15)
+
+
+# ------------------------------------------------------------- sizes before allocating
+
+
+@pytest.mark.parametrize(("code", "names"), [
+    ("filters.gaussian(np.ones((4, 5)), 1e12)", ("sigma", "truncate")),
+    ("filters.gaussian(np.ones((4, 5)), 1e300)", ("sigma", "truncate")),
+    ("filters.gaussian(np.ones((4, 5)), 1.0, truncate=1e13)", ("truncate",)),
+    ("filters.gaussian_kernel(1e12)", ("sigma",)),
+    ("filters.gaussian_kernel(5.0, ndim=20)", ("ndim",)),
+    ("filters.box(np.ones((4, 5)), 10**12)", ("size",)),
+    ("filters.box(np.ones((4, 5)), [3, 2**70])", ("size",)),
+    # the kernel fits, the padded image (804000 x 4000 float32) does not
+    ("filters.gaussian(np.ones((4000, 4000), np.float32), [1e5, 1.0])", ("sigma",)),
+    # a bool image whose float64 copy needs 2 GB (three such at the peak)
+    ("filters.sobel(np.zeros((16000, 16000), bool))", ("image",)),
+])
+def test_huge_kernels_and_copies_are_refused_before_allocating(code, names):
+    harness.assert_isolated_error(f"import numpy as np\nfrom sigconv import filters\n{code}\n",
+                                  names, kinds=("MemoryError",), timeout=60)
+
+
+def test_a_kernel_longer_than_the_image_finishes():
+    """sigma = 1e5 on ten pixels: an 800001-tap kernel, padded copies of that length."""
+    report = harness.assert_isolated_finishes("""
+import numpy as np
+from sigconv import filters
+result = float(np.abs(filters.gaussian(np.ones(10), 1e5) - 1.0).max())
+""", timeout=120)
+    assert float(report["value"]) < 1e-9
