@@ -369,29 +369,40 @@ def _run_in_processes(cells, todo, n_workers, finish, arguments):
     from joblib.externals.loky import get_reusable_executor
 
     pending = list(todo)
-    while pending:
+    while pending:  # each round finishes at least one cell
         # loky's workers need no __main__ guard in the user's script and are reused
         # between calls; a broken pool is replaced by the next call
         pool = get_reusable_executor(max_workers=min(n_workers, len(pending)))
-        running, suspects = {}, []
-        while (pending or running) and not suspects:
-            while pending and len(running) < n_workers:
-                i = pending.pop(0)
-                running[pool.submit(_run_cell_single_thread, arguments[0], cells[i],
-                                    *arguments[1:])] = i
+        running, suspects, broken = {}, [], False
+        while (pending or running) and not broken:
+            while pending and len(running) < n_workers and not broken:
+                try:
+                    future = pool.submit(_run_cell_single_thread, arguments[0],
+                                         cells[pending[0]], *arguments[1:])
+                except BrokenExecutor as exc:  # broken by a cell in flight, or cannot start
+                    broken = True
+                    if not running:
+                        i = pending.pop(0)
+                        finish(i, _failed(cells[i], exc))
+                else:
+                    running[future] = pending.pop(0)
+            if not running:
+                continue
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 i = running.pop(future)
                 try:
-                    finish(i, future.result())
+                    record = future.result()
                 except BrokenExecutor:
                     suspects.append(i)
+                    broken = True
+                    continue
                 except Exception as exc:  # the task could not be sent or returned
-                    finish(i, _failed(cells[i], exc))
-        if suspects:
-            suspects += running.values()  # the pool took them down with it
-            for i, record in _run_alone(sorted(suspects), cells, n_workers, arguments):
+                    record = _failed(cells[i], exc)
                 finish(i, record)
+        suspects += running.values()  # the broken pool took them down with it
+        for i, record in _run_alone(sorted(suspects), cells, n_workers, arguments):
+            finish(i, record)
 
 
 def _run_alone(suspects, cells, n_workers, arguments):
@@ -410,13 +421,14 @@ def _run_alone(suspects, cells, n_workers, arguments):
                                                                       strict=True)]
             for i, future in zip(chunk, futures, strict=True):
                 try:
-                    yield i, future.result()
+                    record = future.result()
                 except BrokenExecutor as exc:
-                    yield i, _failed(cells[i], f"the worker process running this cell died, "
+                    record = _failed(cells[i], f"the worker process running this cell died, "
                                                f"also when run alone ({type(exc).__name__}: "
                                                f"{' '.join(str(exc).split())})")
                 except Exception as exc:
-                    yield i, _failed(cells[i], exc)
+                    record = _failed(cells[i], exc)
+                yield i, record
         finally:
             for pool in pools:
                 pool.shutdown(wait=True, kill_workers=True)

@@ -94,7 +94,8 @@ def test_a_dead_worker_costs_only_its_cell(build, lost):
     for record in result.records:
         cell = (record["learning_rate"], record["l2"])
         if cell == lost:
-            assert "worker process" in record["error"] and "died" in record["error"], record
+            assert "worker process running this cell died, also when run alone" in \
+                record["error"], record
             assert np.isnan(record["test_accuracy"])
         else:
             assert "error" not in record, record
@@ -102,6 +103,27 @@ def test_a_dead_worker_costs_only_its_cell(build, lost):
             assert {k: record[k] for k in expected} == expected
     assert [(r["learning_rate"], r["l2"]) for r in result.records] == [
         (a, b) for a in GRID["learning_rate"] for b in GRID["l2"]]
+
+
+def test_a_pool_that_cannot_start_fails_each_cell_once(monkeypatch):
+    """A pool broken before any cell runs (workers that cannot start): every cell is an
+    error record, each tried once, and the search ends."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from joblib.externals import loky
+
+    calls = []
+
+    class Broken:
+        def submit(self, *args, **kwargs):
+            calls.append(args[2])
+            raise BrokenProcessPool("workers could not start")
+
+    monkeypatch.setattr(loky, "get_reusable_executor", lambda max_workers: Broken())
+    result = nn.grid_search(fake_build, GRID, *DATA, n_jobs=2)
+    assert len(calls) == 6
+    assert all(r["error"] == "BrokenProcessPool: workers could not start"
+               for r in result.records)
 
 
 def test_a_dead_worker_with_a_cache_keeps_the_other_cells(tmp_path):
