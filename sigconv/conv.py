@@ -3,9 +3,15 @@
 Public functions validate their input, pick a method (``direct``, ``fft`` or ``oa``) and
 hand the work to one private implementation per method:
 
-* ``_direct``: the numba kernels of :mod:`sigconv.kernels.cpu` (exact for integers);
+* ``_direct``: the numba kernels of :mod:`sigconv.kernels.cpu` (exact for integers: in
+  int64, or in int64 limbs assembled in Python integers when the sums could leave int64);
 * ``_fft``: one zero-padded transform of each input with :mod:`scipy.fft`;
 * ``_overlap_add``: blocks of the longer input transformed as one batch.
+
+Integers under ``fft``/``oa`` in :func:`convolve`/:func:`correlate` take
+``_exact_integer_fft`` (a power-of-two complex FFT rounded to integers, where a proven
+error bound guarantees the rounding) or the direct sum. Every path checks the memory it
+will need before allocating (:func:`sigconv._validate.check_allocation`).
 
 Every method computes the *full* convolution window that the mode selects (``same`` is
 centred as in :func:`scipy.signal.convolve`) over the convolved ``axes``; the other axes
