@@ -6,6 +6,7 @@ SciPy) or in a documented exception whose message names the argument.
 """
 
 import ast
+import math
 import warnings
 
 import harness
@@ -148,6 +149,25 @@ def test_small_integers_take_the_exact_fft(dtype, n, k, seed, method, mode):
     exact = naive.convolve(in1, in2, mode)
     assert_exact_or_overflow(lambda: sc.convolve(in1, in2, mode, method), exact,
                              np.result_type(in1, in2))
+
+
+@SETTINGS
+@given(integer_pairs(), st.sampled_from(MODES), st.sampled_from(sorted(FFT_FUNCTIONS)))
+def test_fft_functions_on_integers_are_float_approximations(pair, mode, function):
+    """fftconvolve/oaconvolve keep SciPy's convention for integers: a float64 result, the
+    FFT's own (not rounded), within its error of the exact sums -- never a wrapped
+    integer."""
+    in1, in2 = pair
+    if mode == "valid" and not valid_possible(in1.shape, in2.shape):
+        return
+    out = FFT_FUNCTIONS[function](in1, in2, mode)
+    assert out.dtype == np.float64
+    exact = np.asarray(naive.convolve(in1, in2, mode), dtype=object)
+    norms = float(np.linalg.norm(in1.astype(float))) * float(np.linalg.norm(
+        in2.astype(float)))
+    error = max((abs(int(round(float(v))) - int(e)) if np.isfinite(v) else math.inf)
+                for v, e in zip(out.ravel(), exact.ravel(), strict=True))
+    assert error <= 1e-12 * norms * 64 + 1
 
 
 @pytest.mark.parametrize("method", ["fft", "oa"])
