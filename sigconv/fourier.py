@@ -513,6 +513,8 @@ class FourierSeries:
         """
         original = t
         device = resolve_device(device, t)
+        if device == "cuda":
+            require_cuda()  # a clear error without a GPU, even where the FFT path runs
         t = _times(to_host(t))
         check_allocation("t", t.shape, np.float64, copies=2)
         flat = t.ravel()
