@@ -111,7 +111,7 @@ def assert_isolated_finishes(code, **options):
 #: dtypes that sigconv accepts (numeric) and refuses (everything else), the awkward ones
 NUMERIC_DTYPES = [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64,
                   np.float16, np.float32, np.float64, np.complex64, np.complex128]
-AWKWARD_DTYPES = [np.longdouble, np.clongdouble, np.dtype("O"), np.dtype("U3"),
+AWKWARD_DTYPES = [np.dtype(np.longdouble), np.dtype(np.clongdouble), np.dtype("O"), np.dtype("U3"),
                   np.dtype("S3"), np.dtype("M8[s]"), np.dtype("m8[s]"),
                   np.dtype([("a", "f8")])]
 
@@ -164,7 +164,7 @@ def awkward_arrays(draw, max_dims=2):
     if draw(st.booleans()):
         return draw(st.sampled_from([[[1, 2], [3]], [1, [2, 3]], ["a", 1], [None, 1.0],
                                      {"a": 1}, None, "text", b"bytes"]))
-    dtype = draw(st.sampled_from(AWKWARD_DTYPES))
+    dtype = np.dtype(draw(st.sampled_from(AWKWARD_DTYPES)))
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_dims, min_side=1, max_side=4))
     if dtype.kind in "fc":
         return np.ones(shape, dtype)
