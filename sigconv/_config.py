@@ -18,8 +18,7 @@ TUNE_RUNTIME = os.environ.get("SIGCONV_TUNE_RUNTIME", "1") != "0"
 #: names the argument (checked before allocating); None: the machine's physical memory, or
 #: the process's address-space limit (``ulimit -v``) where that is lower. The environment
 #: variable ``SIGCONV_MAX_MEMORY`` (bytes) sets it too.
-MAX_MEMORY = int(os.environ["SIGCONV_MAX_MEMORY"]) if os.environ.get("SIGCONV_MAX_MEMORY") \
-    else None
+MAX_MEMORY = None
 
 # --- numba compilation -------------------------------------------------------------
 #: cache compiled kernels on disk so that a second process does not recompile them

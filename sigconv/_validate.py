@@ -231,7 +231,14 @@ def memory_limit():
     """The most bytes one call may allocate: :data:`sigconv._config.MAX_MEMORY` if set,
     else the physical memory, or the process's address-space limit where that is lower."""
     if _config.MAX_MEMORY is not None:
-        return int(_config.MAX_MEMORY)
+        return check_positive_int(_config.MAX_MEMORY, "sigconv._config.MAX_MEMORY")
+    setting = os.environ.get("SIGCONV_MAX_MEMORY", "").strip()
+    if setting:
+        try:
+            return check_positive_int(int(setting), "SIGCONV_MAX_MEMORY")
+        except ValueError:
+            raise ValueError("the environment variable SIGCONV_MAX_MEMORY must be a positive "
+                             f"number of bytes, got {setting!r}") from None
     limit = math.inf
     try:
         limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
