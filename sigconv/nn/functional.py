@@ -15,6 +15,7 @@ Backward uses the same chunks: ``dkernel += cols.T @ dout`` and
 """
 
 import functools
+import numbers
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -24,6 +25,8 @@ from threadpoolctl import ThreadpoolController
 
 from .. import _config
 from .._jit import in_single_thread, is_device_array
+from .._validate import check_allocation, check_choice
+from . import _checks
 from .kernels import cpu
 
 
@@ -74,12 +77,95 @@ def output_length(size, kernel, stride, dilation, padding):
 
 
 def window_geometry(in_size, kernel, strides, dilation, padding):
-    """The :class:`WindowGeometry` of a 2-D window layer on inputs of ``in_size``."""
+    """The :class:`WindowGeometry` of a 2-D window layer on inputs of ``in_size``.
+
+    Parameters
+    ----------
+    in_size, kernel, strides, dilation : (int, int)
+        Input height and width, window size, steps and dilation, each in
+        ``[1, 2**31 - 1]``.
+    padding : {"valid", "same"}
+
+    Raises
+    ------
+    TypeError
+        If a size is not a pair of integers.
+    ValueError
+        If a size is out of range or ``padding`` is unknown.
+    """
+    in_size = _check_pair(in_size, "in_size")
+    kernel = _check_pair(kernel, "kernel")
+    strides = _check_pair(strides, "strides")
+    dilation = _check_pair(dilation, "dilation")
+    check_choice(padding, "padding", ("valid", "same"))
     outs, pads = zip(*(output_length(*args, padding)
                        for args in zip(in_size, kernel, strides, dilation, strict=True)),
                      strict=True)
     return WindowGeometry(tuple(in_size), tuple(kernel), tuple(strides), tuple(dilation),
                           pads, outs)
+
+
+def _check_pair(value, name, minimum=1):
+    """``value`` as a pair of ints in ``[minimum, MAX_WINDOW]``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) \
+            or len(value) != 2:
+        raise TypeError(f"{name} must be a pair of ints; got {value!r}")
+    return tuple(_checks.check_count(v, name, minimum, _checks.MAX_WINDOW) for v in value)
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _check_geometry(geometry):
+    if not isinstance(geometry, WindowGeometry):
+        raise TypeError(f"geometry must be a WindowGeometry (from window_geometry); got "
+                        f"{type(geometry).__name__}")
+    for field in ("in_size", "kernel", "strides", "dilation", "pad", "out_size"):
+        _check_pair(getattr(geometry, field), f"geometry.{field}",
+                    minimum=0 if field == "pad" else 1)
+    return geometry
+
+
+def _check_images(x, name, geometry, writeable=False):
+    """A C-contiguous float32/float64 batch ``(batch, height, width, channels)`` whose
+    height and width are ``geometry.in_size`` (the kernels index it without checks)."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array; got {type(x).__name__}")
+    if x.dtype not in _FLOATS:
+        raise TypeError(f"{name} must be float32 or float64; got dtype {x.dtype}")
+    if x.ndim != 4 or tuple(x.shape[1:3]) != tuple(geometry.in_size) or x.size == 0:
+        raise ValueError(f"{name} must have shape (batch, {geometry.in_size[0]}, "
+                         f"{geometry.in_size[1]}, channels), non-empty, for this geometry; "
+                         f"got {x.shape}")
+    if not x.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (np.ascontiguousarray)")
+    if writeable and not x.flags.writeable:
+        raise ValueError(f"{name} must be writeable")
+    return x
+
+
+def _check_array(value, name, shape, dtype):
+    """An ndarray of exactly ``shape`` and ``dtype``, C-contiguous."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array; got {type(value).__name__}")
+    if value.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {dtype}; got {value.dtype}")
+    if value.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}; got {value.shape}")
+    if not value.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (np.ascontiguousarray)")
+    return value
+
+
+def _check_lines(line0, line1, batch, geometry):
+    total = batch * geometry.out_size[0]
+    line1 = total if line1 is None else _checks.check_count(line1, "line1", 0, total)
+    line0 = _checks.check_count(line0, "line0", 0, line1)
+    return line0, line1
+
+
+def _check_parallel(parallel):
+    return None if parallel is None else _checks.check_flag(parallel, "parallel")
 
 
 def _lines_per_chunk(geometry, row_bytes):
@@ -148,6 +234,58 @@ def patches(x, geometry, fill=0.0, line0=0, line1=None, out=None, parallel=None)
     Parameters
     ----------
     x : ndarray, shape (batch, height, width, channels)
+        C-contiguous float32 or float64 input, ``(height, width) == geometry.in_size``.
+    geometry : WindowGeometry
+    fill : float
+        Value of taps that fall on the padding (may be infinite, not NaN).
+    line0, line1 : int
+        Range of output lines ``b * out_height + i``, ``0 <= line0 <= line1 <=
+        batch * out_height``; all lines by default.
+    out : ndarray, optional
+        C-contiguous, writeable buffer of ``x``'s dtype with at least
+        ``(line1 - line0) * out_width * taps * channels`` entries.
+    parallel : bool, optional
+        Spread the lines over numba's threads; by default when the copy is large.
+
+    Returns
+    -------
+    ndarray, shape (rows, taps, channels)
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument does not fit the others (the kernels index without checks, so
+        everything is checked first); the message names it.
+    MemoryError
+        If the result could not fit in memory.
+    """
+    geometry = _check_geometry(geometry)
+    x = _check_images(x, "x", geometry)
+    if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, numbers.Real) \
+            or np.isnan(fill):
+        raise TypeError(f"fill must be a real number (not NaN); got {fill!r}")
+    line0, line1 = _check_lines(line0, line1, x.shape[0], geometry)
+    parallel = _check_parallel(parallel)
+    entries = (line1 - line0) * geometry.out_size[1] * geometry.taps * x.shape[3]
+    if out is None:
+        check_allocation("x, geometry", ((line1 - line0) * geometry.out_size[1],
+                                         geometry.taps, x.shape[3]), x.dtype,
+                         what="the patches")
+    else:
+        if not isinstance(out, np.ndarray) or out.dtype != x.dtype \
+                or not out.flags.c_contiguous or not out.flags.writeable:
+            raise TypeError(f"out must be a writeable, C-contiguous array of dtype {x.dtype}")
+        if out.size < entries:
+            raise ValueError(f"out holds {out.size} entries; the patches need {entries}")
+    return _patches(x, geometry, fill, line0, line1, out, parallel)
+
+
+def _patches(x, geometry, fill=0.0, line0=0, line1=None, out=None, parallel=None):
+    """im2col: the windows of output lines ``[line0, line1)`` of ``x`` as rows.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, height, width, channels)
         C-contiguous input.
     geometry : WindowGeometry
     fill : float
@@ -177,7 +315,38 @@ def patches(x, geometry, fill=0.0, line0=0, line1=None, out=None, parallel=None)
 
 
 def patches_adjoint(cols, geometry, dx, line0=0, line1=None, parallel=None):
-    """col2im, the adjoint of :func:`patches`: add ``cols`` onto ``dx`` in place."""
+    """col2im, the adjoint of :func:`patches`: add ``cols`` onto ``dx`` in place.
+
+    Parameters
+    ----------
+    cols : ndarray, shape ((line1 - line0) * out_width, taps, channels)
+        C-contiguous, of ``dx``'s dtype.
+    geometry : WindowGeometry
+    dx : ndarray, shape (batch, height, width, channels)
+        C-contiguous, writeable float32 or float64 array, added to in place.
+    line0, line1 : int
+        As for :func:`patches`.
+    parallel : bool, optional
+
+    Returns
+    -------
+    ndarray
+        ``dx``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument does not fit the others; the message names it.
+    """
+    geometry = _check_geometry(geometry)
+    dx = _check_images(dx, "dx", geometry, writeable=True)
+    line0, line1 = _check_lines(line0, line1, dx.shape[0], geometry)
+    _check_array(cols, "cols", ((line1 - line0) * geometry.out_size[1], geometry.taps,
+                                dx.shape[3]), dx.dtype)
+    return _patches_adjoint(cols, geometry, dx, line0, line1, _check_parallel(parallel))
+
+
+def _patches_adjoint(cols, geometry, dx, line0=0, line1=None, parallel=None):
     if line1 is None:
         line1 = dx.shape[0] * geometry.out_size[0]
     if parallel is None:
@@ -187,13 +356,28 @@ def patches_adjoint(cols, geometry, dx, line0=0, line1=None, parallel=None):
     return dx
 
 
+def _check_kernel(kernel, x, geometry):
+    if not isinstance(kernel, np.ndarray):
+        raise TypeError(f"kernel must be a NumPy array; got {type(kernel).__name__}")
+    if kernel.ndim != 4 or tuple(kernel.shape[:3]) != (*geometry.kernel, x.shape[3]) \
+            or kernel.shape[3] < 1:
+        raise ValueError(f"kernel must have shape ({geometry.kernel[0]}, {geometry.kernel[1]}"
+                         f", {x.shape[3]}, filters) for this geometry and x; got "
+                         f"{kernel.shape}")
+    if kernel.dtype != x.dtype:
+        raise TypeError(f"kernel must have x's dtype {x.dtype}; got {kernel.dtype}")
+    return kernel
+
+
 def conv_forward(x, kernel, geometry, keep_patches=False):
     """Cross-correlation of a channels-last batch with a Keras-layout kernel.
 
     Parameters
     ----------
     x : ndarray, shape (batch, height, width, in_channels), C-contiguous
+        float32 or float64, ``(height, width) == geometry.in_size``.
     kernel : ndarray, shape (kh, kw, in_channels, filters)
+        Of ``x``'s dtype, ``(kh, kw) == geometry.kernel``.
     geometry : WindowGeometry
     keep_patches : bool
         Also return the im2col matrix when the whole batch fit in one chunk (else None),
@@ -203,7 +387,25 @@ def conv_forward(x, kernel, geometry, keep_patches=False):
     -------
     ndarray, shape (batch, out_height, out_width, filters)
         And the patches or None, with ``keep_patches``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument does not fit the others; the message names it.
+    MemoryError
+        If the output could not fit in memory.
     """
+    geometry = _check_geometry(geometry)
+    x = _check_images(x, "x", geometry)
+    kernel = _check_kernel(kernel, x, geometry)
+    keep_patches = _checks.check_flag(keep_patches, "keep_patches")
+    check_allocation("x, kernel", (x.shape[0], *geometry.out_size, kernel.shape[3]), x.dtype,
+                     what="the output")
+    return _conv_forward(x, kernel, geometry, keep_patches)
+
+
+def _conv_forward(x, kernel, geometry, keep_patches=False):
+    """:func:`conv_forward` on checked arguments."""
     batch = x.shape[0]
     out_h, out_w = geometry.out_size
     filters = tuple(kernel.shape)[-1]
@@ -215,7 +417,7 @@ def conv_forward(x, kernel, geometry, keep_patches=False):
     def task(first, last):
         buffer = None
         for line0, line1 in _chunks(first, last, per_chunk):
-            cols = patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
+            cols = _patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
             buffer = cols if buffer is None else buffer
             np.dot(cols.reshape(cols.shape[0], -1), weights,
                    out=flat[line0 * out_w:line1 * out_w])
@@ -235,9 +437,9 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
     Parameters
     ----------
     x : ndarray, shape (batch, height, width, in_channels)
-        The forward input.
+        The forward input (as for :func:`conv_forward`).
     grad : ndarray, shape (batch, out_height, out_width, filters)
-        Gradient of the loss with respect to the forward output.
+        Gradient of the loss with respect to the forward output (real numbers).
     kernel : ndarray, shape (kh, kw, in_channels, filters)
     geometry : WindowGeometry
     input_grad : bool
@@ -251,8 +453,28 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
     (ndarray or None, ndarray)
         ``dx`` (None unless ``input_grad``) and ``dkernel`` of the kernel's shape.
 
-    Notes
-    -----
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument does not fit the others; the message names it.
+    """
+    geometry = _check_geometry(geometry)
+    x = _check_images(x, "x", geometry)
+    kernel = _check_kernel(kernel, x, geometry)
+    grad = _checks.check_real_array(grad, "grad")
+    expected = (x.shape[0], *geometry.out_size, kernel.shape[3])
+    if grad.shape != expected:
+        raise ValueError(f"grad must have the output's shape {expected}; got {grad.shape}")
+    input_grad = _checks.check_flag(input_grad, "input_grad")
+    if cols is not None:
+        _check_array(cols, "cols", (x.shape[0] * geometry.out_size[0] * geometry.out_size[1],
+                                    geometry.taps, x.shape[3]), x.dtype)
+    return _conv_backward(x, grad, kernel, geometry, input_grad, cols)
+
+
+def _conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
+    """:func:`conv_backward` on checked arguments.
+
     Each thread sums the kernel gradient of its lines in a buffer of its own; the buffers
     are added at the end, so no two threads ever add into the same memory.
     """
@@ -273,7 +495,7 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
             if kept is not None and (line0, line1) == (0, batch * out_h):
                 cols = kept
             else:
-                cols = patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
+                cols = _patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
                 buffer = cols if buffer is None else buffer
             rows = grad_flat[line0 * out_w:line1 * out_w]
             np.dot(cols.reshape(cols.shape[0], -1).T, rows, out=partial)
@@ -283,7 +505,7 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
                     dcols = np.empty(cols.shape, x.dtype)
                 window = dcols[:cols.shape[0]]
                 np.dot(rows, weights.T, out=window.reshape(cols.shape[0], -1))
-                patches_adjoint(window, geometry, dx, line0, line1, parallel=False)
+                _patches_adjoint(window, geometry, dx, line0, line1, parallel=False)
         return dweights
 
     parts = _split(batch, out_h, 2 * grad_flat.size * weights.shape[0], by_image=True)
@@ -306,29 +528,104 @@ def pool_forward(x, geometry, kind):
     Average pooling divides by the taps inside the input (padding is not counted), max
     pooling never picks padding; both as in Keras.
 
+    Parameters
+    ----------
+    x : ndarray, shape (batch, height, width, channels)
+        C-contiguous float32 or float64, ``(height, width) == geometry.in_size``.
+    geometry : WindowGeometry
+    kind : {"max", "average"}
+
     Returns
     -------
     (ndarray, ndarray)
         The pooled batch, and what :func:`pool_backward` needs: the argmax tap of every
         output (max) or the window counts (average).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument does not fit the others; the message names it.
+    MemoryError
+        If the windows (``taps`` copies of the output) could not fit in memory.
     """
+    geometry = _check_geometry(geometry)
+    x = _check_images(x, "x", geometry)
+    check_choice(kind, "kind", ("max", "average"))
+    check_allocation("x, geometry", (x.shape[0] * geometry.out_size[0] * geometry.out_size[1],
+                                     geometry.taps, x.shape[3]), x.dtype,
+                     what="the windows")
+    return _pool_forward(x, geometry, kind)
+
+
+def _pool_forward(x, geometry, kind):
     batch, channels = x.shape[0], x.shape[3]
     out_h, out_w = geometry.out_size
     if kind == "max":
-        cols = patches(x, geometry, -np.inf)
+        cols = _patches(x, geometry, -np.inf)
         out = np.empty((cols.shape[0], channels), x.dtype)
         argmax = np.empty((cols.shape[0], channels), np.int32)
         _serial_or_parallel(cols.size, cpu.max_over_taps_serial,
                             cpu.max_over_taps_parallel)(cols, out, argmax)
         return out.reshape(batch, out_h, out_w, channels), argmax
     counts = window_counts(geometry, x.dtype)
-    out = patches(x, geometry, 0.0).sum(axis=1).reshape(batch, out_h, out_w, channels)
+    out = _patches(x, geometry, 0.0).sum(axis=1).reshape(batch, out_h, out_w, channels)
     out /= counts[:, :, None]
     return out, counts
 
 
 def pool_backward(grad, geometry, kind, cache, input_shape):
-    """Gradient of :func:`pool_forward` with respect to its input."""
+    """Gradient of :func:`pool_forward` with respect to its input.
+
+    Parameters
+    ----------
+    grad : ndarray
+        Gradient with respect to the pooled output, float32 or float64, of its size
+        (``batch * out_height * out_width * channels`` entries, channels last).
+    geometry : WindowGeometry
+    kind : {"max", "average"}
+    cache : ndarray
+        What :func:`pool_forward` returned with the output: the argmax taps (int32,
+        shape ``(rows, channels)``, each in ``[0, taps)``) or the window counts.
+    input_shape : tuple of int
+        ``(batch, height, width, channels)`` of the forward input.
+
+    Returns
+    -------
+    ndarray of ``input_shape``
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument does not fit the others (an argmax outside its window would
+        write outside the result, so it is checked); the message names it.
+    """
+    geometry = _check_geometry(geometry)
+    check_choice(kind, "kind", ("max", "average"))
+    input_shape = _checks.check_shape(input_shape, "input_shape")
+    if len(input_shape) != 4 or input_shape[1:3] != tuple(geometry.in_size):
+        raise ValueError(f"input_shape must be (batch, {geometry.in_size[0]}, "
+                         f"{geometry.in_size[1]}, channels); got {input_shape}")
+    check_allocation("input_shape", input_shape, np.float64, copies=2, what="the gradient")
+    if not isinstance(grad, np.ndarray) or grad.dtype not in _FLOATS:
+        raise TypeError(f"grad must be a float32 or float64 array; got "
+                        f"{getattr(grad, 'dtype', type(grad).__name__)}")
+    batch, channels = input_shape[0], input_shape[3]
+    rows = batch * geometry.out_size[0] * geometry.out_size[1]
+    if grad.size != rows * channels or grad.ndim < 2 or grad.shape[-1] != channels:
+        raise ValueError(f"grad must hold the pooled output's {rows * channels} entries with "
+                         f"{channels} channels last; got shape {grad.shape}")
+    if kind == "max":
+        _check_array(cache, "cache", (rows, channels), np.dtype(np.int32))
+        if cache.size and (cache.min() < 0 or cache.max() >= geometry.taps):
+            raise ValueError(f"cache must hold argmax taps in [0, {geometry.taps})")
+    else:
+        _check_array(cache, "cache", geometry.out_size, grad.dtype)
+        if not (cache > 0).all():
+            raise ValueError("cache must hold the positive window counts")
+    return _pool_backward(grad, geometry, kind, cache, input_shape)
+
+
+def _pool_backward(grad, geometry, kind, cache, input_shape):
     channels = input_shape[3]
     grad = np.ascontiguousarray(grad).reshape(-1, channels)
     if kind == "max":
@@ -340,7 +637,7 @@ def pool_backward(grad, geometry, kind, cache, input_shape):
         cols = np.broadcast_to(share.reshape(-1, 1, channels),
                                (grad.shape[0], geometry.taps, channels))
         cols = np.ascontiguousarray(cols)
-    return patches_adjoint(cols, geometry, np.zeros(input_shape, grad.dtype))
+    return _patches_adjoint(cols, geometry, np.zeros(input_shape, grad.dtype))
 
 
 #: activation kinds understood by the elementwise kernels

@@ -337,3 +337,96 @@ def test_activation_function_arguments(arguments, argument):
     with pytest.raises((TypeError, ValueError)) as info:
         nn.ActivationFunction(**{**base, **arguments})
     harness.check_error(info.value, argument)
+
+
+# -------------------------------------------------------------- the array-level passes
+
+GEOMETRY = nn.functional.window_geometry((4, 4), (3, 3), (1, 1), (1, 1), "valid")
+
+
+def read_only(shape):
+    array = np.zeros(shape)
+    array.flags.writeable = False
+    return array
+
+
+def naive_patches(x, geometry, fill):
+    """im2col by loops: rows (b, i, j), taps (a, c), channels."""
+    kh, kw = geometry.kernel
+    rows = []
+    for b in range(x.shape[0]):
+        for i in range(geometry.out_size[0]):
+            for j in range(geometry.out_size[1]):
+                taps = []
+                for a in range(kh):
+                    for c in range(kw):
+                        h = i * geometry.strides[0] + a * geometry.dilation[0] - geometry.pad[0]
+                        w = j * geometry.strides[1] + c * geometry.dilation[1] - geometry.pad[1]
+                        inside = 0 <= h < x.shape[1] and 0 <= w < x.shape[2]
+                        taps.append(x[b, h, w] if inside else np.full(x.shape[3], fill))
+                rows.append(taps)
+    return np.array(rows, dtype=x.dtype).reshape(-1, kh * kw, x.shape[3])
+
+
+@settings(max_examples=40)
+@given(st.tuples(st.integers(1, 6), st.integers(1, 6)), st.tuples(st.integers(1, 3),
+       st.integers(1, 3)), st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       st.tuples(st.integers(1, 2), st.integers(1, 2)), st.sampled_from(["valid", "same"]),
+       st.sampled_from([np.float32, np.float64, np.int32]), st.integers(1, 2))
+def test_patches_equal_the_naive_im2col_or_name_the_argument(in_size, kernel, strides,
+                                                             dilation, padding, dtype,
+                                                             channels):
+    x = np.arange(2 * in_size[0] * in_size[1] * channels, dtype=dtype).reshape(
+        2, *in_size, channels)
+    geometry = harness.outcome(("strides", "dilation"), nn.functional.window_geometry,
+                               in_size, kernel, strides, dilation, padding)
+    if geometry is None or min(geometry.out_size) < 1:
+        return
+    result = harness.outcome(("x", "geometry"), nn.functional.patches, x, geometry, -1.0)
+    if result is None:
+        assert dtype == np.int32 or min(geometry.out_size) < 1
+        return
+    np.testing.assert_array_equal(result, naive_patches(x, geometry, -1.0))
+
+
+@pytest.mark.parametrize(("call", "argument"), [
+    (lambda F: F.window_geometry((4, 4), 3, (1, 1), (1, 1), "valid"), "kernel"),
+    (lambda F: F.window_geometry((4, 4), (3, 3), (1, True), (1, 1), "valid"), "strides"),
+    (lambda F: F.window_geometry((4, 4), (3, 3), (1, 1), (1, 1), "causal"), "padding"),
+    (lambda F: F.patches(np.zeros((4, 4, 1)), GEOMETRY), "x"),
+    (lambda F: F.patches(np.zeros((1, 4, 4, 1), complex), GEOMETRY), "x"),
+    (lambda F: F.patches(np.asfortranarray(np.zeros((2, 4, 4, 2))), GEOMETRY), "x"),
+    (lambda F: F.patches(np.zeros((1, 5, 4, 1)), GEOMETRY), "x"),
+    (lambda F: F.patches(np.zeros((1, 4, 4, 1)), (4, 4)), "geometry"),
+    (lambda F: F.patches(np.zeros((1, 4, 4, 1)), GEOMETRY._replace(pad=(-1, 0))), "geometry"),
+    (lambda F: F.patches(np.zeros((1, 4, 4, 1)), GEOMETRY, fill=np.nan), "fill"),
+    (lambda F: F.patches(np.zeros((1, 4, 4, 1)), GEOMETRY, line0=2, line1=1), "line0"),
+    (lambda F: F.patches(np.zeros((1, 4, 4, 1)), GEOMETRY, line1=3), "line1"),
+    (lambda F: F.patches(np.zeros((1, 4, 4, 1)), GEOMETRY, out=np.zeros(5)), "out"),
+    (lambda F: F.patches(np.zeros((1, 4, 4, 1)), GEOMETRY, parallel="yes"), "parallel"),
+    (lambda F: F.patches_adjoint(np.zeros((3, 9, 1)), GEOMETRY, np.zeros((1, 4, 4, 1))),
+     "cols"),
+    (lambda F: F.patches_adjoint(np.zeros((4, 9, 1)), GEOMETRY, read_only((1, 4, 4, 1))),
+     "dx must be writeable"),
+    (lambda F: F.conv_forward(np.zeros((1, 4, 4, 2)), np.zeros((3, 3, 1, 2)), GEOMETRY),
+     "kernel"),
+    (lambda F: F.conv_forward(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 2), np.float32),
+                              GEOMETRY), "kernel"),
+    (lambda F: F.conv_backward(np.zeros((1, 4, 4, 1)), np.zeros((1, 2, 2, 3)),
+                               np.zeros((3, 3, 1, 2)), GEOMETRY), "grad"),
+    (lambda F: F.conv_backward(np.zeros((1, 4, 4, 1)), np.full((1, 2, 2, 2), "1"),
+                               np.zeros((3, 3, 1, 2)), GEOMETRY), "grad"),
+    (lambda F: F.pool_forward(np.zeros((1, 4, 4, 1)), GEOMETRY, "min"), "kind"),
+    (lambda F: F.pool_backward(np.zeros((1, 2, 2, 1)), GEOMETRY, "max",
+                               np.full((4, 1), 9, np.int32), (1, 4, 4, 1)), "cache"),
+    (lambda F: F.pool_backward(np.zeros((1, 2, 2, 1)), GEOMETRY, "max",
+                               np.zeros((4, 1), np.int32), (1, 5, 4, 1)), "input_shape"),
+    (lambda F: F.pool_backward(np.zeros((1, 3, 2, 1)), GEOMETRY, "max",
+                               np.zeros((4, 1), np.int32), (1, 4, 4, 1)), "grad"),
+])
+def test_array_level_passes_check_their_arguments(call, argument):
+    """The kernels index without bounds checks: a wrong shape, line range, buffer or
+    argmax would read or write outside the arrays, so each is refused first."""
+    with pytest.raises((TypeError, ValueError)) as info:
+        call(nn.functional)
+    harness.check_error(info.value, argument)
