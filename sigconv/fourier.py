@@ -664,7 +664,11 @@ class FourierSeries:
             per harmonic) and the maximum is refined instead, by direct evaluations on
             successively finer local grids around the jumps the grid shows (at most four,
             plus the grid's maximum; about 75 times ``n_terms`` operations each), down to
-            ``T / (16384 n_terms)``.
+            ``T / (16384 n_terms)``. A grid given here with fewer than 8 points per
+            harmonic (but at least one per 4 harmonics) is refined in the same way, so
+            that it does not report the value of a grid that steps over the peak (with 1
+            point per harmonic, the points of a square wave's series fall on the nodes of
+            its ringing and the overshoot would read 0); a coarser grid is taken as given.
 
         Returns
         -------
@@ -689,6 +693,7 @@ class FourierSeries:
         else:
             n_points = check_positive_int(n_points, "n_points", minimum=3)
             name = "n_points"
+            refine = self.n_terms <= 4 * (n_points - 1) < 32 * self.n_terms
         # the grid -T/2 + k T / (n_points - 1): one period, its last point the first again
         values = self._grid_values(n_points - 1, -self.period / 2, name)
         values = np.append(values, values[0])
@@ -730,10 +735,11 @@ class FourierSeries:
     def _zoom_maximum(self, low, high):
         """The largest value found in ``[low, high]`` by seven stages of direct evaluation:
         the first at a spacing of ``T / (4 n_terms)`` at most (the main lobe of a Gibbs
-        peak is about ``T / n_terms`` wide; at most 33 points), each next one on 9 points
-        over the two spacings around the previous maximum (4 times finer)."""
+        peak is about ``T / n_terms`` wide; at most 81 points, for a window of five grid
+        spacings of up to ``4 T / n_terms``), each next one on 9 points over the two
+        spacings around the previous maximum (4 times finer)."""
         resolution = self.period / (4 * self.n_terms)
-        count = min(33, max(9, int(math.ceil((high - low) / resolution)) + 1))
+        count = min(81, max(9, int(math.ceil((high - low) / resolution)) + 1))
         best = -math.inf
         for _ in range(7):
             times = np.linspace(low, high, count)

@@ -115,7 +115,15 @@ def test_gibbs_overshoot_on_a_given_grid_equals_the_naive_grid(n_terms, n_points
     above, below = values[values >= middle], values[values < middle]
     top, bottom = np.median(above), np.median(below)
     got = series.gibbs_overshoot(n_points=n_points)
-    assert got == pytest.approx((values.max() - top) / (top - bottom), abs=1e-9)
+    on_grid = (values.max() - top) / (top - bottom)
+    if n_terms <= 4 * (n_points - 1) < 32 * n_terms:
+        # under 8 points per harmonic the peak is refined between the grid points: at
+        # least the grid's maximum, at most the series' maximum (on a fine naive grid)
+        fine = naive_series(series.f, series.g, period,
+                            np.linspace(-period / 2, period / 2, 2048 * n_terms + 1))
+        assert on_grid - 1e-9 <= got <= (fine.max() - top) / (top - bottom) + 1e-5
+    else:
+        assert got == pytest.approx(on_grid, abs=1e-9)
 
 
 @pytest.mark.parametrize("n_terms", [50000, 300000])
@@ -156,19 +164,26 @@ import numpy as np, sigconv as sc
 series = sc.FourierSeries.square_wave(0.2, 0.1, 2.0, 10**6)
 t = np.linspace(0.0, 1.0, 2000)
 values = [series.truncate(n)(t) for n in (1, 5, 25, 125, 10**6)]
-series.gibbs_overshoot(n_points=1_000_001)
-result = float(series.gibbs_overshoot())
+result = (series.gibbs_overshoot(n_points=1_000_001), series.gibbs_overshoot())
 """, timeout=150)
-    assert float(report["value"]) == pytest.approx(GIBBS, abs=1e-4)
+    # one point per harmonic falls on the nodes of the ringing: refined, not 0
+    on_given_grid, by_default = eval(report["value"])
+    assert on_given_grid == pytest.approx(GIBBS, abs=1e-4)
+    assert by_default == pytest.approx(GIBBS, abs=1e-4)
 
 
 def test_cli_fourier_with_a_million_terms_finishes(tmp_path):
     out = tmp_path / "fourier.png"
-    harness.assert_isolated_finishes(f"""
+    report = harness.assert_isolated_finishes(f"""
+import contextlib, io
 from sigconv.cli import main
-result = main(["fourier", "--terms", "1000000", "--out", {str(out)!r}])
+printed = io.StringIO()
+with contextlib.redirect_stdout(printed):
+    main(["fourier", "--terms", "1000000", "--out", {str(out)!r}])
+result = printed.getvalue()
 """, timeout=240, memory_gib=4.0)
     assert out.exists()
+    assert "Gibbs overshoot of the partial sum: 8.95%" in report["value"], report
 
 
 def test_direct_synthesis_beyond_its_budget_is_refused_at_once():
