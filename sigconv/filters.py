@@ -183,16 +183,18 @@ def _correlate1d(image, weights, axis, mode, cval, name="sigma, truncate"):
         padded = np.pad(image, pads, mode="constant", constant_values=cval)
     else:
         padded = np.pad(image, pads, mode=_PAD[mode])
-    shape = [1] * image.ndim
-    shape[axis] = k
     kernel = weights.astype(image.dtype if image.dtype.kind in "fc" else np.float64,
-                            copy=False).reshape(shape)
-    reverse = tuple(slice(None, None, -1) if a == axis else slice(None)
-                    for a in range(image.ndim))
+                            copy=False)
+    # one 1-D pass over the lines along ``axis``: the padded copy (C-contiguous, fresh)
+    # viewed as (before, axis, after), so that any number of dimensions works
+    before = math.prod(image.shape[:axis])
+    after = math.prod(image.shape[axis + 1:])
+    lines = padded.reshape(before, padded.shape[axis], after)
     # real kernels: correlation is convolution with the reversed kernel, no conjugation;
     # an overflow is reported by the public filter (_finite), not as a warning
     with np.errstate(over="ignore", invalid="ignore"):
-        return conv.convolve(padded, kernel[reverse], mode="valid", axes=axis)
+        out = conv.convolve(lines, kernel[::-1].reshape(1, k, 1), mode="valid", axes=1)
+    return out.reshape(image.shape)
 
 
 def _gaussian_weights(sigma, truncate, radius):
