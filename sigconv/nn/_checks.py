@@ -102,23 +102,29 @@ def check_real_array(value, name):
 
 
 def check_finite(array, name):
-    """ValueError naming ``name`` if the array holds NaN or an infinity.
+    """ValueError naming ``name`` if the array holds NaN or an infinity (see
+    :func:`all_finite`)."""
+    if not all_finite(array):
+        kind = "NaN" if np.isnan(array).any() else "inf"
+        raise ValueError(f"{name} contains {kind}: sigconv.nn refuses non-finite inputs "
+                         "(Keras would compute NaN losses and outputs with them)")
+    return array
+
+
+def all_finite(array):
+    """Whether a real array holds no NaN or infinity (without warnings).
 
     One summation decides most arrays; only a non-finite sum (an overflow, or a NaN or
-    infinity somewhere) costs the elementwise test.
+    infinity somewhere) costs the elementwise test. A broadcast view (zero strides) is
+    tested on its distinct data only.
     """
     if array.dtype.kind != "f" or array.size == 0:
-        return array
-    # a broadcast view (zero strides) is tested on its distinct data only
+        return True
     distinct = array[tuple(slice(0, 1) if stride == 0 else slice(None)
                            for stride in array.strides)]
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.add.reduce(distinct, axis=None)
-    if not np.isfinite(total) and not np.isfinite(distinct).all():
-        kind = "NaN" if np.isnan(distinct).any() else "inf"
-        raise ValueError(f"{name} contains {kind}: sigconv.nn refuses non-finite inputs "
-                         "(Keras would compute NaN losses and outputs with them)")
-    return array
+    return bool(np.isfinite(total) or np.isfinite(distinct).all())
 
 
 def check_weight_allocation(layer, argument, key, shape, dtype, random=True):

@@ -347,7 +347,7 @@ class Layer:
             return self._forward(x, training)
         with np.errstate(over="ignore", invalid="ignore"):
             y = self._forward(x, training)
-        if not np.isfinite(np.add.reduce(y, axis=None)) and not np.isfinite(y).all():
+        if not _checks.all_finite(y):
             raise OverflowError(f"{self.name}: the output for the finite x overflowed "
                                 f"{self.dtype} (x up to {float(np.abs(x).max()):.3g}, weights "
                                 f"up to {self._largest_weight():.3g}); scale x down")
@@ -371,8 +371,7 @@ class Layer:
         if x.dtype != self.dtype:
             with np.errstate(over="ignore"):
                 x = x.astype(self.dtype)
-            if x.dtype.kind == "f" and not np.isfinite(np.add.reduce(x, axis=None)) \
-                    and not np.isfinite(x).all():
+            if not _checks.all_finite(x):
                 raise ValueError(f"{name} holds values beyond the range of the layer's "
                                  f"dtype {self.dtype}")
         return x

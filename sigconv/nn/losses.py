@@ -19,6 +19,9 @@ the dtype of ``y_pred``. Probabilities are clipped to :data:`EPSILON` ``= 1e-7``
 ``backend.epsilon()``) away from 0 and 1; clipped entries have zero derivative.
 """
 
+import contextlib
+import contextvars
+
 import numpy as np
 
 from .._validate import lookup_name
@@ -36,6 +39,34 @@ __all__ = [
 
 #: Keras's fuzz factor: probabilities are clipped to ``[EPSILON, 1 - EPSILON]``
 EPSILON = 1e-7
+
+#: set while a model trains or evaluates: there an overflow shows as an inf/NaN loss
+#: (divergence, as in Keras); a loss called by itself raises OverflowError instead
+_in_model = contextvars.ContextVar("sigconv_nn_loss_in_model", default=False)
+
+
+@contextlib.contextmanager
+def _model_pass():
+    token = _in_model.set(True)
+    try:
+        yield
+    finally:
+        _in_model.reset(token)
+
+
+def _guarded(compute, y_true, y_pred, what):
+    """``compute(y_true, y_pred)``; outside a model, an OverflowError if finite inputs
+    give a non-finite result (never a silent inf or NaN from an overflow)."""
+    if _in_model.get():
+        return compute(y_true, y_pred)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = compute(y_true, y_pred)
+    if not _checks.all_finite(np.asarray(result, dtype=np.float64)) \
+            and _checks.all_finite(y_pred):
+        raise OverflowError(f"the {what} overflows {y_pred.dtype} for the finite y_true and "
+                            f"y_pred (|y_pred| up to {float(np.abs(y_pred).max()):.3g}); "
+                            "scale them down")
+    return result
 
 
 def _as_prediction(y_pred):
@@ -93,6 +124,17 @@ def _log_softmax(logits):
     return shifted
 
 
+def _row_sums(rows):
+    """The rows' sums, by which probabilities are normalized; outside a model, an
+    OverflowError if finite rows sum to infinity (the normalized probabilities would all
+    round to 0 and be clipped: a finite, wrong loss)."""
+    total = rows.sum(axis=-1, keepdims=True)
+    if not _in_model.get() and not _checks.all_finite(total) and _checks.all_finite(rows):
+        raise OverflowError(f"the loss overflows {rows.dtype}: rows of y_pred sum beyond "
+                            "its range; scale them down")
+    return total
+
+
 def _sigmoid(z):
     """Logistic function without overflow: ``exp(-|z|)`` is never above 1."""
     decay = np.exp(-np.abs(z))
@@ -126,12 +168,17 @@ class Loss:
 
         Raises
         ------
+        TypeError
+            If ``y_true`` or ``y_pred`` is not real numbers (strings, objects, ragged).
         ValueError
-            If the shapes do not match, ``y_pred`` is empty, or (sparse)
-            a label is out of range.
+            If the shapes do not match, ``y_pred`` is empty, ``y_true`` holds NaN or inf,
+            or (sparse) a label is out of range.
+        OverflowError
+            If the loss of finite ``y_true`` and ``y_pred`` overflows (inside
+            :meth:`Sequential.fit` it becomes an inf/NaN loss instead, as in Keras).
         """
         y_pred = _as_prediction(y_pred)
-        return float(self._value(y_true, y_pred))
+        return float(_guarded(self._value, y_true, y_pred, "loss"))
 
     def gradient(self, y_true, y_pred):
         """Gradient of the mean loss with respect to ``y_pred``.
@@ -150,11 +197,11 @@ class Loss:
 
         Raises
         ------
-        ValueError
+        TypeError, ValueError, OverflowError
             As for calling the loss.
         """
         y_pred = _as_prediction(y_pred)
-        return self._gradient(y_true, y_pred)
+        return _guarded(self._gradient, y_true, y_pred, "gradient")
 
     def get_config(self):
         """The constructor arguments, such that ``cls.from_config(config)`` is equal."""
@@ -195,7 +242,7 @@ class _Crossentropy(Loss):
         if self.from_logits:
             log_probabilities = _log_softmax(rows)
         else:
-            normalized = rows / rows.sum(axis=-1, keepdims=True)
+            normalized = rows / _row_sums(rows)
             log_probabilities = np.log(_clip_probabilities(normalized, out=normalized),
                                        out=normalized)
         return -self._weighted_sum(target, log_probabilities).sum() / len(rows)
@@ -206,7 +253,7 @@ class _Crossentropy(Loss):
             return self._softmax_gradient(target, _softmax(rows)).reshape(y_pred.shape)
         # L = -(1/n) sum_j y_j log(clip(q_j)), q = p / s with s = sum_j p_j, so that
         # dL/dp_k = (sum_j y_j u_j - y_k u_k / q_k) / (n s), u = 1 where q is not clipped
-        total = rows.sum(axis=-1, keepdims=True)
+        total = _row_sums(rows)
         normalized = rows / total
         kept = (normalized >= EPSILON) & (normalized <= 1.0 - EPSILON)
         weights = np.divide(kept, normalized, out=np.zeros_like(normalized), where=kept)

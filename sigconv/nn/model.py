@@ -296,7 +296,8 @@ class Sequential:
         return [float(loss), float(correct / len(x))] if self.metrics else float(loss)
 
     def _train_step(self, x, y):
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as NaN loss
+        # divergence shows as NaN loss
+        with np.errstate(over="ignore", invalid="ignore"), _losses._model_pass():
             return self._train_step_unguarded(x, y)
 
     def _train_step_unguarded(self, x, y):
@@ -591,7 +592,8 @@ class Sequential:
         for start, stop in _batches(len(x), batch_size):
             with np.errstate(over="ignore", invalid="ignore"):
                 output = self._output_on_host(x[start:stop], training=False)
-            total_loss += self.loss(y[start:stop], output) * (stop - start)
+            with np.errstate(over="ignore", invalid="ignore"), _losses._model_pass():
+                total_loss += self.loss(y[start:stop], output) * (stop - start)
             if self.metrics:
                 total_correct += self._correct(y[start:stop], output)
         values = {"loss": float(total_loss / len(x) + self.regularization_loss())}

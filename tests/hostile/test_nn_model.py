@@ -288,9 +288,20 @@ def test_mse_equals_the_oracle_or_names_y_true(y_true):
     y = np.asarray(y_true)
     assert y.dtype.kind in "biuf" and np.isfinite(y.astype(np.float64)).all()
     y = y.reshape(Y_PRED.shape) if y.shape != Y_PRED.shape else y
-    with np.errstate(over="ignore"):
-        expected = np.mean((y.astype(np.float64) - Y_PRED) ** 2)
-    assert result == pytest.approx(expected, rel=1e-12) or not math.isfinite(expected)
+    expected = np.mean((y.astype(np.float64) - Y_PRED) ** 2)
+    assert math.isfinite(expected)      # an overflowing loss is an OverflowError
+    assert result == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_overflowing_loss_is_an_overflow_error_outside_a_model():
+    with pytest.raises(OverflowError, match="loss overflows"):
+        nn.MeanSquaredError()(np.full((2, 3), 1e200), Y_PRED)
+    with pytest.raises(OverflowError, match="gradient overflows"):
+        nn.MeanSquaredError().gradient(np.full(2, -1.7e308), np.full(2, 1.7e308))
+    with pytest.raises(OverflowError, match="loss overflows"):
+        nn.CategoricalCrossentropy()(np.eye(2), np.full((2, 2), 1.7e308))
+    with np.errstate(invalid="ignore"):     # a NaN prediction still reaches the loss
+        assert math.isnan(nn.MeanSquaredError()(np.zeros(2), [np.nan, 0.0]))
 
 
 @pytest.mark.parametrize("labels", [[0, 3], [-1, 0], [0.5, 1.0], [np.nan, 0.0], ["0", "1"],
