@@ -161,6 +161,21 @@ class Layer:
         Shape of one sample (no batch axis). The layer is built from it (its weights
         drawn) when first needed: by a model, by :meth:`build`, or by the first call or
         access to the weights.
+
+    Raises
+    ------
+    TypeError
+        If an argument of every layer's constructor has the wrong type: a count given as
+        ``True``, ``"3"`` or ``3.0``, a flag (``use_bias``, ``keepdims``) that is not a
+        bool, a string for a real number, an unknown kind of activation, initializer or
+        regularizer; the message names the layer and the argument.
+    ValueError
+        If an argument is out of range (``units < 1``, ``rate`` outside ``[0, 1)``,
+        windows beyond ``2**31 - 1``) or an unknown name (padding, activation,
+        initializer); checked at construction, not at build.
+    MemoryError
+        At build, if a weight could not fit in memory (``Dense(10**11)``), before it is
+        allocated.
     """
 
     #: number of axes of an input, batch included (None: any), and the fewest allowed

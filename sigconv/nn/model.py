@@ -113,6 +113,20 @@ class Sequential:
     device : {"cpu", "cuda"}, optional
         Where the weights live and the passes run (see :meth:`to`).
 
+    Notes
+    -----
+    Every call checks its data before any work, as Keras does and somewhat more: ``x``
+    must have samples of the model's input shape (declared with ``Input`` or
+    ``input_shape=``, else fixed by the first batch), so a batch of another shape is
+    refused even when its size would fit the first ``Dense`` layer; ``x`` and ``y`` must
+    be real numbers, non-empty and finite (Keras computes with NaN and inf; sigconv
+    refuses them with a ValueError naming ``x`` or ``y``); ``y`` must have one target per
+    sample, of a shape the loss can compare with the output. A diverging network still
+    shows as inf/NaN losses in the logs, as in Keras (see
+    :class:`~sigconv.nn.TerminateOnNaN`). The memory of the predictions and of one
+    batch's activations is checked before the first pass (MemoryError naming ``x`` or
+    ``x, batch_size``).
+
     Examples
     --------
     >>> import numpy as np
