@@ -83,8 +83,11 @@ def _times(t, name="t"):
 
 
 def _phase(t, period):
-    """``t`` folded into ``[-period/2, period/2)``."""
-    return (t + period / 2) % period - period / 2
+    """``t`` folded into ``[-period/2, period/2)``: ``fmod`` (exact) then one shift by the
+    period (exact too, Sterbenz), so that nothing overflows near the largest float."""
+    phase = np.fmod(t, period)
+    phase = np.where(phase >= period / 2, phase - period, phase)
+    return np.where(phase < -period / 2, phase + period, phase)
 
 
 def square_wave(t, period, width=None, amplitude=1.0, duty=None):
@@ -906,7 +909,11 @@ class DrivenOscillator:
             0.0 when damping is so strong (``2 beta^2 >= w0^2``) that the amplitude only
             decreases with frequency.
         """
-        return math.sqrt(max(self.omega0**2 - 2 * self.beta**2, 0.0))
+        # omega0 sqrt(1 - 2 (beta / omega0)^2): no square of a large beta to overflow
+        ratio = self.beta / self.omega0
+        if ratio >= math.sqrt(0.5):
+            return 0.0
+        return self.omega0 * math.sqrt(max(1.0 - 2.0 * ratio * ratio, 0.0))
 
     def steady_state(self, forcing, t):
         """The periodic steady state for a :class:`FourierSeries` force, by superposition.

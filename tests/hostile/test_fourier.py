@@ -444,3 +444,58 @@ def test_the_refusal_budgets_are_what_the_docstrings_say():
     assert fourier_module._MAX_DIRECT_WORK == 10**10
     assert fourier_module._MAX_CYCLES == 10_000
     assert math.log2(fourier_module._GIBBS_GRID_CAP) == 21
+
+
+ANY_POSITIVE = st.floats(min_value=0.0, exclude_min=True, allow_infinity=False,
+                         allow_subnormal=True)
+ANY_FINITE = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=True)
+
+
+@settings(max_examples=60)
+@given(ANY_POSITIVE, ANY_FINITE, st.lists(ANY_FINITE, min_size=1, max_size=5),
+       st.floats(0.01, 1.0))
+def test_waves_and_series_at_extreme_scales_are_finite_or_refused(period, amplitude, t,
+                                                                 duty):
+    """Any finite period, amplitude and times: a finite wave or series, or an error naming
+    the argument; never a silent NaN or inf."""
+    for wave, names, call in [
+            (True, ("period", "amplitude"), lambda: sc.sawtooth_wave(t, period, amplitude)),
+            (True, ("period", "amplitude"), lambda: sc.triangle_wave(t, period, amplitude)),
+            (True, ("period", "amplitude", "duty"),
+             lambda: sc.square_wave(t, period, amplitude=amplitude, duty=duty)),
+            (False, ("period", "amplitude", "duty", "width"),
+             lambda: FourierSeries.square_wave(period, duty * period, amplitude, 16)(t))]:
+        got = harness.outcome(names, call)
+        if got is not None:
+            assert np.isfinite(got).all(), (period, amplitude, t, got)
+            if wave:  # the waves stay within +-amplitude
+                assert np.abs(got).max() <= abs(amplitude) * (1 + 1e-15)
+    series = harness.outcome("period", FourierSeries, [1.0, amplitude], [0.0, 1.0], period)
+    if series is not None:
+        values = series(t)
+        assert np.isfinite(values).all()
+        assert np.abs(values).max() <= 0.5 + abs(amplitude) + 1.0 + 1e-12 * abs(amplitude)
+        assert math.isfinite(series.omega) and series.omega > 0
+
+
+@settings(max_examples=60)
+@given(ANY_POSITIVE, st.floats(min_value=0.0, allow_infinity=False, allow_subnormal=True),
+       ANY_POSITIVE, st.lists(ANY_FINITE, min_size=1, max_size=4))
+def test_oscillators_at_extreme_scales_are_finite_or_refused(mass, damping, stiffness,
+                                                             omega):
+    oscillator = harness.outcome(("mass", "damping", "stiffness"), DrivenOscillator, mass,
+                                 damping, stiffness)
+    if oscillator is None:
+        return
+    assert math.isfinite(oscillator.omega0) and oscillator.omega0 > 0
+    assert math.isfinite(oscillator.beta) and oscillator.beta >= 0
+    assert math.isfinite(oscillator.resonance_frequency())
+    response = harness.outcome("omega", oscillator.transfer, omega)
+    if response is not None:
+        assert np.isfinite(response).all()
+        # |H| = 1 / |k - m w^2 + i b w| where that is representable
+        with np.errstate(over="ignore", invalid="ignore"):
+            denominator = np.abs(stiffness - mass * np.square(omega) + 1j * damping
+                                 * np.asarray(omega))
+        ok = np.isfinite(denominator) & (denominator > 1e-300)
+        np.testing.assert_allclose(np.abs(response)[ok], 1 / denominator[ok], rtol=1e-12)
