@@ -16,7 +16,7 @@ The built-in ones run as fused numba kernels inside :class:`~sigconv.nn.Dense` a
 import numpy as np
 
 from .._validate import check_real
-from . import functional
+from . import _checks, functional
 
 
 class ActivationFunction:
@@ -75,6 +75,7 @@ def _elementwise(name, slope=0.0):
     kind = functional.ACTIVATION_KINDS[name]
 
     def function(z):
+        z = _checks.check_real_array(z, "z")
         z = np.array(z, dtype=np.result_type(z, np.float32), order="C", copy=True)
         if z.ndim == 0:
             return function(z[None])[0]
@@ -87,8 +88,11 @@ def _elementwise(name, slope=0.0):
 
 
 def softmax_function(z, axis=-1):
-    """Softmax over ``axis``, stable for large inputs (the maximum is subtracted first)."""
-    z = np.asarray(z)
+    """Softmax over ``axis``, stable for large inputs (the maximum is subtracted first).
+
+    NaN and infinite entries give NaN rows, with NumPy's warning (as in Keras).
+    """
+    z = _checks.check_real_array(z, "z")
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e

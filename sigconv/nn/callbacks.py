@@ -77,6 +77,9 @@ class History(Callback):
         self.history, self.epoch = {}, []
 
     def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and not isinstance(logs, dict):
+            raise TypeError(f"logs must be a dict of names to numbers; got "
+                            f"{type(logs).__name__}")
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
@@ -207,6 +210,8 @@ class ModelCheckpoint(Callback):
                             f"{type(filepath).__name__}") from None
         if not isinstance(self.filepath, str):
             raise TypeError(f"filepath must be a str or path-like; got {filepath!r}")
+        if not self.filepath:
+            raise ValueError("filepath must not be empty")
         self.mode = _monitor_mode(monitor, mode)
         self.monitor = monitor
         self.save_best_only = _checks.check_flag(save_best_only, "save_best_only")

@@ -196,6 +196,12 @@ class Layer:
         self.input_shape = None
         self.declared_input_shape = (None if input_shape is None else (None, *_checks.check_shape(
             input_shape, f"{self.name}: input_shape")))
+        if self.declared_input_shape is not None:
+            try:
+                self._check_rank(len(self.declared_input_shape))
+            except ValueError as exc:
+                raise ValueError(f"{self.name}: input_shape={tuple(input_shape)} (one sample, "
+                                 f"no batch axis) does not fit: {exc}") from None
         self.regularizers = {}
         self.device = "cpu"
         self._cache = None
@@ -1288,7 +1294,8 @@ class Softmax(Layer):
     """
 
     def __init__(self, axis=-1, name=None, dtype="float32", input_shape=None):
-        self.axis = _checks.check_count(axis, f"{name or 'softmax'}: axis", minimum=-2**31,
+        label = _checks.check_name(name, "Softmax: name") or "softmax"
+        self.axis = _checks.check_count(axis, f"{label}: axis", minimum=-2**31,
                                         maximum=2**31 - 1)
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 

@@ -154,6 +154,10 @@ class Optimizer:
             If a parameter is not a writeable float32/float64 ndarray, or a gradient
             is not real numbers (strings are not read as numbers).
         """
+        for name, value in (("grads", grads), ("params", params)):
+            if not isinstance(value, dict):
+                raise TypeError(f"{name} must be a dict of names to arrays; got "
+                                f"{type(value).__name__}")
         if grads.keys() != params.keys():
             missing = sorted(map(str, params.keys() - grads.keys()))
             extra = sorted(map(str, grads.keys() - params.keys()))

@@ -432,3 +432,19 @@ def test_array_level_passes_check_their_arguments(call, argument):
     with pytest.raises((TypeError, ValueError)) as info:
         call(nn.functional)
     harness.check_error(info.value, argument)
+
+
+def test_activation_functions_name_z_and_input_shapes_fit_the_rank():
+    for bad in (np.full(3, None), ["a"], b"x"):
+        with pytest.raises(TypeError, match="z"):
+            nn.activations.relu(bad)
+        with pytest.raises(TypeError, match="z"):
+            nn.activations.softmax_function(bad)
+    np.testing.assert_allclose(nn.activations.relu(np.array([-1.0, 2.0])), [0.0, 2.0])
+    for factory in (lambda: nn.Conv2D(2, 3, input_shape=(8, 8)),
+                    lambda: nn.MaxPooling1D(input_shape=(8, 8, 1)),
+                    lambda: nn.Softmax(axis=3, input_shape=(4,))):
+        with pytest.raises(ValueError, match="input_shape"):
+            factory()
+    with pytest.raises(TypeError, match="Softmax: name"):
+        nn.Softmax(name=np.array([1, 2]))

@@ -454,3 +454,14 @@ def test_shuffling_a_huge_broadcast_batch_is_refused_before_allocating():
         x = np.broadcast_to(np.float32(0.5), (2**40, 1))
         model.fit(x, x, batch_size=4, verbose=0)
     """, "shuffled order", kinds=("MemoryError",))
+
+
+def test_optimizer_apply_and_callback_hooks_name_their_arguments():
+    for grads, params, argument in (([1], {"w": np.zeros(2)}, "grads"),
+                                    ({"w": np.zeros(2)}, np.zeros(2), "params")):
+        with pytest.raises(TypeError, match=argument):
+            nn.SGD().apply(grads, params)
+    with pytest.raises(TypeError, match="logs"):
+        nn.History().on_epoch_end(0, [("loss", 1.0)])
+    with pytest.raises(ValueError, match="filepath"):
+        nn.ModelCheckpoint("")
