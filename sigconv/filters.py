@@ -199,7 +199,8 @@ def _correlate1d(image, weights, axis, mode, cval, name="sigma, truncate"):
 
 def _gaussian_weights(sigma, truncate, radius):
     x = np.arange(-radius, radius + 1, dtype=np.float64)
-    weights = np.exp(-0.5 * (x / sigma) ** 2)
+    with np.errstate(over="ignore"):  # (x / sigma)^2 = inf: a weight of exp(-inf) = 0
+        weights = np.exp(-0.5 * (x / sigma) ** 2)
     return weights / weights.sum()
 
 

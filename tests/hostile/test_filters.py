@@ -15,6 +15,9 @@ from hypothesis import strategies as st
 from sigconv import filters
 
 MODES = ("reflect", "constant", "nearest", "mirror", "wrap")
+#: the oracle runs at 1/4096 of the scale (a power of two: exact), where neither SciPy's
+#: running sums nor the tolerances (8**ndim times the largest value) overflow
+SHRINK = 4096.0
 
 
 def working_copy(image):
@@ -74,23 +77,23 @@ def test_filters_equal_ndimage_or_name_the_image(image, name, mode, cval, sigma,
         assert got is None, "a 0-d, empty or non-finite image must be refused"
         return
     work, dtype = working_copy(image)
-    # the filters are homogeneous in (image, cval): SciPy at 1/256 of the scale (exact, a
+    # the filters are homogeneous in (image, cval): SciPy at 1/4096 of the scale (exact, a
     # power of two) stays finite where its running sums or weights rounding above 1 would
     # overflow near the dtype's maximum
     wide = work.astype(np.complex128 if dtype.kind == "c" else np.float64)
-    half = oracle(name, wide / 256, params, mode, cval / 256)
+    half = oracle(name, wide / SHRINK, params, mode, cval / SHRINK)
     limit = float(np.finfo(dtype).max)
     if got is None:  # refused as an overflow: the exact result leaves the dtype's range
-        assert not np.isfinite(half).all() or np.abs(half).max() > limit / 256 / 64
+        assert not np.isfinite(half).all() or np.abs(half).max() > limit / SHRINK / 64
         return
     # edges of a complex image are real: |d| of each derivative
     result_dtype = np.finfo(dtype).dtype if name == "edges" else dtype
     assert got.dtype == result_dtype, (got.dtype, result_dtype)
     assert got.shape == image.shape
-    scale = max(float(np.abs(wide / 256).max()), abs(cval) / 256) * 8.0 ** image.ndim
+    scale = max(float(np.abs(wide / SHRINK).max()), abs(cval) / SHRINK) * 8.0 ** image.ndim
     scale *= 1 + abs(amount) if name == "sharpen" else 1
     relative = 1e-4 if dtype in (np.float32, np.complex64) else 1e-11
-    np.testing.assert_allclose(got / 256, half, rtol=0, atol=relative * scale + 1e-300)
+    np.testing.assert_allclose(got / SHRINK, half, rtol=0, atol=relative * scale + 1e-300)
 
 
 @settings(max_examples=30)
@@ -250,3 +253,25 @@ def test_images_of_many_dimensions(ndim):
     np.testing.assert_allclose(filters.laplace(image).reshape(small.shape),
                                ndi.laplace(small), rtol=0, atol=1e-12)
     assert filters.edges(image).shape == image.shape
+
+
+@settings(max_examples=40)
+@given(st.floats(min_value=0.0, exclude_min=True, max_value=4.0, allow_subnormal=True),
+       # radii up to 4000 taps, or far beyond memory (in between: minutes of FFTs)
+       st.one_of(st.floats(min_value=0.0, exclude_min=True, max_value=1e3,
+                           allow_subnormal=True), st.floats(1e20, 1e300)),
+       st.floats(-1e308, 1e308), st.sampled_from(MODES))
+def test_gaussian_at_extreme_parameters_equals_ndimage_or_is_refused(sigma, truncate, cval,
+                                                                     mode):
+    """Subnormal sigmas, truncates up to 1e300 (refused by memory), huge cvals."""
+    image = np.arange(12.0).reshape(3, 4)
+    got = harness.outcome(("sigma", "truncate", "image"), filters.gaussian, image, sigma,
+                          mode, cval, truncate)
+    if got is None:  # only a kernel too large for memory, or a result beyond float64
+        assert truncate * sigma > 1e12 or abs(cval) > 1e300
+        return
+    assert np.isfinite(got).all()
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = ndi.gaussian_filter(image / 256, sigma, mode=mode, cval=cval / 256,
+                                       truncate=truncate) * 256
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * (12 + abs(cval)))
