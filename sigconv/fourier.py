@@ -6,8 +6,16 @@ A force of period ``T`` is a sum of harmonics of ``w = 2 pi / T`` (the lecture's
 
 with coefficients from Eq. (6), ``f_n = (2/T) int F(t) cos(n w t) dt`` over one period.
 The oscillator ``m x'' + b x' + k x = F(t)`` is linear, so its steady state is the sum of
-the responses to each harmonic (superposition). Synthesis and quadrature are numba
-kernels (:mod:`sigconv.kernels.cpu`), parallel over points and over harmonics.
+the responses to each harmonic (superposition).
+
+Cost is kept proportional to the work asked for: the quadrature of Eq. (6) on a uniform
+periodic grid is a discrete Fourier transform, computed by one real FFT; a series
+evaluated on a uniform grid commensurate with its period takes one inverse FFT; other
+times go through a numba kernel (:mod:`sigconv.kernels.cpu`, parallel over points), with
+a ValueError instead of minutes of work beyond ``10**10`` terms x points. Every size is
+checked with :func:`sigconv._validate.check_allocation` before anything is allocated, and
+every number is validated (booleans and strings refused; a period whose ``2 pi / T``
+overflows, or coefficients whose sums would, are refused rather than giving NaN).
 """
 
 import math
@@ -405,6 +413,7 @@ class FourierSeries:
                              f"shapes {f.shape} and {g.shape}")
         self.period = _period(period)
         self.omega = 2 * np.pi / self.period
+        check_allocation("f, g", f.shape, np.float64, copies=2, what="the coefficients")
         self.f = f.astype(np.float64, copy=True)
         self.g = g.astype(np.float64, copy=True)
         self.g[0] = 0.0
