@@ -10,7 +10,7 @@ from . import _config, _runtime
 _runtime.configure(_config.TUNE_RUNTIME)
 
 from . import datasets, filters, plotting  # noqa: E402
-from ._jit import cuda_available
+from ._jit import CUDAUnavailableError, cuda_available
 from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve
 from .conv2d import ConvolutionOperator2D, convolution_matrix2d, convolve2d, correlate2d
 from .fourier import (
@@ -35,6 +35,7 @@ __all__ = [
     "circular_convolve",
     "convolution_matrix",
     "cuda_available",
+    "CUDAUnavailableError",
     "convolution_matrix2d",
     "convolve",
     "convolve2d",

@@ -90,10 +90,20 @@ def cuda_available():
         return False
 
 
+class CUDAUnavailableError(RuntimeError, ValueError):
+    """``device="cuda"`` asked for on a machine where numba finds no GPU.
+
+    A :class:`RuntimeError` (the environment lacks something, as numba and CuPy say) and a
+    :class:`ValueError` (the argument's value cannot be honoured here), so that code catching
+    either sigconv's bad-argument errors or runtime errors sees it.
+    """
+
+
 def require_cuda(argument="device"):
-    """Raise a clear RuntimeError unless :func:`cuda_available`; return the CUDA kernels."""
+    """Raise :class:`CUDAUnavailableError` naming ``argument`` unless :func:`cuda_available`;
+    return the CUDA kernels."""
     if not cuda_available():
-        raise RuntimeError(
+        raise CUDAUnavailableError(
             f"{argument}='cuda' needs an NVIDIA GPU with a working driver, and numba could "
             "not find one (numba.cuda.is_available() is False); run on the CPU with "
             f"{argument}='cpu', or test the CUDA code without a GPU by setting "
