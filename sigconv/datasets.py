@@ -262,8 +262,10 @@ def load_cifar10(path=None, *, download=True):
     Each batch ``cifar-10-batches-py/<name>`` in the archive is a pickled dict whose
     ``b'data'`` row holds an image channel-first (1024 red, 1024 green, then 1024 blue
     values, each plane row by row); it is returned transposed to ``(32, 32, 3)``. The
-    unpickler accepts only the globals that NumPy arrays need, so a tampered archive
-    cannot run code, and refuses arrays larger than a batch before allocating them.
+    unpickler accepts only the globals that NumPy arrays and byte strings need, so a
+    tampered archive cannot run code, and refuses arrays larger than a batch before
+    allocating them. A batch pickled again by Python 3 loads too, with any protocol and
+    with text keys (``'data'``, ``'labels'``) as well as the original byte-string ones.
     Members are checked with the rules of :func:`tarfile.data_filter` (and links of any
     kind are refused) although nothing is extracted.
 
@@ -605,6 +607,18 @@ def _latin1_encode(text, encoding="utf-8"):
     return codecs.encode(text, encoding)
 
 
+def _pickled_bytes(*args):
+    """``bytes`` as Python 3 pickles call it with protocols 0 to 2: ``bytes()`` for an empty
+    byte string (the others go through ``_codecs.encode``), or a copy of a byte string;
+    a size (``bytes(n)`` would allocate n bytes), an iterable or an encoding is refused."""
+    if not args:
+        return b""
+    if len(args) == 1 and isinstance(args[0], (bytes, bytearray)):
+        return bytes(args[0])
+    raise ValueError(f"refusing bytes() of {', '.join(type(a).__name__ for a in args)}, "
+                     f"which a CIFAR-10 batch does not need")
+
+
 class _ArrayUnpickler(pickle.Unpickler):
     """Unpickles plain Python containers and NumPy arrays, nothing else.
 
@@ -635,6 +649,9 @@ class _ArrayUnpickler(pickle.Unpickler):
         ("numpy.core.numeric", "_frombuffer"): _frombuffer,
         ("numpy._core.numeric", "_frombuffer"): _frombuffer,
         ("_codecs", "encode"): _latin1_encode,  # bytes in protocol-2 pickles of Python 3
+        # b"" in protocol 0-2 pickles of Python 3 (named __builtin__ for Python 2's sake)
+        ("__builtin__", "bytes"): _pickled_bytes,
+        ("builtins", "bytes"): _pickled_bytes,
     }
 
     def find_class(self, module, name):
@@ -670,12 +687,7 @@ def _read_cifar_batch(file, name):
     except (pickle.UnpicklingError, AttributeError, ImportError, IndexError, KeyError,
             TypeError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
         raise ValueError(f"{name} is not a valid pickled CIFAR-10 batch: {exc}") from None
-    if not isinstance(batch, dict) or not {b"data", b"labels"} <= batch.keys():
-        got = sorted(batch.keys(), key=repr) if isinstance(batch, dict) \
-            else type(batch).__name__
-        raise ValueError(f"{name} must hold a dict with keys b'data' and b'labels', "
-                         f"got {got}")
-    data = batch[b"data"]
+    data, labels = _batch_entry(batch, "data", name), _batch_entry(batch, "labels", name)
     if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2
             and data.shape[1] == 3 * 32 * 32):
         raise ValueError(f"{name}: b'data' must be uint8 of shape (n, 3072), got "
@@ -683,11 +695,12 @@ def _read_cifar_batch(file, name):
     if len(data) > _CIFAR10_BATCH_SIZE:
         raise ValueError(f"{name}: b'data' holds {len(data)} images, more than the "
                          f"{_CIFAR10_BATCH_SIZE} of a CIFAR-10 batch")
-    labels = batch[b"labels"]
     try:
         labels = np.asarray(labels)
     except (TypeError, ValueError):  # ragged or otherwise not an array: reported below
         pass
+    if isinstance(labels, np.ndarray) and labels.shape == (0,) == (len(data),):
+        labels = labels.astype(np.uint8)  # an empty list is float64 to NumPy
     if not (isinstance(labels, np.ndarray) and labels.dtype.kind in "iu"
             and labels.shape == (len(data),)):
         raise ValueError(f"{name}: b'labels' must be {len(data)} integers, one per image, "
@@ -695,6 +708,20 @@ def _read_cifar_batch(file, name):
     _check_labels(labels, name)
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(images), labels.astype(np.uint8)
+
+
+def _batch_entry(batch, key, name):
+    """``batch[b"data"]`` or ``batch[b"labels"]``: the keys are byte strings in the real
+    archive (pickled by Python 2) and text in a batch pickled again by Python 3."""
+    if not isinstance(batch, dict):
+        raise ValueError(f"{name} must hold a dict with keys b'data' and b'labels', got "
+                         f"{type(batch).__name__}")
+    found = [k for k in (key.encode(), key) if k in batch]
+    if len(found) != 1:
+        got = sorted(batch.keys(), key=repr)
+        raise ValueError(f"{name} must hold a dict with keys b'data' and b'labels' (or "
+                         f"'data' and 'labels'), each once; got {got}")
+    return batch[found[0]]
 
 
 def _describe_value(value):

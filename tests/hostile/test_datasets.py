@@ -231,6 +231,59 @@ def test_pickles_asking_for_more_than_a_batch(content, fragment, tmp_path):
     assert fragment in load_error(tmp_path)
 
 
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+@pytest.mark.parametrize("keys", [bytes, str])
+@pytest.mark.parametrize("n, labels_as", [(0, list), (2, list), (0, np.array), (3, np.array)])
+def test_batches_pickled_again_by_python_3_load(protocol, keys, n, labels_as, tmp_path):
+    """Any protocol, byte-string or text keys, no image at all: a real batch's content
+    (with its extra entries) pickled again by Python 3 loads unchanged."""
+    rng = np.random.default_rng(n)
+    data = rng.integers(0, 256, (n, 3072), dtype=np.uint8)
+    labels = [int(k) for k in rng.integers(0, 10, n)]
+    batch = {"batch_label": b"testing batch 1 of 1", "data": data,
+             "labels": labels_as(labels), "filenames": [b"cat.png"] * n}
+    batch = {(key.encode() if keys is bytes else key): value for key, value in batch.items()}
+    content = pickle.dumps(batch, protocol=protocol)
+    write_cifar(tmp_path, replace={"test_batch": file_member(f"{FOLDER}/test_batch",
+                                                             content)})
+    _, (x_test, y_test) = datasets.load_cifar10(tmp_path, download=False)
+    np.testing.assert_array_equal(x_test, data.reshape(n, 3, 32, 32).transpose(0, 2, 3, 1))
+    assert y_test.dtype == np.uint8
+    np.testing.assert_array_equal(y_test, np.array(labels, np.uint8).reshape(n, 1))
+
+
+class Call:
+    """Pickles as ``function(*args)``."""
+
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
+
+    def __reduce__(self):
+        return self.function, self.args
+
+
+@pytest.mark.parametrize("content, fragment", [
+    # bytes(n) would allocate n bytes: only bytes() and a copy are what pickles ask for
+    (batch_bytes(labels=Call(bytes, 10**12)), "refusing bytes() of int"),
+    (batch_bytes(labels=Call(bytes, "abc", "ascii")), "refusing bytes() of str, str"),
+    (batch_bytes(labels=Call(os.system, "true")), "refusing to load the global posix.system"),
+    (batch_bytes(labels=Call(eval, "1")), "refusing to load the global __builtin__.eval"),
+    (batch_bytes(labels=Call(getattr, 1, "real")), "refusing to load the global "
+                                                    "__builtin__.getattr"),
+    (pickle.dumps({b"data": Call(getattr, 1, "real")}, protocol=4),
+     "refusing to load the global builtins.getattr"),
+    (batch_bytes(labels=Call(bytearray, 10)), "refusing to load the global "
+                                              "__builtin__.bytearray"),
+    (pickle.dumps({b"data": np.zeros((1, 3072), np.uint8), "data": np.zeros((1, 3072),
+                   np.uint8), b"labels": [1]}), "each once"),
+    (pickle.dumps({"data": np.zeros((1, 3072), np.uint8)}), "'data' and 'labels'"),
+])
+def test_globals_a_batch_does_not_need_are_refused(content, fragment, tmp_path):
+    write_cifar(tmp_path, replace={"test_batch": file_member(f"{FOLDER}/test_batch",
+                                                             content)})
+    assert fragment in load_error(tmp_path)
+
+
 def gzip_of_zeros(n_mib):
     """A gzip stream of ``n_mib`` MiB of zeros, a few KiB long (concatenated members)."""
     return gzip.compress(bytes(1 << 20), compresslevel=9) * n_mib
