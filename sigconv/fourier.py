@@ -918,6 +918,9 @@ class DrivenOscillator:
             0.0 when damping is so strong (``2 beta^2 >= w0^2``) that the amplitude only
             decreases with frequency.
         """
+        if max(self.omega0, self.beta) < 1e150:  # the squares are exact enough to compare
+            radicand = self.omega0 * self.omega0 - 2.0 * self.beta * self.beta
+            return math.sqrt(radicand) if radicand > 0.0 else 0.0
         # omega0 sqrt(1 - 2 (beta / omega0)^2): no square of a large beta to overflow
         ratio = self.beta / self.omega0
         if ratio >= math.sqrt(0.5):

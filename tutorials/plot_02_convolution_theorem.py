@@ -418,24 +418,30 @@ for i, alpha_i in enumerate(big_a.tolist()):
         exact[i + m] += alpha_i * beta_m
 
 by_direct = sc.convolve(big_a, big_b)
-by_fft = sc.fftconvolve(big_a, big_b)
-by_fft_rounded = sc.convolve(big_a, big_b, method="fft")
+by_fft = sc.fftconvolve(big_a, big_b)  # floats, as scipy.signal.fftconvolve gives them
+by_fft_forced = sc.convolve(big_a, big_b, method="fft")
 
 print("choose_conv_method for int64:", sc.choose_conv_method(big_a, big_b))
 print("largest value       :", max(exact), f"> 2**53 = {2**53}")
 print("exact (Python ints) :", exact)
 print("sc.convolve (direct):", by_direct.tolist(), by_direct.dtype)
-print("fft, rounded to int :", by_fft_rounded.tolist(), by_fft_rounded.dtype)
-print("fft error           :", [int(v) - e for v, e in zip(by_fft_rounded, exact, strict=True)])
+print("fftconvolve, rounded:", np.round(by_fft).astype(np.int64).tolist())
+print("fftconvolve error   :", [int(v) - e for v, e in
+                                zip(np.round(by_fft).astype(np.int64), exact, strict=True)])
+print("convolve(method='fft'):", by_fft_forced.tolist(), by_fft_forced.dtype)
 assert sc.choose_conv_method(big_a, big_b) == "direct"
 assert by_direct.dtype == np.int64
 assert by_direct.tolist() == exact
 assert by_fft.dtype == np.float64  # fftconvolve returns floats for integers, as SciPy
-assert by_fft_rounded.tolist() != exact
+assert np.round(by_fft).astype(np.int64).tolist() != exact
+assert by_fft_forced.tolist() == exact and by_fft_forced.dtype == np.int64
 
 # %%
 # The FFT's results are off by up to a few hundred units in their last three digits: a
-# relative error near :math:`10^{-16}`, as good as a float64 can be, but not exact. For
-# small integers (pixel values, counts) the FFT would round correctly, yet
-# ``method="auto"`` never takes that chance for integer input: it always computes the
-# sum directly.
+# relative error near :math:`10^{-16}`, as good as a float64 can be, but not exact.
+# :func:`sigconv.fftconvolve` returns those floats, as SciPy does. :func:`sigconv.convolve`
+# promises exact integers under every method: with ``method="fft"`` forced, it takes the
+# FFT only where a proven bound on the rounding error (below one half) guarantees that
+# rounding gives the exact integers (small values: pixel values, counts), and computes
+# the sum directly otherwise, as here. ``method="auto"`` always takes the direct sum for
+# integers.
