@@ -6,9 +6,9 @@ numba or a silently wrong result.
 """
 
 import math
-import os
 import numbers
 import operator
+import os
 
 import numpy as np
 
@@ -315,7 +315,7 @@ def check_allocation(name, shape, dtype, copies=1, what="the result"):
     >>> check_allocation("in1, in2", (10**12,), np.float64)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    MemoryError: in1, in2: the result of shape (1000000000000,) and dtype float64 needs 7.45e+03 GiB...
+    MemoryError: in1, in2: the result of shape (1000000000000,) and dtype float64 needs 7.45e+03...
     """
     shape = tuple(int(s) for s in shape)
     nbytes = math.prod(shape) * np.dtype(dtype).itemsize
