@@ -12,8 +12,10 @@
 Every subcommand has ``--help``. Every failure (a bad argument, a missing or damaged data
 set, an output that cannot be written, a size that does not fit in memory, even a bug)
 prints one ``sigconv: error: ...`` line to standard error and exits with status 2 (bad
-arguments: every numeric option is checked against its range before any work) or 1
-(anything else), without a traceback; ``--traceback`` shows it. Ctrl-C exits with status
+arguments: every numeric option is checked against its range before any work, and an
+option that the others make useless is refused rather than ignored: ``--data-dir`` or
+``--no-download`` with ``--dataset digits``, ``--l2`` with ``cifar10``, ``--n-jobs`` with
+``--dask ADDRESS``) or 1 (anything else), without a traceback; ``--traceback`` shows it. Ctrl-C exits with status
 130 without a message. Heavy modules (numba kernels, matplotlib, scikit-learn) are
 imported inside the subcommands.
 """
@@ -47,6 +49,34 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"sigconv: error: {message} (see '{self.prog} --help')\n")
+
+
+class _Store(argparse.Action):
+    """``store`` (``store_const`` with ``nargs=0``), recording in ``namespace.given`` that
+    the option was on the command line (an option that the other options make useless is
+    refused only when given)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
+        namespace.given = (getattr(namespace, "given", None) or set()) | {self.dest}
+
+
+def _check_combinations(parser, args):
+    """Refuse (exit status 2) the options that the others make useless: an option is never
+    ignored silently."""
+    given = getattr(args, "given", None) or set()
+    if args.command == "train" and args.dataset == "cifar10" and args.l2 != 0:
+        # the CIFAR-10 network has no L2 penalty
+        parser.error("argument --l2: applies to the digits CNN (--dataset digits or "
+                     "mnist), not to the cifar10 network")
+    if args.command == "train" and args.dataset == "digits":
+        for option, dest in (("--data-dir", "data_dir"), ("--no-download", "no_download")):
+            if dest in given:  # scikit-learn's digits are installed with it: no file
+                parser.error(f"argument {option}: is not used with --dataset digits, "
+                             f"which needs no file (only mnist and cifar10 are read)")
+    if args.command == "grid" and "n_jobs" in given and args.dask not in (None, "local"):
+        parser.error("argument --n-jobs: is not used with --dask ADDRESS, whose workers "
+                     "run the cells (it sets the workers of --dask local)")
 
 
 def _number(text, kind, name):
@@ -569,9 +599,13 @@ def _build_parser():
                     "the cache, downloaded there if missing. Digits use an 80/20 split.")
     train.add_argument("--dataset", required=True, choices=sorted(_TRAIN_DEFAULTS),
                        help="the data set")
-    train.add_argument("--data-dir", help="directory holding the MNIST or CIFAR-10 files")
-    train.add_argument("--no-download", action="store_true",
-                       help="fail rather than download a missing data set file")
+    train.add_argument("--data-dir", action=_Store,
+                       help="directory holding the MNIST or CIFAR-10 files (refused with "
+                            "digits)")
+    train.add_argument("--no-download", action=_Store, nargs=0, const=True,
+                       default=False,
+                       help="fail rather than download a missing data set file (refused "
+                            "with digits)")
     train.add_argument("--epochs", type=_epochs,
                        help="training epochs (default: 30 digits, 5 mnist, 10 cifar10)")
     train.add_argument("--batch-size", type=_batch_size,
@@ -600,8 +634,9 @@ def _build_parser():
                     "as heatmaps.")
     grid.add_argument("--dataset", choices=("digits",), default="digits", help="the data set")
     grid.add_argument("--epochs", type=_epochs, default=100, help="epochs per cell")
-    grid.add_argument("--n-jobs", type=_n_jobs, default=2,
-                      help="worker processes, -1 for one per core")
+    grid.add_argument("--n-jobs", type=_n_jobs, default=2, action=_Store,
+                      help="worker processes, -1 for one per core (refused with --dask "
+                           "ADDRESS, whose workers run the cells)")
     grid.add_argument("--etas", type=_positive_float, nargs="+", metavar="ETA",
                       help="learning rates (default: 1e-5, 1e-4, ..., 10)")
     grid.add_argument("--lambdas", type=_non_negative_float, nargs="+", metavar="LAMBDA",
@@ -665,10 +700,7 @@ def main(argv=None):
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
-        if args.command == "train" and args.dataset == "cifar10" and args.l2 != 0:
-            # the CIFAR-10 network has no L2 penalty: the option would be ignored silently
-            parser.error("argument --l2: applies to the digits CNN (--dataset digits or "
-                         "mnist), not to the cifar10 network")
+        _check_combinations(parser, args)
     except SystemExit as exit_:  # --help, or an error already printed
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     except KeyboardInterrupt:

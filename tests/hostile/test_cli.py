@@ -81,6 +81,36 @@ def test_l2_with_the_cifar10_network_is_refused(capsys):
     assert_one_error_line(capsys.readouterr().err, "--l2", "cifar10")
 
 
+@pytest.mark.parametrize("argv, option", [
+    (["train", "--dataset", "digits", "--data-dir", "/nonexistent"], "--data-dir"),
+    (["train", "--dataset", "digits", "--data-dir", "."], "--data-dir"),
+    (["train", "--dataset", "digits", "--no-download"], "--no-download"),
+    (["grid", "--dask", "tcp://127.0.0.1:9", "--n-jobs", "2"], "--n-jobs"),
+    (["grid", "--n-jobs", "4", "--dask", "tcp://127.0.0.1:9"], "--n-jobs"),
+])
+def test_options_the_others_make_useless_are_refused(argv, option, capsys, monkeypatch):
+    """No option is ignored silently: refused (exit 2, one line naming it) before any
+    work."""
+    for name in ("_train", "_grid"):
+        monkeypatch.setattr(cli, name, raising(AssertionError("must not run")))
+    assert cli.main([*argv, "--epochs", "1"]) == 2
+    assert_one_error_line(capsys.readouterr().err, f"argument {option}", "not used")
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["train", "--dataset", "mnist"], {"data_dir": None, "no_download": False}),
+    (["train", "--dataset", "cifar10", "--data-dir", "d", "--no-download"],
+     {"data_dir": "d", "no_download": True}),
+    (["grid"], {"n_jobs": 2, "dask": None}),
+    (["grid", "--n-jobs", "3", "--dask", "local"], {"n_jobs": 3, "dask": "local"}),
+    (["grid", "--dask", "tcp://host:8786"], {"n_jobs": 2, "dask": "tcp://host:8786"}),
+])
+def test_options_that_are_used_are_still_taken(argv, expected):
+    args = cli._build_parser().parse_args(argv)
+    cli._check_combinations(cli._build_parser(), args)  # no SystemExit
+    assert {key: getattr(args, key) for key in expected} == expected
+
+
 NUMERIC = {("demo", "--epochs"): (1, cli._MAX_EPOCHS), ("demo", "--seed"): (0, 2**32 - 1),
            ("train", "--batch-size"): (1, 2**31 - 1), ("fourier", "--terms"): (1, 10**6),
            ("grid", "--n-jobs"): (1, 1024)}
