@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import json
 import math
+import numbers
 import os
 import tempfile
 import time
@@ -129,9 +130,26 @@ class GridResult:
         ``train_loss``, ``test_loss`` and ``seconds``.
     param_grid : dict of str to list
         The grid searched.
+
+    Raises
+    ------
+    TypeError
+        If ``param_grid`` is not a dict of parameter names to sequences, ``records`` not
+        a sequence of dicts, or a record's value other than a parameter is not a real
+        number or None (or, for ``"error"``, a str).
+    ValueError
+        If ``param_grid`` is empty or has an empty or repeating sequence, or a record lacks
+        a parameter or holds a value the grid does not list for it.
     """
 
     def __init__(self, records, param_grid):
+        if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
+            raise TypeError(f"records must be a list of dicts, one per cell, got "
+                            f"{type(records).__name__}")
+        param_grid = _check_param_grid(param_grid, need_json=False)
+        records = list(records)
+        for index, record in enumerate(records):
+            _check_record(record, f"records[{index}]", param_grid)
         self.records = records
         self.param_grid = param_grid
 
@@ -180,9 +198,10 @@ class GridResult:
             raise ValueError(f"rows and columns must be two parameters, got {rows!r} twice")
         row_values, column_values = list(self.param_grid[rows]), list(self.param_grid[columns])
         table = np.full((len(row_values), len(column_values)), np.nan)
+        row_of, column_of = _positions(row_values), _positions(column_values)
         for record in self.records:
-            value = record[metric]
-            table[row_values.index(record[rows]), column_values.index(record[columns])] = \
+            value = record.get(metric)
+            table[row_of(record[rows]), column_of(record[columns])] = \
                 np.nan if value is None else value
         return table, row_values, column_values
 
@@ -195,12 +214,56 @@ class GridResult:
             If ``metric`` is not a recorded metric, or no cell has a finite value of it.
         """
         self._check_metric(metric)
-        values = np.array([np.nan if r[metric] is None else r[metric] for r in self.records],
-                          dtype=float)
+        values = np.array([np.nan if r.get(metric) is None else r[metric]
+                           for r in self.records], dtype=float)
         values[~np.isfinite(values)] = np.nan
         if values.size == 0 or np.isnan(values).all():
             raise ValueError(f"no cell has a finite {metric}")
         return self.records[int(np.nanargmax(values))]
+
+
+def _check_record(record, name, param_grid):
+    """A cell's record: a dict holding each parameter at a value the grid lists, real
+    numbers or None for the metrics, and a str for ``"error"``."""
+    if not isinstance(record, Mapping):
+        raise TypeError(f"{name} must be a dict (a cell's parameters and metrics), got "
+                        f"{type(record).__name__}")
+    for parameter, values in param_grid.items():
+        if parameter not in record:
+            raise ValueError(f"{name} lacks the parameter {parameter!r} of param_grid")
+        if not any(_same(record[parameter], value) for value in values):
+            raise ValueError(f"{name}[{parameter!r}] is {record[parameter]!r}, which "
+                             f"param_grid[{parameter!r}] does not list")
+    for key, value in record.items():
+        if key in param_grid:
+            continue
+        if key == "error":
+            if not isinstance(value, str):
+                raise TypeError(f"{name}['error'] must be a str, got {type(value).__name__}")
+        elif value is not None and (isinstance(value, (bool, np.bool_))
+                                    or not isinstance(value, numbers.Real)):
+            raise TypeError(f"{name}[{key!r}] must be a real number or None, got "
+                            f"{value!r}")
+
+
+def _positions(values):
+    """``values.index`` in constant time where the values can be hashed."""
+    try:
+        table = {}
+        for index, value in enumerate(values):
+            table.setdefault(value, index)
+    except TypeError:  # unhashable values (lists, arrays): compare one by one
+        return lambda value: next(i for i, other in enumerate(values) if _same(value, other))
+    return lambda value: table[value] if _hashable(value) and value in table else \
+        next(i for i, other in enumerate(values) if _same(value, other))
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _run_cell(build_fn, params, data, epochs, batch_size, seed):
@@ -495,6 +558,8 @@ def _check_data(x_train, y_train, x_test, y_test):
         if array.ndim == 0:
             raise ValueError(f"{name} must have one entry per sample, got a 0-d array")
         check_nonempty(array, name)
+        if array.dtype.kind == "f":  # the mask is a bool per value
+            check_allocation(name, array.shape, np.bool_, what="its finiteness check")
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             raise ValueError(f"{name} holds NaN or infinite values")
         arrays[name] = array

@@ -419,3 +419,78 @@ def test_best_ignores_infinite_and_missing_metrics():
 
 def test_grid_module_exports():
     assert grid_module.MAX_CELLS == 1_000_000
+
+
+# ---------------------------------------------------------------------------- GridResult
+
+
+@pytest.mark.parametrize("records, param_grid, error, fragment", [
+    (5, {"a": [1]}, TypeError, "records must be a list of dicts"),
+    ("ab", {"a": [1]}, TypeError, "records must be a list of dicts"),
+    ({"a": 1}, {"a": [1]}, TypeError, "records must be a list of dicts"),
+    (None, {"a": [1]}, TypeError, "records must be a list of dicts"),
+    ([], 5, TypeError, "param_grid must be a dict"),
+    ([], {}, ValueError, "param_grid must be a non-empty dict"),
+    ([], {"a": 1}, ValueError, "param_grid['a'] must be a non-empty sequence"),
+    ([], {"a": [1, 1]}, ValueError, "param_grid['a'] repeats"),
+    ([5], {"a": [1]}, TypeError, "records[0] must be a dict"),
+    ([{"a": 1, "s": 0.5}, {"s": 0.5}], {"a": [1]}, ValueError,
+     "records[1] lacks the parameter 'a'"),
+    ([{"a": 2, "s": 0.5}], {"a": [1]}, ValueError, "records[0]['a'] is 2, which param_grid"),
+    ([{"a": 1, "s": "0.5"}], {"a": [1]}, TypeError, "records[0]['s'] must be a real number"),
+    ([{"a": 1, "s": True}], {"a": [1]}, TypeError, "records[0]['s'] must be a real number"),
+    ([{"a": 1, "s": [0.5]}], {"a": [1]}, TypeError, "records[0]['s'] must be a real number"),
+    ([{"a": 1, "s": 0.5, "error": 3}], {"a": [1]}, TypeError, "records[0]['error']"),
+])
+def test_grid_result_arguments_are_checked(records, param_grid, error, fragment):
+    """The constructor names the argument instead of failing later in pivot or best."""
+    with pytest.raises(error) as info:
+        nn.GridResult(records, param_grid)
+    assert fragment in str(info.value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.one_of(st.integers(-3, 3), st.floats(allow_nan=False),
+                                 st.text(max_size=2), st.tuples(st.integers(0, 2))),
+                       min_size=1, max_size=5, unique_by=repr),
+       scores=st.lists(st.one_of(st.none(), st.floats()), min_size=5, max_size=5),
+       data=st.data())
+def test_grid_result_pivot_and_best_against_a_naive_oracle(values, scores, data):
+    """Any values of a parameter, any scores (None, NaN, inf): pivot puts each record in
+    its cell (NaN elsewhere), best is the first highest finite score."""
+    values = [v for i, v in enumerate(values) if not any(v == w for w in values[:i])]
+    other = ["x", "y"]
+    cells = data.draw(st.lists(st.tuples(st.sampled_from(range(len(values))),
+                                         st.sampled_from(range(2))),
+                               max_size=5, unique=True))
+    records = [{"a": values[i], "b": other[j], "score": scores[k]}
+               for k, (i, j) in enumerate(cells)]
+    result = nn.GridResult(records, {"a": values, "b": other})
+    expected = np.full((len(values), 2), np.nan)
+    for k, (i, j) in enumerate(cells):
+        expected[i, j] = np.nan if scores[k] is None else scores[k]
+    if not records:
+        with pytest.raises(ValueError, match="metric"):
+            result.pivot("score")
+        return
+    table, rows, columns = result.pivot("score")
+    assert rows == values and columns == other
+    np.testing.assert_array_equal(table, expected)
+    finite = [k for k in range(len(records)) if records[k]["score"] is not None
+              and np.isfinite(records[k]["score"])]
+    if not finite:
+        with pytest.raises(ValueError, match="finite score"):
+            result.best("score")
+    else:
+        top = max(records[k]["score"] for k in finite)
+        assert result.best("score") is records[next(k for k in finite
+                                                    if records[k]["score"] == top)]
+
+
+def test_grid_search_data_too_large_to_check_is_refused_isolated():
+    """A broadcast view of 10**10 values would need a 9 GiB mask to check for NaN."""
+    harness.assert_isolated_error(
+        "import numpy as np\nfrom sigconv import nn\n"
+        "x = np.broadcast_to(np.float32(1), (10**5, 10**5)); y = np.zeros(10**5)\n"
+        "nn.grid_search(lambda a: None, {'a': [1]}, x, y, x[:2], y[:2])\n",
+        "x_train")
