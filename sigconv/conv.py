@@ -171,11 +171,21 @@ class _Problem:
         return macs
 
 
-def _reverse_conj(array, axes):
+def _reverse_conj(array, axes, name="in2"):
     """``array`` reversed along ``axes`` and conjugated (a view for real input)."""
     index = tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(array.ndim))
-    array = array[index]
-    return array.conj() if array.dtype.kind == "c" else array
+    return conjugate(array[index], name)
+
+
+def conjugate(array, name):
+    """The complex conjugate of ``array`` (itself when real); a broadcast view stays
+    broadcast (its distinct data conjugated), and the copy's memory is checked first
+    (MemoryError naming ``name``)."""
+    if array.dtype.kind != "c":
+        return array
+    data, repeats = _distinct(array)
+    check_allocation(name, data.shape, data.dtype, what="its complex conjugate")
+    return np.broadcast_to(data.conj(), array.shape) if repeats > 1 else data.conj()
 
 
 # --------------------------------------------------------------------------------------
@@ -404,16 +414,107 @@ def _fft_dtype(p):
     return dtype
 
 
-def _fft_inputs(p):
-    """Both inputs cast to :func:`_fft_dtype`, and whether it is complex."""
+def _fft_inputs(p, shifts=None):
+    """Both inputs cast to :func:`_fft_dtype` and scaled by ``2**shift`` (``shifts``
+    from :func:`_fft_shifts`; None: unscaled), and whether the dtype is complex."""
     dtype = _fft_dtype(p)
-    return (p.in1.astype(dtype, copy=False), p.in2.astype(dtype, copy=False),
-            dtype.kind == "c")
+    inputs = [p.in1.astype(dtype, copy=False), p.in2.astype(dtype, copy=False)]
+    for i, (original, shift) in enumerate(zip((p.in1, p.in2), shifts or (0, 0),
+                                              strict=True)):
+        if shift:
+            inputs[i] = _ldexp(inputs[i], shift, in_place=inputs[i] is not original)
+    return inputs[0], inputs[1], dtype.kind == "c"
 
 
-def _cast_bytes(p, dtype):
-    """Bytes of the copies that casting the inputs to ``dtype`` makes."""
-    return sum(a.size * dtype.itemsize for a in (p.in1, p.in2) if a.dtype != dtype)
+def _cast_bytes(p, dtype, shifts=None):
+    """Bytes of the copies that casting the inputs to ``dtype`` (and scaling them by
+    ``shifts``: a broadcast view is scaled in its distinct data) makes."""
+    nbytes = 0
+    for a, shift in zip((p.in1, p.in2), shifts or (0, 0), strict=True):
+        if a.dtype != dtype:
+            nbytes += a.size * dtype.itemsize
+        elif shift:
+            nbytes += _distinct(a)[0].size * dtype.itemsize
+    return nbytes
+
+
+def _ldexp(array, shift, in_place=False):
+    """``array * 2**shift`` (floating or complex), exact but where it under/overflows.
+
+    In place, or a new array; a broadcast view stays broadcast (its distinct data scaled).
+    """
+    if in_place:
+        out = array
+    else:
+        data, repeats = _distinct(array)
+        out = np.empty_like(data)
+    parts = (array.real, array.imag) if array.dtype.kind == "c" else (array,)
+    targets = (out.real, out.imag) if out.dtype.kind == "c" else (out,)
+    for part, target in zip(parts, targets, strict=True):
+        source = part if in_place else _distinct(part)[0]
+        with np.errstate(over="ignore"):   # inf where the true result is beyond the range
+            np.ldexp(source, shift, out=target)
+    return out if in_place else np.broadcast_to(out, array.shape)
+
+
+def _max_abs(array):
+    """``max |real part|, |imaginary part|`` of a floating or complex array, without a
+    temporary of its size (NaN if it holds a NaN); None for integers and booleans."""
+    if array.dtype.kind not in "fc":
+        return None
+    data, _ = _distinct(array)
+    parts = (data.real, data.imag) if data.dtype.kind == "c" else (data,)
+    return max(max(-float(part.min()), float(part.max())) for part in parts)
+
+
+def _fft_shifts(p):
+    """Powers of two ``(s1, s2)`` that scale floating inputs of an FFT convolution
+    whose magnitudes come near the edges of the dtype's range, or None.
+
+    The transforms sum ``n`` inputs, multiply spectra and sum again, so intermediate
+    values grow up to ``max|in1| max|in2| n1 n2 N`` (``N`` the transform length) although
+    the result can be finite: ``[1e308, 1e308] * [1, -1, 2]`` is ``[1e308, 0, inf,
+    inf]``. At the other end, products below the smallest normal number lose their
+    precision. Each floating input whose maximum is ``m 2**e`` (``0.5 <= m < 1``) is then
+    scaled by ``2**-e``, exactly (up to values that underflow, far below the FFT's own
+    rounding error), and the result scaled back once by ``2**(e1 + e2)``: overflow to
+    inf then happens only where the convolution itself is beyond the range. Integer
+    inputs are never scaled (their magnitudes are bounded by their bit widths).
+    One pass over each floating input (its maximum and minimum, no temporary).
+    """
+    info = np.finfo(_fft_dtype(p))
+    high, low = [], []
+    for a in (p.in1, p.in2):
+        biggest = _max_abs(a)
+        if biggest is None:   # integers: at most 2**bits; nonzero ones at least 1
+            high.append(8 * a.dtype.itemsize)
+            low.append(1)
+        elif not math.isfinite(biggest):
+            return None    # NaN or inf: the result is not finite anyway (and warned)
+        elif biggest == 0:
+            return None    # all zeros: so is the result
+        else:
+            exponent = math.frexp(biggest)[1]
+            high.append(exponent)
+            low.append(exponent)
+    sizes = [math.prod(a.shape[axis] for axis in p.axes) for a in (p.in1, p.in2)]
+    growth = (sizes[0] * sizes[1] * 2 * math.prod(p.full_shape[a] for a in p.axes)
+              ).bit_length()
+    margin = 4
+    overflow = max(high[0], high[1], high[0] + high[1]) + growth > info.maxexp - margin
+    underflow = min(low[0], low[1], low[0] + low[1] - growth) < (
+        info.minexp + info.nmant + margin)
+    if not (overflow or underflow):
+        return None
+    return tuple(-e if a.dtype.kind in "fc" else 0
+                 for a, e in zip((p.in1, p.in2), low, strict=True))
+
+
+def _unscale(full, shifts):
+    """Undo :func:`_fft_shifts` on a result (in place, one rounding)."""
+    if shifts is not None and (shifts[0] or shifts[1]):
+        _ldexp(full, -(shifts[0] + shifts[1]), in_place=True)
+    return full
 
 
 def _batch(array, axes):
@@ -421,16 +522,17 @@ def _batch(array, axes):
     return math.prod(s for a, s in enumerate(array.shape) if a not in axes)
 
 
-def _check_fft_memory(p, fshape):
+def _check_fft_memory(p, fshape, shifts=None):
     """MemoryError naming ``in1, in2`` if the FFT's padded copies, spectra, their product
-    and the inverse transform, with the result, would not fit (before allocating)."""
+    and the inverse transform, with the result, would not fit (before allocating).
+    ``shifts``: the inputs' scaling (:func:`_fft_shifts`), whose copies count too."""
     dtype = _fft_dtype(p)
     spectrum = math.prod(fshape[:-1]) * (
         fshape[-1] if dtype.kind == "c" else fshape[-1] // 2 + 1)
     padded = math.prod(fshape)
     complex_size = np.result_type(dtype, np.complex64).itemsize
     per_batch = padded * dtype.itemsize + spectrum * complex_size
-    nbytes = (_cast_bytes(p, dtype)
+    nbytes = (_cast_bytes(p, dtype, shifts)
               + (_batch(p.in1, p.axes) + _batch(p.in2, p.axes) + p.batch_size) * per_batch)
     p.check_work_memory("fft", nbytes, "padded transforms")
 
@@ -460,8 +562,9 @@ def _fft(p):
     """Full FFT convolution over ``p.axes``, cut to the mode's window."""
     complex_input = _fft_dtype(p).kind == "c"
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input) for a in p.axes]
-    _check_fft_memory(p, fshape)
-    in1, in2, complex_input = _fft_inputs(p)
+    shifts = _fft_shifts(p)
+    _check_fft_memory(p, fshape, shifts)
+    in1, in2, complex_input = _fft_inputs(p, shifts)
     forward, inverse = _TRANSFORMS[complex_input]
     workers = fft_workers()
     product, other = _forward_pair(forward, in1, in2, fshape, p.axes, p.batch_size)
@@ -475,7 +578,7 @@ def _fft(p):
         full = inverse(product, axes=p.axes, workers=workers, overwrite_x=True)
     else:
         full = inverse(product, s=fshape, axes=p.axes, workers=workers, overwrite_x=True)
-    return full[p.window()]
+    return _unscale(full[p.window()], shifts)
 
 
 @functools.lru_cache(maxsize=256)
@@ -523,10 +626,11 @@ def _overlap_add(p):
     whole_block = rest * block_fft * complex_size
     batch_bytes = min(n_blocks * whole_block,
                       max(_config.OA_BATCH_BYTES, _config.OA_BATCH_MIN_BLOCKS * whole_block))
+    shifts = _fft_shifts(p)
     p.check_work_memory(
-        "oa", _cast_bytes(p, dtype) + rest * (n_blocks + 1) * useful * dtype.itemsize
+        "oa", _cast_bytes(p, dtype, shifts) + rest * (n_blocks + 1) * useful * dtype.itemsize
         + 4 * batch_bytes + _batch(p.in2, p.axes) * whole_block, "blocks")
-    in1, in2, complex_input = _fft_inputs(p)
+    in1, in2, complex_input = _fft_inputs(p, shifts)
     if in2.shape[axis] > in1.shape[axis]:
         in1, in2 = in2, in1  # convolution commutes; block the longer one
 
@@ -578,7 +682,7 @@ def _overlap_add(p):
     end[..., k - 1:] = 0
     _warn_if_nonfinite(p, finite)
     full = np.moveaxis(full[..., :n + k - 1], -1, axis)
-    return full[p.window()]
+    return _unscale(full[p.window()], shifts)
 
 
 def _zero_frequency(spectrum, axes):
@@ -915,6 +1019,7 @@ def _on_cuda(in1, in2, mode, method, axes, correlation):
     if method not in ("auto", "direct"):
         raise ValueError(f"method={method!r} is not available on the GPU; use 'direct' or "
                          "'auto' (the GPU runs the direct kernel)")
+    require_cuda()   # CUDAUnavailableError naming device, before any work
     resident = _resident_on_cuda(in1, in2, mode, axes, correlation)
     if resident is not None:
         return resident
@@ -1151,6 +1256,7 @@ def correlate(in1, in2, mode="full", method="auto", axes=None, device=None):
     if resolve_device(device, in1, in2) == "cuda":
         return _on_cuda(in1, in2, mode, method, axes, correlation=True)
     p = _Problem(in1, in2, mode, axes)
+    p.check_result_memory()   # before the conjugate's copy
     p.in2 = _reverse_conj(p.in2, p.axes)
     return _convolve(p, method)
 

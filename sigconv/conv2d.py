@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse
 
 from . import conv
-from ._jit import resolve_device, to_device_like, to_host
+from ._jit import require_cuda, resolve_device, to_device_like, to_host
 from ._validate import (
     as_nonempty_array,
     check_allocation,
@@ -34,12 +34,15 @@ _PAD_MODES = {"wrap": "wrap", "symm": "symmetric"}
 def _separable_factors(kernel):
     """``(column, row)`` with ``kernel == outer(column, row)``, or None.
 
-    Rank one is detected by the SVD; floating kernels only (an integer kernel stays exact
-    on the direct path). The factors reproduce the kernel to a few ulps.
+    Rank one is detected by the (thin) SVD; floating kernels only (an integer kernel
+    stays exact on the direct path). The factors reproduce the kernel to a few ulps.
+    The caller checks that the SVD's cost and the kernel-sized temporaries are small
+    beside the convolution (:func:`_run`).
     """
     if kernel.dtype.kind not in "fc" or min(kernel.shape) < 2 or not np.isfinite(kernel).all():
         return None
-    u, s, vh = np.linalg.svd(kernel.astype(np.result_type(kernel, np.float64)))
+    u, s, vh = np.linalg.svd(kernel.astype(np.result_type(kernel, np.float64)),
+                             full_matrices=False)
     # rank one up to the rounding of the kernel's own precision
     tolerance = 100 * np.finfo(kernel.dtype).eps * max(kernel.shape)
     if s[0] == 0 or s[1] > s[0] * tolerance:
@@ -110,6 +113,8 @@ def check_fillvalue(fillvalue, dtype):
 def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation, device=None):
     originals = (in1, in2)
     device = resolve_device(device, in1, in2)
+    if device == "cuda":
+        require_cuda()   # CUDAUnavailableError naming device, before any work
     if (device == "cuda" and not correlation and boundary == "fill" and np.isscalar(fillvalue)
             and fillvalue == 0 and getattr(in1, "ndim", 0) == 2):
         # zero fill, centred as convolve: the direct kernel on data left on the GPU
@@ -120,9 +125,13 @@ def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation, device=None):
     check_choice(boundary, "boundary", BOUNDARIES)
     fillvalue = check_fillvalue(fillvalue, np.result_type(in1, in2))
     starts = window_starts(in1.shape, in2.shape, mode, correlation)
-    if correlation:
-        in2 = in2[::-1, ::-1].conj() if in2.dtype.kind == "c" else in2[::-1, ::-1]
     p = conv._Problem(in1, in2, mode, None)
+    # before anything of the inputs' size is allocated or scanned (a broadcast view of
+    # 10**10 elements costs no memory, its conjugate or finiteness mask would)
+    p.check_result_memory()
+    if correlation:
+        in2 = conv.conjugate(in2[::-1, ::-1], "in2")
+        p.in2 = in2
     if mode != "valid" and (boundary != "fill" or fillvalue != 0 or list(p.start) != starts):
         # valid mode never reads the boundary; zero fill centred as convolve is convolve
         # extended in the result dtype, so that the fill value keeps its value
@@ -148,13 +157,16 @@ def _run(p, kernel):
     """
     kh, kw = kernel.shape
     fits = p.mode != "valid" or (kh <= p.in1.shape[0] and kw <= p.in1.shape[1])
-    if not p.is_integer and fits and kh * kw >= 2 * (kh + kw):
-        factors = _separable_factors(kernel)
-        if factors is not None:
-            times = conv._estimated_times(p)
-            separable = conv._modelled("direct", conv._direct_features(p)) * (kh + kw) / (
-                kh * kw)
-            if separable <= min(times.values()):
+    # the SVD (about kh * kw * min(kh, kw) flops, and a few kernel-sized temporaries)
+    # must stay small beside the direct sum it would shorten
+    cheap_svd = 8 * kh * kw * min(kh, kw) <= p.direct_macs()
+    if not p.is_integer and fits and kh * kw >= 2 * (kh + kw) and cheap_svd:
+        times = conv._estimated_times(p)
+        separable = conv._modelled("direct", conv._direct_features(p)) * (kh + kw) / (
+            kh * kw)
+        if separable <= min(times.values()):
+            factors = _separable_factors(kernel)
+            if factors is not None:
                 return _separable(p, *factors)
     return conv._convolve(p, conv._choose(p))
 
@@ -166,6 +178,9 @@ def _separable(p, column, row):
     row = row.astype(dtype, copy=False)
     # each 1-D pass keeps exactly the part of its axis that the 2-D mode keeps
     first = conv._Problem(p.in1, row[np.newaxis, :], p.mode, None)
+    if first.in1.dtype != dtype:
+        check_allocation("in1, in2", first.in1.shape, dtype, what="the image cast to the "
+                         "result dtype")
     first.in1 = first.in1.astype(dtype, copy=False)
     partial = conv._convolve(first, "direct")
     second = conv._Problem(partial, column[:, np.newaxis], p.mode, None)

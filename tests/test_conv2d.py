@@ -276,13 +276,19 @@ def test_rank_one_kernel_runs_as_two_1d_passes(dtype, monkeypatch):
     """The Notes of convolve2d: a rank-one floating kernel runs as two 1-D passes. A
     sampled Gaussian is rank one in every floating dtype (to that dtype's precision)."""
     calls = []
-    original = conv2d._separable
+    # the spy goes into the namespace that sc.convolve2d runs in: with
+    # --import-mode=importlib, pytest's doctest collection of sigconv/conv2d.py, when it
+    # comes first, executes the file a second time as a new module object that replaces
+    # sys.modules["sigconv.conv2d"] (and sigconv.conv2d), while sc.convolve2d keeps the
+    # globals of the first (pytest-dev/pytest#10811)
+    namespace = sc.convolve2d.__globals__
+    original = namespace["_separable"]
 
     def spy(problem, column, row):
         calls.append((column, row))
         return original(problem, column, row)
 
-    monkeypatch.setattr(conv2d, "_separable", spy)
+    monkeypatch.setitem(namespace, "_separable", spy)
     kernel = sc.filters.gaussian_kernel(1.0, truncate=2.0).astype(dtype)
     assert kernel.shape == (5, 5)
     image = random_array(rng_for("two passes", dtype), (12, 12), dtype)
