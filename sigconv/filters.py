@@ -28,9 +28,13 @@ that itself overflows the image's float dtype raises a ValueError rather than re
 
 Every numeric parameter is checked before any work (booleans and strings are refused),
 and the kernels and padded copies are sized before they are allocated: a Gaussian of
-``sigma = 1e12`` is refused with a MemoryError naming ``sigma`` and ``truncate``.
+``sigma = 1e12`` is refused with a MemoryError naming ``sigma`` and ``truncate``. The
+image's own working copies are sized before it is converted or even scanned for NaN, so
+that a huge broadcast view (``numpy.broadcast_to``, which costs nothing) is refused at
+once with a MemoryError naming ``image``.
 """
 
+import itertools
 import math
 import numbers
 import operator
@@ -39,6 +43,7 @@ import numpy as np
 
 from . import conv
 from ._validate import (
+    all_finite,
     as_numeric_array,
     check_allocation,
     check_choice,
@@ -58,26 +63,36 @@ _PAD = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge", "wrap": 
         "constant": "constant"}
 
 
-def _as_image(image):
+#: arrays of the image's size (in the working dtype) that a filter holds at its peak: the
+#: working copy, the padded copy of a pass, its output and the sum or rescaled retry
+_FILTER_COPIES = 4
+
+
+def _as_image(image, copies=_FILTER_COPIES):
+    """``image`` in the dtype the filters work in, after checking that ``copies`` arrays
+    of its size fit in memory: a huge broadcast view is refused (MemoryError naming
+    ``image``) before it is copied or even scanned for NaN."""
     image = as_numeric_array(image, "image")
     if image.ndim == 0:
         raise ValueError("image must have at least one dimension")
     check_nonempty(image, "image")
     check_native_precision(image.dtype, "image")
-    if image.dtype.kind in "fc" and not np.isfinite(image).all():
-        raise ValueError("image must be finite (it has NaN or inf entries)")
     if image.dtype.kind in "biu":
-        check_allocation("image", image.shape, np.float64, copies=3,
-                         what="the float64 copy of the image")
-        image = image.astype(np.float64)
+        dtype = np.dtype(np.float64)
     elif image.dtype == np.float16:
-        image = image.astype(np.float32)
-    return image
+        dtype = np.dtype(np.float32)
+    else:
+        dtype = image.dtype
+    check_allocation("image", image.shape, dtype, copies=copies,
+                     what="the filtered image")
+    if not all_finite(image):
+        raise ValueError("image must be finite (it has NaN or inf entries)")
+    return image.astype(dtype, copy=False)
 
 
 def _finite(out, what):
     """``out``, or a ValueError when a finite image's ``what`` overflowed its dtype."""
-    if not np.isfinite(out).all():
+    if not all_finite(out):
         raise ValueError(f"image values are so large that {what} overflows {out.dtype}; "
                          "scale the image down")
     return out
@@ -94,7 +109,7 @@ def _rescaled(compute, image, cval, what):
     overflows."""
     with np.errstate(over="ignore", invalid="ignore"):
         out = compute(image, cval)
-        if not np.isfinite(out).all():
+        if not all_finite(out):
             out = compute(image * _SHRINK, cval * _SHRINK) / _SHRINK
     return _finite(out, what)
 
@@ -111,23 +126,30 @@ def _real_number(value, name):
 def _per_axis(value, ndim, name):
     """``value`` as one positive float per axis (a scalar applies to all)."""
     if isinstance(value, (str, bytes, dict, set, frozenset)):
-        raise TypeError(f"{name} must be a real number or one per axis, got {value!r}")
+        raise TypeError(f"{name} must be a real number or one per axis, got "
+                        f"{_short(value)}")
     if isinstance(value, (numbers.Number, np.generic)) or (
             isinstance(value, np.ndarray) and value.ndim == 0):
         entries = [value] * ndim
     else:
-        try:
-            entries = list(value)
+        try:  # at most one entry too many: an endless iterator is not read to its end
+            entries = list(itertools.islice(iter(value), ndim + 1))
         except TypeError:
             raise TypeError(f"{name} must be a real number or one per axis, got "
-                            f"{value!r}") from None
+                            f"{_short(value)}") from None
         if len(entries) != ndim:
             raise ValueError(f"{name} must be a scalar or have one entry per axis ({ndim}), "
-                             f"got {value!r}")
+                             f"got {_short(value)}")
     values = np.array([_real_number(entry, name) for entry in entries], dtype=float)
     if not np.all(values > 0) or not np.all(np.isfinite(values)):
-        raise ValueError(f"{name} must be positive and finite, got {value!r}")
+        raise ValueError(f"{name} must be positive and finite, got {_short(value)}")
     return values
+
+
+def _short(value):
+    """``repr(value)`` cut to 80 characters (a huge sequence in a message)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _truncate(truncate):
@@ -297,7 +319,8 @@ def gaussian(image, sigma, mode="reflect", cval=0.0, truncate=4.0):
         overflows.
     MemoryError
         If the kernel or the padded image would not fit in memory (the message names
-        sigma and truncate).
+        sigma and truncate), or the working copies of the image (four arrays of its
+        size; the message names image).
 
     See Also
     --------
@@ -359,7 +382,9 @@ def box(image, size, mode="reflect", cval=0.0):
         If ``size < 1``, ``cval`` not finite, ``mode`` is unknown, ``image`` is empty,
         0-d or not finite.
     MemoryError
-        If the box or the padded image would not fit in memory (the message names size).
+        If the box or the padded image would not fit in memory (the message names size),
+        or the working copies of the image (four arrays of its size; the message names
+        image).
 
     See Also
     --------
@@ -439,6 +464,9 @@ def sobel(image, axis=-1, mode="reflect", cval=0.0):
     ValueError
         If ``axis`` is out of range, ``cval`` not finite, ``mode`` unknown, ``image``
         empty, 0-d or not finite, or the result overflows.
+    MemoryError
+        If the working copies of the image (four arrays of its size in the working
+        dtype) would not fit in memory; the message names image.
 
     See Also
     --------
@@ -486,6 +514,9 @@ def prewitt(image, axis=-1, mode="reflect", cval=0.0):
     ValueError
         If ``axis`` is out of range, ``cval`` not finite, ``mode`` unknown, ``image``
         empty, 0-d or not finite, or the result overflows.
+    MemoryError
+        If the working copies of the image (four arrays of its size in the working
+        dtype) would not fit in memory; the message names image.
 
     See Also
     --------
@@ -529,6 +560,9 @@ def laplace(image, mode="reflect", cval=0.0):
     ValueError
         If ``cval`` is not finite, ``mode`` is unknown, ``image`` is empty, 0-d or not
         finite, or the result overflows.
+    MemoryError
+        If the working copies of the image (four arrays of its size in the working
+        dtype) would not fit in memory; the message names image.
 
     See Also
     --------
@@ -587,6 +621,9 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0):
     ValueError
         If ``amount`` or ``cval`` is not finite, ``mode`` is unknown, ``image`` is empty, 0-d or not
         finite, or the result overflows.
+    MemoryError
+        If the working copies of the image (four arrays of its size in the working
+        dtype) would not fit in memory; the message names image.
 
     See Also
     --------
@@ -631,6 +668,9 @@ def edges(image, mode="reflect", cval=0.0):
     ValueError
         If ``cval`` is not finite, ``mode`` is unknown, ``image`` is empty, 0-d or not
         finite, or the result overflows.
+    MemoryError
+        If the working copies of the image (four arrays of its size in the working
+        dtype, and one derivative per axis) would not fit in memory; the message names image.
 
     Notes
     -----
@@ -652,6 +692,9 @@ def edges(image, mode="reflect", cval=0.0):
     array([0., 0., 4., 4., 0., 0.])
     """
     image = _as_image(image)
+    # one derivative per axis at once, their squares' sum and a pass's work
+    check_allocation("image", image.shape, image.dtype, copies=image.ndim + 3,
+                     what="the derivatives")
     derivatives = [sobel(image, axis, mode, cval) for axis in range(image.ndim)]
     # |d|^2 (the modulus for complex images), scaled by a power of two near the largest
     # derivative so that the squares cannot overflow where the magnitude itself fits

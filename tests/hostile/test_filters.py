@@ -275,3 +275,87 @@ def test_gaussian_at_extreme_parameters_equals_ndimage_or_is_refused(sigma, trun
         expected = ndi.gaussian_filter(image / 256, sigma, mode=mode, cval=cval / 256,
                                        truncate=truncate) * 256
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * (12 + abs(cval)))
+
+
+FILTER_NAMES = ["gaussian", "box", "sobel", "prewitt", "laplace", "sharpen", "edges"]
+
+
+def test_huge_broadcast_views_are_refused_before_being_scanned():
+    """``np.broadcast_to(1.0, (10**5, 10**5))`` costs nothing, but its NaN check by
+    ``np.isfinite(image).all()`` built a 9.3 GiB mask (NumPy's own MemoryError, naming no
+    argument); an int8 view's float64 copy likewise. Each filter is called in one capped
+    child process; every call must end in a MemoryError naming the image."""
+    report = harness.assert_isolated_finishes(f"""
+import numpy as np
+from sigconv import filters
+params = {{"sigma": 1.0, "truncate": 4.0, "size": 3, "amount": 1.0, "axis": 0}}
+result = []
+for image in (np.broadcast_to(1.0, (10**5, 10**5)),
+              np.broadcast_to(np.int8(1), (2**20, 2**20)),
+              np.broadcast_to(np.float32(np.nan), (10**5, 10**5))):
+    for name in {FILTER_NAMES!r}:
+        try:
+            if name == "gaussian":
+                filters.gaussian(image, 1.0)
+            elif name == "box":
+                filters.box(image, 3)
+            else:
+                getattr(filters, name)(image)
+        except Exception as exc:
+            result.append((name, type(exc).__name__, str(exc)[:40]))
+        else:
+            result.append((name, "returned", ""))
+""", timeout=120)
+    outcomes = eval(report["value"])
+    assert len(outcomes) == 3 * len(FILTER_NAMES)
+    for name, kind, message in outcomes:
+        assert kind == "MemoryError" and message.startswith("image:"), (name, kind, message)
+
+
+@pytest.mark.parametrize("name", ["sigma", "size"])
+def test_endless_or_huge_per_axis_sequences_are_refused_at_once(name):
+    """A sequence per axis is read to one entry past the image's dimensions: an endless
+    iterator or a broadcast view of 10**10 entries used to be listed in full first (a
+    hang, or 10**10 Python floats)."""
+    report = harness.assert_isolated_finishes(f"""
+import itertools
+import numpy as np
+from sigconv import filters
+result = []
+for value in (itertools.count(1), np.broadcast_to(1.0, 10**10), iter([1.0] * 3)):
+    try:
+        if {name!r} == "sigma":
+            filters.gaussian(np.ones((3, 3)), value)
+        else:
+            filters.box(np.ones((3, 3)), value)
+    except Exception as exc:
+        result.append((type(exc).__name__, str(exc)[:60]))
+""", timeout=60)
+    outcomes = eval(report["value"])
+    assert len(outcomes) == 3
+    for kind, message in outcomes:
+        assert kind == "ValueError" and message.startswith(f"{name} must be a scalar or "
+                                                           "have one entry per axis (2)")
+
+
+def test_a_per_axis_iterator_of_the_right_length_works():
+    image = np.random.default_rng(3).standard_normal((5, 6))
+    np.testing.assert_allclose(filters.gaussian(image, iter([1.0, 0.5])),
+                               ndi.gaussian_filter(image, [1.0, 0.5]), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(filters.box(image, (n for n in (3, 2))),
+                               ndi.uniform_filter(image, [3, 2]), rtol=0, atol=1e-13)
+
+
+@settings(max_examples=30)
+@given(harness.numeric_arrays(min_dims=1, max_dims=2, max_side=5, min_side=1,
+                              dtypes=[np.float64, np.float32, np.int16, np.bool_]),
+       st.sampled_from(FILTER_NAMES))
+def test_broadcast_views_are_filtered_like_their_copies(row, name):
+    """A read-only broadcast view (zero strides) gives the filter of its copy."""
+    view = np.broadcast_to(row, (3,) + row.shape)
+    params = {"sigma": 0.8, "truncate": 3.0, "size": 2, "amount": 0.5, "axis": 0}
+    got = harness.outcome("image", call, name, view, params, "reflect", 0.0)
+    copy = harness.outcome("image", call, name, np.array(view), params, "reflect", 0.0)
+    assert (got is None) == (copy is None)
+    if got is not None:
+        np.testing.assert_array_equal(got, copy)
