@@ -21,6 +21,12 @@ def _to_python(array):
     return array.astype(np.float64)
 
 
+def _conj(value):
+    """The conjugate of one Python number: exact for ints of any size (``np.conj``
+    would turn a Python int into an int64 or an object, and wrap at the limits)."""
+    return value.conjugate()
+
+
 def _work_dtype(in1, in2):
     kinds = {np.asarray(in1).dtype.kind, np.asarray(in2).dtype.kind}
     if kinds <= set("biu"):
@@ -129,7 +135,7 @@ def correlate(in1, in2, mode="full", axes=None):
         total = 0
         for j in range(k):
             if 0 <= lag + j < n:
-                total = total + a[lag + j] * np.conj(b[j])
+                total = total + a[lag + j] * _conj(b[j])
         out[lag_index] = total
     return mode_window(out, (n,), (k,), mode)
 

@@ -36,8 +36,6 @@ def exact_oracle(function, in1, in2, mode, axes=None):
     """The exact (Python-int) result of ``function`` by the double loops of naive.py."""
     if function == "convolve":
         return naive.convolve(in1, in2, mode, axes)
-    if np.asarray(in2).dtype.kind in "biu":   # naive.correlate's np.conj would wrap
-        return naive.convolve(in1, naive.reverse_conj(in2, axes), mode, axes)
     return naive.correlate(in1, in2, mode, axes)
 
 
@@ -269,6 +267,150 @@ def test_nonfinite_under_fft_warns_as_scipy():
     np.testing.assert_array_equal(np.isnan(sc.convolve(x, [1.0, 1.0], method="direct")),
                                   np.isnan(scipy.signal.convolve(x, [1.0, 1.0],
                                                                  method="direct")))
+
+
+# --------------------------------------------------------------------------------------
+# magnitudes at the ends of the floating range under the FFT methods
+# --------------------------------------------------------------------------------------
+FFT_CALLS = {
+    "fftconvolve": lambda a, b, mode: sc.fftconvolve(a, b, mode),
+    "oaconvolve": lambda a, b, mode: sc.oaconvolve(a, b, mode),
+    "convolve-fft": lambda a, b, mode: sc.convolve(a, b, mode, "fft"),
+    "convolve-oa": lambda a, b, mode: sc.convolve(a, b, mode, "oa"),
+}
+
+
+@st.composite
+def extreme_vectors(draw, dtype, length):
+    """A 1-D array of ``dtype`` whose values are ``m * 2**e``: ``m`` ordinary (of
+    either sign, some zero) and one common ``e`` near the top or the bottom of the
+    range (or ordinary); returns the array and ``e``."""
+    info = np.finfo(dtype)
+    exponent = draw(st.sampled_from([
+        info.maxexp - 2, info.maxexp - 8, info.maxexp // 2 + 3, 0,
+        info.minexp + 2, info.minexp + info.nmant // 2, info.minexp // 2 - 3]))
+    mantissa = st.floats(-1.0, 1.0, allow_nan=False, width=32)
+    parts = [np.array(draw(st.lists(mantissa, min_size=length, max_size=length)))
+             for _ in range(2 if np.dtype(dtype).kind == "c" else 1)]
+    scaled = parts[0] if len(parts) == 1 else parts[0] + 1j * parts[1]
+    return scaled.astype(dtype), exponent
+
+
+@SETTINGS
+@given(st.sampled_from([np.float32, np.float64, np.complex64, np.complex128]),
+       st.integers(1, 40), st.integers(1, 40), st.sampled_from(MODES),
+       st.sampled_from(sorted(FFT_CALLS)), st.data())
+def test_fft_methods_near_overflow_and_underflow(dtype, n, k, mode, call, data):
+    """Inputs near 1e300 / 1e-300 (float32: 1e38 / 1e-38) under fft and oa: within the
+    FFT's error bound (relative to ||in1|| ||in2||, plus a rounding at the subnormal
+    grid) of the exact convolution, and inf (of the right sign) exactly where the exact
+    result is beyond the range. The exact result is computed on the mantissas (values
+    near 1, exactly in float64/complex128) and scaled by ``2**(e1 + e2)`` afterwards:
+    its intermediate sums never overflow, unlike a direct sum of the raw values."""
+    if mode == "valid" and k > n:
+        n, k = k, n
+    m1, e1 = data.draw(extreme_vectors(dtype, n))
+    m2, e2 = data.draw(extreme_vectors(dtype, k))
+    real = np.dtype(dtype).kind == "f"
+    part_dtype = np.finfo(dtype).dtype
+    in1 = _ldexp_any(m1, e1).astype(dtype)
+    in2 = _ldexp_any(m2, e2).astype(dtype)
+    mantissas_exact = all(  # no input underflowed in the cast
+        np.array_equal(_ldexp_any(x.astype(np.complex128), -e), m.astype(np.complex128))
+        for x, m, e in ((in1, m1, e1), (in2, m2, e2)))
+    out = FFT_CALLS[call](in1, in2, mode)
+    assert out.dtype == np.dtype(dtype)
+    wide = np.complex128 if not real else np.float64
+    start, length = conv.mode_window(n, k, mode)
+    exact = np.convolve(m1.astype(wide), m2.astype(wide))[start:start + length]
+    eps = float(np.finfo(dtype).eps)
+    bound = 64 * eps * math.log2(2 * (n + k)) * (
+        np.linalg.norm(m1.astype(wide)) * np.linalg.norm(m2.astype(wide)))
+    info = np.finfo(part_dtype)
+    for got, want in ((out.real, exact.real), (out.imag, exact.imag)) if not real else (
+            (out, exact),):
+        got = got.astype(np.float64)
+        # beyond the range (by more than the error): inf with the exact result's sign
+        log_max = math.log2(float(info.max))
+        with np.errstate(divide="ignore"):
+            magnitude = np.log2(np.abs(want) + bound) + e1 + e2
+            lower = np.log2(np.maximum(np.abs(want) - bound, 0)) + e1 + e2
+        over = lower > log_max + 1e-6
+        assert np.all(np.isinf(got[over])), (got, want, e1, e2)
+        assert np.all(np.sign(got[over]) == np.sign(want[over]))
+        inside = magnitude < log_max - 1e-6
+        assert np.all(np.isfinite(got[inside])), (got, want, e1, e2)
+        if not mantissas_exact:   # the mantissas did not survive the cast: no value check
+            continue
+        # finite outputs: compared on the mantissas' scale
+        difference = np.abs(_ldexp_any(got[inside], -(e1 + e2)) - want[inside])
+        tiny = math.ldexp(2.0, int(info.minexp) - int(info.nmant) - (e1 + e2))
+        assert np.all(difference <= bound + tiny), (difference.max(), bound, e1, e2, got)
+
+
+def _ldexp_any(values, exponent):
+    """``values * 2**exponent`` for real or complex arrays (exact but at the range's
+    ends)."""
+    values = np.asarray(values)
+    with np.errstate(over="ignore", under="ignore"):
+        if values.dtype.kind == "c":
+            return np.ldexp(values.real, exponent) + 1j * np.ldexp(values.imag, exponent)
+        return np.ldexp(values, exponent)
+
+
+def test_fft_near_overflow_example_from_the_probe():
+    """[1e308, 1e308] * [1, -1, 2] is exactly [1e308, 0, 1e308, 2e308 = inf]. (SciPy's
+    direct method gives inf at index 2 as well: its partial sum 2e308 overflows before
+    -1e308 is added; a documented divergence of sigconv's FFT methods, which are right.)"""
+    a, b = np.array([1e308, 1e308]), np.array([1.0, -1.0, 2.0])
+    for call in FFT_CALLS.values():
+        out = call(a, b, "full")
+        assert np.isfinite(out[:3]).all() and out[3] == np.inf, out
+        np.testing.assert_allclose(out[[0, 2]], [1e308, 1e308], rtol=1e-12)
+        assert abs(out[1]) <= 1e-14 * 4e308 / 2**10   # FFT rounding of a zero
+    assert scipy.signal.convolve(a, b, method="direct")[2] == np.inf
+
+
+def test_fft_scaling_leaves_ordinary_values_bit_identical():
+    """Magnitudes far from the range's ends take the unscaled path (the same bits as
+    before the scaling existed: the scan decides, nothing else changes)."""
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal(300), rng.standard_normal(41)
+    p = conv._Problem(a, b, "full", None)
+    assert conv._fft_shifts(p) is None
+    assert conv._fft_shifts(conv._Problem(a * 1e300, b, "full", None)) is not None
+    assert conv._fft_shifts(conv._Problem(a * 1e-300, b, "full", None)) is not None
+    # integers never scaled; NaN/inf not scaled (the result is not finite anyway)
+    assert conv._fft_shifts(conv._Problem(a.astype(int), b.astype(int), "full", None)) is None
+    assert conv._fft_shifts(conv._Problem(np.r_[a, np.nan] * 1e300, b, "full", None)) is None
+
+
+# --------------------------------------------------------------------------------------
+# device="cuda" without a GPU
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("function", ["convolve", "correlate", "convolve2d", "correlate2d"])
+def test_cuda_without_a_gpu_is_a_named_error(function):
+    """device='cuda' where numba finds no GPU: sigconv.CUDAUnavailableError (a
+    RuntimeError and a ValueError) naming ``device``; with a GPU, the CPU's result."""
+    call = getattr(sc, function)
+    x = np.arange(12.0).reshape(3, 4)
+    h = np.array([[1.0, 2.0], [3.0, -1.0]])
+    if sc.cuda_available():
+        np.testing.assert_allclose(call(x, h, device="cuda"), call(x, h, device="cpu"))
+        return
+    with pytest.raises(sc.CUDAUnavailableError, match="device") as info:
+        call(x, h, device="cuda")
+    assert isinstance(info.value, RuntimeError) and isinstance(info.value, ValueError)
+    # the same before any other work: also for arguments the CPU would refuse later
+    with pytest.raises(sc.CUDAUnavailableError, match="device"):
+        call(x, h, "same", device="cuda")
+
+
+@pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
+def test_fft_functions_take_no_device(function):
+    """The FFT functions run on the CPU only (scipy.fft): no ``device`` argument."""
+    with pytest.raises(TypeError, match="device"):
+        getattr(sc, function)(np.ones(3), np.ones(2), device="cuda")
 
 
 # --------------------------------------------------------------------------------------
@@ -516,6 +658,23 @@ ALLOCATION_CASES = {
                        " 'same', 'wrap')",
     "correlate2d": "sc.correlate2d(np.broadcast_to(1, (10**5, 10**5)), np.ones((3, 3), int),"
                    " 'valid')",
+    # a kernel of 1e10 elements: the result is that large; checked before the kernel's
+    # finiteness mask (9.3 GiB) or conjugate (149 GiB) is made
+    "convolve2d_kernel": "sc.convolve2d(np.arange(12.0).reshape(3, 4), "
+                         "np.broadcast_to(1.0, (10**5, 10**5)))",
+    "correlate2d_kernel": "sc.correlate2d(np.arange(12.0).reshape(3, 4), "
+                          "np.broadcast_to(1.0, (10**5, 10**5)))",
+    "correlate2d_complex": "sc.correlate2d(np.ones((3, 4)), "
+                           "np.broadcast_to(1j, (10**5, 10**5)), 'same')",
+    # a 2 x 2 result of a rank-one 1e10 kernel: no SVD of it (a 75 GiB copy, a hang)
+    "valid_rank_one": "sc.convolve2d(np.broadcast_to(1.0, (10**5, 10**5)), "
+                      "np.broadcast_to(1.0, (10**5 - 1, 10**5 - 1)), 'valid')",
+    # a small result; the complex conjugate of a broadcast in2 stays broadcast
+    "correlate_complex": "sc.correlate(np.broadcast_to(1j, 10**9), "
+                         "np.broadcast_to(2j, 10**9 - 3), 'valid', 'direct')",
+    # near the float range: the scaled copy of the long input counts (and is refused)
+    "fft_scaled": "sc.convolve(np.broadcast_to(1e300, 10**9), "
+                  "np.broadcast_to(1e300, 10**9 - 3), 'valid', 'fft')",
 }
 
 
