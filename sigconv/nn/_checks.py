@@ -5,12 +5,15 @@ not: a count refuses booleans and strings, a flag refuses anything but a bool, s
 typo never trains a different model silently.
 """
 
+import inspect
 import math
 import numbers
 import operator
+from collections.abc import Mapping
 
 import numpy as np
 
+from .._validate import all_finite as _all_finite
 from .._validate import check_allocation
 
 #: the largest window size, stride or dilation a layer accepts (the kernels index in int64
@@ -105,26 +108,33 @@ def check_finite(array, name):
     """ValueError naming ``name`` if the array holds NaN or an infinity (see
     :func:`all_finite`)."""
     if not all_finite(array):
-        kind = "NaN" if np.isnan(array).any() else "inf"
+        kind = "NaN" if math.isnan(_distinct(array).max()) else "inf"
         raise ValueError(f"{name} contains {kind}: sigconv.nn refuses non-finite inputs "
                          "(Keras would compute NaN losses and outputs with them)")
     return array
 
 
-def all_finite(array):
-    """Whether a real array holds no NaN or infinity (without warnings).
+def _distinct(array):
+    """A broadcast view (zero strides) cut to its distinct data."""
+    return array[tuple(slice(0, 1) if stride == 0 else slice(None)
+                       for stride in array.strides)]
 
-    One summation decides most arrays; only a non-finite sum (an overflow, or a NaN or
-    infinity somewhere) costs the elementwise test. A broadcast view (zero strides) is
-    tested on its distinct data only.
-    """
-    if array.dtype.kind != "f" or array.size == 0:
+
+def all_finite(array):
+    """Whether a real array holds no NaN or infinity: :func:`sigconv._validate.all_finite`
+    (reductions only, no mask of the array's size, no warnings) on the distinct data of a
+    broadcast view."""
+    array = np.asarray(array)
+    if array.dtype.kind not in "fc" or array.size == 0:
         return True
-    distinct = array[tuple(slice(0, 1) if stride == 0 else slice(None)
-                           for stride in array.strides)]
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(distinct, axis=None)
-    return bool(np.isfinite(total) or np.isfinite(distinct).all())
+    return _all_finite(_distinct(array))
+
+
+def check_memory(name, shape, dtype, copies, what):
+    """MemoryError naming ``name`` before a public function allocates ``copies`` arrays of
+    ``shape`` and ``dtype`` (its result and temporaries; see
+    :func:`sigconv._validate.check_allocation`)."""
+    check_allocation(name, tuple(shape), dtype, copies=copies, what=what)
 
 
 def check_weight_allocation(layer, argument, key, shape, dtype, random=True):
@@ -141,3 +151,36 @@ def check_weight_allocation(layer, argument, key, shape, dtype, random=True):
 def elements(shape, batch):
     """Number of entries of ``shape`` with its ``None`` (batch) axis set to ``batch``."""
     return math.prod(batch if n is None else int(n) for n in shape)
+
+
+def check_config(config, cls):
+    """``config`` as the keyword arguments of ``cls(**config)`` (a ``from_config``).
+
+    Raises
+    ------
+    TypeError
+        If ``config`` is not a dict (mapping) with string keys, or lacks a required
+        argument of the constructor (the message names it).
+    ValueError
+        If it holds a key the constructor does not take (the message names the key).
+    """
+    label = f"{cls.__name__}.from_config"
+    if not isinstance(config, Mapping):
+        raise TypeError(f"{label}: config must be a dict as get_config returns it; got "
+                        f"{type(config).__name__}")
+    if not all(isinstance(key, str) for key in config):
+        raise TypeError(f"{label}: the keys of config must be strings; got "
+                        f"{sorted(map(repr, config))}")
+    parameters = dict(inspect.signature(cls).parameters)
+    if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        accepted = [key for key, p in parameters.items()
+                    if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        unknown = [key for key in config if key not in accepted]
+        if unknown:
+            raise ValueError(f"{label}: config has unknown key(s) {unknown}; "
+                             f"{cls.__name__} takes {accepted}")
+        missing = [key for key in accepted if key not in config
+                   and parameters[key].default is inspect.Parameter.empty]
+        if missing:
+            raise TypeError(f"{label}: config lacks the required key(s) {missing}")
+    return dict(config)

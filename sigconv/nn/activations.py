@@ -76,12 +76,15 @@ def _elementwise(name, slope=0.0):
 
     def function(z):
         z = _checks.check_real_array(z, "z")
-        z = np.array(z, dtype=np.result_type(z, np.float32), order="C", copy=True)
+        dtype = np.result_type(z, np.float32)
+        _checks.check_memory("z", z.shape, dtype, 1, "the activation's output")
+        z = np.array(z, dtype=dtype, order="C", copy=True)
         if z.ndim == 0:
             return function(z[None])[0]
         return functional.bias_activate(z, np.zeros(z.shape[-1], z.dtype), kind, slope)
 
     def derivative(grad, y):
+        grad, y = _derivative_arguments(grad, y, 2)
         return functional.activation_derivative(grad, np.ascontiguousarray(y), kind, slope)
 
     return ActivationFunction(name, function, derivative, kind, slope)
@@ -93,6 +96,9 @@ def softmax_function(z, axis=-1):
     NaN and infinite entries give NaN rows, with NumPy's warning (as in Keras).
     """
     z = _checks.check_real_array(z, "z")
+    axis = _softmax_axis(axis, z.ndim)
+    _checks.check_memory("z", z.shape, np.result_type(z, np.float16), 2,
+                         "the softmax and its temporary")
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -100,7 +106,29 @@ def softmax_function(z, axis=-1):
 
 def softmax_derivative(grad, y, axis=-1):
     """Jacobian-transpose product of softmax: ``y * (grad - sum(grad * y))``."""
+    grad, y = _derivative_arguments(grad, y, 3)
+    axis = _softmax_axis(axis, y.ndim)
     return y * (grad - (grad * y).sum(axis=axis, keepdims=True))
+
+
+def _softmax_axis(axis, ndim):
+    """``axis`` as an int naming an axis of an ``ndim``-d array (TypeError/ValueError)."""
+    axis = _checks.check_count(axis, "axis", minimum=-max(ndim, 1), maximum=max(ndim, 1) - 1)
+    return axis
+
+
+def _derivative_arguments(grad, y, copies):
+    """``grad`` and ``y`` as real arrays of one shape, after checking that ``copies``
+    arrays of that shape fit in memory."""
+    grad = _checks.check_real_array(grad, "grad")
+    y = _checks.check_real_array(y, "y")
+    if grad.shape != y.shape:
+        raise ValueError(f"grad must have the shape of y {y.shape}; got {grad.shape}")
+    dtype = np.result_type(grad, y, np.float32)
+    _checks.check_memory("grad, y", y.shape, dtype, copies, "the derivative's temporaries")
+    if y.dtype.kind != "f":
+        y = y.astype(dtype)
+    return grad, y
 
 
 linear = _elementwise("linear")

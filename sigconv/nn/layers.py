@@ -217,7 +217,13 @@ class Layer:
         Raises
         ------
         TypeError, ValueError
-            If ``input_shape`` is not a tuple of positive ints (or None) of the layer's rank.
+            If ``input_shape`` is not a tuple of positive ints (or None) of the layer's rank,
+            or ``rng`` is not a Generator.
+        ValueError
+            If the layer's window (``kernel_size`` with its dilation, ``pool_size``) does not
+            fit the spatial shape of ``input_shape``, so that the output would be empty
+            (``Conv2D(2, 3)`` on 2x2 images with ``padding="valid"``); checked when the
+            spatial sizes are known, before any weight is drawn.
         MemoryError
             If a weight could not fit in memory (before anything is allocated; the
             message names the argument that sets its size, e.g. ``units``).
@@ -228,6 +234,10 @@ class Layer:
             raise TypeError(f"{self.name}: rng must be a numpy.random.Generator or None; "
                             f"got {type(rng).__name__}")
         self._check_rank(len(input_shape))
+        if None not in input_shape[1:]:
+            # a window (kernel, pool) that leaves no output is refused now, not at the
+            # first call, and before any weight is drawn
+            self.compute_output_shape(input_shape)
         self._rng = rng if rng is not None else _random["generator"]
         self._build(input_shape)
         self.input_shape = input_shape
@@ -275,19 +285,32 @@ class Layer:
 
         On the GPU, :meth:`forward` takes NumPy or device arrays and returns device arrays;
         :meth:`get_weights` still returns NumPy arrays. Returns the layer.
+
+        Raises
+        ------
+        ValueError
+            If ``device`` is not ``"cpu"`` or ``"cuda"``.
+        NotImplementedError
+            If ``device="cuda"`` and the layer has no GPU path yet.
+        sigconv.CUDAUnavailableError
+            If ``device="cuda"`` and numba finds no GPU (a RuntimeError and a ValueError
+            naming ``device``).
         """
-        if device not in ("cpu", "cuda"):
-            raise ValueError(f"{self.name}: device must be 'cpu' or 'cuda'; got {device!r}")
+        self._check_device(device)
         if device == "cuda":
-            if not self.cuda_ready:
-                raise NotImplementedError(f"{self.name}: {type(self).__name__} has no GPU "
-                                          "path yet; keep it on the CPU")
             require_cuda()
         if self.built:
             self._move(device)
         self.device = device
         self._cache = None
         return self
+
+    def _check_device(self, device):
+        if not isinstance(device, str) or device not in ("cpu", "cuda"):
+            raise ValueError(f"{self.name}: device must be 'cpu' or 'cuda'; got {device!r}")
+        if device == "cuda" and not self.cuda_ready:
+            raise NotImplementedError(f"{self.name}: {type(self).__name__} has no GPU "
+                                      "path yet; keep it on the CPU (device='cpu')")
 
     def _move(self, device):
         from numba import cuda
@@ -313,9 +336,6 @@ class Layer:
 
     # --- passes ------------------------------------------------------------------
     def forward(self, x, training=False):
-        return self._forward_checked(x, training, in_model=False)
-
-    def _forward_checked(self, x, training=False, in_model=True):
         """Output of the layer for the batch ``x`` (built on first call).
 
         Parameters
@@ -341,7 +361,13 @@ class Layer:
             If the output for a finite ``x`` is not finite (values near the dtype's
             largest; Keras returns the infinities). Inside a model the infinities and NaN
             go on to the loss instead, where divergence shows.
+        sigconv.CUDAUnavailableError
+            If the layer is on the GPU and numba finds none.
         """
+        return self._forward_checked(x, training, in_model=False)
+
+    def _forward_checked(self, x, training=False, in_model=True):
+        """:meth:`forward`; inside a model (``in_model``) an overflow is not an error."""
         training = _checks.check_flag(training, f"{self.name}: training")
         if self.device == "cuda" or is_device_array(x):
             if self.device != "cuda":
@@ -354,7 +380,7 @@ class Layer:
             else:
                 self._check_input(tuple(x.shape))
             return self._forward(x, training)
-        x = self._checked_input(x, f"{self.name}: x")
+        x = self._checked_input(x, f"{self.name}: x", cast=False)
         if not self.built:
             declared = self.declared_input_shape
             if declared is not None and tuple(declared[1:]) != tuple(x.shape[1:]):
@@ -363,24 +389,25 @@ class Layer:
             self.build((None, *x.shape[1:]))
         else:
             self._check_input(x.shape)
-        self._check_memory(x.shape)
+        self._check_memory(x.shape, cast=x.dtype != self.dtype)
+        x = self._cast_input(x, f"{self.name}: x")
         if in_model:     # a diverging network shows as NaN losses (the model's contract)
             return self._forward(x, training)
         with np.errstate(over="ignore", invalid="ignore"):
             y = self._forward(x, training)
         if not _checks.all_finite(y):
             raise OverflowError(f"{self.name}: the output for the finite x overflowed "
-                                f"{self.dtype} (x up to {float(np.abs(x).max()):.3g}, weights "
+                                f"{self.dtype} (x up to {_largest(x):.3g}, weights "
                                 f"up to {self._largest_weight():.3g}); scale x down")
         return y
 
     def _largest_weight(self):
-        values = [float(np.abs(w).max()) for w in self.get_weights() if w.size]
+        values = [_largest(w) for w in self.get_weights() if w.size]
         return max(values, default=0.0)
 
-    def _checked_input(self, x, name):
-        """``x`` as a finite array of the layer's dtype and rank with samples (a copy only
-        when it must be cast)."""
+    def _checked_input(self, x, name, cast=True):
+        """``x`` as a finite array of the layer's rank with samples, of the layer's dtype
+        if ``cast`` (a copy only when it must be cast)."""
         x = _checks.check_real_array(x, name)
         if x.ndim == 0:
             raise ValueError(f"{name} must have a batch axis first; got a 0-d array")
@@ -389,6 +416,10 @@ class Layer:
             raise ValueError(f"{name} must hold at least one sample with at least one "
                              f"value; got shape {x.shape}")
         _checks.check_finite(x, name)
+        return self._cast_input(x, name) if cast else x
+
+    def _cast_input(self, x, name):
+        """``x`` in the layer's dtype; ValueError if values leave its range."""
         if x.dtype != self.dtype:
             with np.errstate(over="ignore"):
                 x = x.astype(self.dtype)
@@ -404,11 +435,12 @@ class Layer:
         """Entries of the output and temporaries at the peak of a pass (a bound)."""
         return 2 * _checks.elements(self.compute_output_shape(input_shape), batch)
 
-    def _check_memory(self, shape):
-        """MemoryError, before the pass, if its output and temporaries could not fit."""
+    def _check_memory(self, shape, cast=False):
+        """MemoryError, before the pass, if its output and temporaries (and, if ``cast``,
+        the copy of the input in the layer's dtype) could not fit."""
         sample = (None, *shape[1:])
         output = self.compute_output_shape(sample)
-        total = self._memory_elements(sample, shape[0])
+        total = self._memory_elements(sample, shape[0]) + (math.prod(shape) if cast else 0)
         batch_output = tuple(shape[0] if n is None else n for n in output)
         check_allocation(f"{self.name}: {self._size_arguments}", batch_output, self.dtype,
                          copies=total / max(1, _checks.elements(output, shape[0])),
@@ -419,7 +451,19 @@ class Layer:
     def backward(self, grad_output, input_grad=True):
         """Backpropagate ``grad_output`` (the loss gradient with respect to the output of
         the last :meth:`forward`): fill ``grads`` and return the input gradient (None
-        when ``input_grad`` is False, e.g. for a network's first layer)."""
+        when ``input_grad`` is False, e.g. for a network's first layer).
+
+        Raises
+        ------
+        RuntimeError
+            If no :meth:`forward` has run since the layer was built (nothing to
+            backpropagate through), as in Keras.
+        TypeError
+            If ``grad_output`` is not real numbers or ``input_grad`` is not a bool.
+        ValueError
+            If ``grad_output`` does not have the shape of the last output.
+        """
+        input_grad = _checks.check_flag(input_grad, f"{self.name}: input_grad")
         grad_output = self._checked_grad(grad_output, "grad_output")
         return self._finish_backward(self._backward(grad_output, input_grad))
 
@@ -430,7 +474,18 @@ class Layer:
         This is how a softmax output layer and a cross-entropy loss are fused: the
         loss gives ``(p - y) / batch`` with respect to ``z`` directly, which is exact and
         avoids the softmax Jacobian.
+
+        Raises
+        ------
+        RuntimeError
+            If no :meth:`forward` has run since the layer was built.
+        TypeError
+            If the layer has no activation to skip, ``grad_preactivation`` is not real
+            numbers or ``input_grad`` is not a bool.
+        ValueError
+            If ``grad_preactivation`` does not have the shape of the last output.
         """
+        input_grad = _checks.check_flag(input_grad, f"{self.name}: input_grad")
         if not hasattr(self, "_backward_linear"):
             raise TypeError(f"{self.name}: {type(self).__name__} has no activation to skip")
         grad = self._checked_grad(grad_preactivation, "grad_preactivation")
@@ -439,16 +494,15 @@ class Layer:
     def _checked_grad(self, grad, name):
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
-        if self.device == "cuda":
-            grad = self._input_on_device(grad)
-        else:
-            grad = _checks.check_real_array(grad, f"{self.name}: {name}").astype(
-                self.dtype, copy=False)
         expected = tuple(self._output_shape)
+        if self.device != "cuda":     # the shape is checked before the cast allocates
+            grad = _checks.check_real_array(grad, f"{self.name}: {name}")
         if tuple(grad.shape) != expected:
             raise ValueError(f"{self.name}: {name} must have the output's shape "
-                             f"{expected}; got {grad.shape}")
-        return grad
+                             f"{expected}; got {tuple(grad.shape)}")
+        if self.device == "cuda":
+            return self._input_on_device(grad)
+        return grad.astype(self.dtype, copy=False)
 
     def _finish_backward(self, grad_input):
         for key, regularizer in self.regularizers.items():
@@ -504,24 +558,61 @@ class Layer:
                 for value in self.weights]
 
     def set_weights(self, weights):
-        """Set the weights from a list in Keras order, checking every shape."""
-        weights = list(weights)
+        """Set the weights from a list in Keras order, checking every shape.
+
+        Parameters
+        ----------
+        weights : list of array_like
+            One array per weight, as :meth:`get_weights` returns them.
+
+        Raises
+        ------
+        TypeError
+            If ``weights`` is not a list or tuple, or an entry is not real numbers.
+        ValueError
+            If the layer is not built, or ``weights`` has another number of arrays, an
+            array of another shape, or values beyond the range of the layer's dtype
+            (they would become inf). Nothing is changed then.
+        """
+        new = self._checked_weights(weights)
+        for current, value in zip(self.weights, new, strict=True):
+            if is_device_array(current):
+                current.copy_to_device(value)
+            else:
+                np.copyto(current, value)
+
+    def _checked_weights(self, weights):
+        """``weights`` as arrays of the layer's dtype and weights' shapes (all checked
+        before any weight is changed)."""
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"{self.name}: weights must be a list of arrays (as get_weights "
+                            f"returns them); got {type(weights).__name__}")
         self._ensure_built()
         if not self.built:
             raise ValueError(f"{self.name}: the layer has no weights yet; build it first "
                              "(layer.build(input_shape), input_shape=..., or one call)")
-        if len(weights) != len(self.params):
-            raise ValueError(f"{self.name}: set_weights expects {len(self.params)} arrays "
-                             f"({', '.join(self.params)}); got {len(weights)}")
-        for (key, current), new in zip(self.params.items(), weights, strict=True):
-            new = _checks.check_real_array(new, f"{self.name}: weight {key!r}")
-            if new.shape != tuple(current.shape):
-                raise ValueError(f"{self.name}: weight {key!r} must have shape "
-                                 f"{tuple(current.shape)}; got {new.shape}")
-            if is_device_array(current):
-                current.copy_to_device(np.ascontiguousarray(new, dtype=self.dtype))
-            else:
-                np.copyto(current, new, casting="same_kind")
+        current = self.weights
+        keys = self._weight_names()
+        if len(weights) != len(current):
+            raise ValueError(f"{self.name}: set_weights expects {len(current)} arrays in "
+                             f"weights ({', '.join(keys)}); got {len(weights)}")
+        checked = []
+        for key, old, new in zip(keys, current, weights, strict=True):
+            label = f"{self.name}: weight {key!r}"
+            new = _checks.check_real_array(new, label)
+            if new.shape != tuple(old.shape):
+                raise ValueError(f"{label} must have shape {tuple(old.shape)}; got "
+                                 f"{new.shape}")
+            with np.errstate(over="ignore", invalid="ignore"):
+                cast = np.ascontiguousarray(new, dtype=self.dtype)
+            if not _checks.all_finite(cast) and _checks.all_finite(new):
+                raise ValueError(f"{label} holds values beyond the range of the layer's "
+                                 f"dtype {self.dtype}")
+            checked.append(cast)
+        return checked
+
+    def _weight_names(self):
+        return list(self.params)
 
     def count_params(self):
         """Number of scalars in the weights."""
@@ -539,8 +630,18 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
-        """A new layer from :meth:`get_config`'s dictionary."""
-        return cls(**config)
+        """A new layer from :meth:`get_config`'s dictionary.
+
+        Raises
+        ------
+        TypeError
+            If ``config`` is not a dict, lacks a required argument, or holds a value of
+            the wrong type (the message names the key).
+        ValueError
+            If ``config`` holds an unknown key or a value out of range (the message names
+            it).
+        """
+        return cls(**_checks.check_config(config, cls))
 
     def compute_output_shape(self, input_shape):
         """Output shape for an input shape (batch axis included)."""
@@ -557,6 +658,11 @@ class Layer:
             for key in store:
                 store[key] = store[key].astype(self.dtype)
         self._cache = None
+
+
+def _largest(array):
+    """``max(|array|)`` without a temporary of the array's size."""
+    return max(abs(float(array.max())), abs(float(array.min())))
 
 
 class _Windowed(Layer):
@@ -1361,18 +1467,15 @@ class BatchNormalization(Layer):
         return [self.params["gamma"], self.params["beta"], self.moving_mean,
                 self.moving_variance]
 
-    def set_weights(self, weights):
-        weights = list(weights)
-        self._ensure_built()
-        if len(weights) != 4:
-            raise ValueError(f"{self.name}: set_weights expects 4 arrays (gamma, beta, "
-                             f"moving_mean, moving_variance); got {len(weights)}")
-        for current, new in zip(self.weights, weights, strict=True):
-            new = _checks.check_real_array(new, f"{self.name}: weights")
-            if new.shape != current.shape:
-                raise ValueError(f"{self.name}: weights must have shape {current.shape}; "
-                                 f"got {new.shape}")
-            np.copyto(current, new, casting="same_kind")
+    def _weight_names(self):
+        return ["gamma", "beta", "moving_mean", "moving_variance"]
+
+    def _checked_weights(self, weights):
+        checked = super()._checked_weights(weights)
+        if checked[3].size and checked[3].min() < 0:     # NaN outputs at inference
+            raise ValueError(f"{self.name}: weight 'moving_variance' must be >= 0; got "
+                             f"{checked[3].min()}")
+        return checked
 
     def _cast(self, dtype):
         super()._cast(dtype)

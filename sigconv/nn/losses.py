@@ -76,12 +76,21 @@ def _as_prediction(y_pred):
     :class:`~sigconv.nn.TerminateOnNaN`), as in Keras.
     """
     y_pred = _checks.check_real_array(y_pred, "y_pred")
-    if y_pred.dtype.kind != "f":
-        y_pred = y_pred.astype(np.float64)
     if y_pred.ndim == 0 or y_pred.size == 0:
         raise ValueError(f"y_pred must have at least one dimension and one element, got "
                          f"shape {y_pred.shape}")
-    return y_pred
+    dtype = y_pred.dtype if y_pred.dtype.kind == "f" else np.dtype(np.float64)
+    # a loss holds y_true cast to y_pred's dtype, the clipped or normalized predictions,
+    # their logarithms and the result; labels and row sums are smaller (a broadcast view
+    # costs nothing, these temporaries do)
+    _checks.check_memory("y_pred, y_true", y_pred.shape, dtype,
+                         _TEMPORARIES + (dtype != y_pred.dtype), "the loss's temporaries")
+    return y_pred if y_pred.dtype == dtype else y_pred.astype(dtype)
+
+
+#: arrays of y_pred's size that a loss or gradient holds at its peak (a bound: binary
+#: crossentropy measures 5, plus y_true cast to y_pred's dtype)
+_TEMPORARIES = 6
 
 
 def _as_target(y_true, y_pred):
@@ -93,14 +102,14 @@ def _as_target(y_true, y_pred):
     target has no divergence to report, so NaN there is an error in the data.
     """
     y_true = _checks.check_real_array(y_true, "y_true")
-    _checks.check_finite(y_true, "y_true")
-    y_true = y_true.astype(y_pred.dtype, copy=False)
     if y_true.shape != y_pred.shape:
-        if (y_true.shape + (1,) == y_pred.shape) or (y_true.shape == y_pred.shape + (1,)):
-            return y_true.reshape(y_pred.shape)
-        raise ValueError(f"y_true must have the shape of y_pred {y_pred.shape}, got "
-                         f"{y_true.shape}")
-    return y_true
+        if not ((y_true.shape + (1,) == y_pred.shape)
+                or (y_true.shape == y_pred.shape + (1,))):
+            raise ValueError(f"y_true must have the shape of y_pred {y_pred.shape}, got "
+                             f"{y_true.shape}")
+        y_true = y_true.reshape(y_pred.shape)
+    _checks.check_finite(y_true, "y_true")
+    return y_true.astype(y_pred.dtype, copy=False)
 
 
 def _clip_probabilities(probabilities, out=None):
@@ -176,6 +185,9 @@ class Loss:
         OverflowError
             If the loss of finite ``y_true`` and ``y_pred`` overflows (inside
             :meth:`Sequential.fit` it becomes an inf/NaN loss instead, as in Keras).
+        MemoryError
+            If the temporaries of ``y_pred``'s size could not fit in memory (a huge
+            broadcast view costs nothing, they do); checked before allocating.
         """
         y_pred = _as_prediction(y_pred)
         return float(_guarded(self._value, y_true, y_pred, "loss"))
@@ -197,7 +209,7 @@ class Loss:
 
         Raises
         ------
-        TypeError, ValueError, OverflowError
+        TypeError, ValueError, OverflowError, MemoryError
             As for calling the loss.
         """
         y_pred = _as_prediction(y_pred)
@@ -209,8 +221,18 @@ class Loss:
 
     @classmethod
     def from_config(cls, config):
-        """A new loss from :meth:`get_config`'s dictionary."""
-        return cls(**config)
+        """A new loss from :meth:`get_config`'s dictionary.
+
+        Raises
+        ------
+        TypeError
+            If ``config`` is not a dict, lacks a required argument, or holds a value of
+            the wrong type (the message names the key).
+        ValueError
+            If ``config`` holds an unknown key or a value out of range (the message names
+            it).
+        """
+        return cls(**_checks.check_config(config, cls))
 
     def __repr__(self):
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
@@ -287,7 +309,7 @@ class _Crossentropy(Loss):
 
         Raises
         ------
-        ValueError
+        TypeError, ValueError, MemoryError
             As for calling the loss.
 
         Notes

@@ -20,7 +20,7 @@ import zipfile
 
 import numpy as np
 
-from .._jit import is_device_array
+from .._jit import is_device_array, require_cuda
 from .._validate import check_allocation, check_choice, check_real
 from . import _checks
 from . import activations as _activations
@@ -73,8 +73,19 @@ def _accuracy_for(loss):
     return correct
 
 
-def _batches(n, batch_size):
-    return [(start, min(n, start + batch_size)) for start in range(0, n, batch_size)]
+class _batches:
+    """The ``(start, stop)`` of each batch, computed as iterated (a list of them for a
+    broadcast view of 10**9 samples would not fit in memory)."""
+
+    def __init__(self, n, batch_size):
+        self.n, self.batch_size = n, batch_size
+
+    def __len__(self):
+        return -(-self.n // self.batch_size)
+
+    def __iter__(self):
+        return ((start, min(self.n, start + self.batch_size))
+                for start in range(0, self.n, self.batch_size))
 
 
 def _as_batch_size(batch_size, default=32):
@@ -112,6 +123,18 @@ class Sequential:
     name : str, optional
     device : {"cpu", "cuda"}, optional
         Where the weights live and the passes run (see :meth:`to`).
+
+    Raises
+    ------
+    TypeError
+        If ``layers`` is not a list of layers or ``name`` not a string.
+    ValueError
+        If ``device`` is not ``"cpu"`` or ``"cuda"``, or two layers share a name.
+    sigconv.CUDAUnavailableError
+        If ``device="cuda"`` and numba finds no GPU (a RuntimeError and a ValueError
+        naming ``device``).
+    NotImplementedError
+        If ``device="cuda"`` and a layer has no GPU path yet.
 
     Notes
     -----
@@ -170,14 +193,30 @@ class Sequential:
         On the GPU the weights, gradients and optimizer slots stay on the device during
         :meth:`fit`; only each batch goes over, and the (small) output comes back for the
         loss. :meth:`get_weights` and :meth:`predict` return NumPy arrays. Returns the model.
+
+        Raises
+        ------
+        ValueError
+            If ``device`` is not ``"cpu"`` or ``"cuda"``.
+        sigconv.CUDAUnavailableError
+            If ``device="cuda"`` and numba finds no GPU (a RuntimeError and a ValueError
+            naming ``device``); nothing is moved.
+        NotImplementedError
+            If ``device="cuda"`` and a layer has no GPU path yet; nothing is moved.
         """
         check_choice(device, f"{self.name}: device", ("cpu", "cuda"))
+        if device == "cuda":       # every check before any layer moves
+            require_cuda()
+            for layer in self.layers:
+                layer._check_device(device)
         for layer in self.layers:
             layer.to(device)
         self.device = device
         if self.built:
             self._collect_parameters()
         return self
+
+    def __repr__(self):
         return f"<Sequential {self.name!r}: {len(self.layers)} layers>"
 
     # --- assembling ----------------------------------------------------------------
@@ -227,6 +266,9 @@ class Sequential:
         for layer in self.layers:
             if not layer.built:
                 layer.build(shape, rng=rng)
+            else:   # built elsewhere: its weights must fit what the previous layer gives
+                layer._check_rank(len(shape))
+                layer._check_input(shape)
             shape = layer.compute_output_shape(shape)
             self._output_shapes.append(shape)
         self._collect_parameters()
@@ -302,6 +344,8 @@ class Sequential:
         ------
         TypeError, ValueError, MemoryError
             As :meth:`fit` for ``x`` and ``y``.
+        RuntimeError
+            If the model has not been compiled (call :meth:`compile` first), as in Keras.
         """
         self._check_compiled()
         x, y = self._check_xy(x, y)
@@ -424,6 +468,10 @@ class Sequential:
                              f"{self.loss.name!r}; got {name} of shape {y.shape}")
         if isinstance(self.loss, _losses.SparseCategoricalCrossentropy):
             classes = output[-1]
+            y = _checks._distinct(y)      # a broadcast view's distinct labels suffice
+            if y.dtype.kind == "f":
+                check_allocation(f"{self.name}: {name}", y.shape, y.dtype,
+                                 what="the rounded labels")
             if y.dtype.kind == "b" or (y.dtype.kind == "f" and not np.array_equal(
                     y, np.floor(y))):
                 raise ValueError(f"{self.name}: {name} must hold integer class labels for "
@@ -497,6 +545,8 @@ class Sequential:
         MemoryError
             If the activations of one batch could not fit in memory (checked before the
             first pass; the message names ``x, batch_size``).
+        RuntimeError
+            If the model has not been compiled (call :meth:`compile` first), as in Keras.
         """
         self._check_compiled()
         batch_size = _as_batch_size(batch_size)
@@ -595,6 +645,8 @@ class Sequential:
         ------
         TypeError, ValueError, MemoryError
             As :meth:`fit`, for ``x``, ``y``, ``batch_size`` and ``verbose``.
+        RuntimeError
+            If the model has not been compiled (call :meth:`compile` first), as in Keras.
         """
         self._check_compiled()
         batch_size = _as_batch_size(batch_size)
@@ -649,15 +701,32 @@ class Sequential:
 
     def test_on_batch(self, x, y, return_dict=False):
         """Loss (and accuracy) on one batch in inference mode, as :meth:`evaluate` with
-        the whole of ``x`` as one batch (Keras's ``test_on_batch``)."""
-        x = np.asarray(x) if not is_device_array(x) else x
+        the whole of ``x`` as one batch (Keras's ``test_on_batch``).
+
+        Raises
+        ------
+        TypeError, ValueError, MemoryError
+            As :meth:`evaluate`.
+        RuntimeError
+            If the model has not been compiled (call :meth:`compile` first), as in Keras.
+        """
+        self._check_compiled()
+        if not is_device_array(x):
+            x = _checks.check_real_array(x, f"{self.name}: x")
         batch = len(x) if getattr(x, "ndim", 0) and len(x) else None
         return self.evaluate(x, y, batch_size=batch, return_dict=return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch, as :meth:`predict` with the whole of ``x`` as one batch
-        (Keras's ``predict_on_batch``)."""
-        x = np.asarray(x) if not is_device_array(x) else x
+        (Keras's ``predict_on_batch``).
+
+        Raises
+        ------
+        TypeError, ValueError, MemoryError
+            As :meth:`predict`.
+        """
+        if not is_device_array(x):
+            x = _checks.check_real_array(x, f"{self.name}: x")
         batch = len(x) if getattr(x, "ndim", 0) and len(x) else None
         return self.predict(x, batch_size=batch)
 
@@ -713,21 +782,33 @@ class Sequential:
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights):
-        """Set all weights from a list as :meth:`get_weights` returns it."""
-        self._ensure_built()
+        """Set all weights from a list as :meth:`get_weights` returns it.
+
+        Raises
+        ------
+        TypeError
+            If ``weights`` is not a list or tuple, or an entry is not real numbers.
+        ValueError
+            If the model cannot be built, or ``weights`` has another number of arrays, an
+            array of another shape, or values beyond the range of the weights' dtype.
+            Every array is checked before any weight changes.
+        """
         if not isinstance(weights, (list, tuple)):
-            raise TypeError(f"{self.name}: set_weights expects a list of arrays; got "
-                            f"{type(weights).__name__}")
+            raise TypeError(f"{self.name}: weights must be a list of arrays (as get_weights "
+                            f"returns them); got {type(weights).__name__}")
+        self._ensure_built()
         weights = list(weights)
         expected = sum(len(layer.weights) for layer in self.layers)
         if len(weights) != expected:
-            raise ValueError(f"{self.name}: set_weights expects {expected} arrays; got "
-                             f"{len(weights)}")
-        start = 0
+            raise ValueError(f"{self.name}: set_weights expects {expected} arrays in "
+                             f"weights; got {len(weights)}")
+        start, checked = 0, []
         for layer in self.layers:
             count = len(layer.weights)
-            layer.set_weights(weights[start:start + count])
+            checked.append(layer._checked_weights(weights[start:start + count]))
             start += count
+        for layer, arrays in zip(self.layers, checked, strict=True):
+            layer.set_weights(arrays)
 
     # --- saving -----------------------------------------------------------------------------
     def get_config(self):
@@ -807,12 +888,16 @@ class Sequential:
         Raises
         ------
         TypeError
-            If the architecture holds an object with no name to save (a custom
-            activation, initializer or regularizer instance); nothing is written.
+            If ``path`` is not a str or path-like (``None``, a number), or the architecture
+            holds an object with no name to save (a custom activation, initializer or
+            regularizer instance); nothing is written.
+        ValueError
+            If ``path`` is empty.
         OSError
             If the file cannot be written (the folder is missing, no permission, disk
             full); an existing file is left as it was.
         """
+        path = _check_path(path)
         self._ensure_built()
         document = {"format": "sigconv.nn.Sequential", "version": 1,
                     "config": self.get_config(), "compile": self._compile_config()}
@@ -827,7 +912,18 @@ class Sequential:
         _atomic_savez(path, arrays)
 
     def save_weights(self, path):
-        """Write only the weights to an ``.npz`` file, atomically."""
+        """Write only the weights to an ``.npz`` file, atomically.
+
+        Raises
+        ------
+        TypeError
+            If ``path`` is not a str or path-like (``None``, a number).
+        ValueError
+            If ``path`` is empty, or the model has no input shape to be built from.
+        OSError
+            If the file cannot be written; an existing file is left as it was.
+        """
+        path = _check_path(path)
         self._ensure_built()
         _atomic_savez(path, {f"weight_{k}": w for k, w in enumerate(self.get_weights())})
 
@@ -836,17 +932,19 @@ class Sequential:
 
         Raises
         ------
+        TypeError
+            If ``path`` is not a str or path-like (``None``, a number).
         FileNotFoundError, OSError
             If the file cannot be opened.
         ValueError
-            If the file is not such a weight file, is damaged, or holds weights of
-            another number, shape or dtype than the model's (nothing is changed then); the
-            message names the file.
+            If ``path`` is empty, or the file is not such a weight file, is damaged, or
+            holds weights of another number, shape or dtype than the model's (nothing is
+            changed then); the message names the file.
         MemoryError
             If the file is larger than the memory this process may use.
         """
-        self._ensure_built()
         path = _check_path(path)
+        self._ensure_built()
         arrays = _read_archive(path)
         arrays.pop("__model__", None)
         weights = _weight_list(arrays, path)
@@ -989,10 +1087,18 @@ class _Damaged(ValueError):
 
 
 def _check_path(path):
+    """``path`` as a str or bytes file name (Keras calls this argument ``filepath``)."""
     try:
-        return os.fspath(path)
+        if isinstance(path, (bool, np.bool_)):
+            raise TypeError(path)
+        path = os.fspath(path)
     except TypeError:
-        raise TypeError(f"path must be a str or path-like; got {type(path).__name__}") from None
+        raise TypeError("path (Keras's filepath) must be a str or path-like (os.PathLike) "
+                        f"file name; got {type(path).__name__}") from None
+    if not path:
+        raise ValueError("path (Keras's filepath) must be a non-empty file name; got "
+                         f"{path!r}")
+    return path
 
 
 def _check_custom_objects(custom_objects):

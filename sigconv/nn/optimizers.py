@@ -285,8 +285,18 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config):
-        """A new optimizer (without state) from :meth:`get_config`'s dictionary."""
-        return cls(**config)
+        """A new optimizer (without state) from :meth:`get_config`'s dictionary.
+
+        Raises
+        ------
+        TypeError
+            If ``config`` is not a dict, lacks a required argument, or holds a value of
+            the wrong type (the message names the key).
+        ValueError
+            If ``config`` holds an unknown key or a value out of range (the message names
+            it).
+        """
+        return cls(**_checks.check_config(config, cls))
 
     def __repr__(self):
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())

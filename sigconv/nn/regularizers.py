@@ -55,8 +55,17 @@ class Regularizer:
         Returns
         -------
         float
+
+        Raises
+        ------
+        TypeError
+            If ``w`` is not real numbers (strings, objects, complex, ragged lists).
+        MemoryError
+            If a temporary of ``w``'s size (or its float64 copy) could not fit in memory,
+            checked before allocating (a huge broadcast view costs nothing, its
+            temporaries do).
         """
-        w = _as_weights(w)
+        w = _as_weights(w, 1, "the penalty's temporary")
         penalty = 0.0
         if self.l1:
             penalty += self.l1 * float(np.abs(w).sum())
@@ -79,8 +88,16 @@ class Regularizer:
         -------
         numpy.ndarray
             New array of ``w``'s shape and (floating) dtype.
+
+        Raises
+        ------
+        TypeError
+            If ``w`` is not real numbers.
+        MemoryError
+            If the gradient and a temporary of ``w``'s size could not fit in memory,
+            checked before allocating.
         """
-        w = _as_weights(w)
+        w = _as_weights(w, 2, "the gradient and its temporary")
         if self.l2:
             grad = w * (2.0 * self.l2)
         else:
@@ -95,17 +112,31 @@ class Regularizer:
 
     @classmethod
     def from_config(cls, config):
-        """A new regularizer from :meth:`get_config`'s dictionary."""
-        return cls(**config)
+        """A new regularizer from :meth:`get_config`'s dictionary.
+
+        Raises
+        ------
+        TypeError
+            If ``config`` is not a dict, lacks a required argument, or holds a value of
+            the wrong type (the message names the key).
+        ValueError
+            If ``config`` holds an unknown key or a value out of range (the message names
+            it).
+        """
+        return cls(**_checks.check_config(config, cls))
 
     def __repr__(self):
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
         return f"{type(self).__name__}({arguments})"
 
 
-def _as_weights(w):
+def _as_weights(w, copies, what):
+    """``w`` as a floating array, after checking that it and ``copies`` temporaries of its
+    size fit in memory (a broadcast view costs nothing; its temporaries do)."""
     w = _checks.check_real_array(w, "w")    # strings are not read as numbers
-    return w if w.dtype.kind == "f" else w.astype(np.float64)
+    dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    _checks.check_memory("w", w.shape, dtype, copies + (dtype != w.dtype), what)
+    return w if w.dtype == dtype else w.astype(dtype)
 
 
 class L1L2(Regularizer):

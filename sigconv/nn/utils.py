@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._validate import check_allocation
+from .._validate import all_finite, check_allocation
 from ._checks import check_count
 
 __all__ = ["to_categorical"]
@@ -51,10 +51,14 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     if dtype.hasobject or dtype.kind not in "biufc":
         raise TypeError(f"dtype must be a numeric dtype; got {dtype}")
     y = np.asarray(y) if isinstance(y, np.ndarray) else _as_labels(y)
+    if y.dtype.kind in "biuf":
+        # labels as int64, their row indices, and (floats) the rounded copy: a broadcast
+        # view of labels costs nothing, these do
+        check_allocation("y", y.shape, np.int64, copies=3, what="the labels' temporaries")
     if y.dtype.kind == "b":      # a boolean array would index as a mask
         y = y.astype(np.int64)
     if y.dtype.kind == "f":
-        if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+        if not all_finite(y) or np.any(y != np.round(y)):
             raise ValueError("y must hold integer class indices")
         if y.size and np.abs(y).max() >= 2.0**63:
             raise ValueError(f"y holds class {np.abs(y).max()}, beyond any num_classes")
