@@ -464,7 +464,8 @@ def _max_abs(array):
         return None
     data, _ = _distinct(array)
     parts = (data.real, data.imag) if data.dtype.kind == "c" else (data,)
-    return max(max(-float(part.min()), float(part.max())) for part in parts)
+    ends = [float(end) for part in parts for end in (part.min(), part.max())]
+    return math.nan if any(map(math.isnan, ends)) else max(map(abs, ends))
 
 
 def _fft_shifts(p):
@@ -1125,6 +1126,9 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
     MemoryError
         If the result, or the chosen method's work arrays with it, would need more memory
         than the process may use (checked before allocating; names ``in1, in2``).
+    sigconv.CUDAUnavailableError
+        If ``device="cuda"`` and numba finds no GPU (checked first; a
+        :class:`RuntimeError` and a :class:`ValueError` naming ``device``).
 
     See Also
     --------
@@ -1137,6 +1141,15 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
     -----
     A NaN or inf input stays local to the outputs it touches with the direct method; an
     FFT spreads it over the whole output, and a :class:`RuntimeWarning` says so.
+
+    Magnitudes near the ends of the floating range: ``"fft"`` and ``"oa"`` scale each
+    input whose values could make the transforms' intermediate sums overflow (or sink
+    into subnormals) by an exact power of two, and the result back once, so an output is
+    inf only where the convolution itself is beyond the range (SciPy's FFT gives inf and
+    NaN there: ``[1e308, 1e308] * [1, -1, 2]`` is ``[1e308, 0, 1e308, inf]``, SciPy's
+    ``fftconvolve`` says ``[inf, nan, inf, inf]``). ``"direct"`` adds the products in
+    order, as SciPy's direct method and :func:`numpy.convolve` do: a partial sum can
+    overflow although the output is finite (``inf`` at index 2 of that example).
 
     Examples
     --------
@@ -1236,6 +1249,9 @@ def correlate(in1, in2, mode="full", method="auto", axes=None, device=None):
         If an exact integer result does not fit the result dtype.
     MemoryError
         If the result or the method's work arrays would not fit, as in :func:`convolve`.
+    sigconv.CUDAUnavailableError
+        If ``device="cuda"`` and numba finds no GPU (checked first; a
+        :class:`RuntimeError` and a :class:`ValueError` naming ``device``).
 
     See Also
     --------
@@ -1300,6 +1316,12 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     --------
     convolve, oaconvolve
 
+    Notes
+    -----
+    Inputs near the ends of the floating range are scaled by exact powers of two before
+    the transforms (and the result back), so that no intermediate sum overflows where
+    the convolution is finite; SciPy gives inf and NaN there (see :func:`convolve`).
+
     Examples
     --------
     >>> import numpy as np
@@ -1350,6 +1372,10 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     See Also
     --------
     convolve, fftconvolve
+
+    Notes
+    -----
+    Inputs near the ends of the floating range are scaled as in :func:`fftconvolve`.
 
     Examples
     --------

@@ -232,6 +232,9 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None)
         If an exact integer result does not fit the result dtype.
     MemoryError
         If the result or the extended image would not fit (checked before allocating).
+    sigconv.CUDAUnavailableError
+        If ``device="cuda"`` and numba finds no GPU (checked first; a
+        :class:`RuntimeError` and a :class:`ValueError` naming ``device``).
 
     See Also
     --------
@@ -295,6 +298,10 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None
         For the invalid arguments listed in :func:`convolve2d`.
     OverflowError
         If an exact integer result does not fit the result dtype.
+    MemoryError
+        If the result or the extended image would not fit (checked before allocating).
+    sigconv.CUDAUnavailableError
+        If ``device="cuda"`` and numba finds no GPU, as in :func:`convolve2d`.
 
     See Also
     --------

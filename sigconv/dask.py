@@ -281,7 +281,7 @@ def _convolve1d(x, kernel, mode, method, axis, correlation):
         raise ValueError(f"mode 'valid' needs the kernel ({k} taps) no longer than x "
                          f"({n} samples along axis {axis})")
     if correlation:   # correlation is convolution with the reversed, conjugated kernel
-        kernel = kernel[::-1].conj() if kernel.dtype.kind == "c" else kernel[::-1]
+        kernel = conv.conjugate(kernel[::-1], "kernel")
     shape = [1] * x.ndim
     shape[axis] = k
     start, length = conv.mode_window(n, k, mode)
@@ -416,7 +416,7 @@ def _convolve2d(image, kernel, mode, boundary, fillvalue, method, correlation):
     fill = conv2d.check_fillvalue(fillvalue, dtype).item() if boundary == "fill" else 0
     starts = conv2d.window_starts(image.shape, kernel.shape, mode, correlation)
     if correlation:   # correlation is convolution with the flipped, conjugated kernel
-        kernel = kernel[::-1, ::-1].conj() if kernel.dtype.kind == "c" else kernel[::-1, ::-1]
+        kernel = conv.conjugate(kernel[::-1, ::-1], "kernel")
     pads = (k0 - 1, k1 - 1) if mode != "valid" and (boundary != "fill" or fill != 0) else (0, 0)
     padded = _pad(image, pads, boundary, fill)
     window, edges = {}, {}

@@ -230,8 +230,11 @@ def toeplitz(c, r=None):
            [3, 2, 1, 4]])
     """
     c = as_nonempty_array(c, "c", 1)
-    r = c.conj() if r is None else as_nonempty_array(r, "r", 1)
+    r = c if r is None else as_nonempty_array(r, "r", 1)
+    # the matrix (with room for the diagonals' values) before any copy of the inputs
     check_allocation("c, r", (c.size, r.size), np.result_type(c, r))
+    if r is c:
+        r = conv.conjugate(c, "c")
     # every diagonal reads one entry of [c reversed, r[1:]]: a strided view, then a copy
     values = np.concatenate((c[::-1], r[1:]))
     stride = values.strides[0]

@@ -243,6 +243,8 @@ ALLOCATION_CASES = {
     "convolution_matrix_2**70": ("sc.convolution_matrix(np.ones(10), 2**70)", "a, n"),
     "toeplitz": ("sc.toeplitz(np.broadcast_to(1.0, 10**6))", "c, r"),
     "toeplitz_row": ("sc.toeplitz([1.0], np.broadcast_to(1.0, 10**10))", "c, r"),
+    # the default row conj(c): the matrix is checked before the conjugate's copy
+    "toeplitz_complex": ("sc.toeplitz(np.broadcast_to(1j, 10**10))", "c, r"),
     "todense": ("sc.ToeplitzOperator(np.ones(10), 10**6).todense()", "a, n"),
     "deconvolve": ("sc.deconvolve(np.broadcast_to(1.0, 10**10), [1.0])",
                    "signal, divisor"),
