@@ -6,14 +6,21 @@ multi-panel helpers (training curves, image grids, filters, feature maps) return
 stays fast.
 """
 
+import itertools
 import math
 import numbers
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ._validate import as_numeric_array, check_positive_int, check_real
+from ._validate import (
+    all_finite,
+    as_numeric_array,
+    check_allocation,
+    check_positive_int,
+    check_real,
+)
 from .fourier import DrivenOscillator, FourierSeries, square_wave
 
 __all__ = [
@@ -38,6 +45,12 @@ MAX_FIGURE_INCHES = 60.0
 MAX_TERMS = 10**6
 #: the most cells of a heatmap that are annotated with their values
 MAX_ANNOTATED = 10_000
+#: the most labelled ticks on an axis of a heatmap (every k-th row or column beyond: each
+#: tick costs milliseconds to make and draw, and thousands could not be read)
+MAX_TICKS = 100
+#: the most curves (partial sums, Gibbs points) in one ``n_terms`` sequence: each costs
+#: up to a second with MAX_TERMS harmonics, and more could not be told apart
+MAX_CURVES = 100
 
 
 def _check_ax(ax, name="ax"):
@@ -65,11 +78,34 @@ def _figsize(width, height):
     return width * scale, height * scale
 
 
+def _bounded_list(value, name, limit, what, refuse=True):
+    """``value``, a sequence (a str, bytes, a dict or a 0-d array is not one), as a list of
+    at most ``limit`` items: a longer one is refused (or, without ``refuse``, returned
+    with ``limit + 1`` items) after reading ``limit + 1`` of them, never listed whole
+    (``range(10**12)`` or an endless generator)."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable) or (
+            isinstance(value, np.ndarray) and value.ndim != 1):
+        raise TypeError(f"{name} must be a sequence of {what}, got "
+                        f"{type(value).__name__}" + (f" of shape {value.shape}"
+                                                     if isinstance(value, np.ndarray) else ""))
+    values = list(itertools.islice(value, limit + 1))
+    if refuse and len(values) > limit:
+        raise ValueError(f"{name} must hold at most {limit} {what}, got more")
+    return values
+
+
+def _length(sequence):
+    """``len(sequence)``, or ``"more"`` where it has none (a generator) or it does not fit
+    an index (``range(10**20)``)."""
+    try:
+        return len(sequence)
+    except (TypeError, OverflowError):
+        return "more"
+
+
 def _n_terms(n_terms, name="n_terms"):
-    """``n_terms`` as a non-empty list of ints in 1..MAX_TERMS."""
-    if isinstance(n_terms, (str, bytes)) or np.ndim(n_terms) != 1:
-        raise TypeError(f"{name} must be a sequence of positive integers, got {n_terms!r}")
-    values = list(n_terms)
+    """``n_terms`` as a non-empty list of at most MAX_CURVES ints in 1..MAX_TERMS."""
+    values = _bounded_list(n_terms, name, MAX_CURVES, "positive integers")
     if not values:
         raise ValueError(f"{name} must hold at least one number of terms")
     checked = []
@@ -83,15 +119,19 @@ def _n_terms(n_terms, name="n_terms"):
     return checked
 
 
-def _times(t, name="t"):
-    """``t`` as a non-empty 1-D float64 array of finite, increasing times."""
-    times = _real_array(t, name)
+def _times(t, name="t", copies=1, what="the curves"):
+    """``t`` as a non-empty 1-D float64 array of finite times, once ``copies`` float64
+    arrays of its length (the work the caller will do) are known to fit in memory."""
+    times = _real_array(t, name, convert=False)
+    if times.dtype.kind == "b":
+        raise TypeError(f"{name} must hold numbers, not booleans (dtype bool)")
     if times.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {times.shape}")
     if times.size == 0:
         raise ValueError(f"{name} cannot be empty")
+    check_allocation(name, times.shape, np.float64, copies=copies, what=what)
     times = times.astype(float)
-    if not np.isfinite(times).all():
+    if not all_finite(times):
         raise ValueError(f"{name} holds NaN or infinite values")
     return times
 
@@ -139,7 +179,8 @@ def plot_partial_sums(period, width, amplitude=1.0, n_terms=(1, 5, 25, 125), t=N
         period = check_real(period, "period", 0.0, exclusive_minimum=True)
         t = np.linspace(0.0, 5 * period, 2000)
     else:
-        t = _times(t)
+        # the times, the wave and each partial sum, kept by their lines
+        t = _times(t, copies=2 + len(n_terms))
     wave = square_wave(t, period, width, amplitude)
     full = FourierSeries.square_wave(period, width, amplitude, max(n_terms))
     ax = _axes(ax)
@@ -232,7 +273,8 @@ def plot_oscillator_response(oscillator, forcing, t, ax=None):
                         f"{type(oscillator).__name__}")
     if not isinstance(forcing, FourierSeries):
         raise TypeError(f"forcing must be a FourierSeries, got {type(forcing).__name__}")
-    t = _times(t)
+    # the times, their differences, the two curves and solve_ivp's work
+    t = _times(t, copies=6)
     if np.any(np.diff(t) <= 0):
         raise ValueError("t must be strictly increasing")
     _check_ax(ax)
@@ -249,19 +291,48 @@ def plot_oscillator_response(oscillator, forcing, t, ax=None):
 
 # --- neural-network figures ---------------------------------------------------------------
 
-def _real_array(value, name):
-    """A real array (extended precision cast to float64: plots need no more)."""
+def _real_array(value, name, convert=True):
+    """A real array; with ``convert``, extended precision cast to float64 (plots need no
+    more) once the copy is known to fit in memory."""
     array = as_numeric_array(value, name)
     if array.dtype.kind == "c":
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return _native(array, name) if convert else array
+
+
+def _native(array, name):
+    """``array``, extended precision cast to float64 once the copy is known to fit."""
     if array.dtype.kind == "f" and array.dtype.itemsize > 8:
+        check_allocation(name, array.shape, np.float64, what="its float64 copy")
         array = array.astype(np.float64)
     return array
 
 
 def _check_finite(array, name):
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    """No NaN or infinity in ``array``, checked by reductions (no mask of its size)."""
+    if not all_finite(array):
         raise ValueError(f"{name} holds NaN or infinite values")
+
+
+def _check_text(value, name):
+    """A str or None (a title or an axis label)."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or None, got {type(value).__name__}")
+
+
+def _check_cmap(cmap):
+    """A colour map name matplotlib knows, or a Colormap, before any figure is made."""
+    import matplotlib
+    from matplotlib.colors import Colormap
+
+    if isinstance(cmap, Colormap):
+        return
+    if not isinstance(cmap, str):
+        raise TypeError(f"cmap must be a colour map name (str) or a matplotlib Colormap, "
+                        f"got {type(cmap).__name__}")
+    if cmap not in matplotlib.colormaps:
+        raise ValueError(f"cmap {cmap!r} is not a colour map matplotlib knows (such as "
+                         f"'viridis', 'gray_r', 'RdBu_r')")
 
 
 def _panel_grid(n_panels, n_cols, panel_size):
@@ -297,16 +368,12 @@ def _tick_label(value):
 
 
 def _labels(labels, name, length, axis_name):
-    if isinstance(labels, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of labels, not a string")
-    try:
-        labels = list(labels)
-    except TypeError:
-        raise TypeError(f"{name} must be a sequence of labels, got "
-                        f"{type(labels).__name__}") from None
+    given = labels
+    labels = _bounded_list(labels, name, length, "labels", refuse=False)
     if len(labels) != length:
+        got = len(labels) if len(labels) <= length else _length(given)
         raise ValueError(f"{name} must have one label per {axis_name} of grid ({length}), "
-                         f"got {len(labels)}")
+                         f"got {got}")
     return [_tick_label(label) for label in labels]
 
 
@@ -344,19 +411,25 @@ def heatmap(grid, row_labels, col_labels, title=None, ax=None, fmt=".3f", cmap="
     matplotlib.axes.Axes
         The axes, holding one image (``ax.images[0]``, its data the grid), one text per
         cell (for grids of at most :data:`MAX_ANNOTATED` cells: more could not be read)
-        and a colorbar beside it. A new figure grows with the grid up to
+        and a colorbar beside it. An axis is labelled at every row or column up to
+        :data:`MAX_TICKS` of them, beyond at every k-th (k the least that keeps at most
+        :data:`MAX_TICKS` labels). A new figure grows with the grid up to
         :data:`MAX_FIGURE_INCHES` per side.
 
     Raises
     ------
     TypeError
         If ``grid`` is not real numbers, a labels argument is not a sequence (a string
-        is not one), ``fmt`` is not a string, ``vmin`` or ``vmax`` not a real number, or
-        ``ax`` not an Axes.
+        is not one), ``fmt`` is not a string, ``vmin`` or ``vmax`` not a real number,
+        ``title``, ``xlabel`` or ``ylabel`` not a str or None, ``cmap`` neither a name nor
+        a Colormap, or ``ax`` not an Axes.
     ValueError
         If ``grid`` is not 2-D or is empty, a labels argument's length differs from the
-        grid's matching dimension, ``fmt`` is not a valid format spec, or ``vmin`` or
-        ``vmax`` is not finite or ``vmin > vmax``.
+        grid's matching dimension, ``fmt`` is not a valid format spec, ``cmap`` names no
+        colour map, or ``vmin`` or ``vmax`` is not finite or ``vmin > vmax``.
+    MemoryError
+        If the grid's float64 copies (about 2.2 times ``8 * grid.size`` bytes) would not
+        fit in memory.
 
     Notes
     -----
@@ -378,11 +451,14 @@ def heatmap(grid, row_labels, col_labels, title=None, ax=None, fmt=".3f", cmap="
     ['0', '1e-05']
     >>> plt.close(ax.figure)
     """
-    values = _real_array(grid, "grid")
+    values = _real_array(grid, "grid", convert=False)
     if values.ndim != 2:
         raise ValueError(f"grid must be 2-D, got shape {values.shape}")
     if values.size == 0:
         raise ValueError(f"grid cannot be empty (shape {values.shape})")
+    # the float64 copy drawn, its masked copy and the mask (all of the grid is drawn)
+    check_allocation("grid", values.shape, np.float64, copies=2.2, what="the drawn cells")
+    values = _native(values, "grid")
     n_rows, n_cols = values.shape
     row_ticks = _labels(row_labels, "row_labels", n_rows, "row")
     col_ticks = _labels(col_labels, "col_labels", n_cols, "column")
@@ -399,6 +475,9 @@ def heatmap(grid, row_labels, col_labels, title=None, ax=None, fmt=".3f", cmap="
     if None not in limits and limits[0] > limits[1]:
         raise ValueError(f"vmin must be <= vmax, got vmin={vmin!r} and vmax={vmax!r}")
     vmin, vmax = limits
+    for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        _check_text(text, name)
+    _check_cmap(cmap)
     _check_ax(ax)
 
     if ax is None:
@@ -417,8 +496,9 @@ def heatmap(grid, row_labels, col_labels, title=None, ax=None, fmt=".3f", cmap="
         else:  # a blank cell on the axes background
             text, color = str(value), "black"
         ax.text(j, i, text, ha="center", va="center", color=color)
-    ax.set_xticks(np.arange(n_cols), labels=col_ticks)
-    ax.set_yticks(np.arange(n_rows), labels=row_ticks)
+    for set_ticks, ticks in ((ax.set_xticks, col_ticks), (ax.set_yticks, row_ticks)):
+        step = math.ceil(len(ticks) / MAX_TICKS)
+        set_ticks(np.arange(0, len(ticks), step), labels=ticks[::step])
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     if ylabel is not None:
@@ -454,12 +534,15 @@ def plot_history(history, metrics=None, axes=None):
     ------
     TypeError
         If ``history`` is neither a dict nor has a ``.history`` dict, or its values are
-        not real numbers, or ``axes`` holds something else than Axes.
+        not real numbers (booleans refused), ``metrics`` is neither a str nor a sequence
+        of str, or ``axes`` is neither an Axes nor a sequence of them.
     ValueError
         If ``history`` is empty, a list is empty, not 1-D, or the lists' lengths differ;
-        if ``metrics`` names a metric that is not recorded or more than
-        :data:`MAX_PANELS`; or if the number of ``axes`` differs from the number of
+        if ``metrics`` is empty, names a metric that is not recorded or twice, or more
+        than :data:`MAX_PANELS`; or if the number of ``axes`` differs from the number of
         panels.
+    MemoryError
+        If the float64 copy of a curve would not fit in memory.
 
     Notes
     -----
@@ -494,12 +577,16 @@ def plot_history(history, metrics=None, axes=None):
     for key, values in logs.items():
         if not isinstance(key, str):
             raise TypeError(f"history keys must be metric names (str), got {key!r}")
-        array = _real_array(values, f"history[{key!r}]")
+        name = f"history[{key!r}]"
+        array = _real_array(values, name, convert=False)
+        if array.dtype.kind == "b":
+            raise TypeError(f"{name} must hold numbers, not booleans (dtype bool)")
         if array.ndim != 1:
-            raise ValueError(f"history[{key!r}] must be a list with one value per epoch, "
-                             f"got shape {array.shape}")
+            raise ValueError(f"{name} must be a list with one value per epoch, got shape "
+                             f"{array.shape}")
         if array.size == 0:
-            raise ValueError(f"history[{key!r}] is empty: no epoch was recorded")
+            raise ValueError(f"{name} is empty: no epoch was recorded")
+        check_allocation(name, array.shape, np.float64, what="the curve drawn")
         curves[key] = array.astype(float)
     lengths = {key: len(values) for key, values in curves.items()}
     if len(set(lengths.values())) > 1:
@@ -514,13 +601,18 @@ def plot_history(history, metrics=None, axes=None):
     if metrics is None:
         selected = available
     else:
-        selected = [metrics] if isinstance(metrics, str) else list(metrics)
+        selected = [metrics] if isinstance(metrics, str) else _bounded_list(
+            metrics, "metrics", MAX_PANELS, "metric names (str)")
         if not selected:
             raise ValueError("metrics must name at least one metric")
-        for metric in selected:
+        for index, metric in enumerate(selected):
+            if not isinstance(metric, str):
+                raise TypeError(f"metrics must hold metric names (str), got {metric!r}")
             if metric not in available:
                 raise ValueError(f"metrics entry {metric!r} is not in history; the recorded "
                                  f"metrics are {available}")
+            if metric in selected[:index]:
+                raise ValueError(f"metrics names {metric!r} twice: one panel per metric")
 
     if len(selected) > MAX_PANELS:
         raise ValueError(f"history has {len(selected)} metrics, more than the {MAX_PANELS} "
@@ -532,12 +624,25 @@ def plot_history(history, metrics=None, axes=None):
                                figsize=_figsize(4.5 * len(selected), 3.5))
         panels = list(grid.ravel())
     else:
-        panels = list(np.ravel(np.asarray(axes, dtype=object)))
+        from matplotlib.axes import Axes
+
+        if isinstance(axes, Axes):
+            panels = [axes]
+        elif isinstance(axes, np.ndarray) and axes.dtype == object:  # plt.subplots' grid
+            if axes.size != len(selected):
+                raise ValueError(f"axes must hold one Axes per metric panel "
+                                 f"({len(selected)}: {selected}), got {axes.size}")
+            panels = list(axes.ravel())
+        else:
+            panels = _bounded_list(axes, "axes", len(selected), "Axes", refuse=False)
         if len(panels) != len(selected):
+            got = len(panels) if len(panels) <= len(selected) else _length(axes)
             raise ValueError(f"axes must hold one Axes per metric panel ({len(selected)}: "
-                             f"{selected}), got {len(panels)}")
+                             f"{selected}), got {got}")
         for panel in panels:
-            _check_ax(panel, "axes")
+            if not isinstance(panel, Axes):  # None too: there is one panel per entry
+                raise TypeError(f"axes must hold matplotlib Axes, got "
+                                f"{type(panel).__name__}")
 
     from matplotlib.ticker import MaxNLocator
 
@@ -554,8 +659,9 @@ def plot_history(history, metrics=None, axes=None):
     return panels[0].figure
 
 
-def _class_indices(values, name, n_images):
-    """Labels or predictions as a 1-D array, one per image (2-D ones: argmax per row)."""
+def _class_indices(values, name, n_images, shown):
+    """Labels or predictions of the first ``shown`` images as a 1-D array (2-D ones: argmax
+    per row); the whole must have one entry per image, but only those shown are read."""
     if values is None:
         return None
     try:
@@ -563,13 +669,18 @@ def _class_indices(values, name, n_images):
     except (TypeError, ValueError):  # ragged nested sequences
         raise TypeError(f"{name} must be one class per image (indices, names, or rows of "
                         f"scores), got a ragged sequence") from None
-    if array.dtype.kind in "fc" and array.ndim == 2 and not np.isfinite(array).all():
-        raise ValueError(f"{name} holds NaN or infinite scores")
-    if array.ndim == 2:  # one-hot labels, or predicted class probabilities
-        array = array.argmax(axis=1)
-    if array.ndim != 1 or len(array) != n_images:
+    if array.ndim not in (1, 2) or len(array) != n_images:
         raise ValueError(f"{name} must have one entry per image ({n_images}), got shape "
                          f"{array.shape}")
+    if array.ndim == 2 and (array.dtype.kind not in "biuf" or array.shape[1] == 0):
+        raise ValueError(f"{name} as rows must be one-hot labels or class scores (real "
+                         f"numbers, at least one column), got {array.dtype} of shape "
+                         f"{array.shape}")
+    array = array[:shown]
+    if array.ndim == 2:  # one-hot labels, or predicted class probabilities
+        if not all_finite(array):
+            raise ValueError(f"{name} holds NaN or infinite scores")
+        array = array.argmax(axis=1)
     if array.dtype.kind == "f" and np.all(array == np.round(array)):
         array = array.astype(np.int64)  # float class indices such as 3.0
     return array
@@ -621,8 +732,9 @@ def show_images(images, labels=None, class_names=None, predictions=None, n_cols=
     ----------
     images : array_like, shape (n, height, width), (n, height, width, 1) or (n, height, width, 3)
         Greyscale or RGB images, channels last. Integers are read as 0..255 (uint8
-        pixels); real numbers are scaled by the whole array's minimum and maximum, so
-        that every panel shares one scale.
+        pixels); real numbers are scaled by the minimum and maximum of the images shown,
+        so that every panel shares one scale. Only the images shown are read (checked
+        for NaN, converted), so a memory-mapped data set stays on disk.
     labels : array_like, optional
         True classes, one per image: indices, or one-hot rows (argmax is taken).
     class_names : sequence of str, optional
@@ -650,13 +762,16 @@ def show_images(images, labels=None, class_names=None, predictions=None, n_cols=
     TypeError
         If ``images`` is not real numbers, ``n_cols`` or ``max_images`` is not an
         integer, ``class_names`` is not a sequence (a string is not one), ``labels`` or
-        ``predictions`` is ragged, or a label is not a class index while ``class_names``
-        is given.
+        ``predictions`` is ragged, a label is not a class index while ``class_names``
+        is given, or ``cmap`` is neither a name nor a Colormap.
     ValueError
-        If ``images`` has another shape, is empty or holds NaN or infinity, ``labels`` or
-        ``predictions`` does not have one entry per image (or holds NaN scores), a class
-        index is out of range of ``class_names``, ``n_cols`` is below 1 or
-        ``max_images`` outside 1..:data:`MAX_PANELS`.
+        If ``images`` has another shape, is empty, or the images shown hold NaN or
+        infinity, ``labels`` or ``predictions`` does not have one entry per image (or
+        holds NaN scores for an image shown, or rows that are not real scores), a class
+        index is out of range of ``class_names``, ``n_cols`` is below 1, ``max_images``
+        outside 1..:data:`MAX_PANELS`, or ``cmap`` names no colour map.
+    MemoryError
+        If the images shown, as float64, would not fit in memory twice.
 
     Examples
     --------
@@ -674,7 +789,7 @@ def show_images(images, labels=None, class_names=None, predictions=None, n_cols=
     'red'
     >>> plt.close(fig)
     """
-    array = _real_array(images, "images")
+    array = _real_array(images, "images", convert=False)
     if array.ndim == 4 and array.shape[-1] == 1:
         array = array[..., 0]
     rgb = array.ndim == 4 and array.shape[-1] == 3
@@ -683,24 +798,29 @@ def show_images(images, labels=None, class_names=None, predictions=None, n_cols=
                          f"or (n, height, width, 3); got shape {np.shape(images)}")
     if array.size == 0:
         raise ValueError(f"images cannot be empty (shape {np.shape(images)})")
-    _check_finite(array, "images")
     n_cols = _check_count(n_cols, "n_cols")
     max_images = _check_panels(max_images, "max_images")
     class_names = _check_class_names(class_names)
+    _check_cmap(cmap)
     n_images = len(array)
-    labels = _class_indices(labels, "labels", n_images)
-    predictions = _class_indices(predictions, "predictions", n_images)
-
     shown = min(n_images, max_images)
+    labels = _class_indices(labels, "labels", n_images, shown)
+    predictions = _class_indices(predictions, "predictions", n_images, shown)
+
+    # only the images shown are read, checked and converted (float64, and for RGB its
+    # scaled copy): a memory map of a data set stays on disk, a huge view costs nothing
+    array = array[:shown]
+    check_allocation("images", array.shape, np.float64, copies=2, what="the images shown")
+    array = _native(array, "images")
+    _check_finite(array, "images")
     if array.dtype.kind in "iu":  # uint8-style pixels
         limits = (0, 255)
-        array = array[:shown]
         if rgb:
             array = np.clip(array, 0, 255).astype(np.uint8)
-    else:  # one scale for the whole array, but only the images shown are converted
+    else:  # one scale for all the panels
         low, high = float(np.min(array)), float(np.max(array))
         limits = (low, high)
-        array = array[:shown].astype(float)
+        array = array.astype(float)
         if rgb:  # RGB floats must lie in [0, 1] for imshow
             array = (array - low) / (high - low) if high > low else np.zeros_like(array)
 
@@ -749,11 +869,15 @@ def show_filters(conv_layer_or_kernel, n_cols=8, cmap="RdBu_r"):
     Raises
     ------
     TypeError
-        If the kernel is not real numbers or ``n_cols`` is not an integer.
+        If the kernel is not real numbers, ``n_cols`` is not an integer, ``cmap`` is
+        neither a name nor a Colormap, or the layer's ``get_weights()`` is not a list.
     ValueError
         If the layer has no weights (not built yet), the kernel is not 4-D, is empty,
-        holds NaN or infinity or more than :data:`MAX_PANELS` filters, or ``n_cols`` is
-        below 1.
+        holds NaN or infinity in the part drawn (input channel 0, or all three of an RGB
+        kernel) or more than :data:`MAX_PANELS` filters, ``n_cols`` is below 1, or
+        ``cmap`` names no colour map.
+    MemoryError
+        If the part drawn, as float64, would not fit in memory twice.
 
     Examples
     --------
@@ -773,26 +897,35 @@ def show_filters(conv_layer_or_kernel, n_cols=8, cmap="RdBu_r"):
     if hasattr(conv_layer_or_kernel, "get_weights"):
         name = getattr(conv_layer_or_kernel, "name", type(conv_layer_or_kernel).__name__)
         weights = conv_layer_or_kernel.get_weights()
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"conv_layer_or_kernel {name!r}: get_weights() must return a "
+                            f"list of arrays, got {type(weights).__name__}")
         if len(weights) == 0:
             raise ValueError(f"conv_layer_or_kernel {name!r} has no weights; build it (call "
                              f"it on an input) first")
         kernel = weights[0]
     else:
         kernel = conv_layer_or_kernel
-    kernel = _real_array(kernel, "conv_layer_or_kernel")
+    kernel = _real_array(kernel, "conv_layer_or_kernel", convert=False)
     if kernel.ndim != 4:
         raise ValueError(f"the kernel of conv_layer_or_kernel must be 4-D, (kernel_height, "
                          f"kernel_width, in_channels, filters); got shape {kernel.shape}")
     if kernel.size == 0:
         raise ValueError(f"the kernel of conv_layer_or_kernel cannot be empty (shape "
                          f"{kernel.shape})")
-    _check_finite(kernel, "conv_layer_or_kernel")
     n_cols = _check_count(n_cols, "n_cols")
-    kernel = kernel.astype(float)
+    _check_cmap(cmap)
     height, width, in_channels, n_filters = kernel.shape
     if n_filters > MAX_PANELS:
         raise ValueError(f"conv_layer_or_kernel has {n_filters} filters, more than the "
                          f"{MAX_PANELS} panels of one figure: pass a slice of the kernel")
+    if in_channels != 3:  # only input channel 0 is drawn: nothing else is read
+        kernel = kernel[:, :, :1, :]
+    # the float64 copy, and the scaled copy of an RGB kernel
+    check_allocation("conv_layer_or_kernel", kernel.shape, np.float64, copies=2,
+                     what="the filters drawn")
+    _check_finite(kernel, "conv_layer_or_kernel")
+    kernel = kernel.astype(float)
 
     fig, axes = _panel_grid(n_filters, n_cols, panel_size=(1.2, 1.35))
     if in_channels == 3:
@@ -870,12 +1003,12 @@ def show_feature_maps(model, x, layer=None, n_cols=8, max_maps=32, cmap="viridis
     TypeError
         If ``model`` has no ``.layers``, a layer run has no ``forward``, ``x`` is not
         real numbers, ``layer`` is neither an int nor a str, or ``n_cols`` or
-        ``max_maps`` is not an integer.
+        ``max_maps`` is not an integer, or ``cmap`` is neither a name nor a Colormap.
     ValueError
         If ``model`` has no layers, ``x`` is not one sample, is empty or holds NaN or
         infinity, ``layer`` names no layer (the message lists the names) or its output is
-        not 4-D, no layer outputs 4-D maps (default ``layer``), ``n_cols`` is below 1 or
-        ``max_maps`` outside 1..:data:`MAX_PANELS`.
+        not 4-D, no layer outputs 4-D maps (default ``layer``), ``n_cols`` is below 1,
+        ``max_maps`` outside 1..:data:`MAX_PANELS`, or ``cmap`` names no colour map.
 
     Examples
     --------
@@ -921,6 +1054,7 @@ def show_feature_maps(model, x, layer=None, n_cols=8, max_maps=32, cmap="viridis
     stop = _layer_index(layer, names)
     n_cols = _check_count(n_cols, "n_cols")
     max_maps = _check_panels(max_maps, "max_maps")
+    _check_cmap(cmap)
 
     output = batch
     for index, current in enumerate(layers):

@@ -186,8 +186,8 @@ def test_many_images_in_one_row_fit_the_figure():
 
 
 def test_only_the_images_shown_are_converted(monkeypatch):
-    """A large float array: scaled by its whole minimum and maximum, but only the shown
-    images are copied (a memory map of a data set stays on disk)."""
+    """A large float array: only the shown images are read and copied (a memory map of a
+    data set stays on disk)."""
     images = np.zeros((5000, 28, 28, 3), np.float32)
     images[-1] = 2.0
     fig = plotting.show_images(images, max_images=2)
@@ -316,3 +316,172 @@ def test_oscillator_response_bad_arguments(kwargs, kind, name):
     with pytest.raises(kind) as info:
         plotting.plot_oscillator_response(**arguments)
     harness.check_error(info.value, name)
+
+
+# ------------------------------------------------- sizes: only what is drawn is read
+
+
+def test_images_scale_and_finiteness_come_from_the_images_shown():
+    """The hidden images are never read: a larger or NaN value there changes nothing."""
+    images = np.zeros((5, 3, 3))
+    images[0, 0, 0], images[1, 1, 1] = 0.5, -0.25
+    images[3], images[4, 0, 0] = 7.0, np.nan
+    fig = plotting.show_images(images, max_images=2, labels=[[0.0, 1.0]] * 4 + [[np.nan] * 2])
+    assert [ax.images[0].get_clim() for ax in fig.axes] == [(-0.25, 0.5)] * 2
+    assert [ax.get_title() for ax in fig.axes] == ["1", "1"]
+    with pytest.raises(ValueError, match="images holds NaN"):
+        plotting.show_images(images, max_images=5)
+
+
+HUGE_CALLS = {
+    "heatmap": ("plotting.heatmap(np.broadcast_to(1.0, (10**5, 10**5)), range(10**5), "
+                "range(10**5))", "grid"),
+    "partial sums": ("plotting.plot_partial_sums(1.0, 0.5, t=np.broadcast_to(1.0, 10**10))",
+                     "t"),
+    "oscillator": ("plotting.plot_oscillator_response(sc.DrivenOscillator(1.0, 0.5, 4.0), "
+                   "sc.FourierSeries.square_wave(1.0, 0.5, 1.0, 5), "
+                   "np.broadcast_to(1.0, 10**10))", "t"),
+    "history": ("plotting.plot_history({'loss': np.broadcast_to(1.0, 10**10)})",
+                "history['loss']"),
+    "one huge image": ("plotting.show_images(np.broadcast_to(1.0, (1, 10**5, 10**5)))",
+                       "images"),
+    "RGB kernel": ("plotting.show_filters(np.broadcast_to(1.0, (10**5, 10**5, 3, 2)))",
+                   "conv_layer_or_kernel"),
+    "long double x": ("plotting.show_feature_maps(nn.Sequential([nn.Flatten()]), "
+                      "np.broadcast_to(np.longdouble(1), (10**5, 10**5, 1)))", "x"),
+}
+PREFIX = ("import matplotlib\nmatplotlib.use('Agg')\nimport numpy as np\n"
+          "import sigconv as sc\nfrom sigconv import nn, plotting\n")
+
+
+@pytest.mark.parametrize("case", sorted(HUGE_CALLS))
+def test_huge_views_are_refused_before_any_copy(case):
+    """A view of 10**10 values costs nothing; its float64 copy (or the mask of a NaN check)
+    would cost 75 GiB: a MemoryError naming the argument, under a 2 GiB cap."""
+    code, name = HUGE_CALLS[case]
+    harness.assert_isolated_error(PREFIX + code + "\n", name, kinds=("MemoryError",))
+
+
+@pytest.mark.parametrize("code, panels", [
+    ("plotting.show_images(np.broadcast_to(1.0, (10**6, 1000, 1000)))", 32),
+    ("plotting.show_images(np.broadcast_to(1.0, (10**6, 8, 8)), "
+     "labels=np.broadcast_to(0.5, (10**6, 10**4)), max_images=3)", 3),
+    ("plotting.show_filters(np.broadcast_to(1.0, (3, 3, 10**9, 4)))", 4),
+])
+def test_only_the_part_drawn_of_a_huge_view_is_read(code, panels):
+    """The first images (labels, input channel of the filters) of a view of 10**12 values:
+    drawn in seconds under a 2 GiB cap, the rest never scanned."""
+    report = harness.assert_isolated_finishes(
+        PREFIX + f"result = len({code}.axes)\n", timeout=60)
+    assert report["value"] == str(panels)
+
+
+# ------------------------------------------------------------- sequences and options
+
+
+def test_sequences_are_never_listed_whole():
+    """range(10**12) or an endless generator as labels, n_terms, metrics or axes: refused
+    after reading one item more than can be used."""
+    def endless():
+        while True:
+            yield 1
+
+    for call, name in [
+        (lambda: plotting.heatmap([[1.0]], range(10**12), [1]), "row_labels"),
+        (lambda: plotting.heatmap([[1.0]], [1], endless()), "col_labels"),
+        (lambda: plotting.plot_gibbs(n_terms=range(1, 10**12)), "n_terms"),
+        (lambda: plotting.plot_gibbs(n_terms=endless()), "n_terms"),
+        (lambda: plotting.plot_history({"loss": [1.0]}, metrics=endless()), "metrics"),
+        (lambda: plotting.plot_history({"loss": [1.0]}, axes=range(10**12)), "axes"),
+    ]:
+        with pytest.raises(ValueError) as info:
+            call()
+        harness.check_error(info.value, name)
+    assert plt.get_fignums() == []
+
+
+def test_at_most_max_curves_partial_sums():
+    ax = plotting.plot_partial_sums(0.2, 0.1, n_terms=range(1, plotting.MAX_CURVES + 1))
+    assert len(ax.lines) == plotting.MAX_CURVES + 1
+    with pytest.raises(ValueError, match=f"n_terms must hold at most {plotting.MAX_CURVES}"):
+        plotting.plot_partial_sums(0.2, 0.1, n_terms=range(1, plotting.MAX_CURVES + 2))
+
+
+@settings(max_examples=60)
+@given(metrics=st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=8),
+                         st.sampled_from(["loss", "accuracy", "val_loss", b"loss"]),
+                         st.lists(st.one_of(st.sampled_from(["loss", "accuracy", "mae"]),
+                                            st.integers(), st.none()), max_size=3),
+                         st.tuples(st.sampled_from(["loss", "accuracy"]))))
+def test_history_any_metrics(metrics):
+    """The panels asked for, in order, or an error naming metrics."""
+    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.75], "val_loss": [1.5, 1.0]}
+    fig = drawn(plotting.plot_history, "metrics", history, metrics=metrics)
+    if fig is None:
+        return
+    expected = ["loss", "accuracy"] if metrics is None else (
+        [metrics] if isinstance(metrics, str) else list(metrics))
+    assert len(set(expected)) == len(expected) and set(expected) <= {"loss", "accuracy"}
+    assert [ax.get_title() for ax in fig.axes] == expected
+    for ax, metric in zip(fig.axes, expected, strict=True):
+        np.testing.assert_array_equal(ax.lines[0].get_ydata(), history[metric])
+
+
+@pytest.mark.parametrize("axes, kind", [
+    (5, TypeError), ("ax", TypeError), ({"a": 1}, TypeError), ([None], TypeError),
+    ([], ValueError), (np.array([None, None], dtype=object), ValueError),
+])
+def test_history_bad_axes(axes, kind):
+    with pytest.raises(kind) as info:
+        plotting.plot_history({"loss": [1.0]}, axes=axes)
+    harness.check_error(info.value, "axes")
+
+
+def test_history_axes_as_one_axes_a_list_or_a_grid():
+    for make in (lambda axes: axes[0, 0], lambda axes: [axes[0, 0], axes[0, 1]],
+                 lambda axes: axes):
+        fig, grid = plt.subplots(1, 2, squeeze=False)
+        given = make(grid)
+        metrics = ["loss"] if given is grid[0, 0] else ["loss", "accuracy"]
+        assert plotting.plot_history({"loss": [1.0], "accuracy": [0.5]}, metrics=metrics,
+                                     axes=given) is fig
+        assert [ax.get_title() for ax in fig.axes[:len(metrics)]] == metrics
+
+
+@pytest.mark.parametrize("function, args", [
+    (plotting.heatmap, ([[1.0]], [1], [1])),
+    (plotting.show_images, (np.zeros((1, 2, 2)),)),
+    (plotting.show_filters, (np.zeros((2, 2, 1, 1)),)),
+])
+@pytest.mark.parametrize("cmap, kind", [("no such map", ValueError), (5, TypeError),
+                                        (None, TypeError), (True, TypeError)])
+def test_bad_cmap_is_refused_before_a_figure(function, args, cmap, kind):
+    with pytest.raises(kind) as info:
+        function(*args, cmap=cmap)
+    harness.check_error(info.value, "cmap")
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("name", ["title", "xlabel", "ylabel"])
+@pytest.mark.parametrize("value", [5, b"bytes", ["a"], True])
+def test_heatmap_texts_must_be_str(name, value):
+    with pytest.raises(TypeError) as info:
+        plotting.heatmap([[1.0]], [1], [1], **{name: value})
+    harness.check_error(info.value, name)
+
+
+@pytest.mark.parametrize("n", [1, plotting.MAX_TICKS, plotting.MAX_TICKS + 1, 1000])
+def test_heatmap_ticks_are_thinned_beyond_max_ticks(n):
+    ax = plotting.heatmap(np.zeros((n, 2)), [f"r{i}" for i in range(n)], ["a", "b"])
+    step = -(-n // plotting.MAX_TICKS)
+    assert list(ax.get_yticks()) == list(range(0, n, step))
+    assert [label.get_text() for label in ax.get_yticklabels()] == [
+        f"r{i}" for i in range(0, n, step)]
+    assert len(ax.get_yticks()) <= plotting.MAX_TICKS
+
+
+@pytest.mark.parametrize("rows", [np.zeros((2, 0)), np.array([["a", "b"], ["c", "d"]])])
+def test_label_rows_that_are_not_scores(rows):
+    with pytest.raises(ValueError) as info:
+        plotting.show_images(np.zeros((2, 3, 3)), labels=rows)
+    harness.check_error(info.value, "labels")
