@@ -27,6 +27,7 @@ import scipy.fft as sp_fft
 
 from ._jit import require_cuda, resolve_device, to_device_like, to_host
 from ._validate import (
+    all_finite,
     as_numeric_array,
     check_allocation,
     check_native_precision,
@@ -40,6 +41,9 @@ __all__ = ["square_wave", "sawtooth_wave", "triangle_wave", "fourier_coefficient
 
 _SYNTHESIS_BLOCK = 512
 
+#: float64 arrays of the times' size that evaluating a series holds at its peak
+_CALL_COPIES = 5
+
 #: the most ``terms x points`` products one direct synthesis may take (about 5 s on one
 #: core); beyond it, times that are not a uniform grid commensurate with the period are
 #: refused (a uniform commensurate grid goes through one inverse FFT instead)
@@ -52,6 +56,15 @@ _GIBBS_GRID_CAP = 2**21
 #: the most oscillation cycles (at the fastest rate of the oscillator or the force) that
 #: :meth:`DrivenOscillator.simulate` integrates step by step
 _MAX_CYCLES = 10_000
+
+#: an upper estimate of the force evaluations per cycle of the fastest rate that DOP853
+#: takes at its default tolerances (measured: 30 to 130), and the most ``evaluations x
+#: n_terms`` that :meth:`DrivenOscillator.simulate` spends on a FourierSeries force
+_EVALUATIONS_PER_CYCLE = 128
+_MAX_FORCE_WORK = 10**9
+
+#: the smallest normal float64: below it a quotient keeps fewer than 53 bits
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def _positive(value, name):
@@ -77,17 +90,26 @@ def _amplitude(value, name="amplitude"):
     return amplitude
 
 
-def _times(t, name="t"):
+def _times(t, name="t", copies=1, what="the result"):
+    """``t`` as a finite real float64 array, after checking that ``copies`` float64 arrays
+    of its shape (the work the caller will do) fit in memory: a huge broadcast view is
+    refused before it is copied or even scanned for NaN."""
     t = as_numeric_array(t, name)
     if t.dtype.kind == "c":
         raise TypeError(f"{name} must be real, got dtype {t.dtype}")
     if t.dtype.kind == "b":
         raise TypeError(f"{name} must hold numbers, not booleans (dtype bool)")
     check_native_precision(t.dtype, name)
+    check_allocation(name, t.shape, np.float64, copies=copies, what=what)
     t = t.astype(np.float64, copy=False)
-    if not np.isfinite(t).all():
+    if not all_finite(t):
         raise ValueError(f"{name} must be finite (it has NaN or inf entries)")
     return t
+
+
+#: float64 arrays of the times' size that a wave holds at its peak (the fold's temporaries,
+#: its masks and the result)
+_WAVE_COPIES = 4
 
 
 def _phase(t, period):
@@ -131,6 +153,9 @@ def square_wave(t, period, width=None, amplitude=1.0, duty=None):
         If ``period`` or ``width`` is not positive, ``2 pi / period`` overflows,
         ``width > period``, both or neither of ``width`` and ``duty`` are given, or
         ``amplitude`` or ``t`` is not finite.
+    MemoryError
+        If the wave at ``t`` and its work arrays (four float64 arrays of the size of
+        ``t``) would not fit in memory; checked before ``t`` is copied or scanned.
 
     See Also
     --------
@@ -144,7 +169,7 @@ def square_wave(t, period, width=None, amplitude=1.0, duty=None):
     """
     period, width = _period_width(period, width, duty)
     amplitude = check_real(amplitude, "amplitude")
-    t = _times(t)
+    t = _times(t, copies=_WAVE_COPIES)
     if width == period:  # a pulse filling the period is the constant (no fold edge at T/2)
         return np.full(t.shape, amplitude)
     return np.where(np.abs(_phase(t, period)) < width / 2, amplitude, 0.0)
@@ -191,6 +216,9 @@ def sawtooth_wave(t, period, amplitude=1.0):
     ValueError
         If ``period`` is not positive or so small that ``2 pi / period`` overflows,
         ``amplitude`` or ``t`` is not finite.
+    MemoryError
+        If the wave at ``t`` and its work arrays (four float64 arrays of the size of
+        ``t``) would not fit in memory; checked before ``t`` is copied or scanned.
 
     Examples
     --------
@@ -201,7 +229,7 @@ def sawtooth_wave(t, period, amplitude=1.0):
     period = _period(period)
     amplitude = check_real(amplitude, "amplitude")
     # |2 phase / T| <= 1: the product cannot overflow where amplitude itself fits
-    return amplitude * (2.0 * (_phase(_times(t), period) / period))
+    return amplitude * (2.0 * (_phase(_times(t, copies=_WAVE_COPIES), period) / period))
 
 
 def triangle_wave(t, period, amplitude=1.0):
@@ -229,6 +257,9 @@ def triangle_wave(t, period, amplitude=1.0):
     ValueError
         If ``period`` is not positive or so small that ``2 pi / period`` overflows,
         ``amplitude`` or ``t`` is not finite.
+    MemoryError
+        If the wave at ``t`` and its work arrays (four float64 arrays of the size of
+        ``t``) would not fit in memory; checked before ``t`` is copied or scanned.
 
     Examples
     --------
@@ -238,7 +269,8 @@ def triangle_wave(t, period, amplitude=1.0):
     """
     period = _period(period)
     amplitude = check_real(amplitude, "amplitude")
-    return amplitude * (1.0 - 4.0 * (np.abs(_phase(_times(t), period)) / period))
+    t = _times(t, copies=_WAVE_COPIES)
+    return amplitude * (1.0 - 4.0 * (np.abs(_phase(t, period)) / period))
 
 
 def fourier_coefficients(func, period, n_terms, n_quad=None):
@@ -285,8 +317,9 @@ def fourier_coefficients(func, period, n_terms, n_quad=None):
         fewer than ``2 * n_terms`` of them, or they are so large that a coefficient
         overflows float64.
     MemoryError
-        If the quadrature grid (``n_quad``, or ``n_terms`` through the default) or the
-        coefficients would not fit in memory; nothing is allocated then.
+        If the quadrature grid (``n_quad``, or ``n_terms`` through the default), the
+        transform of given samples (naming ``func``) or the coefficients would not fit in
+        memory; nothing is allocated then, and given samples are not scanned.
 
     See Also
     --------
@@ -315,19 +348,19 @@ def fourier_coefficients(func, period, n_terms, n_quad=None):
         check_allocation(quad_name, (n_quad,), np.float64, copies=4,
                          what="the quadrature grid")
         t = -period / 2 + np.arange(n_quad) * (period / n_quad)
-        samples = _times(func(t), "func(t)")
+        samples = as_numeric_array(func(t), "func(t)")
         if samples.shape != t.shape:
             raise ValueError(f"func must return one value per time, got shape "
                              f"{samples.shape} for {t.shape}")
+        samples = _times(samples, "func(t)")
     else:
         if n_quad is not None:
             raise ValueError("n_quad applies to a callable func only: given samples, their "
                              "number sets the quadrature grid")
-        samples = _times(func, "func")
+        samples = as_numeric_array(func, "func")
         if samples.ndim != 1:
             raise ValueError(f"func samples must be one-dimensional, got {samples.shape}")
-        check_allocation("func", samples.shape, np.float64, copies=2,
-                         what="the transform of the samples")
+        samples = _times(samples, "func", copies=2, what="the transform of the samples")
     if samples.size < 2 * n_terms:
         raise ValueError(f"{samples.size} samples resolve fewer than n_terms={n_terms} "
                          "harmonics; give at least 2 * n_terms")
@@ -348,7 +381,7 @@ def _rectangle_rule(samples, n_terms):
     f = scale * spectrum.real
     g = -scale * spectrum.imag
     g[0] = 0.0
-    if not (np.isfinite(f).all() and np.isfinite(g).all()):
+    if not (all_finite(f) and all_finite(g)):
         raise ValueError("func's values are so large that the coefficients overflow "
                          "float64; scale the function down")
     return f, g
@@ -386,6 +419,9 @@ class FourierSeries:
         If the coefficients are not 1-D finite arrays of equal, non-zero length, so large
         that ``sum |f_n| + |g_n|`` (the bound on the series' values) overflows float64,
         or the period is not positive or so small that ``2 pi / period`` overflows.
+    MemoryError
+        If the float64 copies of ``f`` and ``g`` would not fit in memory (checked before
+        they are copied or scanned for NaN).
 
     Notes
     -----
@@ -406,8 +442,8 @@ class FourierSeries:
     """
 
     def __init__(self, f, g, period):
-        f = _times(f, "f")
-        g = _times(g, "g")
+        f = _times(f, "f", copies=2, what="the coefficients")
+        g = _times(g, "g", copies=2, what="the coefficients")
         if f.ndim != 1 or f.shape != g.shape or f.size == 0:
             raise ValueError(f"f and g must be non-empty 1-D arrays of equal length, got "
                              f"shapes {f.shape} and {g.shape}")
@@ -487,7 +523,7 @@ class FourierSeries:
         with np.errstate(over="ignore", invalid="ignore"):
             f[0] = 2 * amplitude * width / period
             f[1:] = 2 * amplitude / (n * np.pi) * np.sin(n * np.pi * width / period)
-        if not np.isfinite(f).all():  # n pi W or 2 F W beyond float64: through the duty
+        if not all_finite(f):  # n pi W or 2 F W beyond float64: through the duty
             duty = width / period
             f[0] = 2 * amplitude * duty
             f[1:] = (2 * amplitude) / (n * np.pi) * np.sin(n * (np.pi * duty))
@@ -519,16 +555,23 @@ class FourierSeries:
             If ``t`` is not real (complex, boolean, extended precision, not numeric).
         ValueError
             If ``t`` is not finite, or is not such a grid and ``n_terms * t.size`` exceeds
-            ``10**10`` (the error names both).
+            ``10**10`` (the error names both); if ``device`` is not None, ``"cpu"`` or
+            ``"cuda"``.
+        sigconv.CUDAUnavailableError
+            If ``device="cuda"`` (or ``t`` is a device array) and numba finds no GPU; a
+            :class:`RuntimeError` and :class:`ValueError` naming ``device``, raised even
+            where the FFT grid path would have run on the host.
         MemoryError
-            If the result or the FFT grid would not fit in memory.
+            If the result, its work arrays (about five times the size of ``t`` in float64)
+            or the FFT grid would not fit in memory; checked before ``t`` is copied or
+            scanned, so a huge broadcast view costs nothing to refuse.
         """
         original = t
         device = resolve_device(device, t)
         if device == "cuda":
             require_cuda()  # a clear error without a GPU, even where the FFT path runs
-        t = _times(to_host(t))
-        check_allocation("t", t.shape, np.float64, copies=2)
+        # the flattened copy, the result, the folded times and the grid test's model
+        t = _times(to_host(t), copies=_CALL_COPIES)
         flat = t.ravel()
         grid = self._uniform_grid(flat)
         if grid is not None:
@@ -810,7 +853,7 @@ def _overflow_checked(f, g, period, what):
     ``what`` when they overflowed float64."""
     with np.errstate(over="ignore", invalid="ignore"):
         bound = np.sum(np.abs(f)) + np.sum(np.abs(g))
-    if not (np.isfinite(f).all() and np.isfinite(g).all() and np.isfinite(bound)):
+    if not (all_finite(f) and all_finite(g) and math.isfinite(bound)):
         raise ValueError(f"{what} overflows float64")
     return FourierSeries(f, g, period)
 
@@ -859,7 +902,9 @@ class DrivenOscillator:
         if not (math.isfinite(ratio) and ratio > 0):
             raise ValueError(f"stiffness / mass = {self.stiffness!r} / {self.mass!r} "
                              "over- or underflows float64: rescale the units")
-        self.omega0 = math.sqrt(ratio)
+        # a subnormal k / m keeps few digits: sqrt(k) / sqrt(m) keeps all but an ulp
+        self.omega0 = math.sqrt(ratio) if ratio >= _TINY else \
+            math.sqrt(self.stiffness) / math.sqrt(self.mass)
         self.beta = self.damping / (2 * self.mass)
         if not math.isfinite(self.beta) or (self.damping > 0 and self.beta == 0):
             raise ValueError(f"damping / (2 mass) = {self.damping!r} / (2 * {self.mass!r}) "
@@ -887,8 +932,13 @@ class DrivenOscillator:
         ValueError
             If ``omega`` is not finite, or at the resonance of an undamped oscillator
             (or so near it that ``H`` overflows).
+        MemoryError
+            If the response and its work arrays (about ten float64 arrays of the size of
+            ``omega``) would not fit in memory; checked before ``omega`` is copied or
+            scanned.
         """
-        omega = _times(omega, "omega")
+        # the response (complex), the denominator (complex), its parts and masks
+        omega = _times(omega, "omega", copies=10)
         return self._response(omega, "omega")
 
     def _response(self, omegas, name):
@@ -904,7 +954,7 @@ class DrivenOscillator:
                                  f"({name} = {self.omega0})")
             response = np.zeros(denominator.shape, dtype=np.complex128)
             response[~infinite] = 1.0 / denominator[~infinite]
-        if not np.isfinite(response).all():
+        if not all_finite(response):
             raise ValueError(f"{name} is so near the undamped resonance {self.omega0} that "
                              "the response overflows float64")
         return response
@@ -918,7 +968,9 @@ class DrivenOscillator:
             0.0 when damping is so strong (``2 beta^2 >= w0^2``) that the amplitude only
             decreases with frequency.
         """
-        if max(self.omega0, self.beta) < 1e150:  # the squares are exact enough to compare
+        # the squares are exact enough to compare where they neither overflow nor fall
+        # among the subnormals (omega0 down to 2e-162: its square keeps few digits there)
+        if 1e-150 < self.omega0 and max(self.omega0, self.beta) < 1e150:
             radicand = self.omega0 * self.omega0 - 2.0 * self.beta * self.beta
             return math.sqrt(radicand) if radicand > 0.0 else 0.0
         # omega0 sqrt(1 - 2 (beta / omega0)^2): no square of a large beta to overflow
@@ -956,10 +1008,13 @@ class DrivenOscillator:
             the natural frequency (no periodic particular solution exists), or when the
             response to a harmonic overflows float64; as :class:`FourierSeries` for
             ``t``.
+        MemoryError
+            As :meth:`FourierSeries.__call__`: the steady state at ``t`` and its work
+            arrays are sized before ``t`` is copied or scanned.
         """
         if not isinstance(forcing, FourierSeries):
             raise TypeError(f"forcing must be a FourierSeries, got {type(forcing).__name__}")
-        t = _times(t)
+        t = _times(t, copies=_CALL_COPIES)
         n = np.arange(forcing.n_terms)
         with np.errstate(over="ignore"):  # harmonics beyond float64 respond with 0
             omegas = n * forcing.omega
@@ -995,7 +1050,9 @@ class DrivenOscillator:
         Parameters
         ----------
         forcing : callable
-            ``F(t)`` for scalar ``t`` (a :class:`FourierSeries` works).
+            ``F(t)``, called with a one-element float64 array holding the time; it must
+            return one finite real number (a Python or NumPy scalar, or an array of one
+            element). A :class:`FourierSeries` works (evaluated by a dot product).
         t : array_like
             Increasing times; the solution is reported there.
         x0, v0 : float, default 0.0
@@ -1011,15 +1068,27 @@ class DrivenOscillator:
         Raises
         ------
         TypeError
-            If ``forcing`` is not callable, ``t`` not real, or ``x0``, ``v0``, ``rtol``,
-            ``atol`` not real numbers (booleans refused).
+            If ``forcing`` is not callable, or returns something other than a real number
+            (None, a string, a boolean, a complex number, an object); ``t`` is not real;
+            or ``x0``, ``v0``, ``rtol``, ``atol`` are not real numbers (booleans refused).
+            The message names ``forcing``.
         ValueError
             If ``t`` is not 1-D, finite and increasing; ``x0`` or ``v0`` is not finite;
             ``rtol`` is not in ``(0, 1)`` or ``atol`` not positive; the span of ``t``
             covers more than 10000 cycles of the fastest rate among ``omega0``,
-            ``2 beta`` and the force's top harmonic (the step-by-step integration would
-            run for minutes: use :meth:`steady_state`); the force returns a non-finite or
-            non-real value; or the integration fails.
+            ``2 beta`` and the force's top harmonic, or a :class:`FourierSeries` force
+            has so many terms that the estimated work (about 128 evaluations per cycle
+            times ``n_terms``) exceeds ``10**9`` (the step-by-step integration would run
+            for minutes: use :meth:`steady_state`, or truncate the series); the force
+            returns more or fewer than one value, or a NaN or infinite one (the message
+            names ``forcing``); or the integration fails.
+        MemoryError
+            If the solution at the ``t.size`` times would not fit in memory.
+
+        Notes
+        -----
+        An exception raised by ``forcing`` itself (a ZeroDivisionError, say) propagates
+        unchanged, as from :func:`scipy.integrate.solve_ivp`.
         """
         from scipy.integrate import solve_ivp  # only the comparison needs it
 
@@ -1031,7 +1100,8 @@ class DrivenOscillator:
         rtol = check_real(rtol, "rtol", 0.0, 1.0, exclusive_minimum=True,
                           exclusive_maximum=True)
         atol = check_real(atol, "atol", 0.0, exclusive_minimum=True)
-        t = _times(t)
+        # the steps' differences, the solution (two rows) and solve_ivp's copies of t
+        t = _times(t, copies=6)
         with np.errstate(over="ignore"):
             if t.ndim != 1 or t.size < 2 or np.any(np.diff(t) <= 0):
                 raise ValueError("t must be a 1-D increasing array of at least two times")
@@ -1046,6 +1116,15 @@ class DrivenOscillator:
                 f"rate {rate:.3g} (of omega0, 2 beta and the force's harmonics): more than "
                 f"{_MAX_CYCLES} for the step-by-step integration; shorten t or use "
                 "steady_state")
+        if isinstance(forcing, FourierSeries):
+            evaluations = _EVALUATIONS_PER_CYCLE * (cycles + 1)
+            if evaluations * forcing.n_terms > _MAX_FORCE_WORK:
+                raise ValueError(
+                    f"forcing has n_terms={forcing.n_terms} harmonics and t spans "
+                    f"{cycles:.3g} cycles of its top one: about {evaluations:.3g} "
+                    f"evaluations of the series, {evaluations * forcing.n_terms:.3g} "
+                    f"operations (more than {_MAX_FORCE_WORK:.0e}) for the step-by-step "
+                    "integration; truncate the series, shorten t or use steady_state")
 
         if isinstance(forcing, FourierSeries):
             # one scalar time per call: a dot product beats a kernel launch
@@ -1057,12 +1136,7 @@ class DrivenOscillator:
                 return constant + f @ np.cos(angle) + g @ np.sin(angle)
         else:
             def force_at(time):
-                value = np.asarray(forcing(np.array([time]))).ravel()
-                if value.size == 0 or value.dtype.kind not in "biuf" or \
-                        not np.isfinite(value[0]):
-                    raise ValueError(f"forcing must return one finite real value per "
-                                     f"time, got {value!r} at t = {time!r}")
-                return float(value[0])
+                return _force_value(forcing(np.array([time])), time)
 
         def rhs(time, state):
             x, v = state
@@ -1072,9 +1146,31 @@ class DrivenOscillator:
                              rtol=rtol, atol=atol)
         if not solution.success:
             raise ValueError(f"integration failed: {solution.message}")
-        if not np.isfinite(solution.y[0]).all():
+        if not all_finite(solution.y[0]):
             raise ValueError("the solution overflows float64 (forcing, x0 or v0 too large)")
         return solution.y[0]
+
+
+def _force_value(value, time):
+    """The one finite real number a forcing returned at ``time``, else an error naming
+    ``forcing`` (TypeError for a non-number, ValueError for a count other than one or a
+    NaN/inf)."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # a ragged sequence and the like
+        raise TypeError(f"forcing must return one real number per time, got {value!r} at "
+                        f"t = {time!r}: {exc}") from None
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"forcing must return one real number per time, got "
+                        f"{type(value).__name__} of dtype {array.dtype} at t = {time!r}")
+    if array.size != 1:
+        raise ValueError(f"forcing must return one value per time (a scalar or an array "
+                         f"of one element), got shape {array.shape} at t = {time!r}")
+    number = float(array.reshape(()))
+    if not math.isfinite(number):
+        raise ValueError(f"forcing must return a finite value, got {number!r} at "
+                         f"t = {time!r}")
+    return number
 
 
 def circular_convolve(a, b):
@@ -1094,7 +1190,13 @@ def circular_convolve(a, b):
     Returns
     -------
     numpy.ndarray
-        Real for real input, complex otherwise.
+        Of dtype ``numpy.result_type(a, b)``, computed in that precision (as the FFT path
+        of :func:`sigconv.convolve`): float32 and complex64 (with integers of up to 16
+        bits, or with each other) stay single precision, with errors of about ``1e-7``
+        of ``sum |a| * max |b|``; wider integers with them, and float64, give double
+        precision. Integers and booleans alone give float64 (the FFT's rounding makes an
+        integer result inexact), float16 gives float32 (``scipy.fft`` has no half
+        precision). Real for real input, complex otherwise.
 
     Raises
     ------
@@ -1103,7 +1205,10 @@ def circular_convolve(a, b):
     ValueError
         If the inputs are not 1-D, empty, of different lengths, or not finite (one NaN
         would spread over every entry through the FFT), or their values are so large that
-        the result overflows.
+        the result overflows its dtype.
+    MemoryError
+        If the transforms of the inputs would not fit in memory (checked before the
+        inputs are copied or scanned).
 
     Examples
     --------
@@ -1111,6 +1216,8 @@ def circular_convolve(a, b):
     >>> import sigconv as sc
     >>> np.round(sc.circular_convolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.0]), 12)
     array([3., 1., 2.])
+    >>> sc.circular_convolve(np.ones(4, np.float32), np.ones(4, np.int16)).dtype
+    dtype('float32')
     """
     a = as_numeric_array(a, "a")
     b = as_numeric_array(b, "b")
@@ -1119,17 +1226,24 @@ def circular_convolve(a, b):
                          f"{a.shape} and {b.shape}")
     for name, array in (("a", a), ("b", b)):
         check_native_precision(array.dtype, name)
-        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+    dtype = np.result_type(a.dtype, b.dtype)
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    elif dtype == np.float16:
+        dtype = np.dtype(np.float32)
+    # both inputs in the working dtype, their transforms, the product and the result
+    check_allocation("a, b", a.shape, dtype, copies=6, what="the transforms")
+    for name, array in (("a", a), ("b", b)):
+        if not all_finite(array):
             raise ValueError(f"{name} must be finite (it has NaN or inf entries)")
+    a = a.astype(dtype, copy=False)
+    b = b.astype(dtype, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):
-        if a.dtype.kind == "c" or b.dtype.kind == "c":
+        if dtype.kind == "c":
             out = sp_fft.ifft(sp_fft.fft(a) * sp_fft.fft(b))
         else:
-            dtype = np.result_type(a, b, np.float32) if a.dtype.kind == "f" or \
-                b.dtype.kind == "f" else np.float64
-            out = sp_fft.irfft(sp_fft.rfft(a.astype(dtype)) * sp_fft.rfft(b.astype(dtype)),
-                               a.size)
-    if not np.isfinite(out).all():
+            out = sp_fft.irfft(sp_fft.rfft(a) * sp_fft.rfft(b), a.size)
+    if not all_finite(out):
         raise ValueError(f"a and b are so large that their circular convolution overflows "
                          f"{out.dtype}")
     return out

@@ -10,7 +10,7 @@ import math
 import harness
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import sigconv as sc
@@ -499,3 +499,219 @@ def test_oscillators_at_extreme_scales_are_finite_or_refused(mass, damping, stif
                                  * np.asarray(omega))
         ok = np.isfinite(denominator) & (denominator > 1e-300)
         np.testing.assert_allclose(np.abs(response)[ok], 1 / denominator[ok], rtol=1e-12)
+
+
+# ------------------------------------------------ huge views, sized before any scan
+
+
+def test_huge_broadcast_views_are_refused_before_being_scanned():
+    """A zero-cost ``np.broadcast_to`` view of 10**10 samples: its NaN check by
+    ``np.isfinite(x).all()`` built a 9.3 GiB mask (NumPy's own MemoryError, naming no
+    argument) before any size check. Every call runs in one capped child process and
+    must end in the expected error naming the argument, however the view's values are."""
+    report = harness.assert_isolated_finishes("""
+import numpy as np, sigconv as sc
+huge = np.broadcast_to(1.0, 10**10)
+nan = np.broadcast_to(np.nan, 10**10)
+int8 = np.broadcast_to(np.int8(1), 2**40)
+c64 = np.broadcast_to(np.complex64(1), 10**10)
+series = sc.FourierSeries([2.0, 1.0, 0.5], [0.0, 0.5, 0.25], 2.0)
+oscillator = sc.DrivenOscillator(1.0, 0.1, 4.0)
+calls = {
+    "square_wave": lambda: sc.square_wave(huge, 0.2, width=0.1),
+    "square_wave of NaN": lambda: sc.square_wave(nan, 0.2, width=0.1),
+    "sawtooth_wave": lambda: sc.sawtooth_wave(huge, 0.2),
+    "triangle_wave": lambda: sc.triangle_wave(nan, 0.2),
+    "FourierSeries": lambda: sc.FourierSeries(huge, huge, 1.0),
+    "__call__": lambda: series(huge),
+    "__call__ of NaN": lambda: series(nan),
+    "transfer": lambda: oscillator.transfer(huge),
+    "steady_state": lambda: oscillator.steady_state(series, huge),
+    "simulate t": lambda: oscillator.simulate(lambda t: 1.0, huge),
+    "simulate forcing": lambda: oscillator.simulate(lambda t: huge, [0.0, 1.0]),
+    "fourier_coefficients samples": lambda: sc.fourier_coefficients(huge, 1.0, 3),
+    "fourier_coefficients func": lambda: sc.fourier_coefficients(lambda t: huge, 1.0, 3),
+    "circular_convolve": lambda: sc.circular_convolve(huge, huge),
+    "circular_convolve of NaN": lambda: sc.circular_convolve(nan, huge),
+    "circular_convolve int8": lambda: sc.circular_convolve(int8, int8),
+    "circular_convolve complex64": lambda: sc.circular_convolve(c64, c64),
+}
+result = {}
+for label, call in calls.items():
+    try:
+        call()
+    except Exception as exc:
+        result[label] = (type(exc).__name__, str(exc)[:24])
+    else:
+        result[label] = ("returned", "")
+""", timeout=120)
+    outcomes = eval(report["value"])
+    expected = {"square_wave": "t:", "square_wave of NaN": "t:", "sawtooth_wave": "t:",
+                "triangle_wave": "t:", "FourierSeries": "f:", "__call__": "t:",
+                "__call__ of NaN": "t:", "transfer": "omega:", "steady_state": "t:",
+                "simulate t": "t:", "fourier_coefficients samples": "func:",
+                "circular_convolve": "a, b:", "circular_convolve of NaN": "a, b:",
+                "circular_convolve int8": "a, b:", "circular_convolve complex64": "a, b:"}
+    for label, prefix in expected.items():
+        kind, message = outcomes[label]
+        assert kind == "MemoryError" and message.startswith(prefix), (label, kind, message)
+    # a forcing or func returning the wrong number of values: refused by its shape alone
+    for label in ("simulate forcing", "fourier_coefficients func"):
+        kind, message = outcomes[label]
+        assert kind == "ValueError" and message.startswith(("forcing", "func")), (
+            label, kind, message)
+
+
+# ---------------------------------------------------------------- simulate's forcing
+
+
+def constant_force_from_rest(force, mass, damping, stiffness, t):
+    """``m x'' + b x' + k x = F`` from rest, underdamped: the closed form."""
+    beta = damping / (2 * mass)
+    damped = math.sqrt(stiffness / mass - beta**2)
+    return force / stiffness * (1 - np.exp(-beta * t) * (np.cos(damped * t)
+                                                          + beta / damped * np.sin(damped * t)))
+
+
+@pytest.mark.parametrize("value", [2.0, 2, np.float32(2.0), np.int64(2), np.array(2.0),
+                                   np.array([2.0]), np.array([[2.0]]), [2.0], np.uint8(2),
+                                   np.float16(2.0)], ids=repr)
+def test_a_forcing_returning_one_real_number_is_integrated(value):
+    t = np.linspace(0.0, 3.0, 31)
+    got = DrivenOscillator(1.0, 0.5, 4.0).simulate(lambda time: value, t)
+    np.testing.assert_allclose(got, constant_force_from_rest(2.0, 1.0, 0.5, 4.0, t),
+                               rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    (np.ones(3), ValueError), (np.empty(0), ValueError), ([1.0, 2.0], ValueError),
+    (np.nan, ValueError), (np.array([np.inf]), ValueError),
+    (None, TypeError), ("1", TypeError), (b"1", TypeError), (True, TypeError),
+    (np.bool_(True), TypeError), (1j, TypeError), (np.array([1 + 0j]), TypeError),
+    ([[1.0], [2.0, 3.0]], TypeError), (object(), TypeError),
+    (np.datetime64("2020-01-01"), TypeError)], ids=repr)
+def test_a_forcing_returning_anything_else_is_refused_naming_it(value, kind):
+    """np.ones(3) used to be accepted (its first entry taken, silently)."""
+    with pytest.raises(kind) as info:
+        DrivenOscillator(1.0, 0.1, 4.0).simulate(lambda time: value, [0.0, 1.0])
+    harness.check_error(info.value, "forcing")
+
+
+def test_a_forcing_raising_its_own_exception_propagates_unchanged():
+    """As from scipy.integrate.solve_ivp (documented in simulate's Notes)."""
+    with pytest.raises(ZeroDivisionError):
+        DrivenOscillator(1.0, 0.1, 4.0).simulate(lambda time: 1 / 0, [0.0, 1.0])
+
+
+def test_simulating_a_long_series_force_is_refused_at_once():
+    """Ten thousand harmonics over one period: about 10**6 evaluations of 10**4 terms
+    each, minutes of work; refused before integrating, naming forcing."""
+    report = harness.assert_isolated_error("""
+import sigconv as sc
+series = sc.FourierSeries.square_wave(1.0, 0.5, n_terms=10**4)
+sc.DrivenOscillator(1.0, 0.1, 4.0).simulate(series, [0.0, 1.0])
+""", "forcing", kinds=("ValueError",), timeout=60)
+    assert "n_terms=10000" in report["message"]
+
+
+# --------------------------------------------------- circular_convolve's precision
+
+
+DTYPES = [np.bool_, np.int8, np.int16, np.uint16, np.int32, np.int64, np.uint64,
+          np.float16, np.float32, np.float64, np.complex64, np.complex128]
+
+
+def _sample(rng, dtype, n):
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return rng.integers(0, 2, n).astype(bool)
+    if dtype.kind in "iu":
+        low = 0 if dtype.kind == "u" else -100
+        return rng.integers(low, 100, n).astype(dtype)
+    values = rng.standard_normal(n) * 10
+    if dtype.kind == "c":
+        values = values + 1j * rng.standard_normal(n) * 10
+    return values.astype(dtype)
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(DTYPES), st.sampled_from(DTYPES), st.integers(1, 40),
+       st.integers(0, 2**32 - 1))
+def test_circular_convolve_dtype_and_precision_follow_result_type(type_a, type_b, n,
+                                                                  seed):
+    """The result has NumPy's result_type of the inputs (integers alone: float64, float16:
+    float32) and that precision against a float64 oracle: int16 with complex64 used to
+    give complex128 with complex64's error, complex64 with uint64 complex128 with the
+    error of the complex64 transform (about 2e-6 of the scale)."""
+    rng = np.random.default_rng(seed)
+    a, b = _sample(rng, type_a, n), _sample(rng, type_b, n)
+    expected_dtype = np.result_type(a.dtype, b.dtype)
+    if expected_dtype.kind in "biu":
+        expected_dtype = np.dtype(np.float64)
+    elif expected_dtype == np.float16:
+        expected_dtype = np.dtype(np.float32)
+    got = sc.circular_convolve(a, b)
+    assert got.dtype == expected_dtype, (a.dtype, b.dtype, got.dtype)
+    wide_a, wide_b = a.astype(np.complex128), b.astype(np.complex128)
+    index = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
+    oracle = (wide_a[None, :] * wide_b[index]).sum(axis=1)
+    if expected_dtype.kind != "c":
+        oracle = oracle.real
+    scale = np.abs(wide_a).sum() * np.abs(wide_b).max() + 1.0
+    relative = 1e-5 if expected_dtype in (np.float32, np.complex64) else 1e-13
+    np.testing.assert_allclose(got, oracle, rtol=0, atol=relative * scale)
+
+
+@pytest.mark.parametrize(("type_a", "type_b", "dtype"), [
+    (np.int16, np.complex64, np.complex64), (np.complex64, np.uint64, np.complex128),
+    (np.float32, np.int8, np.float32), (np.float32, np.int32, np.float64),
+    (np.float16, np.float16, np.float32), (np.bool_, np.int64, np.float64),
+    (np.complex64, np.float64, np.complex128)])
+def test_circular_convolve_double_precision_where_the_result_type_says(type_a, type_b,
+                                                                       dtype):
+    rng = np.random.default_rng(7)
+    a, b = _sample(rng, type_a, 257), _sample(rng, type_b, 257)
+    got = sc.circular_convolve(a, b)
+    assert got.dtype == dtype
+    spectrum = np.fft.fft(a.astype(np.complex128)) * np.fft.fft(b.astype(np.complex128))
+    oracle = np.fft.ifft(spectrum)
+    scale = np.abs(a.astype(np.complex128)).sum() * np.abs(b.astype(np.complex128)).max()
+    error = float(np.abs(got - (oracle if got.dtype.kind == "c" else oracle.real)).max())
+    if np.dtype(dtype) in (np.float64, np.complex128):
+        assert error <= 1e-14 * scale, error / scale
+    else:  # single precision, but single's accuracy: neither worse nor pretending better
+        assert error <= 1e-6 * scale, error / scale
+
+
+# ------------------------------------------------------ the oscillator at tiny scales
+
+
+@settings(max_examples=60)
+@given(st.floats(-161.5, 150.0), st.floats(-3.0, 20.0),
+       st.one_of(st.just(0.0), st.floats(1e-3, 0.6)))
+@example(-159.65, 0.0, 0.055)  # w0^2 subnormal: the direct radicand kept 5 digits
+@example(-160.0, 10.0, 0.0)  # k / m = 1e-320 subnormal: sqrt(k / m) kept 5 digits
+def test_natural_and_resonance_frequencies_keep_their_digits(log_omega, log_mass, ratio):
+    """omega0 = sqrt(k / m) and sqrt(w0^2 - 2 beta^2) against 50-digit decimals, down to
+    frequencies whose squares are subnormal (k / m below 2.2e-308: 1e-5 relative errors,
+    or a resonance of 0 where w0^2 underflowed)."""
+    from decimal import Decimal, localcontext
+
+    mass = 10.0**log_mass
+    omega = 10.0**log_omega
+    with np.errstate(over="ignore", under="ignore"):
+        stiffness = float(mass * omega * omega) if mass * omega * omega > 0 else 0.0
+        damping = 2.0 * mass * ratio * omega
+    oscillator = harness.outcome(("stiffness", "damping", "mass"), DrivenOscillator, mass,
+                                 damping, stiffness)
+    if oscillator is None:
+        return
+    with localcontext() as context:
+        context.prec = 50
+        omega0 = (Decimal(stiffness) / Decimal(mass)).sqrt()
+        beta = Decimal(damping) / (2 * Decimal(mass))
+        resonance = (omega0 * omega0 - 2 * beta * beta).sqrt()
+    assert oscillator.omega0 == pytest.approx(float(omega0), rel=1e-15, abs=0)
+    if oscillator.beta >= float(np.finfo(np.float64).tiny):  # a subnormal beta: few digits
+        assert oscillator.resonance_frequency() == pytest.approx(float(resonance),
+                                                                 rel=1e-13, abs=0)
