@@ -93,13 +93,20 @@ def _elementwise(name, slope=0.0):
 def softmax_function(z, axis=-1):
     """Softmax over ``axis``, stable for large inputs (the maximum is subtracted first).
 
+    Integers and booleans are computed in floating point (float32, float64 for 64-bit
+    integers), as the element-wise activations are: ``z - max(z)`` in the integers would
+    wrap around (``int8`` ``[-128, 127]`` gave ``[0.73, 0.27]`` instead of ``[0, 1]``).
     NaN and infinite entries give NaN rows, with NumPy's warning (as in Keras).
     """
     z = _checks.check_real_array(z, "z")
     axis = _softmax_axis(axis, z.ndim)
-    _checks.check_memory("z", z.shape, np.result_type(z, np.float16), 2,
+    dtype = np.result_type(z, np.float32)
+    _checks.check_memory("z", z.shape, dtype, 2 + (dtype != z.dtype),
                          "the softmax and its temporary")
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    z = z.astype(dtype, copy=False)
+    with np.errstate(over="ignore"):   # -max - max overflows to -inf: exp gives the exact 0
+        shifted = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(shifted, out=shifted)
     e /= e.sum(axis=axis, keepdims=True)
     return e
 

@@ -356,3 +356,33 @@ def test_an_input_shape_of_1e12_is_refused_before_allocating(tmp_path, good_byte
         from sigconv import nn
         nn.load_model({str(path)!r})
     """, str(path), kinds=("MemoryError", "ValueError"))
+
+
+# ------------------------------------------------------- the path argument (issue 14)
+
+SAVE_AND_LOAD = [
+    ("save", lambda path: MODEL.save(path)),
+    ("save_weights", lambda path: MODEL.save_weights(path)),
+    ("load_weights", lambda path: saved_model().load_weights(path)),
+    ("load_model", lambda path: nn.load_model(path)),
+]
+
+
+@pytest.mark.parametrize(("label", "call"), SAVE_AND_LOAD, ids=[s[0] for s in SAVE_AND_LOAD])
+@pytest.mark.parametrize(("path", "kind"), [
+    (None, TypeError), (5, TypeError), (True, TypeError), (2.5, TypeError),
+    (["m.npz"], TypeError), ("", ValueError), (b"", ValueError)], ids=repr)
+def test_the_path_argument_is_named(tmp_path, monkeypatch, label, call, path, kind):
+    """os.fspath's own "expected str, bytes or os.PathLike object, not NoneType" named
+    nothing; an int was even a file descriptor to os.fspath's callers."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(kind) as info:
+        call(path)
+    harness.check_error(info.value, ("path", "filepath"))
+    assert list(tmp_path.iterdir()) == []                   # nothing was written
+
+
+def test_a_path_like_and_bytes_path_round_trip(tmp_path):
+    MODEL.save(tmp_path / "m.npz")
+    loaded = nn.load_model(bytes(tmp_path / "m.npz"))
+    np.testing.assert_array_equal(loaded.predict(X), MODEL.predict(X))

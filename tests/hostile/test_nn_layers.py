@@ -448,3 +448,276 @@ def test_activation_functions_name_z_and_input_shapes_fit_the_rank():
             factory()
     with pytest.raises(TypeError, match="Softmax: name"):
         nn.Softmax(name=np.array([1, 2]))
+
+
+# --------------------------------------------------- windows that leave no output (issue 14)
+
+
+@pytest.mark.parametrize(("factory", "shape", "argument"), [
+    (lambda: nn.Conv2D(2, 3), (None, 2, 2, 1), "kernel_size"),
+    (lambda: nn.Conv2D(2, (1, 3)), (None, 5, 2, 1), "kernel_size"),
+    (lambda: nn.Conv1D(2, 3, dilation_rate=2), (None, 4, 1), "kernel_size"),
+    (lambda: nn.Conv1D(2, 3, strides=2), (None, 2, 1), "kernel_size"),
+    (lambda: nn.MaxPooling2D(3), (None, 2, 9, 1), "pool_size"),
+    (lambda: nn.AveragePooling1D(4, strides=1), (None, 3, 1), "pool_size"),
+    (lambda: nn.MaxPooling1D(2), (None, 1, 1), "pool_size"),
+])
+def test_a_window_that_leaves_no_output_is_refused_at_build(factory, shape, argument):
+    layer = factory()
+    with pytest.raises(ValueError) as info:
+        layer.build(shape)
+    harness.check_error(info.value, argument)
+    assert str(tuple(shape[1:-1])) in str(info.value)      # the input's spatial shape
+    assert not layer.built and layer.params == {}           # no weight was drawn
+
+
+def _expected_length(n, kernel, stride, dilation, padding):
+    """Keras's output length of a window along one axis (the oracle)."""
+    if padding == "same":
+        return -(-n // stride)
+    span = dilation * (kernel - 1) + 1
+    return (n - span) // stride + 1 if n >= span else 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 9), kernel=st.integers(1, 5), stride=st.integers(1, 3),
+       dilation=st.integers(1, 3), padding=st.sampled_from(["valid", "same"]))
+def test_conv1d_build_agrees_with_keras_output_length(n, kernel, stride, dilation, padding):
+    """Either the output length of Keras's formula (>= 1) and a forward pass of that
+    shape, or a ValueError at build naming kernel_size: never an empty output."""
+    if stride > 1 and dilation > 1:
+        dilation = 1            # refused together at construction (as in Keras)
+    layer = nn.Conv1D(2, kernel, strides=stride, dilation_rate=dilation, padding=padding)
+    expected = _expected_length(n, kernel, stride, dilation, padding)
+    if expected < 1:
+        with pytest.raises(ValueError, match="kernel_size"):
+            layer.build((None, n, 1))
+        return
+    layer.build((None, n, 1))
+    assert layer.compute_output_shape((None, n, 1)) == (None, expected, 2)
+    assert layer.forward(np.ones((1, n, 1), np.float32)).shape == (1, expected, 2)
+
+
+def test_a_sequential_that_shrinks_to_nothing_is_refused_at_build():
+    model = nn.Sequential([nn.Conv2D(2, 3, input_shape=(4, 4, 1)), nn.Conv2D(2, 3)])
+    with pytest.raises(ValueError, match="kernel_size"):
+        model.build()
+    assert not model.built and not model.layers[1].built
+
+
+def test_a_built_layer_added_to_a_model_must_fit_the_shape_it_gets():
+    dense = nn.Dense(3)
+    dense.build((None, 4))
+    model = nn.Sequential([nn.Dense(5, input_shape=(2,)), dense])
+    with pytest.raises(ValueError, match="channels") as info:
+        model.build()           # numpy's "shapes not aligned" at the first predict before
+    assert dense.name in str(info.value)
+
+
+# ------------------------------------------------------------------ set_weights (issue 14)
+
+
+def built_conv():
+    layer = nn.Conv2D(2, 3, input_shape=(8, 8, 1), name="conv_w")
+    layer.build((None, 8, 8, 1))
+    return layer
+
+
+@pytest.mark.parametrize("weights", [None, 5, "ab", np.ones((3, 3, 1, 2)), {"kernel": 1}],
+                         ids=repr)
+def test_set_weights_names_weights_when_not_a_list(weights):
+    layer = built_conv()
+    with pytest.raises(TypeError, match="weights must be a list"):
+        layer.set_weights(weights)
+
+
+@pytest.mark.parametrize(("weights", "kind", "names"), [
+    ([], ValueError, "2 arrays"),
+    ([np.ones((3, 3, 1, 2))], ValueError, "2 arrays"),
+    ([np.ones((3, 3, 1, 2)), np.ones(3)], ValueError, "'bias'"),
+    ([np.ones((3, 3, 1, 3)), np.ones(2)], ValueError, "'kernel'"),
+    ([np.ones((3, 3, 1, 2)).T, np.ones(2)], ValueError, "'kernel'"),
+    ([np.full((3, 3, 1, 2), 1e300), np.ones(2)], ValueError, "float32"),
+    ([np.ones((3, 3, 1, 2)), np.array(["a", "b"])], TypeError, "'bias'"),
+    ([np.ones((3, 3, 1, 2)), np.full(2, None)], TypeError, "'bias'"),
+], ids=range(8))
+def test_set_weights_checks_every_array_before_changing_any(weights, kind, names):
+    layer = built_conv()
+    before = layer.get_weights()
+    with pytest.raises(kind, match=names):
+        layer.set_weights(weights)
+    for old, new in zip(before, layer.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)             # nothing was changed
+
+
+def test_set_weights_of_integers_and_booleans_are_the_numbers():
+    layer = built_conv()
+    kernel = np.arange(18).reshape(3, 3, 1, 2)
+    layer.set_weights([kernel, np.array([True, False])])
+    got = layer.get_weights()
+    np.testing.assert_array_equal(got[0], kernel.astype(np.float32))
+    np.testing.assert_array_equal(got[1], [1.0, 0.0])
+
+
+def test_batch_normalization_refuses_a_negative_moving_variance():
+    layer = nn.BatchNormalization()
+    layer.build((None, 3))
+    with pytest.raises(ValueError, match="moving_variance"):
+        layer.set_weights([np.ones(3), np.zeros(3), np.zeros(3), -np.ones(3)])
+    np.testing.assert_array_equal(layer.get_weights()[3], np.ones(3))
+
+
+# ------------------------------------------------------------------ from_config (issue 14)
+
+CONFIGURABLE = [nn.Conv2D, nn.Dense, nn.MaxPooling2D, nn.Dropout, nn.SGD, nn.Adam, nn.RMSprop,
+                nn.L1, nn.L2, nn.L1L2, nn.MeanSquaredError, nn.CategoricalCrossentropy]
+
+
+@pytest.mark.parametrize("cls", CONFIGURABLE, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("config", [5, None, "filters", [("units", 3)], {1: 2}], ids=repr)
+def test_from_config_names_config_when_not_a_dict_of_strings(cls, config):
+    with pytest.raises(TypeError) as info:
+        cls.from_config(config)
+    harness.check_error(info.value, "config")
+
+
+@pytest.mark.parametrize("cls", CONFIGURABLE, ids=lambda c: c.__name__)
+def test_from_config_names_an_unknown_key(cls):
+    with pytest.raises(ValueError) as info:
+        cls.from_config({"bogus": 1})
+    harness.check_error(info.value, "'bogus'")
+
+
+def test_from_config_names_a_missing_required_key_and_round_trips():
+    with pytest.raises(TypeError, match="'kernel_size'"):
+        nn.Conv2D.from_config({"filters": 2})
+    with pytest.raises(ValueError, match="filters"):
+        nn.Conv2D.from_config({"filters": -1, "kernel_size": 3})
+    layer = nn.Conv2D(4, (3, 2), strides=2, padding="same", activation="relu", name="c")
+    assert nn.Conv2D.from_config(layer.get_config()).get_config() == layer.get_config()
+    adam = nn.Adam(0.01, beta_1=0.8)
+    assert nn.Adam.from_config(adam.get_config()).get_config() == adam.get_config()
+
+
+# ------------------------------------------------------- devices, backward before forward
+
+
+def test_cuda_without_a_gpu_is_cuda_unavailable_naming_device():
+    import sigconv
+    from sigconv._jit import cuda_available
+
+    if cuda_available():
+        pytest.skip("a GPU is present")
+    for call in (lambda: nn.Dense(3).to("cuda"), lambda: nn.Sequential(device="cuda"),
+                 lambda: nn.Sequential([nn.Dense(2)], device="cuda"),
+                 lambda: nn.Sequential([nn.Dense(2, input_shape=(3,))]).to("cuda")):
+        with pytest.raises(sigconv.CUDAUnavailableError, match="device") as info:
+            call()
+        assert isinstance(info.value, RuntimeError) and isinstance(info.value, ValueError)
+
+
+def test_backward_before_forward_is_a_runtime_error_and_input_grad_a_flag():
+    layer = nn.Dense(3)
+    layer.build((None, 4))
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(np.ones((2, 3), np.float32))
+    layer.forward(np.ones((2, 4), np.float32), training=True)
+    for flag in (1, "yes", None):
+        with pytest.raises(TypeError, match="input_grad"):
+            layer.backward(np.ones((2, 3), np.float32), input_grad=flag)
+    with pytest.raises(ValueError, match="grad_output"):
+        layer.backward(np.ones((5, 3), np.float32))
+
+
+# ----------------------------------------------------------- activation functions (issue 14)
+
+
+@settings(max_examples=40, deadline=None)
+@given(z=harness.numeric_arrays(min_dims=1, max_dims=3),
+       name=st.sampled_from(["relu", "sigmoid", "tanh", "linear", "softmax"]))
+def test_activation_functions_match_numpy_or_name_z(z, name):
+    function = nn.get_activation(name)
+    result = harness.outcome("z", function, z)
+    if result is None:
+        return
+    x = np.asarray(z, np.float64)
+    if not np.isfinite(x).all():
+        return                  # NaN/inf propagate as in NumPy; not compared here
+    oracle = {"relu": lambda v: np.maximum(v, 0), "linear": lambda v: v,
+              "tanh": np.tanh, "sigmoid": lambda v: 0.5 * (1 + np.tanh(v / 2)),
+              "softmax": lambda v: np.exp(v - v.max(-1, keepdims=True))
+              / np.exp(v - v.max(-1, keepdims=True)).sum(-1, keepdims=True)}[name](x)
+    tolerance = 1e-3 if np.asarray(result).dtype.itemsize <= 4 else 1e-9
+    np.testing.assert_allclose(result, oracle, rtol=tolerance, atol=tolerance)
+
+
+def test_activation_derivatives_name_their_arguments():
+    relu, softmax = nn.get_activation("relu"), nn.get_activation("softmax")
+    np.testing.assert_array_equal(relu.derivative(np.full(3, 2.0), np.array([0.0, 1.0, 3.0])),
+                                  [0.0, 2.0, 2.0])
+    with pytest.raises(ValueError, match="grad"):
+        relu.derivative(np.ones(3), np.ones(2))
+    with pytest.raises(TypeError, match="grad"):
+        relu.derivative(["a"], [1.0])
+    with pytest.raises(TypeError, match="y"):
+        softmax.derivative(np.ones(2), np.array([None, 1.0]))
+    for axis, kind in ((2, ValueError), ("a", TypeError), (True, TypeError), (None, TypeError)):
+        with pytest.raises(kind, match="axis"):
+            softmax.function(np.ones(3), axis=axis)
+
+
+# ------------------------------------------------- temporaries of huge views (issue 14)
+
+
+def test_functions_check_the_memory_of_their_temporaries_before_allocating():
+    """Zero-stride views of 10**10 values cost nothing; each public function below used
+    to allocate NumPy temporaries of 75 GiB (L2, L1L2.gradient, activations, a float64 x
+    cast to a float32 layer, float labels in to_categorical). One child under a 2 GiB cap
+    runs them all and reports the error of each."""
+    report = harness.assert_isolated_finishes("""
+        import numpy as np
+        from sigconv import nn
+        def huge(shape, dtype=np.float64, value=1.0):
+            return np.broadcast_to(np.asarray(value, dtype), shape)
+        dense = nn.Dense(3)
+        dense.build((None, 4))
+        calls = {
+            "L2": lambda: nn.L2(0.1)(huge(10**10)),
+            "L1 of ints": lambda: nn.L1(0.1)(huge(10**10, np.int64, 1)),
+            "L1L2.gradient": lambda: nn.L1L2(0.1, 0.1).gradient(huge(10**10)),
+            "relu": lambda: nn.get_activation("relu")(huge(10**10)),
+            "softmax": lambda: nn.get_activation("softmax")(huge((10**9, 10))),
+            "relu.derivative": lambda: nn.get_activation("relu").derivative(
+                huge(10**10), huge(10**10)),
+            "Dense.forward": lambda: dense.forward(huge((2500000000, 4))),
+            "Flatten.forward": lambda: nn.Flatten().forward(huge((2500000000, 4))),
+            "to_categorical": lambda: nn.utils.to_categorical(huge(10**10), 2),
+        }
+        result = {}
+        for label, call in calls.items():
+            try:
+                call()
+                result[label] = "returned"
+            except BaseException as exc:
+                message = str(exc)
+                result[label] = (type(exc).__name__, message[:40], "GiB" in message,
+                                 "Unable to allocate" in message)
+    """, timeout=240)
+    outcomes = eval(report["value"])    # noqa: S307 - the dict of tuples the child built
+    names = {"L2": "w", "L1 of ints": "w", "L1L2.gradient": "w", "relu": "z",
+             "softmax": "z", "relu.derivative": "grad, y", "Dense.forward": "x",
+             "Flatten.forward": "x", "to_categorical": "y"}
+    for label, name in names.items():
+        kind, start, gib, numpy_own = outcomes[label]
+        assert kind == "MemoryError" and not numpy_own, (label, outcomes[label])
+        assert f" {name}" in f" {start}" and gib, (label, outcomes[label])
+
+
+def test_the_memory_checks_leave_small_calls_exact():
+    w = np.array([[1.0, -2.0], [3.0, 0.0]])
+    assert nn.L1L2(0.5, 0.25)(w) == 0.5 * 6.0 + 0.25 * 14.0
+    np.testing.assert_array_equal(nn.L1L2(0.5, 0.25).gradient(w),
+                                  0.5 * np.sign(w) + 0.5 * w)
+    np.testing.assert_array_equal(nn.L2(0.5)(np.array([1, 2])), 2.5)       # ints as float64
+    np.testing.assert_array_equal(nn.utils.to_categorical(np.array([2.0, 0.0])),
+                                  np.eye(3, dtype=np.float32)[[2, 0]])

@@ -465,3 +465,114 @@ def test_optimizer_apply_and_callback_hooks_name_their_arguments():
         nn.History().on_epoch_end(0, [("loss", 1.0)])
     with pytest.raises(ValueError, match="filepath"):
         nn.ModelCheckpoint("")
+
+
+# ------------------------------------------------------------------------- issue 14 (more)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.fit(np.ones((4, 2)), np.ones((4, 3)), verbose=0),
+    lambda m: m.evaluate(np.ones((4, 2)), np.ones((4, 3))),
+    lambda m: m.train_on_batch(np.ones((4, 2)), np.ones((4, 3))),
+    lambda m: m.test_on_batch(np.ones((4, 2)), np.ones((4, 3))),
+], ids=["fit", "evaluate", "train_on_batch", "test_on_batch"])
+def test_training_calls_before_compile_are_runtime_errors(call):
+    model = nn.Sequential([nn.Dense(3, input_shape=(2,))])
+    with pytest.raises(RuntimeError, match="compile"):
+        call(model)
+
+
+def test_one_batch_calls_name_x_for_ragged_or_string_input():
+    model = image_model()
+    for x in ([[1.0], [2.0, 3.0]], "abc", np.array([["a"]])):
+        with pytest.raises(TypeError) as info:
+            model.test_on_batch(x, np.ones((2, 3)))
+        harness.check_error(info.value, "x")
+        with pytest.raises(TypeError) as info:
+            model.predict_on_batch(x)
+        harness.check_error(info.value, "x")
+    x = np.random.default_rng(1).standard_normal((3, 4, 4, 1))
+    np.testing.assert_allclose(model.predict_on_batch(x), oracle(x), rtol=1e-12)
+
+
+def test_model_set_weights_checks_every_layer_before_changing_any():
+    model = nn.Sequential([nn.Dense(2, input_shape=(3,)), nn.Dense(1)])
+    before = model.get_weights()
+    changed = [w + 1 for w in before]
+    changed[3] = np.ones(5)                   # the last layer's bias is wrong
+    with pytest.raises(ValueError, match="'bias'"):
+        model.set_weights(changed)
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+    with pytest.raises(TypeError, match="weights must be a list"):
+        model.set_weights(None)
+    model.set_weights([w + 1 for w in before])
+    np.testing.assert_array_equal(model.get_weights()[0], before[0] + 1)
+
+
+def test_sequential_repr():
+    assert repr(nn.Sequential([nn.Dense(2)], name="net")) == "<Sequential 'net': 1 layers>"
+
+
+def test_batch_bounds_are_lazy_and_equal_to_the_list():
+    from sigconv.nn.model import _batches
+
+    for n, size in ((10, 3), (9, 3), (1, 5), (7, 1)):
+        expected = [(start, min(n, start + size)) for start in range(0, n, size)]
+        assert list(_batches(n, size)) == expected and len(_batches(n, size)) == len(expected)
+    assert len(_batches(10**12, 2)) == 5 * 10**11       # nothing of that size is built
+
+
+@settings(max_examples=40, deadline=None)
+@given(y_pred=harness.numeric_arrays(min_dims=1, max_dims=2, max_side=4))
+def test_mse_of_awkward_predictions_matches_numpy_or_names_them(y_pred):
+    y_true = np.zeros(np.shape(y_pred))
+    result = harness.outcome(("y_pred", "y_true"), nn.MeanSquaredError(), y_true, y_pred)
+    if result is None:
+        return
+    x = np.asarray(y_pred, np.float64)
+    if not np.isfinite(x).all():            # a diverged prediction shows in the loss
+        assert not math.isfinite(result)
+        return
+    expected = float(np.mean(np.mean(x**2, axis=-1)))
+    assert math.isclose(result, expected, rel_tol=2e-3, abs_tol=1e-6), (result, expected)
+
+
+def test_losses_check_the_memory_of_their_temporaries_before_allocating():
+    """Zero-stride views of 10**10 predictions cost nothing; every loss and gradient used
+    to allocate 7.5 to 75 GiB of NumPy temporaries; float labels broadcast over 10**9
+    samples were rounded into 7.5 GiB by the model's target check. One child under a
+    2 GiB cap runs them all."""
+    report = harness.assert_isolated_finishes("""
+        import numpy as np
+        from sigconv import nn
+        def huge(shape, value=1.0, dtype=np.float64):
+            return np.broadcast_to(np.asarray(value, dtype), shape)
+        p, t, n = huge((10**9, 10), 0.1), huge((10**9, 10)), 10**9
+        model = nn.Sequential([nn.Dense(3, input_shape=(4,), activation="softmax")])
+        model.compile(nn.SGD(0.1), "sparse_categorical_crossentropy")
+        calls = {
+            "mse": lambda: nn.MeanSquaredError()(t, p),
+            "mse.gradient": lambda: nn.MeanSquaredError().gradient(t, p),
+            "cce": lambda: nn.CategoricalCrossentropy()(t, p),
+            "cce.gradient_from_softmax":
+                lambda: nn.CategoricalCrossentropy().gradient_from_softmax(t, p),
+            "scce": lambda: nn.SparseCategoricalCrossentropy()(huge(n, 1, np.int64), p),
+            "bce logits": lambda: nn.BinaryCrossentropy(from_logits=True).gradient(t, p),
+            "train_on_batch": lambda: model.train_on_batch(huge((n, 4)), huge(n)),
+        }
+        result = {}
+        for label, call in calls.items():
+            try:
+                call()
+                result[label] = ("returned", "", False, False)
+            except BaseException as exc:
+                message = str(exc)
+                result[label] = (type(exc).__name__, message[:40], "GiB" in message,
+                                 "Unable to allocate" in message)
+    """, timeout=240)
+    outcomes = eval(report["value"])    # noqa: S307 - the dict of tuples the child built
+    for label, (kind, start, gib, numpy_own) in outcomes.items():
+        assert kind == "MemoryError" and gib and not numpy_own, (label, outcomes[label])
+        assert ("y_pred" in start) if label != "train_on_batch" else (" x" in start), \
+            (label, outcomes[label])
