@@ -15,9 +15,9 @@ prints one ``sigconv: error: ...`` line to standard error and exits with status 
 arguments: every numeric option is checked against its range before any work, and an
 option that the others make useless is refused rather than ignored: ``--data-dir`` or
 ``--no-download`` with ``--dataset digits``, ``--l2`` with ``cifar10``, ``--n-jobs`` with
-``--dask ADDRESS``) or 1 (anything else), without a traceback; ``--traceback`` shows it. Ctrl-C exits with status
-130 without a message. Heavy modules (numba kernels, matplotlib, scikit-learn) are
-imported inside the subcommands.
+``--dask ADDRESS``) or 1 (anything else), without a traceback; ``--traceback`` shows it.
+Ctrl-C exits with status 130 without a message. Heavy modules (numba kernels,
+matplotlib, scikit-learn) are imported inside the subcommands.
 """
 
 import argparse
@@ -691,12 +691,23 @@ def main(argv=None):
         Errors print one ``sigconv: error: ...`` line to standard error, never a
         traceback (``--traceback`` shows it).
 
+    Raises
+    ------
+    TypeError
+        If ``argv`` is neither None nor a list (or tuple) of str: a programming error,
+        not a user's, so it is raised rather than printed.
+
     Examples
     --------
     >>> from sigconv.cli import main
     >>> main(["fourier", "--terms", "0"])  # prints the error to standard error
     2
     """
+    if argv is not None and (isinstance(argv, (str, bytes)) or not isinstance(
+            argv, (list, tuple)) or not all(isinstance(arg, str) for arg in argv)):
+        # a str would be read as one argument per character
+        raise TypeError(f"argv must be a list of str (the arguments after 'sigconv') or "
+                        f"None, got {argv!r}")
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)

@@ -231,7 +231,7 @@ def _check_record(record, name, param_grid):
     for parameter, values in param_grid.items():
         if parameter not in record:
             raise ValueError(f"{name} lacks the parameter {parameter!r} of param_grid")
-        if not any(_same(record[parameter], value) for value in values):
+        if not any(_listed(record[parameter], value) for value in values):
             raise ValueError(f"{name}[{parameter!r}] is {record[parameter]!r}, which "
                              f"param_grid[{parameter!r}] does not list")
     for key, value in record.items():
@@ -253,9 +253,15 @@ def _positions(values):
         for index, value in enumerate(values):
             table.setdefault(value, index)
     except TypeError:  # unhashable values (lists, arrays): compare one by one
-        return lambda value: next(i for i, other in enumerate(values) if _same(value, other))
+        return lambda value: next(i for i, other in enumerate(values) if _listed(value, other))
     return lambda value: table[value] if _hashable(value) and value in table else \
-        next(i for i, other in enumerate(values) if _same(value, other))
+        next(i for i, other in enumerate(values) if _listed(value, other))
+
+
+def _listed(value, other):
+    """``value`` is ``other`` as ``list.index`` finds it: the same object (a NaN the grid
+    lists) or an equal one."""
+    return value is other or _same(value, other)
 
 
 def _hashable(value):

@@ -111,6 +111,15 @@ def test_options_that_are_used_are_still_taken(argv, expected):
     assert {key: getattr(args, key) for key in expected} == expected
 
 
+@pytest.mark.parametrize("argv", ["fourier", b"fourier", 5, ["fourier", 5],
+                                  ("fourier", None), {"fourier": 1}])
+def test_argv_that_is_not_a_list_of_str(argv, monkeypatch):
+    """A str would be parsed one character per argument: a TypeError naming argv."""
+    monkeypatch.setattr(cli, "_fourier", raising(AssertionError("must not run")))
+    with pytest.raises(TypeError, match="argv must be a list of str"):
+        cli.main(argv)
+
+
 NUMERIC = {("demo", "--epochs"): (1, cli._MAX_EPOCHS), ("demo", "--seed"): (0, 2**32 - 1),
            ("train", "--batch-size"): (1, 2**31 - 1), ("fourier", "--terms"): (1, 10**6),
            ("grid", "--n-jobs"): (1, 1024)}

@@ -494,3 +494,15 @@ def test_grid_search_data_too_large_to_check_is_refused_isolated():
         "x = np.broadcast_to(np.float32(1), (10**5, 10**5)); y = np.zeros(10**5)\n"
         "nn.grid_search(lambda a: None, {'a': [1]}, x, y, x[:2], y[:2])\n",
         "x_train")
+
+
+def test_grid_result_finds_a_nan_parameter_as_list_index_does():
+    """A NaN the grid lists (the same object) is found; another NaN is not listed."""
+    nan = float("nan")
+    result = nn.GridResult([{"a": nan, "b": 1, "s": 0.5}, {"a": 2.0, "b": 1, "s": 0.25}],
+                           {"a": [nan, 2.0], "b": [1]})
+    table, rows, _ = result.pivot("s")
+    assert rows[0] is nan
+    np.testing.assert_array_equal(table, [[0.5], [0.25]])
+    with pytest.raises(ValueError, match=r"records\[0\]\['a'\] is nan"):
+        nn.GridResult([{"a": float("nan"), "s": 1.0}], {"a": [nan]})
