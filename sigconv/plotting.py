@@ -573,7 +573,7 @@ def plot_history(history, metrics=None, axes=None):
                         f"{type(history).__name__}")
     if not logs:
         raise ValueError("history is empty: no metric was recorded")
-    curves = {}
+    curves, total = {}, 0
     for key, values in logs.items():
         if not isinstance(key, str):
             raise TypeError(f"history keys must be metric names (str), got {key!r}")
@@ -586,8 +586,10 @@ def plot_history(history, metrics=None, axes=None):
                              f"{array.shape}")
         if array.size == 0:
             raise ValueError(f"{name} is empty: no epoch was recorded")
-        check_allocation(name, array.shape, np.float64, what="the curve drawn")
-        curves[key] = array.astype(float)
+        curves[key], total = array, total + array.size
+    # the float64 copies of all the curves, drawn together
+    check_allocation("history", (total,), np.float64, what="the curves drawn")
+    curves = {key: array.astype(float) for key, array in curves.items()}
     lengths = {key: len(values) for key, values in curves.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"history lists must all have one value per epoch; got lengths "
@@ -681,8 +683,17 @@ def _class_indices(values, name, n_images, shown):
         if not all_finite(array):
             raise ValueError(f"{name} holds NaN or infinite scores")
         array = array.argmax(axis=1)
-    if array.dtype.kind == "f" and np.all(array == np.round(array)):
-        array = array.astype(np.int64)  # float class indices such as 3.0
+    if array.dtype.kind == "f":  # float class indices such as 3.0
+        if not all_finite(array):
+            raise ValueError(f"{name} holds NaN or infinite class indices")
+        if not np.all(array == np.round(array)):
+            bad = array[array != np.round(array)][0]
+            raise TypeError(f"{name} must be class indices (whole numbers), names, or rows "
+                            f"of scores; got {bad!r} (a probability? pass the rows of "
+                            f"scores)")
+        if np.abs(array).max() >= 2**63:
+            raise ValueError(f"{name} holds class indices beyond the int64 range")
+        array = array.astype(np.int64)
     return array
 
 
@@ -763,13 +774,14 @@ def show_images(images, labels=None, class_names=None, predictions=None, n_cols=
         If ``images`` is not real numbers, ``n_cols`` or ``max_images`` is not an
         integer, ``class_names`` is not a sequence (a string is not one), ``labels`` or
         ``predictions`` is ragged, a label is not a class index while ``class_names``
-        is given, or ``cmap`` is neither a name nor a Colormap.
+        is given or is a float that is not a whole number (a probability), or ``cmap``
+        is neither a name nor a Colormap.
     ValueError
         If ``images`` has another shape, is empty, or the images shown hold NaN or
         infinity, ``labels`` or ``predictions`` does not have one entry per image (or
-        holds NaN scores for an image shown, or rows that are not real scores), a class
-        index is out of range of ``class_names``, ``n_cols`` is below 1, ``max_images``
-        outside 1..:data:`MAX_PANELS`, or ``cmap`` names no colour map.
+        holds NaN, as scores or indices, for an image shown, or rows that are not real
+        scores), a class index is out of range of ``class_names``, ``n_cols`` is below
+        1, ``max_images`` outside 1..:data:`MAX_PANELS`, or ``cmap`` names no colour map.
     MemoryError
         If the images shown, as float64, would not fit in memory twice.
 

@@ -342,7 +342,9 @@ HUGE_CALLS = {
                    "sc.FourierSeries.square_wave(1.0, 0.5, 1.0, 5), "
                    "np.broadcast_to(1.0, 10**10))", "t"),
     "history": ("plotting.plot_history({'loss': np.broadcast_to(1.0, 10**10)})",
-                "history['loss']"),
+                "history"),
+    "history of many curves": ("plotting.plot_history({f'm{i}': np.broadcast_to(1.0, "
+                               "10**8) for i in range(1000)})", "history"),
     "one huge image": ("plotting.show_images(np.broadcast_to(1.0, (1, 10**5, 10**5)))",
                        "images"),
     "RGB kernel": ("plotting.show_filters(np.broadcast_to(1.0, (10**5, 10**5, 3, 2)))",
@@ -485,3 +487,18 @@ def test_label_rows_that_are_not_scores(rows):
     with pytest.raises(ValueError) as info:
         plotting.show_images(np.zeros((2, 3, 3)), labels=rows)
     harness.check_error(info.value, "labels")
+
+
+@pytest.mark.parametrize("labels, kind", [
+    ([0.0, np.nan], ValueError), ([np.inf, 1.0], ValueError), ([0.73, 0.2], TypeError),
+    ([1e300, 0.0], ValueError),
+])
+def test_float_labels_must_be_whole_class_indices(labels, kind):
+    """A 1-D float must be class indices: a NaN or a probability would be a title."""
+    for name in ("labels", "predictions"):
+        with pytest.raises(kind) as info:
+            plotting.show_images(np.zeros((2, 3, 3)), **{name: labels})
+        harness.check_error(info.value, name)
+    fig = plotting.show_images(np.zeros((2, 3, 3)), labels=[3.0, -0.0],
+                               predictions=np.array([3, 1], np.uint8))
+    assert [ax.get_title() for ax in fig.axes] == ["3 / 3", "0 / 1"]
