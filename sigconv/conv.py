@@ -700,7 +700,8 @@ def _warn_if_nonfinite(p, finite_bins):
     """
     if not p.warn_nonfinite or finite_bins:
         return
-    if not (np.isfinite(p.in1).all() and np.isfinite(p.in2).all()):
+    # a NaN/inf makes the maximum magnitude NaN/inf: no finiteness mask of the inputs' size
+    if not all(math.isfinite(_max_abs(a) or 0.0) for a in (p.in1, p.in2)):
         warnings.warn(
             "Use of fft convolution on input with NAN or inf results in NAN or inf "
             "output. Consider using method='direct' instead.",

@@ -31,6 +31,11 @@ BOUNDARIES = ("fill", "wrap", "symm")
 _PAD_MODES = {"wrap": "wrap", "symm": "symmetric"}
 
 
+#: the largest kernel whose rank is looked for (an SVD of 1024 x 1024 takes about a second
+#: and a few 8 MiB temporaries; beyond, the FFT is the better method anyway)
+_SVD_MAX_SIZE = 1 << 20
+
+
 def _separable_factors(kernel):
     """``(column, row)`` with ``kernel == outer(column, row)``, or None.
 
@@ -158,8 +163,8 @@ def _run(p, kernel):
     kh, kw = kernel.shape
     fits = p.mode != "valid" or (kh <= p.in1.shape[0] and kw <= p.in1.shape[1])
     # the SVD (about kh * kw * min(kh, kw) flops, and a few kernel-sized temporaries)
-    # must stay small beside the direct sum it would shorten
-    cheap_svd = 8 * kh * kw * min(kh, kw) <= p.direct_macs()
+    # must stay small beside the direct sum it would shorten, and in absolute terms
+    cheap_svd = 8 * kh * kw * min(kh, kw) <= p.direct_macs() and kh * kw <= _SVD_MAX_SIZE
     if not p.is_integer and fits and kh * kw >= 2 * (kh + kw) and cheap_svd:
         times = conv._estimated_times(p)
         separable = conv._modelled("direct", conv._direct_features(p)) * (kh + kw) / (

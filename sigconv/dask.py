@@ -38,6 +38,7 @@ from ._docs import fill_docstrings
 from ._jit import single_thread
 from ._validate import (
     as_numeric_array,
+    check_allocation,
     check_choice,
     check_native_precision,
     normalize_axes,
@@ -198,6 +199,11 @@ def _windowed(x, kernel, window, out_edges, method, names="x, kernel"):
     da = _dask_array()
     dtype = _result_dtype(x, kernel)
     work = _work_dtype(dtype)
+    # the tasks hold the kernel whole (and copy it in their work dtype): a broadcast view
+    # is made whole here, its memory checked first, rather than by tokenize's ravel
+    check_allocation("kernel", kernel.shape, np.result_type(kernel.dtype, work), copies=2,
+                     what="the kernel held whole by the tasks, with one working copy")
+    kernel = np.ascontiguousarray(kernel)
     token = tokenize(x, kernel, window, out_edges, method)
     name, share_name, bulk_name, kernel_key = (
         f"sigconv-{part}-{token}" for part in ("convolve", "share", "bulk", "kernel"))

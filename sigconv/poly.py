@@ -334,7 +334,10 @@ class _CheckedProducts(LinearOperator):
                 array.shape[0] != rows):
             raise ValueError(f"{name} must have shape {shape} for this operator of shape "
                              f"{self.shape}, got {array.shape}")
-        return array.astype(np.result_type(array.dtype, self.dtype), copy=False)
+        dtype = np.result_type(array.dtype, self.dtype)
+        if array.dtype != dtype:   # a broadcast view of 1e10 elements costs no memory
+            check_allocation(name, array.shape, dtype, what=f"{name} cast to {dtype}")
+        return array.astype(dtype, copy=False)
 
     def matvec(self, x):
         return super().matvec(self._operand(x, "x", self.shape[1], False))

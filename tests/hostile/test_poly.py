@@ -254,6 +254,9 @@ ALLOCATION_CASES = {
                      "np.broadcast_to(2**40, 10**8))", "c1, c2"),
     "operator_matvec": ("sc.ToeplitzOperator(np.ones(3), 10**10) @ "
                         "np.broadcast_to(1.0, 10**10)", "in1, in2"),
+    # a 3-sample result, but the operand's cast to the operator's complex dtype is whole
+    "operator_rmatvec_cast": ("sc.ToeplitzOperator(np.broadcast_to(1j, 10**10), 3)"
+                              ".rmatvec(np.broadcast_to(1.0, 10**10 + 2))", "y"),
 }
 
 

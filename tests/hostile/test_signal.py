@@ -710,6 +710,21 @@ for name, case in cases.items():
         assert outcome == "MemoryError named", (name, outcome)
 
 
+@pytest.mark.parametrize("call", [
+    "sdask.correlate(da.ones(10**10, chunks=10**8), np.broadcast_to(1j, 10**9), 'valid')",
+    "sdask.convolve2d(da.ones((10**5, 10**5), chunks=10**4), "
+    "np.broadcast_to(1.0, (10**5, 10**5)), 'valid')",
+])
+def test_dask_kernel_allocation_is_refused_by_name(call):
+    """sigconv.dask holds the kernel whole in every task: a broadcast kernel of 1e9
+    elements is refused by name before dask's tokenize copies it (NumPy's unnamed
+    MemoryError of 14.9 GiB before)."""
+    pytest.importorskip("dask.array")
+    harness.assert_isolated_error(
+        "import numpy as np, dask.array as da, sigconv.dask as sdask\n" + call,
+        "kernel", kinds=("MemoryError",), timeout=120)
+
+
 def test_convolution_matrix2d_allocation_is_refused_by_name():
     harness.assert_isolated_error(
         "import numpy as np, sigconv as sc\n"
