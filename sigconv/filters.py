@@ -167,7 +167,7 @@ def _radii(sigmas, truncate):
     built (MemoryError naming sigma and truncate)."""
     radii = []
     for s in sigmas:
-        radius = truncate * s + 0.5
+        radius = truncate * float(s) + 0.5  # Python floats: inf, not a RuntimeWarning
         taps = 2 * radius + 1 if math.isfinite(radius) and radius < 2.0**62 else 2.0**63
         check_allocation("sigma, truncate", (int(taps),), np.float64, copies=3,
                          what="the Gaussian kernel")

@@ -1084,11 +1084,9 @@ class DrivenOscillator:
             names ``forcing``); or the integration fails.
         MemoryError
             If the solution at the ``t.size`` times would not fit in memory.
-
-        Notes
-        -----
-        An exception raised by ``forcing`` itself (a ZeroDivisionError, say) propagates
-        unchanged, as from :func:`scipy.integrate.solve_ivp`.
+        Exception
+            Whatever ``forcing`` itself raises (a ZeroDivisionError, say) propagates
+            unchanged, as from :func:`scipy.integrate.solve_ivp`.
         """
         from scipy.integrate import solve_ivp  # only the comparison needs it
 

@@ -359,3 +359,14 @@ def test_broadcast_views_are_filtered_like_their_copies(row, name):
     assert (got is None) == (copy is None)
     if got is not None:
         np.testing.assert_array_equal(got, copy)
+
+
+@pytest.mark.parametrize("sigma", [1e308, [1.0, 1e308], np.float64(1.7e308)], ids=repr)
+def test_a_sigma_whose_radius_overflows_is_refused_without_a_warning(sigma):
+    """``truncate * sigma`` in NumPy scalars warned of the overflow (an error under
+    pytest's filterwarnings) before the MemoryError naming sigma."""
+    for call in (lambda: filters.gaussian_kernel(sigma),
+                 lambda: filters.gaussian(IMAGE, sigma)):
+        with pytest.raises(MemoryError) as info:
+            call()
+        harness.check_error(info.value, "sigma")

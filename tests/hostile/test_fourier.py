@@ -598,7 +598,7 @@ def test_a_forcing_returning_anything_else_is_refused_naming_it(value, kind):
 
 
 def test_a_forcing_raising_its_own_exception_propagates_unchanged():
-    """As from scipy.integrate.solve_ivp (documented in simulate's Notes)."""
+    """As from scipy.integrate.solve_ivp (documented in simulate's Raises)."""
     with pytest.raises(ZeroDivisionError):
         DrivenOscillator(1.0, 0.1, 4.0).simulate(lambda time: 1 / 0, [0.0, 1.0])
 
