@@ -50,6 +50,8 @@ def _as_shape(shape):
     """``shape`` as a tuple of non-negative ints (an int means a 1-d shape)."""
     dims = (shape,) if np.ndim(shape) == 0 else tuple(shape)
     try:
+        if any(isinstance(dim, (bool, np.bool_)) for dim in dims):
+            raise TypeError     # True is not the size 1
         dims = tuple(operator.index(dim) for dim in dims)
     except TypeError:
         raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}") from None

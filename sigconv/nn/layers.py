@@ -644,8 +644,23 @@ class Layer:
         return cls(**_checks.check_config(config, cls))
 
     def compute_output_shape(self, input_shape):
-        """Output shape for an input shape (batch axis included)."""
-        return tuple(input_shape)
+        """Output shape for an input shape (batch axis included, ``None`` for unknown
+        sizes).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``input_shape`` is not a tuple of positive ints or None of the layer's
+            rank (a string, floats, booleans, zeros), or (windowed layers) the window does
+            not fit its spatial sizes.
+        """
+        return self._checked_shape(input_shape)
+
+    def _checked_shape(self, input_shape):
+        """``input_shape`` as a tuple of positive ints or None, of the layer's rank."""
+        shape = _checks.check_shape(input_shape, f"{self.name}: input_shape", allow_none=True)
+        self._check_rank(len(shape))
+        return shape
 
     @property
     def _output_shape(self):
@@ -681,14 +696,21 @@ class _Windowed(Layer):
         if self._geometry is None or self._geometry.in_size != size:
             one = (1,) if self.rank == 1 else ()
             kernel, strides, dilation = self._window()
-            geometry = functional.window_geometry(size, one + kernel, one + strides,
-                                                  one + dilation, self.padding)
+            try:
+                geometry = functional.window_geometry(size, one + kernel, one + strides,
+                                                      one + dilation, self.padding)
+            except (TypeError, ValueError) as exc:   # sizes beyond the kernels' int32
+                raise ValueError(f"{self.name}: the spatial sizes {tuple(spatial)} of the "
+                                 f"input_shape are out of range: {exc}") from None
             if min(geometry.out_size) < 1:
                 raise ValueError(f"{self.name}: {self._misfit(spatial)}")
             self._geometry = geometry
         return self._geometry
 
     def compute_output_shape(self, input_shape):
+        input_shape = self._checked_shape(input_shape)
+        if None in input_shape[1:-1]:           # unknown spatial sizes stay unknown
+            return (input_shape[0], *(None,) * self.rank, self._output_channels(input_shape))
         geometry = self._geometry_for(input_shape[1:-1])
         spatial = geometry.out_size[1:] if self.rank == 1 else geometry.out_size
         return (input_shape[0], *spatial, self._output_channels(input_shape))
@@ -1037,6 +1059,8 @@ class AveragePooling1D(_Pooling):
 class _GlobalPooling(_Pooling):
     """Pooling with one window covering all of each sample's spatial axes."""
 
+    _size_arguments = "x"     # no pool_size to name: the window is the whole sample
+
     def __init__(self, keepdims=False, name=None, dtype="float32", input_shape=None):
         self.keepdims = _checks.check_flag(keepdims, "keepdims")
         super().__init__(pool_size=1, name=name, dtype=dtype, input_shape=input_shape)
@@ -1046,6 +1070,7 @@ class _GlobalPooling(_Pooling):
         return super()._geometry_for(spatial)
 
     def compute_output_shape(self, input_shape):
+        input_shape = self._checked_shape(input_shape)
         kept = (1,) * self.rank if self.keepdims else ()
         return (input_shape[0], *kept, input_shape[-1])
 
@@ -1144,7 +1169,9 @@ class Flatten(Layer):
                              f"{self.input_shape[1:]} as when built, got {shape[1:]}")
 
     def compute_output_shape(self, input_shape):
-        size = int(np.prod(input_shape[1:])) if None not in input_shape[1:] else None
+        input_shape = self._checked_shape(input_shape)
+        # math.prod: NumPy's int64 product wraps around for sizes beyond 2**63
+        size = math.prod(input_shape[1:]) if None not in input_shape[1:] else None
         return (input_shape[0], size)
 
     def _forward(self, x, training):
@@ -1207,7 +1234,7 @@ class Dense(Layer):
                              self.bias_regularizer, argument="units")
 
     def compute_output_shape(self, input_shape):
-        return (*tuple(input_shape)[:-1], self.units)
+        return (*self._checked_shape(input_shape)[:-1], self.units)
 
     def _forward(self, x, training):
         shape = tuple(x.shape)

@@ -721,3 +721,38 @@ def test_the_memory_checks_leave_small_calls_exact():
     np.testing.assert_array_equal(nn.L2(0.5)(np.array([1, 2])), 2.5)       # ints as float64
     np.testing.assert_array_equal(nn.utils.to_categorical(np.array([2.0, 0.0])),
                                   np.eye(3, dtype=np.float32)[[2, 0]])
+
+
+# ------------------------------------------------------ compute_output_shape (issue 14)
+
+SHAPED_LAYERS = [lambda: nn.Dense(2), lambda: nn.Conv2D(2, 3), lambda: nn.Flatten(),
+                 lambda: nn.MaxPooling2D(), lambda: nn.GlobalAveragePooling2D(),
+                 lambda: nn.Dropout(0.1), lambda: nn.Softmax()]
+
+
+@pytest.mark.parametrize("factory", SHAPED_LAYERS, ids=range(len(SHAPED_LAYERS)))
+@pytest.mark.parametrize("shape", [None, 5, "x", (None, 0, 4, 1), (None, True, 4, 1),
+                                   (None, 2.5, 4, 1), (None, "4", 4, 1)], ids=repr)
+def test_compute_output_shape_names_a_bad_input_shape(factory, shape):
+    """Flatten read (None, 2.5) as 2 and Dense read "x" as a shape; the others failed with
+    'NoneType' object is not subscriptable."""
+    with pytest.raises((TypeError, ValueError)) as info:
+        factory().compute_output_shape(shape)
+    harness.check_error(info.value, "input_shape")
+
+
+def test_compute_output_shape_against_keras():
+    assert nn.Flatten().compute_output_shape((None, 2**40, 2**40, 2**10)) == (None, 2**90)
+    assert nn.Conv2D(2, 3).compute_output_shape((None, None, None, 1)) == (None, None, None, 2)
+    assert nn.Conv2D(2, 3, strides=2).compute_output_shape((None, 9, 8, 1)) == (None, 4, 3, 2)
+    assert nn.MaxPooling1D(2).compute_output_shape((7, 5, 3)) == (7, 2, 3)
+    assert nn.GlobalMaxPooling2D(keepdims=True).compute_output_shape((None, 4, 4, 3)) == \
+        (None, 1, 1, 3)
+    with pytest.raises(ValueError, match="input_shape"):
+        nn.Conv2D(2, 3).compute_output_shape((None, 2**40, 3, 1))
+
+
+@pytest.mark.parametrize("shape", [True, (True, 2), (2, np.True_)], ids=repr)
+def test_initializers_refuse_booleans_as_sizes(shape):
+    with pytest.raises(TypeError, match="shape"):
+        nn.initializers.glorot_uniform(shape)
