@@ -31,6 +31,7 @@ from .._docs import fill_docstrings
 from .._jit import is_device_array
 from .._validate import check_real, lookup_name
 from . import _checks
+from . import losses as _losses
 from .kernels import cpu
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get_optimizer"]
@@ -148,11 +149,23 @@ class Optimizer:
         ------
         ValueError
             If the keys differ, a gradient's shape differs from its parameter's, or a
-            key's parameter changed shape or dtype since an earlier step. Nothing is
-            updated then.
+            key's parameter changed shape or dtype since an earlier step; called by
+            itself (not by :meth:`Sequential.fit`), also if a gradient holds NaN or inf or
+            values beyond its parameter's dtype. Nothing is updated then.
         TypeError
             If a parameter is not a writeable float32/float64 ndarray, or a gradient
             is not real numbers (strings are not read as numbers).
+        OverflowError
+            Called by itself, if a finite gradient's square overflows the parameter's
+            dtype in Adam's or RMSprop's velocity (|g| beyond 1.8e19 in float32, 1.3e154
+            in float64 after clipping): the step would silently be 0. Inside
+            :meth:`Sequential.fit` such a divergence shows as inf/NaN losses, as in Keras.
+
+        Notes
+        -----
+        ``clipnorm`` and ``global_clipnorm`` use norms that stay finite for finite
+        gradients (the sum of squares is rescaled where it would overflow), so a huge
+        gradient is clipped to the norm asked for, not to 0.
         """
         for name, value in (("grads", grads), ("params", params)):
             if not isinstance(value, dict):
@@ -168,6 +181,8 @@ class Optimizer:
         # validate everything before updating anything
         steps = [self._prepare(key, grads[key], params[key]) for key in params]
         scales = self._clip_scales([step[1] for step in steps])
+        if not _losses._in_model.get():
+            self._check_squares(list(params), [step[1] for step in steps], scales)
         learning_rate = self._learning_rate
         factors = self._factors(learning_rate)
         flags = self._flags()
@@ -232,11 +247,19 @@ class Optimizer:
                             f"{getattr(param, 'dtype', type(param).__name__)}")
         if not param.flags.writeable:
             raise TypeError(f"params[{key!r}] must be writeable")
-        gradient = _checks.check_real_array(gradient, f"grads[{key!r}]").astype(
-            param.dtype, copy=False)
+        gradient = _checks.check_real_array(gradient, f"grads[{key!r}]")
         if gradient.shape != param.shape:
             raise ValueError(f"grads[{key!r}] has shape {gradient.shape}, but params[{key!r}] "
                              f"has shape {param.shape}")
+        if _losses._in_model.get():     # a diverging model shows as NaN losses, as in Keras
+            gradient = gradient.astype(param.dtype, copy=False)
+        else:                           # a gradient given directly must be a number
+            _checks.check_finite(gradient, f"grads[{key!r}]")
+            with np.errstate(over="ignore"):
+                gradient = gradient.astype(param.dtype, copy=False)
+            if not _checks.all_finite(gradient):
+                raise ValueError(f"grads[{key!r}] holds values beyond the range of "
+                                 f"params[{key!r}]'s dtype {param.dtype}")
         state = self._states.get(key)
         if state is None:
             state = self._states[key] = _State(param.shape, param.dtype)
@@ -252,13 +275,30 @@ class Optimizer:
             w, target = param.reshape(-1), param  # reshape copies a non-contiguous array
         return w, np.ascontiguousarray(gradient).reshape(-1), state, target
 
+    def _check_squares(self, keys, flat_grads, scales):
+        """OverflowError, before any update, if a finite gradient's square overflows in a
+        second-moment slot (Adam, RMSprop): the slot would be inf and the step silently 0
+        (Keras does so). Inside a model the divergence shows in the losses instead."""
+        if "velocity" not in self._slot_names:
+            return
+        for key, g, scale in zip(keys, flat_grads, scales, strict=True):
+            if not g.size or not math.isfinite(scale):
+                continue
+            largest = _largest(g) * scale
+            if self.clipvalue is not None:
+                largest = min(largest, self.clipvalue)
+            if largest > math.sqrt(np.finfo(g.dtype).max):
+                raise OverflowError(
+                    f"grads[{key!r}] holds values up to {largest:.3g}, whose square "
+                    f"overflows {g.dtype} in {type(self).__name__}'s velocity (the step "
+                    "would silently be 0); scale the loss down or set clipnorm/clipvalue")
+
     def _clip_scales(self, flat_grads):
         """The factor by which each gradient is scaled before the update."""
         if self.clipnorm is not None:
-            return [self._norm_scale(math.sqrt(np.dot(g, g)), self.clipnorm)
-                    for g in flat_grads]
+            return [self._norm_scale(_norm(g), self.clipnorm) for g in flat_grads]
         if self.global_clipnorm is not None:
-            norm = math.sqrt(sum(float(np.dot(g, g)) for g in flat_grads))
+            norm = math.hypot(*(_norm(g) for g in flat_grads))
             if not math.isfinite(norm):
                 return [math.nan] * len(flat_grads)  # as Keras: NaN updates, not silence
             return [self._norm_scale(norm, self.global_clipnorm)] * len(flat_grads)
@@ -309,6 +349,26 @@ _CLIP_PARAMETERS = """clipnorm : float, optional
         Clip each gradient entry to ``[-clipvalue, clipvalue]``.
     global_clipnorm : float, optional
         Scale all gradients together down to this global L2 norm if it is larger."""
+
+
+def _largest(g):
+    """``max(|g|)`` as a float, without a temporary of ``g``'s size."""
+    return max(abs(float(g.max())), abs(float(g.min()))) if g.size else 0.0
+
+
+def _norm(g):
+    """The Euclidean norm of a flat gradient; finite whenever it is representable (the
+    sum of squares of values beyond 1e154 overflows float64: then it is taken on the
+    gradient divided by its largest value)."""
+    with np.errstate(over="ignore"):
+        square = float(np.dot(g, g))
+    if math.isfinite(square):
+        return math.sqrt(square)
+    largest = _largest(g)
+    if not math.isfinite(largest) or largest == 0.0:
+        return largest            # NaN or inf: the update is NaN, as in Keras
+    scaled = g.astype(np.float64) / largest
+    return largest * math.sqrt(float(np.dot(scaled, scaled)))
 
 
 class SGD(Optimizer):

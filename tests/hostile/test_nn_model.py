@@ -576,3 +576,45 @@ def test_losses_check_the_memory_of_their_temporaries_before_allocating():
         assert kind == "MemoryError" and gib and not numpy_own, (label, outcomes[label])
         assert ("y_pred" in start) if label != "train_on_batch" else (" x" in start), \
             (label, outcomes[label])
+
+
+def _step(optimizer, param, grad):
+    params = {"w": param}
+    optimizer.apply({"w": grad}, params)
+    return params["w"]
+
+
+@pytest.mark.parametrize(("grad", "dtype"), [([np.nan, 0.0], np.float64),
+                                             ([0.0, -np.inf], np.float64),
+                                             ([1e300, 0.0], np.float32)], ids=range(3))
+def test_apply_by_itself_refuses_gradients_that_are_not_numbers_of_the_dtype(grad, dtype):
+    """NaN, inf, and float64 values that become inf in float32 parameters used to reach
+    the weights silently (the float32 case with a RuntimeWarning)."""
+    param = np.ones(2, dtype)
+    with pytest.raises(ValueError, match=r"grads\['w'\]"):
+        _step(nn.SGD(0.1), param, np.array(grad))
+    np.testing.assert_array_equal(param, np.ones(2))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("clip", ["clipnorm", "global_clipnorm"])
+def test_clipping_a_huge_finite_gradient_keeps_its_direction(dtype, clip):
+    """The sum of squares overflowed: the norm was inf and the clipped step 0 (clipnorm)
+    or NaN (global_clipnorm)."""
+    big = np.finfo(dtype).max / 4
+    got = _step(nn.SGD(0.5, **{clip: 1.0}), np.zeros(3, dtype), np.array([big, -big, 0], dtype))
+    np.testing.assert_allclose(got, -0.5 * np.array([1, -1, 0]) / np.sqrt(2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("factory", [lambda: nn.Adam(0.1), lambda: nn.RMSprop(0.1)],
+                         ids=["Adam", "RMSprop"])
+def test_a_gradient_whose_square_overflows_is_an_overflow_error_by_itself(factory):
+    """Adam's velocity became inf and the step silently 0 (the weight did not move)."""
+    for dtype, value in ((np.float64, 1e300), (np.float32, 1e20)):
+        param = np.ones(1, dtype)
+        with pytest.raises(OverflowError, match=r"grads\['w'\]"):
+            _step(factory(), param, np.array([value], dtype))
+        np.testing.assert_array_equal(param, [1.0])
+    # clipped first, the same gradient is an ordinary step of about learning_rate
+    got = _step(nn.Adam(0.1, clipvalue=1.0), np.ones(1), np.array([1e300]))
+    np.testing.assert_allclose(got, [0.9], rtol=1e-6)
