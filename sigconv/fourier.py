@@ -63,6 +63,10 @@ _MAX_CYCLES = 10_000
 _EVALUATIONS_PER_CYCLE = 128
 _MAX_FORCE_WORK = 10**9
 
+#: the magnitude of force or start above which :meth:`DrivenOscillator.simulate`, when the
+#: integrator fails or overflows, retries at a power-of-two scale near 1
+_SIMULATE_LARGE = 1e100
+
 #: the smallest normal float64: below it a quotient keeps fewer than 53 bits
 _TINY = float(np.finfo(np.float64).tiny)
 
@@ -1087,6 +1091,13 @@ class DrivenOscillator:
         Exception
             Whatever ``forcing`` itself raises (a ZeroDivisionError, say) propagates
             unchanged, as from :func:`scipy.integrate.solve_ivp`.
+
+        Notes
+        -----
+        The integrator's error norm squares the state, which overflows above about
+        ``1e154``: when it fails with a force, ``x0`` or ``v0`` above ``1e100`` in
+        magnitude, the problem is solved again at a power-of-two scale near 1 (exact, the
+        equation being linear), with ``atol`` scaled alike, and scaled back.
         """
         from scipy.integrate import solve_ivp  # only the comparison needs it
 
@@ -1106,11 +1117,11 @@ class DrivenOscillator:
         rate = max(self.omega0, 2 * self.beta)
         if isinstance(forcing, FourierSeries):
             rate = max(rate, (forcing.n_terms - 1) * forcing.omega)
-        with np.errstate(over="ignore"):
-            cycles = (float(t[-1]) - float(t[0])) * rate / (2 * math.pi)
+        span = float(t[-1]) - float(t[0])  # Python floats: inf, not a RuntimeWarning
+        cycles = span * rate / (2 * math.pi)
         if not cycles <= _MAX_CYCLES:
             raise ValueError(
-                f"t spans {t[-1] - t[0]:.3g} time units, {cycles:.3g} cycles of the fastest "
+                f"t spans {span:.3g} time units, {cycles:.3g} cycles of the fastest "
                 f"rate {rate:.3g} (of omega0, 2 beta and the force's harmonics): more than "
                 f"{_MAX_CYCLES} for the step-by-step integration; shorten t or use "
                 "steady_state")
@@ -1136,17 +1147,44 @@ class DrivenOscillator:
             def force_at(time):
                 return _force_value(forcing(np.array([time])), time)
 
-        def rhs(time, state):
-            x, v = state
-            return [v, (force_at(time) - self.damping * v - self.stiffness * x) / self.mass]
+        largest = max(abs(x0), abs(v0))  # the largest |x0|, |v0| or force seen
 
-        solution = solve_ivp(rhs, (t[0], t[-1]), [x0, v0], method="DOP853", t_eval=t,
-                             rtol=rtol, atol=atol)
+        def integrate(scale):
+            """The ODE of ``scale`` times the force and start (exact for a power of two:
+            the equation is linear), with ``atol`` scaled alike; at least 1e-100, so that
+            the integrator's weights ``1 / (atol + rtol |x|)`` stay far below overflow
+            where ``x`` starts at 0."""
+            def rhs(time, state):
+                nonlocal largest
+                force = force_at(time)
+                largest = max(largest, abs(force))
+                x, v = state
+                return [v, (force * scale - self.damping * v - self.stiffness * x)
+                        / self.mass]
+
+            # an overflow (a force or start near the largest float) ends in the errors
+            # below, not in RuntimeWarnings from inside the integrator
+            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+                return solve_ivp(rhs, (t[0], t[-1]), [x0 * scale, v0 * scale],
+                                 method="DOP853", t_eval=t, rtol=rtol,
+                                 atol=max(atol * scale, 1e-100) if scale != 1.0 else atol)
+
+        solution, scale = integrate(1.0), 1.0
+        if (not solution.success or not all_finite(solution.y[0])) and \
+                largest > _SIMULATE_LARGE:
+            # the integrator's error norm squares the state: above about 1e154 it
+            # overflows and the step size collapses; the problem at 2**-k of the scale
+            # (exact) is solved instead, and scaled back
+            scale = math.ldexp(1.0, -math.frexp(largest)[1])
+            solution = integrate(scale)
         if not solution.success:
-            raise ValueError(f"integration failed: {solution.message}")
-        if not all_finite(solution.y[0]):
+            raise ValueError(f"integration failed: {solution.message} (loosen rtol or "
+                             "atol, or shorten t)")
+        with np.errstate(over="ignore"):
+            x = solution.y[0] / scale if scale != 1.0 else solution.y[0]
+        if not all_finite(x):
             raise ValueError("the solution overflows float64 (forcing, x0 or v0 too large)")
-        return solution.y[0]
+        return x
 
 
 def _force_value(value, time):

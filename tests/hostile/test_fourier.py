@@ -565,12 +565,15 @@ for label, call in calls.items():
 # ---------------------------------------------------------------- simulate's forcing
 
 
-def constant_force_from_rest(force, mass, damping, stiffness, t):
-    """``m x'' + b x' + k x = F`` from rest, underdamped: the closed form."""
+def constant_force_from_rest(force, mass, damping, stiffness, t, x0=0.0, v0=0.0):
+    """``m x'' + b x' + k x = F`` from ``x0, v0``, underdamped: the closed form."""
     beta = damping / (2 * mass)
     damped = math.sqrt(stiffness / mass - beta**2)
-    return force / stiffness * (1 - np.exp(-beta * t) * (np.cos(damped * t)
-                                                          + beta / damped * np.sin(damped * t)))
+    rest = force / stiffness
+    first = x0 - rest
+    second = (v0 + beta * first) / damped
+    return rest + np.exp(-beta * t) * (first * np.cos(damped * t)
+                                       + second * np.sin(damped * t))
 
 
 @pytest.mark.parametrize("value", [2.0, 2, np.float32(2.0), np.int64(2), np.array(2.0),
@@ -595,6 +598,34 @@ def test_a_forcing_returning_anything_else_is_refused_naming_it(value, kind):
     with pytest.raises(kind) as info:
         DrivenOscillator(1.0, 0.1, 4.0).simulate(lambda time: value, [0.0, 1.0])
     harness.check_error(info.value, "forcing")
+
+
+@settings(max_examples=25)
+@given(st.floats(-308.0, 308.2), st.floats(-308.0, 308.2), st.floats(-308.0, 308.2),
+       st.sampled_from([-1.0, 1.0]), st.booleans())
+def test_forces_and_starts_up_to_the_largest_float_are_integrated(log_force, log_x0,
+                                                                  log_v0, sign, series):
+    """The integrator's error norm squares the state: a force or start above 1e154 used
+    to fail ('Required step size is less than spacing between numbers', after overflow
+    RuntimeWarnings); now solved at a power-of-two scale and scaled back, against the
+    closed form, or refused naming the overflow when the solution leaves float64."""
+    force, x0, v0 = sign * 10.0**log_force, 10.0**log_x0, -(10.0**log_v0)
+    mass, damping, stiffness = 1.0, 0.5, 4.0
+    t = np.linspace(0.0, 2.0, 9)
+    # the series' constant term is f_0 / 2: the force applied is half of f_0 = force
+    forcing = FourierSeries([force], [0.0], 1.0) if series else (lambda time: force)
+    force = force / 2 if series else force
+    got = harness.outcome(("forcing", "x0", "v0"), DrivenOscillator(mass, damping, stiffness)
+                          .simulate, forcing, t, x0, v0)
+    size = abs(force) / stiffness + abs(x0) + abs(v0)
+    if got is None:  # the solution itself leaves float64
+        assert size > 1e307
+        return
+    # the closed form at 2**-1030 of the scale (exact), where nothing overflows
+    shrink = 2.0**-1030
+    expected = constant_force_from_rest(force * shrink, mass, damping, stiffness, t,
+                                        x0 * shrink, v0 * shrink)
+    np.testing.assert_allclose(got * shrink, expected, rtol=0, atol=1e-8 * size * shrink)
 
 
 def test_a_forcing_raising_its_own_exception_propagates_unchanged():
