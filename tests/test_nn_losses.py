@@ -382,7 +382,9 @@ def test_inputs_are_not_modified():
     for loss in (CategoricalCrossentropy(), BinaryCrossentropy(), MeanSquaredError()):
         loss(y_true, y_pred)
         loss.gradient(y_true, y_pred)
-    CategoricalCrossentropy().gradient_from_softmax(y_true, y_pred)
+    probabilities = np.array([[0.0, 0.75, 0.25]])   # a softmax output (values in [0, 1])
+    CategoricalCrossentropy().gradient_from_softmax(y_true, probabilities)
+    np.testing.assert_array_equal(probabilities, [[0.0, 0.75, 0.25]])
     np.testing.assert_array_equal(y_pred, [[0.0, 2.0, 1.0]])
     np.testing.assert_array_equal(y_true, [[0.0, 1.0, 0.0]])
 

@@ -310,7 +310,10 @@ class _Crossentropy(Loss):
         Raises
         ------
         TypeError, ValueError, MemoryError
-            As for calling the loss.
+            As for calling the loss; called by itself (not inside
+            :meth:`Sequential.fit`), also a ValueError if ``probabilities`` holds values
+            outside ``[0, 1]`` (they are no softmax output, and the formula would give a
+            gradient of nothing).
 
         Notes
         -----
@@ -321,6 +324,10 @@ class _Crossentropy(Loss):
         is below ``1e-7`` or above ``1 - 1e-7``.
         """
         probabilities = _as_prediction(probabilities)
+        if not _in_model.get() and probabilities.size and _checks.all_finite(probabilities) \
+                and not 0.0 <= probabilities.min() <= probabilities.max() <= 1.0:
+            raise ValueError(f"probabilities must be a softmax output, in [0, 1]; got values "
+                             f"from {probabilities.min()} to {probabilities.max()}")
         target, rows = self._rows(y_true, probabilities)
         return self._softmax_gradient(target, rows).reshape(probabilities.shape)
 

@@ -618,3 +618,12 @@ def test_a_gradient_whose_square_overflows_is_an_overflow_error_by_itself(factor
     # clipped first, the same gradient is an ordinary step of about learning_rate
     got = _step(nn.Adam(0.1, clipvalue=1.0), np.ones(1), np.array([1e300]))
     np.testing.assert_allclose(got, [0.9], rtol=1e-6)
+
+
+def test_gradient_from_softmax_by_itself_refuses_what_no_softmax_gives():
+    loss = nn.CategoricalCrossentropy()
+    with pytest.raises(ValueError, match="probabilities"):
+        loss.gradient_from_softmax(np.array([[1.0, 0.0]]), np.array([[-1.0, 2.0]]))
+    np.testing.assert_allclose(                           # (p - y) / n, the oracle
+        loss.gradient_from_softmax(np.array([[1.0, 0.0]]), np.array([[0.25, 0.75]])),
+        [[-0.75, 0.75]])
