@@ -524,13 +524,17 @@ def _check_param_grid(param_grid, need_json):
         if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
             raise ValueError(f"param_grid[{name!r}] must be a non-empty sequence of values, "
                              f"got {type(values).__name__}")
-        values = list(values)
+        values = list(itertools.islice(values, MAX_CELLS + 1))
         if not values:
             raise ValueError(f"param_grid[{name!r}] must be a non-empty sequence of values")
-        for index, value in enumerate(values):
-            if any(_same(value, other) for other in values[:index]):
-                raise ValueError(f"param_grid[{name!r}] repeats the value {value!r}: every "
-                                 f"cell must be distinct")
+        if len(values) > MAX_CELLS:
+            raise ValueError(f"param_grid[{name!r}] has more than the {MAX_CELLS} values a "
+                             f"grid search may train")
+        repeated = _first_repeat(values)
+        if repeated is not None:
+            raise ValueError(f"param_grid[{name!r}] repeats the value {repeated!r}: every "
+                             f"cell must be distinct")
+        for value in values:
             if need_json:
                 try:
                     json.dumps(value, default=_json_default, allow_nan=False)
@@ -543,6 +547,25 @@ def _check_param_grid(param_grid, need_json):
         raise ValueError(f"param_grid has {n_cells} cells, more than the {MAX_CELLS} a grid "
                          f"search may train")
     return checked
+
+
+def _first_repeat(values):
+    """The first value equal to an earlier one (``==``, as ``_same``), or None: hashable
+    values are looked up in a set (linear time; a million values pairwise would take
+    hours), the others compared one by one."""
+    seen, unhashable = set(), []
+    for index, value in enumerate(values):
+        if any(_same(value, other) for other in unhashable):
+            return value
+        try:
+            if value in seen:
+                return value
+            seen.add(value)
+        except TypeError:  # lists, arrays, dicts: compared with everything before them
+            if any(_same(value, other) for other in values[:index]):
+                return value
+            unhashable.append(value)
+    return None
 
 
 def _same(value, other):

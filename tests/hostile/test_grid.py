@@ -506,3 +506,18 @@ def test_grid_result_finds_a_nan_parameter_as_list_index_does():
     np.testing.assert_array_equal(table, [[0.5], [0.25]])
     with pytest.raises(ValueError, match=r"records\[0\]\['a'\] is nan"):
         nn.GridResult([{"a": float("nan"), "s": 1.0}], {"a": [nan]})
+
+
+def test_a_million_values_are_checked_for_repeats_in_linear_time():
+    """Pairwise, 10**6 values took hours (a hang); range(10**12) is never listed whole."""
+    report = harness.assert_isolated_finishes(
+        "from sigconv import nn\n"
+        "result = len(nn.GridResult([], {'a': range(10**6)}).param_grid['a'])\n",
+        timeout=60)
+    assert report["value"] == "1000000"
+    with pytest.raises(ValueError, match=r"param_grid\['a'\] has more than the 1000000"):
+        nn.GridResult([], {"a": range(10**12)})
+    with pytest.raises(ValueError, match=r"param_grid\['a'\] repeats the value 3"):
+        nn.GridResult([], {"a": [*range(10**5), 3]})
+    with pytest.raises(ValueError, match=r"repeats the value \[1\]"):
+        nn.GridResult([], {"a": [[1], 2, [1]]})
