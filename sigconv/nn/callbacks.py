@@ -6,6 +6,7 @@ batch.
 """
 
 import math
+import numbers
 import os
 
 import numpy as np
@@ -66,8 +67,39 @@ class CallbackList:
         return call
 
 
+def _checked_logs(logs, who):
+    """``logs`` as a dict of names to floats (None: empty); TypeError naming ``logs``
+    otherwise (a string is not read as a number, a bool is not one)."""
+    if logs is None:
+        return {}
+    if not isinstance(logs, dict):
+        raise TypeError(f"{who}: logs must be a dict of names to numbers; got "
+                        f"{type(logs).__name__}")
+    checked = {}
+    for key, value in logs.items():
+        if not isinstance(key, str) or isinstance(value, (bool, np.bool_)) \
+                or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+            raise TypeError(f"{who}: logs must map names to real numbers; got {key!r}: "
+                            f"{value!r}")
+        checked[key] = float(value)
+    return checked
+
+
+def _checked_epoch(epoch, who, name="epoch"):
+    return _checks.check_count(epoch, f"{who}: {name}", minimum=0)
+
+
 class History(Callback):
-    """Records the logs of every epoch: ``history.history["loss"]`` is a list per epoch."""
+    """Records the logs of every epoch: ``history.history["loss"]`` is a list per epoch.
+
+    Raises
+    ------
+    TypeError
+        From :meth:`on_epoch_end`, if ``epoch`` is not an integer >= 0 or ``logs`` not a
+        dict of names to real numbers (a string or a bool is not read as a number); the
+        hooks of :class:`EarlyStopping`, :class:`TerminateOnNaN` and
+        :class:`ModelCheckpoint` check their ``logs`` and ``epoch``/``batch`` alike.
+    """
 
     def __init__(self):
         self.history = {}
@@ -77,12 +109,11 @@ class History(Callback):
         self.history, self.epoch = {}, []
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is not None and not isinstance(logs, dict):
-            raise TypeError(f"logs must be a dict of names to numbers; got "
-                            f"{type(logs).__name__}")
+        epoch = _checked_epoch(epoch, "History")
+        logs = _checked_logs(logs, "History")
         self.epoch.append(epoch)
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
 
 
 def _monitor_mode(monitor, mode):
@@ -147,10 +178,12 @@ class EarlyStopping(Callback):
         self.best_weights = None
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        epoch = _checked_epoch(epoch, "EarlyStopping")
+        logs = _checked_logs(logs, "EarlyStopping")
+        current = logs.get(self.monitor)
         if current is None:
             raise ValueError(f"EarlyStopping: monitor {self.monitor!r} is not among the "
-                             f"logged values {sorted(logs or {})}")
+                             f"logged values {sorted(logs)}")
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
         self.wait += 1
@@ -173,7 +206,8 @@ class TerminateOnNaN(Callback):
     """Stop training as soon as a batch loss is NaN or infinite."""
 
     def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
+        _checked_epoch(batch, "TerminateOnNaN", "batch")
+        loss = _checked_logs(logs, "TerminateOnNaN").get("loss")
         if loss is not None and not math.isfinite(loss):
             self.model.stop_training = True
 
@@ -219,7 +253,8 @@ class ModelCheckpoint(Callback):
         self.best = None
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        epoch = _checked_epoch(epoch, "ModelCheckpoint")
+        logs = _checked_logs(logs, "ModelCheckpoint")
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:

@@ -627,3 +627,37 @@ def test_gradient_from_softmax_by_itself_refuses_what_no_softmax_gives():
     np.testing.assert_allclose(                           # (p - y) / n, the oracle
         loss.gradient_from_softmax(np.array([[1.0, 0.0]]), np.array([[0.25, 0.75]])),
         [[-0.75, 0.75]])
+
+
+CALLBACK_HOOKS = [
+    ("History", lambda: nn.History(), "on_epoch_end"),
+    ("EarlyStopping", lambda: nn.EarlyStopping(monitor="loss"), "on_epoch_end"),
+    ("TerminateOnNaN", lambda: nn.TerminateOnNaN(), "on_train_batch_end"),
+    ("ModelCheckpoint", lambda: nn.ModelCheckpoint("m.npz"), "on_epoch_end"),
+]
+
+
+@pytest.mark.parametrize(("label", "factory", "hook"), CALLBACK_HOOKS,
+                         ids=[c[0] for c in CALLBACK_HOOKS])
+@pytest.mark.parametrize("logs", [5, [("loss", 1.0)], {"loss": "1"}, {"loss": None},
+                                  {"loss": [1.0]}, {"loss": True}, {1: 1.0}], ids=repr)
+def test_callback_hooks_name_logs_that_are_not_numbers(label, factory, hook, logs):
+    """History read the string "1" as 1.0 and True as 1.0; EarlyStopping failed with
+    'int' object has no attribute 'get'; TerminateOnNaN ignored them."""
+    model = nn.Sequential([nn.Dense(1, input_shape=(1,))])
+    model.compile("sgd", "mse")
+    callback = factory()
+    callback.set_model(model)
+    callback.on_train_begin()
+    with pytest.raises(TypeError, match="logs"):
+        getattr(callback, hook)(0, logs)
+    with pytest.raises(TypeError, match="epoch|batch"):
+        getattr(callback, hook)("0", {"loss": 1.0})
+
+
+def test_history_records_numbers_of_any_real_type():
+    history = nn.History()
+    history.on_epoch_end(0, {"loss": np.float32(0.5), "accuracy": 1})
+    history.on_epoch_end(1, {"loss": 0.25, "accuracy": np.int64(0)})
+    assert history.history == {"loss": [0.5, 0.25], "accuracy": [1.0, 0.0]}
+    assert history.epoch == [0, 1]
