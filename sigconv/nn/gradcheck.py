@@ -78,9 +78,13 @@ def check_gradients(layer_or_loss, x, y_true=None, *, training=False, eps=1e-5,
         method), ``x`` or ``y_true`` is not real numbers, or an option has the wrong type.
     ValueError
         If ``x`` is empty, holds NaN or inf, ``y_true`` is missing for a loss, ``eps`` is
-        not positive, or ``max_entries`` below 1.
+        not positive, or ``max_entries`` below 1; or
     MemoryError
         If the float64 copy of ``x`` could not fit in memory.
+
+        If checking every entry (``max_entries=None``) would take more than
+        :data:`MAX_WORK` values computed (two passes over ``x`` per entry: hours for a
+        batch of images); pass ``max_entries``.
 
     Examples
     --------
@@ -113,6 +117,7 @@ def check_gradients(layer_or_loss, x, y_true=None, *, training=False, eps=1e-5,
             raise ValueError("y_true is needed to check a loss's gradient")
         targets = _checks.check_real_array(y_true, "y_true")
         analytic = np.asarray(loss.gradient(targets, x), dtype=np.float64)
+        _check_work(x.size, [x.size], max_entries)
         entries = _entries(x.size, max_entries, rng)
         numeric = _numeric_gradient(lambda: loss(targets, x), x, entries, eps)
         return {"y_pred": _relative_error(analytic.reshape(-1)[entries], numeric)}
@@ -120,6 +125,7 @@ def check_gradients(layer_or_loss, x, y_true=None, *, training=False, eps=1e-5,
     layer = copy.deepcopy(layer_or_loss)
     if not layer.built:
         layer.build((None, *x.shape[1:]), rng=rng)
+    _check_work(x.size, [x.size, *(p.size for p in layer.params.values())], max_entries)
     layer._cast(np.float64)
     projection = rng.standard_normal(layer.forward(x, training=training).shape)
 
@@ -137,3 +143,20 @@ def check_gradients(layer_or_loss, x, y_true=None, *, training=False, eps=1e-5,
         numeric = _numeric_gradient(objective, array, entries, eps)
         errors[key] = _relative_error(analytic[key].reshape(-1)[entries], numeric)
     return errors
+
+
+#: the most values (entries checked x 2 passes x values per pass) that check_gradients
+#: computes when every entry is checked (``max_entries=None``): seconds, not hours
+MAX_WORK = 2 * 10**9
+
+
+def _check_work(pass_size, array_sizes, max_entries):
+    """ValueError naming ``max_entries`` if checking every entry would not finish soon."""
+    if max_entries is not None:
+        return
+    work = 2 * sum(array_sizes) * pass_size
+    if work > MAX_WORK:
+        raise ValueError(
+            f"checking every one of the {sum(array_sizes)} entries would compute {work:.3g} "
+            f"values (two passes over x of {pass_size} values per entry), more than "
+            f"MAX_WORK={MAX_WORK:.0e}; pass max_entries (e.g. 100) to check a random sample")

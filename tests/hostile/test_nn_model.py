@@ -661,3 +661,16 @@ def test_history_records_numbers_of_any_real_type():
     history.on_epoch_end(1, {"loss": 0.25, "accuracy": np.int64(0)})
     assert history.history == {"loss": [0.5, 0.25], "accuracy": [1.0, 0.0]}
     assert history.epoch == [0, 1]
+
+
+def test_check_gradients_of_every_entry_of_a_large_batch_is_refused_not_run_for_hours():
+    """100 MNIST-sized images: 78,440 entries, each two passes over 78,400 values (about
+    an hour); refused at once naming max_entries, and a sample of entries still works."""
+    x = np.random.default_rng(0).random((100, 28, 28, 1))
+    with pytest.raises(ValueError, match="max_entries"):
+        nn.check_gradients(nn.Conv2D(4, 3), x)
+    errors = nn.check_gradients(nn.Conv2D(4, 3), x[:4], max_entries=5)
+    assert sorted(errors) == ["bias", "input", "kernel"] and max(errors.values()) < 1e-6
+    with pytest.raises(ValueError, match="max_entries"):
+        nn.check_gradients(nn.MeanSquaredError(), np.zeros((300, 200)),
+                           y_true=np.zeros((300, 200)))
