@@ -244,6 +244,12 @@ def _check_record(record, name, param_grid):
                                     or not isinstance(value, numbers.Real)):
             raise TypeError(f"{name}[{key!r}] must be a real number or None, got "
                             f"{value!r}")
+        elif value is not None:
+            try:
+                float(value)
+            except OverflowError:  # an int beyond float64, such as 10**400
+                raise ValueError(f"{name}[{key!r}] is too large for a float64: "
+                                 f"{value!r}") from None
 
 
 def _positions(values):
@@ -276,6 +282,9 @@ def _run_cell(build_fn, params, data, epochs, batch_size, seed):
     x_train, y_train, x_test, y_test = data
     start = time.perf_counter()
     model = build_fn(**params)
+    if not all(callable(getattr(model, method, None)) for method in ("fit", "evaluate")):
+        raise TypeError(f"build_fn must return a compiled model (with fit and evaluate), "
+                        f"returned {type(model).__name__}")
     model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0, seed=seed)
     train = model.evaluate(x_train, y_train, batch_size=1024, return_dict=True)
     test = model.evaluate(x_test, y_test, batch_size=1024, return_dict=True)

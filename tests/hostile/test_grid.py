@@ -521,3 +521,12 @@ def test_a_million_values_are_checked_for_repeats_in_linear_time():
         nn.GridResult([], {"a": [*range(10**5), 3]})
     with pytest.raises(ValueError, match=r"repeats the value \[1\]"):
         nn.GridResult([], {"a": [[1], 2, [1]]})
+
+
+def test_a_metric_beyond_float64_and_a_build_fn_returning_no_model():
+    with pytest.raises(ValueError, match=r"records\[0\]\['s'\] is too large for a float64"):
+        nn.GridResult([{"a": 1, "s": 10**400}], {"a": [1]})
+    result = nn.grid_search(lambda a: None, {"a": [1]}, np.zeros((2, 2)), np.zeros(2),
+                            np.zeros((2, 2)), np.zeros(2))
+    assert result.records[0]["error"] == ("TypeError: build_fn must return a compiled model "
+                                          "(with fit and evaluate), returned NoneType")
