@@ -746,3 +746,25 @@ def test_natural_and_resonance_frequencies_keep_their_digits(log_omega, log_mass
     if oscillator.beta >= float(np.finfo(np.float64).tiny):  # a subnormal beta: few digits
         assert oscillator.resonance_frequency() == pytest.approx(float(resonance),
                                                                  rel=1e-13, abs=0)
+
+
+@pytest.mark.parametrize("device", ["gpu", "CUDA", "", True, 0, b"cuda"], ids=repr)
+def test_bad_devices_are_refused_naming_device(device):
+    series = FourierSeries([1.0, 2.0], [0.0, 1.0], 1.0)
+    with pytest.raises(ValueError) as info:
+        series([0.0, 0.5], device=device)
+    harness.check_error(info.value, "device")
+
+
+@pytest.mark.skipif(sc.cuda_available(), reason="a GPU is present: bench/gpu.py covers it")
+@pytest.mark.parametrize("points", [3, 5000])  # the direct sum, and the FFT grid path
+def test_cuda_without_a_gpu_is_a_clear_error_naming_device(points):
+    """A RuntimeError and a ValueError (sigconv.CUDAUnavailableError), as documented in
+    FourierSeries.__call__'s Raises, even where the host's FFT grid path would run."""
+    series = FourierSeries(np.ones(300), np.ones(300), 1.0)
+    t = np.linspace(0.0, 1.0, points)
+    assert points < 5000 or series._uniform_grid(t) is not None
+    with pytest.raises(sc.CUDAUnavailableError) as info:
+        series(t, device="cuda")
+    assert isinstance(info.value, RuntimeError) and isinstance(info.value, ValueError)
+    harness.check_error(info.value, "device")
