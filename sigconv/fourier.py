@@ -1130,7 +1130,8 @@ class DrivenOscillator:
             if evaluations * forcing.n_terms > _MAX_FORCE_WORK:
                 raise ValueError(
                     f"forcing has n_terms={forcing.n_terms} harmonics and t spans "
-                    f"{cycles:.3g} cycles of its top one: about {evaluations:.3g} "
+                    f"{cycles:.3g} cycles of the fastest rate {rate:.3g}: about "
+                    f"{evaluations:.3g} "
                     f"evaluations of the series, {evaluations * forcing.n_terms:.3g} "
                     f"operations (more than {_MAX_FORCE_WORK:.0e}) for the step-by-step "
                     "integration; truncate the series, shorten t or use steady_state")
