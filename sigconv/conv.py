@@ -18,6 +18,7 @@ centred as in :func:`scipy.signal.convolve`) over the convolved ``axes``; the ot
 broadcast as a batch, as in :func:`scipy.signal.fftconvolve`.
 """
 
+import cmath
 import functools
 import math
 import operator
@@ -27,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft as sp_fft
+import scipy.linalg.blas as sp_blas
 
 from . import _config
 from ._jit import (
@@ -245,7 +247,59 @@ def _direct(p):
         return cast_integer_result(_exact_integers(p), result_dtype)
     if result_dtype == np.float16:  # numba has no half-precision arithmetic on the CPU
         return _direct_numba(p, np.dtype(np.float32)).astype(np.float16)
-    return _direct_numba(p, result_dtype)
+    return _direct_in_range(p, result_dtype)
+
+
+def _direct_in_range(p, work_dtype):
+    """:func:`_direct_numba` of a floating problem, and where its output holds an inf or
+    NaN although the inputs are finite -- a partial sum beyond the range:
+    ``[1e308, 1e308] * [2, -2]`` would give ``[inf, nan, -inf]``, the exact result is
+    ``[2e308, 0, -2e308]`` -- again with the inputs scaled by the exact powers of two of
+    :func:`_fft_shifts` (partial sums then stay below ``k``) and the result scaled back
+    once, so that only outputs beyond the range are infinite. The scaled run gives the
+    same bits wherever the first did not overflow. One pass over the output (its
+    extreme values, no temporary) on the common path."""
+    out = _direct_numba(p, work_dtype)
+    if _all_finite(out):
+        return out
+    shifts = _overflow_shifts(p)
+    if shifts is None:   # a NaN or inf input: the output is what the sum says
+        return out
+    del out
+    p.check_work_memory("direct", _cast_bytes(p, np.dtype(work_dtype), shifts),
+                        "inputs scaled into range")
+    dtypes = [np.result_type(a.dtype, work_dtype) for a in (p.in1, p.in2)]
+    scaled = p.with_inputs(*(_ldexp(a.astype(d, copy=False), s) if s else a
+                             for a, d, s in zip((p.in1, p.in2), dtypes, shifts, strict=True)))
+    return _unscale(_direct_numba(scaled, work_dtype), shifts)
+
+
+def _all_finite(array):
+    """Whether a floating or complex array holds no inf or NaN, without a temporary of
+    its size: BLAS's ``sum |x|**2`` over a contiguous one (one pass, no NumPy warning;
+    beyond 1e154 it overflows, and the extreme values decide), else the extreme values."""
+    dot = _SELF_DOT.get(array.dtype.char)
+    if array.size == 0:
+        return True
+    if dot is not None and array.size < 2**31 and (array.flags.c_contiguous
+                                                   or array.flags.f_contiguous):
+        flat = array.reshape(-1, order="C" if array.flags.c_contiguous else "F")
+        if cmath.isfinite(dot(flat, flat)):
+            return True
+    biggest = _max_abs(array)
+    return biggest is None or math.isfinite(biggest)
+
+
+def _overflow_shifts(p):
+    """Powers of two that bring each finite floating input's maximum into
+    ``[0.5, 1)`` (0 for integers and zeros), or None if an input is not finite."""
+    shifts = []
+    for a in (p.in1, p.in2):
+        biggest = _max_abs(a)
+        if biggest is not None and not math.isfinite(biggest):
+            return None
+        shifts.append(-math.frexp(biggest)[1] if biggest else 0)
+    return tuple(shifts)
 
 
 def _exact_integers(p, stats=None):
@@ -1013,7 +1067,16 @@ def _small_1d(in1, in2, mode, method, correlation):
         in1, in2 = in2, in1
     out = np.empty(length, dtype=in1.dtype)
     cpu.direct_1d_serial(in1, in2, out, (full - length) // 2, _direct_block(1, length))
+    # an inf or NaN in the output makes sum |out|**2 inf or NaN (BLAS, which sets no NumPy
+    # warnings; a false alarm for outputs beyond 1e154 only costs the general path): the
+    # general path tells an overflowed partial sum from a non-finite input
+    if out.size >= 2**31 or not cmath.isfinite(_SELF_DOT[out.dtype.char](out, out)):
+        return None
     return out
+
+
+#: ``sum |x|**2`` of a contiguous vector, by dtype character (``_small_1d``'s check)
+_SELF_DOT = {"f": sp_blas.sdot, "d": sp_blas.ddot, "F": sp_blas.cdotc, "D": sp_blas.zdotc}
 
 
 def _on_cuda(in1, in2, mode, method, axes, correlation):
@@ -1143,14 +1206,16 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
     A NaN or inf input stays local to the outputs it touches with the direct method; an
     FFT spreads it over the whole output, and a :class:`RuntimeWarning` says so.
 
-    Magnitudes near the ends of the floating range: ``"fft"`` and ``"oa"`` scale each
-    input whose values could make the transforms' intermediate sums overflow (or sink
-    into subnormals) by an exact power of two, and the result back once, so an output is
-    inf only where the convolution itself is beyond the range (SciPy's FFT gives inf and
-    NaN there: ``[1e308, 1e308] * [1, -1, 2]`` is ``[1e308, 0, 1e308, inf]``, SciPy's
-    ``fftconvolve`` says ``[inf, nan, inf, inf]``). ``"direct"`` adds the products in
-    order, as SciPy's direct method and :func:`numpy.convolve` do: a partial sum can
-    overflow although the output is finite (``inf`` at index 2 of that example).
+    Magnitudes near the ends of the floating range: an output is inf only where the
+    convolution itself is beyond the range, never NaN from an overflow, under every
+    method. ``"fft"`` and ``"oa"`` scale each input whose values could make the
+    transforms' intermediate sums overflow (or sink into subnormals) by an exact power of
+    two, and the result back once; ``"direct"`` sums again with the inputs so scaled
+    where a partial sum overflowed (its output then holds an inf or NaN although the
+    inputs are finite), with the same bits elsewhere. ``[1e308, 1e308] * [1, -1, 2]`` is
+    ``[1e308, 0, 1e308, inf]``; SciPy gives ``[1e308, 0, inf, inf]`` directly and
+    ``[inf, nan, inf, inf]`` by FFT, and ``[inf, nan, -inf]`` for
+    ``[1e308, 1e308] * [2, -2]`` (exactly ``[2e308, 0, -2e308]``).
 
     Examples
     --------

@@ -189,7 +189,12 @@ def _separable(p, column, row):
     first.in1 = first.in1.astype(dtype, copy=False)
     partial = conv._convolve(first, "direct")
     second = conv._Problem(partial, column[:, np.newaxis], p.mode, None)
-    return conv._convolve(second, "direct")
+    out = conv._convolve(second, "direct")
+    if not conv._all_finite(out) and conv._overflow_shifts(p) is not None:
+        # finite inputs, yet an inf or NaN: the first pass went beyond the range where the
+        # 2-D sum need not; the 2-D direct sum scales its inputs into range instead
+        return conv._convolve(p, "direct")
+    return out
 
 
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None):

@@ -278,6 +278,14 @@ FFT_CALLS = {
     "convolve-fft": lambda a, b, mode: sc.convolve(a, b, mode, "fft"),
     "convolve-oa": lambda a, b, mode: sc.convolve(a, b, mode, "oa"),
 }
+#: every method, correlation as the convolution with the reversed conjugate
+RANGE_CALLS = {
+    **FFT_CALLS,
+    "convolve-direct": lambda a, b, mode: sc.convolve(a, b, mode, "direct"),
+    "convolve-auto": lambda a, b, mode: sc.convolve(a, b, mode),
+    "correlate-direct": lambda a, b, mode: sc.correlate(a, np.conj(b[::-1]), mode, "direct"),
+    "correlate-fft": lambda a, b, mode: sc.correlate(a, np.conj(b[::-1]), mode, "fft"),
+}
 
 
 @st.composite
@@ -299,14 +307,15 @@ def extreme_vectors(draw, dtype, length):
 @SETTINGS
 @given(st.sampled_from([np.float32, np.float64, np.complex64, np.complex128]),
        st.integers(1, 40), st.integers(1, 40), st.sampled_from(MODES),
-       st.sampled_from(sorted(FFT_CALLS)), st.data())
-def test_fft_methods_near_overflow_and_underflow(dtype, n, k, mode, call, data):
-    """Inputs near 1e300 / 1e-300 (float32: 1e38 / 1e-38) under fft and oa: within the
-    FFT's error bound (relative to ||in1|| ||in2||, plus a rounding at the subnormal
-    grid) of the exact convolution, and inf (of the right sign) exactly where the exact
-    result is beyond the range. The exact result is computed on the mantissas (values
-    near 1, exactly in float64/complex128) and scaled by ``2**(e1 + e2)`` afterwards:
-    its intermediate sums never overflow, unlike a direct sum of the raw values."""
+       st.sampled_from(sorted(RANGE_CALLS)), st.data())
+def test_every_method_near_overflow_and_underflow(dtype, n, k, mode, call, data):
+    """Inputs near 1e300 / 1e-300 (float32: 1e38 / 1e-38) under every method: within
+    the FFT's error bound (relative to ||in1|| ||in2||, plus a rounding at the subnormal
+    grid; the direct sum's is smaller) of the exact convolution, and inf (of the right
+    sign) exactly where the exact result is beyond the range: never a NaN or an inf from
+    an intermediate sum. The exact result is computed on the mantissas (values near 1,
+    exactly in float64/complex128) and scaled by ``2**(e1 + e2)`` afterwards: its
+    intermediate sums never overflow, unlike a direct sum of the raw values."""
     if mode == "valid" and k > n:
         n, k = k, n
     m1, e1 = data.draw(extreme_vectors(dtype, n))
@@ -318,7 +327,7 @@ def test_fft_methods_near_overflow_and_underflow(dtype, n, k, mode, call, data):
     mantissas_exact = all(  # no input underflowed in the cast
         np.array_equal(_ldexp_any(x.astype(np.complex128), -e), m.astype(np.complex128))
         for x, m, e in ((in1, m1, e1), (in2, m2, e2)))
-    out = FFT_CALLS[call](in1, in2, mode)
+    out = RANGE_CALLS[call](in1, in2, mode)
     assert out.dtype == np.dtype(dtype)
     wide = np.complex128 if not real else np.float64
     start, length = conv.mode_window(n, k, mode)
@@ -358,17 +367,42 @@ def _ldexp_any(values, exponent):
         return np.ldexp(values, exponent)
 
 
-def test_fft_near_overflow_example_from_the_probe():
-    """[1e308, 1e308] * [1, -1, 2] is exactly [1e308, 0, 1e308, 2e308 = inf]. (SciPy's
-    direct method gives inf at index 2 as well: its partial sum 2e308 overflows before
-    -1e308 is added; a documented divergence of sigconv's FFT methods, which are right.)"""
+def test_near_overflow_examples_from_the_probe():
+    """[1e308, 1e308] * [1, -1, 2] is exactly [1e308, 0, 1e308, 2e308 = inf], and
+    [1e308, 1e308] * [2, -2] is [2e308 = inf, 0, -inf]. SciPy's direct method gives inf
+    at index 2 of the first (its partial sum 2e308 overflows before -1e308 is added) and
+    NaN in the middle of the second; a documented divergence: sigconv is right."""
     a, b = np.array([1e308, 1e308]), np.array([1.0, -1.0, 2.0])
-    for call in FFT_CALLS.values():
+    for call in RANGE_CALLS.values():
         out = call(a, b, "full")
         assert np.isfinite(out[:3]).all() and out[3] == np.inf, out
         np.testing.assert_allclose(out[[0, 2]], [1e308, 1e308], rtol=1e-12)
         assert abs(out[1]) <= 1e-14 * 4e308 / 2**10   # FFT rounding of a zero
+        other = call(a, np.array([2.0, -2.0]), "full")
+        assert other[0] == np.inf and other[2] == -np.inf and abs(other[1]) <= 1e295, other
     assert scipy.signal.convolve(a, b, method="direct")[2] == np.inf
+    assert np.isnan(scipy.signal.convolve(a, [2.0, -2.0], method="direct")[1])
+
+
+@pytest.mark.parametrize("mode, boundary", [("valid", "fill"), ("same", "symm"),
+                                            ("full", "wrap")])
+@pytest.mark.parametrize("function", ["convolve2d", "correlate2d"])
+def test_2d_near_overflow_never_nan(function, mode, boundary):
+    """Rows of +-1e308 under a rank-one kernel (two 1-D passes, whose first is beyond
+    the range where the 2-D sum is not): the exact result, inf only where it is beyond
+    the range, as the exact sums on the mantissas say."""
+    image = np.full((12, 14), 1.0)
+    image[::2] = -1.0
+    kernel = np.outer([1.0, 1.0], np.ones(6))
+    expected = scipy.signal.convolve2d(image, kernel, mode, boundary) if (
+        function == "convolve2d") else scipy.signal.correlate2d(image, kernel, mode, boundary)
+    with np.errstate(over="ignore"):
+        expected = expected * 1e308   # exact: small integers times 1e308, or inf
+    out = getattr(sc, function)(image * 1e308, kernel, mode, boundary)
+    assert not np.isnan(out).any()
+    np.testing.assert_array_equal(np.isinf(out), np.isinf(expected))
+    np.testing.assert_allclose(out[np.isfinite(out)], expected[np.isfinite(expected)],
+                               rtol=1e-12)
 
 
 def test_fft_scaling_leaves_ordinary_values_bit_identical():
