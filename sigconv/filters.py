@@ -38,6 +38,7 @@ import itertools
 import math
 import numbers
 import operator
+import reprlib
 
 import numpy as np
 
@@ -147,9 +148,9 @@ def _per_axis(value, ndim, name):
 
 
 def _short(value):
-    """``repr(value)`` cut to 80 characters (a huge sequence in a message)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A short repr of ``value`` for a message: :func:`reprlib.repr` lists a few entries
+    of a sequence without forming the repr of all of them (a list of 10**8 sizes)."""
+    return reprlib.repr(value)
 
 
 def _truncate(truncate):
