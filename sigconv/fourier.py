@@ -20,6 +20,7 @@ overflows, or coefficients whose sums would, are refused rather than giving NaN)
 
 import math
 import numbers
+import reprlib
 from fractions import Fraction
 
 import numpy as np
@@ -1195,7 +1196,8 @@ def _force_value(value, time):
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:  # a ragged sequence and the like
-        raise TypeError(f"forcing must return one real number per time, got {value!r} at "
+        raise TypeError(f"forcing must return one real number per time, got "
+                        f"{reprlib.repr(value)} at "
                         f"t = {time!r}: {exc}") from None
     if array.dtype.kind not in "iuf":
         raise TypeError(f"forcing must return one real number per time, got "
