@@ -123,6 +123,13 @@ _non_negative_float = _bounded(float, "a number >= 0", lambda v: v >= 0)
 _fraction = _bounded(float, "a number in [0, 1)", lambda v: 0 <= v < 1)
 
 
+def _nonempty(text):
+    """An argparse ``type`` for paths and addresses: an empty one names nothing."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a path or an address, got {text!r}")
+    return text
+
+
 def _check_output(path, what, figure=False):
     """Refuse, before any long computation, an output that cannot be written."""
     absolute = os.path.abspath(path)
@@ -584,7 +591,8 @@ def _build_parser():
                     "accuracy. Writes OUT (test images titled true / predicted) and "
                     "OUT_filters (the learned first-layer filters).")
     demo.add_argument("--epochs", type=_epochs, default=30, help="training epochs")
-    demo.add_argument("--out", default="demo.png", help="image of the test predictions")
+    demo.add_argument("--out", type=_nonempty, default="demo.png",
+                      help="image of the test predictions")
     demo.add_argument("--seed", type=_seed, default=0,
                       help="seed of the train/test split, weights and shuffles")
     demo.set_defaults(run=_demo)
@@ -599,7 +607,7 @@ def _build_parser():
                     "the cache, downloaded there if missing. Digits use an 80/20 split.")
     train.add_argument("--dataset", required=True, choices=sorted(_TRAIN_DEFAULTS),
                        help="the data set")
-    train.add_argument("--data-dir", action=_Store,
+    train.add_argument("--data-dir", action=_Store, type=_nonempty,
                        help="directory holding the MNIST or CIFAR-10 files (refused with "
                             "digits)")
     train.add_argument("--no-download", action=_Store, nargs=0, const=True,
@@ -621,7 +629,7 @@ def _build_parser():
                        help="fraction of the training samples held out for validation")
     train.add_argument("--seed", type=_seed, default=0,
                        help="seed of the split, weights and shuffles")
-    train.add_argument("--save", help="write the trained model to this .npz file")
+    train.add_argument("--save", type=_nonempty, help="write the trained model to this .npz file")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                        help="0 silent, 1 a progress bar per epoch, 2 one line per epoch")
     train.set_defaults(run=_train)
@@ -641,13 +649,13 @@ def _build_parser():
                       help="learning rates (default: 1e-5, 1e-4, ..., 10)")
     grid.add_argument("--lambdas", type=_non_negative_float, nargs="+", metavar="LAMBDA",
                       help="L2 strengths (default: 1e-5, 1e-4, ..., 10)")
-    grid.add_argument("--out", default="grid.png", help="image of the heatmaps")
+    grid.add_argument("--out", type=_nonempty, default="grid.png", help="image of the heatmaps")
     grid.add_argument("--seed", type=_seed, default=0, help="seed of the split and every cell")
-    grid.add_argument("--dask", metavar="ADDRESS",
+    grid.add_argument("--dask", metavar="ADDRESS", type=_nonempty,
                       help="run the cells on a Dask cluster: its scheduler's address "
                            "(tcp://host:8786), or 'local' for one started here with --n-jobs "
                            "workers (needs sigconv[dask])")
-    grid.add_argument("--cache-dir", metavar="DIR",
+    grid.add_argument("--cache-dir", metavar="DIR", type=_nonempty,
                       help="keep each finished cell here; a rerun skips them")
     grid.set_defaults(run=_grid)
 
@@ -659,7 +667,7 @@ def _build_parser():
                     f"power and the Gibbs overshoot; draws partial sums and the overshoot.")
     fourier.add_argument("--terms", type=_terms, default=25,
                          help="number of terms of the partial sum")
-    fourier.add_argument("--out", default="fourier.png", help="image of the figure")
+    fourier.add_argument("--out", type=_nonempty, default="fourier.png", help="image of the figure")
     fourier.set_defaults(run=_fourier)
 
     bench = commands.add_parser(

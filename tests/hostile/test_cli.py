@@ -120,6 +120,18 @@ def test_argv_that_is_not_a_list_of_str(argv, monkeypatch):
         cli.main(argv)
 
 
+@pytest.mark.parametrize("argv, option", [
+    (["demo", "--out", ""], "--out"), (["fourier", "--out", " "], "--out"),
+    (["grid", "--out", ""], "--out"), (["grid", "--dask", ""], "--dask"),
+    (["grid", "--cache-dir", ""], "--cache-dir"),
+    (["train", "--dataset", "mnist", "--data-dir", ""], "--data-dir"),
+    (["train", "--dataset", "digits", "--save", ""], "--save"),
+])
+def test_empty_paths_and_addresses_are_argument_errors(argv, option, capsys):
+    assert cli.main(argv) == 2
+    assert_one_error_line(capsys.readouterr().err, f"argument {option}", "expected a path")
+
+
 NUMERIC = {("demo", "--epochs"): (1, cli._MAX_EPOCHS), ("demo", "--seed"): (0, 2**32 - 1),
            ("train", "--batch-size"): (1, 2**31 - 1), ("fourier", "--terms"): (1, 10**6),
            ("grid", "--n-jobs"): (1, 1024)}
