@@ -522,6 +522,27 @@ def _max_abs(array):
     return math.nan if any(map(math.isnan, ends)) else max(map(abs, ends))
 
 
+def _magnitude_bound(array):
+    """An upper bound of the magnitudes of a floating or complex array, within a factor
+    of two (None for integers and booleans): BLAS's ``i?amax`` in one pass over a
+    contiguous one (for complex, ``max |re| + |im|``; a NaN may go unseen), else
+    :func:`_max_abs`."""
+    if array.dtype.kind not in "fc":
+        return None
+    data, _ = _distinct(array)
+    amax = _AMAX.get(data.dtype.char)
+    if amax is None or not 0 < data.size < 2**31 or not (data.flags.c_contiguous
+                                                         or data.flags.f_contiguous):
+        return _max_abs(array)
+    flat = data.reshape(-1, order="C" if data.flags.c_contiguous else "F")
+    value = flat[amax(flat)]
+    return float(abs(value.real) + abs(value.imag))
+
+
+#: index of the largest ``|x|`` (complex: ``|re| + |im|``), by dtype character
+_AMAX = {"f": sp_blas.isamax, "d": sp_blas.idamax, "F": sp_blas.icamax, "D": sp_blas.izamax}
+
+
 def _fft_shifts(p):
     """Powers of two ``(s1, s2)`` that scale floating inputs of an FFT convolution
     whose magnitudes come near the edges of the dtype's range, or None.
@@ -540,7 +561,7 @@ def _fft_shifts(p):
     info = np.finfo(_fft_dtype(p))
     high, low = [], []
     for a in (p.in1, p.in2):
-        biggest = _max_abs(a)
+        biggest = _magnitude_bound(a)
         if biggest is None:   # integers: at most 2**bits; nonzero ones at least 1
             high.append(8 * a.dtype.itemsize)
             low.append(1)
