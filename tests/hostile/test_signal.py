@@ -643,6 +643,9 @@ def test_2d_matches_scipy_with_nan_fill_and_integer_limits(dtype, mode, boundary
             continue   # SciPy's float64 reference is not exact there (checked elsewhere)
         if dtype.kind == "b":
             expected = expected > 0
+        if dtype.kind in "fc":   # beyond the dtype's range the result is inf (2j * 2**127j)
+            with np.errstate(over="ignore"):
+                expected = expected.astype(dtype).astype(wide)
         finite = np.abs(expected[np.isfinite(expected)])
         scale = max(1.0, float(finite.max())) if finite.size else 1.0
         np.testing.assert_allclose(out.astype(expected.dtype), expected, rtol=1e-4,
