@@ -29,6 +29,7 @@ import numpy as np
 
 from .._jit import single_thread
 from .._validate import (
+    all_finite,
     as_numeric_array,
     check_allocation,
     check_native_precision,
@@ -596,9 +597,7 @@ def _check_data(x_train, y_train, x_test, y_test):
         if array.ndim == 0:
             raise ValueError(f"{name} must have one entry per sample, got a 0-d array")
         check_nonempty(array, name)
-        if array.dtype.kind == "f":  # the mask is a bool per value
-            check_allocation(name, array.shape, np.bool_, what="its finiteness check")
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
+        if not all_finite(array):  # by reductions: no mask of the data's size
             raise ValueError(f"{name} holds NaN or infinite values")
         arrays[name] = array
     for x, y in (("x_train", "y_train"), ("x_test", "y_test")):
