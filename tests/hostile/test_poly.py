@@ -84,6 +84,16 @@ def test_polymul_keeps_nan():
     np.testing.assert_array_equal(np.isnan(out), [False, True, True])
 
 
+def test_polymul_near_overflow_is_exact_not_nan():
+    """(1e308 + 1e308 t)(2 - 2 t) = 2e308 - 2e308 t**2: inf, 0, -inf (NumPy's polymul
+    sums 2e308 - 2e308 in the middle: NaN)."""
+    np.testing.assert_array_equal(sc.polymul([1e308, 1e308], [2.0, -2.0]),
+                                  [np.inf, 0.0, -np.inf])
+    quotient, remainder = sc.deconvolve([1e308, 0.0, -1e308], [1.0, 1.0])
+    np.testing.assert_array_equal(quotient, [1e308, -1e308])
+    np.testing.assert_array_equal(remainder, [0.0, 0.0, 0.0])
+
+
 # --------------------------------------------------------------------------------------
 # deconvolve
 # --------------------------------------------------------------------------------------
