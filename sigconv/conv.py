@@ -254,24 +254,27 @@ def _direct_in_range(p, work_dtype):
     """:func:`_direct_numba` of a floating problem, and where its output holds an inf or
     NaN although the inputs are finite -- a partial sum beyond the range:
     ``[1e308, 1e308] * [2, -2]`` would give ``[inf, nan, -inf]``, the exact result is
-    ``[2e308, 0, -2e308]`` -- again with the inputs scaled by the exact powers of two of
-    :func:`_fft_shifts` (partial sums then stay below ``k``) and the result scaled back
-    once, so that only outputs beyond the range are infinite. The scaled run gives the
-    same bits wherever the first did not overflow. One pass over the output (its
-    extreme values, no temporary) on the common path."""
+    ``[2e308, 0, -2e308]`` -- those outputs again, from the inputs scaled by the exact
+    powers of two that bring their maxima into ``[0.5, 1)`` (partial sums then stay
+    below ``k``) and scaled back once: only outputs beyond the range stay infinite. The
+    outputs that were finite keep their bits (in the scaled run, values far below an
+    input's maximum could underflow). One BLAS pass over the output on the common path.
+    """
     out = _direct_numba(p, work_dtype)
     if _all_finite(out):
         return out
     shifts = _overflow_shifts(p)
     if shifts is None:   # a NaN or inf input: the output is what the sum says
         return out
-    del out
-    p.check_work_memory("direct", _cast_bytes(p, np.dtype(work_dtype), shifts),
-                        "inputs scaled into range")
+    # the scaled inputs, a second output and the mask of the outputs to replace
+    p.check_work_memory("direct", _cast_bytes(p, np.dtype(work_dtype), shifts)
+                        + out.nbytes + out.size, "second run, on inputs scaled into range")
     dtypes = [np.result_type(a.dtype, work_dtype) for a in (p.in1, p.in2)]
     scaled = p.with_inputs(*(_ldexp(a.astype(d, copy=False), s) if s else a
                              for a, d, s in zip((p.in1, p.in2), dtypes, shifts, strict=True)))
-    return _unscale(_direct_numba(scaled, work_dtype), shifts)
+    again = _unscale(_direct_numba(scaled, work_dtype), shifts)
+    np.copyto(out, again, where=~np.isfinite(out))
+    return out
 
 
 def _all_finite(array):

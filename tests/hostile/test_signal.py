@@ -382,6 +382,13 @@ def test_near_overflow_examples_from_the_probe():
         assert other[0] == np.inf and other[2] == -np.inf and abs(other[1]) <= 1e295, other
     assert scipy.signal.convolve(a, b, method="direct")[2] == np.inf
     assert np.isnan(scipy.signal.convolve(a, [2.0, -2.0], method="direct")[1])
+    # the direct method's second, scaled run replaces only the outputs that overflowed:
+    # a tiny value far from the large ones keeps its exact contribution
+    x = np.zeros(300)
+    x[:2], x[-1] = 1e308, 1e-300
+    out = sc.convolve(x, np.array([2.0, -2.0]), method="direct")
+    np.testing.assert_array_equal(out[[0, 1, 2, -2, -1]],
+                                  [np.inf, 0.0, -np.inf, 2e-300, -2e-300])
 
 
 @pytest.mark.parametrize("mode, boundary", [("valid", "fill"), ("same", "symm"),
