@@ -13,6 +13,12 @@ Integers under ``fft``/``oa`` in :func:`convolve`/:func:`correlate` take
 error bound guarantees the rounding) or the direct sum. Every path checks the memory it
 will need before allocating (:func:`sigconv._validate.check_allocation`).
 
+Floating inputs near the ends of the range never give an inf or NaN from an intermediate
+sum: the FFT methods scale them by exact powers of two before the transforms when their
+magnitudes call for it (:func:`_fft_shifts`); the direct method, where its output holds
+an inf or NaN from finite inputs, sums those outputs again on scaled inputs
+(:func:`_direct_in_range`).
+
 Every method computes the *full* convolution window that the mode selects (``same`` is
 centred as in :func:`scipy.signal.convolve`) over the convolved ``axes``; the other axes
 broadcast as a batch, as in :func:`scipy.signal.fftconvolve`.
