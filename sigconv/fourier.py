@@ -938,12 +938,12 @@ class DrivenOscillator:
             If ``omega`` is not finite, or at the resonance of an undamped oscillator
             (or so near it that ``H`` overflows).
         MemoryError
-            If the response and its work arrays (about ten float64 arrays of the size of
+            If the response and its work arrays (about twelve float64 arrays of the size of
             ``omega``) would not fit in memory; checked before ``omega`` is copied or
             scanned.
         """
-        # the response (complex), the denominator (complex), its parts and masks
-        omega = _times(omega, "omega", copies=10)
+        # the response and the denominator (complex), its parts, scalings and masks
+        omega = _times(omega, "omega", copies=12)
         return self._response(omega, "omega")
 
     def _response(self, omegas, name):
@@ -958,7 +958,14 @@ class DrivenOscillator:
                 raise ValueError("the response is infinite at resonance without damping "
                                  f"({name} = {self.omega0})")
             response = np.zeros(denominator.shape, dtype=np.complex128)
-            response[~infinite] = 1.0 / denominator[~infinite]
+            # 1 / d = 2**-e / (d 2**-e) with 2**e near |d| (exact scalings): NumPy's
+            # complex division gives 0 where |1 / d| is subnormal (|d| near 1e308)
+            finite = ~infinite
+            re, im = real[finite], imag[finite]
+            exponent = np.frexp(np.maximum(np.abs(re), np.abs(im)))[1]
+            inverse = 1.0 / (np.ldexp(re, -exponent) + 1j * np.ldexp(im, -exponent))
+            response[finite] = (np.ldexp(inverse.real, -exponent)
+                                + 1j * np.ldexp(inverse.imag, -exponent))
         if not all_finite(response):
             raise ValueError(f"{name} is so near the undamped resonance {self.omega0} that "
                              "the response overflows float64")

@@ -481,6 +481,8 @@ def test_waves_and_series_at_extreme_scales_are_finite_or_refused(period, amplit
 @settings(max_examples=60)
 @given(ANY_POSITIVE, st.floats(min_value=0.0, allow_infinity=False, allow_subnormal=True),
        ANY_POSITIVE, st.lists(ANY_FINITE, min_size=1, max_size=4))
+# |k - m w^2 + i b w| = 1.4e308: NumPy's complex division gave 0 for |H| = 7.2e-309
+@example(1.0, 5.297449150959649e307, 8.843748605158045e307, [2.0])
 def test_oscillators_at_extreme_scales_are_finite_or_refused(mass, damping, stiffness,
                                                              omega):
     oscillator = harness.outcome(("mass", "damping", "stiffness"), DrivenOscillator, mass,
@@ -768,3 +770,17 @@ def test_cuda_without_a_gpu_is_a_clear_error_naming_device(points):
         series(t, device="cuda")
     assert isinstance(info.value, RuntimeError) and isinstance(info.value, ValueError)
     harness.check_error(info.value, "device")
+
+
+@pytest.mark.parametrize("scale", [1e300, 5e307, 1.2e308])
+def test_transfer_keeps_subnormal_responses(scale):
+    """Where |H| = 1 / |k - m w^2 + i b w| is subnormal but not zero, H against the
+    division done at 2**-1000 of the scale (exact) and scaled back."""
+    mass, damping, stiffness = 1.0, 0.6 * scale, 0.8 * scale
+    omega = np.array([0.0, 0.5, 1.0, 1.5, 1.9, -1.0])  # |d| up to 1.67e308
+    got = DrivenOscillator(mass, damping, stiffness).transfer(omega)
+    shrink = 2.0**-1000
+    oracle = [1.0 / complex((stiffness - mass * w * w) * shrink, damping * w * shrink)
+              * shrink for w in omega]
+    np.testing.assert_allclose(got, oracle, rtol=1e-14, atol=1e-323)
+    assert np.all(np.abs(got) > 0)
