@@ -32,7 +32,6 @@ from strategies import (
 )
 
 import sigconv as sc
-from sigconv import conv2d
 
 CONV2D_DTYPES = FLOAT_DTYPES + (np.int16, np.int32, np.int64)
 BOUNDARIES = ("fill", "wrap", "symm")
