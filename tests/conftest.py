@@ -13,6 +13,11 @@ import sys
 
 from hypothesis import settings
 
+# imported before pytest collects any module's doctests: with --import-mode=importlib a
+# doctest-collected sigconv module would otherwise be executed a second time, as a twin
+# that the package's own functions never see (a test's monkeypatch on it would be lost)
+import sigconv  # noqa: F401, E402
+
 # the helpers (naive.py, strategies.py) live next to the tests; with
 # --import-mode=importlib the tests folder is not on sys.path by itself
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
