@@ -13,8 +13,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._jit import is_device_array
 from .._validate import all_finite as _all_finite
-from .._validate import check_allocation
+from .._validate import check_allocation, memory_limit
 
 #: the largest window size, stride or dilation a layer accepts (the kernels index in int64
 #: and multiply these together; nothing useful is this large)
@@ -104,14 +105,40 @@ def check_real_array(value, name):
     return array
 
 
-def check_finite(array, name):
-    """ValueError naming ``name`` if the array holds NaN or an infinity (see
-    :func:`all_finite`)."""
-    if not all_finite(array):
-        kind = "NaN" if math.isnan(_distinct(array).max()) else "inf"
-        raise ValueError(f"{name} contains {kind}: sigconv.nn refuses non-finite inputs "
-                         "(Keras would compute NaN losses and outputs with them)")
+def check_finite(array, name, dtype=None, owner=None):
+    """ValueError naming ``name`` (after ``owner: `` if given; the message is made only
+    to raise) if the array holds NaN or an infinity (see :func:`all_finite`); with
+    ``dtype`` (a :class:`numpy.dtype`), also if a value lies beyond the range of that
+    narrower floating dtype, where a cast would make it infinite.
+
+    A real array's extremes give both answers: two reductions over its distinct data
+    (they never warn, as a sum may), no temporary of its size.
+    """
+    array = np.asarray(array)
+    if array.dtype.kind != "f" or array.size == 0:
+        if not all_finite(array):       # complex: the extremes of both parts
+            _refuse_non_finite(array, name, owner)
+        return array
+    distinct = _distinct(array) if 0 in array.strides else array
+    high = np.maximum.reduce(distinct, axis=None)
+    low = np.minimum.reduce(distinct, axis=None)
+    if not (math.isfinite(high) and math.isfinite(low)):
+        _refuse_non_finite(array, name, owner)
+    if dtype is not None and dtype.itemsize < array.dtype.itemsize:
+        with np.errstate(over="ignore"):   # rounding is monotonic: the extremes decide
+            inside = math.isfinite(dtype.type(high)) and math.isfinite(dtype.type(low))
+        if not inside:
+            name = name if owner is None else f"{owner}: {name}"
+            raise ValueError(f"{name} holds values beyond the range of the layer's dtype "
+                             f"{dtype}")
     return array
+
+
+def _refuse_non_finite(array, name, owner=None):
+    name = name if owner is None else f"{owner}: {name}"
+    kind = "NaN" if np.isnan(_distinct(array).max()) else "inf"
+    raise ValueError(f"{name} contains {kind}: sigconv.nn refuses non-finite inputs "
+                     "(Keras would compute NaN losses and outputs with them)")
 
 
 def _distinct(array):
@@ -135,6 +162,19 @@ def check_memory(name, shape, dtype, copies, what):
     ``shape`` and ``dtype`` (its result and temporaries; see
     :func:`sigconv._validate.check_allocation`)."""
     check_allocation(name, tuple(shape), dtype, copies=copies, what=what)
+
+
+def on_device(value):
+    """:func:`sigconv._jit.is_device_array`, answered at once for a NumPy array (the
+    passes ask it of every array they touch)."""
+    return type(value) is not np.ndarray and is_device_array(value)
+
+
+def fits_in_memory(nbytes):
+    """Whether ``nbytes`` fit in :func:`sigconv._validate.memory_limit`: the comparison of
+    :func:`~sigconv._validate.check_allocation` without its message, for the checks of
+    every call (which call ``check_allocation`` only to raise)."""
+    return nbytes <= memory_limit()
 
 
 def check_weight_allocation(layer, argument, key, shape, dtype, random=True):

@@ -63,6 +63,8 @@ class ActivationFunction:
         self.derivative = derivative
         self.kind = kind
         self.slope = check_real(slope, "slope", 0.0)
+        #: sigconv's own (its derivative is the fused kernel of ``kind``)
+        self._builtin = False
 
     def __call__(self, z):
         return self.function(np.asarray(z))
@@ -87,7 +89,9 @@ def _elementwise(name, slope=0.0):
         grad, y = _derivative_arguments(grad, y, 2)
         return functional.activation_derivative(grad, np.ascontiguousarray(y), kind, slope)
 
-    return ActivationFunction(name, function, derivative, kind, slope)
+    activation = ActivationFunction(name, function, derivative, kind, slope)
+    activation._builtin = True
+    return activation
 
 
 def softmax_function(z, axis=-1):
@@ -103,9 +107,16 @@ def softmax_function(z, axis=-1):
     dtype = np.result_type(z, np.float32)
     _checks.check_memory("z", z.shape, dtype, 2 + (dtype != z.dtype),
                          "the softmax and its temporary")
-    z = z.astype(dtype, copy=False)
     with np.errstate(over="ignore"):   # -max - max overflows to -inf: exp gives the exact 0
-        shifted = z - z.max(axis=axis, keepdims=True)
+        return _softmax(z.astype(dtype, copy=False), axis)
+
+
+def _softmax(z, axis=-1):
+    """:func:`softmax_function` of a checked floating array (a layer's own output, whose
+    memory the layer or model checked): one new array of ``z``'s shape. The caller holds
+    ``np.errstate(over="ignore")``, as every layer pass runs (``-max - max`` may overflow
+    to ``-inf``, whose exponential is the exact 0)."""
+    shifted = z - z.max(axis=axis, keepdims=True)
     e = np.exp(shifted, out=shifted)
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -115,6 +126,11 @@ def softmax_derivative(grad, y, axis=-1):
     """Jacobian-transpose product of softmax: ``y * (grad - sum(grad * y))``."""
     grad, y = _derivative_arguments(grad, y, 3)
     axis = _softmax_axis(axis, y.ndim)
+    return _softmax_derivative(grad, y, axis)
+
+
+def _softmax_derivative(grad, y, axis=-1):
+    """:func:`softmax_derivative` of checked arrays of one shape (a layer's backward)."""
     return y * (grad - (grad * y).sum(axis=axis, keepdims=True))
 
 

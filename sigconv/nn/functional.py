@@ -24,7 +24,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from .. import _config
-from .._jit import in_single_thread, is_device_array
+from .._jit import in_single_thread
 from .._validate import check_allocation, check_choice
 from . import _checks
 from .kernels import cpu
@@ -647,7 +647,7 @@ ACTIVATION_KINDS = {"linear": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh
 def bias_activate(z, bias, kind, slope=0.0):
     """In place on ``z`` (C-contiguous, last axis = channels): ``z = f(z + bias)``; host or
     device arrays."""
-    if is_device_array(z):
+    if _checks.on_device(z):
         channels = tuple(z.shape)[-1]
         _cuda()[1].activate(_flat2d(z, channels), bias, kind, np.dtype(z.dtype).type(slope))
         return z
@@ -659,7 +659,7 @@ def bias_activate(z, bias, kind, slope=0.0):
 
 def activation_derivative(grad, y, kind, slope=0.0, out=None):
     """``grad * f'(z)`` from the activation's output ``y = f(z)``; host or device arrays."""
-    if is_device_array(y):
+    if _checks.on_device(y):
         cuda, kernels = _cuda()
         channels = tuple(y.shape)[-1]
         out = cuda.device_array(y.shape, y.dtype) if out is None else out

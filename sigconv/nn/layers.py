@@ -21,7 +21,7 @@ from collections import defaultdict
 import numpy as np
 
 from .._docs import fill_docstrings
-from .._jit import is_device_array, require_cuda
+from .._jit import require_cuda
 from .._validate import check_allocation, check_choice, check_real
 from . import _checks, functional
 from . import activations as _activations
@@ -32,6 +32,9 @@ PADDINGS = ("valid", "same")
 
 _name_counters = defaultdict(itertools.count)
 _random = {"generator": np.random.default_rng()}
+#: bumped whenever a built layer changes dtype (:meth:`Layer._cast`), so that what a model
+#: remembers about its layers' sizes in bytes is computed again
+_dtype_changes = [0]
 
 
 def set_random_seed(seed):
@@ -239,6 +242,7 @@ class Layer:
             # first call, and before any weight is drawn
             self.compute_output_shape(input_shape)
         self._rng = rng if rng is not None else _random["generator"]
+        self._shape_memo = {}
         self._build(input_shape)
         self.input_shape = input_shape
         self.built = True
@@ -317,8 +321,8 @@ class Layer:
 
         def moved(value):
             if device == "cuda":
-                return value if is_device_array(value) else cuda.to_device(value)
-            return value.copy_to_host() if is_device_array(value) else value
+                return value if _checks.on_device(value) else cuda.to_device(value)
+            return value.copy_to_host() if _checks.on_device(value) else value
 
         self.params = {key: moved(value) for key, value in self.params.items()}
         self.grads = {key: moved(value) for key, value in self.grads.items()}
@@ -327,7 +331,7 @@ class Layer:
         """The input as a device array of the layer's dtype (GPU path)."""
         from numba import cuda
 
-        if not is_device_array(x):
+        if not _checks.on_device(x):
             x = cuda.to_device(np.ascontiguousarray(x, dtype=self.dtype))
         elif np.dtype(x.dtype) != self.dtype:
             raise TypeError(f"{self.name}: a device input must have the layer's dtype "
@@ -369,7 +373,7 @@ class Layer:
     def _forward_checked(self, x, training=False, in_model=True):
         """:meth:`forward`; inside a model (``in_model``) an overflow is not an error."""
         training = _checks.check_flag(training, f"{self.name}: training")
-        if self.device == "cuda" or is_device_array(x):
+        if self.device == "cuda" or _checks.on_device(x):
             if self.device != "cuda":
                 raise ValueError(f"{self.name}: got a device array, but the layer is on the "
                                  "CPU; call layer.to('cuda') first")
@@ -391,15 +395,38 @@ class Layer:
             self._check_input(x.shape)
         self._check_memory(x.shape, cast=x.dtype != self.dtype)
         x = self._cast_input(x, f"{self.name}: x")
-        if in_model:     # a diverging network shows as NaN losses (the model's contract)
-            return self._forward(x, training)
         with np.errstate(over="ignore", invalid="ignore"):
             y = self._forward(x, training)
+        if in_model:     # a diverging network shows as NaN losses (the model's contract)
+            return y
         if not _checks.all_finite(y):
             raise OverflowError(f"{self.name}: the output for the finite x overflowed "
                                 f"{self.dtype} (x up to {_largest(x):.3g}, weights "
                                 f"up to {self._largest_weight():.3g}); scale x down")
         return y
+
+    def _forward_unchecked(self, x, training):
+        """The pass of a model's first layer on a batch that the model's public call
+        checked once for the whole array (real, finite, samples of the model's input
+        shape, values within this layer's dtype) together with the memory of a batch's
+        pass: only the cast remains (CPU, NumPy ``x``)."""
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        return self._forward(x, training)
+
+    def _backward_unchecked(self, grad, input_grad, preactivation=False):
+        """:meth:`backward` (or :meth:`backward_preactivation`) inside a model, which
+        computed ``grad`` itself for the last output: its argument checks are skipped
+        where ``grad`` is a NumPy array of the last output's shape (a layer of the user's
+        that returns anything else still goes through the checks)."""
+        if (self.device != "cpu" or type(grad) is not np.ndarray or self._cache is None
+                or grad.shape != tuple(self._output_shape)):
+            public = self.backward_preactivation if preactivation else self.backward
+            return public(grad, input_grad=input_grad)
+        if grad.dtype != self.dtype:
+            grad = grad.astype(self.dtype)
+        return self._finish_backward(self._backward_linear(grad, input_grad) if preactivation
+                                     else self._backward(grad, input_grad))
 
     def _largest_weight(self):
         values = [_largest(w) for w in self.get_weights() if w.size]
@@ -433,13 +460,13 @@ class Layer:
 
     def _memory_elements(self, input_shape, batch):
         """Entries of the output and temporaries at the peak of a pass (a bound)."""
-        return 2 * _checks.elements(self.compute_output_shape(input_shape), batch)
+        return 2 * _checks.elements(self._output_shape_of(input_shape), batch)
 
     def _check_memory(self, shape, cast=False):
         """MemoryError, before the pass, if its output and temporaries (and, if ``cast``,
         the copy of the input in the layer's dtype) could not fit."""
         sample = (None, *shape[1:])
-        output = self.compute_output_shape(sample)
+        output = self._output_shape_of(sample)
         total = self._memory_elements(sample, shape[0]) + (math.prod(shape) if cast else 0)
         batch_output = tuple(shape[0] if n is None else n for n in output)
         check_allocation(f"{self.name}: {self._size_arguments}", batch_output, self.dtype,
@@ -525,7 +552,7 @@ class Layer:
 
     def _store_grads(self, **grads):
         for key, value in grads.items():
-            if is_device_array(self.grads[key]):
+            if _checks.on_device(self.grads[key]):
                 self.grads[key].copy_to_device(value)
             else:
                 np.copyto(self.grads[key], value)
@@ -554,7 +581,7 @@ class Layer:
 
     def get_weights(self):
         """Copies of the weights as NumPy arrays, in Keras order (e.g. ``[kernel, bias]``)."""
-        return [value.copy_to_host() if is_device_array(value) else np.array(value)
+        return [value.copy_to_host() if _checks.on_device(value) else np.array(value)
                 for value in self.weights]
 
     def set_weights(self, weights):
@@ -576,7 +603,7 @@ class Layer:
         """
         new = self._checked_weights(weights)
         for current, value in zip(self.weights, new, strict=True):
-            if is_device_array(current):
+            if _checks.on_device(current):
                 current.copy_to_device(value)
             else:
                 np.copyto(current, value)
@@ -620,7 +647,7 @@ class Layer:
 
     def regularization_loss(self):
         """The penalties of this layer's regularizers, to be added to the loss."""
-        return float(sum(reg(self.params[key].copy_to_host() if is_device_array(
+        return float(sum(reg(self.params[key].copy_to_host() if _checks.on_device(
             self.params[key]) else self.params[key]) for key, reg in self.regularizers.items()))
 
     def get_config(self):
@@ -656,6 +683,20 @@ class Layer:
         """
         return self._checked_shape(input_shape)
 
+    def _output_shape_of(self, input_shape):
+        """:meth:`compute_output_shape` of a shape tuple, remembered until the layer is
+        built again (the memory checks of every call ask for the same few shapes)."""
+        memo = self.__dict__.get("_shape_memo")
+        if memo is None or len(memo) > 64:
+            memo = self._shape_memo = {}
+        key = input_shape if type(input_shape) is tuple else None
+        output = memo.get(key) if key is not None else None
+        if output is None:
+            output = self.compute_output_shape(input_shape)
+            if key is not None:
+                memo[key] = output
+        return output
+
     def _checked_shape(self, input_shape):
         """``input_shape`` as a tuple of positive ints or None, of the layer's rank."""
         shape = _checks.check_shape(input_shape, f"{self.name}: input_shape", allow_none=True)
@@ -669,6 +710,7 @@ class Layer:
     def _cast(self, dtype):
         """Switch the parameters and computation to ``dtype`` (used by gradient checks)."""
         self.dtype = np.dtype(dtype)
+        _dtype_changes[0] += 1
         for store in (self.params, self.grads):
             for key in store:
                 store[key] = store[key].astype(self.dtype)
@@ -715,12 +757,19 @@ class _Windowed(Layer):
         spatial = geometry.out_size[1:] if self.rank == 1 else geometry.out_size
         return (input_shape[0], *spatial, self._output_channels(input_shape))
 
+    def _batch_output_shape(self, batch, geometry, channels):
+        """The output shape of a batch of ``batch`` samples with these windows."""
+        spatial = geometry.out_size[1:] if self.rank == 1 else geometry.out_size
+        return (batch, *spatial, channels)
+
     def _as_images(self, x):
         """``x`` as a C-contiguous 4-D batch, and the geometry of its windows."""
+        if self.rank == 2 and type(x) is np.ndarray and x.flags.c_contiguous:
+            return x, self._geometry_for(x.shape[1:3])     # already one
         shape = tuple(x.shape)
         geometry = self._geometry_for(shape[1:-1])
         images = x.reshape(shape[0], *geometry.in_size, shape[-1])
-        return (images if is_device_array(images) else np.ascontiguousarray(images)), geometry
+        return (images if _checks.on_device(images) else np.ascontiguousarray(images)), geometry
 
 
 class _Conv(_Windowed):
@@ -768,7 +817,7 @@ class _Conv(_Windowed):
     def _memory_elements(self, input_shape, batch):
         # output (and its cached copy after the activation), plus the input gradient and
         # im2col chunks of backward, bounded by the input's size
-        output = _checks.elements(self.compute_output_shape(input_shape), batch)
+        output = _checks.elements(self._output_shape_of(input_shape), batch)
         return 2 * output + 2 * _checks.elements(input_shape, batch)
 
     def _misfit(self, spatial):
@@ -788,10 +837,11 @@ class _Conv(_Windowed):
         if self.device == "cuda":
             z, cols = functional.conv_forward_cuda(x4, self._kernel2d(), geometry)
         else:
-            z, cols = functional.conv_forward(x4, self._kernel2d(), geometry,
-                                              keep_patches=True)
+            # the layer's own geometry, kernel and contiguous input: nothing to re-check
+            z, cols = functional._conv_forward(x4, self._kernel2d(), geometry,
+                                               keep_patches=True)
         y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
-        y = y.reshape(self.compute_output_shape(tuple(x.shape)))
+        y = y.reshape(self._batch_output_shape(x4.shape[0], geometry, self.filters))
         self._cache = (x4, y, geometry, cols)
         self._cache_output_shape = y.shape
         return y
@@ -804,7 +854,7 @@ class _Conv(_Windowed):
         x4, _, geometry, cols = self._cache
         dz = dz.reshape(x4.shape[0], *geometry.out_size, self.filters)
         backward = functional.conv_backward_cuda if self.device == "cuda" \
-            else functional.conv_backward
+            else functional._conv_backward
         dx, dkernel = backward(x4, dz, self._kernel2d(), geometry, input_grad, cols)
         self._store_grads(kernel=dkernel.reshape(tuple(self.params["kernel"].shape)))
         if self.use_bias:
@@ -829,12 +879,14 @@ class _Conv(_Windowed):
 def _apply_bias_activation(z, bias, activation):
     """``activation(z + bias)`` in place on ``z`` where a fused kernel exists (host or
     device arrays)."""
-    on_device = is_device_array(z)
+    on_device = _checks.on_device(z)
     if bias is None:
         bias = (functional.device_zeros if on_device else np.zeros)(tuple(z.shape)[-1], z.dtype)
     if activation.kind is not None:
         return functional.bias_activate(z, bias, activation.kind, activation.slope)
     functional.bias_activate(z, bias, 0)
+    if activation is _activations.softmax and not on_device:
+        return _activations._softmax(z)      # z: the layer's own float array
     if on_device:
         if activation is not _activations.softmax:
             raise NotImplementedError(f"activation {activation.name!r} does not run on the "
@@ -848,7 +900,12 @@ def _apply_bias_activation(z, bias, activation):
 
 def _activation_backward(activation, grad, y):
     """``grad * activation'`` from the output ``y`` (host or device arrays)."""
-    if not is_device_array(y):
+    if not _checks.on_device(y):
+        if activation.kind is not None and activation._builtin:
+            # the layer's own output y and a gradient of its shape (the checks of the
+            # public derivative, memory included, are the forward pass's)
+            return functional.activation_derivative(grad, y, activation.kind,
+                                                    activation.slope)
         return activation.derivative(grad, y)
     if activation.kind is not None:
         return functional.activation_derivative(grad, y, activation.kind, activation.slope)
@@ -867,7 +924,7 @@ def _activation_backward(activation, grad, y):
 def _bias_gradient(dz, units, out):
     """``out = dz`` summed over every axis but the last (host or device arrays)."""
     rows = dz.size // units
-    if is_device_array(dz):
+    if _checks.on_device(dz):
         from .kernels import cuda as kernels
 
         kernels.column_sum(dz.reshape(rows, units), out)
@@ -968,7 +1025,7 @@ class _Pooling(_Windowed):
 
     def _memory_elements(self, input_shape, batch):
         # the windows as rows (taps per output) and the output with its argmax
-        output = _checks.elements(self.compute_output_shape(input_shape), batch)
+        output = _checks.elements(self._output_shape_of(input_shape), batch)
         return output * (self._geometry_for(input_shape[1:-1]).taps + 2)
 
     def _output_channels(self, input_shape):
@@ -979,8 +1036,8 @@ class _Pooling(_Windowed):
         if self.device == "cuda":
             y, cache = functional.pool_forward_cuda(x4, geometry, self.kind)
         else:
-            y, cache = functional.pool_forward(x4, geometry, self.kind)
-        y = y.reshape(self.compute_output_shape(tuple(x.shape)))
+            y, cache = functional._pool_forward(x4, geometry, self.kind)
+        y = y.reshape(self._batch_output_shape(x4.shape[0], geometry, tuple(x4.shape)[3]))
         self._cache = (tuple(x.shape), tuple(x4.shape), geometry, cache)
         self._cache_output_shape = tuple(y.shape)
         return y
@@ -992,7 +1049,9 @@ class _Pooling(_Windowed):
         if self.device == "cuda":
             return functional.pool_backward_cuda(grad, geometry, cache, shape4,
                                                  self.kind).reshape(shape)
-        return functional.pool_backward(grad, geometry, self.kind, cache, shape4).reshape(shape)
+        # grad has the last output's shape (checked by backward, or made by the model)
+        return functional._pool_backward(grad, geometry, self.kind, cache,
+                                         shape4).reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
@@ -1073,6 +1132,9 @@ class _GlobalPooling(_Pooling):
         input_shape = self._checked_shape(input_shape)
         kept = (1,) * self.rank if self.keepdims else ()
         return (input_shape[0], *kept, input_shape[-1])
+
+    def _batch_output_shape(self, batch, geometry, channels):
+        return (batch, *(1,) * (self.rank if self.keepdims else 0), channels)
 
     def _numpy_mean(self):
         """The CPU average: NumPy's mean reads the input once, where the patches of the
@@ -1362,7 +1424,7 @@ class Activation(Layer):
         pass
 
     def _forward(self, x, training):
-        if is_device_array(x):
+        if _checks.on_device(x):
             from numba import cuda
 
             copy = cuda.device_array(x.shape, x.dtype)
@@ -1442,7 +1504,9 @@ class Softmax(Layer):
                              f"with {ndim} axes")
 
     def _forward(self, x, training):
-        y = _activations.softmax_function(x, self.axis).astype(self.dtype, copy=False)
+        # x: the layer's input, checked (and cast) by forward or made by the model
+        z = x if x.dtype.kind == "f" else x.astype(np.result_type(x.dtype, np.float32))
+        y = _activations._softmax(z, self.axis).astype(self.dtype, copy=False)
         self._cache = y
         self._cache_output_shape = y.shape
         return y

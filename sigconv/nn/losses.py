@@ -19,7 +19,6 @@ the dtype of ``y_pred``. Probabilities are clipped to :data:`EPSILON` ``= 1e-7``
 ``backend.epsilon()``) away from 0 and 1; clipped entries have zero derivative.
 """
 
-import contextlib
 import contextvars
 
 import numpy as np
@@ -45,13 +44,16 @@ EPSILON = 1e-7
 _in_model = contextvars.ContextVar("sigconv_nn_loss_in_model", default=False)
 
 
-@contextlib.contextmanager
-def _model_pass():
-    token = _in_model.set(True)
-    try:
-        yield
-    finally:
-        _in_model.reset(token)
+class _model_pass:
+    """``with _model_pass():`` marks a model's own pass (a class: entered every step)."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self):
+        self._token = _in_model.set(True)
+
+    def __exit__(self, *exc_info):
+        _in_model.reset(self._token)
 
 
 def _guarded(compute, y_true, y_pred, what):
@@ -93,22 +95,25 @@ def _as_prediction(y_pred):
 _TEMPORARIES = 6
 
 
-def _as_target(y_true, y_pred):
+def _as_target(y_true, y_pred, checked=False):
     """``y_true`` as an array of ``y_pred``'s dtype and shape.
 
     As in Keras, a trailing axis of length 1 on one side only is dropped or added
     (``(batch,)`` targets for ``(batch, 1)`` predictions and the reverse). Targets must be
     real numbers (strings are not read as numbers) and finite: unlike a prediction, a
-    target has no divergence to report, so NaN there is an error in the data.
+    target has no divergence to report, so NaN there is an error in the data. ``checked``:
+    a model checked that for all of its ``y`` once (the batch is a NumPy array of it).
     """
-    y_true = _checks.check_real_array(y_true, "y_true")
+    if not checked:
+        y_true = _checks.check_real_array(y_true, "y_true")
     if y_true.shape != y_pred.shape:
         if not ((y_true.shape + (1,) == y_pred.shape)
                 or (y_true.shape == y_pred.shape + (1,))):
             raise ValueError(f"y_true must have the shape of y_pred {y_pred.shape}, got "
                              f"{y_true.shape}")
         y_true = y_true.reshape(y_pred.shape)
-    _checks.check_finite(y_true, "y_true")
+    if not checked:
+        _checks.check_finite(y_true, "y_true")
     return y_true.astype(y_pred.dtype, copy=False)
 
 
@@ -215,6 +220,16 @@ class Loss:
         y_pred = _as_prediction(y_pred)
         return _guarded(self._gradient, y_true, y_pred, "gradient")
 
+    def _model_value(self, y_true, y_pred):
+        """The loss inside :class:`~sigconv.nn.Sequential`, whose public call checked all
+        of ``y`` once (real, finite, the loss's target shape, labels in range) and the
+        memory of these temporaries; ``y_pred`` is the model's floating output."""
+        return float(self._value(y_true, y_pred, checked=True))
+
+    def _model_gradient(self, y_true, y_pred):
+        """:meth:`gradient` inside a model (see :meth:`_model_value`)."""
+        return self._gradient(y_true, y_pred, checked=True)
+
     def get_config(self):
         """The constructor arguments, such that ``cls.from_config(config)`` is equal."""
         return {}
@@ -255,12 +270,12 @@ class _Crossentropy(Loss):
     def get_config(self):
         return {"from_logits": self.from_logits}
 
-    def _rows(self, y_true, y_pred):
+    def _rows(self, y_true, y_pred, checked=False):
         rows = y_pred.reshape(-1, y_pred.shape[-1])
-        return self._target(y_true, y_pred), rows
+        return self._target(y_true, y_pred, checked), rows
 
-    def _value(self, y_true, y_pred):
-        target, rows = self._rows(y_true, y_pred)
+    def _value(self, y_true, y_pred, checked=False):
+        target, rows = self._rows(y_true, y_pred, checked)
         if self.from_logits:
             log_probabilities = _log_softmax(rows)
         else:
@@ -269,8 +284,8 @@ class _Crossentropy(Loss):
                                        out=normalized)
         return -self._weighted_sum(target, log_probabilities).sum() / len(rows)
 
-    def _gradient(self, y_true, y_pred):
-        target, rows = self._rows(y_true, y_pred)
+    def _gradient(self, y_true, y_pred, checked=False):
+        target, rows = self._rows(y_true, y_pred, checked)
         if self.from_logits:
             return self._softmax_gradient(target, _softmax(rows)).reshape(y_pred.shape)
         # L = -(1/n) sum_j y_j log(clip(q_j)), q = p / s with s = sum_j p_j, so that
@@ -331,6 +346,11 @@ class _Crossentropy(Loss):
         target, rows = self._rows(y_true, probabilities)
         return self._softmax_gradient(target, rows).reshape(probabilities.shape)
 
+    def _model_gradient_from_softmax(self, y_true, probabilities):
+        """:meth:`gradient_from_softmax` inside a model (see :meth:`Loss._model_value`)."""
+        target, rows = self._rows(y_true, probabilities, checked=True)
+        return self._softmax_gradient(target, rows).reshape(probabilities.shape)
+
     def _softmax_gradient(self, target, probabilities):
         grad = probabilities * self._target_total(target)
         self._subtract_weighted(target, grad, 1.0)
@@ -379,8 +399,8 @@ class CategoricalCrossentropy(_Crossentropy):
 
     name = "categorical_crossentropy"
 
-    def _target(self, y_true, y_pred):
-        return _as_target(y_true, y_pred).reshape(-1, y_pred.shape[-1])
+    def _target(self, y_true, y_pred, checked=False):
+        return _as_target(y_true, y_pred, checked).reshape(-1, y_pred.shape[-1])
 
     @staticmethod
     def _weighted_sum(target, values):
@@ -433,7 +453,12 @@ class SparseCategoricalCrossentropy(_Crossentropy):
 
     name = "sparse_categorical_crossentropy"
 
-    def _target(self, y_true, y_pred):
+    def _target(self, y_true, y_pred, checked=False):
+        if checked:     # a model checked every label of its y once (integers in range)
+            labels = y_true.reshape(-1)
+            if labels.dtype.kind != "i":
+                labels = labels.astype(np.intp)
+            return np.arange(len(labels)), labels
         labels = _checks.check_real_array(y_true, "y_true")
         rows_shape = y_pred.shape[:-1]
         if labels.shape != rows_shape:
@@ -480,11 +505,11 @@ class _ElementwiseLoss(Loss):
     number of entries. Subclasses provide ``_term(y, p)`` and ``_derivative(y, p)``.
     """
 
-    def _value(self, y_true, y_pred):
-        return self._term(_as_target(y_true, y_pred), y_pred).mean()
+    def _value(self, y_true, y_pred, checked=False):
+        return self._term(_as_target(y_true, y_pred, checked), y_pred).mean()
 
-    def _gradient(self, y_true, y_pred):
-        grad = self._derivative(_as_target(y_true, y_pred), y_pred)
+    def _gradient(self, y_true, y_pred, checked=False):
+        grad = self._derivative(_as_target(y_true, y_pred, checked), y_pred)
         grad *= 1.0 / y_pred.size
         return grad
 

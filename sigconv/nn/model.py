@@ -20,7 +20,7 @@ import zipfile
 
 import numpy as np
 
-from .._jit import is_device_array, require_cuda
+from .._jit import require_cuda
 from .._validate import check_allocation, check_choice, check_real
 from . import _checks
 from . import activations as _activations
@@ -263,6 +263,7 @@ class Sequential:
         rng = (np.random.default_rng(seed) if seed is not None
                else _layers._random["generator"])
         self._output_shapes = []
+        self._memory_memo = {}
         for layer in self.layers:
             if not layer.built:
                 layer.build(shape, rng=rng)
@@ -310,16 +311,23 @@ class Sequential:
 
     # --- the passes --------------------------------------------------------------------
     def _forward(self, x, training):
-        # the first layer checks the batch (rank, channels, NaN) and casts it; the others
-        # take outputs of the layer before, whose shapes the model checked when it built
-        x = self.layers[0]._forward_checked(x, training)
+        # the public call checked all of x once (real, finite, samples of the input shape,
+        # within the first layer's dtype) and the memory of a batch's pass, so the first
+        # layer only casts a NumPy batch on the CPU (on the GPU it checks and moves it);
+        # the others take outputs of the layer before, whose shapes the model checked when
+        # it built
+        first = self.layers[0]
+        if first.device == "cpu" and type(x) is np.ndarray:
+            x = first._forward_unchecked(x, training)
+        else:
+            x = first._forward_checked(x, training)
         for layer in self.layers[1:]:
             x = layer._forward(x, training)
         return x
 
     def _output_on_host(self, x, training):
         output = self._forward(x, training)
-        return output.copy_to_host() if is_device_array(output) else output
+        return output.copy_to_host() if _checks.on_device(output) else output
 
     def _fused(self):
         last = self.layers[-1]
@@ -349,7 +357,7 @@ class Sequential:
         """
         self._check_compiled()
         x, y = self._check_xy(x, y)
-        self._check_batch_memory(len(x), "x")
+        self._check_batch_memory(x, len(x), "x")
         loss, correct = self._train_step(x, y)
         return [float(loss), float(correct / len(x))] if self.metrics else float(loss)
 
@@ -362,19 +370,35 @@ class Sequential:
         if self.device == "cuda" and self._crossentropy_on_device() is not None:
             return self._train_step_on_device(x, y)
         output = self._output_on_host(x, training=True)
-        loss = self.loss(y, output) + self.regularization_loss()
+        checked = self._checked_loss(x, y, output)
+        loss = (self.loss._model_value(y, output) if checked else self.loss(y, output)) \
+            + self.regularization_loss()
         last = self.layers[-1]
+        # the layers' internal backward: the gradients are the model's own, of the shapes
+        # of the last outputs (a layer of the user's returning anything else is checked)
         if self._fused():
-            grad = last.backward_preactivation(self.loss.gradient_from_softmax(y, output),
-                                               input_grad=len(self.layers) > 1)
+            grad = (self.loss._model_gradient_from_softmax(y, output) if checked
+                    else self.loss.gradient_from_softmax(y, output))
+            grad = last._backward_unchecked(grad, len(self.layers) > 1, preactivation=True)
         else:
-            grad = last.backward(self.loss.gradient(y, output),
-                                 input_grad=len(self.layers) > 1)
+            grad = (self.loss._model_gradient(y, output) if checked
+                    else self.loss.gradient(y, output))
+            grad = last._backward_unchecked(grad, len(self.layers) > 1)
         for k in range(len(self.layers) - 2, -1, -1):
-            grad = self.layers[k].backward(grad, input_grad=k > 0)
+            grad = self.layers[k]._backward_unchecked(grad, k > 0)
         self.optimizer.apply(self.grads, self.params)
         correct = self._correct(y, output) if self.metrics else 0
         return loss, correct
+
+    def _checked_loss(self, x, y, output):
+        """Whether the loss may skip its checks of the batch: one of sigconv's losses
+        (exactly), whose targets the public call checked for all of ``y`` (with a NumPy
+        ``x``; shape and labels: :meth:`_check_targets` needs the output's shape for
+        that), with the model's floating output on the host."""
+        return (type(self.loss) in _LOSS_CLASSES.values() and type(x) is np.ndarray
+                and type(y) is np.ndarray
+                and type(output) is np.ndarray and output.dtype.kind == "f"
+                and None not in self._output_shapes[-1][1:])
 
     def _crossentropy_on_device(self):
         """``(sparse, from_logits)`` when the loss runs as a CUDA kernel: a categorical
@@ -419,31 +443,38 @@ class Sequential:
         """``x`` (and ``y``) checked against the model: real, finite, with samples of the
         model's input shape (declared, or fixed when it was built), ``y`` one target per
         sample of the shape the loss needs. Builds the model from ``x`` if needed."""
-        if is_device_array(x):   # the GPU path checks its inputs in the first layer
+        if _checks.on_device(x):   # the GPU path checks its inputs in the first layer
             return x, y
-        x = _checks.check_real_array(x, f"{self.name}: {name}")
+        if type(x) is not np.ndarray or x.dtype.kind not in "biuf":   # else one already
+            x = _checks.check_real_array(x, f"{self.name}: {name}")
         if x.ndim < 2:
             raise ValueError(f"{self.name}: {name} must have a batch axis first and at "
                              f"least one axis per sample; got shape {x.shape}")
         if len(x) == 0 or x.size == 0:
             raise ValueError(f"{self.name}: {name} has no samples (or empty samples); got "
                              f"shape {x.shape}")
-        expected = self.input_shape
-        if expected is not None:
-            sample = tuple(expected[1:])
-            if len(sample) != x.ndim - 1 or any(
-                    e is not None and e != n for e, n in zip(sample, x.shape[1:], strict=True)):
-                raise ValueError(f"{self.name}: {name} must have samples of shape {sample} "
-                                 f"(the model's input shape is {expected}); got {name} of "
-                                 f"shape {x.shape}")
-        _checks.check_finite(x, f"{self.name}: {name}")
+        sample = self._sample_shape
+        if sample is None and self.layers:
+            first = self.layers[0]
+            expected = first.input_shape if first.built else first.declared_input_shape
+            sample = None if expected is None else tuple(expected[1:])
+        if sample is not None and x.shape[1:] != sample and (
+                len(sample) != x.ndim - 1 or any(e is not None and e != n for e, n in
+                                                 zip(sample, x.shape[1:], strict=True))):
+            raise ValueError(f"{self.name}: {name} must have samples of shape {sample} "
+                             f"(the model's input shape is {self.input_shape}); got {name} "
+                             f"of shape {x.shape}")
+        # finite, and within the first layer's dtype: the batches are cast without a check
+        _checks.check_finite(x, name, self.layers[0].dtype if self.layers else None,
+                             owner=self.name)
         if expect_y:
-            y = _checks.check_real_array(y, f"{self.name}: {target_name}")
+            if type(y) is not np.ndarray or y.dtype.kind not in "biuf":
+                y = _checks.check_real_array(y, f"{self.name}: {target_name}")
             if y.ndim == 0 or len(y) != len(x):
                 raise ValueError(f"{self.name}: {name} has {len(x)} samples but "
                                  f"{target_name} has {len(y) if y.ndim else 'none'} (shape "
                                  f"{y.shape})")
-            _checks.check_finite(y, f"{self.name}: {target_name}")
+            _checks.check_finite(y, target_name, owner=self.name)
         self._ensure_built(x, seed=seed)
         if expect_y:
             self._check_targets(y, target_name)
@@ -455,18 +486,21 @@ class Sequential:
         output = tuple(self._output_shapes[-1][1:])
         if None in output or not isinstance(self.loss, _losses.Loss):
             return
-        sample = tuple(y.shape[1:])
-        if isinstance(self.loss, _losses.SparseCategoricalCrossentropy):
+        sample = y.shape[1:]
+        sparse = isinstance(self.loss, _losses.SparseCategoricalCrossentropy)
+        if not sparse and sample == output:       # the common case
+            return
+        if sparse:
             allowed = (output[:-1], output[:-1] + (1,))
-            wanted = f"{output[:-1]} (one class label per output row)"
         else:
             allowed = (output, output + (1,)) + ((output[:-1],) if output[-1:] == (1,) else ())
-            wanted = f"{output}"
         if sample not in allowed:
+            wanted = (f"{output[:-1]} (one class label per output row)" if sparse
+                      else f"{output}")
             raise ValueError(f"{self.name}: {name} must have samples of shape {wanted} for "
                              f"the model's output of shape {(None, *output)} and the loss "
                              f"{self.loss.name!r}; got {name} of shape {y.shape}")
-        if isinstance(self.loss, _losses.SparseCategoricalCrossentropy):
+        if sparse:
             classes = output[-1]
             y = _checks._distinct(y)      # a broadcast view's distinct labels suffice
             if y.dtype.kind == "f":
@@ -481,20 +515,52 @@ class Sequential:
                                  f"{classes}) for the model's {classes} outputs; got labels "
                                  f"from {y.min()} to {y.max()}")
 
-    def _check_batch_memory(self, batch, name):
-        """MemoryError, before the first pass, if the activations (and what backward keeps)
-        of a batch of ``batch`` samples could not fit in memory."""
-        shape = self.input_shape
-        if shape is None or any(n is None for n in shape[1:]):
+    def _check_batch_memory(self, x, batch, name, loss=True, predictions=False):
+        """MemoryError, before the first pass, if a batch of ``batch`` samples of the
+        checked ``x`` could not fit in memory: its copy (a shuffled batch) and its cast to
+        the first layer's dtype, the activations and what backward keeps, and (``loss``)
+        the loss's temporaries of the output's size; with ``predictions``, together with
+        the output for all of ``x``. The passes check no memory of their own inside a
+        model: this bounds every one of them.
+
+        One comparison with the memory limit; the messages are made only to raise."""
+        key = (x.shape[1:], batch, x.dtype, loss, _layers._dtype_changes[0])
+        memo = self.__dict__.setdefault("_memory_memo", {})
+        plan = memo.get(key)
+        if plan is None:
+            if len(memo) > 64:
+                memo.clear()
+            plan = memo[key] = self._batch_memory_plan(x, batch, loss)
+        total, dtype, output, per_sample = plan
+        predicted = len(x) * per_sample if predictions else 0
+        if _checks.fits_in_memory(total * dtype.itemsize + predicted):
             return
+        if predicted:
+            check_allocation(f"{self.name}: x", (len(x), *output[1:]), self.layers[-1].dtype,
+                             what="the predictions")
+        what = (f"the activations of a batch of {batch} samples through "
+                f"{len(self.layers)} layers")
+        check_allocation(f"{self.name}: {name}", (total,), dtype, what=what)
+        check_allocation(f"{self.name}: {name}", (total + -(-predicted // dtype.itemsize),),
+                         dtype, what=what + " with the predictions for all of x")
+
+    def _batch_memory_plan(self, x, batch, loss):
+        """``(elements, dtype, output shape, bytes of one sample's output)`` of
+        :meth:`_check_batch_memory`."""
+        dtypes = [layer.dtype for layer in self.layers]
+        shape = (None, *tuple(x.shape)[1:])
         total = 0
         for layer in self.layers:
             total += layer._memory_elements(shape, batch)
-            shape = layer.compute_output_shape(shape)
-        dtype = max((layer.dtype for layer in self.layers), key=lambda d: d.itemsize)
-        check_allocation(f"{self.name}: {name}", (total,), dtype,
-                         what=f"the activations of a batch of {batch} samples through "
-                              f"{len(self.layers)} layers")
+            shape = layer._output_shape_of(shape)
+        if loss:
+            total += (_losses._TEMPORARIES + 1) * _checks.elements(shape, batch)
+        dtype = max(dtypes, key=lambda d: d.itemsize)
+        copies = 1 + (np.dtype(x.dtype) != dtypes[0])
+        total += -(-copies * batch * math.prod(tuple(x.shape)[1:]) * np.dtype(x.dtype).itemsize
+                   // dtype.itemsize)
+        per_sample = 0 if None in shape[1:] else math.prod(shape[1:]) * dtypes[-1].itemsize
+        return total, dtype, shape, per_sample
 
     # --- fit / evaluate / predict --------------------------------------------------------
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None,
@@ -572,7 +638,11 @@ class Sequential:
         if validation_data is not None:
             validation_data = self._check_xy(*validation_data, name="validation_data[0]",
                                              target_name="validation_data[1]")
-        self._check_batch_memory(min(batch_size, len(x)), "x, batch_size")
+        self._check_batch_memory(x, min(batch_size, len(x)), "x, batch_size")
+        if validation_data is not None:
+            self._check_batch_memory(validation_data[0],
+                                     min(batch_size, len(validation_data[0])),
+                                     "validation_data[0], batch_size")
         if shuffle:   # x may be a broadcast view: its order is the first array of its length
             check_allocation(f"{self.name}: x", (len(x),), np.intp,
                              what="the shuffled order of the samples")
@@ -606,9 +676,8 @@ class Sequential:
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
-                if validation_data is not None:
-                    values = self.evaluate(*validation_data, batch_size=batch_size,
-                                           return_dict=True)
+                if validation_data is not None:    # checked above, once
+                    values = self._evaluate(*validation_data, batch_size)
                     logs.update({f"val_{key}": value for key, value in values.items()})
                 if verbose == 2:
                     _report(f"Epoch {epoch + 1}/{epochs} - " + _format_logs(logs))
@@ -653,23 +722,30 @@ class Sequential:
         verbose = _as_verbose(verbose)
         return_dict = _checks.check_flag(return_dict, "return_dict")
         x, y = self._check_xy(x, y)
-        self._check_batch_memory(min(batch_size, len(x)), "x, batch_size")
-        total_loss = total_correct = 0.0
-        for start, stop in _batches(len(x), batch_size):
-            with np.errstate(over="ignore", invalid="ignore"):
-                output = self._output_on_host(x[start:stop], training=False)
-            with np.errstate(over="ignore", invalid="ignore"), _losses._model_pass():
-                total_loss += self.loss(y[start:stop], output) * (stop - start)
-            if self.metrics:
-                total_correct += self._correct(y[start:stop], output)
-        values = {"loss": float(total_loss / len(x) + self.regularization_loss())}
-        if self.metrics:
-            values["accuracy"] = float(total_correct / len(x))
+        self._check_batch_memory(x, min(batch_size, len(x)), "x, batch_size")
+        values = self._evaluate(x, y, batch_size)
         if verbose:
             _report(_format_logs(values))
         if return_dict:
             return values
         return list(values.values()) if self.metrics else values["loss"]
+
+    def _evaluate(self, x, y, batch_size):
+        """:meth:`evaluate`'s values (a dict) for checked ``x`` and ``y``."""
+        total_loss = total_correct = 0.0
+        with np.errstate(over="ignore", invalid="ignore"), _losses._model_pass():
+            for start, stop in _batches(len(x), batch_size):
+                xb, yb = x[start:stop], y[start:stop]
+                output = self._output_on_host(xb, training=False)
+                loss = (self.loss._model_value(yb, output)
+                        if self._checked_loss(xb, yb, output) else self.loss(yb, output))
+                total_loss += loss * (stop - start)
+                if self.metrics:
+                    total_correct += self._correct(yb, output)
+        values = {"loss": float(total_loss / len(x) + self.regularization_loss())}
+        if self.metrics:
+            values["accuracy"] = float(total_correct / len(x))
+        return values
 
     def predict(self, x, batch_size=None, verbose=0):
         """Outputs of the model for ``x``, in inference mode, batch by batch.
@@ -681,22 +757,36 @@ class Sequential:
         MemoryError
             If the predictions, or the activations of one batch, could not fit in memory
             (checked before the first pass).
+        OverflowError
+            If the predictions for the finite ``x`` are not finite (values near the largest
+            of the layers' dtype), as :meth:`Layer.forward
+            <sigconv.nn.layers.Layer.forward>`; a diverged network's weights show the same.
         """
         batch_size = _as_batch_size(batch_size)
         _as_verbose(verbose)
         x, _ = self._check_xy(x, None, expect_y=False)
-        if not is_device_array(x):
-            self._check_batch_memory(min(batch_size, len(x)), "x, batch_size")
-            output = self._output_shapes[-1]
-            if None not in output[1:]:
-                check_allocation(f"{self.name}: x", (len(x), *output[1:]), self.layers[-1].dtype,
-                                 what="the predictions")
+        if not _checks.on_device(x):
+            self._check_batch_memory(x, min(batch_size, len(x)), "x, batch_size", loss=False,
+                                     predictions=True)
         out = None
-        for start, stop in _batches(len(x), batch_size):
-            batch = self._output_on_host(x[start:stop], training=False)
-            if out is None:
-                out = np.empty((len(x), *batch.shape[1:]), batch.dtype)
-            out[start:stop] = batch
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start, stop in _batches(len(x), batch_size):
+                batch = self._output_on_host(x[start:stop], training=False)
+                if out is None:
+                    out = np.empty((len(x), *batch.shape[1:]), batch.dtype)
+                out[start:stop] = batch
+            return self._finite_output(out)
+
+    def _finite_output(self, out):
+        """``out``, the model's output for a finite ``x``; OverflowError if it is not
+        finite (one sum over it, under the caller's ``np.errstate``; its extremes only
+        when the sum is not finite)."""
+        if type(out) is not np.ndarray or out.dtype.kind != "f":
+            return out
+        if not math.isfinite(np.add.reduce(out, axis=None)) and not _checks.all_finite(out):
+            raise OverflowError(f"{self.name}: the output for the finite x overflowed "
+                                f"{out.dtype} (inf or NaN); scale x down, or the weights "
+                                "have diverged")
         return out
 
     def test_on_batch(self, x, y, return_dict=False):
@@ -711,7 +801,7 @@ class Sequential:
             If the model has not been compiled (call :meth:`compile` first), as in Keras.
         """
         self._check_compiled()
-        if not is_device_array(x):
+        if not _checks.on_device(x):
             x = _checks.check_real_array(x, f"{self.name}: x")
         batch = len(x) if getattr(x, "ndim", 0) and len(x) else None
         return self.evaluate(x, y, batch_size=batch, return_dict=return_dict)
@@ -725,7 +815,7 @@ class Sequential:
         TypeError, ValueError, MemoryError
             As :meth:`predict`.
         """
-        if not is_device_array(x):
+        if not _checks.on_device(x):
             x = _checks.check_real_array(x, f"{self.name}: x")
         batch = len(x) if getattr(x, "ndim", 0) and len(x) else None
         return self.predict(x, batch_size=batch)
@@ -735,14 +825,15 @@ class Sequential:
 
         Raises
         ------
-        TypeError, ValueError, MemoryError
+        TypeError, ValueError, MemoryError, OverflowError
             As :meth:`predict`; TypeError also for a non-bool ``training``.
         """
         training = _checks.check_flag(training, "training")
         x, _ = self._check_xy(x, None, expect_y=False)
-        if not is_device_array(x):
-            self._check_batch_memory(len(x), "x")
-        return self._forward(x, training)
+        if not _checks.on_device(x):
+            self._check_batch_memory(x, len(x), "x", loss=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._finite_output(self._forward(x, training))
 
     # --- inspection ---------------------------------------------------------------------
     def count_params(self):

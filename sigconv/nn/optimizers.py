@@ -28,7 +28,6 @@ import math
 import numpy as np
 
 from .._docs import fill_docstrings
-from .._jit import is_device_array
 from .._validate import check_real, lookup_name
 from . import _checks
 from . import losses as _losses
@@ -176,7 +175,7 @@ class Optimizer:
             extra = sorted(map(str, grads.keys() - params.keys()))
             raise ValueError(f"grads and params must have the same keys; no gradient for "
                              f"{missing}, no parameter for {extra}")
-        if any(is_device_array(value) for value in params.values()):
+        if any(_checks.on_device(value) for value in params.values()):
             return self._apply_on_device(grads, params)
         # validate everything before updating anything
         steps = [self._prepare(key, grads[key], params[key]) for key in params]
@@ -211,7 +210,7 @@ class Optimizer:
         steps = []
         for key, param in params.items():
             gradient = grads[key]
-            if not is_device_array(param) or not is_device_array(gradient):
+            if not _checks.on_device(param) or not _checks.on_device(gradient):
                 raise TypeError(f"params[{key!r}] and grads[{key!r}] must both be on the GPU "
                                 "when any parameter is")
             if tuple(gradient.shape) != tuple(param.shape):
@@ -231,7 +230,7 @@ class Optimizer:
         from numba import cuda
 
         for (w, g, state), scale in zip(steps, scales, strict=True):
-            if state.used != used or (state.slots and not is_device_array(state.slots[0])):
+            if state.used != used or (state.slots and not _checks.on_device(state.slots[0])):
                 state.provide(used)
                 state.slots = tuple(cuda.to_device(slot) for slot in state.slots)
             dtype = state.dtype
@@ -247,7 +246,8 @@ class Optimizer:
                             f"{getattr(param, 'dtype', type(param).__name__)}")
         if not param.flags.writeable:
             raise TypeError(f"params[{key!r}] must be writeable")
-        gradient = _checks.check_real_array(gradient, f"grads[{key!r}]")
+        if type(gradient) is not np.ndarray or gradient.dtype.kind not in "biuf":
+            gradient = _checks.check_real_array(gradient, f"grads[{key!r}]")
         if gradient.shape != param.shape:
             raise ValueError(f"grads[{key!r}] has shape {gradient.shape}, but params[{key!r}] "
                              f"has shape {param.shape}")

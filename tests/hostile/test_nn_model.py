@@ -674,3 +674,58 @@ def test_check_gradients_of_every_entry_of_a_large_batch_is_refused_not_run_for_
     with pytest.raises(ValueError, match="max_entries"):
         nn.check_gradients(nn.MeanSquaredError(), np.zeros((300, 200)),
                            y_true=np.zeros((300, 200)))
+
+
+# ------------------------------------------------- checks once per call, not per batch
+
+
+def test_predict_of_a_finite_x_whose_output_overflows_names_x():
+    """Found by the predict oracle test: a float64 model fed 1.8e308 overflowed in np.dot
+    (a RuntimeWarning, or a silent inf); now an OverflowError naming x, as Layer.forward."""
+    model = image_model(compiled=False)
+    x = np.full((2, 4, 4, 1), 1.79769313e308)
+    for call in (model.predict, model.predict_on_batch, model):
+        with pytest.raises(OverflowError) as info:
+            call(x)
+        harness.check_error(info.value, "x")
+
+
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_x_beyond_the_first_layers_dtype_is_refused_once_for_all_batches(call):
+    """The batches are cast to float32 unchecked: the call checks the extremes of all of
+    x first (the sample beyond float32 is the last, in the last batch)."""
+    model = nn.Sequential([nn.Input((4, 4, 1)), nn.Flatten(), nn.Dense(3)], name="images")
+    model.compile(nn.SGD(0.01), "categorical_crossentropy")
+    x = np.zeros((70, 4, 4, 1))
+    x[-1, 0, 0, 0] = -1e300
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="x holds values beyond the range"):
+        CALLS[call](model, x, np.eye(3)[np.arange(70) % 3])
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_fit_checks_x_and_y_once_per_call_not_per_batch_or_layer():
+    """Ten batches, four layers: x and y are scanned for NaN once each, the memory limit
+    is read once, and no layer, loss or kernel checks its arguments again."""
+    from sigconv.nn import _checks, functional
+    model = nn.Sequential([nn.Input((6, 6, 1)), nn.Conv2D(2, 3, activation="relu"),
+                           nn.MaxPooling2D(), nn.Flatten(),
+                           nn.Dense(3, activation="softmax")])
+    model.compile(nn.SGD(0.01), "categorical_crossentropy", ["accuracy"])
+    rng = np.random.default_rng(0)
+    x, y = rng.random((100, 6, 6, 1)), np.eye(3)[np.arange(100) % 3]
+    spies = {name: mock.patch.object(module, name, wraps=getattr(module, name))
+             for module, name in ((_checks, "check_finite"), (_checks, "fits_in_memory"),
+                                  (_checks, "check_real_array"), (_checks, "check_memory"),
+                                  (functional, "conv_forward"), (functional, "pool_forward"))}
+    counts = {}
+    with spies["check_finite"] as finite, spies["fits_in_memory"] as fits, \
+            spies["check_real_array"] as real, spies["check_memory"] as memory, \
+            spies["conv_forward"] as conv, spies["pool_forward"] as pool:
+        model.fit(x, y, batch_size=10, epochs=1, verbose=0, shuffle=True, seed=0)
+        counts = {"finite": finite.call_count, "fits": fits.call_count,
+                  "real": real.call_count, "memory": memory.call_count,
+                  "conv": conv.call_count, "pool": pool.call_count}
+    assert counts == {"finite": 2, "fits": 1, "real": 0, "memory": 0, "conv": 0,
+                      "pool": 0}, counts
