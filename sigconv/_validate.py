@@ -84,7 +84,7 @@ def all_finite(array):
     ``np.isfinite(array).all()`` builds a boolean mask as large as the array (9 GiB for a
     broadcast view of 1e10 samples that itself costs nothing); the extremes of the real and
     imaginary parts are NaN or infinite exactly when some entry is, and a reduction allocates
-    nothing.
+    nothing. A contiguous array is read once by a vectorised numba loop instead.
 
     Examples
     --------
@@ -94,6 +94,12 @@ def all_finite(array):
     array = np.asarray(array)
     if array.dtype.kind not in "fc" or array.size == 0:
         return True
+    if array.dtype.char in "fdFD" and (array.flags.c_contiguous or array.flags.f_contiguous):
+        # contiguous: one vectorised numba pass (half the time of max and min)
+        from .kernels import cpu
+
+        return cpu.all_finite(array.reshape(-1, order="C" if array.flags.c_contiguous
+                                            else "F"))
     parts = (array.real, array.imag) if array.dtype.kind == "c" else (array,)
     return all(math.isfinite(part.max()) and math.isfinite(part.min()) for part in parts)
 
@@ -259,20 +265,33 @@ def memory_limit():
         except ValueError:
             raise ValueError("the environment variable SIGCONV_MAX_MEMORY must be a positive "
                              f"number of bytes, got {setting!r}") from None
-    limit = math.inf
-    try:
-        limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # not POSIX: no estimate, no refusal
-        pass
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        if soft != resource.RLIM_INFINITY:
-            limit = min(limit, soft)
-    except (ImportError, ValueError, OSError):
-        pass
+    limit = _physical_memory()
+    if _resource is not None:
+        try:   # read every time: a process may lower its limit at any moment
+            soft = _resource.getrlimit(_resource.RLIMIT_AS)[0]
+            if soft != _resource.RLIM_INFINITY:
+                limit = min(limit, soft)
+        except (ValueError, OSError):
+            pass
     return limit
+
+
+try:
+    import resource as _resource
+except ImportError:   # not POSIX
+    _resource = None
+
+_PHYSICAL = []   # the physical memory in bytes, read once (it does not change)
+
+
+def _physical_memory():
+    """The machine's physical memory in bytes (inf where unknown: no refusal)."""
+    if not _PHYSICAL:
+        try:
+            _PHYSICAL.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError, AttributeError):  # not POSIX: no estimate
+            _PHYSICAL.append(math.inf)
+    return _PHYSICAL[0]
 
 
 def format_bytes(nbytes):
@@ -317,7 +336,7 @@ def check_allocation(name, shape, dtype, copies=1, what="the result"):
     ...
     MemoryError: in1, in2: the result of shape (1000000000000,) and dtype float64 needs 7.45e+03...
     """
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(map(int, shape))
     nbytes = math.prod(shape) * np.dtype(dtype).itemsize
     needed = nbytes * copies
     limit = memory_limit()

@@ -24,7 +24,6 @@ centred as in :func:`scipy.signal.convolve`) over the convolved ``axes``; the ot
 broadcast as a batch, as in :func:`scipy.signal.fftconvolve`.
 """
 
-import cmath
 import functools
 import math
 import operator
@@ -77,7 +76,7 @@ class _Problem:
     """Validated inputs of one convolution and the shapes that follow from them."""
 
     __slots__ = ("in1", "in2", "mode", "axes", "out_shape", "start", "full_shape",
-                 "warn_nonfinite", "device")
+                 "warn_nonfinite", "device", "limit")
 
     def __init__(self, in1, in2, mode, axes):
         self.device = "cpu"
@@ -130,6 +129,7 @@ class _Problem:
         self.start = tuple(start)
         self.full_shape = tuple(full_shape)
         self.warn_nonfinite = False  # set by convolve/correlate, as in SciPy
+        self.limit = None   # memory_limit(), read once per problem by _memory_limit
 
     @property
     def is_integer(self):
@@ -137,7 +137,8 @@ class _Problem:
 
     @property
     def result_dtype(self):
-        return np.result_type(self.in1, self.in2)
+        # np.result_type of the arrays (NumPy 2: no value-based casting), cheaper
+        return np.promote_types(self.in1.dtype, self.in2.dtype)
 
     @property
     def batch_size(self):
@@ -159,17 +160,26 @@ class _Problem:
         other.in1, other.in2 = in1, in2
         return other
 
+    def _memory_limit(self):
+        """:func:`memory_limit`, read once for the checks of one call."""
+        if self.limit is None:
+            self.limit = memory_limit()
+        return self.limit
+
     def check_result_memory(self):
         """MemoryError naming ``in1, in2`` if the result alone would not fit."""
-        check_allocation("in1, in2", self.out_shape, self.result_dtype)
+        dtype = self.result_dtype
+        if math.prod(self.out_shape) * dtype.itemsize > self._memory_limit():
+            check_allocation("in1, in2", self.out_shape, dtype)   # raises, with the message
 
     def check_work_memory(self, method, nbytes, what):
         """MemoryError naming ``in1, in2`` if the result plus ``nbytes`` of ``method``'s
         work arrays would not fit (checked before they are allocated)."""
         itemsize = self.result_dtype.itemsize
         elements = math.prod(self.out_shape) + -(-int(nbytes) // itemsize)
-        check_allocation("in1, in2", (elements,), self.result_dtype,
-                         what=f"the result and the {method} method's {what}, together")
+        if elements * itemsize > self._memory_limit():   # the message only to be raised
+            check_allocation("in1, in2", (elements,), self.result_dtype,
+                             what=f"the result and the {method} method's {what}, together")
 
     def direct_macs(self):
         """Multiply-adds of the direct method (exact up to edge effects)."""
@@ -264,10 +274,11 @@ def _direct_in_range(p, work_dtype):
     powers of two that bring their maxima into ``[0.5, 1)`` (partial sums then stay
     below ``k``) and scaled back once: only outputs beyond the range stay infinite. The
     outputs that were finite keep their bits (in the scaled run, values far below an
-    input's maximum could underflow). One BLAS pass over the output on the common path.
+    input's maximum could underflow). On the common path the CPU kernels report
+    finiteness themselves (each block checked while in cache): no pass over the output.
     """
-    out = _direct_numba(p, work_dtype)
-    if _all_finite(out):
+    out, finite = _direct_run(p, work_dtype)
+    if finite or (finite is None and _all_finite(out)):
         return out
     shifts = _overflow_shifts(p)
     if shifts is None:   # a NaN or inf input: the output is what the sum says
@@ -285,16 +296,13 @@ def _direct_in_range(p, work_dtype):
 
 def _all_finite(array):
     """Whether a floating or complex array holds no inf or NaN, without a temporary of
-    its size: BLAS's ``sum |x|**2`` over a contiguous one (one pass, no NumPy warning;
-    beyond 1e154 it overflows, and the extreme values decide), else the extreme values."""
-    dot = _SELF_DOT.get(array.dtype.char)
+    its size: one vectorised numba pass over a contiguous one (:func:`cpu.all_finite`;
+    no BLAS, whose threads would contend with numba's), else the extreme values."""
     if array.size == 0:
         return True
-    if dot is not None and array.size < 2**31 and (array.flags.c_contiguous
-                                                   or array.flags.f_contiguous):
-        flat = array.reshape(-1, order="C" if array.flags.c_contiguous else "F")
-        if cmath.isfinite(dot(flat, flat)):
-            return True
+    if array.dtype.char in "fdFD" and (array.flags.c_contiguous or array.flags.f_contiguous):
+        return cpu.all_finite(array.reshape(-1, order="C" if array.flags.c_contiguous
+                                            else "F"))
     biggest = _max_abs(array)
     return biggest is None or math.isfinite(biggest)
 
@@ -399,6 +407,12 @@ def _limbs(array, bits, count):
 
 def _direct_numba(p, work_dtype):
     """Run the numba kernel on ``p`` with inputs cast to ``work_dtype``."""
+    return _direct_run(p, work_dtype)[0]
+
+
+def _direct_run(p, work_dtype):
+    """:func:`_direct_numba`'s result, and whether it is all finite as the CPU kernels
+    report it (None from the GPU: unknown)."""
     in1, in2 = p.in1, p.in2
     d = len(p.axes)
     size1 = math.prod(in1.shape[a] for a in p.axes)
@@ -407,10 +421,14 @@ def _direct_numba(p, work_dtype):
         in1, in2 = in2, in1
     last = tuple(range(in1.ndim - d, in1.ndim))
     moved = p.axes != last
-    x = np.moveaxis(in1, p.axes, last) if moved else in1
-    h = np.moveaxis(in2, p.axes, last) if moved else in2
+    if moved:   # the convolved axes last, the others in order (np.moveaxis, cheaper)
+        order = [a for a in range(in1.ndim) if a not in p.axes] + list(p.axes)
+        x, h = in1.transpose(order), in2.transpose(order)
+    else:
+        x, h = in1, in2
     x_batch_shape, h_batch_shape = x.shape[:-d], h.shape[:-d]
-    batch_shape = np.broadcast_shapes(x_batch_shape, h_batch_shape)
+    # the batch lengths are equal or 1 (checked by _Problem): broadcasting is the maximum
+    batch_shape = tuple(map(max, x_batch_shape, h_batch_shape))
     conv_out = tuple(p.out_shape[a] for a in p.axes)
     conv_start = tuple(p.start[a] for a in p.axes)
     # beyond the result: contiguous copies of the inputs (a broadcast view becomes
@@ -442,18 +460,26 @@ def _direct_numba(p, work_dtype):
     )
     if p.device == "cuda":
         require_cuda().direct_nd(*args)
+        finite = None
     elif p.direct_macs() >= _config.PARALLEL_MIN_MACS:
-        cpu.direct_nd_parallel(*args)
+        finite = cpu.direct_nd_parallel(*args)
     else:
-        cpu.direct_nd_serial(*args)
+        finite = cpu.direct_nd_serial(*args)
     result = out.reshape(batch_shape + conv_out)
-    return np.moveaxis(result, last, p.axes) if moved else result
+    if moved:   # back where they were
+        back = [0] * in1.ndim
+        for i, a in enumerate(order):
+            back[a] = i
+        result = result.transpose(back)
+    return result, finite
 
 
 def _batch_map(input_batch_shape, batch_shape):
     """Flat input batch index of every flat output batch index (broadcasting)."""
     if math.prod(input_batch_shape) == 1:
         return np.zeros(math.prod(batch_shape), dtype=np.int64)
+    if input_batch_shape == batch_shape:
+        return np.arange(math.prod(batch_shape), dtype=np.int64)
     index = np.arange(math.prod(input_batch_shape), dtype=np.int64).reshape(input_batch_shape)
     return np.ascontiguousarray(np.broadcast_to(index, batch_shape)).ravel()
 
@@ -533,23 +559,34 @@ def _max_abs(array):
 
 def _magnitude_bound(array):
     """An upper bound of the magnitudes of a floating or complex array, within a factor
-    of two (None for integers and booleans): BLAS's ``i?amax`` in one pass over a
-    contiguous one (for complex, ``max |re| + |im|``; a NaN may go unseen), else
-    :func:`_max_abs`."""
+    of two (None for integers and booleans), in one pass over a contiguous one: for real
+    data the exact ``max |x|`` by the largest bit pattern without the sign
+    (:func:`cpu.max_abs_bits`: a vectorised integer maximum, in which a NaN is larger
+    than inf, so it is seen); for complex, BLAS's ``i?amax`` (``max |re| + |im|``; a
+    NaN may go unseen); else :func:`_max_abs`. No BLAS threads for real data: they
+    would spin beside the FFT's workers."""
     if array.dtype.kind not in "fc":
         return None
     data, _ = _distinct(array)
-    amax = _AMAX.get(data.dtype.char)
-    if amax is None or not 0 < data.size < 2**31 or not (data.flags.c_contiguous
-                                                         or data.flags.f_contiguous):
+    if not 0 < data.size or not (data.flags.c_contiguous or data.flags.f_contiguous):
         return _max_abs(array)
     flat = data.reshape(-1, order="C" if data.flags.c_contiguous else "F")
+    bits = _SIGN_MASKS.get(data.dtype.char) if data.dtype.isnative else None
+    if bits is not None:
+        integer, mask = bits
+        return float(integer(cpu.max_abs_bits(flat.view(integer), mask)).view(data.dtype))
+    amax = _AMAX.get(data.dtype.char)
+    if amax is None or data.size >= 2**31:
+        return _max_abs(array)
     value = flat[amax(flat)]
     return float(abs(value.real) + abs(value.imag))
 
 
-#: index of the largest ``|x|`` (complex: ``|re| + |im|``), by dtype character
-_AMAX = {"f": sp_blas.isamax, "d": sp_blas.idamax, "F": sp_blas.icamax, "D": sp_blas.izamax}
+#: the integer type of a real float's bits, and the mask that clears its sign
+_SIGN_MASKS = {"f": (np.int32, np.int32(0x7FFF_FFFF)),
+               "d": (np.int64, np.int64(0x7FFF_FFFF_FFFF_FFFF))}
+#: index of the largest ``|re| + |im|`` of a complex vector, by dtype character
+_AMAX = {"F": sp_blas.icamax, "D": sp_blas.izamax}
 
 
 def _fft_shifts(p):
@@ -565,7 +602,7 @@ def _fft_shifts(p):
     rounding error), and the result scaled back once by ``2**(e1 + e2)``: overflow to
     inf then happens only where the convolution itself is beyond the range. Integer
     inputs are never scaled (their magnitudes are bounded by their bit widths).
-    One pass over each floating input (its maximum and minimum, no temporary).
+    One pass over each floating input (:func:`_magnitude_bound`, no temporary).
     """
     info = np.finfo(_fft_dtype(p))
     high, low = [], []
@@ -576,9 +613,10 @@ def _fft_shifts(p):
             low.append(1)
         elif not math.isfinite(biggest):
             return None    # NaN or inf: the result is not finite anyway (and warned)
-        elif biggest == 0:
-            return None    # all zeros: so is the result
         else:
+            # all zeros (frexp gives exponent 0): the result is zeros, but only if the
+            # other input's transform stays finite too (0 * inf is NaN), so it still
+            # counts and may be scaled; zeros stay unscaled (shift 0)
             exponent = math.frexp(biggest)[1]
             high.append(exponent)
             low.append(exponent)
@@ -1096,17 +1134,12 @@ def _small_1d(in1, in2, mode, method, correlation):
     if k > n:
         in1, in2 = in2, in1
     out = np.empty(length, dtype=in1.dtype)
-    cpu.direct_1d_serial(in1, in2, out, (full - length) // 2, _direct_block(1, length))
-    # an inf or NaN in the output makes sum |out|**2 inf or NaN (BLAS, which sets no NumPy
-    # warnings; a false alarm for outputs beyond 1e154 only costs the general path): the
-    # general path tells an overflowed partial sum from a non-finite input
-    if out.size >= 2**31 or not cmath.isfinite(_SELF_DOT[out.dtype.char](out, out)):
+    # the kernel reports an inf or NaN in the output: the general path then tells an
+    # overflowed partial sum from a non-finite input
+    if not cpu.direct_1d_serial(in1, in2, out, (full - length) // 2,
+                                _direct_block(1, length)):
         return None
     return out
-
-
-#: ``sum |x|**2`` of a contiguous vector, by dtype character (``_small_1d``'s check)
-_SELF_DOT = {"f": sp_blas.sdot, "d": sp_blas.ddot, "F": sp_blas.cdotc, "D": sp_blas.zdotc}
 
 
 def _on_cuda(in1, in2, mode, method, axes, correlation):

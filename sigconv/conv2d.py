@@ -22,7 +22,9 @@ from ._validate import (
     check_allocation,
     check_choice,
     check_native_precision,
+    memory_limit,
 )
+from .kernels import cpu
 from .poly import _ConvolutionOperator
 
 __all__ = ["convolve2d", "correlate2d", "convolution_matrix2d", "ConvolutionOperator2D"]
@@ -153,6 +155,53 @@ def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation, device=None):
     return _run(p, in2)
 
 
+def _small_2d(in1, in2, mode, boundary, fillvalue):
+    """:func:`convolve2d` of small, contiguous float images with zero fill, by the serial
+    kernel with the least overhead; None when the call is not of that kind, and the
+    general path then handles it (validation included).
+
+    Exactly what the general path computes for such a call: zero fill centred as
+    :func:`sigconv.convolve` is that convolution; a kernel too small for the separable
+    passes; the method the cost model already chose for these shapes (direct; a shape
+    not chosen for yet goes the general way once); the same kernel and blocks, so the
+    same bits. An inf or NaN in the output (the kernel reports it), or a result beyond
+    the memory limit, goes the general way too, which tells an overflowed partial sum
+    from a non-finite input and names the refusal.
+    """
+    if not (type(in1) is np.ndarray and type(in2) is np.ndarray and in1.ndim == 2
+            and in2.ndim == 2 and in1.dtype == in2.dtype and in1.dtype.char in "fdFD"
+            and in1.flags.c_contiguous and in2.flags.c_contiguous
+            and type(mode) is str and type(boundary) is str and boundary == "fill"
+            and type(fillvalue) in (int, float) and fillvalue == 0
+            and in1.size and in2.size):
+        return None
+    (n0, n1), (k0, k1) = in1.shape, in2.shape
+    if k0 * k1 >= 2 * (k0 + k1) or mode not in conv.MODES:
+        return None   # separable passes considered, or a bad mode: the general path
+    if mode == "valid" and not (n0 >= k0 and n1 >= k1 or k0 >= n0 and k1 >= n1):
+        return None
+    start0, m0 = conv.mode_window(n0, k0, mode)
+    start1, m1 = conv.mode_window(n1, k1, mode)
+    if m0 * min(n0, k0) * m1 * min(n1, k1) >= conv._config.PARALLEL_MIN_MACS:
+        return None
+    shape = (m0, m1)
+    if conv._CHOICES.get((in1.shape, in2.shape, (0, 1), shape, (start0, start1))) != "direct":
+        return None
+    itemsize = in1.dtype.itemsize   # the result and the batch maps' 16 bytes, as there
+    if (m0 * m1 - (-16 // itemsize)) * itemsize > memory_limit():
+        return None   # the general path refuses it, naming in1, in2
+    if k0 * k1 > n0 * n1:   # as the general path: the longer input streams through
+        in1, in2 = in2, in1
+    out = np.empty((1, m0, m1), dtype=in1.dtype)
+    zero = np.zeros(1, dtype=np.int64)
+    finite = cpu.direct_nd_serial(
+        in1.reshape(1, *in1.shape), in2.reshape(1, *in2.shape), out, zero, zero,
+        np.array(in1.shape[:1], dtype=np.int64), np.array(in2.shape[:1], dtype=np.int64),
+        np.array((m0,), dtype=np.int64), np.array((start0,), dtype=np.int64), start1,
+        conv._direct_block(m0, m1))
+    return out.reshape(shape) if finite else None
+
+
 def _run(p, kernel):
     """Convolve problem ``p`` (``p.in2`` is ``kernel``): separably when it pays.
 
@@ -166,12 +215,13 @@ def _run(p, kernel):
     # must stay small beside the direct sum it would shorten, and in absolute terms
     cheap_svd = 8 * kh * kw * min(kh, kw) <= p.direct_macs() and kh * kw <= _SVD_MAX_SIZE
     if not p.is_integer and fits and kh * kw >= 2 * (kh + kw) and cheap_svd:
-        times = conv._estimated_times(p)
-        separable = conv._modelled("direct", conv._direct_features(p)) * (kh + kw) / (
-            kh * kw)
-        if separable <= min(times.values()):
-            factors = _separable_factors(kernel)
-            if factors is not None:
+        # the (cheap) SVD first: most kernels are not rank one, and the model is then moot
+        factors = _separable_factors(kernel)
+        if factors is not None:
+            times = conv._estimated_times(p)
+            separable = conv._modelled("direct", conv._direct_features(p)) * (kh + kw) / (
+                kh * kw)
+            if separable <= min(times.values()):
                 return _separable(p, *factors)
     return conv._convolve(p, conv._choose(p))
 
@@ -267,6 +317,10 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None)
     >>> sc.convolve2d(image, np.ones((3, 3)), mode="same", boundary="wrap")[0]
     array([48., 45., 54., 51.])
     """
+    if device is None:
+        out = _small_2d(in1, in2, mode, boundary, fillvalue)
+        if out is not None:
+            return out
     return _convolve2d(in1, in2, mode, boundary, fillvalue, correlation=False, device=device)
 
 

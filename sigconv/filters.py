@@ -52,6 +52,7 @@ from ._validate import (
     check_nonempty,
     check_positive_int,
     check_real,
+    memory_limit,
 )
 
 __all__ = ["gaussian_kernel", "gaussian", "box", "sobel", "prewitt", "laplace", "sharpen",
@@ -110,8 +111,9 @@ def _rescaled(compute, image, cval, what):
     overflows."""
     with np.errstate(over="ignore", invalid="ignore"):
         out = compute(image, cval)
-        if not all_finite(out):
-            out = compute(image * _SHRINK, cval * _SHRINK) / _SHRINK
+        if all_finite(out):
+            return out
+        out = compute(image * _SHRINK, cval * _SHRINK) / _SHRINK
     return _finite(out, what)
 
 
@@ -167,11 +169,13 @@ def _radii(sigmas, truncate):
     """Gaussian radii ``floor(truncate sigma + 1/2)``, each kernel sized before it is
     built (MemoryError naming sigma and truncate)."""
     radii = []
+    limit = memory_limit()   # read once for all axes
     for s in sigmas:
         radius = truncate * float(s) + 0.5  # Python floats: inf, not a RuntimeWarning
         taps = 2 * radius + 1 if math.isfinite(radius) and radius < 2.0**62 else 2.0**63
-        check_allocation("sigma, truncate", (int(taps),), np.float64, copies=3,
-                         what="the Gaussian kernel")
+        if int(taps) * 8 * 3 > limit:   # raises, with the message
+            check_allocation("sigma, truncate", (int(taps),), np.float64, copies=3,
+                             what="the Gaussian kernel")
         radii.append(int(radius))
     return radii
 

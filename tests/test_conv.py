@@ -850,3 +850,49 @@ def test_a_window_outside_the_full_convolution_is_refused():
         sc.conv.convolve_window(np.ones(5), np.ones(3), {0: (4, 4)})
     with pytest.raises(ValueError, match="window"):
         sc.conv.convolve_window(np.ones(5), np.ones(3), {0: (-1, 2)})
+
+
+# --------------------------------------------------------------------------------------
+# the kernels' own finiteness report and the FFT's magnitude scan
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("bad", [None, np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("shapes", [((50,), (7,)), ((3, 40), (2, 5)), ((700,), (300,))])
+def test_direct_kernels_report_nonfinite_outputs(dtype, bad, shapes):
+    """The direct kernels (serial, parallel, 1-D) say whether their output is all finite,
+    as np.isfinite does: the direct method needs no pass over its output."""
+    from sigconv import conv
+    from sigconv.kernels import cpu
+
+    rng = rng_for(dtype, bad, shapes)
+    x, h = (random_array(rng, shape, dtype) for shape in shapes)
+    if bad is not None:
+        x[(0,) * (x.ndim - 1) + (x.shape[-1] // 2,)] = bad
+    p = conv._Problem(x, h, "full", None)
+    out, finite = conv._direct_run(p, p.result_dtype)
+    assert finite == bool(np.isfinite(out).all()) == (bad is None)
+    if x.ndim == 1:
+        out = np.empty(x.size + h.size - 1, dtype=dtype)
+        assert cpu.direct_1d_serial(x, h, out, 0, 64) == (bad is None)
+        assert cpu.all_finite(out) == (bad is None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, ">f8", "<f4"])
+def test_magnitude_bound_is_the_exact_maximum_of_real_data(dtype):
+    """max |x| of real data by the bits without the sign: exact, NaN seen (a NaN is above
+    inf there), zeros, subnormals, C and F order, either byte order."""
+    from sigconv import conv
+
+    tiny = np.finfo(np.dtype(dtype)).smallest_subnormal
+    cases = [[1.0, -3.0, 2.0], [-0.0, 0.0], [tiny, -2 * tiny], [-np.inf, 1.0],
+             [1.0, np.nan, -np.inf], [np.finfo(np.dtype(dtype)).max, -1.0]]
+    for values in cases:
+        array = np.array(values, dtype=dtype)
+        with np.errstate(invalid="ignore"):
+            expected = float(np.max(np.abs(array)))
+        got = conv._magnitude_bound(array)
+        assert type(got) is float
+        assert got == expected or (np.isnan(got) and np.isnan(expected))
+    matrix = np.asfortranarray(np.arange(12.0).reshape(3, 4) - 7).astype(dtype)
+    assert conv._magnitude_bound(matrix) == 7.0
+    assert conv._magnitude_bound(matrix[:, ::2]) == 7.0   # not contiguous: min and max

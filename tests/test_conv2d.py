@@ -850,3 +850,62 @@ def test_bad_operator_kernel_and_mode(factory):
     with pytest.raises(ValueError, match=r"'valid' mode.*image_shape \(5, 3\) and kernel "
                                          r"shape \(3, 5\)"):
         factory(np.ones((3, 5)), (5, 3), mode="valid")
+
+
+# --------------------------------------------------------------------------------------
+# the small-image fast path
+# --------------------------------------------------------------------------------------
+SMALL_SHAPES = [((8, 9), (3, 3)), ((3, 3), (4, 3)), ((5, 1), (2, 3)), ((1, 1), (1, 1)),
+                ((7, 4), (3, 2)), ((2, 6), (3, 4)), ((3, 3), (8, 9))]
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shapes", SMALL_SHAPES)
+def test_small_fast_path_gives_the_general_paths_bits(dtype, mode, shapes):
+    """convolve2d of small contiguous float images with zero fill and a kernel too small
+    for the separable passes takes the fast path (once the model has chosen direct for
+    the shapes), with the very bits of the general path; valid mode where neither input
+    covers the other stays an error."""
+    from sigconv import conv2d
+
+    rng = rng_for(dtype, mode, shapes)
+    image, kernel = (random_array(rng, shape, dtype) for shape in shapes)
+    try:
+        general = conv2d._convolve2d(image, kernel, mode, "fill", 0, correlation=False)
+    except ValueError:
+        assert conv2d._small_2d(image, kernel, mode, "fill", 0) is None
+        with pytest.raises(ValueError, match="valid"):
+            sc.convolve2d(image, kernel, mode)
+        return
+    fast = conv2d._small_2d(image, kernel, mode, "fill", 0)
+    kh, kw = kernel.shape
+    if kh * kw >= 2 * (kh + kw):   # the separable passes are considered: the general path
+        assert fast is None
+        fast = general
+    assert fast is not None
+    for out in (fast, sc.convolve2d(image, kernel, mode), sc.convolve2d(image, kernel, mode,
+                                                                         fillvalue=0.0)):
+        assert out.dtype == general.dtype and out.shape == general.shape
+        np.testing.assert_array_equal(out, general)
+
+
+def test_small_fast_path_hands_over_overflow_nan_and_memory():
+    """An overflowed partial sum, a NaN input and a result beyond the memory limit go the
+    general way: rescaled sums, NaN kept local, MemoryError naming in1, in2."""
+    from sigconv import conv2d
+
+    big = np.array([[1e308, 1e308]])
+    kernel = np.array([[2.0, -2.0]])
+    sc.convolve2d(big, kernel)   # the model's choice for these shapes, cached
+    assert conv2d._small_2d(big, kernel, "full", "fill", 0) is None
+    np.testing.assert_array_equal(sc.convolve2d(big, kernel), [[np.inf, 0.0, -np.inf]])
+    out = sc.convolve2d(np.array([[np.nan, 1.0]]), kernel)
+    assert np.isnan(out[0, :2]).all() and out[0, 2] == -2.0
+    image = np.ones((8, 8))
+    sc.convolve2d(image, np.ones((3, 3)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sc._config, "MAX_MEMORY", 100)
+        assert conv2d._small_2d(image, np.ones((3, 3)), "full", "fill", 0) is None
+        with pytest.raises(MemoryError, match="in1, in2"):
+            sc.convolve2d(image, np.ones((3, 3)))

@@ -108,9 +108,41 @@ _row_source = jit(inline="always")(formulas.row_source)
 
 
 @jit(inline="always")
+def _any_nonfinite(acc):
+    """Whether ``acc`` holds an inf or NaN: ``v - v`` is 0 for a finite ``v`` and NaN
+    otherwise. A count over the block (in L1 just after its sums) that LLVM vectorises
+    (faster than an OR of booleans), so the caller needs no pass over the output; always
+    False for integers."""
+    count = 0
+    for t in range(acc.shape[0]):
+        v = acc[t]
+        count += (v - v) != 0
+    return count != 0
+
+
+@jit
+def all_finite(x):
+    """True if the 1-D array ``x`` holds no inf or NaN: one vectorised pass, no
+    temporary (a NumPy mask would be of its size), no BLAS threads."""
+    return not _any_nonfinite(x)
+
+
+@jit
+def max_abs_bits(bits, mask):
+    """The largest ``bits[i] & mask`` of a non-empty integer view of real floats, with
+    ``mask`` clearing the sign bit: the bits of ``max |x|`` (NaN if there is one, its
+    patterns being above inf's). An integer maximum, which LLVM vectorises."""
+    largest = bits[0] & mask
+    for i in range(1, bits.shape[0]):
+        largest = max(largest, bits[i] & mask)
+    return largest
+
+
+@jit(inline="always")
 def _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
                  row_start, col_start, block):
-    """Compute one output block: row ``task // n_blocks``, block ``task % n_blocks``."""
+    """Compute one output block: row ``task // n_blocks``, block ``task % n_blocks``;
+    True if it holds an inf or NaN."""
     m = out.shape[2]
     n_blocks = (m + block - 1) // block
     flat_row = task // n_blocks
@@ -127,26 +159,36 @@ def _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
         x_row = _row_source(o_row, j_row, out_rows, h_rows, x_rows, row_start)
         if x_row >= 0:
             _accumulate_row(acc, x[xb, x_row], h[hb, j_row], col_start + t0)
+    return _any_nonfinite(acc)
 
 
 @jit(parallel=True)
 def direct_nd_parallel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
                        row_start, col_start, block):
-    """Direct N-D convolution into ``out``, tasks spread over threads with ``prange``."""
+    """Direct N-D convolution into ``out``, tasks spread over threads with ``prange``.
+
+    Returns True if every output is finite (each task flags its own block; one serial
+    OR over the flags afterwards)."""
     n_tasks = out.shape[0] * out.shape[1] * ((out.shape[2] + block - 1) // block)
+    bad = 0
     for task in prange(n_tasks):
-        _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
-                     row_start, col_start, block)
+        bad += _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows,
+                            out_rows, row_start, col_start, block)
+    return bad == 0
 
 
 @jit
 def direct_nd_serial(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
                      row_start, col_start, block):
-    """Direct N-D convolution into ``out`` on the calling thread (small problems)."""
+    """Direct N-D convolution into ``out`` on the calling thread (small problems).
+
+    Returns True if every output is finite."""
     n_tasks = out.shape[0] * out.shape[1] * ((out.shape[2] + block - 1) // block)
+    bad = False
     for task in range(n_tasks):
-        _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
-                     row_start, col_start, block)
+        bad |= _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
+                            row_start, col_start, block)
+    return not bad
 
 
 @jit
@@ -154,13 +196,17 @@ def direct_1d_serial(x, h, out, col_start, block):
     """1-D direct convolution into ``out`` (``out[t] = (x * h)[col_start + t]``).
 
     The same blocks as :func:`direct_nd_serial` without the batch and row bookkeeping,
-    for the small 1-D calls whose cost is mostly the call itself.
+    for the small 1-D calls whose cost is mostly the call itself. Returns True if every
+    output is finite.
     """
     m = out.shape[0]
+    bad = False
     for t0 in range(0, m, block):
         acc = out[t0:min(m, t0 + block)]
         acc[:] = 0
         _accumulate_row(acc, x, h, col_start + t0)
+        bad |= _any_nonfinite(acc)
+    return not bad
 
 
 # --------------------------------------------------------------------------------------

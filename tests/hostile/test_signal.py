@@ -288,6 +288,21 @@ RANGE_CALLS = {
 }
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("call", sorted(FFT_CALLS))
+@pytest.mark.parametrize("zeros_first", [True, False])
+def test_fft_zeros_against_the_largest_values(dtype, call, zeros_first):
+    """All zeros against values whose transform overflows: zeros, without NaN or a
+    warning (an all-zero input once switched the scaling off: 0 * inf gave NaN)."""
+    zeros = np.zeros(1, dtype=dtype)
+    big = np.full(4, np.finfo(dtype).max / 2, dtype=dtype)
+    pair = (zeros, big) if zeros_first else (big, zeros)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = FFT_CALLS[call](*pair, "full")
+    np.testing.assert_array_equal(out, np.zeros(4, dtype=out.dtype))
+
+
 @st.composite
 def extreme_vectors(draw, dtype, length):
     """A 1-D array of ``dtype`` whose values are ``m * 2**e``: ``m`` ordinary (of
