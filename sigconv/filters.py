@@ -217,10 +217,14 @@ def _correlate1d(image, weights, axis, mode, cval, name="sigma, truncate"):
     before = math.prod(image.shape[:axis])
     after = math.prod(image.shape[axis + 1:])
     lines = padded.reshape(before, padded.shape[axis], after)
+    # along an axis other than the last, a 2-D sum over (axis, after) with a (k, 1)
+    # kernel: each tap sweeps whole contiguous rows, and nothing is transposed (a
+    # 1-D sum along ``axis`` would copy the image with that axis last, and back)
+    axes = (1, 2) if after > 1 else 1
     # real kernels: correlation is convolution with the reversed kernel, no conjugation;
     # an overflow is reported by the public filter (_finite), not as a warning
     with np.errstate(over="ignore", invalid="ignore"):
-        out = conv.convolve(lines, kernel[::-1].reshape(1, k, 1), mode="valid", axes=1)
+        out = conv.convolve(lines, kernel[::-1].reshape(1, k, 1), mode="valid", axes=axes)
     return out.reshape(image.shape)
 
 
