@@ -116,9 +116,9 @@ def _softmax(z, axis=-1):
     memory the layer or model checked): one new array of ``z``'s shape. The caller holds
     ``np.errstate(over="ignore")``, as every layer pass runs (``-max - max`` may overflow
     to ``-inf``, whose exponential is the exact 0)."""
-    shifted = z - z.max(axis=axis, keepdims=True)
+    shifted = z - np.maximum.reduce(z, axis=axis, keepdims=True)
     e = np.exp(shifted, out=shifted)
-    e /= e.sum(axis=axis, keepdims=True)
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 

@@ -647,12 +647,12 @@ ACTIVATION_KINDS = {"linear": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh
 def bias_activate(z, bias, kind, slope=0.0):
     """In place on ``z`` (C-contiguous, last axis = channels): ``z = f(z + bias)``; host or
     device arrays."""
-    if _checks.on_device(z):
+    if type(z) is not np.ndarray and _checks.on_device(z):
         channels = tuple(z.shape)[-1]
         _cuda()[1].activate(_flat2d(z, channels), bias, kind, np.dtype(z.dtype).type(slope))
         return z
-    rows = z.reshape(-1, tuple(z.shape)[-1])
-    kernel = _serial_or_parallel(z.size, cpu.activate_serial, cpu.activate_parallel)
+    rows = z.reshape(-1, z.shape[-1])
+    kernel = cpu.activate_parallel if z.size >= _config.NN_PARALLEL_MIN else cpu.activate_serial
     kernel(rows, bias, kind, z.dtype.type(slope))
     return z
 

@@ -879,7 +879,7 @@ class _Conv(_Windowed):
 def _apply_bias_activation(z, bias, activation):
     """``activation(z + bias)`` in place on ``z`` where a fused kernel exists (host or
     device arrays)."""
-    on_device = _checks.on_device(z)
+    on_device = type(z) is not np.ndarray and _checks.on_device(z)
     if bias is None:
         bias = (functional.device_zeros if on_device else np.zeros)(tuple(z.shape)[-1], z.dtype)
     if activation.kind is not None:

@@ -142,7 +142,7 @@ def _row_sums(rows):
     """The rows' sums, by which probabilities are normalized; outside a model, an
     OverflowError if finite rows sum to infinity (the normalized probabilities would all
     round to 0 and be clipped: a finite, wrong loss)."""
-    total = rows.sum(axis=-1, keepdims=True)
+    total = np.add.reduce(rows, axis=-1, keepdims=True)
     if not _in_model.get() and not _checks.all_finite(total) and _checks.all_finite(rows):
         raise OverflowError(f"the loss overflows {rows.dtype}: rows of y_pred sum beyond "
                             "its range; scale them down")

@@ -395,7 +395,7 @@ class Sequential:
         (exactly), whose targets the public call checked for all of ``y`` (with a NumPy
         ``x``; shape and labels: :meth:`_check_targets` needs the output's shape for
         that), with the model's floating output on the host."""
-        return (type(self.loss) in _LOSS_CLASSES.values() and type(x) is np.ndarray
+        return (type(self.loss) in _LOSS_TYPES and type(x) is np.ndarray
                 and type(y) is np.ndarray
                 and type(output) is np.ndarray and output.dtype.kind == "f"
                 and None not in self._output_shapes[-1][1:])
@@ -1169,6 +1169,7 @@ _OPTIMIZER_CLASSES = {cls.__name__: cls for cls in (_optimizers.SGD, _optimizers
 _LOSS_CLASSES = {cls.__name__: cls for cls in (
     _losses.CategoricalCrossentropy, _losses.SparseCategoricalCrossentropy,
     _losses.BinaryCrossentropy, _losses.MeanSquaredError)}
+_LOSS_TYPES = frozenset(_LOSS_CLASSES.values())
 #: members of a file that Sequential.save and save_weights write
 _MEMBER = re.compile(r"(__model__|weight_(?:0|[1-9][0-9]{0,8}))\.npy")
 
