@@ -1024,9 +1024,11 @@ class _Pooling(_Windowed):
     _size_arguments = "x, pool_size"
 
     def _memory_elements(self, input_shape, batch):
-        # the windows as rows (taps per output) and the output with its argmax
+        # the windows as rows (taps per output) and the output with its argmax; backward
+        # holds the gradient's windows (as many) and the input gradient
         output = _checks.elements(self._output_shape_of(input_shape), batch)
-        return output * (self._geometry_for(input_shape[1:-1]).taps + 2)
+        return (output * (self._geometry_for(input_shape[1:-1]).taps + 2)
+                + _checks.elements(input_shape, batch))
 
     def _output_channels(self, input_shape):
         return input_shape[-1]
