@@ -1104,10 +1104,15 @@ _SMALL_METHODS = ("auto", "direct")
 
 
 def _small_1d(in1, in2, mode, method, correlation):
-    """Direct convolution of small, contiguous 1-D float inputs with the least overhead.
+    """Direct convolution of contiguous 1-D float inputs of one dtype with the least
+    overhead: small ones always (the direct method is then the right one), larger ones
+    when the method is ``direct`` or the cost model already chose it for these shapes.
 
     Returns None when the call is not of that kind; the general path then handles it
-    (validation included). Everything checked here is also checked there.
+    (validation included). Everything checked here is also checked there, and the same
+    kernels on the same blocks give the same bits. Beyond the small sizes, the memory of
+    the result (and of a reversed kernel's copy) is checked as there: a refusal goes the
+    general way, which names it.
     """
     if not (type(in1) is np.ndarray and type(in2) is np.ndarray and in1.ndim == 1
             and in2.ndim == 1 and in1.dtype == in2.dtype and in1.dtype.char in "fdFD"
@@ -1116,7 +1121,7 @@ def _small_1d(in1, in2, mode, method, correlation):
             and method in _SMALL_METHODS):
         return None
     n, k = in1.shape[0], in2.shape[0]
-    if n == 0 or k == 0 or n * k >= _config.PARALLEL_MIN_MACS:
+    if n == 0 or k == 0:
         return None
     full = n + k - 1
     if mode == "full":
@@ -1127,19 +1132,36 @@ def _small_1d(in1, in2, mode, method, correlation):
         length = n - k + 1 if n >= k else k - n + 1
     else:
         return None
+    start = (full - length) // 2
+    small = n * k < _config.PARALLEL_MIN_MACS
+    if not small:
+        if method == "auto" and _CHOICES.get(((n,), (k,), (0,), (length,), (start,))) != (
+                "direct"):
+            return None   # not chosen yet (the general path asks the model once), or not direct
+        itemsize = in1.dtype.itemsize
+        copies = length + (k if correlation else 0) - (-16 // itemsize)
+        if copies * itemsize > memory_limit():
+            return None
     if correlation:
         in2 = in2[::-1].copy()
         if in2.dtype.kind == "c":
             np.conjugate(in2, out=in2)
     if k > n:
         in1, in2 = in2, in1
-    out = np.empty(length, dtype=in1.dtype)
-    # the kernel reports an inf or NaN in the output: the general path then tells an
+    # the kernels report an inf or NaN in the output: the general path then tells an
     # overflowed partial sum from a non-finite input
-    if not cpu.direct_1d_serial(in1, in2, out, (full - length) // 2,
-                                _direct_block(1, length)):
-        return None
-    return out
+    if small:
+        out = np.empty(length, dtype=in1.dtype)
+        finite = cpu.direct_1d_serial(in1, in2, out, start, _direct_block(1, length))
+    else:   # the general path's call of the N-D kernels, without its bookkeeping
+        out = np.empty((1, 1, length), dtype=in1.dtype)
+        kernel = (cpu.direct_nd_parallel if length * min(n, k) >= _config.PARALLEL_MIN_MACS
+                  else cpu.direct_nd_serial)
+        zero, rows = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        finite = kernel(in1.reshape(1, 1, -1), in2.reshape(1, 1, -1), out, zero, zero,
+                        rows, rows, rows, rows, start, _direct_block(1, length))
+        out = out.reshape(length)
+    return out if finite else None
 
 
 def _on_cuda(in1, in2, mode, method, axes, correlation):

@@ -896,3 +896,41 @@ def test_magnitude_bound_is_the_exact_maximum_of_real_data(dtype):
     matrix = np.asfortranarray(np.arange(12.0).reshape(3, 4) - 7).astype(dtype)
     assert conv._magnitude_bound(matrix) == 7.0
     assert conv._magnitude_bound(matrix[:, ::2]) == 7.0   # not contiguous: min and max
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("correlation", [False, True])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("lengths", [(5000, 20), (20, 5000), (700, 300)])
+def test_1d_fast_path_beyond_small_sizes_gives_the_general_paths_bits(dtype, correlation,
+                                                                      mode, lengths):
+    """Contiguous 1-D inputs beyond the small sizes take the fast path when the model
+    chose direct for the shapes (or the method is direct): the general path's bits."""
+    from sigconv import conv
+
+    rng = rng_for(dtype, correlation, mode, lengths)
+    a, b = (random_array(rng, (n,), dtype) for n in lengths)
+    p = conv._Problem(a, b, mode, None)
+    if correlation:
+        p.in2 = conv._reverse_conj(p.in2, p.axes)
+    for method in ("direct", "auto"):
+        general = conv._convolve(p.with_inputs(p.in1, p.in2), method)
+        if method == "auto" and conv._choose(p) != "direct":
+            assert conv._small_1d(a, b, mode, method, correlation) is None
+            continue
+        fast = conv._small_1d(a, b, mode, method, correlation)
+        assert fast is not None
+        public = (sc.correlate if correlation else sc.convolve)(a, b, mode, method)
+        for out in (fast, public):
+            assert out.dtype == general.dtype and out.shape == general.shape
+            np.testing.assert_array_equal(out, general)
+
+
+def test_1d_fast_path_hands_over_memory_refusals(monkeypatch):
+    from sigconv import conv
+
+    a, b = np.ones(10**4), np.ones(10)
+    monkeypatch.setattr(_config, "MAX_MEMORY", 1000)
+    assert conv._small_1d(a, b, "full", "direct", False) is None
+    with pytest.raises(MemoryError, match="in1, in2"):
+        sc.convolve(a, b, method="direct")
