@@ -156,7 +156,7 @@ class Optimizer:
             is not real numbers (strings are not read as numbers).
         OverflowError
             Called by itself, if a finite gradient's square overflows the parameter's
-            dtype in Adam's or RMSprop's velocity (|g| beyond 1.8e19 in float32, 1.3e154
+            dtype in Adam's or RMSprop's velocity (``|g|`` beyond 1.8e19 in float32, 1.3e154
             in float64 after clipping): the step would silently be 0. Inside
             :meth:`Sequential.fit` such a divergence shows as inf/NaN losses, as in Keras.
 
