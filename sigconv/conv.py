@@ -300,7 +300,8 @@ def _all_finite(array):
     no BLAS, whose threads would contend with numba's), else the extreme values."""
     if array.size == 0:
         return True
-    if array.dtype.char in "fdFD" and (array.flags.c_contiguous or array.flags.f_contiguous):
+    if array.dtype.char in "fdFD" and array.dtype.isnative and (array.flags.c_contiguous
+                                                                or array.flags.f_contiguous):
         return cpu.all_finite(array.reshape(-1, order="C" if array.flags.c_contiguous
                                             else "F"))
     biggest = _max_abs(array)
@@ -1116,6 +1117,7 @@ def _small_1d(in1, in2, mode, method, correlation):
     """
     if not (type(in1) is np.ndarray and type(in2) is np.ndarray and in1.ndim == 1
             and in2.ndim == 1 and in1.dtype == in2.dtype and in1.dtype.char in "fdFD"
+            and in1.dtype.isnative
             and in1.flags.c_contiguous and in2.flags.c_contiguous
             and isinstance(method, str) and isinstance(mode, str)
             and method in _SMALL_METHODS):

@@ -170,6 +170,7 @@ def _small_2d(in1, in2, mode, boundary, fillvalue):
     """
     if not (type(in1) is np.ndarray and type(in2) is np.ndarray and in1.ndim == 2
             and in2.ndim == 2 and in1.dtype == in2.dtype and in1.dtype.char in "fdFD"
+            and in1.dtype.isnative
             and in1.flags.c_contiguous and in2.flags.c_contiguous
             and type(mode) is str and type(boundary) is str and boundary == "fill"
             and type(fillvalue) in (int, float) and fillvalue == 0

@@ -934,3 +934,26 @@ def test_1d_fast_path_hands_over_memory_refusals(monkeypatch):
     assert conv._small_1d(a, b, "full", "direct", False) is None
     with pytest.raises(MemoryError, match="in1, in2"):
         sc.convolve(a, b, method="direct")
+
+
+def test_non_native_byte_order_takes_the_general_paths():
+    """Big-endian floats (which numba cannot read) go the general way on every fast path
+    and finiteness scan, with the native result (the 1-D fast path raised numba's
+    TypingError before)."""
+    from sigconv import _validate, conv, filters
+
+    native, swapped = np.arange(1.0, 6.0), np.arange(1.0, 6.0).astype(">f8")
+    kernel, swapped_kernel = np.array([1.0, -2.0]), np.array([1.0, -2.0], dtype=">f8")
+    expected = np.convolve(native, kernel)
+    np.testing.assert_array_equal(sc.convolve(swapped, swapped_kernel), expected)
+    np.testing.assert_array_equal(sc.correlate(swapped, swapped_kernel),
+                                  np.correlate(native, kernel, "full"))
+    long, long_kernel = np.ones(5000, dtype=">f8"), np.ones(30, dtype=">f8")
+    np.testing.assert_array_equal(sc.convolve(long, long_kernel, method="direct"),
+                                  np.convolve(np.ones(5000), np.ones(30)))
+    np.testing.assert_array_equal(sc.convolve2d(swapped[:4].reshape(2, 2), swapped_kernel[None]),
+                                  sc.convolve2d(native[:4].reshape(2, 2), kernel[None]))
+    np.testing.assert_allclose(filters.gaussian(np.ones((8, 8), dtype=">f4"), 1.0), 1.0,
+                               rtol=1e-6)
+    for finite in (_validate.all_finite, conv._all_finite):
+        assert finite(swapped) and not finite(np.array([1.0, np.inf], dtype=">f8"))
