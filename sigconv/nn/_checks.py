@@ -224,3 +224,23 @@ def check_config(config, cls):
         if missing:
             raise TypeError(f"{label}: config lacks the required key(s) {missing}")
     return dict(config)
+
+
+class FromConfig:
+    """``from_config``, the inverse of ``get_config``, shared by layers, losses, optimizers
+    and regularizers (an optimizer comes back without its state)."""
+
+    @classmethod
+    def from_config(cls, config):
+        """A new instance from :meth:`get_config`'s dictionary.
+
+        Raises
+        ------
+        TypeError
+            If ``config`` is not a dict, lacks a required argument, or holds a value of
+            the wrong type (the message names the key).
+        ValueError
+            If ``config`` holds an unknown key or a value out of range (the message names
+            it).
+        """
+        return cls(**check_config(config, cls))

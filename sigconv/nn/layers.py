@@ -147,7 +147,7 @@ def _initializer(value, name):
     return value
 
 
-class Layer:
+class Layer(_checks.FromConfig):
     """Base class: parameters, gradients, building, weights and configs.
 
     Subclasses implement ``_build(input_shape)``, ``_forward(x, training)``,
@@ -654,21 +654,6 @@ class Layer:
         """Constructor arguments: ``type(layer).from_config(layer.get_config())`` builds
         an equal, unbuilt layer."""
         return {"name": self.name, "dtype": self.dtype.name}
-
-    @classmethod
-    def from_config(cls, config):
-        """A new layer from :meth:`get_config`'s dictionary.
-
-        Raises
-        ------
-        TypeError
-            If ``config`` is not a dict, lacks a required argument, or holds a value of
-            the wrong type (the message names the key).
-        ValueError
-            If ``config`` holds an unknown key or a value out of range (the message names
-            it).
-        """
-        return cls(**_checks.check_config(config, cls))
 
     def compute_output_shape(self, input_shape):
         """Output shape for an input shape (batch axis included, ``None`` for unknown

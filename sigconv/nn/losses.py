@@ -155,7 +155,7 @@ def _sigmoid(z):
     return np.where(z >= 0, 1.0, decay) / (1.0 + decay)
 
 
-class Loss:
+class Loss(_checks.FromConfig):
     """Base class: ``loss(y_true, y_pred)`` is the batch mean, ``loss.gradient`` its gradient.
 
     Attributes
@@ -233,21 +233,6 @@ class Loss:
     def get_config(self):
         """The constructor arguments, such that ``cls.from_config(config)`` is equal."""
         return {}
-
-    @classmethod
-    def from_config(cls, config):
-        """A new loss from :meth:`get_config`'s dictionary.
-
-        Raises
-        ------
-        TypeError
-            If ``config`` is not a dict, lacks a required argument, or holds a value of
-            the wrong type (the message names the key).
-        ValueError
-            If ``config`` holds an unknown key or a value out of range (the message names
-            it).
-        """
-        return cls(**_checks.check_config(config, cls))
 
     def __repr__(self):
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())

@@ -72,7 +72,7 @@ class _State:
         self.used = used
 
 
-class Optimizer:
+class Optimizer(_checks.FromConfig):
     """Base of the optimizers: validation, clipping, slot state and the step counter.
 
     A subclass names its slots (``_slot_names``, in the kernel's argument order), says
@@ -322,21 +322,6 @@ class Optimizer:
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        """A new optimizer (without state) from :meth:`get_config`'s dictionary.
-
-        Raises
-        ------
-        TypeError
-            If ``config`` is not a dict, lacks a required argument, or holds a value of
-            the wrong type (the message names the key).
-        ValueError
-            If ``config`` holds an unknown key or a value out of range (the message names
-            it).
-        """
-        return cls(**_checks.check_config(config, cls))
 
     def __repr__(self):
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())

@@ -25,7 +25,7 @@ from . import _checks
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get_regularizer"]
 
 
-class Regularizer:
+class Regularizer(_checks.FromConfig):
     """Base of the weight penalties: ``l1 * sum(|w|) + l2 * sum(w**2)``.
 
     Subclasses only choose which of the two factors their constructor takes; value,
@@ -109,21 +109,6 @@ class Regularizer:
     def get_config(self):
         """The constructor arguments, such that ``cls.from_config(config)`` is equal."""
         return {key: getattr(self, key) for key in self._config_keys}
-
-    @classmethod
-    def from_config(cls, config):
-        """A new regularizer from :meth:`get_config`'s dictionary.
-
-        Raises
-        ------
-        TypeError
-            If ``config`` is not a dict, lacks a required argument, or holds a value of
-            the wrong type (the message names the key).
-        ValueError
-            If ``config`` holds an unknown key or a value out of range (the message names
-            it).
-        """
-        return cls(**_checks.check_config(config, cls))
 
     def __repr__(self):
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())

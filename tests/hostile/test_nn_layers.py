@@ -15,20 +15,6 @@ from hypothesis import strategies as st
 
 from sigconv import nn
 
-
-@st.composite
-def awkward_arrays(draw):
-    """harness.awkward_arrays with every dtype a dtype (it draws np.longdouble as a type
-    object, whose ``.kind`` fails)."""
-    if draw(st.booleans()):
-        return draw(st.sampled_from([[[1, 2], [3]], [1, [2, 3]], ["a", 1], [None, 1.0],
-                                     {"a": 1}, None, "text", b"bytes"]))
-    dtype = np.dtype(draw(st.sampled_from(harness.AWKWARD_DTYPES)))
-    shape = draw(st.tuples(st.integers(1, 3), st.integers(1, 4)))
-    if dtype.kind in "fc":
-        return np.ones(shape, dtype)
-    return np.full(shape, None, dtype) if dtype.kind == "O" else np.zeros(shape, dtype)
-
 # -------------------------------------------------------------------------- constructors
 
 COUNT_ARGUMENTS = [
@@ -163,7 +149,7 @@ def valid_dense_input(x):
 @settings(max_examples=60)
 @given(st.one_of(harness.numeric_arrays(min_dims=0, max_dims=3, max_side=5),
                  harness.numeric_arrays(min_dims=2, max_dims=2, min_side=1, max_side=4),
-                 awkward_arrays()))
+                 harness.awkward_arrays()))
 def test_dense_forward_equals_the_oracle_or_names_x(x):
     layer = dense()
     result = harness.outcome("x", layer, x)

@@ -13,26 +13,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
 
 import sigconv as sc  # noqa: E402
 from sigconv import plotting  # noqa: E402
 
 REAL_DTYPES = [d for d in harness.NUMERIC_DTYPES if np.dtype(d).kind != "c"]
-
-
-@st.composite
-def awkward_arrays(draw, max_dims=2):
-    """harness.awkward_arrays with its dtypes as np.dtype (``np.longdouble`` there is a
-    scalar type, which has no ``.kind``)."""
-    if draw(st.booleans()):
-        return draw(st.sampled_from([[[1, 2], [3]], [1, [2, 3]], ["a", 1], [None, 1.0],
-                                     {"a": 1}, None, "text", b"bytes"]))
-    dtype = np.dtype(draw(st.sampled_from(harness.AWKWARD_DTYPES)))
-    shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_dims, min_side=1, max_side=4))
-    if dtype.kind in "fc":
-        return np.ones(shape, dtype)
-    return np.full(shape, None, dtype) if dtype.kind == "O" else np.zeros(shape, dtype)
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +40,7 @@ def drawn(function, names, *args, **kwargs):
 
 @settings(max_examples=50)
 @given(grid=st.one_of(harness.numeric_arrays(min_dims=0, max_dims=3, max_side=5),
-                      awkward_arrays()))
+                      harness.awkward_arrays()))
 def test_heatmap_any_array(grid):
     shape = np.shape(grid) if isinstance(grid, np.ndarray) else None
     labels = (list(range(shape[0])), list(range(shape[1]))) if shape and len(shape) == 2 \
@@ -109,7 +94,7 @@ def test_heatmap_extended_precision_is_drawn_as_float64():
 
 @settings(max_examples=40)
 @given(values=st.one_of(harness.numeric_arrays(min_dims=0, max_dims=2, max_side=5),
-                        awkward_arrays()))
+                        harness.awkward_arrays()))
 def test_history_any_values(values):
     fig = drawn(plotting.plot_history, "history", {"loss": values})
     plt.close("all")
@@ -137,7 +122,7 @@ def test_history_with_too_many_metrics_or_bad_axes():
                                                dtypes=REAL_DTYPES),
                         harness.numeric_arrays(min_dims=3, max_dims=3, max_side=4,
                                                dtypes=[np.complex64]),
-                        awkward_arrays(max_dims=4)))
+                        harness.awkward_arrays(max_dims=4)))
 def test_images_any_array(images):
     fig = drawn(plotting.show_images, "images", images)
     plt.close("all")
@@ -200,7 +185,7 @@ def test_only_the_images_shown_are_converted(monkeypatch):
 
 @settings(max_examples=40)
 @given(kernel=st.one_of(harness.numeric_arrays(min_dims=3, max_dims=4, max_side=3,
-                                               dtypes=REAL_DTYPES), awkward_arrays()))
+                                               dtypes=REAL_DTYPES), harness.awkward_arrays()))
 def test_filters_any_kernel(kernel):
     fig = drawn(plotting.show_filters, "conv_layer_or_kernel", kernel)
     plt.close("all")
@@ -234,7 +219,7 @@ class Model:
 
 @settings(max_examples=40)
 @given(x=st.one_of(harness.numeric_arrays(min_dims=2, max_dims=5, max_side=3,
-                                          dtypes=REAL_DTYPES), awkward_arrays()))
+                                          dtypes=REAL_DTYPES), harness.awkward_arrays()))
 def test_feature_maps_any_input(x):
     fig = drawn(plotting.show_feature_maps, "x", Model(), x)
     plt.close("all")
