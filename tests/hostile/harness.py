@@ -7,6 +7,7 @@
 * ``hostile_arrays`` and friends: Hypothesis strategies for the inputs users get wrong.
 """
 
+import ast
 import json
 import resource
 import subprocess
@@ -96,6 +97,38 @@ def assert_isolated_error(code, names, kinds=("MemoryError", "ValueError"), **op
         names = (names,)
     assert any(name in report["message"] for name in names), report
     return report
+
+
+def assert_isolated_memory_errors(cases, setup="", memory_gib=2.0, timeout=240):
+    """Run every case of ``cases`` (name -> (expression, the text the message must name))
+    in one child process under ``memory_gib``, after ``setup``; each must end in sigconv's
+    MemoryError naming it, before NumPy tries to allocate: not in NumPy's own MemoryError,
+    a result, a crash or a hang."""
+    body = "\n".join(f"    {name!r}: (lambda: {expression}, {names!r}),"
+                     for name, (expression, names) in cases.items())
+    code = f"""
+import numpy as np
+import sigconv as sc
+{setup}
+cases = {{
+{body}
+}}
+result = {{}}
+for name, (case, names) in cases.items():
+    try:
+        case()
+        result[name] = "returned"
+    except Exception as exc:   # the report's repr is cut at 2000 characters: be brief
+        message = str(exc)
+        result[name] = type(exc).__name__ + (" named" if names in message else
+                                             ": " + message[:100])
+"""
+    report = run_isolated(code, memory_gib=memory_gib, timeout=timeout)
+    assert report["status"] == "returned", report
+    outcomes = ast.literal_eval(report["value"])
+    assert set(outcomes) == set(cases), outcomes
+    for name, outcome in outcomes.items():
+        assert outcome == "MemoryError named", (name, outcome)
 
 
 def assert_isolated_finishes(code, **options):

@@ -5,7 +5,6 @@ Every case ends in the oracle's value (NumPy, SciPy, or the exact loops of naive
 a documented exception whose message names the argument.
 """
 
-import ast
 
 import harness
 import naive
@@ -271,27 +270,4 @@ ALLOCATION_CASES = {
 
 
 def test_allocations_are_refused_by_name():
-    body = "\n".join(f"    {name!r}: (lambda: {code}, {names!r}),"
-                     for name, (code, names) in ALLOCATION_CASES.items())
-    code = f"""
-import numpy as np
-import sigconv as sc
-cases = {{
-{body}
-}}
-result = {{}}
-for name, (case, names) in cases.items():
-    try:
-        case()
-        result[name] = "returned"
-    except Exception as exc:   # the report's repr is cut at 2000 characters: be brief
-        message = str(exc)
-        result[name] = type(exc).__name__ + (" named" if names in message else
-                                             ": " + message[:100])
-"""
-    report = harness.run_isolated(code, memory_gib=2.0, timeout=240)
-    assert report["status"] == "returned", report
-    outcomes = ast.literal_eval(report["value"])
-    assert set(outcomes) == set(ALLOCATION_CASES), outcomes
-    for name, outcome in outcomes.items():
-        assert outcome == "MemoryError named", (name, outcome)
+    harness.assert_isolated_memory_errors(ALLOCATION_CASES)

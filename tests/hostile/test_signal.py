@@ -5,7 +5,6 @@ Every case ends in the oracle's value (the exact Python-integer sums of ``naive.
 SciPy) or in a documented exception whose message names the argument.
 """
 
-import ast
 import math
 import warnings
 
@@ -745,32 +744,9 @@ def test_allocations_are_refused_by_name():
     """One child process runs every case: each must end in a MemoryError that names the
     inputs (before NumPy tries to allocate), not in NumPy's own MemoryError, a crash or a
     hang."""
-    body = "\n".join(f"    {name!r}: lambda: {code}," for name, code in
-                     ALLOCATION_CASES.items())
-    code = f"""
-import numpy as np
-import sigconv as sc
-big = np.broadcast_to(1.0, 10**10)
-big9 = np.broadcast_to(1.0, 10**9)
-cases = {{
-{body}
-}}
-result = {{}}
-for name, case in cases.items():
-    try:
-        case()
-        result[name] = "returned"
-    except Exception as exc:   # the report's repr is cut at 2000 characters: be brief
-        message = str(exc)
-        result[name] = type(exc).__name__ + (" named" if "in1, in2" in message else
-                                             ": " + message[:100])
-"""
-    report = harness.run_isolated(code, memory_gib=2.0, timeout=240)
-    assert report["status"] == "returned", report
-    outcomes = ast.literal_eval(report["value"])
-    assert set(outcomes) == set(ALLOCATION_CASES), outcomes
-    for name, outcome in outcomes.items():
-        assert outcome == "MemoryError named", (name, outcome)
+    harness.assert_isolated_memory_errors(
+        {name: (code, "in1, in2") for name, code in ALLOCATION_CASES.items()},
+        setup="big = np.broadcast_to(1.0, 10**10)\nbig9 = np.broadcast_to(1.0, 10**9)")
 
 
 @pytest.mark.parametrize("call", [
