@@ -94,6 +94,7 @@ def all_finite(array):
     array = np.asarray(array)
     if array.dtype.kind not in "fc" or array.size == 0:
         return True
+    array = distinct_data(array)
     if array.dtype.char in "fdFD" and array.dtype.isnative and (array.flags.c_contiguous
                                                                 or array.flags.f_contiguous):
         # contiguous, native byte order: one vectorised numba pass (half max and min's time)
@@ -103,6 +104,18 @@ def all_finite(array):
                                             else "F"))
     parts = (array.real, array.imag) if array.dtype.kind == "c" else (array,)
     return all(math.isfinite(part.max()) and math.isfinite(part.min()) for part in parts)
+
+
+def distinct_data(array):
+    """A broadcast view (zero strides) cut to its distinct data: what a scan needs to read.
+
+    Examples
+    --------
+    >>> distinct_data(np.broadcast_to(np.arange(3.0), (10**6, 3))).shape
+    (1, 3)
+    """
+    return array[tuple(slice(0, 1) if stride == 0 else slice(None)
+                       for stride in array.strides)]
 
 
 def check_choice(value, name, choices):

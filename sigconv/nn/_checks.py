@@ -8,14 +8,13 @@ typo never trains a different model silently.
 import inspect
 import math
 import numbers
-import operator
 from collections.abc import Mapping
 
 import numpy as np
 
 from .._jit import is_device_array
-from .._validate import all_finite as _all_finite
-from .._validate import check_allocation, memory_limit
+from .._validate import all_finite, check_allocation, check_positive_int, memory_limit
+from .._validate import distinct_data as _distinct
 
 #: the largest window size, stride or dilation a layer accepts (the kernels index in int64
 #: and multiply these together; nothing useful is this large)
@@ -32,15 +31,9 @@ def check_count(value, name, minimum=1, maximum=None):
     ValueError
         If it is out of range.
     """
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, got {value!r}") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-        raise ValueError(f"{name} must be an integer {bound}, got {value}")
+    value = check_positive_int(value, name, minimum)
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an integer in [{minimum}, {maximum}], got {value}")
     return value
 
 
@@ -139,29 +132,6 @@ def _refuse_non_finite(array, name, owner=None):
     kind = "NaN" if np.isnan(_distinct(array).max()) else "inf"
     raise ValueError(f"{name} contains {kind}: sigconv.nn refuses non-finite inputs "
                      "(Keras would compute NaN losses and outputs with them)")
-
-
-def _distinct(array):
-    """A broadcast view (zero strides) cut to its distinct data."""
-    return array[tuple(slice(0, 1) if stride == 0 else slice(None)
-                       for stride in array.strides)]
-
-
-def all_finite(array):
-    """Whether a real array holds no NaN or infinity: :func:`sigconv._validate.all_finite`
-    (reductions only, no mask of the array's size, no warnings) on the distinct data of a
-    broadcast view."""
-    array = np.asarray(array)
-    if array.dtype.kind not in "fc" or array.size == 0:
-        return True
-    return _all_finite(_distinct(array))
-
-
-def check_memory(name, shape, dtype, copies, what):
-    """MemoryError naming ``name`` before a public function allocates ``copies`` arrays of
-    ``shape`` and ``dtype`` (its result and temporaries; see
-    :func:`sigconv._validate.check_allocation`)."""
-    check_allocation(name, tuple(shape), dtype, copies=copies, what=what)
 
 
 def on_device(value):

@@ -79,7 +79,7 @@ def _elementwise(name, slope=0.0):
     def function(z):
         z = _checks.check_real_array(z, "z")
         dtype = np.result_type(z, np.float32)
-        _checks.check_memory("z", z.shape, dtype, 1, "the activation's output")
+        _checks.check_allocation("z", z.shape, dtype, 1, "the activation's output")
         z = np.array(z, dtype=dtype, order="C", copy=True)
         if z.ndim == 0:
             return function(z[None])[0]
@@ -105,7 +105,7 @@ def softmax_function(z, axis=-1):
     z = _checks.check_real_array(z, "z")
     axis = _softmax_axis(axis, z.ndim)
     dtype = np.result_type(z, np.float32)
-    _checks.check_memory("z", z.shape, dtype, 2 + (dtype != z.dtype),
+    _checks.check_allocation("z", z.shape, dtype, 2 + (dtype != z.dtype),
                          "the softmax and its temporary")
     with np.errstate(over="ignore"):   # -max - max overflows to -inf: exp gives the exact 0
         return _softmax(z.astype(dtype, copy=False), axis)
@@ -148,7 +148,7 @@ def _derivative_arguments(grad, y, copies):
     if grad.shape != y.shape:
         raise ValueError(f"grad must have the shape of y {y.shape}; got {grad.shape}")
     dtype = np.result_type(grad, y, np.float32)
-    _checks.check_memory("grad, y", y.shape, dtype, copies, "the derivative's temporaries")
+    _checks.check_allocation("grad, y", y.shape, dtype, copies, "the derivative's temporaries")
     if y.dtype.kind != "f":
         y = y.astype(dtype)
     return grad, y

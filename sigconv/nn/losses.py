@@ -85,7 +85,7 @@ def _as_prediction(y_pred):
     # a loss holds y_true cast to y_pred's dtype, the clipped or normalized predictions,
     # their logarithms and the result; labels and row sums are smaller (a broadcast view
     # costs nothing, these temporaries do)
-    _checks.check_memory("y_pred, y_true", y_pred.shape, dtype,
+    _checks.check_allocation("y_pred, y_true", y_pred.shape, dtype,
                          _TEMPORARIES + (dtype != y_pred.dtype), "the loss's temporaries")
     return y_pred if y_pred.dtype == dtype else y_pred.astype(dtype)
 

@@ -120,7 +120,7 @@ def _as_weights(w, copies, what):
     size fit in memory (a broadcast view costs nothing; its temporaries do)."""
     w = _checks.check_real_array(w, "w")    # strings are not read as numbers
     dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
-    _checks.check_memory("w", w.shape, dtype, copies + (dtype != w.dtype), what)
+    _checks.check_allocation("w", w.shape, dtype, copies + (dtype != w.dtype), what)
     return w if w.dtype == dtype else w.astype(dtype)
 
 

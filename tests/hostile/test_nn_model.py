@@ -713,15 +713,16 @@ def test_fit_checks_x_and_y_once_per_call_not_per_batch_or_layer():
                            nn.MaxPooling2D(), nn.Flatten(),
                            nn.Dense(3, activation="softmax")])
     model.compile(nn.SGD(0.01), "categorical_crossentropy", ["accuracy"])
+    model.build()   # the weights' memory is checked once, at build, before the spies
     rng = np.random.default_rng(0)
     x, y = rng.random((100, 6, 6, 1)), np.eye(3)[np.arange(100) % 3]
     spies = {name: mock.patch.object(module, name, wraps=getattr(module, name))
              for module, name in ((_checks, "check_finite"), (_checks, "fits_in_memory"),
-                                  (_checks, "check_real_array"), (_checks, "check_memory"),
+                                  (_checks, "check_real_array"), (_checks, "check_allocation"),
                                   (functional, "conv_forward"), (functional, "pool_forward"))}
     counts = {}
     with spies["check_finite"] as finite, spies["fits_in_memory"] as fits, \
-            spies["check_real_array"] as real, spies["check_memory"] as memory, \
+            spies["check_real_array"] as real, spies["check_allocation"] as memory, \
             spies["conv_forward"] as conv, spies["pool_forward"] as pool:
         model.fit(x, y, batch_size=10, epochs=1, verbose=0, shuffle=True, seed=0)
         counts = {"finite": finite.call_count, "fits": fits.call_count,
