@@ -94,7 +94,8 @@ def all_finite(array):
     array = np.asarray(array)
     if array.dtype.kind not in "fc" or array.size == 0:
         return True
-    array = distinct_data(array)
+    if 0 in array.strides:
+        array = distinct_data(array)
     if array.dtype.char in "fdFD" and array.dtype.isnative and (array.flags.c_contiguous
                                                                 or array.flags.f_contiguous):
         # contiguous, native byte order: one vectorised numba pass (half max and min's time)
