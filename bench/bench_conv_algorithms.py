@@ -97,17 +97,23 @@ def implementation(name):
         return forward, backward, None, "public conv_forward/conv_backward(algorithm=)"
     if name == "auto":
         return "conv_forward has no algorithm= yet"
+    # winograd2 and winograd4 share one module whose passes take the tile size m
+    module_name, options = name, {}
+    if name.startswith("winograd") and name[len("winograd"):].isdigit():
+        module_name, options = "winograd", {"m": int(name[len("winograd"):])}
     try:
-        module = importlib.import_module(f"sigconv.nn._conv_{name}")
+        module = importlib.import_module(f"sigconv.nn._conv_{module_name}")
     except ImportError:
         module = None
     if module is not None:
         def forward(x, kernel, geometry):
-            return module.forward(x, kernel, geometry)[1]
+            return module.forward(x, kernel, geometry, **options)[1]
 
         def backward(x, grad, kernel, geometry, input_grad, cache):
-            module.backward(x, grad, kernel, geometry, input_grad, cache)
-        return forward, backward, module.misfit, f"private sigconv.nn._conv_{name}"
+            module.backward(x, grad, kernel, geometry, input_grad, cache, **options)
+        how = f"private sigconv.nn._conv_{module_name}" + "".join(
+            f", {key}={value}" for key, value in options.items())
+        return forward, backward, module.misfit, how
     if name == "gemm":
         def forward(x, kernel, geometry):
             return functional._conv_forward(x, kernel, geometry, keep_patches=True)[1]

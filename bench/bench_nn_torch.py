@@ -268,6 +268,9 @@ def worker(args):
         cases, notes = torch_cases(args.worker == "torch-cl")
     results = {name: time_case(function, args.warmup, args.repeats, args.budget)
                for name, function in cases.items()}
+    other = "torch" if args.worker == "sigconv" else "sigconv"
+    if other in sys.modules:      # each side must run free of the other's threads and BLAS
+        raise RuntimeError(f"the {args.worker} worker imported {other}")
     json.dump({"notes": notes, "cases": results}, sys.stdout)
 
 
