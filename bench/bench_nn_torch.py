@@ -267,7 +267,7 @@ def worker(args):
     else:
         cases, notes = torch_cases(args.worker == "torch-cl")
     results = {name: time_case(function, args.warmup, args.repeats, args.budget)
-               for name, function in cases.items()}
+               for name, function in cases.items() if args.only is None or args.only in name}
     other = "torch" if args.worker == "sigconv" else "sigconv"
     if other in sys.modules:      # each side must run free of the other's threads and BLAS
         raise RuntimeError(f"the {args.worker} worker imported {other}")
@@ -280,6 +280,8 @@ def run_worker(side, args, python):
     command = [python, os.path.abspath(__file__), "--worker", side,
                "--repeats", str(args.repeats), "--warmup", str(args.warmup),
                "--budget", str(args.budget)]
+    if args.only is not None:
+        command += ["--only", args.only]
     if side == "sigconv" and args.algorithm is not None:
         command += ["--algorithm", args.algorithm]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -315,6 +317,8 @@ def report(best, notes):
     print(header)
     print("-" * len(header))
     for name, (batch, flops) in CASES.items():
+        if name not in best["sigconv"] and all(name not in best[side] for side in SIDES):
+            continue
         ours = best["sigconv"].get(name)
         theirs = {side: best[side].get(name) for side in SIDES[1:]}
         timed = {side: value for side, value in theirs.items() if value is not None}
@@ -375,6 +379,8 @@ def main():
     parser.add_argument("--budget", type=float, default=None,
                         help="seconds of timed calls per case before stopping early "
                              "(default 5, 0.5 with --quick)")
+    parser.add_argument("--only", default=None,
+                        help="time only the cases whose name contains this text")
     parser.add_argument("--algorithm", default=None,
                         help="passed as algorithm= to every sigconv Conv2D when given")
     parser.add_argument("--torch-python", default=os.environ.get(
