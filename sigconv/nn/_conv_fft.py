@@ -1,0 +1,251 @@
+"""The "fft" algorithm of the convolution layers: the convolution theorem over the image axes.
+
+A stride-1 Keras convolution (a cross-correlation) of a channels-last batch is computed as
+
+    X[b, u, v, ch]  = rfft2(x[b, :, :, ch]), zero-padded at the end to (Nh, Nw)
+    K[u, v, ch, f]  = rfft2(g[:, :, ch, f]),  g[(ph - a*dh) mod Nh, (pw - c*dw) mod Nw] = k[a, c]
+    OUT[b, u, v, f] = sum_ch X[b, u, v, ch] K[u, v, ch, f]     (one complex GEMM per frequency)
+    out             = irfft2(OUT)[:, :oh, :ow]
+
+``g`` is the kernel flipped (a correlation is a convolution with the reversed kernel), dilated
+(tap ``a`` sits ``a * dh`` rows from the first, zeros between: any dilation works, at the
+cost of transforms as long as the dilated span) and rolled by the padding before, so that
+output ``(i, j)`` lands at index ``(i, j)`` of the circular convolution and no padded copy of
+``x`` is ever made. Output ``i`` reads input rows ``i + a*dh - ph``, from ``-ph`` to
+``oh + span - 2 - ph``; the circular convolution of length ``N`` gives the same sums when the
+rows before the image (which wrap to ``N - ph``...) and the rows after it both land on zeros,
+and the taps of ``g`` do not wrap onto one another::
+
+    N >= max(H + ph, oh + span - 1 - ph, span)
+
+``"valid"`` needs ``N = H`` (no padding at all), ``"same"`` ``N = H + pad after`` (half the
+padding of a linear convolution); ``scipy.fft.next_fast_len`` rounds it up.
+
+Backward is the adjoint of each step: the circular convolution's adjoint is the circular
+correlation (the conjugate spectrum), cropping's is zero-padding::
+
+    GR     = rfft2(grad), zero-padded at the end to (Nh, Nw)
+    DX     = GR conj(K)^T per frequency,   dx = irfft2(DX)[:, :H, :W]
+    DG     = conj(X)^T GR per frequency,   dk[a, c] = irfft2(DG)[(ph - a*dh) mod Nh, ...]
+
+Both products are taken conjugated, ``conj(DX) = conj(GR) K^T`` and
+``conj(DG) = X^T conj(GR)``, so that only ``GR`` (which backward owns) is conjugated, in
+place; ``irfft2(conj(Z))`` is ``irfft2(Z)`` read at the negated indices (mod N).
+
+The per-frequency products run as ``np.matmul`` over stacks of strided views (no transposed
+copies), split over the layer's threads by frequency; the transforms use scipy.fft with
+:func:`sigconv._jit.fft_workers` threads. Forward keeps ``X`` and ``K`` for backward.
+
+Cost (multiply-adds, per pass, compare with im2col's ``B*oh*ow*kh*kw*C*F``)::
+
+    transforms: ~ (B*C + B*F + C*F) * Nh*Nw * log2(Nh*Nw) / 2
+    products:   4 * B*C*F * Nh*(Nw//2 + 1)
+
+so the FFT wins when ``kh*kw`` is large against ``4 * Nh*Nw/2 / (oh*ow)`` (about 2 to 3 for
+same-size images) plus the transforms; the memory of the spectra (``Nh*Nw*C*F`` complex
+numbers for the kernel alone) is its limit for wide layers.
+"""
+
+import numpy as np
+import scipy.fft
+
+from .._jit import fft_workers
+from .._validate import check_allocation
+from . import functional
+
+
+def misfit(geometry, in_channels, filters, dtype):
+    """None when the FFT algorithm computes this convolution, else the reason it does not.
+
+    Parameters
+    ----------
+    geometry : WindowGeometry
+    in_channels, filters : int
+    dtype : data-type
+        float32 or float64.
+
+    Returns
+    -------
+    str or None
+        ``"needs strides 1, got (sh, sw)"`` for strided convolutions (the transform would
+        compute every output only to drop most of them), else None.
+    """
+    if tuple(geometry.strides) != (1, 1):
+        return f"needs strides 1, got {tuple(geometry.strides)}"
+    return None
+
+
+def fft_shape(geometry):
+    """The transform sizes ``(Nh, Nw)`` of a stride-1 geometry (see the module's notes).
+
+    Returns
+    -------
+    (int, int)
+        ``next_fast_len(max(size + pad, out + span - 1 - pad, span))`` per axis; the
+        width, transformed real-to-complex, rounded with ``real=True``.
+    """
+    sizes = []
+    for axis in range(2):
+        size, kernel = geometry.in_size[axis], geometry.kernel[axis]
+        dilation, pad, out = geometry.dilation[axis], geometry.pad[axis], geometry.out_size[axis]
+        span = (kernel - 1) * dilation + 1
+        needed = max(size + pad, out + span - 1 - pad, span)
+        sizes.append(scipy.fft.next_fast_len(needed, real=axis == 1))
+    return tuple(sizes)
+
+
+def _tap_indices(geometry, shape, sign):
+    """Row and column indices ``sign * (pad - tap * dilation) mod N`` of the kernel's taps."""
+    return tuple((sign * (geometry.pad[axis] - np.arange(geometry.kernel[axis])
+                          * geometry.dilation[axis])) % shape[axis] for axis in range(2))
+
+
+def _complex(dtype):
+    return np.result_type(dtype, np.complex64)
+
+
+def _check_spectra(x_shape, filters, shape, dtype, backward):
+    """MemoryError (naming x and kernel) unless the peak of spectra and transforms fits.
+
+    Forward holds X, K, the real image of g, OUT and the real irfft2 result; backward
+    holds the cached X and K, GR, DX and its real transform, DG and its real transform.
+    """
+    batch, _, _, channels = x_shape
+    freqs = shape[0] * (shape[1] // 2 + 1)
+    points = shape[0] * shape[1]
+    complex_entries = freqs * (batch * channels + channels * filters + batch * filters)
+    real_entries = points * (channels * filters + batch * filters)
+    if backward:
+        complex_entries += freqs * (batch * channels + channels * filters)
+        real_entries = points * (batch * channels + channels * filters)
+    unit = freqs * batch * channels
+    check_allocation("x, kernel", (batch, freqs, channels), _complex(dtype),
+                     copies=(complex_entries + real_entries / 2) / unit,
+                     what="the spectra of the FFT convolution")
+
+
+def _products(a, b, out):
+    """``out[p] = a[p] @ b[p]`` for every frequency ``p``, split over the layer's threads.
+
+    ``a``, ``b`` and ``out`` are stacks of matrices, possibly strided views: each matrix
+    has one unit stride, which is all BLAS needs, so np.matmul copies nothing.
+    """
+    n_freqs = out.shape[0]
+    macs = 4 * n_freqs * a.shape[1] * a.shape[2] * b.shape[2]
+    parts = functional._split(n_freqs, 1, macs, by_image=False)
+
+    def task(first, last):
+        np.matmul(a[first:last], b[first:last], out=out[first:last])
+
+    functional._run(parts, task)
+    return out
+
+
+def _input_spectra(x, shape):
+    """``X`` as ``(batch, freqs, channels)``."""
+    spectra = scipy.fft.rfft2(x, s=shape, axes=(1, 2), workers=fft_workers())
+    return spectra.reshape(x.shape[0], -1, x.shape[3])
+
+
+def _kernel_spectra(kernel, geometry, shape):
+    """``K`` as ``(freqs, in_channels, filters)``: the flipped, dilated, rolled kernel's."""
+    placed = np.zeros((*shape, *kernel.shape[2:]), kernel.dtype)
+    rows, cols = _tap_indices(geometry, shape, 1)
+    placed[np.ix_(rows, cols)] = kernel
+    spectra = scipy.fft.rfft2(placed, axes=(0, 1), workers=fft_workers())
+    return spectra.reshape(-1, *kernel.shape[2:])
+
+
+def forward(x, kernel, geometry):
+    """Stride-1 cross-correlation by the convolution theorem.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, height, width, in_channels)
+        C-contiguous float32 or float64, ``(height, width) == geometry.in_size``.
+    kernel : ndarray, shape (kh, kw, in_channels, filters)
+        Of ``x``'s dtype.
+    geometry : WindowGeometry
+        Strides 1 (see :func:`misfit`).
+
+    Returns
+    -------
+    (ndarray, tuple)
+        The output ``(batch, out_height, out_width, filters)``, a new C-contiguous array of
+        ``x``'s dtype, and the spectra ``(X, K)`` for :func:`backward`.
+
+    Raises
+    ------
+    MemoryError
+        If the spectra could not fit in memory.
+    """
+    batch, filters = x.shape[0], kernel.shape[3]
+    out_h, out_w = geometry.out_size
+    shape = fft_shape(geometry)
+    _check_spectra(x.shape, filters, shape, x.dtype, backward=False)
+    spectra_x = _input_spectra(x, shape)
+    spectra_k = _kernel_spectra(kernel, geometry, shape)
+    spectra_out = np.empty((batch, spectra_x.shape[1], filters), spectra_x.dtype)
+    _products(spectra_x.transpose(1, 0, 2), spectra_k, spectra_out.transpose(1, 0, 2))
+    full = scipy.fft.irfft2(spectra_out.reshape(batch, shape[0], -1, filters), s=shape,
+                            axes=(1, 2), workers=fft_workers())
+    out = np.ascontiguousarray(full[:, :out_h, :out_w], x.dtype)
+    return out, (spectra_x, spectra_k)
+
+
+def backward(x, grad, kernel, geometry, input_grad, cache):
+    """Gradients of :func:`forward` with respect to its input and its kernel.
+
+    Parameters
+    ----------
+    x : ndarray, shape (batch, height, width, in_channels)
+        The forward input.
+    grad : ndarray, shape (batch, out_height, out_width, filters)
+        C-contiguous gradient of the loss with respect to the output, of ``x``'s dtype.
+    kernel : ndarray, shape (kh, kw, in_channels, filters)
+    geometry : WindowGeometry
+    input_grad : bool
+        Also compute the gradient with respect to ``x``.
+    cache : tuple or None
+        What :func:`forward` returned for this ``x`` and ``kernel`` (recomputed when None).
+
+    Returns
+    -------
+    (ndarray or None, ndarray)
+        ``dx`` of ``x``'s shape (None unless ``input_grad``) and ``dkernel`` of the kernel's.
+
+    Raises
+    ------
+    MemoryError
+        If the spectra could not fit in memory.
+    """
+    batch, height, width, channels = x.shape
+    filters = kernel.shape[3]
+    shape = fft_shape(geometry)
+    _check_spectra(x.shape, filters, shape, x.dtype, backward=True)
+    if cache is None:
+        cache = (_input_spectra(x, shape), _kernel_spectra(kernel, geometry, shape))
+    spectra_x, spectra_k = cache
+    n_freqs = spectra_x.shape[1]
+    # conj(GR), in place: both adjoint products then need no other conjugate (module notes)
+    spectra_grad = scipy.fft.rfft2(grad, s=shape, axes=(1, 2), workers=fft_workers())
+    spectra_grad = np.conjugate(spectra_grad, out=spectra_grad).reshape(batch, -1, filters)
+    grad_stack = spectra_grad.transpose(1, 0, 2)
+    dx = None
+    if input_grad:
+        spectra_dx = np.empty((batch, n_freqs, channels), spectra_x.dtype)
+        _products(grad_stack, spectra_k.transpose(0, 2, 1), spectra_dx.transpose(1, 0, 2))
+        reversed_dx = scipy.fft.irfft2(spectra_dx.reshape(batch, shape[0], -1, channels),
+                                       s=shape, axes=(1, 2), workers=fft_workers())
+        del spectra_dx
+        rows, cols = ((-np.arange(size)) % n for size, n in zip((height, width), shape,
+                                                               strict=True))
+        dx = np.ascontiguousarray(reversed_dx[:, rows[:, None], cols[None, :]], x.dtype)
+        del reversed_dx
+    spectra_dk = np.empty((n_freqs, channels, filters), spectra_x.dtype)
+    _products(spectra_x.transpose(1, 2, 0), grad_stack, spectra_dk)
+    reversed_dk = scipy.fft.irfft2(spectra_dk.reshape(shape[0], -1, channels, filters),
+                                   s=shape, axes=(0, 1), workers=fft_workers())
+    rows, cols = _tap_indices(geometry, shape, -1)
+    dkernel = np.ascontiguousarray(reversed_dk[np.ix_(rows, cols)], x.dtype)
+    return dx, dkernel
