@@ -85,3 +85,7 @@ NN_PARALLEL_MIN = 1 << 19
 NN_THREADS = None
 #: convolutions with fewer multiply-adds than this run on the calling thread
 NN_THREADED_MIN_MACS = 4_000_000
+#: Winograd convolutions transform at most this many tiles per matrix product (fewer when
+#: a tile's transformed channels are many): the chunk's transformed input and output stay
+#: in cache between the transforms and the product
+NN_WINOGRAD_CHUNK_TILES = 256
