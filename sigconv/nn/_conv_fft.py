@@ -29,8 +29,9 @@ correlation (the conjugate spectrum), cropping's is zero-padding::
     DG     = conj(X)^T GR per frequency,   dk[a, c] = irfft2(DG)[(ph - a*dh) mod Nh, ...]
 
 Both products are taken conjugated, ``conj(DX) = conj(GR) K^T`` and
-``conj(DG) = X^T conj(GR)``, so that only ``GR`` (which backward owns) is conjugated, in
-place; ``irfft2(conj(Z))`` is ``irfft2(Z)`` read at the negated indices (mod N).
+``conj(DG) = X^T conj(GR)``, so that only arrays backward owns are conjugated, in place:
+``GR`` before the products, ``conj(DX)`` after; ``irfft2(conj(DG))`` is ``irfft2(DG)``
+read at the negated indices (mod N), which for the ``kh*kw`` taps is a small gather.
 
 The per-frequency products run as ``np.matmul`` over stacks of strided views (no transposed
 copies), split over the layer's threads by frequency; the transforms use scipy.fft with
@@ -235,13 +236,14 @@ def backward(x, grad, kernel, geometry, input_grad, cache):
     if input_grad:
         spectra_dx = np.empty((batch, n_freqs, channels), spectra_x.dtype)
         _products(grad_stack, spectra_k.transpose(0, 2, 1), spectra_dx.transpose(1, 0, 2))
-        reversed_dx = scipy.fft.irfft2(spectra_dx.reshape(batch, shape[0], -1, channels),
-                                       s=shape, axes=(1, 2), workers=fft_workers())
+        # conjugated back in place: a streaming pass, cheaper than gathering the
+        # reversed image of irfft2(conj(DX)) with two fancy indices
+        np.conjugate(spectra_dx, out=spectra_dx)
+        full = scipy.fft.irfft2(spectra_dx.reshape(batch, shape[0], -1, channels),
+                                s=shape, axes=(1, 2), workers=fft_workers())
         del spectra_dx
-        rows, cols = ((-np.arange(size)) % n for size, n in zip((height, width), shape,
-                                                               strict=True))
-        dx = np.ascontiguousarray(reversed_dx[:, rows[:, None], cols[None, :]], x.dtype)
-        del reversed_dx
+        dx = np.ascontiguousarray(full[:, :height, :width], x.dtype)
+        del full
     spectra_dk = np.empty((n_freqs, channels, filters), spectra_x.dtype)
     _products(spectra_x.transpose(1, 2, 0), grad_stack, spectra_dk)
     reversed_dk = scipy.fft.irfft2(spectra_dk.reshape(shape[0], -1, channels, filters),
