@@ -4,6 +4,8 @@ Forward is compared with the float64 NumPy reference (tests/nn_reference.py), ba
 the adjoint identities (which need no reference) and with the im2col/GEMM algorithm.
 """
 
+import contextlib
+
 import nn_reference as ref
 import numpy as np
 import pytest
@@ -69,18 +71,44 @@ ODD = [
 ]
 
 
+@contextlib.contextmanager
+def kernel_path(transforms):
+    """The kernel spectra and kernel gradient by FFTs of the zero-filled kernel planes
+    (``transforms``) or by DFT matrices over the taps (the default for small kernels)."""
+    saved = fft.TAP_DFT_MAX
+    fft.TAP_DFT_MAX = -1 if transforms else 10**9
+    try:
+        yield
+    finally:
+        fft.TAP_DFT_MAX = saved
+
+
+def run(problem, transforms, cached=True):
+    """forward, then backward with the input gradient: ``(out, dx, dkernel)``."""
+    x, weights, geometry, grad, _ = problem
+    with kernel_path(transforms):
+        out, cache = fft.forward(x, weights, geometry)
+        dx, dkernel = fft.backward(x, grad, weights, geometry, True, cache if cached else None)
+    return out, dx, dkernel
+
+
+@pytest.mark.parametrize("transforms", [False, True])
 @pytest.mark.parametrize("problem", ODD)
-def test_forward_odd_shapes_match_reference(problem):
-    x, weights, geometry, _, padding = problem
-    out, _ = fft.forward(x, weights, geometry)
+def test_odd_shapes_match_reference_and_gemm(problem, transforms):
+    x, weights, geometry, grad, padding = problem
+    out, dx, dkernel = run(problem, transforms)
     np.testing.assert_allclose(out, reference(x, weights, geometry, padding),
                                rtol=1e-12, atol=1e-12)
+    gemm_dx, gemm_dkernel = functional._conv_backward(x, grad, weights, geometry, True)
+    np.testing.assert_allclose(dx, gemm_dx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dkernel, gemm_dkernel, rtol=1e-12, atol=1e-12)
 
 
-@given(problems())
-def test_forward_matches_reference_float64(problem):
+@given(problems(), st.booleans())
+def test_forward_matches_reference_float64(problem, transforms):
     x, weights, geometry, _, padding = problem
-    out, cache = fft.forward(x, weights, geometry)
+    with kernel_path(transforms):
+        out, cache = fft.forward(x, weights, geometry)
     expected = reference(x, weights, geometry, padding)
     assert out.shape == expected.shape and out.dtype == np.float64
     assert out.flags.c_contiguous and out.flags.writeable
@@ -88,10 +116,11 @@ def test_forward_matches_reference_float64(problem):
     np.testing.assert_allclose(out, expected, rtol=1e-11, atol=1e-11)
 
 
-@given(problems(np.float32))
-def test_forward_matches_reference_float32(problem):
+@given(problems(np.float32), st.booleans())
+def test_forward_matches_reference_float32(problem, transforms):
     x, weights, geometry, _, padding = problem
-    out, _ = fft.forward(x, weights, geometry)
+    with kernel_path(transforms):
+        out, _ = fft.forward(x, weights, geometry)
     assert_close32(out, reference(x, weights, geometry, padding), x, weights)
 
 
@@ -99,15 +128,14 @@ def _inner(a, b):
     return float(np.vdot(a.astype(np.float64), b.astype(np.float64)))
 
 
-@given(problems())
-@example(ODD[1])
-@example(ODD[4])
-def test_adjoint_identities(problem):
+@given(problems(), st.booleans())
+@example(ODD[1], False)
+@example(ODD[4], True)
+def test_adjoint_identities(problem, transforms):
     """<conv(x, k), y> == <x, dx(y)> == <k, dk(y)>: the backward pass is the exact adjoint
     of the forward one in x and in k (the convolution is bilinear)."""
     x, weights, geometry, grad, _ = problem
-    out, cache = fft.forward(x, weights, geometry)
-    dx, dkernel = fft.backward(x, grad, weights, geometry, True, cache)
+    out, dx, dkernel = run(problem, transforms)
     assert dx.shape == x.shape and dkernel.shape == weights.shape
     assert dx.dtype == x.dtype and dkernel.dtype == x.dtype
     assert dx.flags.c_contiguous and dkernel.flags.c_contiguous
@@ -119,24 +147,19 @@ def test_adjoint_identities(problem):
     assert abs(_inner(weights, dkernel) - value) <= 1e-13 * scale
 
 
-@given(problems())
-@example(ODD[0])
-@example(ODD[3])
-@example(ODD[5])
-def test_backward_matches_gemm_float64(problem):
+@given(problems(), st.booleans())
+def test_backward_matches_gemm_float64(problem, transforms):
     x, weights, geometry, grad, _ = problem
-    _, cache = fft.forward(x, weights, geometry)
-    dx, dkernel = fft.backward(x, grad, weights, geometry, True, cache)
+    _, dx, dkernel = run(problem, transforms)
     gemm_dx, gemm_dkernel = functional._conv_backward(x, grad, weights, geometry, True)
     np.testing.assert_allclose(dx, gemm_dx, rtol=1e-11, atol=1e-11)
     np.testing.assert_allclose(dkernel, gemm_dkernel, rtol=1e-11, atol=1e-11)
 
 
-@given(problems(np.float32))
-def test_forward_and_backward_match_gemm_float32(problem):
+@given(problems(np.float32), st.booleans())
+def test_forward_and_backward_match_gemm_float32(problem, transforms):
     x, weights, geometry, grad, _ = problem
-    out, cache = fft.forward(x, weights, geometry)
-    dx, dkernel = fft.backward(x, grad, weights, geometry, True, cache)
+    out, dx, dkernel = run(problem, transforms)
     x64, w64, g64 = (a.astype(np.float64) for a in (x, weights, grad))
     expected = (functional._conv_forward(x64, w64, geometry),
                 *functional._conv_backward(x64, g64, w64, geometry, True))
@@ -145,6 +168,24 @@ def test_forward_and_backward_match_gemm_float32(problem):
     assert_close32(dkernel, expected[2], x, grad)
     gemm = functional._conv_forward(x, weights, geometry)
     assert_close32(out, gemm.astype(np.float64), x, weights)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_paths_agree_on_a_large_kernel(dtype):
+    """A 17x17 kernel (kh + kw over TAP_DFT_MAX: transforms by default) and a 9x9 one (DFT
+    matrices by default) give the reference's values either way."""
+    for kernel in ((17, 17), (9, 9)):
+        problem = make(2, (21, 18), 2, 3, kernel, (1, 1), "same", dtype, seed=7)
+        x, weights, geometry, grad, padding = problem
+        x64, w64, g64 = (a.astype(np.float64) for a in (x, weights, grad))
+        expected = (reference(x64, w64, geometry, padding),
+                    *functional._conv_backward(x64, g64, w64, geometry, True))
+        for transforms in (False, True):
+            for got, want in zip(run(problem, transforms), expected, strict=True):
+                if dtype == np.float64:
+                    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
+                else:
+                    assert_close32(got, want)
 
 
 def test_layer_sized_problem_on_threads_float32():

@@ -148,13 +148,67 @@ def _input_spectra(x, shape):
     return spectra.reshape(x.shape[0], -1, x.shape[3])
 
 
+#: the kernel's spectra, and the kernel gradient from its spectra, are small DFT-matrix
+#: products over the taps (~8 * (kh + kw) flops per frequency and channel pair, at matrix
+#: speed) while ``kh + kw`` is at most this; beyond it, transforms of the zero-filled
+#: ``(Nh, Nw)`` kernel planes (~5 * log2(Nh * Nw) flops, at a few times lower speed)
+TAP_DFT_MAX = 32
+
+
+def _dft_matrix(frequencies, taps, n, sign, dtype):
+    """``exp(sign * 2j * pi * f * t / n)`` for ``f`` in ``range(frequencies)`` (rows) and
+    ``t`` in ``taps`` (columns); the phases reduced mod ``n`` as exact integers first."""
+    phases = (np.arange(frequencies)[:, None] * taps[None, :]) % n
+    return np.exp(sign * 2j * np.pi * phases / n).astype(dtype)
+
+
 def _kernel_spectra(kernel, geometry, shape):
     """``K`` as ``(freqs, in_channels, filters)``: the flipped, dilated, rolled kernel's."""
-    placed = np.zeros((*shape, *kernel.shape[2:]), kernel.dtype)
+    kh, kw, channels, filters = kernel.shape
     rows, cols = _tap_indices(geometry, shape, 1)
-    placed[np.ix_(rows, cols)] = kernel
-    spectra = scipy.fft.rfft2(placed, axes=(0, 1), workers=fft_workers())
-    return spectra.reshape(-1, *kernel.shape[2:])
+    if kh + kw > TAP_DFT_MAX:
+        placed = np.zeros((*shape, channels, filters), kernel.dtype)
+        placed[np.ix_(rows, cols)] = kernel
+        spectra = scipy.fft.rfft2(placed, axes=(0, 1), workers=fft_workers())
+        return spectra.reshape(-1, channels, filters)
+    dtype = _complex(kernel.dtype)
+    across = _dft_matrix(shape[1] // 2 + 1, cols, shape[1], -1, dtype)
+    down = _dft_matrix(shape[0], rows, shape[0], -1, dtype)
+    # K[u, v] = sum_a down[u, a] sum_c across[v, c] k[a, c]
+    partial = np.matmul(across, kernel.reshape(kh, kw, -1).astype(dtype))
+    spectra = down @ partial.reshape(kh, -1)
+    return spectra.reshape(-1, channels, filters)
+
+
+def _kernel_gradient(conj_spectra, geometry, shape, dtype):
+    """``dk[a, c] = irfft2(DG)[(ph - a*dh) mod Nh, (pw - c*dw) mod Nw]`` from
+    ``conj(DG)``, shape ``(freqs, in_channels, filters)``.
+
+    irfft2 over the half spectrum ``v < Nw//2 + 1`` is an inverse DFT over ``u`` followed
+    by ``Re(sum_v w_v exp(2j pi v n / Nw) Y_v) / Nw`` with ``w_v = 2`` for the bins that
+    stand for a conjugate pair too, 1 for ``v = 0`` and ``v = Nw/2``; ``Re(z) = Re(conj z)``
+    lets it read ``conj(DG)`` with conjugated factors.
+    """
+    kh, kw = geometry.kernel
+    channels, filters = conj_spectra.shape[1:]
+    if kh + kw > TAP_DFT_MAX:
+        reversed_dk = scipy.fft.irfft2(conj_spectra.reshape(shape[0], -1, channels, filters),
+                                       s=shape, axes=(0, 1), workers=fft_workers())
+        rows, cols = _tap_indices(geometry, shape, -1)
+        return np.ascontiguousarray(reversed_dk[np.ix_(rows, cols)], dtype)
+    rows, cols = _tap_indices(geometry, shape, 1)
+    half = shape[1] // 2 + 1
+    weights = np.full(half, 2.0)
+    weights[0] = 1.0
+    if shape[1] % 2 == 0:
+        weights[-1] = 1.0
+    cdtype = conj_spectra.dtype
+    down = _dft_matrix(shape[0], rows, shape[0], -1, cdtype).T / shape[0]
+    across = (_dft_matrix(half, cols, shape[1], -1, np.complex128).T
+              * (weights / shape[1])).astype(cdtype)
+    partial = down @ conj_spectra.reshape(shape[0], -1)
+    gradient = np.matmul(across, partial.reshape(kh, half, -1))
+    return np.ascontiguousarray(gradient.real.reshape(kh, kw, channels, filters), dtype)
 
 
 def forward(x, kernel, geometry):
@@ -246,8 +300,5 @@ def backward(x, grad, kernel, geometry, input_grad, cache):
         del full
     spectra_dk = np.empty((n_freqs, channels, filters), spectra_x.dtype)
     _products(spectra_x.transpose(1, 2, 0), grad_stack, spectra_dk)
-    reversed_dk = scipy.fft.irfft2(spectra_dk.reshape(shape[0], -1, channels, filters),
-                                   s=shape, axes=(0, 1), workers=fft_workers())
-    rows, cols = _tap_indices(geometry, shape, -1)
-    dkernel = np.ascontiguousarray(reversed_dk[np.ix_(rows, cols)], x.dtype)
+    dkernel = _kernel_gradient(spectra_dk, geometry, shape, x.dtype)
     return dx, dkernel
