@@ -89,3 +89,11 @@ NN_THREADED_MIN_MACS = 4_000_000
 #: a tile's transformed channels are many): the chunk's transformed input and output stay
 #: in cache between the transforms and the product
 NN_WINOGRAD_CHUNK_TILES = 256
+#: the cost model of ``algorithm="auto"`` in the convolution layers: seconds (per call,
+#: per multiply-add, per element moved) of each algorithm family, the last two per thread
+#: (work counts: ``sigconv.nn.functional.conv_work``); fitted by ``bench/calibrate_nn.py``.
+#: A family missing here is never picked by "auto".
+NN_CONV_COST = {
+    "gemm": (2e-5, 4.1e-11, 1.0e-9),
+    "winograd": (5e-5, 3.5e-11, 1.2e-9),
+}

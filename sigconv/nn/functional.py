@@ -369,7 +369,155 @@ def _check_kernel(kernel, x, geometry):
     return kernel
 
 
-def conv_forward(x, kernel, geometry, keep_patches=False):
+#: the convolution algorithms, as ``algorithm=`` names them (``"auto"`` picks one of them)
+CONV_ALGORITHMS = ("gemm", "winograd2", "winograd4", "fft", "direct")
+
+
+class _Algorithm(NamedTuple):
+    """One convolution algorithm: ``misfit(geometry, in_channels, filters, dtype)`` says why
+    it does not apply (None if it does), ``forward(x, kernel, geometry) -> (out, cache)``,
+    ``backward(x, grad, kernel, geometry, input_grad, cache) -> (dx, dkernel)``."""
+
+    misfit: object
+    forward: object
+    backward: object
+
+
+def _gemm_misfit(geometry, in_channels, filters, dtype):
+    return None
+
+
+def _gemm_forward(x, kernel, geometry):
+    return _conv_forward(x, kernel, geometry, keep_patches=True)
+
+
+def _gemm_backward(x, grad, kernel, geometry, input_grad, cache):
+    return _conv_backward(x, grad, kernel, geometry, input_grad, cache)
+
+
+@functools.cache
+def _algorithm(name):
+    """The :class:`_Algorithm` called ``name`` (its module is imported on first use)."""
+    if name == "gemm":
+        return _Algorithm(_gemm_misfit, _gemm_forward, _gemm_backward)
+    if name.startswith("winograd"):
+        from . import _conv_winograd as module
+
+        m = int(name[len("winograd"):])
+        return _Algorithm(module.misfit, functools.partial(module.forward, m=m),
+                          functools.partial(module.backward, m=m))
+    if name == "fft":
+        from . import _conv_fft as module
+    else:
+        from . import _conv_direct as module
+    return _Algorithm(module.misfit, module.forward, module.backward)
+
+
+def algorithm_misfit(algorithm, geometry, in_channels, filters, dtype):
+    """Why ``algorithm`` (one of :data:`CONV_ALGORITHMS`) cannot compute this convolution,
+    or None when it can."""
+    return _algorithm(algorithm).misfit(geometry, in_channels, filters, np.dtype(dtype))
+
+
+def _resolve_algorithm(algorithm, batch, geometry, in_channels, filters, dtype,
+                       training=True, name="algorithm"):
+    """``algorithm`` checked against :data:`CONV_ALGORITHMS` and this convolution; "auto"
+    replaced by :func:`choose_conv_algorithm`'s pick."""
+    algorithm = check_choice(algorithm, name, ("auto", *CONV_ALGORITHMS))
+    if algorithm == "auto":
+        return choose_conv_algorithm(batch, geometry, in_channels, filters, dtype, training)
+    reason = algorithm_misfit(algorithm, geometry, in_channels, filters, dtype)
+    if reason is not None:
+        raise ValueError(f"{name}={algorithm!r} does not apply to this convolution: {reason}"
+                         f" (use 'gemm' or 'auto')")
+    return algorithm
+
+
+def conv_work(algorithm, batch, geometry, in_channels, filters, training=True):
+    """The work counts of one convolution by ``algorithm``: ``(multiply-adds, elements
+    moved)``, over the forward pass and, when ``training``, both gradients.
+
+    Multiply-adds are those of the algorithm's matrix products (Winograd: of the
+    transformed tiles; FFT: complex ones per frequency, as 4 real); the elements moved are
+    those its copies and transforms write (im2col and col2im; tile transforms; spectra).
+    """
+    passes = 3 if training else 1
+    out_h, out_w = geometry.out_size
+    if algorithm in ("gemm", "direct"):
+        windows = batch * out_h * out_w * geometry.taps
+        moved = windows * in_channels * passes if algorithm == "gemm" else \
+            batch * out_h * out_w * filters * passes
+        return windows * in_channels * filters * passes, moved
+    if algorithm.startswith("winograd"):
+        m = int(algorithm[len("winograd"):])
+        ms = [m if k == 3 else 1 for k in geometry.kernel]
+        tiles = batch * -(-out_h // ms[0]) * -(-out_w // ms[1])
+        elements = tiles * (ms[0] + geometry.kernel[0] - 1) * (ms[1] + geometry.kernel[1] - 1)
+        moved = elements * ((in_channels + filters) + (2 * in_channels + filters
+                                                       if training else 0))
+        return elements * in_channels * filters * passes, moved
+    from . import _conv_fft
+
+    return _conv_fft.work(batch, geometry, in_channels, filters, training)
+
+
+def choose_conv_algorithm(batch, geometry, in_channels, filters, dtype="float32",
+                          training=True):
+    """The convolution algorithm that ``algorithm="auto"`` runs: the one of least
+    predicted time among those that apply.
+
+    The prediction is a cost model in the spirit of :func:`sigconv.choose_conv_method`:
+    seconds per call, per multiply-add and per element moved (:func:`conv_work`), one
+    triple per algorithm in :data:`sigconv._config.NN_CONV_COST`, fitted by
+    ``bench/calibrate_nn.py`` on the machine the library is tuned for; the work is shared
+    by :func:`n_threads` threads. Nothing is timed at run time, so the choice is the same on
+    every call and costs microseconds.
+
+    Parameters
+    ----------
+    batch : int
+    geometry : WindowGeometry
+    in_channels, filters : int
+    dtype : {"float32", "float64"}
+    training : bool
+        Predict the forward pass and both gradients (a training step) rather than the
+        forward pass alone.
+
+    Returns
+    -------
+    str
+        One of :data:`CONV_ALGORITHMS`.
+
+    Examples
+    --------
+    >>> from sigconv.nn import functional
+    >>> g = functional.window_geometry((32, 32), (3, 3), (1, 1), (1, 1), "same")
+    >>> functional.choose_conv_algorithm(64, g, 32, 64)
+    'winograd4'
+    >>> g = functional.window_geometry((32, 32), (3, 3), (2, 2), (1, 1), "same")
+    >>> functional.choose_conv_algorithm(64, g, 32, 64)
+    'gemm'
+    """
+    threads = n_threads()
+    dtype = np.dtype(dtype)
+    best, best_time = "gemm", np.inf
+    for name in CONV_ALGORITHMS:
+        family = "winograd" if name.startswith("winograd") else name
+        constants = _config.NN_CONV_COST.get(family)
+        if constants is None or algorithm_misfit(name, geometry, in_channels, filters,
+                                                 dtype) is not None:
+            continue
+        macs, moved = conv_work(name, batch, geometry, in_channels, filters, training)
+        per_call, per_mac, per_element = constants
+        seconds = per_call + (per_mac * macs + per_element * moved) / threads
+        if dtype == np.float64:
+            seconds *= 2
+        if seconds < best_time:
+            best, best_time = name, seconds
+    return best
+
+
+def conv_forward(x, kernel, geometry, keep_patches=False, algorithm="auto"):
     """Cross-correlation of a channels-last batch with a Keras-layout kernel.
 
     Parameters
@@ -380,8 +528,12 @@ def conv_forward(x, kernel, geometry, keep_patches=False):
         Of ``x``'s dtype, ``(kh, kw) == geometry.kernel``.
     geometry : WindowGeometry
     keep_patches : bool
-        Also return the im2col matrix when the whole batch fit in one chunk (else None),
-        for :func:`conv_backward` to reuse instead of copying the windows again.
+        Also return the im2col matrix when the algorithm is ``"gemm"`` and the whole batch
+        fit in one chunk (else None), for :func:`conv_backward` to reuse instead of copying
+        the windows again.
+    algorithm : {"auto", "gemm", "winograd2", "winograd4", "fft", "direct"}
+        How to compute it (see :func:`choose_conv_algorithm`); all give the same result up
+        to rounding.
 
     Returns
     -------
@@ -391,7 +543,9 @@ def conv_forward(x, kernel, geometry, keep_patches=False):
     Raises
     ------
     TypeError, ValueError
-        If an argument does not fit the others; the message names it.
+        If an argument does not fit the others, or ``algorithm`` does not apply to this
+        convolution (Winograd needs a 3-tap kernel, strides 1 and no dilation); the
+        message names it.
     MemoryError
         If the output could not fit in memory.
     """
@@ -399,9 +553,14 @@ def conv_forward(x, kernel, geometry, keep_patches=False):
     x = _check_images(x, "x", geometry)
     kernel = _check_kernel(kernel, x, geometry)
     keep_patches = _checks.check_flag(keep_patches, "keep_patches")
+    algorithm = _resolve_algorithm(algorithm, x.shape[0], geometry, x.shape[3],
+                                   kernel.shape[3], x.dtype)
     check_allocation("x, kernel", (x.shape[0], *geometry.out_size, kernel.shape[3]), x.dtype,
                      what="the output")
-    return _conv_forward(x, kernel, geometry, keep_patches)
+    out, cache = _algorithm(algorithm).forward(x, kernel, geometry)
+    if not keep_patches:
+        return out
+    return out, (cache if algorithm == "gemm" else None)
 
 
 def _conv_forward(x, kernel, geometry, keep_patches=False):
@@ -431,7 +590,7 @@ def _conv_forward(x, kernel, geometry, keep_patches=False):
     return out, (buffers[0] if len(parts) == 1 and per_chunk >= n_lines else None)
 
 
-def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
+def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None, algorithm="auto"):
     """Gradients of :func:`conv_forward` with respect to its kernel and its input.
 
     Parameters
@@ -446,7 +605,10 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
         Also compute the gradient with respect to ``x`` (the transposed convolution);
         a network's first layer does not need it.
     cols : ndarray, optional
-        The patches of the whole batch that :func:`conv_forward` kept.
+        The patches of the whole batch that :func:`conv_forward` kept (``"gemm"`` only).
+    algorithm : {"auto", "gemm", "winograd2", "winograd4", "fft", "direct"}
+        As for :func:`conv_forward`; each algorithm's gradients are those of its own
+        forward pass.
 
     Returns
     -------
@@ -466,10 +628,16 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
     if grad.shape != expected:
         raise ValueError(f"grad must have the output's shape {expected}; got {grad.shape}")
     input_grad = _checks.check_flag(input_grad, "input_grad")
+    algorithm = _resolve_algorithm(algorithm, x.shape[0], geometry, x.shape[3],
+                                   kernel.shape[3], x.dtype)
+    if cols is not None and algorithm != "gemm":
+        raise ValueError(f"cols are the patches of algorithm 'gemm'; got algorithm="
+                         f"{algorithm!r}")
     if cols is not None:
         _check_array(cols, "cols", (x.shape[0] * geometry.out_size[0] * geometry.out_size[1],
                                     geometry.taps, x.shape[3]), x.dtype)
-    return _conv_backward(x, grad, kernel, geometry, input_grad, cols)
+    grad = np.ascontiguousarray(grad, x.dtype)
+    return _algorithm(algorithm).backward(x, grad, kernel, geometry, input_grad, cols)
 
 
 def _conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):

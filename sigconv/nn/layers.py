@@ -765,7 +765,7 @@ class _Conv(_Windowed):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1,
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 input_shape=None, name=None, dtype="float32"):
+                 algorithm="auto", input_shape=None, name=None, dtype="float32"):
         self.input_ndim = self.rank + 2
         label = _checks.check_name(name, f"{type(self).__name__}: name") \
             or _snake(type(self).__name__)
@@ -778,10 +778,44 @@ class _Conv(_Windowed):
                              f"supported (as in Keras); got strides={self.strides}, "
                              f"dilation_rate={self.dilation_rate}")
         self.padding = check_choice(padding, f"{label}: padding", PADDINGS)
+        self.algorithm = self._check_algorithm(algorithm, label)
+        self._algorithms = {}
         self._set_dense_arguments(label, activation, use_bias, kernel_initializer,
                                   bias_initializer, kernel_regularizer, bias_regularizer)
         self._geometry = None
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
+
+    def _check_algorithm(self, algorithm, label):
+        """``algorithm`` as a name; an explicit one must apply to this kernel, strides and
+        dilation (checked on the smallest input they fit)."""
+        algorithm = check_choice(algorithm, f"{label}: algorithm",
+                                 ("auto", *functional.CONV_ALGORITHMS))
+        if algorithm != "auto":
+            one = (1,) if self.rank == 1 else ()
+            span = tuple((k - 1) * d + 1 for k, d in zip(one + self.kernel_size,
+                                                         one + self.dilation_rate,
+                                                         strict=True))
+            geometry = functional.window_geometry(span, one + self.kernel_size,
+                                                  one + self.strides,
+                                                  one + self.dilation_rate, "valid")
+            reason = functional.algorithm_misfit(algorithm, geometry, 1, self.filters,
+                                                 "float32")
+            if reason is not None:
+                raise ValueError(f"{label}: algorithm={algorithm!r} does not apply to this "
+                                 f"layer: {reason} (use 'gemm' or 'auto')")
+        return algorithm
+
+    def _algorithm_for(self, batch, geometry, channels, training):
+        """The algorithm of this call: the layer's own, or "auto"'s pick for this batch
+        size, input size and pass (remembered, the choice costs microseconds once)."""
+        key = (batch, geometry, channels, training, self.dtype)
+        name = self._algorithms.get(key)
+        if name is None:
+            name = functional._resolve_algorithm(
+                self.algorithm, batch, geometry, channels, self.filters, self.dtype,
+                training, name=f"{self.name}: algorithm")
+            self._algorithms[key] = name
+        return name
 
     def _build(self, input_shape):
         channels = input_shape[-1]
@@ -820,14 +854,18 @@ class _Conv(_Windowed):
     def _forward(self, x, training):
         x4, geometry = self._as_images(x)
         if self.device == "cuda":
+            if self.algorithm not in ("auto", "gemm"):
+                raise ValueError(f"{self.name}: algorithm={self.algorithm!r} runs on the CPU "
+                                 "only; on the GPU every convolution is 'gemm' (use 'auto')")
+            algorithm = "gemm"
             z, cols = functional.conv_forward_cuda(x4, self._kernel2d(), geometry)
         else:
             # the layer's own geometry, kernel and contiguous input: nothing to re-check
-            z, cols = functional._conv_forward(x4, self._kernel2d(), geometry,
-                                               keep_patches=True)
+            algorithm = self._algorithm_for(x4.shape[0], geometry, x4.shape[3], training)
+            z, cols = functional._algorithm(algorithm).forward(x4, self._kernel2d(), geometry)
         y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
         y = y.reshape(self._batch_output_shape(x4.shape[0], geometry, self.filters))
-        self._cache = (x4, y, geometry, cols)
+        self._cache = (x4, y, geometry, cols, algorithm)
         self._cache_output_shape = y.shape
         return y
 
@@ -836,10 +874,13 @@ class _Conv(_Windowed):
                                                           self._cache[1]), input_grad)
 
     def _backward_linear(self, dz, input_grad):
-        x4, _, geometry, cols = self._cache
+        x4, _, geometry, cols, algorithm = self._cache
         dz = dz.reshape(x4.shape[0], *geometry.out_size, self.filters)
-        backward = functional.conv_backward_cuda if self.device == "cuda" \
-            else functional._conv_backward
+        if self.device == "cuda":
+            backward = functional.conv_backward_cuda
+        else:
+            backward = functional._algorithm(algorithm).backward
+            dz = np.ascontiguousarray(dz)
         dx, dkernel = backward(x4, dz, self._kernel2d(), geometry, input_grad, cols)
         self._store_grads(kernel=dkernel.reshape(tuple(self.params["kernel"].shape)))
         if self.use_bias:
@@ -858,7 +899,8 @@ class _Conv(_Windowed):
                 "kernel_initializer": self.kernel_initializer,
                 "bias_initializer": self.bias_initializer,
                 "kernel_regularizer": _serialize(self.kernel_regularizer),
-                "bias_regularizer": _serialize(self.bias_regularizer)}
+                "bias_regularizer": _serialize(self.bias_regularizer),
+                "algorithm": self.algorithm}
 
 
 def _apply_bias_activation(z, bias, activation):
