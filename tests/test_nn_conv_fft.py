@@ -75,12 +75,12 @@ ODD = [
 def kernel_path(transforms):
     """The kernel spectra and kernel gradient by FFTs of the zero-filled kernel planes
     (``transforms``) or by DFT matrices over the taps (the default for small kernels)."""
-    saved = fft.TAP_DFT_MAX
-    fft.TAP_DFT_MAX = -1 if transforms else 10**9
+    saved = fft.KERNEL_DFT_MAX_RATIO
+    fft.KERNEL_DFT_MAX_RATIO = -1 if transforms else np.inf
     try:
         yield
     finally:
-        fft.TAP_DFT_MAX = saved
+        fft.KERNEL_DFT_MAX_RATIO = saved
 
 
 def run(problem, transforms, cached=True):
@@ -172,10 +172,12 @@ def test_forward_and_backward_match_gemm_float32(problem, transforms):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_kernel_paths_agree_on_a_large_kernel(dtype):
-    """A 17x17 kernel (kh + kw over TAP_DFT_MAX: transforms by default) and a 9x9 one (DFT
+    """A 1x41 kernel on a long Conv1D input (transforms by default) and a 9x9 one (DFT
     matrices by default) give the reference's values either way."""
-    for kernel in ((17, 17), (9, 9)):
-        problem = make(2, (21, 18), 2, 3, kernel, (1, 1), "same", dtype, seed=7)
+    for size, kernel in (((1, 150), (1, 41)), ((21, 18), (9, 9))):
+        problem = make(2, size, 2, 3, kernel, (1, 1), "same", dtype, seed=7)
+        default = fft._kernel_by_dft(problem[2], fft.fft_shape(problem[2]))
+        assert default == (kernel == (9, 9))
         x, weights, geometry, grad, padding = problem
         x64, w64, g64 = (a.astype(np.float64) for a in (x, weights, grad))
         expected = (reference(x64, w64, geometry, padding),

@@ -138,8 +138,19 @@ def _products(a, b, out):
     def task(first, last):
         np.matmul(a[first:last], b[first:last], out=out[first:last])
 
-    functional._run(parts, task)
+    if len(parts) == 1:
+        with _one_blas_thread():
+            task(*parts[0])
+    else:
+        functional._run(parts, task)
     return out
+
+
+def _one_blas_thread():
+    """OpenBLAS on the calling thread alone, for the small products here: its own
+    threads, woken for a few microseconds of work, stalled such calls for 50-150 ms
+    whenever another process held the other core (a 2-core machine under load)."""
+    return functional._blas_controller().limit(limits=1, user_api="blas")
 
 
 def _input_spectra(x, shape):
@@ -149,10 +160,21 @@ def _input_spectra(x, shape):
 
 
 #: the kernel's spectra, and the kernel gradient from its spectra, are small DFT-matrix
-#: products over the taps (~8 * (kh + kw) flops per frequency and channel pair, at matrix
-#: speed) while ``kh + kw`` is at most this; beyond it, transforms of the zero-filled
-#: ``(Nh, Nw)`` kernel planes (~5 * log2(Nh * Nw) flops, at a few times lower speed)
-TAP_DFT_MAX = 32
+#: products over the taps (``kh*kw*(Nw//2+1) + kh*Nh*(Nw//2+1)`` complex multiply-adds per
+#: channel pair) unless that is more than this many times ``Nh*Nw*log2(Nh*Nw)``, the
+#: work of transforming the zero-filled ``(Nh, Nw)`` kernel planes instead; measured (2-core
+#: EPYC, float32, 7x7 to 31x31 kernels on 32x32 to 128x128 images), one unit of the
+#: products took ~1.0e-4 ms, one unit of transforms ~1.9e-4 ms
+KERNEL_DFT_MAX_RATIO = 1.5
+
+
+def _kernel_by_dft(geometry, shape):
+    """Whether the kernel's spectra go through DFT matrices (else transforms)."""
+    kh, kw = geometry.kernel
+    half = shape[1] // 2 + 1
+    products = kh * kw * half + kh * shape[0] * half
+    transforms = shape[0] * shape[1] * max(1.0, np.log2(shape[0] * shape[1]))
+    return products <= KERNEL_DFT_MAX_RATIO * transforms
 
 
 def _dft_matrix(frequencies, taps, n, sign, dtype):
@@ -166,7 +188,7 @@ def _kernel_spectra(kernel, geometry, shape):
     """``K`` as ``(freqs, in_channels, filters)``: the flipped, dilated, rolled kernel's."""
     kh, kw, channels, filters = kernel.shape
     rows, cols = _tap_indices(geometry, shape, 1)
-    if kh + kw > TAP_DFT_MAX:
+    if not _kernel_by_dft(geometry, shape):
         placed = np.zeros((*shape, channels, filters), kernel.dtype)
         placed[np.ix_(rows, cols)] = kernel
         spectra = scipy.fft.rfft2(placed, axes=(0, 1), workers=fft_workers())
@@ -175,8 +197,9 @@ def _kernel_spectra(kernel, geometry, shape):
     across = _dft_matrix(shape[1] // 2 + 1, cols, shape[1], -1, dtype)
     down = _dft_matrix(shape[0], rows, shape[0], -1, dtype)
     # K[u, v] = sum_a down[u, a] sum_c across[v, c] k[a, c]
-    partial = np.matmul(across, kernel.reshape(kh, kw, -1).astype(dtype))
-    spectra = down @ partial.reshape(kh, -1)
+    with _one_blas_thread():
+        partial = np.matmul(across, kernel.reshape(kh, kw, -1).astype(dtype))
+        spectra = down @ partial.reshape(kh, -1)
     return spectra.reshape(-1, channels, filters)
 
 
@@ -191,7 +214,7 @@ def _kernel_gradient(conj_spectra, geometry, shape, dtype):
     """
     kh, kw = geometry.kernel
     channels, filters = conj_spectra.shape[1:]
-    if kh + kw > TAP_DFT_MAX:
+    if not _kernel_by_dft(geometry, shape):
         reversed_dk = scipy.fft.irfft2(conj_spectra.reshape(shape[0], -1, channels, filters),
                                        s=shape, axes=(0, 1), workers=fft_workers())
         rows, cols = _tap_indices(geometry, shape, -1)
@@ -206,8 +229,9 @@ def _kernel_gradient(conj_spectra, geometry, shape, dtype):
     down = _dft_matrix(shape[0], rows, shape[0], -1, cdtype).T / shape[0]
     across = (_dft_matrix(half, cols, shape[1], -1, np.complex128).T
               * (weights / shape[1])).astype(cdtype)
-    partial = down @ conj_spectra.reshape(shape[0], -1)
-    gradient = np.matmul(across, partial.reshape(kh, half, -1))
+    with _one_blas_thread():
+        partial = down @ conj_spectra.reshape(shape[0], -1)
+        gradient = np.matmul(across, partial.reshape(kh, half, -1))
     return np.ascontiguousarray(gradient.real.reshape(kh, kw, channels, filters), dtype)
 
 
