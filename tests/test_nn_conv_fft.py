@@ -276,3 +276,36 @@ def test_spectra_refused_before_allocation(monkeypatch):
         fft.forward(x, weights, geometry)
     with pytest.raises(MemoryError, match="x, kernel: the spectra of the FFT convolution"):
         fft.backward(x, grad, weights, geometry, True, cache)
+
+
+@pytest.mark.parametrize("transforms", [False, True])
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_memory_check_bounds_the_peak(monkeypatch, transforms, padding):
+    """What forward and backward ask check_allocation for covers what they allocate."""
+    tracemalloc = pytest.importorskip("tracemalloc")
+    x, weights, geometry, grad, _ = make(6, (23, 20), 5, 7, (5, 4), (1, 2), padding,
+                                         np.float32, seed=9)
+    asked = []
+    real_check = fft.check_allocation
+
+    def spy(name, shape, dtype, copies=1, what="the result"):
+        nbytes = real_check(name, shape, dtype, copies, what)
+        asked.append(nbytes * copies)
+        return nbytes
+
+    monkeypatch.setattr(fft, "check_allocation", spy)
+    with kernel_path(transforms):
+        for step in ("forward", "backward"):
+            if step == "backward":
+                _, cache = fft.forward(x, weights, geometry)
+            tracemalloc.start()
+            try:
+                if step == "forward":
+                    fft.forward(x, weights, geometry)
+                else:
+                    fft.backward(x, grad, weights, geometry, True, cache)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            # the spectra dominate; the DFT matrices and Python objects are a few kB
+            assert peak <= asked[-1] + 32 * 1024, step

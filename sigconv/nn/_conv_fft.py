@@ -105,23 +105,41 @@ def _complex(dtype):
     return np.result_type(dtype, np.complex64)
 
 
-def _check_spectra(x_shape, filters, shape, dtype, backward):
-    """MemoryError (naming x and kernel) unless the peak of spectra and transforms fits.
-
-    Forward holds X, K, the real image of g, OUT and the real irfft2 result; backward
-    holds the cached X and K, GR, DX and its real transform, DG and its real transform.
-    """
-    batch, _, _, channels = x_shape
+def _check_spectra(x_shape, filters, geometry, shape, dtype, backward):
+    """MemoryError (naming x and kernel) unless the peak of forward's or backward's arrays
+    fits: the largest, phase by phase, of what is alive together (scipy.fft's padded copy
+    of its input, and irfft2's complex intermediate, included)."""
+    batch, height, width, channels = x_shape
+    out_h, out_w = geometry.out_size
+    kh, kw = geometry.kernel
     freqs = shape[0] * (shape[1] // 2 + 1)
     points = shape[0] * shape[1]
-    complex_entries = freqs * (batch * channels + channels * filters + batch * filters)
-    real_entries = points * (channels * filters + batch * filters)
-    if backward:
-        complex_entries += freqs * (batch * channels + channels * filters)
-        real_entries = points * (batch * channels + channels * filters)
+    pairs = channels * filters
+    # in real entries; a complex one counts 2
+    x_spectra, k_spectra = 2 * freqs * batch * channels, 2 * freqs * pairs
+    out_spectra = 2 * freqs * batch * filters
+    if _kernel_by_dft(geometry, shape):
+        kernel_work = 2 * pairs * (kh * kw + kh * (shape[1] // 2 + 1))
+    else:
+        kernel_work = points * pairs + 2 * freqs * pairs
+    if not backward:
+        phases = (points * batch * channels + x_spectra,
+                  x_spectra + k_spectra + kernel_work,
+                  x_spectra + k_spectra + 2 * out_spectra + points * batch * filters,
+                  x_spectra + k_spectra + points * batch * filters
+                  + batch * out_h * out_w * filters)
+    else:
+        cached = x_spectra + k_spectra
+        dx_spectra = 2 * freqs * batch * channels
+        dx_size = batch * height * width * channels
+        phases = (points * batch * channels + cached + x_spectra,   # recomputed cache
+                  cached + points * batch * filters + out_spectra,
+                  cached + out_spectra + 2 * dx_spectra + points * batch * channels,
+                  cached + out_spectra + points * batch * channels + dx_size,
+                  cached + out_spectra + dx_size + k_spectra + kernel_work)
     unit = freqs * batch * channels
     check_allocation("x, kernel", (batch, freqs, channels), _complex(dtype),
-                     copies=(complex_entries + real_entries / 2) / unit,
+                     copies=max(phases) / (2 * unit),
                      what="the spectra of the FFT convolution")
 
 
@@ -261,13 +279,14 @@ def forward(x, kernel, geometry):
     batch, filters = x.shape[0], kernel.shape[3]
     out_h, out_w = geometry.out_size
     shape = fft_shape(geometry)
-    _check_spectra(x.shape, filters, shape, x.dtype, backward=False)
+    _check_spectra(x.shape, filters, geometry, shape, x.dtype, backward=False)
     spectra_x = _input_spectra(x, shape)
     spectra_k = _kernel_spectra(kernel, geometry, shape)
     spectra_out = np.empty((batch, spectra_x.shape[1], filters), spectra_x.dtype)
     _products(spectra_x.transpose(1, 0, 2), spectra_k, spectra_out.transpose(1, 0, 2))
     full = scipy.fft.irfft2(spectra_out.reshape(batch, shape[0], -1, filters), s=shape,
                             axes=(1, 2), workers=fft_workers())
+    del spectra_out
     out = np.ascontiguousarray(full[:, :out_h, :out_w], x.dtype)
     return out, (spectra_x, spectra_k)
 
@@ -301,7 +320,7 @@ def backward(x, grad, kernel, geometry, input_grad, cache):
     batch, height, width, channels = x.shape
     filters = kernel.shape[3]
     shape = fft_shape(geometry)
-    _check_spectra(x.shape, filters, shape, x.dtype, backward=True)
+    _check_spectra(x.shape, filters, geometry, shape, x.dtype, backward=True)
     if cache is None:
         cache = (_input_spectra(x, shape), _kernel_spectra(kernel, geometry, shape))
     spectra_x, spectra_k = cache
