@@ -102,15 +102,21 @@ def _chunk_tiles(axes, channels, itemsize):
 
 
 def _kernel_transform(kernel, axes):
-    """``U[e, ch, f] = (G_h g G_w^T)[e]``, computed in float64."""
-    gh, gw = axes[0]["G"], axes[1]["G"]
-    u = np.einsum("ka,lc,acxf->klxf", gh, gw, kernel.astype(np.float64, copy=False))
-    return np.ascontiguousarray(u.reshape(gh.shape[0] * gw.shape[0], *kernel.shape[2:]),
-                                kernel.dtype)
+    """``U[e, ch, f] = (G_h g G_w^T)[e]``: one product with ``G_h (x) G_w`` over the taps,
+    computed in float64."""
+    taps = kernel.shape[0] * kernel.shape[1]
+    u = _kron_g(axes) @ kernel.reshape(taps, -1).astype(np.float64)
+    return u.reshape(u.shape[0], *kernel.shape[2:]).astype(kernel.dtype)
+
+
+def _kron_g(axes):
+    """``(G_h (x) G_w)[(k, l), (a, c)] = G_h[k, a] G_w[l, c]``."""
+    return np.kron(axes[0]["G"], axes[1]["G"])
 
 
 def forward(x, kernel, geometry, m=4):
-    """Winograd F(m x m, 3 x 3) convolution; see the module's docstring."""
+    """Winograd F(m x m, 3 x 3) convolution; see the module's docstring. The cache is the
+    transformed kernel, for :func:`backward`."""
     if not all_finite(kernel):
         return functional._conv_forward(x, kernel, geometry), None
     axes = _axes(geometry, m, x.dtype)
@@ -142,7 +148,7 @@ def forward(x, kernel, geometry, m=4):
     parts = functional._split(1, n_tiles, macs, by_image=False)
     if not all(functional._run(parts, task)):
         return functional._conv_forward(x, kernel, geometry), None
-    return out, None
+    return out, u
 
 
 def backward(x, grad, kernel, geometry, input_grad, cache, m=4):
@@ -158,7 +164,8 @@ def backward(x, grad, kernel, geometry, input_grad, cache, m=4):
     check_allocation("x, kernel", (functional.n_threads(), n_elements, per_chunk,
                                    2 * channels + filters), x.dtype,
                      what="the transformed tiles")
-    u_t = np.ascontiguousarray(_kernel_transform(kernel, axes).transpose(0, 2, 1))
+    u = _kernel_transform(kernel, axes) if cache is None else cache
+    u_t = np.ascontiguousarray(u.transpose(0, 2, 1))
     dx = np.zeros(x.shape, x.dtype) if input_grad else None
     bt = (axes[0]["BT"], axes[1]["BT"])
     a = (axes[0]["A"], axes[1]["A"])
@@ -193,8 +200,5 @@ def backward(x, grad, kernel, geometry, input_grad, cache, m=4):
     if any(p is None for p in partials):
         return functional._conv_backward(x, grad, kernel, geometry, input_grad)
     du = functools.reduce(np.add, partials)
-    gh, gw = axes[0]["G"], axes[1]["G"]
-    dkernel = np.einsum("ka,lc,klxf->acxf", gh, gw,
-                        du.reshape(gh.shape[0], gw.shape[0], channels, filters)
-                        .astype(np.float64, copy=False))
-    return dx, dkernel.astype(x.dtype)
+    dkernel = _kron_g(axes).T @ du.reshape(n_elements, -1).astype(np.float64)
+    return dx, dkernel.reshape(kernel.shape).astype(x.dtype)

@@ -94,9 +94,9 @@ def tile_transform(x, out, t0, t1, tiles, step, offset, mat_h, mat_w):
                 else:
                     for c in range(n):
                         d[dst + c] = 0
-        for j in range(n_in_w):                      # along the height
-            _apply(mat_h, d, j * channels, n_in_w * channels, half, j * channels,
-                   n_in_w * channels, channels)
+        # along the height: rows of the tile are contiguous, one pass over all columns
+        _apply(mat_h, d, 0, n_in_w * channels, half, 0, n_in_w * channels,
+               n_in_w * channels)
         for i in range(rows_h):                      # along the width
             _apply(mat_w, half, i * n_in_w * channels, channels, of,
                    (i * rows_w * per_chunk + t - t0) * channels, per_chunk * channels,
@@ -117,15 +117,21 @@ def tile_untransform(src, y, t0, t1, tiles, step, offset, mat_h, mat_w, accumula
     per_chunk = src.shape[1]
     sf = src.reshape(-1)
     yf = y.reshape(-1)
+    n_src = src.shape[0]
+    local = np.empty(n_src * channels, y.dtype)
     half = np.empty(rows_h * cols_w * channels, y.dtype)
     tile = np.empty(rows_w * channels, y.dtype)
     n = np.uint64(channels)
     for t in range(t0, t1):
         b, h0, w0 = _tile_origin(t, tiles, step, offset)
-        for col in range(cols_w):                    # along the height
-            _apply(mat_h, sf, (col * per_chunk + t - t0) * channels,
-                   cols_w * per_chunk * channels, half, col * channels, cols_w * channels,
-                   channels)
+        # the tile's elements side by side, so that its rows are contiguous
+        for e in range(n_src):
+            s = np.uint64((e * per_chunk + t - t0) * channels)
+            dst = np.uint64(e * channels)
+            for c in range(n):
+                local[dst + c] = sf[s + c]
+        _apply(mat_h, local, 0, cols_w * channels, half, 0, cols_w * channels,
+               cols_w * channels)                    # along the height
         for i in range(rows_h):                      # along the width
             h = h0 + i
             if h < 0 or h >= height:
