@@ -28,6 +28,7 @@ a warm-up call (compilation).
 """
 
 import argparse
+import functools
 import importlib
 import inspect
 import os
@@ -84,20 +85,44 @@ def _takes_algorithm(function):
     return "algorithm" in inspect.signature(function).parameters
 
 
-def implementation(name):
+def _has_public_algorithms():
+    return _takes_algorithm(functional.conv_forward) \
+        and _takes_algorithm(functional.conv_backward)
+
+
+def implementation(name, public=False):
     """(forward(x, k, g) -> cache, backward(x, grad, k, g, input_grad, cache),
-    misfit(g, cin, f, dtype) -> reason or None, how) or a reason string."""
-    if _takes_algorithm(functional.conv_forward) and _takes_algorithm(functional.conv_backward):
-        def forward(x, kernel, geometry):
-            functional.conv_forward(x, kernel, geometry, algorithm=name)
+    misfit(g, cin, f, dtype) -> reason or None, how), or the reason there is none."""
+    misfit = getattr(functional, "algorithm_misfit", None)
+    if misfit is not None:
+        misfit = functools.partial(misfit, name)
+    if public and _has_public_algorithms():
+        def forward(x, kernel, geometry):       # keeps gemm's patches, as a layer does
+            return functional.conv_forward(x, kernel, geometry, keep_patches=True,
+                                           algorithm=name)[1]
 
         def backward(x, grad, kernel, geometry, input_grad, cache):
             functional.conv_backward(x, grad, kernel, geometry, input_grad=input_grad,
-                                     algorithm=name)
-        return forward, backward, None, "public conv_forward/conv_backward(algorithm=)"
-    if name == "auto":
+                                     cols=cache, algorithm=name)
+        return forward, backward, misfit, \
+            "public conv_forward/conv_backward(algorithm=): checks, gemm's patches reused"
+    if hasattr(functional, "_algorithm") and _has_public_algorithms():
+        try:
+            passes = functional._algorithm(name)
+        except Exception as exc:     # noqa: BLE001 - a module still being written
+            return f"not importable: {type(exc).__name__}: {exc}"
+
+        def forward(x, kernel, geometry):
+            return passes.forward(x, kernel, geometry)[1]
+
+        def backward(x, grad, kernel, geometry, input_grad, cache):
+            passes.backward(x, grad, kernel, geometry, input_grad, cache)
+        return forward, backward, passes.misfit, \
+            f"functional._algorithm({name!r}), the layers' path: forward's cache to backward"
+    if public:
         return "conv_forward has no algorithm= yet"
-    # winograd2 and winograd4 share one module whose passes take the tile size m
+    # before the public argument: the private modules (winograd2 and winograd4 share one,
+    # whose passes take the tile size m)
     module_name, options = name, {}
     if name.startswith("winograd") and name[len("winograd"):].isdigit():
         module_name, options = "winograd", {"m": int(name[len("winograd"):])}
@@ -124,28 +149,22 @@ def implementation(name):
     return "not implemented yet"
 
 
-def auto_pick(x, kernel, geometry):
-    """The algorithm ``auto`` chooses, where functional has a function that says so."""
-    for attribute in ("choose_conv_algorithm", "choose_algorithm", "conv_algorithm",
-                      "_choose_conv_algorithm", "_choose_algorithm", "_conv_algorithm",
-                      "_pick_algorithm", "pick_algorithm"):
-        chooser = getattr(functional, attribute, None)
-        if not callable(chooser):
-            continue
-        for arguments in ((geometry, x.shape[3], kernel.shape[3], x.dtype),
-                          (x, kernel, geometry)):
-            try:
-                pick = chooser(*arguments)
-            except (TypeError, ValueError, AttributeError, IndexError):
-                continue
-            return str(getattr(pick, "__name__", pick)).rsplit("_conv_", 1)[-1]
-    return "?"
-
-
-def time_layer(shape, algorithm, dtype, repeats, budget):
-    """{pass: seconds} or a reason string."""
+def auto_picks(shape, dtype):
+    """What ``algorithm="auto"`` runs for a training step and for inference, or None
+    before :func:`functional.choose_conv_algorithm` exists."""
+    chooser = getattr(functional, "choose_conv_algorithm", None)
+    if chooser is None:
+        return None
     _, batch, size, cin, filters, kernel_size, padding = shape
-    found = implementation(algorithm)
+    geometry = functional.window_geometry(size, kernel_size, (1, 1), (1, 1), padding)
+    return {"train": chooser(batch, geometry, cin, filters, dtype, training=True),
+            "infer": chooser(batch, geometry, cin, filters, dtype, training=False)}
+
+
+def time_layer(shape, algorithm, dtype, repeats, budget, public):
+    """{pass: seconds} or the reason the algorithm does not run here."""
+    _, batch, size, cin, filters, kernel_size, padding = shape
+    found = implementation(algorithm, public)
     if isinstance(found, str):
         return found
     forward, backward, misfit, _ = found
@@ -163,12 +182,13 @@ def time_layer(shape, algorithm, dtype, repeats, budget):
         cache = forward(x, kernel, geometry)
     except (ValueError, NotImplementedError) as exc:     # does not apply to this layer
         return str(exc)
+    except Exception as exc:     # noqa: BLE001 - an algorithm still being written
+        return f"FAILED: {type(exc).__name__}: {exc}"
     seconds = {"fwd": median_seconds(lambda: forward(x, kernel, geometry), repeats, budget)}
     seconds["dk"] = median_seconds(
         lambda: backward(x, grad, kernel, geometry, False, cache), repeats, budget)
     seconds["dx+dk"] = median_seconds(
         lambda: backward(x, grad, kernel, geometry, True, cache), repeats, budget)
-    seconds["pick"] = auto_pick(x, kernel, geometry) if algorithm == "auto" else None
     return seconds
 
 
@@ -196,6 +216,9 @@ def main():
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     parser.add_argument("--only", default=None,
                         help="time only the layers whose label contains this text")
+    parser.add_argument("--public", action="store_true",
+                        help="call the public conv_forward/conv_backward(algorithm=), "
+                             "argument checks included, instead of the layers' path")
     args = parser.parse_args()
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 10)
     budget = args.budget if args.budget is not None else (0.3 if args.quick else 3.0)
@@ -203,13 +226,14 @@ def main():
 
     print(f"sigconv.nn convolution algorithms, {dtype}, {functional.n_threads()} threads; "
           f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    for name in (*ALGORITHMS, "auto"):
-        found = implementation(name)
+    for name in ALGORITHMS:
+        found = implementation(name, args.public)
         print(f"  {name:10s} {found if isinstance(found, str) else found[3]}")
     peaks = gemm_peak(dtype, repeats)
     print("GEMM peak (np.matmul): " + ", ".join(f"{label}: {rate:.1f} GFLOP/s"
                                                  for label, rate in peaks.items()))
-    print("effective GFLOP/s = direct-convolution FLOPs / time (dx = (dx+dk) - dk)\n")
+    print("effective GFLOP/s = direct-convolution FLOPs / time (dx = (dx+dk) - dk; "
+          "all = 3 passes / (fwd + dx+dk)); <-train / <-infer: what algorithm='auto' runs\n")
     header = (f"  {'algorithm':10s} {'fwd':>7s} {'dx':>7s} {'dk':>7s} {'dx+dk':>7s} "
               f"{'all':>7s} {'fwd ms':>8s} {'bwd ms':>8s}")
     for shape in layer_shapes():
@@ -219,22 +243,30 @@ def main():
         print(f"{shape[0]}, {shape[5][0]}x{shape[5][1]} {shape[6]}, batch {shape[1]}: "
               f"{flops / 1e6:.1f} MFLOP per pass")
         print(header)
-        reasons = {}
-        for name in (*ALGORITHMS, "auto"):
-            result = time_layer(shape, name, dtype, repeats, budget)
+        picks = auto_picks(shape, dtype)
+        reasons, timed = {}, {}
+        for name in ALGORITHMS:
+            result = time_layer(shape, name, dtype, repeats, budget, args.public)
             if isinstance(result, str):
                 reasons[name] = result
                 print(f"  {name:10s} {'-':>7s} {'-':>7s} {'-':>7s} {'-':>7s} {'-':>7s}")
                 continue
+            timed[name] = result
             dx = result["dx+dk"] - result["dk"]
-
-            pick = f"  auto picks {result['pick']}" if result["pick"] is not None else ""
+            marks = "".join(f" <-{use}" for use, pick in (picks or {}).items() if pick == name)
             print(f"  {name:10s} {_rate(flops, result['fwd'])} {_rate(flops, dx)} "
                   f"{_rate(flops, result['dk'])} {_rate(2 * flops, result['dx+dk'])} "
                   f"{_rate(3 * flops, result['fwd'] + result['dx+dk'])} "
-                  f"{result['fwd'] * 1e3:8.2f} {result['dx+dk'] * 1e3:8.2f}{pick}")
+                  f"{result['fwd'] * 1e3:8.2f} {result['dx+dk'] * 1e3:8.2f}{marks}")
         for name, reason in reasons.items():
             print(f"    - {name}: {reason}")
+        if timed:
+            fastest_train = min(timed, key=lambda n: timed[n]["fwd"] + timed[n]["dx+dk"])
+            fastest_infer = min(timed, key=lambda n: timed[n]["fwd"])
+            auto = (f"auto runs {picks['train']} (train), {picks['infer']} (infer)"
+                    if picks else "no choose_conv_algorithm yet")
+            print(f"    fastest measured: {fastest_train} (train), {fastest_infer} (infer); "
+                  f"{auto}")
         print(flush=True)
 
 

@@ -166,9 +166,11 @@ def sigconv_cases(algorithm):
                       loss=nn.SparseCategoricalCrossentropy(from_logits=True))
         return model
 
+    cifar_models = []
     for batch in (32, 256):
         xb, yb = data(batch, (32, 32, 3), 10, batch)
         model = cifar()
+        cifar_models.append(model)
         cases[f"cifar train step, batch {batch}"] = \
             lambda m=model, xb=xb, yb=yb: m.train_on_batch(xb, yb)
         if batch == 256:
@@ -182,7 +184,27 @@ def sigconv_cases(algorithm):
         nn.Flatten(), nn.Dense(50, activation="relu"), nn.Dense(10, activation="softmax")])
     digits.compile(optimizer=nn.SGD(0.01), loss="categorical_crossentropy")
     cases["digits train step, batch 100"] = lambda: digits.train_on_batch(xd, onehot)
-    return cases, notes
+    models = {"conv": [layer], "cifar": cifar_models, "digits": [digits]}
+    return cases, notes, lambda: _algorithms_run(models)
+
+
+def _algorithms_run(models):
+    """The algorithm each sigconv Conv layer ran, per pass: {"cifar": "conv2d: train
+    winograd4, infer gemm; ..."} (empty before the layers have ``algorithm=``)."""
+    runs = {}
+    for label, items in models.items():
+        layers = [layer for item in items for layer in getattr(item, "layers", [item])]
+        parts = []
+        for layer in layers:
+            seen = getattr(layer, "_algorithms", None)
+            if seen:
+                picks = sorted({("train" if key[3] else "infer", name)
+                                for key, name in seen.items()})
+                parts.append(f"{layer.name}: " + ", ".join(f"{use} {name}"
+                                                            for use, name in picks))
+        if parts:
+            runs[label] = "; ".join(parts)
+    return runs
 
 
 # --- PyTorch worker -------------------------------------------------------------------
@@ -258,19 +280,20 @@ def torch_cases(channels_last):
         torch.nn.Linear(90, 50), torch.nn.ReLU(), torch.nn.Linear(50, 10)))
     cases["digits train step, batch 100"] = step(
         digits, torch.optim.SGD(digits.parameters(), 0.01), images(xd), torch.from_numpy(labels))
-    return cases, notes
+    return cases, notes, dict
 
 
 def worker(args):
     if args.worker == "sigconv":
-        cases, notes = sigconv_cases(args.algorithm)
+        cases, notes, runs = sigconv_cases(args.algorithm)
     else:
-        cases, notes = torch_cases(args.worker == "torch-cl")
+        cases, notes, runs = torch_cases(args.worker == "torch-cl")
     results = {name: time_case(function, args.warmup, args.repeats, args.budget)
                for name, function in cases.items() if args.only is None or args.only in name}
     other = "torch" if args.worker == "sigconv" else "sigconv"
     if other in sys.modules:      # each side must run free of the other's threads and BLAS
         raise RuntimeError(f"the {args.worker} worker imported {other}")
+    notes["algorithms run"] = runs()
     json.dump({"notes": notes, "cases": results}, sys.stdout)
 
 
@@ -309,8 +332,11 @@ def report(best, notes):
           "(PyTorch time / sigconv time, > 1: sigconv faster)")
     for side in SIDES:
         if side in notes:
+            runs = notes[side].pop("algorithms run", {})
             print(f"  {side}: " + ", ".join(f"{key}={value}"
                                             for key, value in notes[side].items()))
+            for label, run in runs.items():
+                print(f"    {label} ran {run}")
     header = (f"{'case':40s} {'sigconv':>9s} {'nchw':>9s} {'ch-last':>9s} {'best':>7s} "
               f"{'ratio':>6s} {'sc GF/s':>8s} {'pt GF/s':>8s} {'sc img/s':>9s} "
               f"{'pt img/s':>9s}")
