@@ -36,6 +36,12 @@ sigconv goes through its public API: a compiled ``Sequential`` and ``train_on_ba
 convolutions and matrix products (2 per multiply-add; a training step counts forward,
 kernel gradients and every input gradient but the first layer's) over the time.
 
+PyTorch's models have the same shapes (NCHW input, or model and input in
+``torch.channels_last``) and take ``CrossEntropyLoss`` on logits, which is softmax +
+categorical cross-entropy. ``--algorithm NAME`` passes ``algorithm=NAME`` to every sigconv
+Conv2D (ignored, and said so, where the layers have no such argument); the report lists
+the algorithm each sigconv Conv layer ran. ``--only TEXT`` times the matching cases alone.
+
 Nothing else should run during the benchmark; the load average printed around each round
 shows a loaded machine.
 """
