@@ -219,13 +219,27 @@ def _split(batch, out_h, macs, by_image):
     return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
+@functools.cache
+def _blas_libraries():
+    """threadpoolctl's controllers of the BLAS libraries loaded (found once: the search
+    and threadpoolctl's ``limit`` context cost ~75 us a call, the C calls a microsecond)."""
+    return _blas_controller().select(user_api="blas").lib_controllers
+
+
 def _run(parts, task):
     """``task(line0, line1)`` for every part; several parts run on the pool's threads, each
     with a one-thread BLAS (threads of ours and of OpenBLAS would fight for the cores)."""
     if len(parts) == 1:
         return [task(*parts[0])]
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    libraries = _blas_libraries()
+    before = [library.num_threads for library in libraries]
+    for library in libraries:
+        library.set_num_threads(1)
+    try:
         return list(_executor().map(lambda part: task(*part), parts))
+    finally:
+        for library, threads in zip(libraries, before, strict=True):
+            library.set_num_threads(threads)
 
 
 def patches(x, geometry, fill=0.0, line0=0, line1=None, out=None, parallel=None):
@@ -456,9 +470,13 @@ def conv_work(algorithm, batch, geometry, in_channels, filters, training=True):
         moved = elements * ((in_channels + filters) + (2 * in_channels + filters
                                                        if training else 0))
         return elements * in_channels * filters * passes, moved
-    from . import _conv_fft
+    from . import _conv_fft     # fft: complex products per frequency, N log2 N transforms
 
-    return _conv_fft.work(batch, geometry, in_channels, filters, training)
+    n_h, n_w = _conv_fft.fft_shape(geometry)
+    frequencies = n_h * (n_w // 2 + 1)
+    transforms = (batch * (in_channels + filters) + in_channels * filters) * n_h * n_w \
+        * max(np.log2(n_h * n_w), 1) / 2
+    return 4 * batch * in_channels * filters * frequencies * passes, transforms * passes
 
 
 def choose_conv_algorithm(batch, geometry, in_channels, filters, dtype="float32",
