@@ -470,7 +470,8 @@ def conv_work(algorithm, batch, geometry, in_channels, filters, training=True):
         moved = elements * ((in_channels + filters) + (2 * in_channels + filters
                                                        if training else 0))
         return elements * in_channels * filters * passes, moved
-    from . import _conv_fft     # fft: complex products per frequency, N log2 N transforms
+    # fft: complex products per frequency, N log2 N transforms
+    from . import _conv_fft
 
     n_h, n_w = _conv_fft.fft_shape(geometry)
     frequencies = n_h * (n_w // 2 + 1)
