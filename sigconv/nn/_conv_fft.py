@@ -8,18 +8,23 @@ A stride-1 Keras convolution (a cross-correlation) of a channels-last batch is c
     out             = irfft2(OUT)[:, :oh, :ow]
 
 ``g`` is the kernel flipped (a correlation is a convolution with the reversed kernel), dilated
-(tap ``a`` sits ``a * dh`` rows from the first, zeros between: any dilation works, at the
-cost of transforms as long as the dilated span) and rolled by the padding before, so that
-output ``(i, j)`` lands at index ``(i, j)`` of the circular convolution and no padded copy of
-``x`` is ever made. Output ``i`` reads input rows ``i + a*dh - ph``, from ``-ph`` to
-``oh + span - 2 - ph``; the circular convolution of length ``N`` gives the same sums when the
-rows before the image (which wrap to ``N - ph``...) and the rows after it both land on zeros,
-and the taps of ``g`` do not wrap onto one another::
+(tap ``a`` sits ``a * dh`` rows from the first: any dilation works, as the kernel with zeros
+between its taps) and rolled by the padding before, so that output ``(i, j)`` lands at index
+``(i, j)`` of the circular convolution and no padded copy of ``x`` is ever made. Output ``i``
+reads input rows ``i + a*dh - ph``, from ``-ph`` to ``oh + span - 2 - ph``; the circular
+convolution of length ``N`` gives the same sums when the rows before the image (which wrap to
+``N - ph``...) and the rows after it both land on zeros, and the taps of ``g`` do not wrap onto
+one another::
 
     N >= max(H + ph, oh + span - 1 - ph, span)
 
 ``"valid"`` needs ``N = H`` (no padding at all), ``"same"`` ``N = H + pad after`` (half the
 padding of a linear convolution); ``scipy.fft.next_fast_len`` rounds it up.
+
+``g`` has ``kh*kw`` non-zero rows and columns only, so ``K`` is two small DFT-matrix products
+over the taps, ``K = E_h k E_w^T`` per channel pair (``E[u, a] = exp(-2j pi u (ph - a*dh) / N)``),
+unless transforming the zero-filled planes is less work (:data:`KERNEL_DFT_MAX_RATIO`; long
+1-D kernels).
 
 Backward is the adjoint of each step: the circular convolution's adjoint is the circular
 correlation (the conjugate spectrum), cropping's is zero-padding::
@@ -30,21 +35,27 @@ correlation (the conjugate spectrum), cropping's is zero-padding::
 
 Both products are taken conjugated, ``conj(DX) = conj(GR) K^T`` and
 ``conj(DG) = X^T conj(GR)``, so that only arrays backward owns are conjugated, in place:
-``GR`` before the products, ``conj(DX)`` after; ``irfft2(conj(DG))`` is ``irfft2(DG)``
-read at the negated indices (mod N), which for the ``kh*kw`` taps is a small gather.
+``GR`` before the products, ``conj(DX)`` after; ``dk`` reads ``irfft2`` at ``kh*kw`` points
+only, again as DFT-matrix products (or a transform and a gather of the negated indices).
 
 The per-frequency products run as ``np.matmul`` over stacks of strided views (no transposed
 copies), split over the layer's threads by frequency; the transforms use scipy.fft with
 :func:`sigconv._jit.fft_workers` threads. Forward keeps ``X`` and ``K`` for backward.
 
-Cost (multiply-adds, per pass, compare with im2col's ``B*oh*ow*kh*kw*C*F``)::
+Cost, with ``U = Nh*Nw*log2(Nh*Nw)`` and ``P = Nh*(Nw//2 + 1)`` frequencies (seconds fitted
+on a 2-core EPYC, float32, batch 32, 8x8 to 64x64 images, 3 to 64 channels, 3x3 to 11x11
+kernels; within ~1.5x of the measured times on that shared, noisy machine)::
 
-    transforms: ~ (B*C + B*F + C*F) * Nh*Nw * log2(Nh*Nw) / 2
-    products:   4 * B*C*F * Nh*(Nw//2 + 1)
+    forward   ~ 0.5 ms + 5e-10 * (B*C + B*F) * U     + 1.2e-10 * B*C*F * P
+    backward  ~ 0.5 ms + 5e-10 * (B*C + B*F) * U     + 1.2e-10 * 2 * B*C*F * P
 
-so the FFT wins when ``kh*kw`` is large against ``4 * Nh*Nw/2 / (oh*ow)`` (about 2 to 3 for
-same-size images) plus the transforms; the memory of the spectra (``Nh*Nw*C*F`` complex
-numbers for the kernel alone) is its limit for wide layers.
+against im2col + GEMM's ``B*oh*ow*kh*kw*C*F`` multiply-adds at ``R`` = 20 to 55 GMAC/s
+(forward; backward ~2.3 times forward). Per multiply-add of the GEMM, the FFT's forward
+costs ``T = R * 5e-10 * (1/C + 1/F) * U / (oh*ow)`` (transforms) plus
+``M = R * 1.2e-10 * P / (oh*ow)`` (products) over ``kh*kw``, so it wins from ``kh*kw > T + M``
+taps, and forward + backward from ``kh*kw > (2*T + 3*M) / 3.3``: 5x5 for 16->32 channels,
+3x3 for 64->64 on 8x8 images (same padding). Its limit is memory: the spectra hold
+``P*(B*C + C*F + B*F)`` complex numbers (the kernel's alone ``Nh*Nw/2`` times its size).
 """
 
 import numpy as np
