@@ -176,9 +176,9 @@ def _products(a, b, out):
 
 
 def _one_blas_thread():
-    """OpenBLAS on the calling thread alone, for the small products here: its own
-    threads, woken for a few microseconds of work, stalled such calls for 50-150 ms
-    whenever another process held the other core (a 2-core machine under load)."""
+    """OpenBLAS on the calling thread alone, for the small products here: waking its own
+    threads for a few microseconds of work costs a scheduler time slice (50-150 ms
+    measured) whenever another process holds the other cores."""
     return functional._blas_controller().limit(limits=1, user_api="blas")
 
 
@@ -192,8 +192,8 @@ def _input_spectra(x, shape):
 #: products over the taps (``kh*kw*(Nw//2+1) + kh*Nh*(Nw//2+1)`` complex multiply-adds per
 #: channel pair) unless that is more than this many times ``Nh*Nw*log2(Nh*Nw)``, the
 #: work of transforming the zero-filled ``(Nh, Nw)`` kernel planes instead; measured (2-core
-#: EPYC, float32, 7x7 to 31x31 kernels on 32x32 to 128x128 images), one unit of the
-#: products took ~1.0e-4 ms, one unit of transforms ~1.9e-4 ms
+#: EPYC, float32, 7x7 to 31x31 kernels on 32x32 to 128x128 images): ~2e-10 s per unit and
+#: channel pair for the products, ~4e-10 s for the transforms
 KERNEL_DFT_MAX_RATIO = 1.5
 
 
