@@ -117,6 +117,18 @@ def _kron_g(axes):
 def forward(x, kernel, geometry, m=4):
     """Winograd F(m x m, 3 x 3) convolution; see the module's docstring. The cache is the
     transformed kernel, for :func:`backward`."""
+    # every product here is small or runs on one of several threads: one BLAS thread each
+    with functional.one_blas_thread():
+        return _forward(x, kernel, geometry, m)
+
+
+def backward(x, grad, kernel, geometry, input_grad, cache, m=4):
+    """Gradients of :func:`forward`: its exact adjoint; see the module's docstring."""
+    with functional.one_blas_thread():
+        return _backward(x, grad, kernel, geometry, input_grad, cache, m)
+
+
+def _forward(x, kernel, geometry, m):
     if not all_finite(kernel):
         return functional._conv_forward(x, kernel, geometry), None
     axes = _axes(geometry, m, x.dtype)
@@ -151,8 +163,7 @@ def forward(x, kernel, geometry, m=4):
     return out, u
 
 
-def backward(x, grad, kernel, geometry, input_grad, cache, m=4):
-    """Gradients of :func:`forward`: its exact adjoint; see the module's docstring."""
+def _backward(x, grad, kernel, geometry, input_grad, cache, m):
     if not all_finite(kernel):
         return functional._conv_backward(x, grad, kernel, geometry, input_grad)
     axes = _axes(geometry, m, x.dtype)

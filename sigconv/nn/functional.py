@@ -14,6 +14,7 @@ Backward uses the same chunks: ``dkernel += cols.T @ dout`` and
 ``dx += col2im(dout @ kernel.T)``.
 """
 
+import contextlib
 import functools
 import numbers
 from concurrent.futures import ThreadPoolExecutor
@@ -226,20 +227,29 @@ def _blas_libraries():
     return _blas_controller().select(user_api="blas").lib_controllers
 
 
-def _run(parts, task):
-    """``task(line0, line1)`` for every part; several parts run on the pool's threads, each
-    with a one-thread BLAS (threads of ours and of OpenBLAS would fight for the cores)."""
-    if len(parts) == 1:
-        return [task(*parts[0])]
+@contextlib.contextmanager
+def one_blas_thread():
+    """OpenBLAS on the calling thread alone inside the block: for several of our threads
+    calling BLAS at once, and for small products (waking OpenBLAS's threads for a few
+    microseconds of work can cost a scheduler time slice when a core is busy)."""
     libraries = _blas_libraries()
     before = [library.num_threads for library in libraries]
     for library in libraries:
         library.set_num_threads(1)
     try:
-        return list(_executor().map(lambda part: task(*part), parts))
+        yield
     finally:
         for library, threads in zip(libraries, before, strict=True):
             library.set_num_threads(threads)
+
+
+def _run(parts, task):
+    """``task(line0, line1)`` for every part; several parts run on the pool's threads, each
+    with a one-thread BLAS (threads of ours and of OpenBLAS would fight for the cores)."""
+    if len(parts) == 1:
+        return [task(*parts[0])]
+    with one_blas_thread():
+        return list(_executor().map(lambda part: task(*part), parts))
 
 
 def patches(x, geometry, fill=0.0, line0=0, line1=None, out=None, parallel=None):
