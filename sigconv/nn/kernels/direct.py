@@ -264,17 +264,101 @@ def _dkernel_term(xf, gf, df, g, x0, n_pixels, step, xoff, k, d, filters):
 
 
 @jit(inline="always")
+def _dkernel_block(xf, gf, df, x0, x1, x2, x3, g0, g1, g2, g3, xoff, k, n, d, filters):
+    """All ``n`` terms of four interior pixels of full rows (any four: their inputs at
+    ``x0 .. x3`` relative to the table row at ``xoff[k:]``, their gradients at ``g0 .. g3``)
+    onto the kernel-gradient rows at ``df[d:]``, two terms per pass (8 multiply-adds per
+    load-add-store of a gradient vector, summed as a tree)."""
+    nf = _U(filters)
+    u0, u1, u2, u3 = _U(g0), _U(g1), _U(g2), _U(g3)
+    for r in range(0, n - 1, 2):
+        ta = xoff[_U(k + r)]
+        tb = xoff[_U(k + r + 1)]
+        a0, a1, a2, a3 = xf[_U(x0 + ta)], xf[_U(x1 + ta)], xf[_U(x2 + ta)], xf[_U(x3 + ta)]
+        b0, b1, b2, b3 = xf[_U(x0 + tb)], xf[_U(x1 + tb)], xf[_U(x2 + tb)], xf[_U(x3 + tb)]
+        da = _U(d + r * filters)
+        db = da + nf
+        for f in range(nf):
+            h0, h1, h2, h3 = gf[u0 + f], gf[u1 + f], gf[u2 + f], gf[u3 + f]
+            df[da + f] += (a0 * h0 + a1 * h1) + (a2 * h2 + a3 * h3)
+            df[db + f] += (b0 * h0 + b1 * h1) + (b2 * h2 + b3 * h3)
+    if n % 2 == 1:
+        t = xoff[_U(k + n - 1)]
+        a0, a1, a2, a3 = xf[_U(x0 + t)], xf[_U(x1 + t)], xf[_U(x2 + t)], xf[_U(x3 + t)]
+        da = _U(d + (n - 1) * filters)
+        for f in range(nf):
+            df[da + f] += (a0 * gf[u0 + f] + a1 * gf[u1 + f]) \
+                + (a2 * gf[u2 + f] + a3 * gf[u3 + f])
+
+
+@jit(inline="always")
+def _dkernel_term_run(xf, gf, df, g, x0, xoff, k, n, d, filters):
+    """All ``n`` terms of one interior pixel onto the kernel-gradient rows at ``df[d:]``."""
+    nf = _U(filters)
+    ug = _U(g)
+    for r in range(n):
+        e = xf[_U(xoff[_U(k + r)] + x0)]
+        ud = _U(d + r * filters)
+        for f in range(nf):
+            df[ud + f] += e * gf[ug + f]
+
+
+@jit(inline="always")
 def _dkernel_lines(xf, gf, df, base, line0, line1, dims, geometry, count, first, xoff, col,
                    lo, hi):
     """Add the kernel gradient of output lines ``[line0, line1)`` onto
-    ``df[base:base + kh * kw * C * F]``: the interior pixels two terms and four pixels at a
-    time, term pair by term pair; the remaining pixels and terms one at a time, the pixels
-    outside the interior with a check of each term's column."""
+    ``df[base:base + kh * kw * C * F]``.
+
+    The interior pixels of full rows, the bulk, go four at a time across line and image
+    boundaries (their terms all follow from the first full row's table); the interior of
+    the other rows four at a time within the row, two terms per pass; what is left over
+    one pixel at a time, with a check of each term's column outside the interior.
+    """
     height, width, channels, filters = dims
     kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
     n_terms = kh * kw * channels
     nf = _U(filters)
     step = sw * channels
+    image_size = height * width * channels
+    row_shift = sh * width * channels
+    i_full = 0
+    while i_full < out_h and count[i_full] != n_terms:
+        i_full += 1
+    k_full = i_full * n_terms
+    d_full = base + first[min(i_full, out_h - 1)] * filters
+    # the pixels of full rows gathered four by four (scalars, not an array or a tuple:
+    # numba would take either for a possible alias of the arrays and vectorise worse)
+    slot = 0
+    x0 = x1 = x2 = x3 = 0
+    g0 = g1 = g2 = g3 = 0
+    for line in range(line0, line1):
+        b = line // out_h
+        i = line - b * out_h
+        if count[i] != n_terms:
+            continue
+        x_line = b * image_size + (i - i_full) * row_shift
+        g_line = line * out_w * filters
+        for j in range(lo, hi):
+            if slot == 0:
+                x0, g0 = x_line + j * step, g_line + j * filters
+                slot = 1
+            elif slot == 1:
+                x1, g1 = x_line + j * step, g_line + j * filters
+                slot = 2
+            elif slot == 2:
+                x2, g2 = x_line + j * step, g_line + j * filters
+                slot = 3
+            else:
+                x3, g3 = x_line + j * step, g_line + j * filters
+                _dkernel_block(xf, gf, df, x0, x1, x2, x3, g0, g1, g2, g3, xoff, k_full,
+                               n_terms, d_full, filters)
+                slot = 0
+    if slot > 0:
+        _dkernel_term_run(xf, gf, df, g0, x0, xoff, k_full, n_terms, d_full, filters)
+    if slot > 1:
+        _dkernel_term_run(xf, gf, df, g1, x1, xoff, k_full, n_terms, d_full, filters)
+    if slot > 2:
+        _dkernel_term_run(xf, gf, df, g2, x2, xoff, k_full, n_terms, d_full, filters)
     n_blocks = (hi - lo) // 4
     rest = hi - lo - 4 * n_blocks
     for line in range(line0, line1):
@@ -283,20 +367,21 @@ def _dkernel_lines(xf, gf, df, base, line0, line1, dims, geometry, count, first,
         n = count[i]
         k = i * n_terms
         d = base + first[i] * filters
-        image = b * height * width * channels
+        image = b * image_size
         g = line * out_w * filters
-        g_lo = g + lo * filters
-        x_lo = image + lo * step
-        for r in range(0, n - 1, 2):
-            _dkernel_pair(xf, gf, df, g_lo, x_lo, n_blocks, step, xoff, k + r,
-                          d + r * filters, filters)
-        if n % 2 == 1:
-            _dkernel_term(xf, gf, df, g_lo, x_lo, 4 * n_blocks, step, xoff, k + n - 1,
-                          d + (n - 1) * filters, filters)
-        for r in range(n):
-            _dkernel_term(xf, gf, df, g_lo + 4 * n_blocks * filters,
-                          x_lo + 4 * n_blocks * step, rest, step, xoff, k + r,
-                          d + r * filters, filters)
+        if n != n_terms:
+            g_lo = g + lo * filters
+            x_lo = image + lo * step
+            for r in range(0, n - 1, 2):
+                _dkernel_pair(xf, gf, df, g_lo, x_lo, n_blocks, step, xoff, k + r,
+                              d + r * filters, filters)
+            if n % 2 == 1:
+                _dkernel_term(xf, gf, df, g_lo, x_lo, 4 * n_blocks, step, xoff, k + n - 1,
+                              d + (n - 1) * filters, filters)
+            for r in range(n):
+                _dkernel_term(xf, gf, df, g_lo + 4 * n_blocks * filters,
+                              x_lo + 4 * n_blocks * step, rest, step, xoff, k + r,
+                              d + r * filters, filters)
         for j in range(out_w):
             if j >= lo and j < hi:
                 continue
