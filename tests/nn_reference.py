@@ -81,3 +81,57 @@ def batch_norm(x, gamma, beta, epsilon):
     axes = tuple(range(x.ndim - 1))
     mean, variance = x.mean(axis=axes), x.var(axis=axes)
     return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
+
+
+# --- the fast algorithms, spelled out in NumPy -------------------------------------------
+
+WINOGRAD = {   # F(m, 3): B^T, G, A^T (Lavin & Gray 2016), points 0, +-1, (+-2), infinity
+    2: ([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+        [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]],
+        [[1, 1, 1, 0], [0, 1, -1, -1]]),
+    4: ([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+         [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
+        [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+         [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
+        [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]),
+}
+
+
+def winograd_conv2d(x, kernel, m, padding):
+    """Keras Conv2D with a 3x3 kernel by Winograd F(m x m, 3 x 3), tile by tile:
+    ``Y = A^T [(G g G^T) * (B^T d B)] A`` per tile and channel pair, summed over channels.
+    Computed in ``x``'s dtype (the transforms' coefficients are exact in float32 except
+    G's thirds and sixths, applied to the kernel in float64)."""
+    bt, g, at = (np.asarray(a, np.float64) for a in WINOGRAD[m])
+    alpha = m + 2
+    (out_h, ph, _), (out_w, pw, _) = (pads(x.shape[1 + k], 3, 1, 1, padding) for k in range(2))
+    tiles_h, tiles_w = -(-out_h // m), -(-out_w // m)
+    xp = np.zeros((x.shape[0], tiles_h * m + 2, tiles_w * m + 2, x.shape[3]), x.dtype)
+    rows, cols = min(x.shape[1], xp.shape[1] - ph), min(x.shape[2], xp.shape[2] - pw)
+    xp[:, ph:ph + rows, pw:pw + cols] = x[:, :rows, :cols]
+    u = np.einsum("ka,acxf,lc->klxf", g, kernel.astype(np.float64), g).astype(x.dtype)
+    bt, at = bt.astype(x.dtype), at.astype(x.dtype)
+    out = np.zeros((x.shape[0], tiles_h * m, tiles_w * m, kernel.shape[3]), x.dtype)
+    for th in range(tiles_h):
+        for tw in range(tiles_w):
+            d = xp[:, th * m:th * m + alpha, tw * m:tw * m + alpha]        # (b, a, a, ch)
+            v = np.einsum("ka,bacx,lc->bklx", bt, d, bt)
+            y = np.einsum("bklx,klxf->bklf", v, u)
+            out[:, th * m:(th + 1) * m, tw * m:(tw + 1) * m] = \
+                np.einsum("ik,bklf,jl->bijf", at, y, at)
+    return out[:, :out_h, :out_w]
+
+
+def fft_conv2d(x, kernel, padding):
+    """Keras Conv2D (strides 1, no dilation) by the convolution theorem with NumPy's FFT:
+    each output channel is the sum over input channels of full 2-D FFT convolutions with
+    the flipped kernel, cropped to Keras's window."""
+    kh, kw, _, filters = kernel.shape
+    (out_h, ph, _), (out_w, pw, _) = (pads(x.shape[1 + k], kernel.shape[k], 1, 1, padding)
+                                      for k in range(2))
+    shape = (x.shape[1] + kh - 1, x.shape[2] + kw - 1)
+    spectra = np.fft.rfft2(x.astype(np.float64), shape, axes=(1, 2))
+    flipped = np.fft.rfft2(kernel[::-1, ::-1].astype(np.float64), shape, axes=(0, 1))
+    full = np.fft.irfft2(np.einsum("buvx,uvxf->buvf", spectra, flipped), shape, axes=(1, 2))
+    # full[i] = sum_a x[i - (kh - 1) + a] k[a]: output i starts at input i - ph
+    return full[:, kh - 1 - ph:kh - 1 - ph + out_h, kw - 1 - pw:kw - 1 - pw + out_w]

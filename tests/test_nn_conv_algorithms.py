@@ -27,13 +27,15 @@ def random(rng, shape, dtype=np.float64):
 
 
 @st.composite
-def setups(draw, rank=2):
-    """A convolution that Winograd applies to more often than not, with awkward sizes."""
+def setups(draw, rank=2, kernels=(3, 3, 1, 2, 5, 7), plain=False):
+    """A convolution that Winograd applies to more often than not, with awkward sizes
+    (``plain``: strides 1, no dilation)."""
     seed = draw(st.integers(0, 2**32 - 1))
     spatial = tuple(draw(st.integers(1, 11)) for _ in range(rank))
-    kernel = tuple(draw(st.sampled_from((3, 3, 1, 2, 5, 7))) for _ in range(rank))
-    strides = tuple(draw(st.sampled_from((1, 1, 1, 2))) for _ in range(rank))
-    dilation = (1,) * rank if max(strides) > 1 else \
+    kernel = tuple(draw(st.sampled_from(kernels)) for _ in range(rank))
+    strides = tuple(draw(st.sampled_from((1,) if plain else (1, 1, 1, 2)))
+                    for _ in range(rank))
+    dilation = (1,) * rank if max(strides) > 1 or plain else \
         tuple(draw(st.sampled_from((1, 1, 2))) for _ in range(rank))
     padding = draw(st.sampled_from(("valid", "same")))
     if padding == "valid":
@@ -302,3 +304,33 @@ def test_threaded_winograd_equals_single_thread(monkeypatch):
         monkeypatch.undo()
         for a, b in zip(many, single, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("m", [2, 4])
+@given(setups(kernels=(3,), plain=True))
+def test_winograd_matches_its_numpy_reference(m, setup):
+    """The numba Winograd equals the algorithm spelled out tile by tile in NumPy: exactly
+    in float64 (to rounding), and in float32 far closer than either is to the exact
+    result (the same transforms round the same way)."""
+    x, kernel, _, geometry = problem(setup)
+    name = f"winograd{m}"
+    expected = ref.winograd_conv2d(x, kernel, m, setup["padding"])
+    np.testing.assert_allclose(ref.conv2d(x, kernel, None, (1, 1), setup["padding"],
+                                          (1, 1)), expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(functional.conv_forward(x, kernel, geometry, algorithm=name),
+                               expected, rtol=1e-12, atol=1e-12)
+    x32, kernel32 = x.astype(np.float32), kernel.astype(np.float32)
+    mine = functional.conv_forward(x32, kernel32, geometry, algorithm=name)
+    numpy32 = ref.winograd_conv2d(x32, kernel32, m, setup["padding"])
+    scale = max(float(np.abs(expected).max()), 1.0)
+    assert float(np.abs(mine - numpy32).max()) <= REL_ERROR_32[name] * scale
+
+
+@given(setups(plain=True))
+def test_fft_matches_its_numpy_reference(setup):
+    x, kernel, _, geometry = problem(setup)
+    expected = ref.fft_conv2d(x, kernel, setup["padding"])
+    np.testing.assert_allclose(ref.conv2d(x, kernel, None, (1, 1), setup["padding"],
+                                          (1, 1)), expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(functional.conv_forward(x, kernel, geometry, algorithm="fft"),
+                               expected, rtol=1e-10, atol=1e-10)
