@@ -4,7 +4,7 @@ Forward is compared with the float64 NumPy reference (tests/nn_reference.py), bo
 gradients with the adjoint identities (which need no reference) and with the im2col/GEMM
 algorithm. The problems draw strides, dilation, padding and sizes that are not multiples
 of the kernels' blocks (nine terms per forward pass, four pixels per kernel-gradient pass)
-so that every remainder path runs; the serial and the threaded kernels both run.
+so that every remainder path runs; on one thread and on several.
 """
 
 import contextlib
@@ -71,9 +71,9 @@ def backward(x, weights, geometry, grad, input_grad=True):
 
 @contextlib.contextmanager
 def threads(kind, monkeypatch):
-    """Run the kernels ``"serial"`` (inside single_thread), or ``"parallel"`` on every
-    problem, however small, with three kernel-gradient buffers (more tasks than threads:
-    the serial reduce of the partial buffers runs)."""
+    """Run the kernels on one thread (``"serial"``, inside single_thread), or on several
+    (``"parallel"``) for every problem, however small, with three kernel-gradient buffers
+    (more tasks than threads: the serial reduce of the partial buffers runs)."""
     if kind == "serial":
         with single_thread():
             yield

@@ -28,10 +28,12 @@ terms unchecked; the others check each term's column ``col[i, r] + j * sw``, so 
 index ever leaves its array (padding is never read). Offsets are unsigned when indexing, so
 numba adds no negative-index wraparound to the loops.
 
-Parallel kernels give every task the memory it writes: an output line (forward), a
-kernel-gradient buffer of its own for a range of lines, summed afterwards by the caller
-(kernel gradient), an input line that *gathers* every term that read from it (input
-gradient).
+The three kernels (:func:`forward`, :func:`kernel_gradient`, :func:`input_gradient`) are
+parallel loops, also for one thread (the caller sets numba's thread count): only a parallel
+loop gets the non-aliasing arrays, which makes even one thread faster than a plain loop.
+Every task owns the memory it writes: an output line (forward), a kernel-gradient buffer
+of its own for a range of lines, summed afterwards by the caller (kernel gradient), an
+input line that *gathers* every term that read from it (input gradient).
 """
 
 import numpy as np
@@ -186,26 +188,11 @@ def _forward_line(xf, wf, of, line, dims, geometry, count, first, xoff, col, lo,
                 of[uo + f] += e * wf[wr + f]
 
 
-@jit
-def forward_serial(x, kernel, out, geometry):
-    """``out`` = the cross-correlation of ``x`` (B, H, W, C) with ``kernel`` (kh, kw, C, F)
-    for the geometry tuple ``(kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w)``; one thread."""
-    batch, height, width, channels = x.shape
-    dims = (height, width, channels, kernel.shape[3])
-    count = np.empty(geometry[8], np.int64)
-    first = np.empty(geometry[8], np.int64)
-    xoff = np.empty(geometry[8] * geometry[0] * geometry[1] * channels, np.int64)
-    col = np.empty(xoff.size, np.int64)
-    term_tables(count, first, xoff, col, height, width, channels, geometry)
-    lo, hi = interior(width, geometry)
-    xf, wf, of = x.reshape(-1), kernel.reshape(-1), out.reshape(-1)
-    for line in range(batch * geometry[8]):
-        _forward_line(xf, wf, of, line, dims, geometry, count, first, xoff, col, lo, hi)
-
-
 @jit(parallel=True)
-def forward_parallel(x, kernel, out, geometry):
-    """:func:`forward_serial`, one output line ``out[b, i]`` per task."""
+def forward(x, kernel, out, geometry):
+    """``out`` = the cross-correlation of ``x`` (B, H, W, C) with ``kernel`` (kh, kw, C, F)
+    for the geometry tuple ``(kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w)``, one output
+    line ``out[b, i]`` per task."""
     batch, height, width, channels = x.shape
     dims = (height, width, channels, kernel.shape[3])
     count = np.empty(geometry[8], np.int64)
@@ -396,27 +383,11 @@ def _dkernel_lines(xf, gf, df, base, line0, line1, dims, geometry, count, first,
                     df[ud + f] += e * gf[ug + f]
 
 
-@jit
-def dkernel_serial(x, grad, dkernel, geometry):
-    """Kernel gradient of the cross-correlation, written into ``dkernel``; one thread."""
-    batch, height, width, channels = x.shape
-    dims = (height, width, channels, grad.shape[3])
-    count = np.empty(geometry[8], np.int64)
-    first = np.empty(geometry[8], np.int64)
-    xoff = np.empty(geometry[8] * geometry[0] * geometry[1] * channels, np.int64)
-    col = np.empty(xoff.size, np.int64)
-    term_tables(count, first, xoff, col, height, width, channels, geometry)
-    lo, hi = interior(width, geometry)
-    df = dkernel.reshape(-1)
-    df[:] = 0
-    _dkernel_lines(x.reshape(-1), grad.reshape(-1), df, 0, 0, batch * geometry[8], dims,
-                   geometry, count, first, xoff, col, lo, hi)
-
-
 @jit(parallel=True)
-def dkernel_parallel(x, grad, partials, geometry):
-    """Kernel gradient in ``partials`` (tasks, kh, kw, C, F): task ``t`` writes only
-    ``partials[t]``, the sum over its share of the output lines; the caller adds them."""
+def kernel_gradient(x, grad, partials, geometry):
+    """Kernel gradient of the cross-correlation in ``partials`` (tasks, kh, kw, C, F): task
+    ``t`` writes only ``partials[t]``, the sum over its share of the output lines; the
+    caller adds them."""
     batch, height, width, channels = x.shape
     dims = (height, width, channels, grad.shape[3])
     count = np.empty(geometry[8], np.int64)
@@ -471,21 +442,10 @@ def _dx_line(gf, kf, df, task, dims, geometry, ranges):
                         df[d + ch] += gv * kf[k0 + ch]
 
 
-@jit
-def dx_serial(grad, kernel_t, dx, geometry):
-    """Input gradient (the transposed convolution) into ``dx``; ``kernel_t`` is the kernel
-    as (kh, kw, F, C). One thread."""
-    batch, height, width, channels = dx.shape
-    dims = (height, width, channels, grad.shape[3])
-    ranges = _column_ranges(geometry[9], width, geometry)
-    gf, kf, df = grad.reshape(-1), kernel_t.reshape(-1), dx.reshape(-1)
-    for task in range(batch * height):
-        _dx_line(gf, kf, df, task, dims, geometry, ranges)
-
-
 @jit(parallel=True)
-def dx_parallel(grad, kernel_t, dx, geometry):
-    """:func:`dx_serial`, one input line ``dx[b, h]`` per task, its only writer."""
+def input_gradient(grad, kernel_t, dx, geometry):
+    """Input gradient (the transposed convolution) into ``dx``; ``kernel_t`` is the kernel
+    as (kh, kw, F, C). One input line ``dx[b, h]`` per task, its only writer."""
     batch, height, width, channels = dx.shape
     dims = (height, width, channels, grad.shape[3])
     ranges = _column_ranges(geometry[9], width, geometry)
