@@ -62,6 +62,7 @@ ODD = [
     make(1, (12, 15), 3, 9, (3, 3), padding="valid"),              # CIFAR-like layer 1
     make(2, (9, 17), 4, 8, (3, 3), (1, 2)),                        # 36 terms, strided
     make(1, (6, 19), 7, 3, (2, 3), (2, 1), (2, 1)),                # 42 terms, 9-groups + rest
+    make(2, (6, 7), 8, 5, (2, 2), (2, 1), (1, 2), "valid"),        # dx vectorised over channels
 ]
 
 
