@@ -8,24 +8,21 @@ The cross-correlation is summed in place, without im2col::
     dkernel[a, c, ch, f] = sum_{b, i, j} x[b, i*sh + a*dh - ph, j*sw + c*dw - pw, ch]
                                          * grad[b, i, j, f]
 
-    dx[b, h, w, ch] = sum over the (i, j, a, c) that read (h, w) of
-                      grad[b, i, j, f] * kernel[a, c, ch, f]
-
-by the kernels of :mod:`sigconv.nn.kernels.direct`, vectorised over the filters. It wins
+by the kernels of :mod:`sigconv.nn.kernels.direct`, vectorised over the filters; the input
+gradient is gemm's (``dout @ kernel.T`` and col2im), which measured faster than gathering
+it directly. It wins
 where an im2col row is short, ``taps * in_channels`` up to about 60 (the first layer of a
 network: 1 or 3 input channels), because the matrix product then runs far below its peak
 while the copy of the windows costs as much as the arithmetic. Measured (float32, 2-core
 VM, 3x3 kernels, 32 filters): the forward pass plus the kernel gradient 1.5-1.8x faster
 than ``"gemm"`` with 1-4 input channels, about as fast with 6-8, 0.85x with 16, 0.7x
-with 32. Its input
-gradient is slower than gemm's (1.5-3.5x; the first layer of a network does not need it).
-Any strides, dilation, padding and kernel size; float32 and float64.
+with 32. Any strides, dilation, padding and kernel size; float32 and float64.
 
 Threads: a convolution of fewer than :data:`PARALLEL_MIN_MACS` multiply-adds, or one
 inside :func:`sigconv._jit.single_thread`, runs on one thread; larger ones on
-``functional.n_threads()`` (at most numba's thread count). The forward pass and the input
-gradient split their output (input) lines over the threads; the kernel gradient gives each
-of its ``functional.n_threads()`` tasks a buffer of its own, added serially at the end.
+``functional.n_threads()`` (at most numba's thread count). The forward pass splits its
+output lines over the threads; the kernel gradient gives each of its
+``functional.n_threads()`` tasks a buffer of its own, added serially at the end.
 """
 
 import numba
@@ -108,16 +105,7 @@ def backward(x, grad, kernel, geometry, input_grad, cache):
         dkernel += partials[task]
     dx = None
     if input_grad:
-        dx = np.empty(x.shape, x.dtype)
-        # vectorised over the channels when they fill whole vectors of four, else over the
-        # filters (32x32 images, 32 filters, batch 32: 3 channels 25 ms the first way, 8 ms
-        # the second; 4 channels 4.5 ms and 10 ms; 6 channels 32 ms and 15 ms)
-        if x.shape[3] % 4 == 0:
-            kernel_t = np.ascontiguousarray(kernel.transpose(0, 1, 3, 2))
-            _launch(kernels.input_gradient, threads, grad, kernel_t, dx,
-                    geometry.kernel_tuple)
-        else:
-            scratch = np.empty(x.shape[0] * x.shape[1] * kernel.shape[3], x.dtype)
-            _launch(kernels.input_gradient_few, threads, grad, kernel, scratch, dx,
-                    geometry.kernel_tuple)
+        # gemm's transposed convolution (a product and col2im): direct gather kernels
+        # measured 1.25-3x slower (CIFAR's first layer, batch 32: 6.8 ms against 2.2 ms)
+        dx, _ = functional._conv_backward(x, grad, kernel, geometry, True, kernel_grad=False)
     return dx, dkernel

@@ -469,8 +469,11 @@ def conv_work(algorithm, batch, geometry, in_channels, filters, training=True):
     out_h, out_w = geometry.out_size
     if algorithm in ("gemm", "direct"):
         windows = batch * out_h * out_w * geometry.taps
-        moved = windows * in_channels * passes if algorithm == "gemm" else \
-            batch * out_h * out_w * filters * passes
+        if algorithm == "gemm":
+            moved = windows * in_channels * passes          # im2col, again, col2im
+        else:               # the outputs, the kernel gradient's reads, gemm's col2im
+            moved = batch * out_h * out_w * filters * (1 + training) \
+                + windows * in_channels * training
         return windows * in_channels * filters * passes, moved
     if algorithm.startswith("winograd"):
         m = int(algorithm[len("winograd"):])
@@ -669,8 +672,9 @@ def conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None, algorit
     return _algorithm(algorithm).backward(x, grad, kernel, geometry, input_grad, cols)
 
 
-def _conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
-    """:func:`conv_backward` on checked arguments.
+def _conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None, kernel_grad=True):
+    """:func:`conv_backward` on checked arguments (``kernel_grad=False``: the input gradient
+    alone, the kernel gradient returned as None).
 
     Each thread sums the kernel gradient of its lines in a buffer of its own; the buffers
     are added at the end, so no two threads ever add into the same memory.
@@ -689,25 +693,28 @@ def _conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None):
         partial = np.empty_like(dweights)
         buffer = dcols = None
         for line0, line1 in _chunks(first, last, per_chunk):
-            if kept is not None and (line0, line1) == (0, batch * out_h):
-                cols = kept
-            else:
-                cols = _patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
-                buffer = cols if buffer is None else buffer
             rows = grad_flat[line0 * out_w:line1 * out_w]
-            np.dot(cols.reshape(cols.shape[0], -1).T, rows, out=partial)
-            dweights += partial
+            if kernel_grad:
+                if kept is not None and (line0, line1) == (0, batch * out_h):
+                    cols = kept
+                else:
+                    cols = _patches(x, geometry, 0.0, line0, line1, buffer, parallel=False)
+                    buffer = cols if buffer is None else buffer
+                np.dot(cols.reshape(cols.shape[0], -1).T, rows, out=partial)
+                dweights += partial
             if input_grad:
                 if dcols is None:
-                    dcols = np.empty(cols.shape, x.dtype)
-                window = dcols[:cols.shape[0]]
-                np.dot(rows, weights.T, out=window.reshape(cols.shape[0], -1))
+                    dcols = np.empty((per_chunk * out_w, geometry.taps, x.shape[3]),
+                                     x.dtype)
+                window = dcols[:rows.shape[0]]
+                np.dot(rows, weights.T, out=window.reshape(rows.shape[0], -1))
                 _patches_adjoint(window, geometry, dx, line0, line1, parallel=False)
         return dweights
 
-    parts = _split(batch, out_h, 2 * grad_flat.size * weights.shape[0], by_image=True)
+    passes = int(input_grad) + int(kernel_grad)
+    parts = _split(batch, out_h, passes * grad_flat.size * weights.shape[0], by_image=True)
     dweights = functools.reduce(np.add, _run(parts, task))
-    return dx, dweights.reshape(kernel.shape)
+    return dx, (dweights.reshape(kernel.shape) if kernel_grad else None)
 
 
 def window_counts(geometry, dtype):

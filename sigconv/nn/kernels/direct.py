@@ -28,12 +28,12 @@ terms unchecked; the others check each term's column ``col[i, r] + j * sw``, so 
 index ever leaves its array (padding is never read). Offsets are unsigned when indexing, so
 numba adds no negative-index wraparound to the loops.
 
-The three kernels (:func:`forward`, :func:`kernel_gradient`, :func:`input_gradient`) are
-parallel loops, also for one thread (the caller sets numba's thread count): only a parallel
-loop gets the non-aliasing arrays, which makes even one thread faster than a plain loop.
-Every task owns the memory it writes: an output line (forward), a kernel-gradient buffer
-of its own for a range of lines, summed afterwards by the caller (kernel gradient), an
-input line that *gathers* every term that read from it (input gradient).
+The two kernels (:func:`forward`, :func:`kernel_gradient`) are parallel loops, also for
+one thread (the caller sets numba's thread count): only a parallel loop gets the
+non-aliasing arrays, which makes even one thread faster than a plain loop. Every task owns
+the memory it writes: an output line (forward), a kernel-gradient buffer of its own for a
+range of lines, summed afterwards by the caller (kernel gradient). The input gradient is
+gemm's col2im (a gather kernel here measured 1.25-3x slower).
 """
 
 import numpy as np
@@ -440,92 +440,3 @@ def _dx_line(gf, kf, df, task, dims, geometry, ranges):
                     k0 = _U((taps + f) * channels)
                     for ch in range(nc):
                         df[d + ch] += gv * kf[k0 + ch]
-
-
-@jit(parallel=True)
-def input_gradient(grad, kernel_t, dx, geometry):
-    """Input gradient (the transposed convolution) into ``dx``; ``kernel_t`` is the kernel
-    as (kh, kw, F, C). One input line ``dx[b, h]`` per task, its only writer; the
-    vectorised loop runs over the channels (for many of them)."""
-    batch, height, width, channels = dx.shape
-    dims = (height, width, channels, grad.shape[3])
-    ranges = _column_ranges(geometry[9], width, geometry)
-    gf, kf, df = grad.reshape(-1), kernel_t.reshape(-1), dx.reshape(-1)
-    for task in prange(batch * height):
-        _dx_line(gf, kf, df, task, dims, geometry, ranges)
-
-
-@jit(inline="always")
-def _fold(v, base, n):
-    """``sum(v[base:base + n])``, ``n >= 1``, as eight interleaved partial sums (eight
-    independent chains of additions instead of one)."""
-    ub = _U(base)
-    if n < 8:
-        total = v[ub]
-        for f in range(1, n):
-            total += v[ub + _U(f)]
-        return total
-    s0, s1, s2, s3 = v[ub], v[ub + _U(1)], v[ub + _U(2)], v[ub + _U(3)]
-    s4, s5, s6, s7 = v[ub + _U(4)], v[ub + _U(5)], v[ub + _U(6)], v[ub + _U(7)]
-    q = 8
-    while q + 8 <= n:
-        uq = ub + _U(q)
-        s0 += v[uq]
-        s1 += v[uq + _U(1)]
-        s2 += v[uq + _U(2)]
-        s3 += v[uq + _U(3)]
-        s4 += v[uq + _U(4)]
-        s5 += v[uq + _U(5)]
-        s6 += v[uq + _U(6)]
-        s7 += v[uq + _U(7)]
-        q += 8
-    total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-    for f in range(q, n):
-        total += v[ub + _U(f)]
-    return total
-
-
-@jit(inline="always")
-def _dx_line_few(gf, kf, vf, df, task, dims, geometry):
-    """Input-gradient line ``dx[b, h]`` for few channels: each ``dx[b, h, w, ch]`` is the
-    sum over its (tap, filter) pairs of ``grad[b, i, j, f] * kernel[a, c, ch, f]``; the
-    products are summed over the taps in ``vf[task * F:]``, vectorised over the filters,
-    then over the filters by :func:`_fold`."""
-    height, width, channels, filters = dims
-    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
-    nf = _U(filters)
-    b = task // height
-    h = task - b * height
-    v = task * filters
-    uv = _U(v)
-    for w in range(width):
-        for ch in range(channels):
-            for f in range(nf):
-                vf[uv + f] = 0
-            for a in range(kh):
-                offset = h + ph - a * dh
-                if offset < 0 or offset % sh != 0 or offset // sh >= out_h:
-                    continue
-                line = (b * out_h + offset // sh) * out_w
-                for c in range(kw):
-                    column = w + pw - c * dw
-                    if column < 0 or column % sw != 0 or column // sw >= out_w:
-                        continue
-                    ug = _U((line + column // sw) * filters)
-                    uk = _U(((a * kw + c) * channels + ch) * filters)
-                    for f in range(nf):
-                        vf[uv + f] += gf[ug + f] * kf[uk + f]
-            df[_U((task * width + w) * channels + ch)] = _fold(vf, v, filters)
-
-
-@jit(parallel=True)
-def input_gradient_few(grad, kernel, scratch, dx, geometry):
-    """Input gradient into ``dx`` for few channels (see :func:`_dx_line_few`), the
-    vectorised loop over the filters; ``kernel`` as (kh, kw, C, F), ``scratch`` a buffer
-    of ``batch * height * F`` entries. One input line ``dx[b, h]`` per task, its only
-    writer."""
-    batch, height, width, channels = dx.shape
-    dims = (height, width, channels, grad.shape[3])
-    gf, kf, vf, df = grad.reshape(-1), kernel.reshape(-1), scratch.reshape(-1), dx.reshape(-1)
-    for task in prange(batch * height):
-        _dx_line_few(gf, kf, vf, df, task, dims, geometry)
