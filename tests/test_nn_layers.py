@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sigconv import _config, nn
 from sigconv.nn import functional
+from sigconv.nn.kernels import cpu
 
 pytestmark = pytest.mark.kernel
 
@@ -272,6 +273,30 @@ def check_pooling_against_patches(setup, kind):
     dx = functional.pool_backward(grad, geometry, kind, cache, x.shape)
     np.testing.assert_array_equal(dx, expected)
     np.testing.assert_array_equal(np.signbit(dx), np.signbit(expected))
+
+
+@given(rows=st.integers(1, 300), columns=st.integers(1, 70),
+       dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**32 - 1))
+def test_column_sum_adds_the_rows_in_order(rows, columns, dtype, seed):
+    """The bias gradient's column sums: the rows added one after the other, as NumPy's
+    reduction over the first axis does (equal bit for bit)."""
+    a = random(np.random.default_rng(seed), (rows, columns), dtype) * 1e3
+    out = np.full(columns, np.nan, dtype)
+    cpu.column_sum(a, out)
+    expected = np.zeros(columns, dtype)
+    for row in a:
+        expected += row
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_bias_gradient_of_a_strided_gradient():
+    """A Dense layer's bias gradient from a gradient that is not C-contiguous."""
+    rng = np.random.default_rng(4)
+    layer = nn.Dense(3, input_shape=(5,), dtype="float64")
+    layer(random(rng, (7, 5)))
+    grad = random(rng, (3, 7)).T
+    layer.backward(grad)
+    np.testing.assert_allclose(layer.grads["bias"], grad.sum(axis=0), rtol=1e-14)
 
 
 def test_max_pool_gradient_goes_to_the_argmax_only():
