@@ -430,9 +430,11 @@ def column_sum(a, out):
 # Every scalar argument has the arrays' dtype, so that float32 steps compute in float32;
 # the formulas are shared with the CUDA twins (formulas.py).
 
-_sgd_entry = jit(inline="always")(formulas.sgd_entry)
-_adam_entry = jit(inline="always")(formulas.adam_entry)
-_rmsprop_entry = jit(inline="always")(formulas.rmsprop_entry)
+# Plain calls, which LLVM inlines and vectorizes; numba's own IR inlining
+# (inline="always") left the loops scalar, 6x slower (measured).
+_sgd_entry = jit(formulas.sgd_entry)
+_adam_entry = jit(formulas.adam_entry)
+_rmsprop_entry = jit(formulas.rmsprop_entry)
 
 
 @jit
