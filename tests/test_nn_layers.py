@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sigconv import _config, nn
 from sigconv.nn import functional
+from sigconv.nn.kernels import cpu
 
 pytestmark = pytest.mark.kernel
 
@@ -226,6 +227,76 @@ def test_pooling_forward_and_gradient(rank, kind, data):
     spaced = rng.permutation(x.size).reshape(x.shape) * 0.01 - x.size * 0.005
     errors = nn.check_gradients(layer, spaced)
     assert errors["input"] < GRAD_TOL, errors
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@given(setup=conv_setups(), kind=st.sampled_from(("max", "average")))
+def test_pooling_passes_equal_their_patches(parallel, setup, kind):
+    """The pooling kernels read the windows in place; the obvious pooling reduces their
+    patches (first maximal tap, or the sum over the taps inside divided by their count)
+    and sends the gradient back through the patches' adjoint. Max pooling and every
+    gradient agree exactly, on both the one-thread and the parallel kernels, for windows
+    that overlap, leave gaps, have holes (dilation) or hang over the padding."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_config, "NN_PARALLEL_MIN", 0 if parallel else 2**62)
+        check_pooling_against_patches(setup, kind)
+
+
+def check_pooling_against_patches(setup, kind):
+    rng = np.random.default_rng(setup["seed"])
+    x = np.round(random(rng, setup["shape"]), 1)    # ties: the first maximum wins
+    geometry = functional.window_geometry(setup["shape"][1:3], setup["kernel_size"],
+                                          setup["strides"], setup["dilation_rate"],
+                                          setup["padding"])
+    if kind == "average":   # a window wholly in the padding has no mean (no layer makes one)
+        assume(functional.window_counts(geometry, x.dtype).all())
+    out, cache = functional.pool_forward(x, geometry, kind)
+    fill = -np.inf if kind == "max" else 0.0
+    cols = functional.patches(x, geometry, fill=fill)
+    grad = random(rng, out.shape)
+    grad[grad < -1] = -0.0     # col2im adds onto zeros: 0 + -0.0 is +0.0
+    if kind == "max":
+        argmax = cols.argmax(axis=1)
+        np.testing.assert_array_equal(cache, argmax)
+        np.testing.assert_array_equal(out.reshape(cols.shape[0], -1), cols.max(axis=1))
+        back = np.zeros_like(cols)
+        np.put_along_axis(back, argmax[:, None, :], grad.reshape(cols.shape[0], 1, -1),
+                          axis=1)
+    else:
+        counts = functional.window_counts(geometry, x.dtype)
+        np.testing.assert_array_equal(cache, counts)
+        sums = cols.sum(axis=1).reshape(out.shape)
+        np.testing.assert_allclose(out * counts[:, :, None], sums, rtol=1e-13, atol=1e-13)
+        share = (grad / counts[:, :, None]).reshape(cols.shape[0], 1, -1)
+        back = np.ascontiguousarray(np.broadcast_to(share, cols.shape))
+    expected = functional.patches_adjoint(back, geometry, np.zeros_like(x))
+    dx = functional.pool_backward(grad, geometry, kind, cache, x.shape)
+    np.testing.assert_array_equal(dx, expected)
+    np.testing.assert_array_equal(np.signbit(dx), np.signbit(expected))
+
+
+@given(rows=st.integers(1, 300), columns=st.integers(1, 70),
+       dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**32 - 1))
+def test_column_sum_adds_the_rows_in_order(rows, columns, dtype, seed):
+    """The bias gradient's column sums: the rows added one after the other, as NumPy's
+    reduction over the first axis does (equal bit for bit)."""
+    a = random(np.random.default_rng(seed), (rows, columns), dtype) * 1e3
+    out = np.full(columns, np.nan, dtype)
+    cpu.column_sum(a, out)
+    expected = np.zeros(columns, dtype)
+    for row in a:
+        expected += row
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_bias_gradient_of_a_strided_gradient():
+    """A Dense layer's bias gradient from a gradient that is not C-contiguous."""
+    rng = np.random.default_rng(4)
+    layer = nn.Dense(3, input_shape=(5,), dtype="float64")
+    layer(random(rng, (7, 5)))
+    grad = random(rng, (3, 7)).T
+    layer.backward(grad)
+    np.testing.assert_allclose(layer.grads["bias"], grad.sum(axis=0), rtol=1e-14)
 
 
 def test_max_pool_gradient_goes_to_the_argmax_only():

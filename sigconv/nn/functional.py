@@ -762,19 +762,23 @@ def pool_forward(x, geometry, kind):
 
 
 def _pool_forward(x, geometry, kind):
+    """:func:`pool_forward` on checked arguments, straight from the images (the windows
+    are not copied out first)."""
     batch, channels = x.shape[0], x.shape[3]
     out_h, out_w = geometry.out_size
+    rows = batch * out_h * out_w
+    out = np.empty((rows, channels), x.dtype)
     if kind == "max":
-        cols = _patches(x, geometry, -np.inf)
-        out = np.empty((cols.shape[0], channels), x.dtype)
-        argmax = np.empty((cols.shape[0], channels), np.int32)
-        _serial_or_parallel(cols.size, cpu.max_over_taps_serial,
-                            cpu.max_over_taps_parallel)(cols, out, argmax)
-        return out.reshape(batch, out_h, out_w, channels), argmax
-    counts = window_counts(geometry, x.dtype)
-    out = _patches(x, geometry, 0.0).sum(axis=1).reshape(batch, out_h, out_w, channels)
-    out /= counts[:, :, None]
-    return out, counts
+        cache = argmax = np.empty((rows, channels), np.int32)
+        counts = np.ones((1, 1), x.dtype)     # not read
+        fill, code = -np.inf, 0
+    else:
+        argmax = np.empty((1, 1), np.int32)   # not read
+        cache = counts = window_counts(geometry, x.dtype)
+        fill, code = 0.0, 1
+    kernel = _serial_or_parallel(x.size, cpu.pool_serial, cpu.pool_parallel)
+    kernel(x, out, argmax, counts, geometry.kernel_tuple, x.dtype.type(fill), code)
+    return out.reshape(batch, out_h, out_w, channels), cache
 
 
 def pool_backward(grad, geometry, kind, cache, input_shape):
@@ -830,8 +834,17 @@ def pool_backward(grad, geometry, kind, cache, input_shape):
 
 
 def _pool_backward(grad, geometry, kind, cache, input_shape):
+    """:func:`pool_backward` on checked arguments.
+
+    Windows that do not overlap (the usual ``strides == pool_size``) write their pixels
+    directly; overlapping ones go through their patches and col2im, which adds where
+    windows share a pixel.
+    """
     channels = input_shape[3]
     grad = np.ascontiguousarray(grad).reshape(-1, channels)
+    spans = [(k - 1) * d + 1 for k, d in zip(geometry.kernel, geometry.dilation, strict=True)]
+    if all(span <= stride for span, stride in zip(spans, geometry.strides, strict=True)):
+        return _pool_backward_disjoint(grad, geometry, kind, cache, input_shape)
     if kind == "max":
         cols = np.empty((grad.shape[0], geometry.taps, channels), grad.dtype)
         _serial_or_parallel(cols.size, cpu.scatter_to_taps_serial,
@@ -842,6 +855,25 @@ def _pool_backward(grad, geometry, kind, cache, input_shape):
                                (grad.shape[0], geometry.taps, channels))
         cols = np.ascontiguousarray(cols)
     return _patches_adjoint(cols, geometry, np.zeros(input_shape, grad.dtype))
+
+
+def _pool_backward_disjoint(grad, geometry, kind, cache, input_shape):
+    """The pooling gradient for windows that do not overlap: each covered pixel written
+    once; only pixels no window covers are zeroed (none when the windows tile the input,
+    else the strips after the last window, or everything when there are gaps)."""
+    (out_h, out_w), (ph, pw) = geometry.out_size, geometry.pad
+    tiles = geometry.kernel == geometry.strides and geometry.dilation == (1, 1)
+    dx = (np.empty if tiles else np.zeros)(input_shape, grad.dtype)
+    if tiles:
+        dx[:, out_h * geometry.strides[0] - ph:] = 0
+        dx[:, :, out_w * geometry.strides[1] - pw:] = 0
+    if kind == "max":
+        argmax, counts, code = cache, np.ones((1, 1), grad.dtype), 0
+    else:
+        argmax, counts, code = np.empty((1, 1), np.int32), cache, 1
+    kernel = _serial_or_parallel(dx.size, cpu.pool_adjoint_serial, cpu.pool_adjoint_parallel)
+    kernel(grad, argmax, counts, dx, geometry.kernel_tuple, code)
+    return dx
 
 
 #: activation kinds understood by the elementwise kernels

@@ -27,6 +27,7 @@ from . import _checks, functional
 from . import activations as _activations
 from . import initializers as _initializers
 from . import regularizers as _regularizers
+from .kernels import cpu as cpu_kernels
 
 PADDINGS = ("valid", "same")
 
@@ -955,8 +956,12 @@ def _bias_gradient(dz, units, out):
         from .kernels import cuda as kernels
 
         kernels.column_sum(dz.reshape(rows, units), out)
+        return
+    matrix = dz.reshape(rows, units)
+    if matrix.flags.c_contiguous and matrix.dtype == out.dtype and out.flags.c_contiguous:
+        cpu_kernels.column_sum(matrix, out)
     else:
-        np.add.reduce(dz.reshape(rows, units), axis=0, out=out)
+        np.add.reduce(matrix, axis=0, out=out)
 
 
 class Conv2D(_Conv):

@@ -4,7 +4,9 @@ One windowing primitive serves convolution and pooling alike:
 
 * :func:`patches_serial` / :func:`patches_parallel` copy every window of a channels-last
   batch ``x[b, h, w, c]`` into a row of ``cols[row, tap, c]`` (im2col). A convolution is then
-  one matrix product per chunk of rows; a pooling layer reduces over the taps.
+  one matrix product per chunk of rows. (On the CPU a pooling layer reads its windows in
+  place instead, with :func:`pool_serial` / :func:`pool_parallel`: its patches would be
+  ``taps`` copies of its output, written and read once each.)
 * :func:`patches_adjoint_serial` / :func:`patches_adjoint_parallel` are its exact adjoint
   (col2im): every window row is added back onto the pixels it was read from. They *gather*:
   each task owns one input line ``dx[b, h]`` and pulls in every ``(row, tap)`` that read from
@@ -197,15 +199,9 @@ def _scatter_row(g, where, window):
 
 @jit
 def max_over_taps_serial(cols, out, argmax):
-    """``out[r, c] = max_t cols[r, t, c]`` and the first tap reaching it in ``argmax``."""
+    """``out[r, c] = max_t cols[r, t, c]`` and the first tap reaching it in ``argmax`` (the
+    CPU twin of the CUDA kernel; the CPU layers pool with :func:`pool_serial`)."""
     for r in range(cols.shape[0]):
-        _max_row(cols[r], out[r], argmax[r])
-
-
-@jit(parallel=True)
-def max_over_taps_parallel(cols, out, argmax):
-    """:func:`max_over_taps_serial`, rows spread over the threads."""
-    for r in prange(cols.shape[0]):
         _max_row(cols[r], out[r], argmax[r])
 
 
@@ -221,6 +217,134 @@ def scatter_to_taps_parallel(grad, argmax, cols):
     """:func:`scatter_to_taps_serial`, rows spread over the threads."""
     for r in prange(cols.shape[0]):
         _scatter_row(grad[r], argmax[r], cols[r])
+
+
+# --- pooling straight from the images (no copy of the windows) -----------------------
+# The patches of a pooling layer are ``taps`` copies of its output: the kernels below read
+# the windows where they lie instead. They walk the taps in the same order as the patches
+# (padding taps read as ``fill``), so they give the same maxima, argmax taps and sums.
+# kind: 0 max, 1 average (the window counts divide the sums).
+
+@jit(inline="always")
+def _pool_line(xf, of, af, counts, shape, line, geometry, fill, kind):
+    """Pool the windows of output line ``line = b * out_h + i`` into rows
+    ``line * out_w + j`` of the flat ``of`` (and, max, ``af``). Offsets into the flat
+    arrays are unsigned, so numba adds no negative-index wraparound to the inner loops."""
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    height, width, channels = shape
+    n_channels = np.uint64(channels)
+    b = line // out_h
+    i = line - b * out_h
+    for j in range(out_w):
+        o = np.uint64(line * out_w + j) * n_channels
+        for a in range(kh):
+            h = i * sh + a * dh - ph
+            for c in range(kw):
+                t = a * kw + c
+                w = j * sw + c * dw - pw
+                inside = 0 <= h < height and 0 <= w < width
+                s = np.uint64(((b * height + h) * width + w) * channels) if inside \
+                    else np.uint64(0)
+                if t == 0:
+                    if inside:
+                        for ch in range(n_channels):
+                            of[o + ch] = xf[s + ch]
+                    else:
+                        for ch in range(n_channels):
+                            of[o + ch] = fill
+                    if kind == 0:
+                        for ch in range(n_channels):
+                            af[o + ch] = 0
+                elif kind == 0:
+                    # padding (fill = -inf) never wins; selects, not branches: which tap
+                    # wins is data, and mispredicted branches cost 3x (measured)
+                    if inside:
+                        tap = np.int32(t)
+                        for ch in range(n_channels):
+                            value = xf[s + ch]
+                            better = value > of[o + ch]
+                            of[o + ch] = value if better else of[o + ch]
+                            af[o + ch] = tap if better else af[o + ch]
+                elif inside:
+                    for ch in range(n_channels):
+                        of[o + ch] += xf[s + ch]
+                else:
+                    for ch in range(n_channels):
+                        of[o + ch] += fill
+        if kind == 1:
+            count = counts[i, j]
+            for ch in range(n_channels):
+                of[o + ch] /= count
+
+
+@jit
+def pool_serial(x, out, argmax, counts, geometry, fill, kind):
+    """Max (``kind`` 0; first maximal tap in ``argmax``) or average (1; sums divided by
+    ``counts[i, j]``) pooling of ``x`` into ``out[row, channel]``, one thread."""
+    xf, of, af = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
+    for line in range(x.shape[0] * geometry[8]):
+        _pool_line(xf, of, af, counts, x.shape[1:], line, geometry, fill, kind)
+
+
+@jit(parallel=True)
+def pool_parallel(x, out, argmax, counts, geometry, fill, kind):
+    """:func:`pool_serial`, one output line per task."""
+    xf, of, af = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
+    for line in prange(x.shape[0] * geometry[8]):
+        _pool_line(xf, of, af, counts, x.shape[1:], line, geometry, fill, kind)
+
+
+@jit(inline="always")
+def _pool_adjoint_line(gf, af, counts, df, shape, line, geometry, kind):
+    """The input pixels read by output line ``line = b * out_h + i`` of a pooling whose
+    windows do not overlap: each written once, with the gradient of its window where it
+    was the argmax (max) or the window's share (average), else 0 (as ``0 + share``, the
+    value col2im adds onto zeros)."""
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    height, width, channels = shape
+    n_channels = np.uint64(channels)
+    b = line // out_h
+    i = line - b * out_h
+    for a in range(kh):
+        h = i * sh + a * dh - ph
+        if h < 0 or h >= height:
+            continue
+        row = np.uint64((b * height + h) * width) * n_channels
+        for j in range(out_w):
+            o = np.uint64(line * out_w + j) * n_channels
+            for c in range(kw):
+                w = j * sw + c * dw - pw
+                if w < 0 or w >= width:
+                    continue
+                d = row + np.uint64(w) * n_channels
+                if kind == 0:
+                    # a select, not a branch: which tap won is data (5x faster, measured)
+                    tap = np.int32(a * kw + c)
+                    for ch in range(n_channels):
+                        df[d + ch] = (gf[o + ch] if af[o + ch] == tap else 0) + 0
+                else:
+                    count = counts[i, j]
+                    for ch in range(n_channels):
+                        df[d + ch] = gf[o + ch] / count + 0
+
+
+@jit
+def pool_adjoint_serial(grad, argmax, counts, dx, geometry, kind):
+    """Gradient of :func:`pool_serial` with respect to its input for windows that do not
+    overlap, written into the pixels they cover (the others are left as they are), one
+    thread."""
+    gf, af, df = grad.reshape(-1), argmax.reshape(-1), dx.reshape(-1)
+    for line in range(dx.shape[0] * geometry[8]):
+        _pool_adjoint_line(gf, af, counts, df, dx.shape[1:], line, geometry, kind)
+
+
+@jit(parallel=True)
+def pool_adjoint_parallel(grad, argmax, counts, dx, geometry, kind):
+    """:func:`pool_adjoint_serial`, one output line per task (windows that do not overlap
+    never share a pixel, so each task is the only writer of its pixels)."""
+    gf, af, df = grad.reshape(-1), argmax.reshape(-1), dx.reshape(-1)
+    for line in prange(dx.shape[0] * geometry[8]):
+        _pool_adjoint_line(gf, af, counts, df, dx.shape[1:], line, geometry, kind)
 
 
 # --- elementwise activations on (rows, channels) arrays -------------------------------
@@ -285,13 +409,32 @@ def derivative_parallel(grad, y, out, kind, slope):
         _derivative_row(grad[r], y[r], out[r], kind, slope)
 
 
+# --- reductions ---------------------------------------------------------------------
+
+@jit
+def column_sum(a, out):
+    """``out = a.sum(axis=0)`` for a C-contiguous matrix, rows added in order (NumPy's
+    result bit for bit; its strided reduction over the first axis is 3-5x slower on the
+    bias gradients' tall, narrow matrices, measured). The CPU twin of the CUDA kernel."""
+    n_columns = np.uint64(a.shape[1])
+    af = a.reshape(-1)
+    for c in range(n_columns):
+        out[c] = 0
+    for r in range(a.shape[0]):
+        base = np.uint64(r) * n_columns
+        for c in range(n_columns):
+            out[c] += af[base + c]
+
+
 # --- optimizer updates: one pass over flat, C-contiguous arrays of one dtype ------------
 # Every scalar argument has the arrays' dtype, so that float32 steps compute in float32;
 # the formulas are shared with the CUDA twins (formulas.py).
 
-_sgd_entry = jit(inline="always")(formulas.sgd_entry)
-_adam_entry = jit(inline="always")(formulas.adam_entry)
-_rmsprop_entry = jit(inline="always")(formulas.rmsprop_entry)
+# Plain calls, which LLVM inlines and vectorizes; numba's own IR inlining
+# (inline="always") left the loops scalar, 6x slower (measured).
+_sgd_entry = jit(formulas.sgd_entry)
+_adam_entry = jit(formulas.adam_entry)
+_rmsprop_entry = jit(formulas.rmsprop_entry)
 
 
 @jit
