@@ -243,10 +243,28 @@ def one_blas_thread():
             library.set_num_threads(threads)
 
 
-def _run(parts, task):
+def dot(a, b, out=None):
+    """``np.dot(a, b, out=out)`` of 2-D arrays, on one BLAS thread when the product is
+    small (fewer than :data:`sigconv._config.NN_THREADED_MIN_MACS` multiply-adds) or inside
+    :func:`sigconv._jit.single_thread`: OpenBLAS wakes its threads for products of a few
+    microseconds, and a woken thread that finds its core busy costs a scheduler time slice
+    (a Dense layer's 2 M multiply-adds took 20-40 ms instead of 0.1 ms beside another
+    process)."""
+    if a.shape[0] * a.shape[1] * b.shape[1] >= _config.NN_THREADED_MIN_MACS \
+            and not in_single_thread():
+        return np.dot(a, b, out=out)
+    with one_blas_thread():
+        return np.dot(a, b, out=out)
+
+
+def _run(parts, task, macs=None):
     """``task(line0, line1)`` for every part; several parts run on the pool's threads, each
-    with a one-thread BLAS (threads of ours and of OpenBLAS would fight for the cores)."""
+    with a one-thread BLAS (threads of ours and of OpenBLAS would fight for the cores), as
+    does one part of fewer than ``NN_THREADED_MIN_MACS`` multiply-adds (see :func:`dot`)."""
     if len(parts) == 1:
+        if macs is not None and macs < _config.NN_THREADED_MIN_MACS:
+            with one_blas_thread():
+                return [task(*parts[0])]
         return [task(*parts[0])]
     with one_blas_thread():
         return list(_executor().map(lambda part: task(*part), parts))
@@ -615,8 +633,9 @@ def _conv_forward(x, kernel, geometry, keep_patches=False):
         return buffer
 
     n_lines = batch * out_h
-    parts = _split(batch, out_h, flat.size * weights.shape[0], by_image=False)
-    buffers = _run(parts, task)
+    macs = flat.size * weights.shape[0]
+    parts = _split(batch, out_h, macs, by_image=False)
+    buffers = _run(parts, task, macs)
     if not keep_patches:
         return out
     return out, (buffers[0] if len(parts) == 1 and per_chunk >= n_lines else None)
@@ -711,9 +730,9 @@ def _conv_backward(x, grad, kernel, geometry, input_grad=True, cols=None, kernel
                 _patches_adjoint(window, geometry, dx, line0, line1, parallel=False)
         return dweights
 
-    passes = int(input_grad) + int(kernel_grad)
-    parts = _split(batch, out_h, passes * grad_flat.size * weights.shape[0], by_image=True)
-    dweights = functools.reduce(np.add, _run(parts, task))
+    macs = (int(input_grad) + int(kernel_grad)) * grad_flat.size * weights.shape[0]
+    parts = _split(batch, out_h, macs, by_image=True)
+    dweights = functools.reduce(np.add, _run(parts, task, macs))
     return dx, (dweights.reshape(kernel.shape) if kernel_grad else None)
 
 
