@@ -102,16 +102,20 @@ def _chunk_tiles(axes, channels, itemsize):
 
 
 def _kernel_transform(kernel, axes):
-    """``U[e, ch, f] = (G_h g G_w^T)[e]``: one product with ``G_h (x) G_w`` over the taps,
-    computed in float64."""
+    """``U[e, ch, f] = (G_h g G_w^T)[e]``: one product with ``G_h (x) G_w`` over the taps.
+    (In the kernel's dtype: G's coefficients rounded to float32 change U by ~1e-7 relative,
+    far below the transforms' own rounding, and the product is 3x cheaper than in float64.)
+    """
     taps = kernel.shape[0] * kernel.shape[1]
-    u = _kron_g(axes) @ kernel.reshape(taps, -1).astype(np.float64)
-    return u.reshape(u.shape[0], *kernel.shape[2:]).astype(kernel.dtype)
+    u = _kron_g(axes[0]["m"], axes[1]["m"], kernel.dtype) @ kernel.reshape(taps, -1)
+    return u.reshape(u.shape[0], *kernel.shape[2:])
 
 
-def _kron_g(axes):
-    """``(G_h (x) G_w)[(k, l), (a, c)] = G_h[k, a] G_w[l, c]``."""
-    return np.kron(axes[0]["G"], axes[1]["G"])
+@functools.cache
+def _kron_g(m_h, m_w, dtype):
+    """``(G_h (x) G_w)[(k, l), (a, c)] = G_h[k, a] G_w[l, c]``, of ``dtype``."""
+    return np.kron(np.asarray(_TRANSFORMS[m_h]["G"]), np.asarray(_TRANSFORMS[m_w]["G"])) \
+        .astype(dtype)
 
 
 def forward(x, kernel, geometry, m=4):
@@ -211,5 +215,5 @@ def _backward(x, grad, kernel, geometry, input_grad, cache, m):
     if any(p is None for p in partials):
         return functional._conv_backward(x, grad, kernel, geometry, input_grad)
     du = functools.reduce(np.add, partials)
-    dkernel = _kron_g(axes).T @ du.reshape(n_elements, -1).astype(np.float64)
-    return dx, dkernel.reshape(kernel.shape).astype(x.dtype)
+    dkernel = _kron_g(axes[0]["m"], axes[1]["m"], x.dtype).T @ du.reshape(n_elements, -1)
+    return dx, dkernel.reshape(kernel.shape)
