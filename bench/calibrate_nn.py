@@ -106,7 +106,8 @@ def main():
         for case, name, training, geometry, t in mine:
             macs, moved = functional.conv_work(name, case[0], geometry, case[3], case[4],
                                                training)
-            design.append(np.array([1.0, macs / threads, moved / threads]) / t)
+            workers = threads if macs >= _config.NN_THREADED_MIN_MACS else 1
+            design.append(np.array([1.0, macs / workers, moved / workers]) / t)
             target.append(1.0)
         constants, _ = nnls(np.array(design), np.array(target))
         print(f'    "{fam}": ({constants[0]:.3e}, {constants[1]:.3e}, {constants[2]:.3e}),')

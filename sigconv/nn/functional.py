@@ -520,7 +520,7 @@ def choose_conv_algorithm(batch, geometry, in_channels, filters, dtype="float32"
     seconds per call, per multiply-add and per element moved (:func:`conv_work`), one
     triple per algorithm in :data:`sigconv._config.NN_CONV_COST`, fitted by
     ``bench/calibrate_nn.py`` on the machine the library is tuned for; the work is shared
-    by :func:`n_threads` threads. Nothing is timed at run time, so the choice is the same on
+    by :func:`n_threads` threads (one below ``NN_THREADED_MIN_MACS`` multiply-adds). Nothing is timed at run time, so the choice is the same on
     every call and costs microseconds.
 
     Parameters
@@ -559,7 +559,9 @@ def choose_conv_algorithm(batch, geometry, in_channels, filters, dtype="float32"
             continue
         macs, moved = conv_work(name, batch, geometry, in_channels, filters, training)
         per_call, per_mac, per_element = constants
-        seconds = per_call + (per_mac * macs + per_element * moved) / threads
+        # small convolutions run on the calling thread alone
+        workers = threads if macs >= _config.NN_THREADED_MIN_MACS else 1
+        seconds = per_call + (per_mac * macs + per_element * moved) / workers
         if dtype == np.float64:
             seconds *= 2
         if seconds < best_time:

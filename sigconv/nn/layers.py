@@ -985,6 +985,11 @@ class Conv2D(_Conv):
     use_bias : bool
     kernel_initializer, bias_initializer : str or callable
     kernel_regularizer, bias_regularizer : regularizer, str or None
+    algorithm : {"auto", "gemm", "winograd2", "winograd4", "fft", "direct"}
+        How the convolution is computed (all give the same result up to rounding; see
+        :func:`sigconv.nn.functional.choose_conv_algorithm`): ``"auto"`` picks by a cost
+        model for each batch and input size; a named one that does not apply (Winograd
+        with strides 2) is a ValueError. On the GPU every convolution is ``"gemm"``.
     input_shape : tuple, optional
         ``(height, width, channels)`` of one sample.
     name : str, optional
@@ -1018,6 +1023,8 @@ class Conv1D(_Conv):
     use_bias : bool
     kernel_initializer, bias_initializer : str or callable
     kernel_regularizer, bias_regularizer : regularizer, str or None
+    algorithm : {"auto", "gemm", "winograd2", "winograd4", "fft", "direct"}
+        As for :class:`Conv2D` (Winograd takes kernels of 3 taps).
     {common}
 
     Examples
