@@ -81,6 +81,10 @@ NN_CHUNK_BYTES = 1 << 19
 #: below this many elements the elementwise and windowing kernels run on one thread (a
 #: parallel loop costs ~50-100 us to wake the sleeping OpenMP workers on this VM)
 NN_PARALLEL_MIN = 1 << 19
+#: max pooling without padding of at most this many channels takes each window's
+#: maximum channel by channel over its taps (1.6x faster on the digits CNN's 10 channels);
+#: with more channels the taps' loops over the channels run as fast or faster
+NN_POOL_FEW_CHANNELS = 16
 #: threads of sigconv.nn's pool for large convolutions; None means numba's thread count
 NN_THREADS = None
 #: convolutions with fewer multiply-adds than this run on the calling thread

@@ -230,21 +230,24 @@ def test_pooling_forward_and_gradient(rank, kind, data):
 
 
 @pytest.mark.parametrize("parallel", [False, True])
-@given(setup=conv_setups(), kind=st.sampled_from(("max", "average")))
-def test_pooling_passes_equal_their_patches(parallel, setup, kind):
+@given(setup=conv_setups(), kind=st.sampled_from(("max", "average")),
+       few_channels=st.booleans())
+def test_pooling_passes_equal_their_patches(parallel, setup, kind, few_channels):
     """The pooling kernels read the windows in place; the obvious pooling reduces their
     patches (first maximal tap, or the sum over the taps inside divided by their count)
     and sends the gradient back through the patches' adjoint. Max pooling and every
-    gradient agree exactly, on both the one-thread and the parallel kernels, for windows
-    that overlap, leave gaps, have holes (dilation) or hang over the padding."""
+    gradient agree exactly, on both the one-thread and the parallel kernels (and both
+    max kernels of windows inside the input), for windows that overlap, leave gaps, have
+    holes (dilation) or hang over the padding."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_config, "NN_PARALLEL_MIN", 0 if parallel else 2**62)
+        patch.setattr(_config, "NN_POOL_FEW_CHANNELS", 2**31 if few_channels else 0)
         check_pooling_against_patches(setup, kind)
 
 
 def check_pooling_against_patches(setup, kind):
     rng = np.random.default_rng(setup["seed"])
-    x = np.round(random(rng, setup["shape"]), 1)    # ties: the first maximum wins
+    x = np.round(random(rng, setup["shape"]))    # many ties: the first maximum wins
     geometry = functional.window_geometry(setup["shape"][1:3], setup["kernel_size"],
                                           setup["strides"], setup["dilation_rate"],
                                           setup["padding"])

@@ -797,8 +797,17 @@ def _pool_forward(x, geometry, kind):
         argmax = np.empty((1, 1), np.int32)   # not read
         cache = counts = window_counts(geometry, x.dtype)
         fill, code = 0.0, 1
-    kernel = _serial_or_parallel(x.size, cpu.pool_serial, cpu.pool_parallel)
-    kernel(x, out, argmax, counts, geometry.kernel_tuple, x.dtype.type(fill), code)
+    spans = [(k - 1) * d + 1 for k, d in zip(geometry.kernel, geometry.dilation, strict=True)]
+    inside = geometry.pad == (0, 0) and all(
+        (n - 1) * s + span <= size for n, s, span, size in
+        zip(geometry.out_size, geometry.strides, spans, geometry.in_size, strict=True))
+    if kind == "max" and inside and channels <= _config.NN_POOL_FEW_CHANNELS:
+        kernel = _serial_or_parallel(x.size, cpu.max_pool_inside_serial,
+                                     cpu.max_pool_inside_parallel)
+        kernel(x, out, argmax, geometry.kernel_tuple)
+    else:
+        kernel = _serial_or_parallel(x.size, cpu.pool_serial, cpu.pool_parallel)
+        kernel(x, out, argmax, counts, geometry.kernel_tuple, x.dtype.type(fill), code)
     return out.reshape(batch, out_h, out_w, channels), cache
 
 

@@ -294,6 +294,66 @@ def pool_parallel(x, out, argmax, counts, geometry, fill, kind):
         _pool_line(xf, of, af, counts, x.shape[1:], line, geometry, fill, kind)
 
 
+@jit
+def _max_pool_inside_line(xf, of, af, shape, line, geometry, relative):
+    """:func:`_pool_line` (max) for windows that all lie inside the input (no padding):
+    per window and channel a running maximum over the taps at fixed offsets ``relative``
+    from its first, in registers. :func:`_pool_line`'s loops over the channels, one per
+    tap, spend their time starting loops when the channels are few (1.6x slower for 10
+    channels, measured)."""
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    height, width, channels = shape
+    n_channels = np.uint64(channels)
+    n_taps = kh * kw
+    b = line // out_h
+    i = line - b * out_h
+    row = np.uint64((b * height + i * sh) * width)
+    for j in range(out_w):
+        o = np.uint64(line * out_w + j) * n_channels
+        origin = (row + np.uint64(j * sw)) * n_channels
+        for ch in range(n_channels):
+            best = xf[origin + ch]
+            winner = 0
+            for t in range(1, n_taps):
+                value = xf[origin + relative[t] + ch]
+                better = value > best
+                best = value if better else best
+                winner = t if better else winner
+            of[o + ch] = best
+            af[o + ch] = winner
+
+
+@jit
+def _tap_offsets(geometry, width, channels):
+    """Offsets of a window's taps from its first tap in a flat channels-last image."""
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    relative = np.empty(kh * kw, np.uint64)
+    for a in range(kh):
+        for c in range(kw):
+            relative[a * kw + c] = (a * dh * width + c * dw) * channels
+    return relative
+
+
+@jit
+def max_pool_inside_serial(x, out, argmax, geometry):
+    """Max pooling of ``x`` into ``out[row, channel]`` and the first maximal tap into
+    ``argmax``, for windows that all lie inside the input (``pad == (0, 0)`` and the
+    windows fit), one thread; the same results as :func:`pool_serial`."""
+    xf, of, af = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
+    relative = _tap_offsets(geometry, x.shape[2], x.shape[3])
+    for line in range(x.shape[0] * geometry[8]):
+        _max_pool_inside_line(xf, of, af, x.shape[1:], line, geometry, relative)
+
+
+@jit(parallel=True)
+def max_pool_inside_parallel(x, out, argmax, geometry):
+    """:func:`max_pool_inside_serial`, one output line per task."""
+    xf, of, af = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
+    relative = _tap_offsets(geometry, x.shape[2], x.shape[3])
+    for line in prange(x.shape[0] * geometry[8]):
+        _max_pool_inside_line(xf, of, af, x.shape[1:], line, geometry, relative)
+
+
 @jit(inline="always")
 def _pool_adjoint_line(gf, af, counts, df, shape, line, geometry, kind):
     """The input pixels read by output line ``line = b * out_h + i`` of a pooling whose
