@@ -13,8 +13,9 @@ and forward + both gradients, and fits for each algorithm family the constants o
 
 (work counts from ``sigconv.nn.functional.conv_work``) by non-negative least squares on the
 relative error. It prints the constants to paste into ``sigconv/_config.py``, then, for
-every case, the measured time of each algorithm, the pick of the *current* constants and
-how much slower the pick is than the fastest (the house rule: within 1.2x).
+every case, the measured time of each algorithm, the pick of the fitted constants (of the
+current ones with ``--current``) and how much slower the pick is than the fastest (the
+house rule: within 1.2x).
 """
 
 import argparse
@@ -83,6 +84,9 @@ def family(name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    parser.add_argument("--current", action="store_true",
+                        help="show the picks of the constants in sigconv._config, not the "
+                             "fitted ones")
     args = parser.parse_args()
     budget, repeats = (0.05, 3) if args.quick else (0.5, 9)
     threads = functional.n_threads()
@@ -98,6 +102,7 @@ def main():
                              *measure(case, name, training, budget, repeats)))
     print(f"# fitted on {threads} threads; paste into sigconv/_config.py")
     print("NN_CONV_COST = {")
+    fitted = {}
     for fam in dict.fromkeys(family(n) for n in functional.CONV_ALGORITHMS):
         mine = [r for r in rows if family(r[1]) == fam]
         if not mine:
@@ -110,9 +115,14 @@ def main():
             design.append(np.array([1.0, macs / workers, moved / workers]) / t)
             target.append(1.0)
         constants, _ = nnls(np.array(design), np.array(target))
+        fitted[fam] = tuple(float(f"{c:.3e}") for c in constants)
         print(f'    "{fam}": ({constants[0]:.3e}, {constants[1]:.3e}, {constants[2]:.3e}),')
     print("}\n")
-    print("the picks of the current constants (sigconv._config.NN_CONV_COST):")
+    if args.current:
+        print("the picks of the current constants (sigconv._config.NN_CONV_COST):")
+    else:
+        _config.NN_CONV_COST = fitted
+        print("the picks of the fitted constants:")
     header = "".join(f"{n:>11s}" for n in functional.CONV_ALGORITHMS)
     print(f"{'case':46s} {'pass':5s}{header}  {'pick':>10s} {'pick/best':>9s}")
     worst = 1.0
@@ -130,7 +140,7 @@ def main():
                             for n in functional.CONV_ALGORITHMS)
             print(f"{label:46s} {'train' if training else 'fwd':5s}{cells}  {pick:>10s} "
                   f"{ratio:8.2f}x")
-    print(f"\nworst pick: {worst:.2f}x the fastest (NN_CONV_COST = {_config.NN_CONV_COST})")
+    print(f"\nworst pick: {worst:.2f}x the fastest")
 
 
 if __name__ == "__main__":

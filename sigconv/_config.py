@@ -95,9 +95,12 @@ NN_THREADED_MIN_MACS = 4_000_000
 NN_WINOGRAD_CHUNK_TILES = 256
 #: the cost model of ``algorithm="auto"`` in the convolution layers: seconds (per call,
 #: per multiply-add, per element moved) of each algorithm family, the last two per thread
-#: (work counts: ``sigconv.nn.functional.conv_work``); fitted by ``bench/calibrate_nn.py``.
-#: A family missing here is never picked by "auto".
+#: (work counts: ``sigconv.nn.functional.conv_work``); fitted on this 2-core AMD EPYC VM by
+#: ``bench/calibrate_nn.py`` (rerun it on another CPU and paste). A family missing here is
+#: never picked by "auto".
 NN_CONV_COST = {
-    "gemm": (2e-5, 4.1e-11, 1.0e-9),
-    "winograd": (5e-5, 3.5e-11, 1.2e-9),
+    "gemm": (5.315e-05, 1.104e-11, 1.247e-09),
+    "winograd": (4.568e-04, 4.424e-12, 1.715e-09),
+    "fft": (9.311e-04, 4.294e-11, 9.234e-10),
+    "direct": (4.538e-05, 4.927e-11, 6.897e-10),
 }

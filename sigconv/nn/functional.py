@@ -488,7 +488,9 @@ def conv_work(algorithm, batch, geometry, in_channels, filters, training=True):
     if algorithm in ("gemm", "direct"):
         windows = batch * out_h * out_w * geometry.taps
         if algorithm == "gemm":
-            moved = windows * in_channels * passes          # im2col, again, col2im
+            # im2col, again, col2im; and the product's output, which short rows (a first
+            # layer's few channels) leave to dominate the product's own time
+            moved = (windows * in_channels + batch * out_h * out_w * filters) * passes
         else:               # the outputs, the kernel gradient's reads, gemm's col2im
             moved = batch * out_h * out_w * filters * (1 + training) \
                 + windows * in_channels * training
@@ -520,8 +522,9 @@ def choose_conv_algorithm(batch, geometry, in_channels, filters, dtype="float32"
     seconds per call, per multiply-add and per element moved (:func:`conv_work`), one
     triple per algorithm in :data:`sigconv._config.NN_CONV_COST`, fitted by
     ``bench/calibrate_nn.py`` on the machine the library is tuned for; the work is shared
-    by :func:`n_threads` threads (one below ``NN_THREADED_MIN_MACS`` multiply-adds). Nothing is timed at run time, so the choice is the same on
-    every call and costs microseconds.
+    by :func:`n_threads` threads (one below ``NN_THREADED_MIN_MACS`` multiply-adds).
+    Nothing is timed at run time, so the choice is the same on every call and costs
+    microseconds.
 
     Parameters
     ----------
