@@ -244,17 +244,25 @@ def one_blas_thread():
 
 
 def dot(a, b, out=None):
-    """``np.dot(a, b, out=out)`` of 2-D arrays, on one BLAS thread when the product is
-    small (fewer than :data:`sigconv._config.NN_THREADED_MIN_MACS` multiply-adds) or inside
-    :func:`sigconv._jit.single_thread`: OpenBLAS wakes its threads for products of a few
-    microseconds, and a woken thread that finds its core busy costs a scheduler time slice
-    (a Dense layer's 2 M multiply-adds took 20-40 ms instead of 0.1 ms beside another
-    process)."""
-    if a.shape[0] * a.shape[1] * b.shape[1] >= _config.NN_THREADED_MIN_MACS \
-            and not in_single_thread():
-        return np.dot(a, b, out=out)
-    with one_blas_thread():
-        return np.dot(a, b, out=out)
+    """``np.dot(a, b, out=out)`` of 2-D arrays, its rows split over the pool's threads with
+    one BLAS thread each, or on the calling thread alone when the product is small (fewer
+    than :data:`sigconv._config.NN_THREADED_MIN_MACS` multiply-adds).
+
+    OpenBLAS's own threads are never woken: after a product they spin (yielding) for up to
+    2**28 cycles, and beside our threads on 2 cores that halved the speed of the layers
+    that ran next (a CIFAR training step at batch 256: 140 ms instead of 92); woken for a
+    small product while the other core is busy, one costs a scheduler slice (a Dense
+    layer's 2 M multiply-adds took 20-40 ms instead of 0.1 ms beside another process).
+    """
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    macs = a.shape[0] * a.shape[1] * b.shape[1]
+
+    def task(first, last):
+        np.dot(a[first:last], b, out=out[first:last])
+
+    _run(_split(1, a.shape[0], macs, by_image=False), task, macs=0)
+    return out
 
 
 def _run(parts, task, macs=None):
