@@ -15,6 +15,7 @@ Backward uses the same chunks: ``dkernel += cols.T @ dout`` and
 """
 
 import contextlib
+import ctypes
 import functools
 import numbers
 from concurrent.futures import ThreadPoolExecutor
@@ -221,26 +222,45 @@ def _split(batch, out_h, macs, by_image):
 
 
 @functools.cache
-def _blas_libraries():
-    """threadpoolctl's controllers of the BLAS libraries loaded (found once: the search
-    and threadpoolctl's ``limit`` context cost ~75 us a call, the C calls a microsecond)."""
-    return _blas_controller().select(user_api="blas").lib_controllers
+def _blas_thread_setters():
+    """``(get, set)`` of the number of threads of each BLAS library loaded: OpenBLAS's own
+    C functions (a call costs well under a microsecond; threadpoolctl's wrappers ~5 us and
+    its ``limit`` context ~75 us), else threadpoolctl's controller for other libraries."""
+    setters = []
+    for library in _blas_controller().select(user_api="blas").lib_controllers:
+        found = None
+        if library.internal_api == "openblas":
+            for prefix, suffix in (("scipy_", "64_"), ("scipy_", ""), ("", "64_"), ("", "")):
+                get = getattr(library.dynlib, f"{prefix}openblas_get_num_threads{suffix}",
+                              None)
+                put = getattr(library.dynlib, f"{prefix}openblas_set_num_threads{suffix}",
+                              None)
+                if get is not None and put is not None:
+                    put.argtypes = [ctypes.c_int]
+                    found = (get, put)
+                    break
+        if found is None:
+            found = (lambda library=library: library.num_threads, library.set_num_threads)
+        setters.append(found)
+    return setters
 
 
 @contextlib.contextmanager
 def one_blas_thread():
-    """OpenBLAS on the calling thread alone inside the block: for several of our threads
-    calling BLAS at once, and for small products (waking OpenBLAS's threads for a few
-    microseconds of work can cost a scheduler time slice when a core is busy)."""
-    libraries = _blas_libraries()
-    before = [library.num_threads for library in libraries]
-    for library in libraries:
-        library.set_num_threads(1)
+    """BLAS on the calling thread alone inside the block: for several of our threads
+    calling BLAS at once, and for products OpenBLAS would otherwise spread over its own
+    threads (see :func:`dot`)."""
+    setters = _blas_thread_setters()
+    before = [get() for get, _ in setters]
+    for (_, put), threads in zip(setters, before, strict=True):
+        if threads != 1:
+            put(1)
     try:
         yield
     finally:
-        for library, threads in zip(libraries, before, strict=True):
-            library.set_num_threads(threads)
+        for (_, put), threads in zip(setters, before, strict=True):
+            if threads != 1:
+                put(threads)
 
 
 def dot(a, b, out=None):
@@ -254,9 +274,12 @@ def dot(a, b, out=None):
     small product while the other core is busy, one costs a scheduler slice (a Dense
     layer's 2 M multiply-adds took 20-40 ms instead of 0.1 ms beside another process).
     """
+    macs = a.shape[0] * a.shape[1] * b.shape[1]
+    if macs < _config.NN_THREADED_MIN_MACS or in_single_thread():
+        with one_blas_thread():
+            return np.dot(a, b, out=out)
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
-    macs = a.shape[0] * a.shape[1] * b.shape[1]
 
     def task(first, last):
         np.dot(a[first:last], b, out=out[first:last])
