@@ -18,19 +18,15 @@ cin * filters`` per pass, whatever the algorithm really computes (a Winograd or 
 algorithm can beat the machine's GEMM peak in these units). The peak is printed first: a
 large float32 ``np.matmul`` on this machine's threads.
 
-An algorithm is called through ``sigconv.nn.functional.conv_forward(x, kernel, geometry,
-algorithm=name)`` and ``conv_backward(..., algorithm=name)`` where those take
-``algorithm=``, else through its private module ``sigconv.nn._conv_<name>`` (``misfit``,
-``forward``, ``backward``; ``gemm`` falls back on ``functional._conv_forward`` /
-``_conv_backward``). One that does not exist (yet) or does not apply to the layer shows
-as ``-``, with the reason under the table. Timings are medians of ``--repeats`` calls after
-a warm-up call (compilation).
+An algorithm runs as the layers run it (``functional._algorithm(name)``, forward's cache
+handed to backward), or with ``--public`` through the checked
+``sigconv.nn.functional.conv_forward(..., algorithm=name)`` and ``conv_backward``. One that
+does not apply to the layer shows as ``-``, with the reason under the table. Timings are
+medians of ``--repeats`` calls after a warm-up call (compilation).
 """
 
 import argparse
 import functools
-import importlib
-import inspect
 import os
 import time
 
@@ -38,7 +34,7 @@ import numpy as np
 
 from sigconv.nn import functional
 
-ALGORITHMS = ("gemm", "winograd2", "winograd4", "fft", "direct")
+ALGORITHMS = functional.CONV_ALGORITHMS
 
 
 def layer_shapes():
@@ -81,22 +77,11 @@ def gemm_peak(dtype, repeats):
     return peaks
 
 
-def _takes_algorithm(function):
-    return "algorithm" in inspect.signature(function).parameters
-
-
-def _has_public_algorithms():
-    return _takes_algorithm(functional.conv_forward) \
-        and _takes_algorithm(functional.conv_backward)
-
-
 def implementation(name, public=False):
     """(forward(x, k, g) -> cache, backward(x, grad, k, g, input_grad, cache),
-    misfit(g, cin, f, dtype) -> reason or None, how), or the reason there is none."""
-    misfit = getattr(functional, "algorithm_misfit", None)
-    if misfit is not None:
-        misfit = functools.partial(misfit, name)
-    if public and _has_public_algorithms():
+    misfit(g, cin, f, dtype) -> reason or None, how)."""
+    misfit = functools.partial(functional.algorithm_misfit, name)
+    if public:
         def forward(x, kernel, geometry):       # keeps gemm's patches, as a layer does
             return functional.conv_forward(x, kernel, geometry, keep_patches=True,
                                            algorithm=name)[1]
@@ -106,84 +91,41 @@ def implementation(name, public=False):
                                      cols=cache, algorithm=name)
         return forward, backward, misfit, \
             "public conv_forward/conv_backward(algorithm=): checks, gemm's patches reused"
-    if hasattr(functional, "_algorithm") and _has_public_algorithms():
-        try:
-            passes = functional._algorithm(name)
-        except Exception as exc:     # noqa: BLE001 - a module still being written
-            return f"not importable: {type(exc).__name__}: {exc}"
+    passes = functional._algorithm(name)
 
-        def forward(x, kernel, geometry):
-            return passes.forward(x, kernel, geometry)[1]
+    def forward(x, kernel, geometry):
+        return passes.forward(x, kernel, geometry)[1]
 
-        def backward(x, grad, kernel, geometry, input_grad, cache):
-            passes.backward(x, grad, kernel, geometry, input_grad, cache)
-        return forward, backward, passes.misfit, \
-            f"functional._algorithm({name!r}), the layers' path: forward's cache to backward"
-    if public:
-        return "conv_forward has no algorithm= yet"
-    # before the public argument: the private modules (winograd2 and winograd4 share one,
-    # whose passes take the tile size m)
-    module_name, options = name, {}
-    if name.startswith("winograd") and name[len("winograd"):].isdigit():
-        module_name, options = "winograd", {"m": int(name[len("winograd"):])}
-    try:
-        module = importlib.import_module(f"sigconv.nn._conv_{module_name}")
-    except ImportError:
-        module = None
-    if module is not None:
-        def forward(x, kernel, geometry):
-            return module.forward(x, kernel, geometry, **options)[1]
-
-        def backward(x, grad, kernel, geometry, input_grad, cache):
-            module.backward(x, grad, kernel, geometry, input_grad, cache, **options)
-        how = f"private sigconv.nn._conv_{module_name}" + "".join(
-            f", {key}={value}" for key, value in options.items())
-        return forward, backward, module.misfit, how
-    if name == "gemm":
-        def forward(x, kernel, geometry):
-            return functional._conv_forward(x, kernel, geometry, keep_patches=True)[1]
-
-        def backward(x, grad, kernel, geometry, input_grad, cache):
-            functional._conv_backward(x, grad, kernel, geometry, input_grad, cache)
-        return forward, backward, None, "functional._conv_forward/_conv_backward"
-    return "not implemented yet"
+    def backward(x, grad, kernel, geometry, input_grad, cache):
+        passes.backward(x, grad, kernel, geometry, input_grad, cache)
+    return forward, backward, misfit, \
+        f"functional._algorithm({name!r}), the layers' path: forward's cache to backward"
 
 
 def auto_picks(shape, dtype):
-    """What ``algorithm="auto"`` runs for a training step and for inference, or None
-    before :func:`functional.choose_conv_algorithm` exists."""
-    chooser = getattr(functional, "choose_conv_algorithm", None)
-    if chooser is None:
-        return None
+    """What ``algorithm="auto"`` runs for a training step and for inference."""
     _, batch, size, cin, filters, kernel_size, padding = shape
     geometry = functional.window_geometry(size, kernel_size, (1, 1), (1, 1), padding)
-    return {"train": chooser(batch, geometry, cin, filters, dtype, training=True),
-            "infer": chooser(batch, geometry, cin, filters, dtype, training=False)}
+    return {"train": functional.choose_conv_algorithm(batch, geometry, cin, filters, dtype,
+                                                      training=True),
+            "infer": functional.choose_conv_algorithm(batch, geometry, cin, filters, dtype,
+                                                      training=False)}
 
 
 def time_layer(shape, algorithm, dtype, repeats, budget, public):
     """{pass: seconds} or the reason the algorithm does not run here."""
     _, batch, size, cin, filters, kernel_size, padding = shape
-    found = implementation(algorithm, public)
-    if isinstance(found, str):
-        return found
-    forward, backward, misfit, _ = found
+    forward, backward, misfit, _ = implementation(algorithm, public)
     geometry = functional.window_geometry(size, kernel_size, (1, 1), (1, 1), padding)
-    if misfit is not None:
-        reason = misfit(geometry, cin, filters, np.dtype(dtype))
-        if reason is not None:
-            return reason
+    reason = misfit(geometry, cin, filters, np.dtype(dtype))
+    if reason is not None:
+        return reason
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, *size, cin)).astype(dtype)
     kernel = (rng.standard_normal((*kernel_size, cin, filters))
               / np.sqrt(kernel_size[0] * kernel_size[1] * cin)).astype(dtype)
     grad = rng.standard_normal((batch, *geometry.out_size, filters)).astype(dtype)
-    try:
-        cache = forward(x, kernel, geometry)
-    except (ValueError, NotImplementedError) as exc:     # does not apply to this layer
-        return str(exc)
-    except Exception as exc:     # noqa: BLE001 - an algorithm still being written
-        return f"FAILED: {type(exc).__name__}: {exc}"
+    cache = forward(x, kernel, geometry)
     seconds = {"fwd": median_seconds(lambda: forward(x, kernel, geometry), repeats, budget)}
     seconds["dk"] = median_seconds(
         lambda: backward(x, grad, kernel, geometry, False, cache), repeats, budget)
@@ -227,8 +169,7 @@ def main():
     print(f"sigconv.nn convolution algorithms, {dtype}, {functional.n_threads()} threads; "
           f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for name in ALGORITHMS:
-        found = implementation(name, args.public)
-        print(f"  {name:10s} {found if isinstance(found, str) else found[3]}")
+        print(f"  {name:10s} {implementation(name, args.public)[3]}")
     peaks = gemm_peak(dtype, repeats)
     print("GEMM peak (np.matmul): " + ", ".join(f"{label}: {rate:.1f} GFLOP/s"
                                                  for label, rate in peaks.items()))
@@ -253,7 +194,7 @@ def main():
                 continue
             timed[name] = result
             dx = result["dx+dk"] - result["dk"]
-            marks = "".join(f" <-{use}" for use, pick in (picks or {}).items() if pick == name)
+            marks = "".join(f" <-{use}" for use, pick in picks.items() if pick == name)
             print(f"  {name:10s} {_rate(flops, result['fwd'])} {_rate(flops, dx)} "
                   f"{_rate(flops, result['dk'])} {_rate(2 * flops, result['dx+dk'])} "
                   f"{_rate(3 * flops, result['fwd'] + result['dx+dk'])} "
