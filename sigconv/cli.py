@@ -247,6 +247,7 @@ def _demo(args):
     error = _math_demo()
 
     x_train, x_test, y_train, y_test = _digits_split(args.seed)
+    nn.set_random_seed(args.seed)        # the initial weights are the seed's too
     model = nn.lecture_digits_cnn(learning_rate=0.1, l2=1e-3)
     print("4. The lecture's CNN on the 8x8 digits: Conv2D(10, 3x3, relu) -> MaxPooling2D(2) "
           "-> Flatten -> Dense(50, relu) -> Dense(10, softmax); SGD(0.1), L2(1e-3)")
@@ -332,6 +333,7 @@ def _build_model(args, input_shape):
     from . import nn
 
     optimizer = _optimizer(args.optimizer, args.learning_rate)
+    nn.set_random_seed(args.seed)        # the initial weights are the seed's too
     if args.dataset == "cifar10":
         model = _cifar10_cnn()
         model.compile(optimizer=optimizer,

@@ -155,9 +155,20 @@ def test_train_digits_with_each_optimizer(tmp_path, capsys):
         assert "epoch 3/3:" in text
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
             assert f" {key} " in text
-        assert 0.0 <= number_after("test accuracy:", text) <= 1.0
-    # Adam learns the raw digits in three epochs
-    assert number_after("test accuracy:", text) > 0.5
+        # every optimizer learns the raw digits in three epochs (chance is 0.1)
+        assert 0.3 < number_after("test accuracy:", text) <= 1.0
+
+
+def test_train_is_reproducible_across_processes(tmp_path):
+    """--seed fixes the split, the shuffles and the initial weights: two processes print
+    the same results."""
+    command = [sys.executable, "-m", "sigconv.cli", "train", "--dataset", "digits",
+               "--epochs", "1", "--verbose", "0", "--seed", "3"]
+    outputs = [re.sub(r"trained in [0-9.]+ s", "", subprocess.run(
+        command, capture_output=True, text=True, check=True, cwd=tmp_path).stdout)
+        for _ in range(2)]
+    assert "test accuracy:" in outputs[0]
+    assert outputs[0] == outputs[1]
 
 
 def test_train_verbose_2_prints_every_epoch(capsys):
