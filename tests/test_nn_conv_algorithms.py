@@ -331,3 +331,39 @@ def test_fft_matches_its_numpy_reference(setup):
                                           (1, 1)), expected, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(functional.conv_forward(x, kernel, geometry, algorithm="fft"),
                                expected, rtol=1e-10, atol=1e-10)
+
+
+GEOMETRY = functional.window_geometry((8, 8), (3, 3), (1, 1), (1, 1), "same")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: functional.choose_conv_algorithm(0, GEOMETRY, 2, 3), ValueError, "batch"),
+    (lambda: functional.choose_conv_algorithm(1.5, GEOMETRY, 2, 3), TypeError, "batch"),
+    (lambda: functional.choose_conv_algorithm(True, GEOMETRY, 2, 3), TypeError, "batch"),
+    (lambda: functional.choose_conv_algorithm(4, (8, 8), 2, 3), TypeError, "geometry"),
+    (lambda: functional.choose_conv_algorithm(4, GEOMETRY, -1, 3), ValueError, "in_channels"),
+    (lambda: functional.choose_conv_algorithm(4, GEOMETRY, 2, "3"), TypeError, "filters"),
+    (lambda: functional.choose_conv_algorithm(4, GEOMETRY, 2, 3, "int32"), TypeError,
+     "dtype"),
+    (lambda: functional.choose_conv_algorithm(4, GEOMETRY, 2, 3, "bogus"), TypeError,
+     "dtype"),
+    (lambda: functional.choose_conv_algorithm(4, GEOMETRY, 2, 3, training="yes"),
+     TypeError, "training"),
+    (lambda: functional.conv_work("fast", 4, GEOMETRY, 2, 3), ValueError, "algorithm"),
+    (lambda: functional.conv_work("gemm", 0, GEOMETRY, 2, 3), ValueError, "batch"),
+    (lambda: functional.algorithm_misfit("auto", GEOMETRY, 2, 3, "float32"), ValueError,
+     "algorithm"),
+    (lambda: functional.algorithm_misfit("fft", GEOMETRY, 0, 3, "float32"), ValueError,
+     "in_channels"),
+])
+def test_the_chooser_refuses_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_conv_work_counts_what_the_algorithms_do():
+    """gemm: every window's multiply-adds per pass; Winograd F(4, 3): 36 per 16 outputs."""
+    geometry = functional.window_geometry((8, 8), (3, 3), (1, 1), (1, 1), "same")
+    assert functional.conv_work("gemm", 2, geometry, 3, 5, training=False)[0] \
+        == 2 * 64 * 9 * 3 * 5
+    assert functional.conv_work("winograd4", 2, geometry, 3, 5)[0] == 3 * 2 * 4 * 36 * 3 * 5

@@ -168,7 +168,7 @@ def _products(a, b, out):
         np.matmul(a[first:last], b[first:last], out=out[first:last])
 
     if len(parts) == 1:
-        with functional.one_blas_thread():
+        with functional._one_blas_thread():
             task(*parts[0])
     else:
         functional._run(parts, task)
@@ -219,7 +219,7 @@ def _kernel_spectra(kernel, geometry, shape):
     across = _dft_matrix(shape[1] // 2 + 1, cols, shape[1], -1, dtype)
     down = _dft_matrix(shape[0], rows, shape[0], -1, dtype)
     # K[u, v] = sum_a down[u, a] sum_c across[v, c] k[a, c]
-    with functional.one_blas_thread():
+    with functional._one_blas_thread():
         partial = np.matmul(across, kernel.reshape(kh, kw, -1).astype(dtype))
         spectra = down @ partial.reshape(kh, -1)
     return spectra.reshape(-1, channels, filters)
@@ -251,7 +251,7 @@ def _kernel_gradient(conj_spectra, geometry, shape, dtype):
     down = _dft_matrix(shape[0], rows, shape[0], -1, cdtype).T / shape[0]
     across = (_dft_matrix(half, cols, shape[1], -1, np.complex128).T
               * (weights / shape[1])).astype(cdtype)
-    with functional.one_blas_thread():
+    with functional._one_blas_thread():
         partial = down @ conj_spectra.reshape(shape[0], -1)
         gradient = np.matmul(across, partial.reshape(kh, half, -1))
     return np.ascontiguousarray(gradient.real.reshape(kh, kw, channels, filters), dtype)

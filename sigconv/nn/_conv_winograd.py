@@ -28,6 +28,7 @@ algorithm gives the same non-finite results.
 """
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -122,32 +123,53 @@ def forward(x, kernel, geometry, m=4):
     """Winograd F(m x m, 3 x 3) convolution; see the module's docstring. The cache is the
     transformed kernel, for :func:`backward`."""
     # every product here is small or runs on one of several threads: one BLAS thread each
-    with functional.one_blas_thread():
+    with functional._one_blas_thread():
         return _forward(x, kernel, geometry, m)
 
 
 def backward(x, grad, kernel, geometry, input_grad, cache, m=4):
     """Gradients of :func:`forward`: its exact adjoint; see the module's docstring."""
-    with functional.one_blas_thread():
+    with functional._one_blas_thread():
         return _backward(x, grad, kernel, geometry, input_grad, cache, m)
+
+
+class _Plan(NamedTuple):
+    """How a call is cut into tiles and chunks of tiles."""
+
+    axes: tuple
+    tiles: tuple          # tiles per image along each axis
+    n_tiles: int
+    n_elements: int       # transformed elements per tile
+    per_chunk: int        # tiles per chunk
+    step: tuple           # outputs per tile along each axis
+    offset: tuple         # where a tile's input starts, relative to its outputs
+
+    def transforms(self, name):
+        return self.axes[0][name], self.axes[1][name]
+
+
+def _plan(x, geometry, m, channels_per_tile):
+    """The :class:`_Plan` of a pass whose chunks hold ``channels_per_tile`` transformed
+    channels per tile element, their memory (per thread) checked first."""
+    axes = _axes(geometry, m, x.dtype)
+    tiles, n_tiles = _tiles(x.shape[0], geometry, axes)
+    n_elements = axes[0]["alpha"] * axes[1]["alpha"]
+    per_chunk = _chunk_tiles(axes, channels_per_tile, x.itemsize)
+    check_allocation("x, kernel", (functional.n_threads(), n_elements, per_chunk,
+                                   channels_per_tile), x.dtype, what="the transformed tiles")
+    return _Plan(axes, tiles, n_tiles, n_elements, per_chunk, (axes[0]["m"], axes[1]["m"]),
+                 (-geometry.pad[0], -geometry.pad[1]))
 
 
 def _forward(x, kernel, geometry, m):
     if not all_finite(kernel):
         return functional._conv_forward(x, kernel, geometry), None
-    axes = _axes(geometry, m, x.dtype)
     batch, channels, filters = x.shape[0], x.shape[3], kernel.shape[3]
-    tiles, n_tiles = _tiles(batch, geometry, axes)
-    n_elements = axes[0]["alpha"] * axes[1]["alpha"]
-    per_chunk = _chunk_tiles(axes, channels + filters, x.itemsize)
-    check_allocation("x, kernel", (functional.n_threads(), n_elements, per_chunk,
-                                   channels + filters), x.dtype, what="the transformed tiles")
-    u = _kernel_transform(kernel, axes)
+    plan = _plan(x, geometry, m, channels + filters)
+    _, tiles, n_tiles, n_elements, per_chunk, step, offset = plan
+    u = _kernel_transform(kernel, plan.axes)
     out = np.empty((batch, *geometry.out_size, filters), x.dtype)
-    bt = (axes[0]["BT"], axes[1]["BT"])
-    at = (axes[0]["AT"], axes[1]["AT"])
-    step = (axes[0]["m"], axes[1]["m"])
-    offset = (-geometry.pad[0], -geometry.pad[1])
+    bt, at = plan.transforms("BT"), plan.transforms("AT")
 
     def task(first, last):
         v = np.empty((n_elements, per_chunk, channels), x.dtype)
@@ -170,23 +192,14 @@ def _forward(x, kernel, geometry, m):
 def _backward(x, grad, kernel, geometry, input_grad, cache, m):
     if not all_finite(kernel):
         return functional._conv_backward(x, grad, kernel, geometry, input_grad)
-    axes = _axes(geometry, m, x.dtype)
     batch, channels, filters = x.shape[0], x.shape[3], kernel.shape[3]
-    tiles, n_tiles = _tiles(batch, geometry, axes)
+    plan = _plan(x, geometry, m, 2 * channels + filters)
+    axes, tiles, n_tiles, n_elements, per_chunk, step, offset = plan
     per_image = tiles[0] * tiles[1]
-    n_elements = axes[0]["alpha"] * axes[1]["alpha"]
-    per_chunk = _chunk_tiles(axes, 2 * channels + filters, x.itemsize)
-    check_allocation("x, kernel", (functional.n_threads(), n_elements, per_chunk,
-                                   2 * channels + filters), x.dtype,
-                     what="the transformed tiles")
     u = _kernel_transform(kernel, axes) if cache is None else cache
     u_t = np.ascontiguousarray(u.transpose(0, 2, 1))
     dx = np.zeros(x.shape, x.dtype) if input_grad else None
-    bt = (axes[0]["BT"], axes[1]["BT"])
-    a = (axes[0]["A"], axes[1]["A"])
-    b = (axes[0]["B"], axes[1]["B"])
-    step = (axes[0]["m"], axes[1]["m"])
-    offset = (-geometry.pad[0], -geometry.pad[1])
+    bt, a, b = plan.transforms("BT"), plan.transforms("A"), plan.transforms("B")
 
     def task(first, last):
         v = np.empty((n_elements, per_chunk, channels), x.dtype)

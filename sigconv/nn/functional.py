@@ -244,10 +244,10 @@ def _blas_thread_setters():
     return setters
 
 
-class _OneBlasThread:
+class _one_blas_thread:  # noqa: N801 - used as a function: ``with _one_blas_thread():``
     """BLAS on the calling thread alone inside the block: for several of our threads
     calling BLAS at once, and for products OpenBLAS would otherwise spread over its own
-    threads (see :func:`dot`). A class, not a generator: entered around every small
+    threads (see :func:`_dot`). A class, not a generator: entered around every small
     product, it costs about a microsecond."""
 
     __slots__ = ("before",)
@@ -265,12 +265,7 @@ class _OneBlasThread:
                 put(threads)
 
 
-def one_blas_thread():
-    """A context in which BLAS runs on the calling thread alone (see :class:`_OneBlasThread`)."""
-    return _OneBlasThread()
-
-
-def dot(a, b, out=None):
+def _dot(a, b, out=None):
     """``np.dot(a, b, out=out)`` of 2-D arrays, its rows split over the pool's threads with
     one BLAS thread each, or on the calling thread alone when the product is small (fewer
     than :data:`sigconv._config.NN_THREADED_MIN_MACS` multiply-adds).
@@ -283,7 +278,7 @@ def dot(a, b, out=None):
     """
     macs = a.shape[0] * a.shape[1] * b.shape[1]
     if macs < _config.NN_THREADED_MIN_MACS or in_single_thread():
-        with one_blas_thread():
+        with _one_blas_thread():
             return np.dot(a, b, out=out)
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
@@ -291,20 +286,20 @@ def dot(a, b, out=None):
     def task(first, last):
         np.dot(a[first:last], b, out=out[first:last])
 
-    _run(_split(1, a.shape[0], macs, by_image=False), task, macs=0)
+    _run(_split(1, a.shape[0], macs, by_image=False), task, macs)
     return out
 
 
 def _run(parts, task, macs=None):
     """``task(line0, line1)`` for every part; several parts run on the pool's threads, each
     with a one-thread BLAS (threads of ours and of OpenBLAS would fight for the cores), as
-    does one part of fewer than ``NN_THREADED_MIN_MACS`` multiply-adds (see :func:`dot`)."""
+    does one part of fewer than ``NN_THREADED_MIN_MACS`` multiply-adds (see :func:`_dot`)."""
     if len(parts) == 1:
         if macs is not None and macs < _config.NN_THREADED_MIN_MACS:
-            with one_blas_thread():
+            with _one_blas_thread():
                 return [task(*parts[0])]
         return [task(*parts[0])]
-    with one_blas_thread():
+    with _one_blas_thread():
         return list(_executor().map(lambda part: task(*part), parts))
 
 
@@ -493,10 +488,39 @@ def _algorithm(name):
     return _Algorithm(module.misfit, module.forward, module.backward)
 
 
+def _check_convolution(batch, geometry, in_channels, filters, dtype, training):
+    """The arguments of :func:`choose_conv_algorithm` and :func:`conv_work`, checked."""
+    batch = _checks.check_count(batch, "batch")
+    geometry = _check_geometry(geometry)
+    in_channels = _checks.check_count(in_channels, "in_channels")
+    filters = _checks.check_count(filters, "filters")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}") from None
+    if dtype not in _FLOATS:
+        raise TypeError(f"dtype must be float32 or float64; got {dtype}")
+    return batch, geometry, in_channels, filters, dtype, _checks.check_flag(training,
+                                                                            "training")
+
+
 def algorithm_misfit(algorithm, geometry, in_channels, filters, dtype):
     """Why ``algorithm`` (one of :data:`CONV_ALGORITHMS`) cannot compute this convolution,
-    or None when it can."""
-    return _algorithm(algorithm).misfit(geometry, in_channels, filters, np.dtype(dtype))
+    or None when it can.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is not of its kind or range; the message names it.
+    """
+    algorithm = check_choice(algorithm, "algorithm", CONV_ALGORITHMS)
+    _, geometry, in_channels, filters, dtype, _ = _check_convolution(
+        1, geometry, in_channels, filters, dtype, True)
+    return _misfit(algorithm, geometry, in_channels, filters, dtype)
+
+
+def _misfit(algorithm, geometry, in_channels, filters, dtype):
+    return _algorithm(algorithm).misfit(geometry, in_channels, filters, dtype)
 
 
 def _resolve_algorithm(algorithm, batch, geometry, in_channels, filters, dtype,
@@ -505,8 +529,9 @@ def _resolve_algorithm(algorithm, batch, geometry, in_channels, filters, dtype,
     replaced by :func:`choose_conv_algorithm`'s pick."""
     algorithm = check_choice(algorithm, name, ("auto", *CONV_ALGORITHMS))
     if algorithm == "auto":
-        return choose_conv_algorithm(batch, geometry, in_channels, filters, dtype, training)
-    reason = algorithm_misfit(algorithm, geometry, in_channels, filters, dtype)
+        return _choose_conv_algorithm(batch, geometry, in_channels, filters, np.dtype(dtype),
+                                      training)
+    reason = _misfit(algorithm, geometry, in_channels, filters, np.dtype(dtype))
     if reason is not None:
         raise ValueError(f"{name}={algorithm!r} does not apply to this convolution: {reason}"
                          f" (use 'gemm' or 'auto')")
@@ -520,7 +545,19 @@ def conv_work(algorithm, batch, geometry, in_channels, filters, training=True):
     Multiply-adds are those of the algorithm's matrix products (Winograd: of the
     transformed tiles; FFT: complex ones per frequency, as 4 real); the elements moved are
     those its copies and transforms write (im2col and col2im; tile transforms; spectra).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is not of its kind or range; the message names it.
     """
+    algorithm = check_choice(algorithm, "algorithm", CONV_ALGORITHMS)
+    batch, geometry, in_channels, filters, _, training = _check_convolution(
+        batch, geometry, in_channels, filters, "float32", training)
+    return _conv_work(algorithm, batch, geometry, in_channels, filters, training)
+
+
+def _conv_work(algorithm, batch, geometry, in_channels, filters, training):
     passes = 3 if training else 1
     out_h, out_w = geometry.out_size
     if algorithm in ("gemm", "direct"):
@@ -579,6 +616,12 @@ def choose_conv_algorithm(batch, geometry, in_channels, filters, dtype="float32"
     str
         One of :data:`CONV_ALGORITHMS`.
 
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument is not of its kind or range (counts positive integers, dtype
+        float32 or float64); the message names it.
+
     Examples
     --------
     >>> from sigconv.nn import functional
@@ -589,16 +632,20 @@ def choose_conv_algorithm(batch, geometry, in_channels, filters, dtype="float32"
     >>> functional.choose_conv_algorithm(64, g, 32, 64)
     'gemm'
     """
+    return _choose_conv_algorithm(*_check_convolution(batch, geometry, in_channels, filters,
+                                                      dtype, training))
+
+
+def _choose_conv_algorithm(batch, geometry, in_channels, filters, dtype, training):
     threads = n_threads()
-    dtype = np.dtype(dtype)
     best, best_time = "gemm", np.inf
     for name in CONV_ALGORITHMS:
         family = "winograd" if name.startswith("winograd") else name
         constants = _config.NN_CONV_COST.get(family)
-        if constants is None or algorithm_misfit(name, geometry, in_channels, filters,
-                                                 dtype) is not None:
+        if constants is None or _misfit(name, geometry, in_channels, filters,
+                                        dtype) is not None:
             continue
-        macs, moved = conv_work(name, batch, geometry, in_channels, filters, training)
+        macs, moved = _conv_work(name, batch, geometry, in_channels, filters, training)
         per_call, per_mac, per_element = constants
         # small convolutions run on the calling thread alone
         workers = threads if macs >= _config.NN_THREADED_MIN_MACS else 1

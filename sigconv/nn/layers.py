@@ -1347,7 +1347,7 @@ class Dense(Layer):
 
             z = kernels.gemm(x2, self.params["kernel"])
         else:
-            z = functional.dot(x2, self.params["kernel"])
+            z = functional._dot(x2, self.params["kernel"])
         y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
         y = y.reshape(*shape[:-1], self.units)
         self._cache = (x, y)
@@ -1371,10 +1371,10 @@ class Dense(Layer):
             kernels.gemm(x2, dz, out=self.grads["kernel"], trans_a=True)
             return kernels.gemm(dz, self.params["kernel"], trans_b=True).reshape(shape) \
                 if input_grad else None
-        functional.dot(x2.T, dz, out=self.grads["kernel"])
+        functional._dot(x2.T, dz, out=self.grads["kernel"])
         if not input_grad:
             return None
-        return functional.dot(dz, self.params["kernel"].T).reshape(shape)
+        return functional._dot(dz, self.params["kernel"].T).reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
