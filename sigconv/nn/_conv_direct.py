@@ -25,6 +25,8 @@ output lines over the threads; the kernel gradient gives each of its
 ``functional.n_threads()`` tasks a buffer of its own, added serially at the end.
 """
 
+import functools
+
 import numba
 import numpy as np
 
@@ -69,6 +71,21 @@ def _launch(kernel, threads, *args):
         numba.set_num_threads(before)
 
 
+@functools.lru_cache(maxsize=64)
+def _tables(image_shape, geometry):
+    """The term tables and interior columns of :mod:`sigconv.nn.kernels.direct` for images
+    of ``(height, width, channels)`` and a geometry tuple, built once per shape (read-only
+    after) and handed to the kernels as arrays of their own: a tuple of arrays inside a
+    parallel loop would lose numba's non-aliasing marks."""
+    height, width, channels = image_shape
+    count = np.empty(geometry[8], np.int64)
+    first = np.empty(geometry[8], np.int64)
+    xoff = np.empty(geometry[8] * geometry[0] * geometry[1] * channels, np.int64)
+    col = np.empty(xoff.size, np.int64)
+    kernels.term_tables(count, first, xoff, col, height, width, channels, geometry)
+    return (count, first, xoff, col, *kernels.interior(width, geometry))
+
+
 def forward(x, kernel, geometry):
     """The cross-correlation of ``x`` (batch, height, width, in_channels) with ``kernel``
     (kh, kw, in_channels, filters), summed directly.
@@ -82,7 +99,8 @@ def forward(x, kernel, geometry):
     filters = kernel.shape[3]
     out = np.empty((x.shape[0], *geometry.out_size, filters), x.dtype)
     threads = _threads(geometry, x.shape[0], x.shape[3], filters)
-    _launch(kernels.forward, threads, x, kernel, out, geometry.kernel_tuple)
+    _launch(kernels.forward, threads, x, kernel, out, geometry.kernel_tuple,
+            *_tables(x.shape[1:], geometry.kernel_tuple))
     return out, None
 
 
@@ -99,7 +117,8 @@ def backward(x, grad, kernel, geometry, input_grad, cache):
     threads = _threads(geometry, x.shape[0], x.shape[3], kernel.shape[3])
     partials = np.empty((min(threads, x.shape[0] * geometry.out_size[0]), *kernel.shape),
                         x.dtype)
-    _launch(kernels.kernel_gradient, threads, x, grad, partials, geometry.kernel_tuple)
+    _launch(kernels.kernel_gradient, threads, x, grad, partials, geometry.kernel_tuple,
+            *_tables(x.shape[1:], geometry.kernel_tuple))
     dkernel = partials[0]
     for task in range(1, partials.shape[0]):
         dkernel += partials[task]

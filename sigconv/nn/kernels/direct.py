@@ -189,18 +189,13 @@ def _forward_line(xf, wf, of, line, dims, geometry, count, first, xoff, col, lo,
 
 
 @jit(parallel=True)
-def forward(x, kernel, out, geometry):
+def forward(x, kernel, out, geometry, count, first, xoff, col, lo, hi):
     """``out`` = the cross-correlation of ``x`` (B, H, W, C) with ``kernel`` (kh, kw, C, F)
     for the geometry tuple ``(kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w)``, one output
-    line ``out[b, i]`` per task."""
+    line ``out[b, i]`` per task; ``count, first, xoff, col`` from :func:`term_tables`,
+    ``lo, hi`` from :func:`interior`."""
     batch, height, width, channels = x.shape
     dims = (height, width, channels, kernel.shape[3])
-    count = np.empty(geometry[8], np.int64)
-    first = np.empty(geometry[8], np.int64)
-    xoff = np.empty(geometry[8] * geometry[0] * geometry[1] * channels, np.int64)
-    col = np.empty(xoff.size, np.int64)
-    term_tables(count, first, xoff, col, height, width, channels, geometry)
-    lo, hi = interior(width, geometry)
     xf, wf, of = x.reshape(-1), kernel.reshape(-1), out.reshape(-1)
     for line in prange(batch * geometry[8]):
         _forward_line(xf, wf, of, line, dims, geometry, count, first, xoff, col, lo, hi)
@@ -384,18 +379,12 @@ def _dkernel_lines(xf, gf, df, base, line0, line1, dims, geometry, count, first,
 
 
 @jit(parallel=True)
-def kernel_gradient(x, grad, partials, geometry):
+def kernel_gradient(x, grad, partials, geometry, count, first, xoff, col, lo, hi):
     """Kernel gradient of the cross-correlation in ``partials`` (tasks, kh, kw, C, F): task
     ``t`` writes only ``partials[t]``, the sum over its share of the output lines; the
-    caller adds them."""
+    caller adds them. The tables as for :func:`forward`."""
     batch, height, width, channels = x.shape
     dims = (height, width, channels, grad.shape[3])
-    count = np.empty(geometry[8], np.int64)
-    first = np.empty(geometry[8], np.int64)
-    xoff = np.empty(geometry[8] * geometry[0] * geometry[1] * channels, np.int64)
-    col = np.empty(xoff.size, np.int64)
-    term_tables(count, first, xoff, col, height, width, channels, geometry)
-    lo, hi = interior(width, geometry)
     n_lines = batch * geometry[8]
     n_tasks = partials.shape[0]
     size = partials.size // n_tasks
