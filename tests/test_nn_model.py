@@ -239,7 +239,7 @@ def test_compile_by_name():
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["acc"])
     assert isinstance(model.optimizer, nn.Adam)
     assert isinstance(model.loss, nn.SparseCategoricalCrossentropy)
-    assert model.metrics == ["accuracy"]
+    assert model.metrics == ["acc"]      # the log key is the name given, as in Keras
 
 
 def test_training_and_evaluating_need_compile():
@@ -451,7 +451,7 @@ def test_batch_size_larger_than_the_data_is_one_full_batch():
 
     class Steps(nn.Callback):
         def on_epoch_begin(self, epoch, logs=None):
-            steps.append(logs["steps"])
+            steps.append(self.params["steps"])      # Keras's callback.params
 
     history = model.fit(x, y, epochs=2, batch_size=1000, shuffle=False, verbose=0,
                         callbacks=[Steps()])

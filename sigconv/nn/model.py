@@ -22,7 +22,7 @@ import numpy as np
 
 from .._jit import require_cuda
 from .._validate import check_allocation, check_choice, check_real
-from . import _checks
+from . import _checks, _data
 from . import activations as _activations
 from . import layers as _layers
 from . import losses as _losses
@@ -54,23 +54,50 @@ class Input:
         self.name = _checks.check_name(name, "Input: name")
 
 
-def _accuracy_for(loss):
-    """Keras's meaning of ``metrics=["accuracy"]`` for a loss: a function of a batch that
-    returns the number of correct samples."""
-    if isinstance(loss, _losses.SparseCategoricalCrossentropy):
-        def correct(y_true, y_pred):
-            return np.count_nonzero(y_pred.argmax(axis=-1) == np.asarray(y_true).reshape(-1))
-    elif isinstance(loss, _losses.BinaryCrossentropy):
-        threshold = 0.0 if loss.from_logits else 0.5
+def _metrics():
+    """The :mod:`sigconv.nn.metrics` module (imported when a model first needs it)."""
+    from . import metrics
 
-        def correct(y_true, y_pred):
-            truth = np.asarray(y_true).reshape(y_pred.shape) > 0.5
-            return np.count_nonzero((y_pred > threshold) == truth) \
-                / max(1, y_pred.size // len(y_pred))
-    else:
-        def correct(y_true, y_pred):
-            return np.count_nonzero(y_pred.argmax(axis=-1) == np.asarray(y_true).argmax(axis=-1))
-    return correct
+    return metrics
+
+
+class _Trackers:
+    """The running loss (a mean weighted by batch size, as Keras's loss tracker) and the
+    compiled metrics, resolved from the first batch's shapes. Weighted metrics whose name
+    is also a plain metric's are logged as ``weighted_<name>``, as in Keras."""
+
+    def __init__(self, model, y, output):
+        def resolved(specs):
+            return [_metrics().resolve(spec, np.shape(y), np.shape(output), model.loss)
+                    for spec in specs]
+
+        self.plain = resolved(model.metrics)
+        self.weighted = resolved(model.weighted_metrics)
+        taken = {metric.name for metric in self.plain}
+        self.names = [metric.name for metric in self.plain] + [
+            f"weighted_{metric.name}" if metric.name in taken else metric.name
+            for metric in self.weighted]
+        self.reset()
+
+    def reset(self):
+        self.loss_sum, self.samples = 0.0, 0
+        for metric in (*self.plain, *self.weighted):
+            metric.reset_state()
+
+    def update(self, loss, y, output, sample_weight, n):
+        self.loss_sum += loss * n
+        self.samples += n
+        for metric in self.plain:
+            metric.update_state(y, output)
+        for metric in self.weighted:
+            metric.update_state(y, output, sample_weight=sample_weight)
+        return self.logs()
+
+    def logs(self):
+        logs = {"loss": float(self.loss_sum / self.samples) if self.samples else 0.0}
+        for name, metric in zip(self.names, (*self.plain, *self.weighted), strict=True):
+            logs[name] = float(metric.result())
+        return logs
 
 
 class _batches:
@@ -88,10 +115,39 @@ class _batches:
                 for start in range(0, self.n, self.batch_size))
 
 
-def _as_batch_size(batch_size, default=32):
+def _as_batch_size(batch_size, default=32, name="batch_size"):
     if batch_size is None:
         return default
-    return _checks.check_count(batch_size, "batch_size")
+    return _checks.check_count(batch_size, name)
+
+
+def _as_steps(steps, name):
+    """None, or a number of batches >= 1."""
+    return None if steps is None else _checks.check_count(steps, name)
+
+
+def _as_validation_freq(freq):
+    """Keras's ``validation_freq``: an int >= 1, or a list of epochs (counted from 1)."""
+    if isinstance(freq, (list, tuple)):
+        return [_checks.check_count(epoch, "validation_freq") for epoch in freq]
+    return _checks.check_count(freq, "validation_freq")
+
+
+def _should_validate(epoch, freq):
+    """Whether the epoch (counted from 0) is validated (Keras's ``_should_eval``)."""
+    if isinstance(freq, list):
+        return epoch + 1 in freq
+    return (epoch + 1) % freq == 0
+
+
+def _set_params(callback_list, params):
+    """Keras's ``callback.set_params``: the run's verbose, epochs and steps."""
+    for callback in callback_list.callbacks:
+        setter = getattr(callback, "set_params", None)
+        if callable(setter):
+            setter(dict(params))
+        else:
+            callback.params = dict(params)
 
 
 def _as_verbose(verbose):
@@ -287,23 +343,44 @@ class Sequential:
             self.build(shape, seed=seed)
 
     # --- compile -------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Choose the optimizer, the loss and the metrics (only ``"accuracy"``)."""
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
+        """Choose the optimizer, the loss and the metrics.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer
+        loss : str or Loss
+        metrics : list, optional
+            Metrics reported in the logs, each a name (``"accuracy"``, ``"mse"``, ...), a
+            :mod:`sigconv.nn.metrics` class or instance. ``"accuracy"`` (or ``"acc"``) is
+            resolved from the shapes of the targets and outputs as Keras does (see
+            :func:`sigconv.nn.metrics.resolve`). They ignore ``sample_weight``.
+        weighted_metrics : list, optional
+            Metrics weighted by ``sample_weight`` (and ``class_weight``).
+
+        Raises
+        ------
+        ValueError
+            If ``loss`` is missing, or a metric name is unknown.
+        TypeError
+            If ``metrics`` or ``weighted_metrics`` is not a list, or an entry is not a
+            metric.
+        """
         if loss is None:
             raise ValueError(f"{self.name}: compile needs a loss")
         optimizer = _optimizers.get_optimizer(optimizer)
         loss = _losses.get_loss(loss)
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
-            raise TypeError(f"{self.name}: metrics must be a list such as ['accuracy']; got "
-                            f"{metrics!r}")
+        specs = []
+        for name, given in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if given is not None and not isinstance(given, (list, tuple)):
+                raise TypeError(f"{self.name}: {name} must be a list such as ['accuracy']; "
+                                f"got {given!r}")
+            for metric in given or []:
+                _metrics().get(metric)          # refuses what is not a metric, now
+            specs.append(list(given or []))
         self.optimizer, self.loss = optimizer, loss
-        metrics = list(metrics or [])
-        for metric in metrics:
-            if metric not in ("accuracy", "acc"):
-                raise ValueError(f"{self.name}: metrics may only contain 'accuracy'; got "
-                                 f"{metric!r}")
-        self.metrics = ["accuracy"] if metrics else []
-        self._correct = _accuracy_for(self.loss)
+        self.metrics, self.weighted_metrics = specs
+        self._trackers = None          # resolved from the first batch's shapes
 
     def _check_compiled(self):
         if self.loss is None:
@@ -340,55 +417,99 @@ class Sequential:
         """Sum of every layer's regularization penalty."""
         return sum(layer.regularization_loss() for layer in self.layers if layer.regularizers)
 
-    def train_on_batch(self, x, y):
-        """One gradient step on a batch; returns the batch loss (and accuracy).
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One gradient step on a batch; returns the batch's loss and metrics.
+
+        As Keras 3, the metrics are reset first: the values are this batch's alone.
 
         Returns
         -------
-        float or list of float
-            ``loss`` (penalties included), or ``[loss, accuracy]`` with the metric.
+        float, list or dict
+            ``loss`` (penalties included) without metrics, ``[loss, *metrics]`` with them,
+            or a dict with ``return_dict=True``.
 
         Raises
         ------
         TypeError, ValueError, MemoryError
-            As :meth:`fit` for ``x`` and ``y``.
+            As :meth:`fit` for ``x``, ``y``, ``sample_weight`` and ``class_weight``.
         RuntimeError
             If the model has not been compiled (call :meth:`compile` first), as in Keras.
         """
         self._check_compiled()
+        return_dict = _checks.check_flag(return_dict, "return_dict")
         x, y = self._check_xy(x, y)
+        sample_weight = self._sample_weights(y, sample_weight, class_weight, len(x))
         self._check_batch_memory(x, len(x), "x")
-        loss, correct = self._train_step(x, y)
-        return [float(loss), float(correct / len(x))] if self.metrics else float(loss)
+        self.reset_metrics()
+        loss, output = self._train_step(x, y, sample_weight)
+        logs = self._update_metrics(loss, y, output, sample_weight, len(x))
+        return self._returned(logs, return_dict)
 
-    def _train_step(self, x, y):
+    def _returned(self, logs, return_dict):
+        if return_dict:
+            return logs
+        return list(logs.values()) if len(logs) > 1 else logs["loss"]
+
+    def _sample_weights(self, y, sample_weight, class_weight, n, name="sample_weight"):
+        """The checked per-sample weights (None when neither is given); ``class_weight``
+        becomes per-sample weights by the labels of ``y``, as in Keras."""
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError(f"{self.name}: sample_weight and class_weight cannot be "
+                                 "given together (as in Keras)")
+            return _losses.class_weight_to_sample_weight(class_weight, y)
+        if sample_weight is None:
+            return None
+        output = self._output_shapes[-1][1:]
+        return _losses._check_sample_weight(sample_weight, n,
+                                            None if None in output else output)
+
+    def _train_step(self, x, y, sample_weight=None):
+        """Forward, loss, backward and update; ``(loss, output on the host or None)`` (the
+        output only when metrics need it)."""
         # divergence shows as NaN loss
         with np.errstate(over="ignore", invalid="ignore"), _losses._model_pass():
-            return self._train_step_unguarded(x, y)
+            return self._train_step_unguarded(x, y, sample_weight)
 
-    def _train_step_unguarded(self, x, y):
+    def _train_step_unguarded(self, x, y, sample_weight):
         if self.device == "cuda" and self._crossentropy_on_device() is not None:
+            if sample_weight is not None:
+                raise NotImplementedError(f"{self.name}: sample_weight and class_weight are "
+                                          "not supported on the GPU yet")
             return self._train_step_on_device(x, y)
         output = self._output_on_host(x, training=True)
         checked = self._checked_loss(x, y, output)
-        loss = (self.loss._model_value(y, output) if checked else self.loss(y, output)) \
-            + self.regularization_loss()
+        weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+        loss = (self.loss._model_value(y, output, **weights) if checked
+                else self.loss(y, output, **weights)) + self.regularization_loss()
         last = self.layers[-1]
         # the layers' internal backward: the gradients are the model's own, of the shapes
         # of the last outputs (a layer of the user's returning anything else is checked)
         if self._fused():
-            grad = (self.loss._model_gradient_from_softmax(y, output) if checked
-                    else self.loss.gradient_from_softmax(y, output))
+            grad = (self.loss._model_gradient_from_softmax(y, output, **weights) if checked
+                    else self.loss.gradient_from_softmax(y, output, **weights))
             grad = last._backward_unchecked(grad, len(self.layers) > 1, preactivation=True)
         else:
-            grad = (self.loss._model_gradient(y, output) if checked
-                    else self.loss.gradient(y, output))
+            grad = (self.loss._model_gradient(y, output, **weights) if checked
+                    else self.loss.gradient(y, output, **weights))
             grad = last._backward_unchecked(grad, len(self.layers) > 1)
         for k in range(len(self.layers) - 2, -1, -1):
             grad = self.layers[k]._backward_unchecked(grad, k > 0)
         self.optimizer.apply(self.grads, self.params)
-        correct = self._correct(y, output) if self.metrics else 0
-        return loss, correct
+        return loss, output
+
+    # --- metrics --------------------------------------------------------------------------
+    def reset_metrics(self):
+        """Reset the loss's running mean and every compiled metric (as Keras)."""
+        if self._trackers is not None:
+            self._trackers.reset()
+
+    def _update_metrics(self, loss, y, output, sample_weight, n):
+        """Add a batch to the running loss and metrics; the logs so far."""
+        if self._trackers is None:
+            self._trackers = _Trackers(self, y, output)
+        return self._trackers.update(loss, y, output, sample_weight, n)
 
     def _checked_loss(self, x, y, output):
         """Whether the loss may skip its checks of the batch: one of sigconv's losses
@@ -436,8 +557,10 @@ class Sequential:
         for k in range(len(self.layers) - 2, -1, -1):
             grad = self.layers[k].backward(grad, input_grad=k > 0)
         self.optimizer.apply(self.grads, self.params)
-        correct = self._correct(y, output.copy_to_host()) if self.metrics else 0
-        return loss, correct
+        return loss, (output.copy_to_host() if self._needs_output() else None)
+
+    def _needs_output(self):
+        return bool(self.metrics or self.weighted_metrics)
 
     def _check_xy(self, x, y, name="x", target_name="y", expect_y=True, seed=None):
         """``x`` (and ``y``) checked against the model: real, finite, with samples of the
@@ -563,36 +686,66 @@ class Sequential:
         return total, dtype, shape, per_sample
 
     # --- fit / evaluate / predict --------------------------------------------------------
-    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, seed=None):
-        """Train for ``epochs`` passes over ``(x, y)`` in mini-batches.
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None,
+            validation_steps=None, validation_batch_size=None, validation_freq=1,
+            seed=None):
+        """Train for ``epochs`` passes over the data in mini-batches (Keras's ``fit``).
 
         Parameters
         ----------
-        x, y : array_like
-            Samples (batch axis first) and targets (one-hot for categorical losses, class
-            indices for sparse ones).
+        x : array_like, or a source of batches
+            Samples (batch axis first); or a ``PyDataset``-like object (``len()`` and
+            batches by index, its ``on_epoch_end`` called after each pass) or any iterable
+            (a generator, a list) of batches ``(x, y)`` or ``(x, y, sample_weight)``: data
+            larger than memory can be streamed (from ``numpy.memmap`` or ``.npy`` files).
+        y : array_like, optional
+            Targets of array ``x`` (one-hot for categorical losses, class indices for
+            sparse ones); None when ``x`` yields batches.
         batch_size : int, default 32
+            Samples per batch of array data (batches of other sources are theirs).
         epochs : int, default 1
-        verbose : {0, 1, 2}
-            0 silent, 1 a progress bar per epoch (tqdm), 2 one line per epoch.
+            The epoch to stop at (counted from 0, so with ``initial_epoch`` it is the last
+            epoch's number plus one, as in Keras).
+        verbose : {0, 1, 2, "auto"}
+            0 silent, 1 (``"auto"``) a progress bar per epoch (tqdm), 2 one line per epoch.
         callbacks : list of Callback, optional
         validation_split : float in [0, 1)
-            Hold out this fraction of the samples, the *last* ones before shuffling (as in
-            Keras), to compute ``val_loss`` and ``val_accuracy`` after each epoch.
-        validation_data : (x_val, y_val), optional
-            Takes precedence over ``validation_split``.
+            Hold out this fraction of array data, the *last* samples before shuffling (as
+            Keras), for ``val_loss`` and the ``val_`` metrics.
+        validation_data : tuple or source of batches, optional
+            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)`` arrays, or a source
+            of batches as ``x``. Takes precedence over ``validation_split``.
         shuffle : bool
-            Shuffle the training samples before each epoch.
+            Shuffle array samples before each pass (and the order of a ``PyDataset``'s
+            batches); ignored for iterables, as in Keras.
+        class_weight : dict, optional
+            Weight of each class's samples in the loss (and the weighted metrics), by the
+            labels of ``y`` (the argmax of one-hot targets), as in Keras.
+        sample_weight : array_like, optional
+            One weight per sample of array ``x`` (not with ``class_weight``). The loss is
+            ``sum(w * loss) / batch``, Keras's ``"sum_over_batch_size"``.
+        initial_epoch : int, default 0
+            The epoch to start from (to resume an earlier run).
+        steps_per_epoch : int, optional
+            Batches per epoch; the data's iterator then continues across epochs (and starts
+            over when it runs out), as in Keras.
+        validation_steps, validation_batch_size : int, optional
+            Batches per validation, and their size for array data (default
+            ``batch_size``).
+        validation_freq : int or list of int, default 1
+            Validate every ``validation_freq`` epochs, or after the epochs listed (counted
+            from 1), as in Keras.
         seed : int, optional
             Seeds the weights of layers not built yet, the shuffles and the dropout masks:
-            equal seeds give equal results.
+            equal seeds give equal results (a sigconv addition).
 
         Returns
         -------
         History
-            ``history.history`` maps ``"loss"``, ``"accuracy"``, ``"val_loss"``,
-            ``"val_accuracy"`` to per-epoch values.
+            ``history.history`` maps ``"loss"``, each metric and their ``"val_"`` twins to
+            per-epoch values.
 
         Raises
         ------
@@ -602,12 +755,13 @@ class Sequential:
             ``shuffle``, a single callback instead of a list).
         ValueError
             If an argument is out of range; if ``x`` has no samples, samples of another
-            shape than the model's input shape (declared, or fixed when the model was
-            built: a batch of another shape is refused even when its size would fit the
-            first Dense layer), NaN or inf (a divergence from Keras, which computes with
+            shape than the model's input shape (declared, or fixed when it was built: a
+            batch of another shape is refused even when its size would fit the first
+            ``Dense`` layer), NaN or inf (a divergence from Keras, which computes with
             them); if ``y`` has another number of samples, NaN or inf, a shape the loss
             cannot compare with the output, or (sparse losses) labels outside
-            ``[0, classes)``.
+            ``[0, classes)``; if ``y``, ``sample_weight`` or ``validation_split`` is given
+            with a source of batches. A batch from a source is checked as ``x`` is.
         MemoryError
             If the activations of one batch could not fit in memory (checked before the
             first pass; the message names ``x, batch_size``).
@@ -617,79 +771,157 @@ class Sequential:
         self._check_compiled()
         batch_size = _as_batch_size(batch_size)
         epochs = _checks.check_count(epochs, "epochs", minimum=0)
+        initial_epoch = _checks.check_count(initial_epoch, "initial_epoch", minimum=0)
+        steps_per_epoch = _as_steps(steps_per_epoch, "steps_per_epoch")
+        validation_steps = _as_steps(validation_steps, "validation_steps")
+        validation_batch_size = _as_batch_size(validation_batch_size, batch_size,
+                                               "validation_batch_size")
+        validation_freq = _as_validation_freq(validation_freq)
         verbose = _as_verbose(verbose)
         callbacks = _as_callbacks(callbacks)
         validation_split = check_real(validation_split, "validation_split", 0.0, 1.0,
                                       exclusive_maximum=True)
-        if validation_data is not None and (not isinstance(validation_data, (tuple, list))
-                                            or len(validation_data) != 2):
-            raise ValueError("validation_data must be a pair (x_val, y_val)")
         shuffle = _checks.check_flag(shuffle, "shuffle")
         seed = _checks.check_seed(seed)
-        x, y = self._check_xy(x, y, seed=seed)
-        if validation_data is None and validation_split > 0:
-            # Keras: floor(n * (1 - split)); the epsilon keeps 10 * (1 - 0.9) = 0.99999... at 1
-            split = int(math.floor(len(x) * (1 - validation_split) + 1e-9))
-            if split in (0, len(x)):
-                raise ValueError(f"validation_split={validation_split} leaves no samples for "
-                                 f"training or validation out of {len(x)}")
-            validation_data = (x[split:], y[split:])
-            x, y = x[:split], y[:split]
-        if validation_data is not None:
-            validation_data = self._check_xy(*validation_data, name="validation_data[0]",
-                                             target_name="validation_data[1]")
-        self._check_batch_memory(x, min(batch_size, len(x)), "x, batch_size")
-        if validation_data is not None:
-            self._check_batch_memory(validation_data[0],
-                                     min(batch_size, len(validation_data[0])),
-                                     "validation_data[0], batch_size")
-        if shuffle:   # x may be a broadcast view: its order is the first array of its length
-            check_allocation(f"{self.name}: x", (len(x),), np.intp,
-                             what="the shuffled order of the samples")
         rng = np.random.default_rng(seed)
+        data = self._training_data(x, y, sample_weight, class_weight, batch_size, shuffle,
+                                   rng, seed)
+        if validation_data is None and validation_split > 0:
+            data, validation_data = self._split(data, validation_split)
+        if validation_data is not None:
+            validation_data = self._validation_data(validation_data, validation_batch_size)
+        iterator = _data.EpochIterator(data, steps_per_epoch)
+        validation = (None if validation_data is None
+                      else _data.EpochIterator(validation_data, validation_steps))
         dropout_generators = self._seed_dropout(rng)
 
         history = History()
         callback_list = CallbackList([history, *callbacks], self)
         if verbose == 1:
             callback_list.append(ProgressBar())
+        _set_params(callback_list, {"verbose": verbose, "epochs": epochs,
+                                    "steps": iterator.num_batches})
         self.stop_training = False
-        callback_list.on_train_begin()
-        batches = _batches(len(x), batch_size)
+        self._initial_epoch = None
+        self._fit_generators = [rng, *(layer._generator for layer in self.layers
+                                       if isinstance(layer, _layers.Dropout))]
+        epoch_logs = None
         try:
-            for epoch in range(epochs):
-                callback_list.on_epoch_begin(epoch, {"epochs": epochs, "steps": len(batches)})
-                order = rng.permutation(len(x)) if shuffle else None
-                total_loss = total_correct = 0.0
-                for step, (start, stop) in enumerate(batches):
-                    if order is None:
-                        xb, yb = x[start:stop], y[start:stop]
-                    else:
-                        index = order[start:stop]
-                        xb, yb = x[index], y[index]
-                    loss, correct = self._train_step(xb, yb)
-                    total_loss += loss * (stop - start)
-                    total_correct += correct
-                    logs = {"loss": float(total_loss / stop)}
-                    if self.metrics:
-                        logs["accuracy"] = float(total_correct / stop)
+            callback_list.on_train_begin()
+            # a callback (BackupAndRestore) may resume a run: Keras's _initial_epoch
+            start = initial_epoch if self._initial_epoch is None else self._initial_epoch
+            for epoch in range(start, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                logs = {}
+                for step, batch in iterator.epoch_batches():
+                    xb, yb, wb = self._batch(batch, data, class_weight)
+                    callback_list.on_train_batch_begin(step)
+                    loss, output = self._train_step(xb, yb, wb)
+                    logs = self._update_metrics(loss, yb, output, wb, len(xb))
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
-                if validation_data is not None:    # checked above, once
-                    values = self._evaluate(*validation_data, batch_size)
-                    logs.update({f"val_{key}": value for key, value in values.items()})
+                epoch_logs = dict(logs)
+                if validation is not None and _should_validate(epoch, validation_freq):
+                    values = self._test_loop(validation, callback_list, validation_data)
+                    epoch_logs.update({f"val_{key}": value for key, value in values.items()})
                 if verbose == 2:
-                    _report(f"Epoch {epoch + 1}/{epochs} - " + _format_logs(logs))
-                callback_list.on_epoch_end(epoch, logs)
+                    _report(f"Epoch {epoch + 1}/{epochs} - " + _format_logs(epoch_logs))
+                callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
         finally:
+            self._fit_generators = None
             for layer, generator in dropout_generators:
                 layer._generator = generator
-        callback_list.on_train_end()
+        finalize = getattr(self.optimizer, "finalize_variable_values", None)
+        if finalize is not None and epochs > 0:      # Keras: the EMA weights, if used
+            finalize(self.params)
+        callback_list.on_train_end(epoch_logs)
         self.history = history
         return history
+
+    # --- the data of fit, evaluate and predict ---------------------------------------------
+    def _training_data(self, x, y, sample_weight, class_weight, batch_size, shuffle, rng,
+                       seed=None, name="x", target_name="y", weight_name="sample_weight"):
+        """The data of ``fit`` (or ``evaluate``) as a :mod:`._data` source; arrays are
+        checked whole, here, and their first batch's memory too."""
+        if not _data.is_array_like(x):
+            for value, label in ((y, target_name), (sample_weight, weight_name)):
+                if value is not None:
+                    raise ValueError(f"{self.name}: {label} must be None when {name} yields "
+                                     f"batches (give them in its batches); got "
+                                     f"{type(value).__name__}")
+            if isinstance(x, (str, bytes, dict)) or not hasattr(x, "__iter__") \
+                    and not _data.is_sequence(x):
+                raise TypeError(f"{self.name}: {name} must be an array, a PyDataset-like "
+                                f"object or an iterable of batches; got {type(x).__name__}")
+            source = (_data.SequenceData(x, shuffle, rng) if _data.is_sequence(x)
+                      else _data.IterableData(x))
+            source.checked = False
+            return source
+        if y is None:
+            raise ValueError(f"{self.name}: {target_name} is needed with array {name} (the "
+                             "targets of the samples)")
+        x, y = self._check_xy(x, y, name=name, target_name=target_name, seed=seed)
+        weights = self._sample_weights(y, sample_weight, class_weight, len(x), weight_name)
+        self._check_batch_memory(x, min(batch_size, len(x)), f"{name}, batch_size")
+        if shuffle:   # x may be a broadcast view: its order is the first array of its length
+            check_allocation(f"{self.name}: {name}", (len(x),), np.intp,
+                             what="the shuffled order of the samples")
+        source = _data.ArrayData(x, y, weights, batch_size, shuffle, rng)
+        source.checked = True
+        return source
+
+    def _split(self, data, validation_split):
+        """Keras's ``validation_split``: the last samples of array data, before shuffling."""
+        if not isinstance(data, _data.ArrayData):
+            raise ValueError(f"{self.name}: validation_split needs array x (as in Keras); "
+                             "give validation_data with a source of batches")
+        n = len(data.x)
+        # Keras: floor(n * (1 - split)); the epsilon keeps 10 * (1 - 0.9) = 0.99999... at 1
+        split = int(math.floor(n * (1 - validation_split) + 1e-9))
+        if split in (0, n):
+            raise ValueError(f"validation_split={validation_split} leaves no samples for "
+                             f"training or validation out of {n}")
+
+        def part(array, index):
+            return None if array is None else array[index]
+
+        head, tail = slice(0, split), slice(split, n)
+        training = _data.ArrayData(data.x[head], data.y[head], part(data.sample_weight, head),
+                                   data.batch_size, data.shuffle, data.rng)
+        training.checked = True
+        return training, (data.x[tail], data.y[tail], part(data.sample_weight, tail))
+
+    def _validation_data(self, validation_data, batch_size):
+        """``validation_data`` as a source of batches (arrays checked here)."""
+        if isinstance(validation_data, _data.ArrayData):
+            return validation_data
+        if isinstance(validation_data, (tuple, list)):
+            if len(validation_data) not in (2, 3):
+                raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, "
+                                 "sample_weight_val)")
+            x, y, weights = (*validation_data, None)[:3]
+            return self._training_data(x, y, weights, None, batch_size, False, None,
+                                       name="validation_data[0]",
+                                       target_name="validation_data[1]",
+                                       weight_name="validation_data[2]")
+        return self._training_data(validation_data, None, None, None, batch_size, False,
+                                   None, name="validation_data")
+
+    def _batch(self, batch, data, class_weight=None, name="x"):
+        """One batch ``(x, y, sample_weight)``; checked here when its source is not
+        arrays checked whole."""
+        if data.checked:
+            return batch
+        x, y, weights = batch
+        x, y = self._check_xy(x, y, name=f"{name}'s batch", target_name=f"{name}'s batch y")
+        self._check_batch_memory(x, len(x), f"{name}'s batch")
+        weights = self._sample_weights(y, weights, class_weight, len(x),
+                                       f"{name}'s batch sample_weight")
+        return x, y, weights
 
     def _seed_dropout(self, rng):
         """Give seedless dropout layers a generator drawn from ``rng`` for this fit; return
@@ -701,59 +933,73 @@ class Sequential:
                 layer._generator = np.random.default_rng(rng.integers(2**63))
         return saved
 
-    def evaluate(self, x, y, batch_size=None, verbose=0, return_dict=False):
-        """Loss (penalties included) and accuracy on ``(x, y)``, in inference mode.
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=0, sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Loss (penalties included) and metrics on the data, in inference mode.
+
+        ``x``, ``y``, ``batch_size`` and ``sample_weight`` as in :meth:`fit`; ``steps``
+        limits the number of batches. The loss is the mean of the batches' losses weighted
+        by their sizes, as Keras's.
 
         Returns
         -------
         float, list or dict
-            ``loss`` alone without metrics, ``[loss, accuracy]`` with them, or a dict with
+            ``loss`` alone without metrics, ``[loss, *metrics]`` with them, or a dict with
             ``return_dict=True``.
 
         Raises
         ------
         TypeError, ValueError, MemoryError
-            As :meth:`fit`, for ``x``, ``y``, ``batch_size`` and ``verbose``.
+            As :meth:`fit`, for ``x``, ``y``, ``batch_size``, ``sample_weight``, ``steps``
+            and ``verbose``.
         RuntimeError
             If the model has not been compiled (call :meth:`compile` first), as in Keras.
         """
         self._check_compiled()
         batch_size = _as_batch_size(batch_size)
         verbose = _as_verbose(verbose)
+        steps = _as_steps(steps, "steps")
+        callbacks = _as_callbacks(callbacks)
         return_dict = _checks.check_flag(return_dict, "return_dict")
-        x, y = self._check_xy(x, y)
-        self._check_batch_memory(x, min(batch_size, len(x)), "x, batch_size")
-        values = self._evaluate(x, y, batch_size)
+        data = self._training_data(x, y, sample_weight, None, batch_size, False, None)
+        iterator = _data.EpochIterator(data, steps)
+        callback_list = CallbackList(callbacks, self)
+        _set_params(callback_list, {"verbose": verbose, "epochs": 1,
+                                    "steps": iterator.num_batches})
+        values = self._test_loop(iterator, callback_list, data)
         if verbose:
             _report(_format_logs(values))
-        if return_dict:
-            return values
-        return list(values.values()) if self.metrics else values["loss"]
+        return self._returned(values, return_dict)
 
-    def _evaluate(self, x, y, batch_size):
-        """:meth:`evaluate`'s values (a dict) for checked ``x`` and ``y``."""
-        total_loss = total_correct = 0.0
+    def _test_loop(self, iterator, callback_list, data):
+        """The logs of one pass of ``iterator`` in inference mode (evaluate, validation)."""
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        logs = {}
         with np.errstate(over="ignore", invalid="ignore"), _losses._model_pass():
-            for start, stop in _batches(len(x), batch_size):
-                xb, yb = x[start:stop], y[start:stop]
+            for step, batch in iterator.epoch_batches():
+                xb, yb, wb = self._batch(batch, data)
+                callback_list.on_test_batch_begin(step)
                 output = self._output_on_host(xb, training=False)
-                loss = (self.loss._model_value(yb, output)
-                        if self._checked_loss(xb, yb, output) else self.loss(yb, output))
-                total_loss += loss * (stop - start)
-                if self.metrics:
-                    total_correct += self._correct(yb, output)
-        values = {"loss": float(total_loss / len(x) + self.regularization_loss())}
-        if self.metrics:
-            values["accuracy"] = float(total_correct / len(x))
-        return values
+                weights = {} if wb is None else {"sample_weight": wb}
+                loss = (self.loss._model_value(yb, output, **weights)
+                        if self._checked_loss(xb, yb, output)
+                        else self.loss(yb, output, **weights)) + self.regularization_loss()
+                logs = self._update_metrics(loss, yb, output, wb, len(xb))
+                callback_list.on_test_batch_end(step, logs)
+        callback_list.on_test_end(logs)
+        return logs
 
-    def predict(self, x, batch_size=None, verbose=0):
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs of the model for ``x``, in inference mode, batch by batch.
+
+        ``x`` as in :meth:`fit` (arrays, or a source of batches whose targets are
+        ignored); ``steps`` limits the number of batches.
 
         Raises
         ------
         TypeError, ValueError
-            As :meth:`fit`, for ``x``, ``batch_size`` and ``verbose``.
+            As :meth:`fit`, for ``x``, ``batch_size``, ``steps`` and ``verbose``.
         MemoryError
             If the predictions, or the activations of one batch, could not fit in memory
             (checked before the first pass).
@@ -764,17 +1010,41 @@ class Sequential:
         """
         batch_size = _as_batch_size(batch_size)
         _as_verbose(verbose)
-        x, _ = self._check_xy(x, None, expect_y=False)
-        if not _checks.on_device(x):
-            self._check_batch_memory(x, min(batch_size, len(x)), "x, batch_size", loss=False,
-                                     predictions=True)
-        out = None
+        steps = _as_steps(steps, "steps")
+        callback_list = CallbackList(_as_callbacks(callbacks), self)
+        if _data.is_array_like(x):
+            x, _ = self._check_xy(x, None, expect_y=False)
+            if not _checks.on_device(x):
+                self._check_batch_memory(x, min(batch_size, len(x)), "x, batch_size",
+                                         loss=False, predictions=True)
+            data = _data.ArrayData(x, None, None, batch_size)
+            data.checked = True
+        else:
+            data = self._training_data(x, None, None, None, batch_size, False, None)
+        iterator = _data.EpochIterator(data, steps)
+        callback_list.on_predict_begin()
+        outputs, out, done = [], None, 0
         with np.errstate(over="ignore", invalid="ignore"):
-            for start, stop in _batches(len(x), batch_size):
-                batch = self._output_on_host(x[start:stop], training=False)
-                if out is None:
-                    out = np.empty((len(x), *batch.shape[1:]), batch.dtype)
-                out[start:stop] = batch
+            for step, (xb, _, _) in iterator.epoch_batches():
+                if not data.checked:
+                    xb, _ = self._check_xy(xb, None, name="x's batch", expect_y=False)
+                    self._check_batch_memory(xb, len(xb), "x's batch", loss=False)
+                callback_list.on_predict_batch_begin(step)
+                batch = self._output_on_host(xb, training=False)
+                if data.checked:     # arrays: one output array, written batch by batch
+                    if out is None:
+                        rows = len(x) if steps is None else min(len(x), steps * batch_size)
+                        out = np.empty((rows, *batch.shape[1:]), batch.dtype)
+                    out[done:done + len(batch)] = batch
+                    done += len(batch)
+                else:
+                    outputs.append(batch)
+                callback_list.on_predict_batch_end(step, {"outputs": batch})
+            if not data.checked:
+                if not outputs:
+                    raise ValueError(f"{self.name}: x gave no batches to predict")
+                out = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+            callback_list.on_predict_end()
             return self._finite_output(out)
 
     def _finite_output(self, out):
@@ -789,7 +1059,7 @@ class Sequential:
                                 "have diverged")
         return out
 
-    def test_on_batch(self, x, y, return_dict=False):
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and accuracy) on one batch in inference mode, as :meth:`evaluate` with
         the whole of ``x`` as one batch (Keras's ``test_on_batch``).
 
@@ -804,7 +1074,8 @@ class Sequential:
         if not _checks.on_device(x):
             x = _checks.check_real_array(x, f"{self.name}: x")
         batch = len(x) if getattr(x, "ndim", 0) and len(x) else None
-        return self.evaluate(x, y, batch_size=batch, return_dict=return_dict)
+        return self.evaluate(x, y, batch_size=batch, sample_weight=sample_weight,
+                             return_dict=return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch, as :meth:`predict` with the whole of ``x`` as one batch
@@ -902,6 +1173,49 @@ class Sequential:
             layer.set_weights(arrays)
 
     # --- saving -----------------------------------------------------------------------------
+    def _optimizer_state(self):
+        """The optimizer's state arrays by name (empty before compile)."""
+        get_state = getattr(self.optimizer, "get_state", None)
+        return dict(get_state()) if get_state is not None else {}
+
+    def _backup_state(self):
+        """Everything a run of :meth:`fit` needs to resume exactly, as arrays by name: the
+        weights, the optimizer's state and the fit's random generators (shuffles and
+        dropout masks). Used by :class:`~sigconv.nn.callbacks.BackupAndRestore`."""
+        arrays = {f"weight_{k}": w for k, w in enumerate(self.get_weights())}
+        arrays.update({f"optimizer/{key}": value
+                       for key, value in self._optimizer_state().items()})
+        states = [generator.bit_generator.state for generator in self._fit_generators or []]
+        arrays["generators"] = np.frombuffer(json.dumps(states).encode(), dtype=np.uint8)
+        return arrays
+
+    def _restore_backup_state(self, arrays):
+        """Set what :meth:`_backup_state` returned (ValueError, changing nothing, if it
+        does not fit this model and run)."""
+        if not isinstance(arrays, dict):
+            raise TypeError(f"{self.name}: a backup must be a dict of arrays; got "
+                            f"{type(arrays).__name__}")
+        weights = [arrays.get(f"weight_{k}") for k in range(len(self.get_weights()))]
+        if any(w is None for w in weights):
+            raise ValueError(f"{self.name}: the backup lacks some of the model's weights")
+        generators = self._fit_generators or []
+        try:
+            states = json.loads(np.asarray(arrays["generators"], np.uint8).tobytes())
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"{self.name}: the backup's generator states are damaged "
+                             f"({exc})") from None
+        if not isinstance(states, list) or len(states) != len(generators):
+            raise ValueError(f"{self.name}: the backup was made by a run with another "
+                             "number of random generators (dropout layers)")
+        self._check_weights([np.asarray(w) for w in weights])
+        self.set_weights(weights)
+        state = {key[len("optimizer/"):]: value for key, value in arrays.items()
+                 if key.startswith("optimizer/")}
+        if state:
+            self.optimizer.set_state(state)
+        for generator, saved in zip(generators, states, strict=True):
+            generator.bit_generator.state = saved
+
     def get_config(self):
         """The architecture: layer classes and configs, and the input shape."""
         shape = self.input_shape
@@ -970,7 +1284,9 @@ class Sequential:
                               "config": self.optimizer.get_config()},
                 "loss": {"class_name": type(self.loss).__name__,
                          "config": self.loss.get_config()},
-                "metrics": self.metrics}
+                "metrics": [_metric_config(metric) for metric in self.metrics],
+                "weighted_metrics": [_metric_config(metric)
+                                     for metric in self.weighted_metrics]}
 
     def save(self, path):
         """Write the architecture (JSON), the compile settings and the weights to one
@@ -990,8 +1306,10 @@ class Sequential:
         """
         path = _check_path(path)
         self._ensure_built()
-        document = {"format": "sigconv.nn.Sequential", "version": 1,
-                    "config": self.get_config(), "compile": self._compile_config()}
+        state = self._optimizer_state()
+        document = {"format": "sigconv.nn.Sequential", "version": 2,
+                    "config": self.get_config(), "compile": self._compile_config(),
+                    "optimizer_state": list(state)}
         try:
             text = json.dumps(document, allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -999,6 +1317,7 @@ class Sequential:
                             "a custom activation, initializer or regularizer object has no "
                             "name to save; use sigconv's, or save_weights") from None
         arrays = {f"weight_{k}": w for k, w in enumerate(self.get_weights())}
+        arrays.update({f"optimizer_{k}": value for k, value in enumerate(state.values())})
         arrays["__model__"] = np.frombuffer(text.encode(), dtype=np.uint8)
         _atomic_savez(path, arrays)
 
@@ -1057,6 +1376,15 @@ class Sequential:
             if new.shape != tuple(current.shape):
                 raise ValueError(f"weight {k} must have shape {tuple(current.shape)}; got "
                                  f"{new.shape}")
+
+
+def _metric_config(metric):
+    """A compiled metric as saved: its name, or ``{"class_name", "config"}``."""
+    if isinstance(metric, str):
+        return metric
+    if isinstance(metric, type):
+        return {"class_name": metric.__name__, "config": {}}
+    return {"class_name": type(metric).__name__, "config": _plain(metric.get_config())}
 
 
 def _format_logs(logs):
@@ -1141,6 +1469,11 @@ def load_model(path, custom_objects=None, compile=True):
         raise ValueError(f"{path}: not a sigconv model file (no architecture); use "
                          "Sequential.load_weights for weight files")
     document = _read_document(arrays.pop("__model__"), path)
+    names = document.get("optimizer_state", [])
+    if any(f"optimizer_{k}" not in arrays for k in range(len(names))):
+        raise ValueError(f"{path}: the optimizer state named in the model description is "
+                         "missing")
+    state = {name: arrays.pop(f"optimizer_{k}") for k, name in enumerate(names)}
     weights = _weight_list(arrays, path)
     try:
         model = Sequential.from_config(document["config"], custom)
@@ -1155,6 +1488,8 @@ def load_model(path, custom_objects=None, compile=True):
     if compile and settings is not None:
         try:
             _compile_from(model, settings, custom)
+            if state:
+                model.optimizer.set_state(state)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: compile settings: {exc}") from None
     return model
@@ -1164,14 +1499,15 @@ def load_model(path, custom_objects=None, compile=True):
 _LAYER_CLASSES = {name: value for name, value in vars(_layers).items()
                   if isinstance(value, type) and issubclass(value, _layers.Layer)
                   and value is not _layers.Layer and not name.startswith("_")}
-_OPTIMIZER_CLASSES = {cls.__name__: cls for cls in (_optimizers.SGD, _optimizers.Adam,
-                                                    _optimizers.RMSprop)}
+_OPTIMIZER_CLASSES = {name: value for name, value in vars(_optimizers).items()
+                      if isinstance(value, type) and issubclass(value, _optimizers.Optimizer)
+                      and value is not _optimizers.Optimizer and not name.startswith("_")}
 _LOSS_CLASSES = {cls.__name__: cls for cls in (
     _losses.CategoricalCrossentropy, _losses.SparseCategoricalCrossentropy,
     _losses.BinaryCrossentropy, _losses.MeanSquaredError)}
 _LOSS_TYPES = frozenset(_LOSS_CLASSES.values())
 #: members of a file that Sequential.save and save_weights write
-_MEMBER = re.compile(r"(__model__|weight_(?:0|[1-9][0-9]{0,8}))\.npy")
+_MEMBER = re.compile(r"(__model__|(?:weight|optimizer)_(?:0|[1-9][0-9]{0,8}))\.npy")
 
 
 class _Damaged(ValueError):
@@ -1290,14 +1626,21 @@ def _read_document(raw, path):
         raise damaged(f"expected a JSON object; got {type(document).__name__}")
     if document.get("format") != "sigconv.nn.Sequential":
         raise ValueError(f"{path}: unknown model format {document.get('format')!r}")
-    if set(document) != {"format", "version", "config", "compile"}:
+    version = document.get("version")
+    if type(version) is not int or version not in (1, 2):
+        raise damaged(f"unknown version {version!r}")
+    keys = {"format", "version", "config", "compile"} | (
+        {"optimizer_state"} if version == 2 else set())
+    if set(document) != keys:
         raise damaged(f"unexpected keys {sorted(document)}")
-    if type(document["version"]) is not int or document["version"] != 1:
-        raise damaged(f"unknown version {document['version']!r}")
     settings = document["compile"]
-    if settings is not None and (not isinstance(settings, dict)
-                                 or set(settings) != {"optimizer", "loss", "metrics"}):
-        raise damaged("the compile settings must hold optimizer, loss and metrics")
+    expected = {"optimizer", "loss", "metrics"} | (
+        {"weighted_metrics"} if version == 2 else set())
+    if settings is not None and (not isinstance(settings, dict) or set(settings) != expected):
+        raise damaged(f"the compile settings must hold {', '.join(sorted(expected))}")
+    state = document.get("optimizer_state", [])
+    if not isinstance(state, list) or not all(isinstance(key, str) for key in state):
+        raise damaged("optimizer_state must be a list of names")
     return document
 
 
@@ -1330,4 +1673,5 @@ def _from_saved(entry, known, kind, custom):
 def _compile_from(model, settings, custom):
     optimizer = _from_saved(settings["optimizer"], _OPTIMIZER_CLASSES, "optimizer", custom)
     loss = _from_saved(settings["loss"], _LOSS_CLASSES, "loss", custom)
-    model.compile(optimizer=optimizer, loss=loss, metrics=settings["metrics"])
+    model.compile(optimizer=optimizer, loss=loss, metrics=settings["metrics"],
+                  weighted_metrics=settings.get("weighted_metrics"))
