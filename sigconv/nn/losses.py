@@ -2,24 +2,54 @@ r"""Losses with Keras's formulas and their gradients (``sigconv.nn.losses``).
 
 Every loss is an object with
 
-* ``loss(y_true, y_pred) -> float``: the mean over the batch, computed as Keras computes
-  it (same clipping, same normalisation), in the dtype of ``y_pred``;
-* ``loss.gradient(y_true, y_pred) -> ndarray``: :math:`\partial L / \partial y_\text{pred}`
-  of that mean (the ``1/batch`` factor included), same shape and dtype as ``y_pred``.
+* ``loss(y_true, y_pred, sample_weight=None)``: Keras 3's value. The loss computes one
+  value per sample (per row of class scores: ``y_pred``'s shape without its last axis),
+  multiplies it by ``sample_weight`` if given, and reduces as ``reduction`` says; by
+  default (``"sum_over_batch_size"``) the sum divided by the number of values, which
+  without weights is the batch mean. A float, in the dtype of ``y_pred``; an array for
+  ``reduction=None``;
+* ``loss.gradient(y_true, y_pred, sample_weight=None) -> ndarray``: the exact gradient of
+  that value with respect to ``y_pred`` (the ``1/batch`` factor and the weights
+  included), same shape and dtype as ``y_pred``.
 
-The two categorical losses also have ``gradient_from_softmax(y_true, probabilities)``, the
-fused gradient with respect to the *logits* of a softmax whose output is
-``probabilities``: :math:`(p - y) / n` for one-hot or probability targets. A model whose
-last layer is a softmax calls it instead of chaining the loss gradient through the
-softmax Jacobian.
+The two categorical losses also have ``gradient_from_softmax(y_true, probabilities,
+sample_weight=None)``, the fused gradient with respect to the *logits* of a softmax whose
+output is ``probabilities``: :math:`w_i (p - y) / n` for one-hot or probability targets.
+A model whose last layer is a softmax calls it instead of chaining the loss gradient
+through the softmax Jacobian. The functions :func:`categorical_crossentropy`,
+:func:`sparse_categorical_crossentropy`, :func:`binary_crossentropy` and
+:func:`mean_squared_error` give the per-sample values, as Keras's functions of these
+names do; :func:`class_weight_to_sample_weight` turns ``fit``'s ``class_weight`` into
+per-sample weights by Keras's rule.
 
 Class scores are on the last axis; every other axis counts as batch (``n`` rows).
-``y_pred`` of an integer or boolean dtype is computed in float64; ``y_true`` is cast to
-the dtype of ``y_pred``. Probabilities are clipped to :data:`EPSILON` ``= 1e-7`` (Keras's
-``backend.epsilon()``) away from 0 and 1; clipped entries have zero derivative.
+``y_pred`` of an integer or boolean dtype is computed in float64; ``y_true`` and
+``sample_weight`` are cast to the dtype of ``y_pred`` (Keras casts all three to its
+``floatx``, float32 by default). Probabilities are clipped to :data:`EPSILON` ``= 1e-7``
+(Keras's ``backend.epsilon()``) away from 0 and 1; clipped entries have zero derivative.
+
+Notes
+-----
+With per-sample values :math:`v` (shape ``y_pred.shape[:-1]``) and weights :math:`w`,
+Keras 3 first matches their ranks (a trailing axis of length 1 on one side is dropped, or
+added to a rank-1 side), then broadcasts :math:`u = v w` and reduces:
+
+* ``"sum_over_batch_size"`` (default) and ``"mean"``: :math:`\sum u / \operatorname{size}(u)`;
+* ``"sum"``: :math:`\sum u`;
+* ``"mean_with_sample_weight"``: :math:`\sum u / \sum w` (0 where :math:`\sum w = 0`;
+  without weights, as ``"sum_over_batch_size"``);
+* ``None`` or ``"none"``: :math:`u` itself; its gradient is that of :math:`\sum u`
+  (TensorFlow's gradient of a non-scalar).
+
+A scalar :math:`u` (a 1-d ``y_pred`` is one sample) is returned as it is, whatever the
+reduction, as in Keras. The divisor counts values, not weights: weights of zero lower
+the loss rather than dropping samples from the mean.
 """
 
 import contextvars
+import math
+import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -33,6 +63,11 @@ __all__ = [
     "SparseCategoricalCrossentropy",
     "BinaryCrossentropy",
     "MeanSquaredError",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "binary_crossentropy",
+    "mean_squared_error",
+    "class_weight_to_sample_weight",
     "get_loss",
 ]
 
@@ -155,19 +190,203 @@ def _sigmoid(z):
     return np.where(z >= 0, 1.0, decay) / (1.0 + decay)
 
 
+#: Keras 3's reductions (``keras.losses.Loss(reduction=...)``)
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+
+#: the reductions that, without weights, divide the sum by the number of values
+_MEAN_REDUCTIONS = frozenset({"sum_over_batch_size", "mean", "mean_with_sample_weight"})
+
+
+def _check_reduction(reduction):
+    """``reduction`` if it is one of :data:`REDUCTIONS` (kept as given: ``None`` stays
+    ``None``), else ValueError, as Keras's ``standardize_reduction``."""
+    if not (reduction is None or isinstance(reduction, str)) or reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}")
+    return reduction
+
+
+def _align(values_shape, weight):
+    """Keras's ``squeeze_or_expand_to_same_rank`` for the per-sample values and the
+    weights: ``(values_shape, weight)`` after dropping a trailing axis of length 1 from
+    the side of higher rank by one, or adding one to the other side where that is of rank
+    1. Only shapes change (``weight`` is reshaped, never copied)."""
+    values_rank, weight_rank = len(values_shape), weight.ndim
+    if values_rank == weight_rank + 1 and values_shape[-1] == 1:
+        if weight_rank == 1:
+            weight = weight[:, None]
+        else:
+            values_shape = values_shape[:-1]
+    elif weight_rank == values_rank + 1 and weight.shape[-1] == 1:
+        if values_rank == 1:
+            values_shape = values_shape + (1,)
+        else:
+            weight = weight[..., 0]
+    return values_shape, weight
+
+
+def _weighted_shape(values_shape, weight):
+    """``(aligned values shape, aligned weight, shape of values * weight)``; a NumPy
+    ValueError if they do not broadcast."""
+    aligned_shape, weight = _align(values_shape, weight)
+    return aligned_shape, weight, np.broadcast_shapes(aligned_shape, weight.shape)
+
+
+def _as_sample_weight(sample_weight, y_pred):
+    """``sample_weight`` checked for ``y_pred``, as an array of ``y_pred``'s dtype.
+
+    Real numbers (booleans count as 0 and 1, as in Keras), finite (Keras would give a NaN
+    loss), not empty, within the range of ``y_pred``'s dtype, and broadcasting against
+    the per-sample values by Keras's rule. Negative weights are kept, as Keras keeps them.
+    """
+    weight = _checks.check_real_array(sample_weight, "sample_weight")
+    if weight.size == 0:
+        raise ValueError(f"sample_weight must not be empty, got shape {weight.shape}")
+    _checks.check_finite(weight, "sample_weight")
+    with np.errstate(over="ignore"):
+        weight = weight.astype(y_pred.dtype, copy=False)
+    if not _checks.all_finite(weight):
+        raise ValueError(f"sample_weight holds values beyond the range of y_pred's dtype "
+                         f"{y_pred.dtype}")
+    values_shape = y_pred.shape[:-1]
+    try:
+        shape = _weighted_shape(values_shape, weight)[2]
+    except ValueError:
+        raise ValueError(
+            f"sample_weight of shape {weight.shape} does not broadcast against the "
+            f"per-sample losses of shape {values_shape} (y_pred's shape {y_pred.shape} "
+            "without its last axis); give one weight per sample, shape "
+            f"{values_shape} or {values_shape + (1,)}") from None
+    _checks.check_allocation("sample_weight", shape, y_pred.dtype, copies=2,
+                             what="the weighted losses")
+    return weight
+
+
+def _check_sample_weight(sample_weight, n_samples, output_shape=None):
+    """``fit``'s ``sample_weight`` checked once for all of its samples: real numbers
+    (booleans count as 0 and 1), finite, with ``n_samples`` entries on its first axis,
+    and, given the model's ``output_shape`` (one sample's, without the batch axis), of a
+    shape the loss can weigh each batch's per-sample values by. A float64 array (no copy
+    of a float64 one); a batch of it goes to the model's loss as it is.
+
+    Raises
+    ------
+    TypeError
+        If ``sample_weight`` is not real numbers.
+    ValueError
+        If it has no axis, another number of samples, NaN or inf, or a shape that does not
+        match the per-sample losses (``(n_samples,)`` always does).
+    """
+    weight = _checks.check_real_array(sample_weight, "sample_weight")
+    if weight.ndim == 0 or len(weight) != n_samples:
+        raise ValueError(f"sample_weight must hold one weight per sample: {n_samples} on "
+                         f"its first axis; got shape {weight.shape}")
+    _checks.check_finite(weight, "sample_weight")
+    weight = weight.astype(np.float64, copy=False)
+    if output_shape is not None:
+        values_shape = (n_samples,) + tuple(output_shape)[:-1]
+        try:
+            aligned_shape, _, shape = _weighted_shape(values_shape, weight)
+        except ValueError:
+            aligned_shape = shape = None
+        if shape is None or shape != aligned_shape:   # no broadcast beyond the values
+            raise ValueError(
+                f"sample_weight of shape {weight.shape} does not match the per-sample "
+                f"losses of shape {values_shape} (the model's output without its last "
+                f"axis); give one weight per sample, shape ({n_samples},)")
+    return weight
+
+
+def _reduce(values, weight, reduction):
+    """Keras's ``reduce_weighted_values`` of the per-sample ``values`` (an array of the
+    loss's dtype) by the checked ``weight`` (or None): a scalar, or an array for
+    ``reduction`` None/``"none"``."""
+    if weight is not None:
+        shape, weight = _align(values.shape, weight)
+        values = values.reshape(shape) * weight
+    if reduction is None or reduction == "none" or values.ndim == 0:
+        return values
+    total = np.add.reduce(values, axis=None)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and weight is not None:
+        divisor = np.add.reduce(weight, axis=None)
+    else:
+        divisor = values.dtype.type(values.size)
+    return total / divisor if divisor != 0 else values.dtype.type(0.0)  # divide_no_nan
+
+
+def _scale(values_shape, weight, reduction, dtype):
+    """The derivative of :func:`_reduce`'s value with respect to each per-sample value
+    (an array of ``values_shape`` and ``dtype``); for None/``"none"``, of the sum of the
+    weighted values. The weights broadcast over by ``values * weight`` add up."""
+    dtype = np.dtype(dtype)
+    if weight is None:
+        size = math.prod(values_shape)
+        per_value = (dtype.type(1.0) if reduction in ("sum", "none", None) or not values_shape
+                     else dtype.type(1.0) / dtype.type(size))
+        return np.full(values_shape, per_value, dtype=dtype)
+    aligned_shape, weight, shape = _weighted_shape(values_shape, weight)
+    scale = np.broadcast_to(weight, shape)
+    extra = len(shape) - len(aligned_shape)
+    axes = tuple(range(extra)) + tuple(extra + axis for axis, size in enumerate(aligned_shape)
+                                       if size == 1 and shape[extra + axis] != 1)
+    if axes:
+        scale = np.add.reduce(scale, axis=axes, keepdims=True)[(0,) * extra]
+    scale = np.array(scale, dtype=dtype).reshape(values_shape)
+    if reduction in ("sum", "none", None) or not shape:
+        return scale
+    if reduction == "mean_with_sample_weight":
+        divisor = np.add.reduce(weight, axis=None)
+    else:
+        divisor = dtype.type(math.prod(shape))
+    if divisor == 0:
+        return np.zeros(values_shape, dtype=dtype)
+    scale /= divisor
+    return scale
+
+
 class Loss(_checks.FromConfig):
-    """Base class: ``loss(y_true, y_pred)`` is the batch mean, ``loss.gradient`` its gradient.
+    """Base class: ``loss(y_true, y_pred, sample_weight=None)`` is Keras 3's reduced
+    value, ``loss.gradient`` its gradient.
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values are reduced, as in Keras 3 (see the module's
+        Notes); ``"mean"`` is ``"sum_over_batch_size"``.
+    name : str, optional
+        The loss's name; by default Keras's (``"categorical_crossentropy"``, ...).
 
     Attributes
     ----------
     name : str
-        Keras's name of the loss (``"categorical_crossentropy"``, ...).
+        The loss's name.
+    reduction : str or None
+        As given.
+
+    Raises
+    ------
+    ValueError
+        If ``reduction`` is not one of Keras's.
+    TypeError
+        If ``name`` is not a non-empty string.
     """
 
     name = "loss"
+    #: class defaults, for subclasses (a user's too) whose constructor does not call ours
+    reduction = "sum_over_batch_size"
+    _mean_reduction = True
 
-    def __call__(self, y_true, y_pred):
-        """Mean loss over the batch, as a Python float.
+    def __init__(self, reduction="sum_over_batch_size", name=None):
+        self.reduction = _check_reduction(reduction)
+        # without weights, these reductions are the batch mean: the unweighted fast path
+        self._mean_reduction = reduction in _MEAN_REDUCTIONS
+        name = _checks.check_name(name)
+        if name is not None:
+            self.name = name
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The loss of the batch, reduced as ``reduction`` says (by default its mean).
 
         Parameters
         ----------
@@ -175,18 +394,26 @@ class Loss(_checks.FromConfig):
             Targets.
         y_pred : array_like
             Predictions (probabilities, or logits with ``from_logits=True``).
+        sample_weight : array_like, optional
+            Weights of the per-sample values (shape ``y_pred.shape[:-1]``, e.g.
+            ``(batch,)``; a scalar, or any shape that broadcasts against them by Keras's
+            rule, see the module's Notes). Negative weights are allowed, as in Keras.
 
         Returns
         -------
-        float
+        float or numpy.ndarray
+            The reduced value; with ``reduction`` None or ``"none"``, the array of the
+            weighted per-sample values (in ``y_pred``'s floating dtype).
 
         Raises
         ------
         TypeError
-            If ``y_true`` or ``y_pred`` is not real numbers (strings, objects, ragged).
+            If ``y_true``, ``y_pred`` or ``sample_weight`` is not real numbers (strings,
+            objects, ragged).
         ValueError
-            If the shapes do not match, ``y_pred`` is empty, ``y_true`` holds NaN or inf,
-            or (sparse) a label is out of range.
+            If the shapes do not match, ``y_pred`` is empty, ``y_true`` or
+            ``sample_weight`` holds NaN or inf, ``sample_weight`` is empty or does not
+            broadcast against the per-sample values, or (sparse) a label is out of range.
         OverflowError
             If the loss of finite ``y_true`` and ``y_pred`` overflows (inside
             :meth:`Sequential.fit` it becomes an inf/NaN loss instead, as in Keras).
@@ -195,10 +422,17 @@ class Loss(_checks.FromConfig):
             broadcast view costs nothing, they do); checked before allocating.
         """
         y_pred = _as_prediction(y_pred)
-        return float(_guarded(self._value, y_true, y_pred, "loss"))
+        if sample_weight is None and self._mean_reduction:
+            return float(_guarded(self._value, y_true, y_pred, "loss"))
+        weight = None if sample_weight is None else _as_sample_weight(sample_weight, y_pred)
+        result = _guarded(lambda y, p: _reduce(self._per_sample(y, p), weight, self.reduction),
+                          y_true, y_pred, "loss")
+        if self.reduction is None or self.reduction == "none":
+            return np.asarray(result)
+        return float(result)
 
-    def gradient(self, y_true, y_pred):
-        """Gradient of the mean loss with respect to ``y_pred``.
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        """Gradient of the loss's value with respect to ``y_pred``.
 
         Parameters
         ----------
@@ -206,11 +440,15 @@ class Loss(_checks.FromConfig):
             Targets.
         y_pred : array_like
             Predictions (probabilities, or logits with ``from_logits=True``).
+        sample_weight : array_like, optional
+            Weights, as for calling the loss.
 
         Returns
         -------
         numpy.ndarray
-            New array of ``y_pred``'s shape and (floating) dtype.
+            New array of ``y_pred``'s shape and (floating) dtype; with ``reduction`` None
+            or ``"none"``, the gradient of the sum of the weighted per-sample values (what
+            TensorFlow gives for a non-scalar loss).
 
         Raises
         ------
@@ -218,21 +456,54 @@ class Loss(_checks.FromConfig):
             As for calling the loss.
         """
         y_pred = _as_prediction(y_pred)
-        return _guarded(self._gradient, y_true, y_pred, "gradient")
+        if sample_weight is None and self._mean_reduction:
+            return _guarded(self._gradient, y_true, y_pred, "gradient")
+        weight = None if sample_weight is None else _as_sample_weight(sample_weight, y_pred)
+        scale = _scale(y_pred.shape[:-1], weight, self.reduction, y_pred.dtype)
+        return _guarded(lambda y, p: self._gradient(y, p, scale=scale), y_true, y_pred,
+                        "gradient")
 
-    def _model_value(self, y_true, y_pred):
+    def _model_weight(self, sample_weight, y_pred):
+        """A batch of :func:`_check_sample_weight`'s array as the model's loss takes it."""
+        return np.asarray(sample_weight).astype(y_pred.dtype, copy=False)
+
+    def _model_value(self, y_true, y_pred, sample_weight=None):
         """The loss inside :class:`~sigconv.nn.Sequential`, whose public call checked all
-        of ``y`` once (real, finite, the loss's target shape, labels in range) and the
-        memory of these temporaries; ``y_pred`` is the model's floating output."""
-        return float(self._value(y_true, y_pred, checked=True))
+        of ``y`` once (real, finite, the loss's target shape, labels in range), of
+        ``sample_weight`` (:func:`_check_sample_weight`, then sliced to the batch) and the
+        memory of these temporaries; ``y_pred`` is the model's floating output.
 
-    def _model_gradient(self, y_true, y_pred):
-        """:meth:`gradient` inside a model (see :meth:`_model_value`)."""
-        return self._gradient(y_true, y_pred, checked=True)
+        A float: with ``reduction`` None or ``"none"``, the mean of the weighted
+        per-sample values (what Keras's ``fit`` logs for such a loss).
+        """
+        if sample_weight is None and self._mean_reduction:
+            return float(self._value(y_true, y_pred, checked=True))
+        weight = None if sample_weight is None else self._model_weight(sample_weight, y_pred)
+        value = _reduce(self._per_sample(y_true, y_pred, checked=True), weight,
+                        self.reduction)
+        return float(np.mean(value))
+
+    def _model_gradient(self, y_true, y_pred, sample_weight=None):
+        """:meth:`gradient` inside a model (see :meth:`_model_value`); with ``reduction``
+        None or ``"none"``, the gradient of the sum, as TensorFlow's Keras trains."""
+        if sample_weight is None and self._mean_reduction:
+            return self._gradient(y_true, y_pred, checked=True)
+        weight = None if sample_weight is None else self._model_weight(sample_weight, y_pred)
+        scale = _scale(y_pred.shape[:-1], weight, self.reduction, y_pred.dtype)
+        return self._gradient(y_true, y_pred, checked=True, scale=scale)
 
     def get_config(self):
-        """The constructor arguments, such that ``cls.from_config(config)`` is equal."""
-        return {}
+        """The constructor arguments, such that ``cls.from_config(config)`` is equal.
+
+        ``reduction`` and ``name`` appear where they are not the defaults (Keras always
+        writes them; a config without them means the defaults in both).
+        """
+        config = {}
+        if self.reduction != "sum_over_batch_size":
+            config["reduction"] = self.reduction
+        if self.name != type(self).name:
+            config["name"] = self.name
+        return config
 
     def __repr__(self):
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
@@ -249,32 +520,45 @@ class _Crossentropy(Loss):
     may be a scalar).
     """
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, *, reduction="sum_over_batch_size", name=None):
         self.from_logits = _checks.check_flag(from_logits, "from_logits")
+        super().__init__(reduction=reduction, name=name)
 
     def get_config(self):
-        return {"from_logits": self.from_logits}
+        return {"from_logits": self.from_logits, **super().get_config()}
 
     def _rows(self, y_true, y_pred, checked=False):
         rows = y_pred.reshape(-1, y_pred.shape[-1])
         return self._target(y_true, y_pred, checked), rows
 
+    def _log_probabilities(self, rows):
+        """Log-probabilities of the rows: log-softmax of logits, or the log of the
+        normalized, clipped probabilities (a new array)."""
+        if self.from_logits:
+            return _log_softmax(rows)
+        normalized = rows / _row_sums(rows)
+        return np.log(_clip_probabilities(normalized, out=normalized), out=normalized)
+
     def _value(self, y_true, y_pred, checked=False):
         target, rows = self._rows(y_true, y_pred, checked)
-        if self.from_logits:
-            log_probabilities = _log_softmax(rows)
-        else:
-            normalized = rows / _row_sums(rows)
-            log_probabilities = np.log(_clip_probabilities(normalized, out=normalized),
-                                       out=normalized)
-        return -self._weighted_sum(target, log_probabilities).sum() / len(rows)
+        return -self._weighted_sum(target, self._log_probabilities(rows)).sum() / len(rows)
 
-    def _gradient(self, y_true, y_pred, checked=False):
+    def _per_sample(self, y_true, y_pred, checked=False):
+        """The loss of each row, shape ``y_pred.shape[:-1]`` (Keras's ``call``)."""
+        target, rows = self._rows(y_true, y_pred, checked)
+        values = self._weighted_sum(target, self._log_probabilities(rows))
+        return np.negative(values, out=values).reshape(y_pred.shape[:-1])
+
+    def _gradient(self, y_true, y_pred, checked=False, scale=None):
+        r"""Gradient of the batch mean, or with ``scale`` (an array of the per-sample
+        values' shape), of :math:`\sum_i s_i \ell_i`."""
         target, rows = self._rows(y_true, y_pred, checked)
         if self.from_logits:
-            return self._softmax_gradient(target, _softmax(rows)).reshape(y_pred.shape)
+            return self._softmax_gradient(target, _softmax(rows), scale).reshape(
+                y_pred.shape)
         # L = -(1/n) sum_j y_j log(clip(q_j)), q = p / s with s = sum_j p_j, so that
         # dL/dp_k = (sum_j y_j u_j - y_k u_k / q_k) / (n s), u = 1 where q is not clipped
+        # (with a scale, s_i takes the place of 1/n)
         total = _row_sums(rows)
         normalized = rows / total
         kept = (normalized >= EPSILON) & (normalized <= 1.0 - EPSILON)
@@ -282,17 +566,24 @@ class _Crossentropy(Loss):
         grad = np.empty_like(rows)
         grad[...] = self._weighted_sum(target, kept)[:, None]
         self._subtract_weighted(target, grad, weights)
-        total *= len(rows)
-        grad /= total
+        if scale is None:
+            total *= len(rows)
+            grad /= total
+        else:
+            grad /= total
+            grad *= scale.reshape(-1, 1)
         return grad.reshape(y_pred.shape)
 
-    def gradient_from_softmax(self, y_true, probabilities):
+    def gradient_from_softmax(self, y_true, probabilities, sample_weight=None):
         """Gradient of the loss with respect to the logits of a softmax.
 
         Fuses this loss (with logits) and the softmax's Jacobian:
         ``(p * sum(y) - y) / n`` per row, which is ``(p - y) / n`` for one-hot or
         probability targets (``p - onehot(label)`` for sparse labels), with ``n`` the
-        number of rows.
+        number of rows; with ``sample_weight`` (or another ``reduction``), row ``i`` is
+        scaled by the derivative of the reduced value with respect to its loss instead
+        of ``1/n`` (``w_i / n`` for weights of shape ``(n,)`` and the default
+        reduction).
 
         Parameters
         ----------
@@ -300,6 +591,10 @@ class _Crossentropy(Loss):
             Targets, as for calling the loss.
         probabilities : array_like
             The softmax output (rows summing to 1) for which the gradient is taken.
+        sample_weight : array_like, optional
+            Weights, as for calling the loss: the gradient is that of the weighted,
+            reduced value (per row, times the row's weight over the reduction's
+            divisor instead of ``1/n``).
 
         Returns
         -------
@@ -328,18 +623,33 @@ class _Crossentropy(Loss):
                 and not 0.0 <= probabilities.min() <= probabilities.max() <= 1.0:
             raise ValueError(f"probabilities must be a softmax output, in [0, 1]; got values "
                              f"from {probabilities.min()} to {probabilities.max()}")
+        scale = None
+        if sample_weight is not None or not self._mean_reduction:
+            weight = (None if sample_weight is None
+                      else _as_sample_weight(sample_weight, probabilities))
+            scale = _scale(probabilities.shape[:-1], weight, self.reduction,
+                           probabilities.dtype)
         target, rows = self._rows(y_true, probabilities)
-        return self._softmax_gradient(target, rows).reshape(probabilities.shape)
+        return self._softmax_gradient(target, rows, scale).reshape(probabilities.shape)
 
-    def _model_gradient_from_softmax(self, y_true, probabilities):
+    def _model_gradient_from_softmax(self, y_true, probabilities, sample_weight=None):
         """:meth:`gradient_from_softmax` inside a model (see :meth:`Loss._model_value`)."""
+        scale = None
+        if sample_weight is not None or not self._mean_reduction:
+            weight = (None if sample_weight is None
+                      else self._model_weight(sample_weight, probabilities))
+            scale = _scale(probabilities.shape[:-1], weight, self.reduction,
+                           probabilities.dtype)
         target, rows = self._rows(y_true, probabilities, checked=True)
-        return self._softmax_gradient(target, rows).reshape(probabilities.shape)
+        return self._softmax_gradient(target, rows, scale).reshape(probabilities.shape)
 
-    def _softmax_gradient(self, target, probabilities):
+    def _softmax_gradient(self, target, probabilities, scale=None):
         grad = probabilities * self._target_total(target)
         self._subtract_weighted(target, grad, 1.0)
-        grad *= 1.0 / len(probabilities)
+        if scale is None:
+            grad *= 1.0 / len(probabilities)
+        else:
+            grad *= scale.reshape(-1, 1)
         return grad
 
 
@@ -493,9 +803,21 @@ class _ElementwiseLoss(Loss):
     def _value(self, y_true, y_pred, checked=False):
         return self._term(_as_target(y_true, y_pred, checked), y_pred).mean()
 
-    def _gradient(self, y_true, y_pred, checked=False):
+    def _per_sample(self, y_true, y_pred, checked=False):
+        """The mean of the term over the last axis, shape ``y_pred.shape[:-1]`` (Keras's
+        ``call``)."""
+        term = self._term(_as_target(y_true, y_pred, checked), y_pred)
+        return np.asarray(term.mean(axis=-1))
+
+    def _gradient(self, y_true, y_pred, checked=False, scale=None):
+        r"""Gradient of the mean, or with ``scale`` (an array of the per-sample values'
+        shape), of :math:`\sum_i s_i \ell_i` with :math:`\ell_i` the mean over the
+        last axis."""
         grad = self._derivative(_as_target(y_true, y_pred, checked), y_pred)
-        grad *= 1.0 / y_pred.size
+        if scale is None:
+            grad *= 1.0 / y_pred.size
+        else:
+            grad *= (scale / y_pred.dtype.type(y_pred.shape[-1]))[..., None]
         return grad
 
 
@@ -526,11 +848,12 @@ class BinaryCrossentropy(_ElementwiseLoss):
 
     name = "binary_crossentropy"
 
-    def __init__(self, from_logits=False):
+    def __init__(self, from_logits=False, *, reduction="sum_over_batch_size", name=None):
         self.from_logits = _checks.check_flag(from_logits, "from_logits")
+        super().__init__(reduction=reduction, name=name)
 
     def get_config(self):
-        return {"from_logits": self.from_logits}
+        return {"from_logits": self.from_logits, **super().get_config()}
 
     def _term(self, y, p):
         if self.from_logits:
@@ -572,12 +895,240 @@ class MeanSquaredError(_ElementwiseLoss):
         return difference
 
 
+def categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """The per-sample values of :class:`CategoricalCrossentropy`, as Keras's function.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        As for :class:`CategoricalCrossentropy`.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per row, shape ``y_pred.shape[:-1]``.
+
+    Raises
+    ------
+    TypeError, ValueError, OverflowError, MemoryError
+        As for calling the loss.
+
+    Examples
+    --------
+    >>> categorical_crossentropy([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    array([0.05129329, 2.30258509])
+    """
+    return CategoricalCrossentropy(from_logits, reduction=None)(y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """The per-sample values of :class:`SparseCategoricalCrossentropy`, as Keras's
+    function.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        As for :class:`SparseCategoricalCrossentropy`.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per row, shape ``y_pred.shape[:-1]``.
+
+    Raises
+    ------
+    TypeError, ValueError, OverflowError, MemoryError
+        As for calling the loss.
+
+    Examples
+    --------
+    >>> sparse_categorical_crossentropy([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    array([0.05129329, 2.30258509])
+    """
+    return SparseCategoricalCrossentropy(from_logits, reduction=None)(y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False):
+    """The per-sample values of :class:`BinaryCrossentropy` (the mean over the last
+    axis), as Keras's function.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        As for :class:`BinaryCrossentropy`.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``y_pred.shape[:-1]``.
+
+    Raises
+    ------
+    TypeError, ValueError, OverflowError, MemoryError
+        As for calling the loss.
+
+    Examples
+    --------
+    >>> binary_crossentropy([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]).round(3)
+    array([0.916, 0.714])
+    """
+    return BinaryCrossentropy(from_logits, reduction=None)(y_true, y_pred)
+
+
+def mean_squared_error(y_true, y_pred):
+    """The per-sample values of :class:`MeanSquaredError` (the mean over the last axis),
+    as Keras's function.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        As for :class:`MeanSquaredError`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``y_pred.shape[:-1]`` (0-d for 1-d inputs: they are one sample).
+
+    Raises
+    ------
+    TypeError, ValueError, OverflowError, MemoryError
+        As for calling the loss.
+
+    Examples
+    --------
+    >>> mean_squared_error([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]])
+    array([0.5, 0.5])
+    """
+    return MeanSquaredError(reduction=None)(y_true, y_pred)
+
+
+#: class indices beyond this are refused as keys (and labels are clipped to it)
+_LARGEST_CLASS = 2**62
+
+
+def _class_key(key):
+    """A key of ``class_weight`` as an int, as Keras reads it (``int(key)``: integers,
+    integer-valued floats and strings of digits); anything else is a ValueError."""
+    if isinstance(key, (bool, np.bool_)):
+        raise ValueError(f"class_weight must have integer class indices as keys; got the "
+                         f"key {key!r}")
+    index = None
+    if isinstance(key, numbers.Integral):
+        index = int(key)
+    elif isinstance(key, numbers.Real) and math.isfinite(key) and float(key).is_integer():
+        index = int(key)
+    elif isinstance(key, str):
+        try:
+            index = int(key)
+        except ValueError:
+            pass
+    if index is not None:
+        if abs(index) >= _LARGEST_CLASS:
+            raise ValueError(f"class_weight has the class index {key!r}, beyond "
+                             f"+-{_LARGEST_CLASS}")
+        return index
+    raise ValueError(f"class_weight must have integer class indices as keys; got the key "
+                     f"{key!r} of type {type(key).__name__}")
+
+
+def class_weight_to_sample_weight(class_weight, y):
+    """Per-sample weights from ``fit``'s ``class_weight``, by Keras's rule.
+
+    Parameters
+    ----------
+    class_weight : dict
+        Class index (an int, or a string of one, as Keras reads keys with ``int()``) to
+        its weight (a finite real number; negative weights are kept, as in Keras).
+        Classes that are not keys weigh 1.
+    y : array_like
+        The targets: integer labels of shape ``(n,)`` or ``(n, 1)`` (rounded to the
+        nearest integer), or one-hot (or probability) rows of shape ``(n, k)`` with
+        ``k > 1``, whose class is the argmax.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n,)``, float64: ``class_weight.get(class of sample i, 1.0)``.
+
+    Raises
+    ------
+    ValueError
+        If ``class_weight`` is not a mapping, a key is not a class index (or two keys
+        name the same class), a weight is NaN or infinite; if ``y`` holds NaN or inf, or
+        has more than one class per sample (rank above 2, or ``(n, h, 1)``).
+    TypeError
+        If a weight or ``y`` is not real numbers.
+
+    Notes
+    -----
+    Keras (``class_weight_to_sample_weights``): ``argmax(y, axis=-1)`` where the last
+    axis of a rank-2 ``y`` is longer than 1, else ``round(y)`` (half to even) squeezed to
+    ``(n,)``; then ``sample_weight[i] = class_weight.get(int(class_i), 1.0)``. Keras makes
+    these float32 (its ``floatx``); the loss casts them to its dtype, which gives the same
+    weights in float32.
+
+    Examples
+    --------
+    >>> class_weight_to_sample_weight({0: 1.0, 1: 5.0}, [0, 1, 1, 2])
+    array([1., 5., 5., 1.])
+    >>> class_weight_to_sample_weight({"2": 0.5}, [[0, 0, 1], [1, 0, 0]])
+    array([0.5, 1. ])
+    """
+    if not isinstance(class_weight, Mapping):
+        raise ValueError(f"class_weight must be a dict of class indices to weights; got "
+                         f"{type(class_weight).__name__}")
+    weights = {}
+    for key, value in class_weight.items():
+        index = _class_key(key)
+        if index in weights:
+            raise ValueError(f"class_weight names the class {index} twice (keys are read "
+                             f"as ints: {key!r})")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"class_weight must map classes to real numbers; got "
+                            f"{value!r} for the class {key!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"class_weight must hold finite weights; got {value!r} for "
+                             f"the class {key!r}")
+        weights[index] = float(value)
+    labels = _checks.check_real_array(y, "y")
+    if labels.ndim == 0 or labels.ndim > 2 or labels.size == 0:
+        raise ValueError(f"class_weight needs y of shape (n,), (n, 1) or one-hot (n, k), "
+                         f"one class per sample; got y of shape {labels.shape}")
+    _checks.check_finite(labels, "y")
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=-1) if labels.shape[-1] != 1 else labels[:, 0]
+    if labels.dtype.kind == "f":
+        labels = np.clip(np.round(labels), -_LARGEST_CLASS, _LARGEST_CLASS)
+    labels = labels.astype(np.int64)
+    if not weights:
+        return np.ones(len(labels))
+    classes = np.array(sorted(weights))
+    table = np.array([weights[c] for c in classes])
+    where = np.searchsorted(classes, labels)
+    where[where == len(classes)] = 0
+    return np.where(classes[where] == labels, table[where], 1.0)
+
+
 _LOSSES = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "binary_crossentropy": BinaryCrossentropy,
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
+}
+
+#: Keras's loss functions, which ``compile`` wraps in their classes
+_FUNCTIONS = {
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    binary_crossentropy: BinaryCrossentropy,
+    mean_squared_error: MeanSquaredError,
 }
 
 
@@ -589,8 +1140,10 @@ def get_loss(identifier):
     identifier : str or Loss
         ``"categorical_crossentropy"``, ``"sparse_categorical_crossentropy"``,
         ``"binary_crossentropy"``, ``"mean_squared_error"`` or ``"mse"`` (a new
-        instance with default arguments; Keras's class names work too), or an object
-        with ``__call__`` and ``gradient``, returned as is.
+        instance with default arguments; Keras's class names work too), one of this
+        module's loss functions (:func:`mean_squared_error`, ...: a new instance of its
+        class, as Keras's ``compile`` wraps it), or an object with ``__call__`` and
+        ``gradient``, returned as is.
 
     Returns
     -------
@@ -609,9 +1162,14 @@ def get_loss(identifier):
     MeanSquaredError()
     >>> get_loss("SparseCategoricalCrossentropy")
     SparseCategoricalCrossentropy(from_logits=False)
+    >>> get_loss(binary_crossentropy)
+    BinaryCrossentropy(from_logits=False)
     """
     if isinstance(identifier, str):
         return lookup_name(identifier, _LOSSES, "loss")()
+    for function, cls in _FUNCTIONS.items():
+        if identifier is function:
+            return cls()
     if (not isinstance(identifier, type) and callable(identifier)
             and callable(getattr(identifier, "gradient", None))):
         return identifier
