@@ -40,6 +40,34 @@ class Callback:
     def on_train_batch_end(self, batch, logs=None):
         pass
 
+    # the other hooks of Keras 3 (interim, until the callbacks module has them all)
+    def on_train_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
 
 class CallbackList:
     """Calls every callback's hook in order."""
@@ -283,7 +311,9 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=logs["steps"], desc=f"Epoch {epoch + 1}/{logs['epochs']}",
+        params = getattr(self, "params", None) or {}
+        self.bar = tqdm(total=params.get("steps"),
+                        desc=f"Epoch {epoch + 1}/{params.get('epochs')}",
                         unit="batch", leave=True, mininterval=0.2)
 
     def on_train_batch_end(self, batch, logs=None):

@@ -937,9 +937,22 @@ class Sequential:
                  steps=None, callbacks=None, return_dict=False):
         """Loss (penalties included) and metrics on the data, in inference mode.
 
-        ``x``, ``y``, ``batch_size`` and ``sample_weight`` as in :meth:`fit`; ``steps``
-        limits the number of batches. The loss is the mean of the batches' losses weighted
-        by their sizes, as Keras's.
+        The loss is the mean of the batches' losses weighted by their sizes, as Keras's.
+
+        Parameters
+        ----------
+        x, y, sample_weight : array_like, or a source of batches
+            As in :meth:`fit`.
+        batch_size : int, default 32
+            Samples per batch of array data.
+        verbose : {0, 1, 2, "auto"}
+            Nonzero: one line with the values.
+        steps : int, optional
+            Evaluate only this many batches.
+        callbacks : list of Callback, optional
+            Their ``on_test_*`` hooks are called.
+        return_dict : bool
+            Return ``{name: value}``.
 
         Returns
         -------
@@ -993,8 +1006,23 @@ class Sequential:
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs of the model for ``x``, in inference mode, batch by batch.
 
-        ``x`` as in :meth:`fit` (arrays, or a source of batches whose targets are
-        ignored); ``steps`` limits the number of batches.
+        Parameters
+        ----------
+        x : array_like, or a source of batches
+            As in :meth:`fit` (the targets of a source's batches are ignored).
+        batch_size : int, default 32
+            Samples per batch of array data.
+        verbose : {0, 1, 2, "auto"}
+            Accepted as Keras's; nothing is printed.
+        steps : int, optional
+            Predict only this many batches.
+        callbacks : list of Callback, optional
+            Their ``on_predict_*`` hooks are called.
+
+        Returns
+        -------
+        numpy.ndarray
+            The outputs, one row per sample.
 
         Raises
         ------
