@@ -482,7 +482,7 @@ class Sequential:
         checked = self._checked_loss(x, y, output)
         weights = {} if sample_weight is None else {"sample_weight": sample_weight}
         loss = (self.loss._model_value(y, output, **weights) if checked
-                else self.loss(y, output, **weights)) + self.regularization_loss()
+                else _logged(self.loss(y, output, **weights))) + self.regularization_loss()
         last = self.layers[-1]
         # the layers' internal backward: the gradients are the model's own, of the shapes
         # of the last outputs (a layer of the user's returning anything else is checked)
@@ -997,7 +997,8 @@ class Sequential:
                 weights = {} if wb is None else {"sample_weight": wb}
                 loss = (self.loss._model_value(yb, output, **weights)
                         if self._checked_loss(xb, yb, output)
-                        else self.loss(yb, output, **weights)) + self.regularization_loss()
+                        else _logged(self.loss(yb, output, **weights))) \
+                    + self.regularization_loss()
                 logs = self._update_metrics(loss, yb, output, wb, len(xb))
                 callback_list.on_test_batch_end(step, logs)
         callback_list.on_test_end(logs)
@@ -1404,6 +1405,11 @@ class Sequential:
             if new.shape != tuple(current.shape):
                 raise ValueError(f"weight {k} must have shape {tuple(current.shape)}; got "
                                  f"{new.shape}")
+
+
+def _logged(value):
+    """A loss's value as fit logs it: the mean of ``reduction=None``'s per-sample values."""
+    return float(np.mean(value)) if isinstance(value, np.ndarray) else value
 
 
 def _metric_config(metric):
