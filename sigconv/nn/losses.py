@@ -661,6 +661,11 @@ class CategoricalCrossentropy(_Crossentropy):
     from_logits : bool, default False
         Whether ``y_pred`` holds logits (softmax applied inside, via log-sum-exp) or
         probabilities.
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values are reduced, as in Keras 3 (keyword only:
+        Keras has arguments this class lacks before it).
+    name : str, optional
+        Defaults to Keras's name, ``"categorical_crossentropy"``.
 
     See Also
     --------
@@ -690,6 +695,15 @@ class CategoricalCrossentropy(_Crossentropy):
     >>> loss.gradient_from_softmax(y_true, y_pred)
     array([[ 0.025, -0.025,  0.   ],
            [ 0.05 ,  0.4  , -0.45 ]])
+
+    Weights and reductions, as in Keras's examples:
+
+    >>> round(loss(y_true, y_pred, sample_weight=[0.3, 0.7]), 3)   # (0.3 l1 + 0.7 l2) / 2
+    0.814
+    >>> round(CategoricalCrossentropy(reduction="sum")(y_true, y_pred), 3)
+    2.354
+    >>> CategoricalCrossentropy(reduction=None)(y_true, y_pred)
+    array([0.05129329, 2.30258509])
     """
 
     name = "categorical_crossentropy"
@@ -717,6 +731,11 @@ class SparseCategoricalCrossentropy(_Crossentropy):
     ----------
     from_logits : bool, default False
         Whether ``y_pred`` holds logits or probabilities.
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values are reduced, as in Keras 3 (keyword only:
+        Keras has arguments this class lacks before it).
+    name : str, optional
+        Defaults to Keras's name, ``"sparse_categorical_crossentropy"``.
 
     See Also
     --------
@@ -739,6 +758,8 @@ class SparseCategoricalCrossentropy(_Crossentropy):
     >>> grad = loss.gradient([0, 1], logits)
     >>> grad.dtype, grad.shape
     (dtype('float32'), (2, 3))
+    >>> round(loss([0, 1], logits, sample_weight=[1.0, 0.0]), 5)   # l1 / 2
+    0.20852
     >>> loss([0, 3], logits)
     Traceback (most recent call last):
     ...
@@ -828,13 +849,19 @@ class BinaryCrossentropy(_ElementwiseLoss):
     ----------
     from_logits : bool, default False
         Whether ``y_pred`` holds logits or probabilities.
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values are reduced, as in Keras 3 (keyword only:
+        Keras has arguments this class lacks before it).
+    name : str, optional
+        Defaults to Keras's name, ``"binary_crossentropy"``.
 
     Notes
     -----
     Per entry, with probabilities :math:`p_c = \\operatorname{clip}(p, \\epsilon,
     1 - \\epsilon)`, :math:`\\ell = -(y \\log p_c + (1 - y) \\log(1 - p_c))`; with logits
     the stable form :math:`\\ell = \\max(z, 0) - z y + \\log(1 + e^{-|z|})`, whose
-    derivative is :math:`\\sigma(z) - y`. The loss is the mean over all entries.
+    derivative is :math:`\\sigma(z) - y`. A sample's value is the mean over the last
+    axis; the loss reduces these (by default, their mean: the mean over all entries).
 
     Examples
     --------
@@ -844,6 +871,16 @@ class BinaryCrossentropy(_ElementwiseLoss):
     0.814924
     >>> BinaryCrossentropy(from_logits=True).gradient([1.0, 0.0], [0.0, 0.0])
     array([-0.25,  0.25])
+
+    Keras's example with logits, weights and the ``"sum"`` reduction (its docstring shows
+    these numbers cut to 0.8654, 0.243 and 1.730):
+
+    >>> y_true, logits = [[0, 1], [0, 0]], [[-18.6, 0.51], [2.94, -12.8]]
+    >>> bce = BinaryCrossentropy(from_logits=True)
+    >>> round(bce(y_true, logits), 5), round(bce(y_true, logits, sample_weight=[0.8, 0.2]), 5)
+    (0.86546, 0.24364)
+    >>> round(BinaryCrossentropy(from_logits=True, reduction="sum")(y_true, logits), 5)
+    1.73092
     """
 
     name = "binary_crossentropy"
@@ -873,6 +910,14 @@ class BinaryCrossentropy(_ElementwiseLoss):
 class MeanSquaredError(_ElementwiseLoss):
     """Mean squared error: the mean of ``(y_true - y_pred)**2`` over all entries.
 
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values, the means over the last axis, are reduced,
+        as in Keras 3.
+    name : str, optional
+        Defaults to Keras's name, ``"mean_squared_error"``.
+
     Examples
     --------
     >>> loss = MeanSquaredError()
@@ -881,6 +926,11 @@ class MeanSquaredError(_ElementwiseLoss):
     >>> loss.gradient([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]])
     array([[ 0.5,  0. ],
            [ 0. , -0.5]])
+    >>> loss([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]], sample_weight=[1.0, 0.5])
+    0.375
+    >>> MeanSquaredError("mean_with_sample_weight")(
+    ...     [[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]], sample_weight=[1.0, 0.0])
+    0.5
     """
 
     name = "mean_squared_error"
