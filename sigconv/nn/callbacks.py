@@ -477,13 +477,13 @@ class EarlyStopping(_MonitorCallback):
     --------
     >>> import numpy as np
     >>> from sigconv import nn
-    >>> model = nn.Sequential([nn.Dense(1, input_shape=(2,))])
-    >>> model.compile("sgd", "mse")
-    >>> stopper = nn.callbacks.EarlyStopping(monitor="loss", patience=2)
-    >>> history = model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=50, verbose=0,
-    ...                     callbacks=[stopper], seed=0)
-    >>> len(history.history["loss"]) < 50
-    True
+    >>> stopper = nn.callbacks.EarlyStopping(monitor="loss", patience=3)
+    >>> model = nn.Sequential([nn.Dense(10, input_shape=(20,))])
+    >>> model.compile(nn.SGD(), loss="mse")
+    >>> history = model.fit(np.arange(100).reshape(5, 20), np.zeros((5, 10)), epochs=10,
+    ...                     batch_size=1, callbacks=[stopper], verbose=0, seed=0)
+    >>> len(history.history["loss"])    # the loss grows: 4 epochs are run, as in Keras
+    4
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
@@ -663,13 +663,16 @@ class LearningRateScheduler(Callback):
     >>> import numpy as np
     >>> from sigconv import nn
     >>> def schedule(epoch, lr):
-    ...     return lr if epoch < 2 else lr * math.exp(-0.1)
-    >>> model = nn.Sequential([nn.Dense(1, input_shape=(2,))])
-    >>> model.compile(nn.SGD(learning_rate=0.01), "mse")
-    >>> history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=5, verbose=0,
-    ...                     callbacks=[nn.callbacks.LearningRateScheduler(schedule)])
-    >>> [round(lr, 6) for lr in history.history["learning_rate"]]
-    [0.01, 0.01, 0.009048, 0.008187, 0.007408]
+    ...     return lr if epoch < 10 else lr * math.exp(-0.1)
+    >>> model = nn.Sequential([nn.Dense(10, input_shape=(20,))])
+    >>> model.compile(nn.SGD(), loss="mse")
+    >>> round(model.optimizer.learning_rate, 5)
+    0.01
+    >>> callback = nn.callbacks.LearningRateScheduler(schedule)
+    >>> history = model.fit(np.arange(100).reshape(5, 20) / 100, np.zeros((5, 10)),
+    ...                     epochs=15, callbacks=[callback], verbose=0)
+    >>> round(model.optimizer.learning_rate, 5)
+    0.00607
     """
 
     def __init__(self, schedule, verbose=0):
