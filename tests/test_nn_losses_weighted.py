@@ -53,6 +53,8 @@ def keras_per_sample(kind, y, p, from_logits):
     if kind == "sparse":
         y = np.eye(p.shape[-1])[np.asarray(y).reshape(p.shape[:-1])]
     y = np.asarray(y, dtype=np.float64)
+    if kind in ("binary", "mse"):     # LossFunctionWrapper.call matches the ranks first
+        y, p = keras_squeeze_or_expand(y, p)
     if kind in ("categorical", "sparse"):
         if from_logits:
             log_q = log_softmax(p, axis=-1)
@@ -266,6 +268,29 @@ def test_one_dimensional_predictions_are_one_sample():
         numeric = central_difference(
             lambda p, loss=loss: scalar(loss(y_true, p, sample_weight=weight)), y_pred)
         assert_gradient(loss.gradient(y_true, y_pred, sample_weight=weight), numeric)
+
+
+@pytest.mark.parametrize(("cls", "kind", "from_logits"), LOSSES[4:], ids=LOSS_IDS[4:])
+def test_column_targets_for_flat_predictions(cls, kind, from_logits):
+    """y_true (n, 1) with y_pred (n,): Keras expands y_pred to (n, 1), so each entry is a
+    sample (with y_true (n,), the 1-d y_pred is one sample)."""
+    y_true, y_pred = batch(kind, from_logits, (5, 1), "column")
+    y_pred = y_pred[:, 0]
+    weight = rng_for("column weight", kind).uniform(0.0, 2.0, 5)
+    for reduction in REDUCTIONS:
+        loss = make(cls, from_logits, reduction=reduction)
+        expected = keras_loss(kind, from_logits, y_true, y_pred, weight, reduction)
+        np.testing.assert_allclose(loss(y_true, y_pred, sample_weight=weight), expected,
+                                   rtol=1e-13)
+        numeric = central_difference(
+            lambda p, loss=loss: scalar(loss(y_true, p, sample_weight=weight)), y_pred)
+        assert_gradient(loss.gradient(y_true, y_pred, sample_weight=weight), numeric)
+        np.testing.assert_allclose(
+            loss(y_true[:, 0], y_pred, sample_weight=weight),
+            keras_loss(kind, from_logits, y_true[:, 0], y_pred, weight, reduction),
+            rtol=1e-13)
+    assert np.shape(make(cls, from_logits, reduction=None)(y_true, y_pred)) == (5,)
+    assert np.shape(make(cls, from_logits, reduction=None)(y_true[:, 0], y_pred)) == ()
 
 
 def test_higher_rank_values_and_weights():

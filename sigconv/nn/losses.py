@@ -231,7 +231,7 @@ def _weighted_shape(values_shape, weight):
     return aligned_shape, weight, np.broadcast_shapes(aligned_shape, weight.shape)
 
 
-def _as_sample_weight(sample_weight, y_pred):
+def _as_sample_weight(sample_weight, y_pred, values_shape):
     """``sample_weight`` checked for ``y_pred``, as an array of ``y_pred``'s dtype.
 
     Real numbers (booleans count as 0 and 1, as in Keras), finite (Keras would give a NaN
@@ -247,7 +247,6 @@ def _as_sample_weight(sample_weight, y_pred):
     if not _checks.all_finite(weight):
         raise ValueError(f"sample_weight holds values beyond the range of y_pred's dtype "
                          f"{y_pred.dtype}")
-    values_shape = y_pred.shape[:-1]
     try:
         shape = _weighted_shape(values_shape, weight)[2]
     except ValueError:
@@ -424,7 +423,8 @@ class Loss(_checks.FromConfig):
         y_pred = _as_prediction(y_pred)
         if sample_weight is None and self._mean_reduction:
             return float(_guarded(self._value, y_true, y_pred, "loss"))
-        weight = None if sample_weight is None else _as_sample_weight(sample_weight, y_pred)
+        weight = None if sample_weight is None else _as_sample_weight(
+            sample_weight, y_pred, self._values_shape(y_true, y_pred))
         result = _guarded(lambda y, p: _reduce(self._per_sample(y, p), weight, self.reduction),
                           y_true, y_pred, "loss")
         if self.reduction is None or self.reduction == "none":
@@ -458,8 +458,10 @@ class Loss(_checks.FromConfig):
         y_pred = _as_prediction(y_pred)
         if sample_weight is None and self._mean_reduction:
             return _guarded(self._gradient, y_true, y_pred, "gradient")
-        weight = None if sample_weight is None else _as_sample_weight(sample_weight, y_pred)
-        scale = _scale(y_pred.shape[:-1], weight, self.reduction, y_pred.dtype)
+        values_shape = self._values_shape(y_true, y_pred)
+        weight = (None if sample_weight is None
+                  else _as_sample_weight(sample_weight, y_pred, values_shape))
+        scale = _scale(values_shape, weight, self.reduction, y_pred.dtype)
         return _guarded(lambda y, p: self._gradient(y, p, scale=scale), y_true, y_pred,
                         "gradient")
 
@@ -489,8 +491,14 @@ class Loss(_checks.FromConfig):
         if sample_weight is None and self._mean_reduction:
             return self._gradient(y_true, y_pred, checked=True)
         weight = None if sample_weight is None else self._model_weight(sample_weight, y_pred)
-        scale = _scale(y_pred.shape[:-1], weight, self.reduction, y_pred.dtype)
+        scale = _scale(self._values_shape(y_true, y_pred), weight, self.reduction,
+                       y_pred.dtype)
         return self._gradient(y_true, y_pred, checked=True, scale=scale)
+
+    @staticmethod
+    def _values_shape(y_true, y_pred):
+        """The shape of the per-sample values: ``y_pred``'s without its last axis."""
+        return y_pred.shape[:-1]
 
     def get_config(self):
         """The constructor arguments, such that ``cls.from_config(config)`` is equal.
@@ -626,7 +634,8 @@ class _Crossentropy(Loss):
         scale = None
         if sample_weight is not None or not self._mean_reduction:
             weight = (None if sample_weight is None
-                      else _as_sample_weight(sample_weight, probabilities))
+                      else _as_sample_weight(sample_weight, probabilities,
+                                             probabilities.shape[:-1]))
             scale = _scale(probabilities.shape[:-1], weight, self.reduction,
                            probabilities.dtype)
         target, rows = self._rows(y_true, probabilities)
@@ -828,7 +837,18 @@ class _ElementwiseLoss(Loss):
         """The mean of the term over the last axis, shape ``y_pred.shape[:-1]`` (Keras's
         ``call``)."""
         term = self._term(_as_target(y_true, y_pred, checked), y_pred)
+        if self._values_shape(y_true, y_pred) == y_pred.shape:
+            return term
         return np.asarray(term.mean(axis=-1))
+
+    @staticmethod
+    def _values_shape(y_true, y_pred):
+        """``y_pred``'s shape without its last axis; but ``y_pred``'s own shape where it is
+        1-d and ``y_true`` has a trailing axis of 1 more: Keras then matches the ranks by
+        expanding ``y_pred`` to ``(n, 1)``, a value per entry."""
+        if y_pred.ndim == 1 and np.ndim(y_true) == 2 and np.shape(y_true)[-1] == 1:
+            return y_pred.shape
+        return y_pred.shape[:-1]
 
     def _gradient(self, y_true, y_pred, checked=False, scale=None):
         r"""Gradient of the mean, or with ``scale`` (an array of the per-sample values'
@@ -837,6 +857,8 @@ class _ElementwiseLoss(Loss):
         grad = self._derivative(_as_target(y_true, y_pred, checked), y_pred)
         if scale is None:
             grad *= 1.0 / y_pred.size
+        elif scale.shape == y_pred.shape:      # a value per entry (see _values_shape)
+            grad *= scale
         else:
             grad *= (scale / y_pred.dtype.type(y_pred.shape[-1]))[..., None]
         return grad
