@@ -16,8 +16,18 @@ import pytest
 
 from sigconv import nn
 from sigconv.nn import optimizers
-from sigconv.nn.optimizers import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam,
-                                   RMSprop, get_optimizer, schedules)
+from sigconv.nn.optimizers import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Nadam,
+    RMSprop,
+    get_optimizer,
+    schedules,
+)
 
 pytestmark = pytest.mark.kernel
 
@@ -547,6 +557,7 @@ def test_keras_config_keys():
 
 def test_schedules_submodule_layout():
     import sigconv.nn.optimizers.schedules as imported
+
     from sigconv.nn.optimizers import schedules as attribute
 
     assert imported is attribute is optimizers.schedules
