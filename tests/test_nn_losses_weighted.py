@@ -460,6 +460,7 @@ def test_model_check_of_sample_weight():
         losses._check_sample_weight([1.0, np.nan, 1.0], 3)
     with pytest.raises(TypeError, match="sample_weight"):
         losses._check_sample_weight(["a", "b", "c"], 3)
+    losses._check_sample_weight(np.ones((3, 2)), 3, output_shape=(None, 4))  # unknown
     # (3, 2) weights for per-sample values of shape (3,), and (3,) for (3, 5): Keras's
     # rule does not align them (it would broadcast (3, 5) * (3,) only for 5 == 3)
     with pytest.raises(ValueError, match=r"sample_weight of shape \(3, 2\) does not match"):
@@ -546,6 +547,11 @@ def test_sample_weight_is_checked(method):
         call(y_true, y_pred, sample_weight=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="sample_weight holds values beyond the range"):
         call(y_true, y_pred.astype(np.float32), sample_weight=[1e39, 1.0])
+
+
+def test_ragged_targets_are_refused_by_name_with_weights():
+    with pytest.raises(TypeError, match="y_true"):
+        MeanSquaredError()([[1.0], [1.0, 2.0]], [0.5, 0.5], sample_weight=[1.0, 1.0])
 
 
 def test_sample_weight_is_not_modified():
@@ -636,3 +642,24 @@ def test_class_weight_is_checked():
     # huge float labels are clipped (no cast warning), and weigh 1
     np.testing.assert_array_equal(class_weight_to_sample_weight({0: 2.0}, [1e300, 0.0]),
                                   [1.0, 2.0])
+
+
+def test_gradient_descent_on_the_weighted_loss_finds_weighted_least_squares():
+    """Training on MeanSquaredError's weighted gradient minimizes sum_i w_i r_i**2: a
+    linear model converges to the weighted least-squares fit, not the unweighted one."""
+    rng = rng_for("weighted least squares")
+    x = np.column_stack([rng.normal(size=40), np.ones(40)])
+    y = x @ np.array([2.0, -1.0]) + rng.normal(0.0, 1.0, 40)
+    weight = rng.uniform(0.0, 4.0, 40)
+    loss = MeanSquaredError()
+    hessian = 2.0 / 40 * (x * weight[:, None]).T @ x
+    learning_rate = 1.0 / np.linalg.eigvalsh(hessian).max()
+    theta = np.zeros(2)
+    for _ in range(2000):
+        prediction = (x @ theta)[:, None]
+        theta -= learning_rate * x.T @ loss.gradient(y, prediction, sample_weight=weight)[:, 0]
+    root = np.sqrt(weight)
+    weighted_fit = np.linalg.lstsq(x * root[:, None], y * root, rcond=None)[0]
+    plain_fit = np.linalg.lstsq(x, y, rcond=None)[0]
+    np.testing.assert_allclose(theta, weighted_fit, rtol=1e-9)
+    assert np.abs(weighted_fit - plain_fit).max() > 1e-2    # the weights matter here

@@ -263,8 +263,9 @@ def _as_sample_weight(sample_weight, y_pred, values_shape):
 def _check_sample_weight(sample_weight, n_samples, output_shape=None):
     """``fit``'s ``sample_weight`` checked once for all of its samples: real numbers
     (booleans count as 0 and 1), finite, with ``n_samples`` entries on its first axis,
-    and, given the model's ``output_shape`` (one sample's, without the batch axis), of a
-    shape the loss can weigh each batch's per-sample values by. A float64 array (no copy
+    and, given the model's ``output_shape`` (one sample's, without the batch axis; not
+    checked where it holds None), of a shape the loss can weigh each batch's per-sample
+    values by, without broadcasting them to a larger shape. A float64 array (no copy
     of a float64 one); a batch of it goes to the model's loss as it is.
 
     Raises
@@ -281,7 +282,7 @@ def _check_sample_weight(sample_weight, n_samples, output_shape=None):
                          f"its first axis; got shape {weight.shape}")
     _checks.check_finite(weight, "sample_weight")
     weight = weight.astype(np.float64, copy=False)
-    if output_shape is not None:
+    if output_shape is not None and None not in tuple(output_shape):
         values_shape = (n_samples,) + tuple(output_shape)[:-1]
         try:
             aligned_shape, _, shape = _weighted_shape(values_shape, weight)
@@ -846,8 +847,13 @@ class _ElementwiseLoss(Loss):
         """``y_pred``'s shape without its last axis; but ``y_pred``'s own shape where it is
         1-d and ``y_true`` has a trailing axis of 1 more: Keras then matches the ranks by
         expanding ``y_pred`` to ``(n, 1)``, a value per entry."""
-        if y_pred.ndim == 1 and np.ndim(y_true) == 2 and np.shape(y_true)[-1] == 1:
-            return y_pred.shape
+        if y_pred.ndim == 1:
+            try:
+                column = np.ndim(y_true) == 2 and np.shape(y_true)[-1] == 1
+            except ValueError:      # ragged: refused, by name, when y_true is read
+                column = False
+            if column:
+                return y_pred.shape
         return y_pred.shape[:-1]
 
     def _gradient(self, y_true, y_pred, checked=False, scale=None):
