@@ -160,6 +160,7 @@ class CallbackList(Callback):
     Parameters
     ----------
     callbacks : list of Callback, optional
+        The callbacks, called in this order.
     add_history : bool, default False
         Append a :class:`History` unless ``callbacks`` holds one; it becomes
         ``model.history``.
@@ -425,6 +426,7 @@ class EarlyStopping(_MonitorCallback):
     Parameters
     ----------
     monitor : str, default "val_loss"
+        The name of the logged value to watch (``"val_"`` names need validation data).
     min_delta : float, default 0
         Smallest change that counts as an improvement (its sign is ignored).
     patience : int, default 0
@@ -554,9 +556,13 @@ class ModelCheckpoint(_MonitorCallback):
         May hold ``{epoch}`` and log names, e.g. ``"model-{epoch:02d}-{val_loss:.2f}.npz"``
         (epochs counted from 1 as in Keras).
     monitor : str, default "val_loss"
-    save_best_only : bool
-    save_weights_only : bool
+        The logged value that decides what is best (with ``save_best_only``).
+    save_best_only : bool, default False
+        Save only when ``monitor`` improved on the best value so far.
+    save_weights_only : bool, default False
+        Save the weights alone (``model.save_weights``), not the whole model.
     mode : {"auto", "min", "max"}
+        As in :class:`EarlyStopping`.
 
     Raises
     ------
@@ -715,6 +721,7 @@ class ReduceLROnPlateau(_MonitorCallback):
     Parameters
     ----------
     monitor : str, default "val_loss"
+        The name of the logged value to watch.
     factor : float in (0, 1), default 0.1
         ``new_lr = max(lr * factor, min_lr)``.
     patience : int, default 10
@@ -828,6 +835,7 @@ class CSVLogger(Callback):
     Parameters
     ----------
     filename : str or path
+        The CSV file (its folder must exist).
     separator : str, default ","
         One character between the fields.
     append : bool, default False
@@ -1054,6 +1062,9 @@ class ProgbarLogger(Callback):
         self._called_in_fit = False
 
     def on_epoch_begin(self, epoch, logs=None):
+        if self.params is None and logs:    # a loop without set_params may give them here
+            self.set_params({"verbose": self.verbose, **{
+                key: logs[key] for key in ("epochs", "steps") if key in logs}})
         self._epoch = epoch
         self._open(f"Epoch {epoch + 1}/{self.epochs}")
 
