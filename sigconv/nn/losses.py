@@ -691,8 +691,9 @@ class CategoricalCrossentropy(_Crossentropy):
         \\right), \\qquad \\ell = -\\sum_j y_j \\log q_j,
 
     with :math:`\\epsilon = 10^{-7}`; with logits
-    :math:`\\ell = -\\sum_j y_j (z_j - \\operatorname{logsumexp}(z))`. The loss is the mean
-    of :math:`\\ell` over the rows. :meth:`gradient_from_softmax` gives the gradient with
+    :math:`\\ell = -\\sum_j y_j (z_j - \\operatorname{logsumexp}(z))`. The loss reduces
+    the rows' :math:`\\ell` (times ``sample_weight``) as ``reduction`` says; by default
+    it is their mean. :meth:`gradient_from_softmax` gives the gradient with
     respect to the logits of a softmax output.
 
     Examples
