@@ -1001,3 +1001,25 @@ def test_a_killed_fit_resumes_to_the_uninterrupted_result(tmp_path):
     assert got["history"] == {key: values[4:] for key, values in expected["history"].items()}
     assert read_bytes(tmp_path / "resumed.csv") == read_bytes(tmp_path / "whole.csv")
     assert not (tmp_path / "resumed-backup").exists()
+
+
+def test_learning_rate_callbacks_with_a_real_schedule():
+    """With an optimizer on nn.optimizers.schedules, the callbacks log the schedule's
+    value at the optimizer's step, and setting a rate raises TypeError (Keras 3)."""
+    x, y = regression()
+    schedule = nn.optimizers.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
+    model = tiny_model()
+    model.compile(nn.SGD(learning_rate=schedule), "mse")
+    logged = []
+    model.fit(x, y, epochs=3, batch_size=8, verbose=0, seed=0, callbacks=[
+        Script("val_loss", [1.0, 0.5, 0.25]), cb.ReduceLROnPlateau(patience=0),
+        cb.LambdaCallback(on_epoch_end=lambda epoch, logs: logged.append(
+            logs["learning_rate"]))])
+    assert logged == [float(schedule(3 * (epoch + 1))) for epoch in range(3)]
+    assert logged[0] > logged[1] > logged[2]
+    with pytest.raises(TypeError, match="schedule"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[
+            cb.LearningRateScheduler(lambda epoch, lr: lr / 2)])
+    with pytest.raises(TypeError, match="schedule"):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[
+            Script("val_loss", [1.0, 1.0]), cb.ReduceLROnPlateau(patience=0)])
