@@ -6,6 +6,7 @@ import io
 import pickle
 import random
 import re
+import subprocess
 import sys
 import tarfile
 import types
@@ -77,6 +78,42 @@ def write_cifar10(directory, x_train, y_train, x_test, y_test):
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(content)
             tar.addfile(info, io.BytesIO(content))
+
+
+# ----------------------------------------------------------------------- layout
+
+
+def test_tensorflow_keras_layout():
+    """The names the lecture (and most Keras code) imports, where tensorflow.keras has them."""
+    from sigconv.nn import callbacks, losses, metrics, optimizers, regularizers
+    from sigconv.nn.datasets import cifar10, mnist
+    from sigconv.nn.datasets.mnist import load_data
+    from sigconv.nn.layers import Conv2D, Dense, Input  # noqa: F401
+    from sigconv.nn.models import Sequential
+    from sigconv.nn.utils import to_categorical  # noqa: F401
+
+    assert Sequential is nn.Sequential and Input is nn.Input and load_data is mnist.load_data
+    assert callable(cifar10.load_data)
+    for module, names in [(optimizers, ["SGD", "Adam", "RMSprop"]),
+                          (regularizers, ["l2", "L2"]),
+                          (losses, ["SparseCategoricalCrossentropy"]),
+                          (callbacks, ["EarlyStopping", "History"]),
+                          (metrics, ["Accuracy", "SparseCategoricalAccuracy"]),
+                          (utils, ["to_categorical", "normalize", "set_random_seed"]),
+                          (models, ["Sequential", "load_model", "save_model",
+                                    "clone_model"])]:
+        assert [name for name in names if not hasattr(module, name)] == []
+
+
+def test_import_sigconv_nn_exposes_the_modules():
+    """``import sigconv.nn as nn`` alone gives nn.models, nn.datasets, ... (a fresh process:
+    this one has imported the submodules already)."""
+    code = ("import sigconv.nn as nn; wanted = ['layers', 'models', 'optimizers', "
+            "'regularizers', 'losses', 'metrics', 'callbacks', 'utils', 'datasets']; "
+            "print([m for m in wanted if not hasattr(nn, m) or m not in nn.__all__])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------- datasets

@@ -356,7 +356,7 @@ def test_get_optimizer_and_config_round_trip():
         assert type(optimizer).from_config(config).get_config() == config
     assert Adam().get_config()["epsilon"] == 1e-7  # Keras default
     with pytest.raises(ValueError, match="'sgd', 'adam', 'rmsprop'"):
-        get_optimizer("adagrad")
+        get_optimizer("ftrl")
     with pytest.raises(TypeError, match="optimizer"):
         get_optimizer(SGD)
     assert isinstance(instance, Optimizer)

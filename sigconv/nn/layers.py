@@ -10,7 +10,10 @@ channels)``, Conv2D kernels ``(kh, kw, in_channels, filters)``, Dense kernels
 
 Regularization follows Keras: a layer with ``kernel_regularizer=L2(l2)`` adds
 ``l2 * sum(kernel**2)`` to the loss (:meth:`Layer.regularization_loss`) and its gradient
-``2 * l2 * kernel`` to ``grads["kernel"]`` in backward.
+``2 * l2 * kernel`` to ``grads["kernel"]`` in backward. A layer with
+``activity_regularizer=R`` (Dense, Conv1D, Conv2D) adds ``R(y) / batch`` for its latest
+output ``y`` of ``batch`` samples, as Keras 3 does, and ``R'(y) / batch`` to the gradient
+flowing into its output.
 """
 
 import contextvars
@@ -185,6 +188,8 @@ class Layer(_checks.FromConfig):
     #: number of axes of an input, batch included (None: any), and the fewest allowed
     input_ndim = None
     min_input_ndim = 0
+    #: the penalty of the layer's output (layers that take ``activity_regularizer`` set it)
+    activity_regularizer = None
 
     def __init__(self, name=None, dtype="float32", input_shape=None):
         name = _checks.check_name(name, f"{type(self).__name__}: name")
@@ -267,7 +272,8 @@ class Layer(_checks.FromConfig):
             self.regularizers[key] = regularizer
 
     def _set_dense_arguments(self, label, activation, use_bias, kernel_initializer,
-                             bias_initializer, kernel_regularizer, bias_regularizer):
+                             bias_initializer, kernel_regularizer, bias_regularizer,
+                             activity_regularizer):
         """The arguments Dense and the convolutions share, checked now (not at build)."""
         try:
             self.activation = _activations.get_activation(activation)
@@ -280,6 +286,8 @@ class Layer(_checks.FromConfig):
         self.kernel_regularizer = _regularizer(kernel_regularizer,
                                                f"{label}: kernel_regularizer")
         self.bias_regularizer = _regularizer(bias_regularizer, f"{label}: bias_regularizer")
+        self.activity_regularizer = _regularizer(activity_regularizer,
+                                                 f"{label}: activity_regularizer")
 
     # --- devices -------------------------------------------------------------------
     #: whether the layer has a GPU path (layers without one refuse ``to("cuda")``)
@@ -316,6 +324,9 @@ class Layer(_checks.FromConfig):
         if device == "cuda" and not self.cuda_ready:
             raise NotImplementedError(f"{self.name}: {type(self).__name__} has no GPU "
                                       "path yet; keep it on the CPU (device='cpu')")
+        if device == "cuda" and self.activity_regularizer is not None:
+            raise NotImplementedError(f"{self.name}: activity_regularizer runs on the CPU "
+                                      "only; keep the layer on the CPU (device='cpu')")
 
     def _move(self, device):
         from numba import cuda
@@ -426,8 +437,8 @@ class Layer(_checks.FromConfig):
             return public(grad, input_grad=input_grad)
         if grad.dtype != self.dtype:
             grad = grad.astype(self.dtype)
-        return self._finish_backward(self._backward_linear(grad, input_grad) if preactivation
-                                     else self._backward(grad, input_grad))
+        return self._finish_backward(self._backward_preactivation(grad, input_grad)
+                                     if preactivation else self._backward(grad, input_grad))
 
     def _largest_weight(self):
         values = [_largest(w) for w in self.get_weights() if w.size]
@@ -517,7 +528,35 @@ class Layer(_checks.FromConfig):
         if not hasattr(self, "_backward_linear"):
             raise TypeError(f"{self.name}: {type(self).__name__} has no activation to skip")
         grad = self._checked_grad(grad_preactivation, "grad_preactivation")
-        return self._finish_backward(self._backward_linear(grad, input_grad))
+        return self._finish_backward(self._backward_preactivation(grad, input_grad))
+
+    def _backward_preactivation(self, dz, input_grad):
+        """The linear part's backward from ``dz``, the gradient before the activation, with
+        the activity penalty's gradient taken back through the activation first."""
+        if self.activity_regularizer is not None:
+            y = self._activity_output()
+            dz = dz + _activation_backward(self.activation, self._activity_gradient(y), y)
+        return self._backward_linear(dz, input_grad)
+
+    # --- the activity penalty (Keras 3: the output's penalty over the batch size) ------
+    def _activity_output(self):
+        """The output of the latest forward pass (None before the first); layers that take
+        ``activity_regularizer`` return it."""
+        return None
+
+    def _activity_gradient(self, y):
+        """``R'(y) / batch``: the gradient of the activity penalty ``R(y) / batch`` with
+        respect to the output ``y`` (a new array of ``y``'s dtype)."""
+        gradient = np.asarray(self.activity_regularizer.gradient(y), dtype=y.dtype)
+        gradient /= y.shape[0]
+        return gradient
+
+    def _plus_activity_gradient(self, grad, y):
+        """``grad`` (with respect to the output ``y``) plus the activity penalty's
+        gradient, if the layer has one."""
+        if self.activity_regularizer is None:
+            return grad
+        return grad + self._activity_gradient(y)
 
     def _checked_grad(self, grad, name):
         if self._cache is None:
@@ -647,9 +686,23 @@ class Layer(_checks.FromConfig):
         return int(sum(value.size for value in self.weights))
 
     def regularization_loss(self):
-        """The penalties of this layer's regularizers, to be added to the loss."""
-        return float(sum(reg(self.params[key].copy_to_host() if _checks.on_device(
+        """The penalties of this layer's regularizers, to be added to the loss.
+
+        The weights' penalties ``R(w)``, plus, with an ``activity_regularizer`` ``R``, the
+        penalty ``R(y) / batch`` of the output ``y`` of the latest forward pass (``batch``
+        its first axis, as in Keras 3; nothing before the first pass).
+
+        Returns
+        -------
+        float
+        """
+        total = float(sum(reg(self.params[key].copy_to_host() if _checks.on_device(
             self.params[key]) else self.params[key]) for key, reg in self.regularizers.items()))
+        if self.activity_regularizer is not None:
+            y = self._activity_output()
+            if y is not None:
+                total += float(self.activity_regularizer(y)) / y.shape[0]
+        return total
 
     def get_config(self):
         """Constructor arguments: ``type(layer).from_config(layer.get_config())`` builds
@@ -766,7 +819,8 @@ class _Conv(_Windowed):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1,
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 algorithm="auto", input_shape=None, name=None, dtype="float32"):
+                 activity_regularizer=None, algorithm="auto", input_shape=None, name=None,
+                 dtype="float32"):
         self.input_ndim = self.rank + 2
         label = _checks.check_name(name, f"{type(self).__name__}: name") \
             or _snake(type(self).__name__)
@@ -782,7 +836,8 @@ class _Conv(_Windowed):
         self.algorithm = self._check_algorithm(algorithm, label)
         self._algorithms = {}
         self._set_dense_arguments(label, activation, use_bias, kernel_initializer,
-                                  bias_initializer, kernel_regularizer, bias_regularizer)
+                                  bias_initializer, kernel_regularizer, bias_regularizer,
+                                  activity_regularizer)
         self._geometry = None
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
@@ -871,8 +926,13 @@ class _Conv(_Windowed):
         return y
 
     def _backward(self, grad, input_grad):
-        return self._backward_linear(_activation_backward(self.activation, grad,
-                                                          self._cache[1]), input_grad)
+        y = self._cache[1]
+        grad = self._plus_activity_gradient(grad, y)
+        return self._backward_linear(_activation_backward(self.activation, grad, y),
+                                     input_grad)
+
+    def _activity_output(self):
+        return None if self._cache is None else self._cache[1]
 
     def _backward_linear(self, dz, input_grad):
         x4, _, geometry, cols, algorithm = self._cache
@@ -901,6 +961,7 @@ class _Conv(_Windowed):
                 "bias_initializer": self.bias_initializer,
                 "kernel_regularizer": _serialize(self.kernel_regularizer),
                 "bias_regularizer": _serialize(self.bias_regularizer),
+                "activity_regularizer": _serialize(self.activity_regularizer),
                 "algorithm": self.algorithm}
 
 
@@ -985,6 +1046,10 @@ class Conv2D(_Conv):
     use_bias : bool
     kernel_initializer, bias_initializer : str or callable
     kernel_regularizer, bias_regularizer : regularizer, str or None
+    activity_regularizer : regularizer, str or None
+        A penalty ``R`` of the layer's output ``y`` (after the activation): ``R(y) / batch``
+        is added to the loss, ``batch = y.shape[0]`` (Keras 3 divides by the batch size, as
+        TensorFlow 2's Keras did); CPU only.
     algorithm : {"auto", "gemm", "winograd2", "winograd4", "fft", "direct"}
         How the convolution is computed (all give the same result up to rounding; see
         :func:`sigconv.nn.functional.choose_conv_algorithm`): ``"auto"`` picks by a cost
@@ -1023,6 +1088,10 @@ class Conv1D(_Conv):
     use_bias : bool
     kernel_initializer, bias_initializer : str or callable
     kernel_regularizer, bias_regularizer : regularizer, str or None
+    activity_regularizer : regularizer, str or None
+        A penalty ``R`` of the layer's output ``y`` (after the activation): ``R(y) / batch``
+        is added to the loss, ``batch = y.shape[0]`` (Keras 3 divides by the batch size, as
+        TensorFlow 2's Keras did); CPU only.
     algorithm : {"auto", "gemm", "winograd2", "winograd4", "fft", "direct"}
         As for :class:`Conv2D` (Winograd takes kernels of 3 taps).
     {common}
@@ -1297,6 +1366,10 @@ class Dense(Layer):
     use_bias : bool
     kernel_initializer, bias_initializer : str or callable
     kernel_regularizer, bias_regularizer : regularizer, str or None
+    activity_regularizer : regularizer, str or None
+        A penalty ``R`` of the layer's output ``y`` (after the activation): ``R(y) / batch``
+        is added to the loss, ``batch = y.shape[0]`` (Keras 3 divides by the batch size, as
+        TensorFlow 2's Keras did); CPU only.
     input_shape : tuple, optional
     name : str, optional
     dtype : {"float32", "float64"}
@@ -1309,18 +1382,37 @@ class Dense(Layer):
     >>> layer.set_weights([np.eye(4, 3), np.array([0.0, 1.0, 2.0])])
     >>> layer(np.array([[1.0, 2.0, 3.0, 4.0]]))
     array([[1., 3., 5.]], dtype=float32)
+
+    With ``activity_regularizer=L2(0.1)`` the penalty of the latest output ``y`` joins
+    :meth:`~Layer.regularization_loss`: ``0.1 * sum(y**2) / batch``.
+
+    >>> from sigconv.nn import L2
+    >>> layer = Dense(2, activity_regularizer=L2(0.1), input_shape=(2,))
+    >>> layer.set_weights([np.eye(2), np.zeros(2)])
+    >>> layer(np.array([[1.0, 2.0], [3.0, 0.0]])).shape
+    (2, 2)
+    >>> round(layer.regularization_loss(), 6)       # 0.1 * (1 + 4 + 9) / 2
+    0.7
+
+    Notes
+    -----
+    The activity penalty follows Keras 3.14 and later (and TensorFlow 2's Keras): for the
+    output ``y`` of a batch of ``n`` samples the loss gains ``R(y) / n`` and the gradient
+    reaching the output gains ``R'(y) / n`` (``2 * l2 * y / n`` for ``L2(l2)``). Keras 3
+    before 3.14 added ``R(y)`` undivided.
     """
 
     cuda_ready = True
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, input_shape=None, name=None,
-                 dtype="float32"):
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 input_shape=None, name=None, dtype="float32"):
         label = _checks.check_name(name, "Dense: name") or "dense"
         self.units = _checks.check_count(units, f"{label}: units")
         self._set_dense_arguments(label, activation, use_bias, kernel_initializer,
-                                  bias_initializer, kernel_regularizer, bias_regularizer)
+                                  bias_initializer, kernel_regularizer, bias_regularizer,
+                                  activity_regularizer)
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
     _size_arguments = "x, units"
@@ -1355,8 +1447,13 @@ class Dense(Layer):
         return y
 
     def _backward(self, grad, input_grad):
-        return self._backward_linear(_activation_backward(self.activation, grad,
-                                                          self._cache[1]), input_grad)
+        y = self._cache[1]
+        grad = self._plus_activity_gradient(grad, y)
+        return self._backward_linear(_activation_backward(self.activation, grad, y),
+                                     input_grad)
+
+    def _activity_output(self):
+        return None if self._cache is None else self._cache[1]
 
     def _backward_linear(self, dz, input_grad):
         x = self._cache[0]
@@ -1382,7 +1479,8 @@ class Dense(Layer):
                 "kernel_initializer": self.kernel_initializer,
                 "bias_initializer": self.bias_initializer,
                 "kernel_regularizer": _serialize(self.kernel_regularizer),
-                "bias_regularizer": _serialize(self.bias_regularizer)}
+                "bias_regularizer": _serialize(self.bias_regularizer),
+                "activity_regularizer": _serialize(self.activity_regularizer)}
 
 
 class Dropout(Layer):
@@ -1566,21 +1664,58 @@ class BatchNormalization(Layer):
 
     ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``; after each training batch
     ``moving = momentum * moving + (1 - momentum) * batch_statistic`` (biased variance,
-    as Keras). Weights in Keras order: ``[gamma, beta, moving_mean, moving_variance]``;
+    as Keras). Weights in Keras order: ``[gamma, beta, moving_mean, moving_variance]``,
+    without ``gamma`` when ``scale=False`` and without ``beta`` when ``center=False``;
     only ``gamma`` and ``beta`` are in ``params`` (trained).
 
     Parameters
     ----------
     momentum : float in [0, 1], default 0.99
     epsilon : float > 0, default 1e-3
+    center : bool, default True
+        Add the offset ``beta`` (a trained weight, initially 0); without it ``beta = 0``
+        and the layer has no such weight.
+    scale : bool, default True
+        Multiply by ``gamma`` (a trained weight, initially 1); without it ``gamma = 1``
+        and the layer has no such weight (Keras: disable it when the next layer is
+        linear, which can learn the scale itself).
     {common}
+
+    Raises
+    ------
+    TypeError
+        If ``center`` or ``scale`` is not a bool, or as every layer's constructor.
+    ValueError
+        If ``momentum`` is outside ``[0, 1]`` or ``epsilon`` is not positive.
+
+    Notes
+    -----
+    In training, with ``xhat = (x - mean) * inv_std`` and ``inv_std = 1 / sqrt(var +
+    epsilon)`` over the ``m`` values of each channel, the backward pass gives
+    ``dgamma = sum(dy * xhat)``, ``dbeta = sum(dy)`` and, with ``g = gamma * dy``,
+    ``dx = inv_std / m * (m * g - sum(g) - xhat * sum(g * xhat))``; at inference
+    ``dx = gamma * inv_std * dy``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv.nn import BatchNormalization
+    >>> layer = BatchNormalization(center=False, input_shape=(3,))
+    >>> [w.shape for w in layer.get_weights()], layer.count_params()
+    ([(3,), (3,), (3,)], 9)
+    >>> y = layer(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]), training=True)
+    >>> np.round(y, 4)          # (x - mean) / sqrt(var + 0.001), var = 1 or 0
+    array([[-0.9995,  0.    ,  0.9995],
+           [ 0.9995,  0.    , -0.9995]], dtype=float32)
     """
 
-    def __init__(self, momentum=0.99, epsilon=1e-3, name=None, dtype="float32",
-                 input_shape=None):
+    def __init__(self, momentum=0.99, epsilon=1e-3, center=True, scale=True, name=None,
+                 dtype="float32", input_shape=None):
         label = _checks.check_name(name, "BatchNormalization: name") or "batch_normalization"
         self.momentum = check_real(momentum, f"{label}: momentum", 0.0, 1.0)
         self.epsilon = check_real(epsilon, f"{label}: epsilon", 0.0, exclusive_minimum=True)
+        self.center = _checks.check_flag(center, f"{label}: center")
+        self.scale = _checks.check_flag(scale, f"{label}: scale")
         self.moving_mean = self.moving_variance = None
         super().__init__(name=name, dtype=dtype, input_shape=input_shape)
 
@@ -1588,25 +1723,28 @@ class BatchNormalization(Layer):
 
     def _build(self, input_shape):
         channels = input_shape[-1]
-        self._add_weight("gamma", (channels,), "ones")
-        self._add_weight("beta", (channels,), "zeros")
+        if channels is None:
+            raise ValueError(f"{self.name}: the channel axis of input_shape must be known")
+        if self.scale:
+            self._add_weight("gamma", (channels,), "ones")
+        if self.center:
+            self._add_weight("beta", (channels,), "zeros")
         self.moving_mean = np.zeros(channels, self.dtype)
         self.moving_variance = np.ones(channels, self.dtype)
 
     @property
     def weights(self):
         self._ensure_built()
-        return [self.params["gamma"], self.params["beta"], self.moving_mean,
-                self.moving_variance]
+        return [*self.params.values(), self.moving_mean, self.moving_variance]
 
     def _weight_names(self):
-        return ["gamma", "beta", "moving_mean", "moving_variance"]
+        return [*self.params, "moving_mean", "moving_variance"]
 
     def _checked_weights(self, weights):
         checked = super()._checked_weights(weights)
-        if checked[3].size and checked[3].min() < 0:     # NaN outputs at inference
+        if checked[-1].size and checked[-1].min() < 0:     # NaN outputs at inference
             raise ValueError(f"{self.name}: weight 'moving_variance' must be >= 0; got "
-                             f"{checked[3].min()}")
+                             f"{checked[-1].min()}")
         return checked
 
     def _cast(self, dtype):
@@ -1627,8 +1765,10 @@ class BatchNormalization(Layer):
             mean, variance = self.moving_mean, self.moving_variance
         inv_std = 1 / np.sqrt(variance + self.epsilon)
         normalized = (x - mean) * inv_std
-        y = (normalized * self.params["gamma"] + self.params["beta"]).astype(self.dtype,
-                                                                             copy=False)
+        y = normalized * self.params["gamma"] if self.scale else normalized.copy()
+        if self.center:
+            y += self.params["beta"]
+        y = y.astype(self.dtype, copy=False)
         self._cache = (normalized, inv_std, training)
         self._cache_output_shape = y.shape
         return y
@@ -1636,10 +1776,15 @@ class BatchNormalization(Layer):
     def _backward(self, grad, input_grad):
         normalized, inv_std, training = self._cache
         axes = tuple(range(grad.ndim - 1))
-        self._store_grads(gamma=(grad * normalized).sum(axis=axes), beta=grad.sum(axis=axes))
+        grads = {}
+        if self.scale:
+            grads["gamma"] = (grad * normalized).sum(axis=axes)
+        if self.center:
+            grads["beta"] = grad.sum(axis=axes)
+        self._store_grads(**grads)
         if not input_grad:
             return None
-        dnormalized = grad * self.params["gamma"]
+        dnormalized = grad * self.params["gamma"] if self.scale else grad
         if not training:
             return dnormalized * inv_std
         count = grad.size // grad.shape[-1]
@@ -1647,7 +1792,8 @@ class BatchNormalization(Layer):
                                     - normalized * (dnormalized * normalized).sum(axis=axes))
 
     def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale}
 
 
 _COMMON_PARAMETERS = """name : str, optional

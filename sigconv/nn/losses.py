@@ -231,7 +231,7 @@ def _weighted_shape(values_shape, weight):
     return aligned_shape, weight, np.broadcast_shapes(aligned_shape, weight.shape)
 
 
-def _as_sample_weight(sample_weight, y_pred):
+def _as_sample_weight(sample_weight, y_pred, values_shape):
     """``sample_weight`` checked for ``y_pred``, as an array of ``y_pred``'s dtype.
 
     Real numbers (booleans count as 0 and 1, as in Keras), finite (Keras would give a NaN
@@ -247,7 +247,6 @@ def _as_sample_weight(sample_weight, y_pred):
     if not _checks.all_finite(weight):
         raise ValueError(f"sample_weight holds values beyond the range of y_pred's dtype "
                          f"{y_pred.dtype}")
-    values_shape = y_pred.shape[:-1]
     try:
         shape = _weighted_shape(values_shape, weight)[2]
     except ValueError:
@@ -264,8 +263,9 @@ def _as_sample_weight(sample_weight, y_pred):
 def _check_sample_weight(sample_weight, n_samples, output_shape=None):
     """``fit``'s ``sample_weight`` checked once for all of its samples: real numbers
     (booleans count as 0 and 1), finite, with ``n_samples`` entries on its first axis,
-    and, given the model's ``output_shape`` (one sample's, without the batch axis), of a
-    shape the loss can weigh each batch's per-sample values by. A float64 array (no copy
+    and, given the model's ``output_shape`` (one sample's, without the batch axis; not
+    checked where it holds None), of a shape the loss can weigh each batch's per-sample
+    values by, without broadcasting them to a larger shape. A float64 array (no copy
     of a float64 one); a batch of it goes to the model's loss as it is.
 
     Raises
@@ -282,7 +282,7 @@ def _check_sample_weight(sample_weight, n_samples, output_shape=None):
                          f"its first axis; got shape {weight.shape}")
     _checks.check_finite(weight, "sample_weight")
     weight = weight.astype(np.float64, copy=False)
-    if output_shape is not None:
+    if output_shape is not None and None not in tuple(output_shape):
         values_shape = (n_samples,) + tuple(output_shape)[:-1]
         try:
             aligned_shape, _, shape = _weighted_shape(values_shape, weight)
@@ -424,7 +424,8 @@ class Loss(_checks.FromConfig):
         y_pred = _as_prediction(y_pred)
         if sample_weight is None and self._mean_reduction:
             return float(_guarded(self._value, y_true, y_pred, "loss"))
-        weight = None if sample_weight is None else _as_sample_weight(sample_weight, y_pred)
+        weight = None if sample_weight is None else _as_sample_weight(
+            sample_weight, y_pred, self._values_shape(y_true, y_pred))
         result = _guarded(lambda y, p: _reduce(self._per_sample(y, p), weight, self.reduction),
                           y_true, y_pred, "loss")
         if self.reduction is None or self.reduction == "none":
@@ -458,8 +459,10 @@ class Loss(_checks.FromConfig):
         y_pred = _as_prediction(y_pred)
         if sample_weight is None and self._mean_reduction:
             return _guarded(self._gradient, y_true, y_pred, "gradient")
-        weight = None if sample_weight is None else _as_sample_weight(sample_weight, y_pred)
-        scale = _scale(y_pred.shape[:-1], weight, self.reduction, y_pred.dtype)
+        values_shape = self._values_shape(y_true, y_pred)
+        weight = (None if sample_weight is None
+                  else _as_sample_weight(sample_weight, y_pred, values_shape))
+        scale = _scale(values_shape, weight, self.reduction, y_pred.dtype)
         return _guarded(lambda y, p: self._gradient(y, p, scale=scale), y_true, y_pred,
                         "gradient")
 
@@ -489,8 +492,14 @@ class Loss(_checks.FromConfig):
         if sample_weight is None and self._mean_reduction:
             return self._gradient(y_true, y_pred, checked=True)
         weight = None if sample_weight is None else self._model_weight(sample_weight, y_pred)
-        scale = _scale(y_pred.shape[:-1], weight, self.reduction, y_pred.dtype)
+        scale = _scale(self._values_shape(y_true, y_pred), weight, self.reduction,
+                       y_pred.dtype)
         return self._gradient(y_true, y_pred, checked=True, scale=scale)
+
+    @staticmethod
+    def _values_shape(y_true, y_pred):
+        """The shape of the per-sample values: ``y_pred``'s without its last axis."""
+        return y_pred.shape[:-1]
 
     def get_config(self):
         """The constructor arguments, such that ``cls.from_config(config)`` is equal.
@@ -626,7 +635,8 @@ class _Crossentropy(Loss):
         scale = None
         if sample_weight is not None or not self._mean_reduction:
             weight = (None if sample_weight is None
-                      else _as_sample_weight(sample_weight, probabilities))
+                      else _as_sample_weight(sample_weight, probabilities,
+                                             probabilities.shape[:-1]))
             scale = _scale(probabilities.shape[:-1], weight, self.reduction,
                            probabilities.dtype)
         target, rows = self._rows(y_true, probabilities)
@@ -661,6 +671,11 @@ class CategoricalCrossentropy(_Crossentropy):
     from_logits : bool, default False
         Whether ``y_pred`` holds logits (softmax applied inside, via log-sum-exp) or
         probabilities.
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values are reduced, as in Keras 3 (keyword only:
+        Keras has arguments this class lacks before it).
+    name : str, optional
+        Defaults to Keras's name, ``"categorical_crossentropy"``.
 
     See Also
     --------
@@ -676,8 +691,9 @@ class CategoricalCrossentropy(_Crossentropy):
         \\right), \\qquad \\ell = -\\sum_j y_j \\log q_j,
 
     with :math:`\\epsilon = 10^{-7}`; with logits
-    :math:`\\ell = -\\sum_j y_j (z_j - \\operatorname{logsumexp}(z))`. The loss is the mean
-    of :math:`\\ell` over the rows. :meth:`gradient_from_softmax` gives the gradient with
+    :math:`\\ell = -\\sum_j y_j (z_j - \\operatorname{logsumexp}(z))`. The loss reduces
+    the rows' :math:`\\ell` (times ``sample_weight``) as ``reduction`` says; by default
+    it is their mean. :meth:`gradient_from_softmax` gives the gradient with
     respect to the logits of a softmax output.
 
     Examples
@@ -690,6 +706,15 @@ class CategoricalCrossentropy(_Crossentropy):
     >>> loss.gradient_from_softmax(y_true, y_pred)
     array([[ 0.025, -0.025,  0.   ],
            [ 0.05 ,  0.4  , -0.45 ]])
+
+    Weights and reductions, as in Keras's examples:
+
+    >>> round(loss(y_true, y_pred, sample_weight=[0.3, 0.7]), 3)   # (0.3 l1 + 0.7 l2) / 2
+    0.814
+    >>> round(CategoricalCrossentropy(reduction="sum")(y_true, y_pred), 3)
+    2.354
+    >>> CategoricalCrossentropy(reduction=None)(y_true, y_pred)
+    array([0.05129329, 2.30258509])
     """
 
     name = "categorical_crossentropy"
@@ -717,6 +742,11 @@ class SparseCategoricalCrossentropy(_Crossentropy):
     ----------
     from_logits : bool, default False
         Whether ``y_pred`` holds logits or probabilities.
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values are reduced, as in Keras 3 (keyword only:
+        Keras has arguments this class lacks before it).
+    name : str, optional
+        Defaults to Keras's name, ``"sparse_categorical_crossentropy"``.
 
     See Also
     --------
@@ -739,6 +769,8 @@ class SparseCategoricalCrossentropy(_Crossentropy):
     >>> grad = loss.gradient([0, 1], logits)
     >>> grad.dtype, grad.shape
     (dtype('float32'), (2, 3))
+    >>> round(loss([0, 1], logits, sample_weight=[1.0, 0.0]), 5)   # l1 / 2
+    0.20852
     >>> loss([0, 3], logits)
     Traceback (most recent call last):
     ...
@@ -807,7 +839,23 @@ class _ElementwiseLoss(Loss):
         """The mean of the term over the last axis, shape ``y_pred.shape[:-1]`` (Keras's
         ``call``)."""
         term = self._term(_as_target(y_true, y_pred, checked), y_pred)
+        if self._values_shape(y_true, y_pred) == y_pred.shape:
+            return term
         return np.asarray(term.mean(axis=-1))
+
+    @staticmethod
+    def _values_shape(y_true, y_pred):
+        """``y_pred``'s shape without its last axis; but ``y_pred``'s own shape where it is
+        1-d and ``y_true`` has a trailing axis of 1 more: Keras then matches the ranks by
+        expanding ``y_pred`` to ``(n, 1)``, a value per entry."""
+        if y_pred.ndim == 1:
+            try:
+                column = np.ndim(y_true) == 2 and np.shape(y_true)[-1] == 1
+            except ValueError:      # ragged: refused, by name, when y_true is read
+                column = False
+            if column:
+                return y_pred.shape
+        return y_pred.shape[:-1]
 
     def _gradient(self, y_true, y_pred, checked=False, scale=None):
         r"""Gradient of the mean, or with ``scale`` (an array of the per-sample values'
@@ -816,6 +864,8 @@ class _ElementwiseLoss(Loss):
         grad = self._derivative(_as_target(y_true, y_pred, checked), y_pred)
         if scale is None:
             grad *= 1.0 / y_pred.size
+        elif scale.shape == y_pred.shape:      # a value per entry (see _values_shape)
+            grad *= scale
         else:
             grad *= (scale / y_pred.dtype.type(y_pred.shape[-1]))[..., None]
         return grad
@@ -828,13 +878,19 @@ class BinaryCrossentropy(_ElementwiseLoss):
     ----------
     from_logits : bool, default False
         Whether ``y_pred`` holds logits or probabilities.
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values are reduced, as in Keras 3 (keyword only:
+        Keras has arguments this class lacks before it).
+    name : str, optional
+        Defaults to Keras's name, ``"binary_crossentropy"``.
 
     Notes
     -----
     Per entry, with probabilities :math:`p_c = \\operatorname{clip}(p, \\epsilon,
     1 - \\epsilon)`, :math:`\\ell = -(y \\log p_c + (1 - y) \\log(1 - p_c))`; with logits
     the stable form :math:`\\ell = \\max(z, 0) - z y + \\log(1 + e^{-|z|})`, whose
-    derivative is :math:`\\sigma(z) - y`. The loss is the mean over all entries.
+    derivative is :math:`\\sigma(z) - y`. A sample's value is the mean over the last
+    axis; the loss reduces these (by default, their mean: the mean over all entries).
 
     Examples
     --------
@@ -844,6 +900,16 @@ class BinaryCrossentropy(_ElementwiseLoss):
     0.814924
     >>> BinaryCrossentropy(from_logits=True).gradient([1.0, 0.0], [0.0, 0.0])
     array([-0.25,  0.25])
+
+    Keras's example with logits, weights and the ``"sum"`` reduction (its docstring shows
+    these numbers cut to 0.8654, 0.243 and 1.730):
+
+    >>> y_true, logits = [[0, 1], [0, 0]], [[-18.6, 0.51], [2.94, -12.8]]
+    >>> bce = BinaryCrossentropy(from_logits=True)
+    >>> round(bce(y_true, logits), 5), round(bce(y_true, logits, sample_weight=[0.8, 0.2]), 5)
+    (0.86546, 0.24364)
+    >>> round(BinaryCrossentropy(from_logits=True, reduction="sum")(y_true, logits), 5)
+    1.73092
     """
 
     name = "binary_crossentropy"
@@ -873,6 +939,14 @@ class BinaryCrossentropy(_ElementwiseLoss):
 class MeanSquaredError(_ElementwiseLoss):
     """Mean squared error: the mean of ``(y_true - y_pred)**2`` over all entries.
 
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How the (weighted) per-sample values, the means over the last axis, are reduced,
+        as in Keras 3.
+    name : str, optional
+        Defaults to Keras's name, ``"mean_squared_error"``.
+
     Examples
     --------
     >>> loss = MeanSquaredError()
@@ -881,6 +955,11 @@ class MeanSquaredError(_ElementwiseLoss):
     >>> loss.gradient([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]])
     array([[ 0.5,  0. ],
            [ 0. , -0.5]])
+    >>> loss([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]], sample_weight=[1.0, 0.5])
+    0.375
+    >>> MeanSquaredError("mean_with_sample_weight")(
+    ...     [[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]], sample_weight=[1.0, 0.0])
+    0.5
     """
 
     name = "mean_squared_error"

@@ -20,6 +20,7 @@ def save_model(model, filepath, overwrite=True):
     Parameters
     ----------
     model : Sequential
+        The model to save (built: its weights are written).
     filepath : str or os.PathLike
         The file to write; sigconv writes an ``.npz`` archive (see
         :meth:`Sequential.save`), whatever the name ends with.
@@ -81,6 +82,7 @@ def clone_model(model, input_tensors=None, clone_function=None):
     Parameters
     ----------
     model : Sequential
+        The model whose architecture is copied (it is left as it is).
     input_tensors : Input, optional
         The clone's input (a :class:`~sigconv.nn.Input`, or a list holding one); by default
         the original's input shape, when it is known.

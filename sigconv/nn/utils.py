@@ -22,11 +22,15 @@ def to_categorical(y, num_classes=None, dtype="float32"):
         Class indices, shape ``(n,)`` (or ``(n, 1)``, or any shape: a class axis is added).
     num_classes : int, optional
         Number of classes; ``max(y) + 1`` by default.
-    dtype : str
+    dtype : str, default "float32"
+        The result's dtype (TensorFlow 2's Keras argument and default; Keras 3 has
+        no such argument and returns float64 for NumPy input).
 
     Returns
     -------
-    ndarray, shape ``y.shape + (num_classes,)`` (a trailing axis of 1 is dropped first)
+    ndarray
+        The one-hot rows, of shape ``y.shape + (num_classes,)`` (a trailing axis of 1 is
+        dropped first).
 
     Raises
     ------
@@ -99,6 +103,7 @@ def normalize(x, axis=-1, order=2):
     Parameters
     ----------
     x : array_like of real numbers
+        The vectors to normalize, at least one axis.
     axis : int, default -1
         The axis whose vectors are normalized.
     order : {positive or negative real, 0, inf, -inf}, default 2
@@ -107,8 +112,8 @@ def normalize(x, axis=-1, order=2):
     Returns
     -------
     ndarray
-        A new array ``x / norm`` of ``x``'s shape, of NumPy's dtype for that division (float64 for integer
-        ``x``, ``x``'s for float ``x``).
+        A new array ``x / norm`` of ``x``'s shape, in NumPy's dtype for that division
+        (float64 for integer ``x``, ``x``'s for float ``x``).
 
     Raises
     ------

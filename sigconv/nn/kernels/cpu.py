@@ -495,6 +495,12 @@ def column_sum(a, out):
 _sgd_entry = jit(formulas.sgd_entry)
 _adam_entry = jit(formulas.adam_entry)
 _rmsprop_entry = jit(formulas.rmsprop_entry)
+_adagrad_entry = jit(formulas.adagrad_entry)
+_adadelta_entry = jit(formulas.adadelta_entry)
+_adamax_entry = jit(formulas.adamax_entry)
+_nadam_entry = jit(formulas.nadam_entry)
+_weight_decay_entry = jit(formulas.weight_decay_entry)
+_ema_entry = jit(formulas.ema_entry)
 
 
 @jit
@@ -506,9 +512,17 @@ def sgd_update(w, gradient, m, learning_rate, momentum, scale, clipvalue, nester
 @jit
 def adam_update(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
                 scale, clipvalue):
+    for i in range(w.size):   # v_hat is not read without amsgrad
+        _adam_entry(i, w, gradient, m, v, v, alpha, one_minus_beta_1, one_minus_beta_2,
+                    epsilon, scale, clipvalue, False)
+
+
+@jit
+def amsgrad_update(w, gradient, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2,
+                   epsilon, scale, clipvalue):
     for i in range(w.size):
-        _adam_entry(i, w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
-                    scale, clipvalue)
+        _adam_entry(i, w, gradient, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2,
+                    epsilon, scale, clipvalue, True)
 
 
 @jit
@@ -517,3 +531,47 @@ def rmsprop_update(w, gradient, v, m, average, learning_rate, rho, one_minus_rho
     for i in range(w.size):
         _rmsprop_entry(i, w, gradient, v, m, average, learning_rate, rho, one_minus_rho,
                        momentum, epsilon, scale, clipvalue, centered)
+
+
+@jit
+def adagrad_update(w, gradient, accumulator, learning_rate, epsilon, scale, clipvalue):
+    for i in range(w.size):
+        _adagrad_entry(i, w, gradient, accumulator, learning_rate, epsilon, scale, clipvalue)
+
+
+@jit
+def adadelta_update(w, gradient, accumulated_grad, accumulated_delta, learning_rate, rho,
+                    one_minus_rho, epsilon, scale, clipvalue):
+    for i in range(w.size):
+        _adadelta_entry(i, w, gradient, accumulated_grad, accumulated_delta, learning_rate,
+                        rho, one_minus_rho, epsilon, scale, clipvalue)
+
+
+@jit
+def adamax_update(w, gradient, m, u, learning_rate, one_minus_beta_1, beta_2,
+                  one_minus_beta_1_power, epsilon, scale, clipvalue):
+    for i in range(w.size):
+        _adamax_entry(i, w, gradient, m, u, learning_rate, one_minus_beta_1, beta_2,
+                      one_minus_beta_1_power, epsilon, scale, clipvalue)
+
+
+@jit
+def nadam_update(w, gradient, m, v, learning_rate, one_minus_beta_1, one_minus_beta_2,
+                 u_next, one_minus_product_next, one_minus_u, one_minus_product,
+                 one_minus_beta_2_power, epsilon, scale, clipvalue):
+    for i in range(w.size):
+        _nadam_entry(i, w, gradient, m, v, learning_rate, one_minus_beta_1, one_minus_beta_2,
+                     u_next, one_minus_product_next, one_minus_u, one_minus_product,
+                     one_minus_beta_2_power, epsilon, scale, clipvalue)
+
+
+@jit
+def weight_decay_update(w, weight_decay, learning_rate):
+    for i in range(w.size):
+        _weight_decay_entry(i, w, weight_decay, learning_rate)
+
+
+@jit
+def ema_update(average, w, momentum, one_minus_momentum, overwrite):
+    for i in range(w.size):
+        _ema_entry(i, average, w, momentum, one_minus_momentum, overwrite)

@@ -2,7 +2,7 @@
 
 The same windowing primitive (im2col, :func:`patches`, and its adjoint), a tiled
 shared-memory matrix product (:func:`gemm`), the pooling reductions, the fused
-bias + activation and activation-derivative kernels, and the SGD and Adam updates. Each
+bias + activation and activation-derivative kernels, and the optimizer updates. Each
 host driver takes and returns NumPy arrays, or works in place on numba device arrays that
 it is given; the layers' GPU path (``layer.to("cuda")``) is still to come, so for now
 these are tested against their CPU twins in the simulator.
@@ -454,6 +454,12 @@ def derivative(grad, y, out, kind, slope):
 _sgd_entry = cuda.jit(device=True)(formulas.sgd_entry)
 _adam_entry = cuda.jit(device=True)(formulas.adam_entry)
 _rmsprop_entry = cuda.jit(device=True)(formulas.rmsprop_entry)
+_adagrad_entry = cuda.jit(device=True)(formulas.adagrad_entry)
+_adadelta_entry = cuda.jit(device=True)(formulas.adadelta_entry)
+_adamax_entry = cuda.jit(device=True)(formulas.adamax_entry)
+_nadam_entry = cuda.jit(device=True)(formulas.nadam_entry)
+_weight_decay_entry = cuda.jit(device=True)(formulas.weight_decay_entry)
+_ema_entry = cuda.jit(device=True)(formulas.ema_entry)
 
 
 @cuda.jit
@@ -463,11 +469,11 @@ def _sgd_kernel(w, gradient, m, learning_rate, momentum, scale, clipvalue, neste
 
 
 @cuda.jit
-def _adam_kernel(w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
-                 scale, clipvalue):
+def _adam_kernel(w, gradient, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2,
+                 epsilon, scale, clipvalue, amsgrad):
     for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
-        _adam_entry(i, w, gradient, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon,
-                    scale, clipvalue)
+        _adam_entry(i, w, gradient, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2,
+                    epsilon, scale, clipvalue, amsgrad)
 
 
 @cuda.jit
@@ -478,14 +484,58 @@ def _rmsprop_kernel(w, gradient, v, m, average, learning_rate, rho, one_minus_rh
                        momentum, epsilon, scale, clipvalue, centered)
 
 
-def _update(kernel, arrays, scalars):
+@cuda.jit
+def _adagrad_kernel(w, gradient, accumulator, learning_rate, epsilon, scale, clipvalue):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        _adagrad_entry(i, w, gradient, accumulator, learning_rate, epsilon, scale, clipvalue)
+
+
+@cuda.jit
+def _adadelta_kernel(w, gradient, accumulated_grad, accumulated_delta, learning_rate, rho,
+                     one_minus_rho, epsilon, scale, clipvalue):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        _adadelta_entry(i, w, gradient, accumulated_grad, accumulated_delta, learning_rate,
+                        rho, one_minus_rho, epsilon, scale, clipvalue)
+
+
+@cuda.jit
+def _adamax_kernel(w, gradient, m, u, learning_rate, one_minus_beta_1, beta_2,
+                   one_minus_beta_1_power, epsilon, scale, clipvalue):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        _adamax_entry(i, w, gradient, m, u, learning_rate, one_minus_beta_1, beta_2,
+                      one_minus_beta_1_power, epsilon, scale, clipvalue)
+
+
+@cuda.jit
+def _nadam_kernel(w, gradient, m, v, learning_rate, one_minus_beta_1, one_minus_beta_2,
+                  u_next, one_minus_product_next, one_minus_u, one_minus_product,
+                  one_minus_beta_2_power, epsilon, scale, clipvalue):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        _nadam_entry(i, w, gradient, m, v, learning_rate, one_minus_beta_1, one_minus_beta_2,
+                     u_next, one_minus_product_next, one_minus_u, one_minus_product,
+                     one_minus_beta_2_power, epsilon, scale, clipvalue)
+
+
+@cuda.jit
+def _weight_decay_kernel(w, weight_decay, learning_rate):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        _weight_decay_entry(i, w, weight_decay, learning_rate)
+
+
+@cuda.jit
+def _ema_kernel(average, w, momentum, one_minus_momentum, overwrite):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        _ema_entry(i, average, w, momentum, one_minus_momentum, overwrite)
+
+
+def _update(kernel, arrays, scalars, read_only=(1,)):
     """Launch ``kernel`` on ``arrays`` (host or device) and copy host arrays back, except
-    the gradient (the second)."""
+    those at the positions ``read_only`` (by default the gradient, the second)."""
     moved = [on_device(a) for a in arrays]
     blocks, threads = launch_config(arrays[0].size)
     kernel[blocks, threads](*(d for d, _ in moved), *scalars)
     for k, ((device, on), host) in enumerate(zip(moved, arrays, strict=True)):
-        if not on and k != 1:
+        if not on and k not in read_only:
             device.copy_to_host(host)
 
 
@@ -496,9 +546,47 @@ def sgd_update(w, gradient, m, *scalars):
 
 def adam_update(w, gradient, m, v, *scalars):
     """GPU twin of ``adam_update`` (in place on ``w``, ``m`` and ``v``)."""
-    _update(_adam_kernel, (w, gradient, m, v), scalars)
+    # v_hat is not read without amsgrad: v stands in for it (never copied back twice)
+    _update(_adam_kernel, (w, gradient, m, v, v), (*scalars, False), read_only=(1, 4))
+
+
+def amsgrad_update(w, gradient, m, v, v_hat, *scalars):
+    """GPU twin of ``amsgrad_update`` (in place on ``w``, ``m``, ``v`` and ``v_hat``)."""
+    _update(_adam_kernel, (w, gradient, m, v, v_hat), (*scalars, True))
 
 
 def rmsprop_update(w, gradient, v, m, average, *scalars):
     """GPU twin of ``rmsprop_update`` (in place on ``w`` and the slots)."""
     _update(_rmsprop_kernel, (w, gradient, v, m, average), scalars)
+
+
+def adagrad_update(w, gradient, accumulator, *scalars):
+    """GPU twin of ``adagrad_update`` (in place on ``w`` and ``accumulator``)."""
+    _update(_adagrad_kernel, (w, gradient, accumulator), scalars)
+
+
+def adadelta_update(w, gradient, accumulated_grad, accumulated_delta, *scalars):
+    """GPU twin of ``adadelta_update`` (in place on ``w`` and the accumulators)."""
+    _update(_adadelta_kernel, (w, gradient, accumulated_grad, accumulated_delta), scalars)
+
+
+def adamax_update(w, gradient, m, u, *scalars):
+    """GPU twin of ``adamax_update`` (in place on ``w``, ``m`` and ``u``)."""
+    _update(_adamax_kernel, (w, gradient, m, u), scalars)
+
+
+def nadam_update(w, gradient, m, v, *scalars):
+    """GPU twin of ``nadam_update`` (in place on ``w``, ``m`` and ``v``)."""
+    _update(_nadam_kernel, (w, gradient, m, v), scalars)
+
+
+def weight_decay_update(w, weight_decay, learning_rate):
+    """GPU twin of ``weight_decay_update`` (in place on ``w``)."""
+    _update(_weight_decay_kernel, (w,), (weight_decay, learning_rate), read_only=())
+
+
+def ema_update(average, w, momentum, one_minus_momentum, overwrite):
+    """GPU twin of ``ema_update`` (in place on ``average``, and on ``w`` when
+    ``overwrite``)."""
+    _update(_ema_kernel, (average, w), (momentum, one_minus_momentum, overwrite),
+            read_only=() if overwrite else (1,))
