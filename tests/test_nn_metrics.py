@@ -416,7 +416,13 @@ def replay_auc(tp, fp, tn, fn, curve="ROC", summation="interpolation"):
             area += slope * (dtp + intercept * log_ratio) / positives if positives else 0.0
         return area
     recall = ratio(tp, tp + fn)
-    x, y = (ratio(fp, fp + tn), recall) if curve == "ROC" else (recall, ratio(tp, tp + fp))
+    if curve == "PRGAIN":       # gains scaled by P/N; no true positive: gains 0 and 1
+        scale = ratio(tp + fn, tn + fp)
+        x = np.maximum(np.where(tp == 0, 0.0, 1 - scale * ratio(fn, tp)), 0.0)
+        y = np.where(tp == 0, 1.0, 1 - scale * ratio(fp, tp))
+    else:
+        x, y = (ratio(fp, fp + tn), recall) if curve == "ROC" else \
+            (recall, ratio(tp, tp + fp))
     heights = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
                "majoring": np.maximum(y[:-1], y[1:])}[summation]
     return float(np.sum((x[:-1] - x[1:]) * heights))
@@ -430,7 +436,7 @@ def auc_batch(size):
 
 @pytest.mark.parametrize("curve,summation", [("ROC", "interpolation"), ("ROC", "minoring"),
                                              ("ROC", "majoring"), ("PR", "interpolation"),
-                                             ("PR", "majoring")])
+                                             ("PR", "majoring"), ("PRGAIN", "interpolation")])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_auc_replays_keras_interpolation(curve, summation, weighted):
     sizes = (40, 1, 25)
