@@ -1023,3 +1023,37 @@ def test_learning_rate_callbacks_with_a_real_schedule():
     with pytest.raises(TypeError, match="schedule"):
         model.fit(x, y, epochs=2, verbose=0, callbacks=[
             Script("val_loss", [1.0, 1.0]), cb.ReduceLROnPlateau(patience=0)])
+
+
+NEW_HOOKS = [
+    ("LearningRateScheduler", lambda path: cb.LearningRateScheduler(lambda epoch: 0.1)),
+    ("ReduceLROnPlateau", lambda path: cb.ReduceLROnPlateau("loss")),
+    ("CSVLogger", lambda path: cb.CSVLogger(path / "log.csv")),
+    ("ProgbarLogger", lambda path: cb.ProgbarLogger()),
+]
+
+
+@pytest.mark.parametrize(("label", "factory"), NEW_HOOKS, ids=[h[0] for h in NEW_HOOKS])
+@pytest.mark.parametrize("logs", [5, [("loss", 1.0)], {"loss": "1"}, {"loss": None},
+                                  {"loss": True}, {1: 1.0}], ids=repr)
+def test_epoch_end_hooks_name_logs_and_epochs_that_are_wrong(tmp_path, label, factory,
+                                                             logs):
+    callback = factory(tmp_path)
+    callback.set_model(StubModel())
+    callback.on_train_begin()
+    with pytest.raises(TypeError, match="logs"):
+        callback.on_epoch_end(0, logs)
+    if label != "ProgbarLogger":                    # it does not read the epoch there
+        with pytest.raises(TypeError, match="epoch"):
+            callback.on_epoch_end("0", {"loss": 1.0})
+    callback.on_train_end()
+
+
+def test_backup_and_restore_hooks_name_a_wrong_epoch_or_batch(tmp_path):
+    backup = cb.BackupAndRestore(tmp_path / "b", save_freq=2)
+    backup.set_model(StubModel())
+    backup.on_train_begin()
+    with pytest.raises(TypeError, match="epoch"):
+        backup.on_epoch_end(1.0, {})
+    with pytest.raises(ValueError, match="batch"):
+        backup.on_train_batch_end(-1, {})

@@ -478,6 +478,35 @@ def test_summary_optimizer_params_after_training():
     assert _summary.format_summary(sgd).splitlines()[-1] == " Optimizer params: 2 (12.00 B)"
 
 
+OPTIMIZER_VARIABLES = [      # Keras 3's optimizer variables for 8 float32 weights (T = 8)
+    (lambda: nn.optimizers.SGD(0.1), 2),                          # iterations, lr
+    (lambda: nn.optimizers.SGD(0.1, momentum=0.9), 2 + 8),        # + momentums
+    (lambda: nn.optimizers.Adam(amsgrad=True), 2 + 3 * 8),        # m, v, v_hat
+    (lambda: nn.optimizers.RMSprop(momentum=0.5, centered=True), 2 + 3 * 8),
+    (lambda: nn.optimizers.Adagrad(), 2 + 8),
+    (lambda: nn.optimizers.Adadelta(), 2 + 2 * 8),
+    (lambda: nn.optimizers.Adamax(), 2 + 2 * 8),
+    (lambda: nn.optimizers.Nadam(), 2 + 2 * 8 + 1),               # + u_product
+    (lambda: nn.optimizers.SGD(0.1, use_ema=True), 2 + 8),        # + averages
+    (lambda: nn.optimizers.SGD(nn.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)),
+     1),                                                          # no lr variable
+]
+
+
+@pytest.mark.parametrize(("make", "count"), OPTIMIZER_VARIABLES)
+def test_summary_optimizer_params_follow_keras_variables(make, count):
+    """Keras 3 counts the step counter (int64, 8 bytes), a float learning rate (float32,
+    4 bytes) and each optimizer's slot variables (float32 here)."""
+    model = nn.Sequential([nn.Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile(make(), "categorical_crossentropy")
+    x = rng_normal(22, (8, 3))
+    model.fit(x, nn.utils.to_categorical(np.arange(8) % 2, 2), batch_size=4, verbose=0)
+    has_lr = count != 1
+    size = 8 + 4 * has_lr + 4 * (count - 1 - has_lr)
+    assert _summary.format_summary(model).splitlines()[-1] == \
+        f" Optimizer params: {count} ({size:.2f} B)"
+
+
 def test_summary_of_an_unbuilt_model_and_float64():
     unbuilt = nn.Sequential([nn.Dense(3, name="dense"), nn.Dense(2, name="dense_1")])
     lines = _summary.format_summary(unbuilt, line_length=60).splitlines()

@@ -158,6 +158,31 @@ def test_call_updates_then_returns_the_running_result():
     assert metric(one_hot([1], 2), one_hot([1], 2)) == pytest.approx(2 / 3)
 
 
+def test_a_user_metric_subclass_as_in_keras_docs():
+    class BinaryTruePositives(metrics.Metric):
+        _state_names = ("true_positives",)
+
+        def __init__(self, name="binary_true_positives", dtype=None):
+            super().__init__(name=name, dtype=dtype)
+            self.true_positives = np.zeros((), self.dtype)
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            values = np.logical_and(np.asarray(y_true, bool), np.asarray(y_pred, bool))
+            if sample_weight is not None:
+                values = values * np.broadcast_to(sample_weight, values.shape)
+            self.true_positives = self.true_positives + values.sum(dtype=self.dtype)
+
+        def result(self):
+            return float(self.true_positives)
+
+    metric = BinaryTruePositives()
+    assert metric([1, 1, 0], [1, 0, 1]) == 1.0
+    assert metric([1, 1], [1, 1], sample_weight=[0.5, 2.0]) == 3.5
+    metric.reset_state()
+    assert metric.result() == 0.0 and metric.get_config()["name"] == "binary_true_positives"
+    assert type(metrics.get(BinaryTruePositives)) is BinaryTruePositives
+
+
 # -- sample_weight broadcasting, as Keras's reduce_to_samplewise_values --------------------
 
 def test_mean_matches_sample_weight_as_keras():
@@ -391,7 +416,13 @@ def replay_auc(tp, fp, tn, fn, curve="ROC", summation="interpolation"):
             area += slope * (dtp + intercept * log_ratio) / positives if positives else 0.0
         return area
     recall = ratio(tp, tp + fn)
-    x, y = (ratio(fp, fp + tn), recall) if curve == "ROC" else (recall, ratio(tp, tp + fp))
+    if curve == "PRGAIN":       # gains scaled by P/N; no true positive: gains 0 and 1
+        scale = ratio(tp + fn, tn + fp)
+        x = np.maximum(np.where(tp == 0, 0.0, 1 - scale * ratio(fn, tp)), 0.0)
+        y = np.where(tp == 0, 1.0, 1 - scale * ratio(fp, tp))
+    else:
+        x, y = (ratio(fp, fp + tn), recall) if curve == "ROC" else \
+            (recall, ratio(tp, tp + fp))
     heights = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
                "majoring": np.maximum(y[:-1], y[1:])}[summation]
     return float(np.sum((x[:-1] - x[1:]) * heights))
@@ -405,7 +436,7 @@ def auc_batch(size):
 
 @pytest.mark.parametrize("curve,summation", [("ROC", "interpolation"), ("ROC", "minoring"),
                                              ("ROC", "majoring"), ("PR", "interpolation"),
-                                             ("PR", "majoring")])
+                                             ("PR", "majoring"), ("PRGAIN", "interpolation")])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_auc_replays_keras_interpolation(curve, summation, weighted):
     sizes = (40, 1, 25)

@@ -91,8 +91,9 @@ def format_summary(model, line_length=None, positions=None, show_trainable=False
       variance, a frozen layer's weights);
     * ``Optimizer params`` (only once the optimizer has stepped, as Keras shows it after
       ``fit``): Keras's optimizer variables, i.e. the step counter (int64), the learning
-      rate (float32, unless a schedule gives it) and every slot array (momenta,
-      velocities, ...) of the parameters' dtype;
+      rate (float32, unless a schedule gives it), every slot array (momenta,
+      velocities, ...) of the parameters' dtype, with ``use_ema`` a moving average of
+      every trained weight, and Nadam's product of momentum factors (one number);
     * ``Total params``: their sum.
 
     The layout is Keras's plain-text (non-terminal) output: no colours or bold; Keras's
@@ -147,7 +148,7 @@ def format_summary(model, line_length=None, positions=None, show_trainable=False
     lines = [f'Model: "{model.name}"', *_table(header, justify, rows, widths)]
 
     trainable, frozen = _weights(layers)
-    optimizer = _optimizer_variables(model)
+    optimizer = _optimizer_variables(model, trainable)
     totals = [("Total params", [*trainable, *frozen, *(optimizer or [])]),
               ("Trainable params", trainable), ("Non-trainable params", frozen)]
     if optimizer is not None:
@@ -270,9 +271,10 @@ def _weights(layers):
     return trainable, frozen
 
 
-def _optimizer_variables(model):
+def _optimizer_variables(model, trainable):
     """``(size, itemsize)`` of Keras's optimizer variables, or None before the optimizer
-    has stepped (Keras prints the line once the optimizer is built, i.e. after fit)."""
+    has stepped (Keras prints the line once the optimizer is built, i.e. after fit);
+    ``trainable`` the model's trained weights as :func:`_weights` gives them."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or getattr(model, "loss", None) is None:
         return None
@@ -285,12 +287,18 @@ def _optimizer_variables(model):
     if not getattr(optimizer, "iterations", 0):
         return None
     sizes = [(1, _ITERATIONS_BYTES)]
-    learning_rate = getattr(optimizer, "learning_rate", None)
-    if isinstance(learning_rate, numbers.Real) and not callable(learning_rate):
+    # a float learning rate is a variable in Keras; a schedule is not
+    if getattr(optimizer, "learning_rate_schedule", None) is None:
         sizes.append((1, _LEARNING_RATE_BYTES))
     for slots in getattr(optimizer, "slots", {}).values():
         sizes.extend((math.prod(tuple(slot.shape)), np.dtype(slot.dtype).itemsize)
                      for slot in slots.values())
+    if getattr(optimizer, "use_ema", False):      # Keras's "average" of every weight
+        sizes.extend(trainable)
+    if hasattr(optimizer, "u_product"):
+        # Nadam's running product of the momentum factors: one more variable in Keras,
+        # of the first weight's dtype
+        sizes.append((1, trainable[0][1] if trainable else _LEARNING_RATE_BYTES))
     return sizes
 
 

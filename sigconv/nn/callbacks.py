@@ -994,6 +994,13 @@ class ProgbarLogger(Callback):
     number of batches seen, found at the end). Within ``fit`` the validation runs
     without a bar of its own, as in Keras.
 
+    Notes
+    -----
+    The bar is tqdm's (on stderr) rather than Keras's own, and the ``verbose=2`` line
+    leaves out Keras's timings (``2/2 - 0s - 5ms/step``), so that the same run prints
+    the same text; the values use Keras's format, ``f"{v:.4f}"``, or ``f"{v:.4e}"``
+    when ``|v| <= 1e-3``.
+
     Examples
     --------
     >>> from sigconv import nn
@@ -1009,7 +1016,6 @@ class ProgbarLogger(Callback):
         self.target = None
         self.seen = 0
         self.bar = None
-        self._epoch = 0
         self._called_in_fit = False
 
     def set_params(self, params):
@@ -1065,7 +1071,6 @@ class ProgbarLogger(Callback):
         if self.params is None and logs:    # a loop without set_params may give them here
             self.set_params({"verbose": self.verbose, **{
                 key: logs[key] for key in ("epochs", "steps") if key in logs}})
-        self._epoch = epoch
         self._open(f"Epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):

@@ -75,8 +75,11 @@ def _metric_dtype(dtype, owner):
 
 def _divide_no_nan(numerator, denominator):
     """``numerator / denominator``, 0 where the denominator is 0 (``ops.divide_no_nan``)."""
-    numerator, denominator = np.broadcast_arrays(numerator, denominator)
-    out = np.zeros(numerator.shape, np.result_type(numerator, denominator))
+    numerator, denominator = np.asarray(numerator), np.asarray(denominator)
+    if numerator.ndim == 0 and denominator.ndim == 0:      # a Mean's result: no arrays
+        return numerator / denominator if denominator != 0 else numerator * 0
+    shape = np.broadcast_shapes(numerator.shape, denominator.shape)
+    out = np.zeros(shape, np.result_type(numerator, denominator))
     return np.divide(numerator, denominator, out=out, where=denominator != 0)
 
 
@@ -100,11 +103,18 @@ def _match_rank(x1, x2, expand_rank_1=True):
 
 def _broadcast_weight(sample_weight, shape, owner):
     """``np.broadcast_to`` with a ValueError that names ``sample_weight``."""
+    if sample_weight.shape == shape:          # np.broadcast_to costs microseconds
+        return sample_weight
     try:
         return np.broadcast_to(sample_weight, shape)
     except ValueError:
         raise ValueError(f"{owner}: sample_weight of shape {np.shape(sample_weight)} does "
                          f"not broadcast to the values' shape {tuple(shape)}") from None
+
+
+def _mean_after_first(array):
+    """The mean over every axis after the first (a 1-d or 0-d array is returned)."""
+    return array.reshape(len(array), -1).mean(axis=1) if array.ndim > 1 else array
 
 
 def _samplewise(values, sample_weight, dtype, owner):
@@ -117,19 +127,18 @@ def _samplewise(values, sample_weight, dtype, owner):
     the first.
     """
     values = values.astype(dtype, copy=False)
-    if sample_weight is not None:
-        sample_weight = sample_weight.astype(dtype, copy=False)
-        values, sample_weight = _match_rank(values, sample_weight)
-        weight_ndim = sample_weight.ndim
-        if values.ndim > weight_ndim:
-            values = values.mean(axis=tuple(range(weight_ndim, values.ndim)))
-        sample_weight = _broadcast_weight(sample_weight, values.shape, owner)
-        values = values * sample_weight
-        if weight_ndim > 1:
-            sample_weight = sample_weight.mean(axis=tuple(range(1, weight_ndim)))
-    if values.ndim > 1:
-        values = values.mean(axis=tuple(range(1, values.ndim)))
-    return values, sample_weight
+    if sample_weight is None:
+        return _mean_after_first(values), None
+    sample_weight = sample_weight.astype(dtype, copy=False)
+    values, sample_weight = _match_rank(values, sample_weight)
+    weight_ndim = sample_weight.ndim
+    if values.ndim > weight_ndim:
+        values = values.mean(axis=tuple(range(weight_ndim, values.ndim)))
+    sample_weight = _broadcast_weight(sample_weight, values.shape, owner)
+    values = values * sample_weight
+    if weight_ndim > 1:
+        sample_weight = _mean_after_first(sample_weight)
+    return _mean_after_first(values), sample_weight
 
 
 def _check_threshold_list(thresholds, owner, name="thresholds"):
@@ -165,8 +174,10 @@ def _in_top_k(labels, scores, k):
     rows = scores.reshape(-1, scores.shape[-1])
     labels = labels.reshape(-1)
     at_label = rows[np.arange(len(rows)), labels]
-    above = np.count_nonzero(rows > at_label[:, None], axis=1)
-    inside = (above < k) & np.isfinite(rows).all(axis=1)
+    inside = (rows > at_label[:, None]).sum(axis=1) < k
+    finite = np.isfinite(rows)
+    if not finite.all():
+        inside &= finite.all(axis=1)
     return inside.reshape(scores.shape[:-1])
 
 
@@ -187,8 +198,10 @@ class Metric(_checks.FromConfig):
 
     Notes
     -----
-    A subclass sets ``_default_name`` and implements ``update_state``, ``result`` and
-    ``reset_state``; ``__call__`` updates and returns the result, as in Keras.
+    A subclass calls ``super().__init__(name=name, dtype=dtype)``, creates its state
+    and implements ``update_state`` and ``result`` (and ``reset_state``, or lists its
+    state's attribute names in ``_state_names``); ``__call__`` updates and returns the
+    result, as in Keras.
     """
 
     _default_name = "metric"
@@ -198,7 +211,6 @@ class Metric(_checks.FromConfig):
         name = _checks.check_name(name, f"{label}: name")
         self.name = self._default_name if name is None else name
         self.dtype = _metric_dtype(dtype, label)
-        self.reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add a batch to the state (implemented by each metric)."""
@@ -210,8 +222,9 @@ class Metric(_checks.FromConfig):
         raise NotImplementedError
 
     def reset_state(self):
-        """Forget every batch (implemented by each metric)."""
-        raise NotImplementedError
+        """Forget every batch: the state named in ``_state_names`` set to zeros."""
+        for key in self._state_names:
+            setattr(self, key, np.zeros_like(getattr(self, key)))
 
     def __call__(self, *args, **kwargs):
         """``update_state(*args, **kwargs)``, then :meth:`result`."""
@@ -345,6 +358,7 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
+        self.reset_state()
 
     def reset_state(self):
         """Set ``total`` and ``count`` to 0."""
@@ -421,6 +435,7 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
+        self.reset_state()
 
     def reset_state(self):
         """Set ``total`` to 0."""
@@ -936,10 +951,6 @@ def _filter_top_k(scores, k):
         return scores * keep + scores.dtype.type(NEG_INF) * (1 - keep)
 
 
-def _reverse_cumsum(array):
-    return np.flip(np.cumsum(np.flip(array, axis=0), axis=0), axis=0)
-
-
 class _Confusion(Metric):
     """Weighted counts of true/false positives/negatives at thresholds (Keras's
     ``update_confusion_matrix_variables``)."""
@@ -980,53 +991,61 @@ class _Confusion(Metric):
             spread = np.broadcast_to(label_weights[None], y_pred.shape)
             weights = spread if weights is None else weights * spread
         positive = y_true != 0
-        if multi_label:
-            labels = y_pred.shape[1]
-            positive = positive.reshape(-1, labels)
-            y_pred = y_pred.reshape(-1, labels)
-            weights = None if weights is None else weights.reshape(-1, labels)
-        else:
-            positive, y_pred = positive.reshape(-1), y_pred.reshape(-1)
-            weights = None if weights is None else weights.reshape(-1)
-        one = np.ones((), dtype) if weights is None else weights.astype(dtype, copy=False)
-        true_weight = positive * one
-        false_weight = (~positive) * one
+        shape = (-1, y_pred.shape[1]) if multi_label else (-1,)
+        positive, y_pred = positive.reshape(shape), y_pred.reshape(shape)
+        if weights is not None:
+            weights = weights.astype(dtype, copy=False).reshape(shape)
         if evenly:
-            tp, fp = self._bucket_counts(y_pred, true_weight, false_weight, thresholds)
+            tp, fp = self._bucket_counts(y_pred, positive, weights, thresholds)
         else:
             above = y_pred[None] > np.asarray(thresholds, dtype).reshape(
                 (-1,) + (1,) * y_pred.ndim)
-            tp = np.where(above, true_weight[None], 0).sum(axis=1, dtype=dtype)
-            fp = np.where(above, false_weight[None], 0).sum(axis=1, dtype=dtype)
-        tn = false_weight.sum(axis=0, dtype=dtype) - fp
-        fn = true_weight.sum(axis=0, dtype=dtype) - tp
+            true_weight = positive if weights is None else np.where(positive, weights, 0)
+            false_weight = ~positive if weights is None else np.where(positive, 0, weights)
+            tp = (above & positive).sum(axis=1, dtype=dtype) if weights is None else \
+                np.where(above, true_weight, 0).sum(axis=1, dtype=dtype)
+            fp = (above & ~positive).sum(axis=1, dtype=dtype) if weights is None else \
+                np.where(above, false_weight, 0).sum(axis=1, dtype=dtype)
+        if weights is None:
+            positives = np.count_nonzero(positive, axis=0)
+            total = y_pred.shape[0]
+        else:
+            positives = np.where(positive, weights, 0).sum(axis=0, dtype=dtype)
+            total = weights.sum(axis=0, dtype=dtype)
+        fn = (positives - tp).astype(dtype, copy=False)
+        tn = ((total - positives) - fp).astype(dtype, copy=False)
         return tp, fp, tn, fn
 
-    def _bucket_counts(self, y_pred, true_weight, false_weight, thresholds):
+    def _bucket_counts(self, y_pred, positive, weights, thresholds):
         """Keras's counting for evenly spaced thresholds: the prediction, clipped to
         [0, 1], falls in bucket ``ceil(p (n - 1)) - 1`` (bucket 0 too when the end
         thresholds lie outside [0, 1], as AUC's); the count at threshold ``i`` is the
-        weight in buckets ``>= i``. A NaN prediction is in no bucket."""
+        weight in buckets ``>= i``. A NaN prediction is in no bucket. One ``bincount``
+        sums positives and negatives per bucket (and per label)."""
         dtype = self.dtype
         count = len(thresholds)
-        with_epsilon = thresholds[0] < 0.0 or thresholds[-1] > 1.0
-        clipped = np.clip(y_pred, dtype.type(0), dtype.type(1))
-        bucket = np.ceil(clipped * dtype.type(count - 1)) - 1
-        if with_epsilon:
+        columns = 1 if y_pred.ndim == 1 else y_pred.shape[1]
+        bucket = np.clip(y_pred, dtype.type(0), dtype.type(1))
+        bucket *= dtype.type(count - 1)
+        np.ceil(bucket, out=bucket)
+        bucket -= 1
+        if thresholds[0] < 0.0 or thresholds[-1] > 1.0:     # end thresholds outside [0, 1]
             np.maximum(bucket, 0, out=bucket)
         valid = bucket >= 0                        # False for NaN and for bucket -1
-        columns = 1 if y_pred.ndim == 1 else y_pred.shape[1]
         index = np.where(valid, bucket, 0).astype(np.intp)
-        if y_pred.ndim > 1:
-            index = index * columns + np.arange(columns)
-        counts = []
-        for weight in (true_weight, false_weight):
-            weight = np.broadcast_to(weight, y_pred.shape)
-            summed = np.bincount(index[valid], weights=weight[valid],
-                                 minlength=count * columns).astype(dtype)
-            summed = summed.reshape(count, columns) if y_pred.ndim > 1 else summed
-            counts.append(_reverse_cumsum(summed))
-        return counts
+        if columns > 1 or y_pred.ndim > 1:
+            index *= columns
+            index += np.arange(columns)
+        index += (~positive) * (count * columns)   # negatives after positives
+        if not valid.all():
+            index = index[valid]
+            weights = None if weights is None else weights[valid]
+        sums = np.bincount(index.reshape(-1),
+                           weights=None if weights is None else weights.reshape(-1),
+                           minlength=2 * count * columns).astype(dtype)
+        sums = sums.reshape((2, count, columns) if y_pred.ndim > 1 else (2, count))
+        sums = sums[:, ::-1].cumsum(axis=1)[:, ::-1]          # weight in buckets >= i
+        return sums[0], sums[1]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add a batch's weighted true/false positives/negatives.
@@ -1078,6 +1097,7 @@ class _PrecisionRecall(_Confusion):
                            else _check_threshold_list(thresholds, label))
         self._evenly = _evenly_spaced(self.thresholds)
         super().__init__(name=name, dtype=dtype)
+        self.reset_state()
 
     _state_names = ("true_positives", "false_counts")
 
@@ -1302,6 +1322,7 @@ class AUC(_Confusion):
                                  f"num_labels={num_labels}")
         self._from_logits = _checks.check_flag(from_logits, "AUC: from_logits")
         super().__init__(name=name, dtype=dtype)
+        self.reset_state()
         self.label_weights = (None if label_weights is None
                               else label_weights.astype(self.dtype))
 
