@@ -242,7 +242,8 @@ def test_callbacks_see_every_hook_in_keras_order():
 
     class Record(nn.Callback):
         def __getattribute__(self, name):
-            if name.startswith("on_"):
+            # on_batch_begin/end: Keras's aliases, called by the train hooks' defaults
+            if name.startswith("on_") and name not in ("on_batch_begin", "on_batch_end"):
                 calls.append(name)
             return super().__getattribute__(name)
 

@@ -271,9 +271,6 @@ def activity_model():
     return model
 
 
-@pytest.mark.xfail(strict=True, reason="needs model.py: Sequential.regularization_loss must "
-                   "also ask layers whose activity_regularizer is set (its fast path skips "
-                   "layers without weight regularizers)")
 def test_train_on_batch_loss_includes_the_activity_penalty():
     model = activity_model()
     x = rng_normal(15, (5, 2))
@@ -284,9 +281,6 @@ def test_train_on_batch_loss_includes_the_activity_penalty():
     assert model.train_on_batch(x, y) == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="needs model.py: evaluate must add each batch's "
-                   "penalties to that batch's loss (the activity penalty changes with the "
-                   "batch), and regularization_loss must see activity-only layers")
 def test_evaluate_weights_each_batchs_activity_penalty():
     """Keras 3's evaluate: the mean over batches, weighted by their sizes, of each batch's
     loss plus its penalties (the activity penalty of that batch's outputs)."""

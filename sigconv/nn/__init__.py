@@ -8,15 +8,32 @@ layer with its forward and backward pass side by side and every gradient checkab
 from . import (
     activations,
     callbacks,
+    datasets,
     functional,
     initializers,
+    layers,
     losses,
+    metrics,
+    models,
     optimizers,
     regularizers,
     utils,
 )
 from .activations import ActivationFunction, get_activation
-from .callbacks import Callback, EarlyStopping, History, ModelCheckpoint, TerminateOnNaN
+from .callbacks import (
+    BackupAndRestore,
+    Callback,
+    CallbackList,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgbarLogger,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 from .gradcheck import check_gradients
 from .grid import GridResult, grid_search, lecture_digits_cnn
 from .initializers import get_initializer
@@ -51,7 +68,19 @@ from .losses import (
     get_loss,
 )
 from .model import Input, Sequential, load_model
-from .optimizers import SGD, Adam, Optimizer, RMSprop, get_optimizer
+from .optimizers import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Nadam,
+    Optimizer,
+    RMSprop,
+    get_optimizer,
+    schedules,
+)
 from .regularizers import L1, L1L2, L2, get_regularizer, l1, l1_l2, l2
 
 __all__ = [
@@ -66,5 +95,8 @@ __all__ = [
     "initializers", "l1", "l1_l2", "l2", "losses", "optimizers", "regularizers",
     "set_random_seed", "Sequential", "Input", "load_model", "callbacks", "utils", "Callback",
     "EarlyStopping", "History", "ModelCheckpoint", "TerminateOnNaN", "GridResult",
-    "grid_search", "lecture_digits_cnn",
+    "grid_search", "lecture_digits_cnn", "datasets", "layers", "metrics", "models",
+    "schedules", "AdamW", "Nadam", "Adagrad", "Adadelta", "Adamax", "BackupAndRestore",
+    "CallbackList", "CSVLogger", "LambdaCallback", "LearningRateScheduler", "ProgbarLogger",
+    "ReduceLROnPlateau",
 ]

@@ -186,9 +186,6 @@ class CallbackList(Callback):
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
                  **params):
-        if not isinstance(add_history, (bool, np.bool_)) and model is None:
-            # CallbackList(callbacks, model): the model as the second positional argument
-            model, add_history = add_history, False
         if callbacks is None:
             callbacks = []
         if not isinstance(callbacks, (list, tuple)):
@@ -1068,9 +1065,6 @@ class ProgbarLogger(Callback):
         self._called_in_fit = False
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.params is None and logs:    # a loop without set_params may give them here
-            self.set_params({"verbose": self.verbose, **{
-                key: logs[key] for key in ("epochs", "steps") if key in logs}})
         self._open(f"Epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):

@@ -1820,3 +1820,25 @@ fill_docstrings((MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D,
                  BatchNormalization, Conv1D),
                 pooling=_POOLING_PARAMETERS, global_pooling=_GLOBAL_POOLING_PARAMETERS,
                 common=_COMMON_PARAMETERS)
+
+
+class Input:
+    """The shape of one sample, given as the first entry of a :class:`Sequential`.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Sample shape without the batch axis, e.g. ``(8, 8, 1)``.
+    name : str, optional
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple (or list) of ints (strings, floats, bools refused).
+    ValueError
+        If ``shape`` is empty or holds a size below 1.
+    """
+
+    def __init__(self, shape, name=None):
+        self.shape = _checks.check_shape(shape, "Input: shape")
+        self.name = _checks.check_name(name, "Input: name")

@@ -27,31 +27,10 @@ from . import activations as _activations
 from . import layers as _layers
 from . import losses as _losses
 from . import optimizers as _optimizers
-from .callbacks import CallbackList, History, ProgressBar
+from .callbacks import CallbackList
+from .layers import Input
 
 __all__ = ["Input", "Sequential", "load_model"]
-
-
-class Input:
-    """The shape of one sample, given as the first entry of a :class:`Sequential`.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        Sample shape without the batch axis, e.g. ``(8, 8, 1)``.
-    name : str, optional
-
-    Raises
-    ------
-    TypeError
-        If ``shape`` is not a tuple (or list) of ints (strings, floats, bools refused).
-    ValueError
-        If ``shape`` is empty or holds a size below 1.
-    """
-
-    def __init__(self, shape, name=None):
-        self.shape = _checks.check_shape(shape, "Input: shape")
-        self.name = _checks.check_name(name, "Input: name")
 
 
 def _metrics():
@@ -138,16 +117,6 @@ def _should_validate(epoch, freq):
     if isinstance(freq, list):
         return epoch + 1 in freq
     return (epoch + 1) % freq == 0
-
-
-def _set_params(callback_list, params):
-    """Keras's ``callback.set_params``: the run's verbose, epochs and steps."""
-    for callback in callback_list.callbacks:
-        setter = getattr(callback, "set_params", None)
-        if callable(setter):
-            setter(dict(params))
-        else:
-            callback.params = dict(params)
 
 
 def _as_verbose(verbose):
@@ -414,8 +383,10 @@ class Sequential:
                 and not getattr(self.loss, "from_logits", False))
 
     def regularization_loss(self):
-        """Sum of every layer's regularization penalty."""
-        return sum(layer.regularization_loss() for layer in self.layers if layer.regularizers)
+        """Sum of every layer's regularization penalty: its weights', and its output's
+        (``activity_regularizer``) of the latest forward pass."""
+        return sum(layer.regularization_loss() for layer in self.layers
+                   if layer.regularizers or layer.activity_regularizer is not None)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
@@ -795,12 +766,9 @@ class Sequential:
                       else _data.EpochIterator(validation_data, validation_steps))
         dropout_generators = self._seed_dropout(rng)
 
-        history = History()
-        callback_list = CallbackList([history, *callbacks], self)
-        if verbose == 1:
-            callback_list.append(ProgressBar())
-        _set_params(callback_list, {"verbose": verbose, "epochs": epochs,
-                                    "steps": iterator.num_batches})
+        callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                     model=self, verbose=verbose, epochs=epochs,
+                                     steps=iterator.num_batches)
         self.stop_training = False
         self._initial_epoch = None
         self._fit_generators = [rng, *(layer._generator for layer in self.layers
@@ -826,8 +794,6 @@ class Sequential:
                 if validation is not None and _should_validate(epoch, validation_freq):
                     values = self._test_loop(validation, callback_list, validation_data)
                     epoch_logs.update({f"val_{key}": value for key, value in values.items()})
-                if verbose == 2:
-                    _report(f"Epoch {epoch + 1}/{epochs} - " + _format_logs(epoch_logs))
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
@@ -839,8 +805,7 @@ class Sequential:
         if finalize is not None and epochs > 0:      # Keras: the EMA weights, if used
             finalize(self.params)
         callback_list.on_train_end(epoch_logs)
-        self.history = history
-        return history
+        return self.history
 
     # --- the data of fit, evaluate and predict ---------------------------------------------
     def _training_data(self, x, y, sample_weight, class_weight, batch_size, shuffle, rng,
@@ -976,12 +941,9 @@ class Sequential:
         return_dict = _checks.check_flag(return_dict, "return_dict")
         data = self._training_data(x, y, sample_weight, None, batch_size, False, None)
         iterator = _data.EpochIterator(data, steps)
-        callback_list = CallbackList(callbacks, self)
-        _set_params(callback_list, {"verbose": verbose, "epochs": 1,
-                                    "steps": iterator.num_batches})
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=iterator.num_batches)
         values = self._test_loop(iterator, callback_list, data)
-        if verbose:
-            _report(_format_logs(values))
         return self._returned(values, return_dict)
 
     def _test_loop(self, iterator, callback_list, data):
@@ -1038,9 +1000,9 @@ class Sequential:
             <sigconv.nn.layers.Layer.forward>`; a diverged network's weights show the same.
         """
         batch_size = _as_batch_size(batch_size)
-        _as_verbose(verbose)
+        verbose = _as_verbose(verbose)
         steps = _as_steps(steps, "steps")
-        callback_list = CallbackList(_as_callbacks(callbacks), self)
+        callbacks = _as_callbacks(callbacks)
         if _data.is_array_like(x):
             x, _ = self._check_xy(x, None, expect_y=False)
             if not _checks.on_device(x):
@@ -1051,6 +1013,8 @@ class Sequential:
         else:
             data = self._training_data(x, None, None, None, batch_size, False, None)
         iterator = _data.EpochIterator(data, steps)
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=iterator.num_batches)
         callback_list.on_predict_begin()
         outputs, out, done = [], None, 0
         with np.errstate(over="ignore", invalid="ignore"):
@@ -1211,8 +1175,8 @@ class Sequential:
         """Everything a run of :meth:`fit` needs to resume exactly, as arrays by name: the
         weights, the optimizer's state and the fit's random generators (shuffles and
         dropout masks). Used by :class:`~sigconv.nn.callbacks.BackupAndRestore`."""
-        arrays = {f"weight_{k}": w for k, w in enumerate(self.get_weights())}
-        arrays.update({f"optimizer/{key}": value
+        arrays = {f"weight_{k}": np.array(w) for k, w in enumerate(self.get_weights())}
+        arrays.update({f"optimizer/{key}": np.array(value)       # copies, not live views
                        for key, value in self._optimizer_state().items()})
         states = [generator.bit_generator.state for generator in self._fit_generators or []]
         arrays["generators"] = np.frombuffer(json.dumps(states).encode(), dtype=np.uint8)
@@ -1386,7 +1350,8 @@ class Sequential:
         self._ensure_built()
         arrays = _read_archive(path)
         arrays.pop("__model__", None)
-        weights = _weight_list(arrays, path)
+        weights = _weight_list({key: value for key, value in arrays.items()
+                                if not key.startswith("optimizer_")}, path)
         try:
             self._check_weights(weights)
         except (TypeError, ValueError) as exc:
@@ -1419,17 +1384,6 @@ def _metric_config(metric):
     if isinstance(metric, type):
         return {"class_name": metric.__name__, "config": {}}
     return {"class_name": type(metric).__name__, "config": _plain(metric.get_config())}
-
-
-def _format_logs(logs):
-    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
-
-
-def _report(line):
-    """One line of training output, through tqdm so that it does not break a progress bar."""
-    from tqdm.auto import tqdm
-
-    tqdm.write(line)
 
 
 def _plain(config):
