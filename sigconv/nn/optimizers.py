@@ -280,13 +280,13 @@ class Optimizer(_checks.FromConfig):
         Raises
         ------
         ValueError
-            If the optimizer has already made a step.
+            If the optimizer has already made a step or taken a state.
         TypeError
             If ``var_names`` is not a list of strings.
         """
         if self._states:
             raise ValueError("exclude_from_weight_decay() must be called before the "
-                             "optimizer's first step")
+                             "optimizer's first step (and before set_state)")
         self._excluded_ids = frozenset(id(v) for v in (var_list or ()))
         names = list(var_names or ())
         if not all(isinstance(n, str) for n in names):
