@@ -280,13 +280,13 @@ class Optimizer(_checks.FromConfig):
         Raises
         ------
         ValueError
-            If the optimizer has already made a step.
+            If the optimizer has already made a step or taken a state.
         TypeError
             If ``var_names`` is not a list of strings.
         """
         if self._states:
             raise ValueError("exclude_from_weight_decay() must be called before the "
-                             "optimizer's first step")
+                             "optimizer's first step (and before set_state)")
         self._excluded_ids = frozenset(id(v) for v in (var_list or ()))
         names = list(var_names or ())
         if not all(isinstance(n, str) for n in names):
@@ -362,7 +362,7 @@ class Optimizer(_checks.FromConfig):
             if dtype not in cast:
                 cast[dtype] = self._cast(dtype, factors, learning_rate, ema)
             typed, clipvalue, decay, averaging = cast[dtype]
-            if self._decays(key, params[key]):
+            if self.weight_decay is not None and self._decays(key, params[key]):
                 cpu.weight_decay_update(w, *decay)
             self._kernel(w, g, *self._kernel_slots(state.slots), *typed, dtype.type(scale),
                          clipvalue, *flags)
@@ -442,7 +442,7 @@ class Optimizer(_checks.FromConfig):
                                     for s in state.slots)
             typed, clipvalue, decay, averaging = self._cast(state.dtype, factors,
                                                             learning_rate, ema)
-            if self._decays(key, params[key]):
+            if self.weight_decay is not None and self._decays(key, params[key]):
                 cuda_kernels.weight_decay_update(w, *decay)
             kernel(w, g, *self._kernel_slots(state.slots), *typed,
                    state.dtype.type(scale), clipvalue, *self._flags())

@@ -100,6 +100,15 @@ class LearningRateSchedule:
     def from_config(cls, config):
         """A new schedule from :meth:`get_config`'s dictionary.
 
+        Parameters
+        ----------
+        config : dict
+            As :meth:`get_config` returns it.
+
+        Returns
+        -------
+        LearningRateSchedule
+
         Raises
         ------
         TypeError
