@@ -325,3 +325,68 @@ def test_fit_argument_checks():
         model.fit(42, verbose=0)
     with pytest.raises(ValueError, match="validation_split"):
         model.fit(iter([(x, y)]), validation_split=0.5, verbose=0)
+
+
+def test_metrics_in_history_evaluate_and_weighted_metrics():
+    """Compiled metrics aggregate over all batches (Keras's weighted sums), appear in
+    History with their val_ twins, and weighted_metrics take the sample weights."""
+    x, y = data(10)
+    w = np.linspace(0.0, 2.0, 10)
+    model = softmax_model()
+    model.compile(nn.SGD(0.1), "categorical_crossentropy",
+                  metrics=["accuracy", nn.metrics.MeanAbsoluteError()],
+                  weighted_metrics=["accuracy"])
+    history = model.fit(x, y, sample_weight=w, batch_size=4, epochs=2, shuffle=False,
+                        validation_data=(x, y, w), verbose=0)
+    assert list(history.history) == ["loss", "accuracy", "mean_absolute_error",
+                                     "weighted_accuracy", "val_loss", "val_accuracy",
+                                     "val_mean_absolute_error", "val_weighted_accuracy"]
+    values = model.evaluate(x, y, sample_weight=w, batch_size=3, return_dict=True)
+    p = model.predict(x)
+    correct = p.argmax(1) == y.argmax(1)
+    assert values["accuracy"] == pytest.approx(correct.mean(), rel=1e-6)
+    assert values["weighted_accuracy"] == pytest.approx(np.sum(w * correct) / w.sum(),
+                                                        rel=1e-6)
+    assert values["mean_absolute_error"] == pytest.approx(np.abs(p - y).mean(), rel=1e-5)
+    assert values == dict(zip(["loss", "accuracy", "mean_absolute_error",
+                               "weighted_accuracy"],
+                              model.evaluate(x, y, sample_weight=w, batch_size=3),
+                              strict=True))
+
+
+def test_saved_model_continues_training_exactly(tmp_path):
+    """save/load_model keep the optimizer's state, its schedule and the metrics: the
+    loaded model trains on exactly as the original."""
+    x, y = data(20)
+    schedule = nn.schedules.ExponentialDecay(0.05, decay_steps=3, decay_rate=0.5)
+    model = nn.Sequential([nn.Input((3,)), nn.Dense(6, activation="relu"),
+                           nn.Dense(4, activation="softmax")])
+    model.build(seed=2)
+    model.compile(nn.Adam(schedule, weight_decay=0.01, use_ema=True,
+                          ema_overwrite_frequency=3), "categorical_crossentropy",
+                  metrics=["accuracy", nn.metrics.TopKCategoricalAccuracy(k=2)])
+    model.fit(x, y, epochs=2, batch_size=6, shuffle=False, verbose=0)
+    model.save(tmp_path / "model.npz")
+    loaded = nn.load_model(tmp_path / "model.npz")
+    assert loaded.optimizer.iterations == model.optimizer.iterations
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    original = model.fit(x, y, epochs=2, batch_size=6, shuffle=False, verbose=0)
+    again = loaded.fit(x, y, epochs=2, batch_size=6, shuffle=False, verbose=0)
+    assert again.history == original.history
+    for got, want in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_ema_weights_are_put_in_place_at_the_end_of_fit():
+    x, y = data(12)
+    model, twin = softmax_model(), softmax_model()
+    model.compile(nn.SGD(0.5, use_ema=True), "categorical_crossentropy")
+    twin.compile(nn.SGD(0.5, use_ema=True), "categorical_crossentropy")
+    model.fit(x, y, batch_size=4, shuffle=False, verbose=0)
+    for start in range(0, 12, 4):
+        twin.train_on_batch(x[start:start + 4], y[start:start + 4])
+    assert any(not np.array_equal(a, b)
+               for a, b in zip(model.get_weights(), twin.get_weights(), strict=True))
+    twin.optimizer.finalize_variable_values(twin.params)   # what fit does at its end
+    for got, want in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -189,13 +189,14 @@ def test_lecture_net_summary(capsys):
     for layer, (kind, shape, count) in zip(model.layers, expected, strict=True):
         assert type(layer).__name__ == kind
         assert layer.count_params() == count
-        rows = [line for line in lines if line.startswith(f"{layer.name} ({kind})")]
+        # Keras 3's table: "│ name (Kind)   │ (None, ...)   │   count │"
+        rows = [line for line in lines if line.startswith(f"│ {layer.name} ({kind})")]
         assert len(rows) == 1, (layer.name, text)
         assert str(shape) in rows[0]
-        assert rows[0].split()[-1] == f"{count:,}"
-    assert "Total params: 5,160" in lines
-    assert "Trainable params: 5,160" in lines
-    assert "Non-trainable params: 0" in lines
+        assert rows[0].split()[-2] == f"{count:,}"
+    assert " Total params: 5,160 (20.16 KB)" in lines
+    assert " Trainable params: 5,160 (20.16 KB)" in lines
+    assert " Non-trainable params: 0 (0.00 B)" in lines
     assert model.count_params() == 5160
     assert model.count_params() == sum(w.size for w in model.get_weights())
 
@@ -209,8 +210,8 @@ def test_summary_print_fn_and_non_trainable_weights():
     assert len(captured) == 1
     text = captured[0]
     assert text.splitlines()[0] == 'Model: "tiny"'
-    bn_row = next(line for line in text.splitlines() if line.startswith("bn (BatchNorm"))
-    assert "(None, 4)" in bn_row and bn_row.split()[-1] == "16"
+    bn_row = next(line for line in text.splitlines() if line.startswith("│ bn (BatchNorm"))
+    assert "(None, 4)" in bn_row and bn_row.split()[-2] == "16"
     # 16 + 16 + 10 parameters; the moving mean and variance (8) are not trained
     assert "Total params: 42" in text
     assert "Trainable params: 34" in text

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._jit import require_cuda
 from .._validate import check_allocation, check_choice, check_real
-from . import _checks, _data
+from . import _checks, _data, _summary
 from . import activations as _activations
 from . import layers as _layers
 from . import losses as _losses
@@ -1105,31 +1105,41 @@ class Sequential:
         self._ensure_built()
         return sum(layer.count_params() for layer in self.layers)
 
-    def summary(self, print_fn=None):
-        """Print the layers with their output shapes and parameter counts, as Keras does.
+    def summary(self, print_fn=None, line_length=None, positions=None, expand_nested=False,
+                show_trainable=False):
+        """Print Keras 3's table of the layers: output shapes, parameter counts, totals.
 
         A Dense layer on a flattened image needs a weight per pixel and unit; a convolution
         needs only ``kh * kw * in_channels`` per filter, however large the image.
+
+        Parameters
+        ----------
+        print_fn : callable, optional
+            Called once with the whole text (default: ``print``).
+        line_length : int, optional
+            Width of the table (Keras's default: 88, or the terminal's width less 4).
+        positions : sequence of float, optional
+            Right edge of each column as a fraction of ``line_length``.
+        expand_nested : bool
+            Accepted as Keras's (a Sequential of layers has nothing nested).
+        show_trainable : bool
+            Add Keras's "Trainable" column.
+
+        Raises
+        ------
+        TypeError
+            If ``print_fn`` is not callable, or a flag not a bool.
+        ValueError
+            If ``line_length`` or ``positions`` is out of range.
         """
         if print_fn is not None and not callable(print_fn):
             raise TypeError(f"print_fn must be callable or None; got {print_fn!r}")
-        self._ensure_built()
-        print_fn = print_fn or print
-        labels = [f"{layer.name} ({type(layer).__name__})" for layer in self.layers]
-        width = (max(32, max(len(label) for label in labels) + 2), 26, 12)
-        rule = "_" * sum(width)
-        lines = [f'Model: "{self.name}"', rule,
-                 "Layer (type)".ljust(width[0]) + "Output Shape".ljust(width[1])
-                 + "Param #".rjust(width[2]), "=" * sum(width)]
-        for layer, label, shape in zip(self.layers, labels, self._output_shapes, strict=True):
-            lines.append(label.ljust(width[0]) + str(shape).ljust(width[1])
-                         + f"{layer.count_params():,}".rjust(width[2]))
-        total = self.count_params()
-        trainable = sum(value.size for value in self.params.values())
-        lines += ["=" * sum(width), f"Total params: {total:,}",
-                  f"Trainable params: {trainable:,}",
-                  f"Non-trainable params: {total - trainable:,}", rule]
-        print_fn("\n".join(lines))
+        _checks.check_flag(expand_nested, "expand_nested")
+        text = _summary.format_summary(self, line_length, positions, show_trainable)
+        if print_fn is None:
+            print(text, end="")
+        else:
+            print_fn(text)
 
     def get_weights(self):
         """All layers' weights, in layer order and Keras order within a layer."""
@@ -1167,9 +1177,23 @@ class Sequential:
 
     # --- saving -----------------------------------------------------------------------------
     def _optimizer_state(self):
-        """The optimizer's state arrays by name (empty before compile)."""
+        """The optimizer's state arrays by name (empty before compile), a parameter named
+        by its position in the model (``slot/0/momentum``): as Keras matches optimizer
+        variables by order, a model whose layers are named otherwise takes it too."""
         get_state = getattr(self.optimizer, "get_state", None)
-        return dict(get_state()) if get_state is not None else {}
+        if get_state is None:
+            return {}
+        position = {key: str(k) for k, key in enumerate(self.params)}
+        return {_rename_parameter(name, position): value
+                for name, value in get_state().items()}
+
+    def _set_optimizer_state(self, state):
+        """Give the optimizer :meth:`_optimizer_state`'s arrays (ValueError naming the
+        entry if one names no parameter of this model)."""
+        keys = dict(enumerate(self.params))
+        position = {str(k): key for k, key in keys.items()}
+        self.optimizer.set_state({_rename_parameter(name, position): value
+                                  for name, value in state.items()})
 
     def _backup_state(self):
         """Everything a run of :meth:`fit` needs to resume exactly, as arrays by name: the
@@ -1205,7 +1229,7 @@ class Sequential:
         state = {key[len("optimizer/"):]: value for key, value in arrays.items()
                  if key.startswith("optimizer/")}
         if state:
-            self.optimizer.set_state(state)
+            self._set_optimizer_state(state)
         for generator, saved in zip(generators, states, strict=True):
             generator.bit_generator.state = saved
 
@@ -1372,6 +1396,22 @@ class Sequential:
                                  f"{new.shape}")
 
 
+def _rename_parameter(name, names):
+    """An optimizer state entry (``slot/<key>/<slot>``, ``ema/<key>`` or a scalar such as
+    ``iterations``) with its parameter key mapped through ``names``; ValueError if the
+    key is not there."""
+    kind, _, rest = name.partition("/")
+    if kind == "slot" and "/" in rest:
+        key, slot = rest.rsplit("/", 1)
+    elif kind == "ema" and rest:
+        key, slot = rest, None
+    else:
+        return name
+    if key not in names:
+        raise ValueError(f"optimizer state entry {name!r} names no parameter of the model")
+    return f"{kind}/{names[key]}" + ("" if slot is None else f"/{slot}")
+
+
 def _logged(value):
     """A loss's value as fit logs it: the mean of ``reduction=None``'s per-sample values."""
     return float(np.mean(value)) if isinstance(value, np.ndarray) else value
@@ -1477,7 +1517,7 @@ def load_model(path, custom_objects=None, compile=True):
         try:
             _compile_from(model, settings, custom)
             if state:
-                model.optimizer.set_state(state)
+                model._set_optimizer_state(state)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: compile settings: {exc}") from None
     return model
