@@ -66,10 +66,13 @@ class _Trackers:
     def update(self, loss, y, output, sample_weight, n):
         self.loss_sum += loss * n
         self.samples += n
+        # the model checked y (and the weights) once for all batches: sigconv's metrics
+        # skip their per-batch checks; a user's metric gets update_state
         for metric in self.plain:
-            metric.update_state(y, output)
+            getattr(metric, "_model_update_state", metric.update_state)(y, output)
         for metric in self.weighted:
-            metric.update_state(y, output, sample_weight=sample_weight)
+            getattr(metric, "_model_update_state", metric.update_state)(
+                y, output, sample_weight=sample_weight)
         return self.logs()
 
     def logs(self):
