@@ -394,6 +394,13 @@ class Mean(Metric):
         self._accumulate(values, sample_weight)
 
     def _accumulate(self, values, sample_weight):
+        if sample_weight is None and values.ndim == 1 and values.dtype == np.bool_:
+            # a batch of hits (the accuracies): their float32 sum is their count, exact
+            # below 2**24 per batch, so the same number without a cast and a sum
+            self.total = self.dtype.type(self.total + self.dtype.type(
+                np.count_nonzero(values)))
+            self.count = self.dtype.type(self.count + values.shape[0])
+            return
         values, sample_weight = _samplewise(values, sample_weight, self.dtype, self.name)
         self.total = self.dtype.type(self.total + values.sum(dtype=self.dtype))
         if sample_weight is not None:
@@ -404,6 +411,8 @@ class Mean(Metric):
 
     def result(self):
         """``total / count`` as a float (0.0 before any weight)."""
+        if self.count != 0 and np.ndim(self.total) == 0:     # the common case, directly
+            return float(self.total / self.count)
         return float(_divide_no_nan(self.total, self.count))
 
 
