@@ -524,8 +524,8 @@ class _SampleMean(Mean):
 
 
 class MeanMetricWrapper(_SampleMean):
-    """The weighted mean of a function's per-sample values (``keras.metrics.
-    MeanMetricWrapper``).
+    """The weighted mean of a function's per-sample values (Keras's
+    ``MeanMetricWrapper``).
 
     Parameters
     ----------
