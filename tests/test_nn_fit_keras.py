@@ -390,3 +390,31 @@ def test_ema_weights_are_put_in_place_at_the_end_of_fit():
     twin.optimizer.finalize_variable_values(twin.params)   # what fit does at its end
     for got, want in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_val_monitors_skip_the_epochs_without_validation():
+    """With validation_freq=2 the val_ values exist on every other epoch: EarlyStopping
+    and ReduceLROnPlateau act on the validated epochs only, as Keras does; a val_
+    monitor in a fit without any validation is still an error."""
+    x, y = data(12)
+    model = softmax_model()
+    seen = []
+
+    class Record(nn.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(logs.get("val_loss"))
+
+    reduce = nn.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=0,
+                                  min_delta=1e9)       # never an improvement after the first
+    model.compile(nn.SGD(0.5), "categorical_crossentropy")
+    model.fit(x, y, epochs=6, validation_data=(x, y), validation_freq=2, verbose=0,
+              callbacks=[Record(), reduce])
+    assert [value is None for value in seen] == [True, False] * 3
+    # epochs 2, 4, 6 validated: the first sets the best, the next two each halve the rate
+    assert model.optimizer.learning_rate == pytest.approx(0.125)
+    stopper = nn.EarlyStopping(monitor="val_loss", patience=0, min_delta=1e9)
+    history = model.fit(x, y, epochs=6, validation_data=(x, y), validation_freq=2,
+                        verbose=0, callbacks=[stopper])
+    assert len(history.history["loss"]) == 4          # stopped at the second validation
+    with pytest.raises(ValueError, match="val_loss"):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[nn.EarlyStopping()])

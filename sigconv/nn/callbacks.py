@@ -392,9 +392,15 @@ def _improved(current, best, mode, min_delta):
     return current - min_delta > best if mode == "max" else current + min_delta < best
 
 
-def _logged(logs, monitor, who):
+def _logged(logs, monitor, who, params=None):
+    """The monitored value; None on an epoch that a validating fit did not validate (a
+    ``val_`` monitor, no ``val_`` value in the logs, ``validation_freq`` > 1: the epoch
+    is skipped, as Keras does); ValueError if the monitor is missing otherwise."""
     current = logs.get(monitor)
     if current is None:
+        if monitor.startswith("val_") and (params or {}).get("validation") \
+                and not any(key.startswith("val_") for key in logs):
+            return None
         raise ValueError(f"{who}: monitor {monitor!r} is not among the logged values "
                          f"{sorted(logs)}")
     return current
@@ -507,8 +513,8 @@ class EarlyStopping(_MonitorCallback):
     def on_epoch_end(self, epoch, logs=None):
         epoch = _checked_epoch(epoch, "EarlyStopping")
         current = _logged(_checked_logs(logs, "EarlyStopping"), self.monitor,
-                          "EarlyStopping")
-        if epoch < self.start_from_epoch:
+                          "EarlyStopping", self.params)
+        if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights, self.best_epoch = self.model.get_weights(), epoch
@@ -583,8 +589,8 @@ class ModelCheckpoint(_MonitorCallback):
         epoch = _checked_epoch(epoch, "ModelCheckpoint")
         logs = _checked_logs(logs, "ModelCheckpoint")
         if self.save_best_only:
-            current = _logged(logs, self.monitor, "ModelCheckpoint")
-            if not np.isfinite(current):
+            current = _logged(logs, self.monitor, "ModelCheckpoint", self.params)
+            if current is None or not np.isfinite(current):
                 return
             if not self._is_improvement(current, self.best):
                 return
@@ -807,7 +813,9 @@ class ReduceLROnPlateau(_MonitorCallback):
         checked["learning_rate"] = rate
         if logs is not None:
             logs["learning_rate"] = rate
-        current = _logged(checked, self.monitor, "ReduceLROnPlateau")
+        current = _logged(checked, self.monitor, "ReduceLROnPlateau", self.params)
+        if current is None:            # an epoch without validation: Keras skips it
+            return
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0

@@ -771,7 +771,8 @@ class Sequential:
 
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                      model=self, verbose=verbose, epochs=epochs,
-                                     steps=iterator.num_batches)
+                                     steps=iterator.num_batches,
+                                     validation=validation is not None)
         self.stop_training = False
         self._initial_epoch = None
         self._fit_generators = [rng, *(layer._generator for layer in self.layers
