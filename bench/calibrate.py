@@ -7,7 +7,7 @@ non-negative combination of the work counts of ``sigconv.conv._cost_features``, 
 constants in the form of ``sigconv/_config.py`` (the shipped defaults) and the table of
 ``auto``'s pick against the fastest method on the calibration problems.
 
-Run: ``python bench/calibrate.py [--save]`` (under a minute on 2 cores). Without
+Run: ``python bench/calibrate.py [--save] [--threads 1 2]`` (under a minute on 2 cores). Without
 ``--save`` nothing is stored; with it the constants go to the user's cache folder, as
 ``sigconv calibrate`` does.
 """
@@ -22,6 +22,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--save", action="store_true",
                         help="store the constants in the user's cache folder")
+    parser.add_argument("--threads", type=int, nargs="+", default=None,
+                        help="thread counts to time at (default: 1 and numba's count)")
     parser.add_argument("--budget", type=float, default=0.1,
                         help="seconds of repeats per method and problem")
     args = parser.parse_args(argv)
@@ -29,7 +31,8 @@ def main(argv=None):
     def progress(done, total, description):
         print(f"[{done:3d}/{total}] {description}", file=sys.stderr, flush=True)
 
-    result = _calibrate.calibrate(progress=progress, save=args.save, budget=args.budget)
+    result = _calibrate.calibrate(args.threads, progress, save=args.save,
+                                  budget=args.budget)
     print(f"{'in1':>14} {'in2':>12} {'dtype':>10} {'thr':>3} {'direct':>9} {'fft':>9} "
           f"{'oa':>9} {'pick':>6} {'pick/best':>9}")
     for row in result["table"]:

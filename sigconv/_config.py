@@ -54,20 +54,22 @@ OA_BATCH_MIN_BLOCKS = 16
 
 # --- cost model for method="auto" ------------------------------------------------------
 # Seconds per unit of the work counts of ``conv._cost_features`` (model version
-# ``sigconv._calibrate.MODEL_VERSION``), the shipped defaults: fitted by
-# ``bench/calibrate.py`` (``sigconv calibrate``'s fit) on a 2-core AMD EPYC (AVX-512) at 1
-# and 2 threads. ``sigconv calibrate`` fits them on the user's machine and stores them in
-# the user's cache folder, where ``method="auto"`` prefers them.
+# ``sigconv._calibrate.MODEL_VERSION``), the shipped defaults: fitted at one thread by
+# ``python bench/calibrate.py --threads 1`` (``sigconv calibrate``'s fit) on a 2-core AMD
+# EPYC (AVX-512), the parallel efficiencies (last) set to 0.8, what numba's threads and
+# scipy.fft's workers reach on idle physical cores. ``sigconv calibrate`` fits all of them
+# on the user's machine, at 1 thread and at numba's thread count, and stores them in the
+# user's cache folder, where ``method="auto"`` prefers them.
 #: direct: (per call; per multiply-add in 1-D double, 1-D single, N-D double, N-D single
 #: precision; per output; per row sweep; the parallel efficiency ``e`` of numba's threads:
 #: ``t`` threads run ``1 + e (t - 1)`` times as fast as one)
-COST_DIRECT = (2.220e-05, 1.328e-10, 5.347e-11, 2.993e-10, 1.100e-10, 2.257e-10, 0.0, 0.8)
-#: fft: (per call; per N log2 N unit in double, in single precision; the parallel
-#: efficiency of the workers)
-COST_FFT = (1.056e-04, 6.150e-10, 4.439e-10, 0.8)
+COST_DIRECT = (2.097e-05, 1.205e-10, 4.514e-11, 3.304e-10, 1.110e-10, 1.599e-10, 0.0, 0.8)
+#: fft: (per call; per N log2 N unit of 1-D transforms in double, in single precision, of
+#: N-D transforms in double, in single precision; the parallel efficiency of the workers)
+COST_FFT = (5.249e-05, 8.671e-10, 1.305e-09, 5.393e-10, 3.204e-10, 0.8)
 #: overlap-add: (per call; per N log2 N unit of all blocks in double, in single precision;
 #: per output; per block; the parallel efficiency of the workers)
-COST_OA = (2.261e-04, 6.058e-10, 9.341e-10, 2.256e-09, 2.218e-07, 0.8)
+COST_OA = (1.491e-04, 7.314e-10, 1.447e-09, 0.0, 4.362e-07, 0.8)
 
 # --- CUDA launches ------------------------------------------------------------------
 #: threads per block of every 1-D CUDA launch (the simulator tests patch it small)

@@ -978,14 +978,16 @@ def _direct_features(p, threads=None):
 
 
 def _fft_features(p, workers, fast):
-    """Columns ``(1, N log2 N`` units in double, in single precision``)`` of an FFT
-    convolution.
+    """Columns ``(1, N log2 N`` units of 1-D transforms in double, in single precision,
+    of N-D transforms in double, in single precision``)`` of an FFT convolution.
 
     The units of the padded shape ``N`` (``fast``: its fast lengths by axis), a complex
     transform counting twice a real one, per transform: both forward ones and the
-    inverse, per batch member. ``scipy.fft`` spreads the lines of an N-D transform and
-    the members of a batch over its ``workers``; a single large pair of transforms runs
-    side by side on two threads (:func:`_forward_pair`), each on one worker.
+    inverse, per batch member. An N-D transform runs along lines that stay in cache (a
+    long 1-D one does not: measured up to three times the seconds per unit), hence
+    terms of their own. ``scipy.fft`` spreads the lines of an N-D transform and the
+    members of a batch over its ``workers``; a single large pair of transforms runs side
+    by side on two threads (:func:`_forward_pair`), each on one worker.
     """
     size = math.prod(fast.values())
     units = _fft_units(size) * (2 if _fft_dtype(p).kind == "c" else 1)
@@ -995,8 +997,9 @@ def _fft_features(p, workers, fast):
         column = ((2 * units, 2), (units, spread))
     else:
         column = ((3 * units * batch, spread),)
-    empty = ((0.0, 1),)
-    return (_work(1.0), *((empty, column) if _single(p) else (column, empty)))
+    columns = [((0.0, 1),)] * 4
+    columns[2 * (len(p.axes) > 1) + _single(p)] = column
+    return (_work(1.0), *columns)
 
 
 def _cost_features(p, threads=None, workers=None):
@@ -1079,7 +1082,7 @@ def _estimated_times(p, threads=None, workers=None, constants=None):
     # as fast as one): when direct beats them, stop here
     full = math.prod(p.full_shape[a] for a in p.axes)
     fft = constants["fft"]
-    fft_floor = fft[0] + min(fft[1:3]) * _fft_units(full) * 1.5 / max(workers, 1)
+    fft_floor = fft[0] + min(fft[1:5]) * _fft_units(full) * 1.5 / max(workers, 1)
     oa_floor = constants["oa"][0] + constants["oa"][3] * math.prod(p.out_shape)
     if direct <= min(fft_floor, oa_floor):
         return {"direct": direct, "fft": math.inf, "oa": math.inf}
@@ -1162,13 +1165,23 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
     times : dict
         Only with ``measure=True``: median seconds of each method, keyed by name.
 
+    See Also
+    --------
+    sigconv.conv.cost_model_source : which constants the model uses.
+
     Notes
     -----
-    The model estimates the seconds of each method: direct
-    ``a + (b * MACs + c * outputs) / threads``, FFT ``a + c * N log2 N`` per transform,
-    overlap-add the same per block, with constants fitted on this kind of CPU by
-    ``bench/calibrate.py``. Integer inputs always get ``"direct"``: it is exact, an FFT
-    is not.
+    The model estimates the seconds of each method as linear in its work counts: direct
+    ``a + (b * MACs + c * outputs + d * row sweeps) / s(threads)``, FFT
+    ``a + b * N log2 N`` per transform, overlap-add the same per block plus terms per
+    output and per block, where ``s(t) = 1 + e (t - 1)`` is the speed-up of ``t``
+    threads: numba's thread count (:func:`numba.set_num_threads`) for the direct sum,
+    ``scipy.fft``'s workers for the transforms. Single precision and N-D problems have
+    coefficients of their own. The constants are those fitted on this machine by
+    ``sigconv calibrate`` where it has been run (stored in the user's cache folder; the
+    environment variable ``SIGCONV_CALIBRATION=0`` ignores them), else the shipped
+    defaults: :func:`sigconv.conv.cost_model_source` says which. Integer inputs always
+    get ``"direct"``: it is exact, an FFT is not.
 
     Examples
     --------
