@@ -115,7 +115,10 @@ def _load():
     """``(constants, source, detail)``; detail says why the shipped ones are used."""
     if os.environ.get(ENV_VARIABLE, "1").strip() == "0":
         return shipped(), SHIPPED, f"{ENV_VARIABLE}=0"
-    path = calibration_path()
+    try:
+        path = calibration_path()
+    except ImportError:   # an environment from before platformdirs was required
+        return shipped(), SHIPPED, "platformdirs is not installed"
     constants, date, why_not = _read(path)
     if constants is None:
         return shipped(), SHIPPED, f"calibration {why_not}: {path}"

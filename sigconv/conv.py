@@ -37,10 +37,9 @@ import scipy.fft as sp_fft
 import scipy.linalg.blas as sp_blas
 from numba.np.ufunc import parallel as _numba_parallel
 
-from . import _calibrate, _config
+from . import _calibrate, _config, _jit
 from ._jit import (
     fft_workers,
-    in_single_thread,
     is_device_array,
     require_cuda,
     resolve_device,
@@ -925,15 +924,18 @@ def _model_threads():
     """``(numba threads, FFT workers)`` that a call made now would use: 1 and 1 inside
     :func:`sigconv._jit.single_thread`; else numba's thread count for the calling thread
     (:func:`numba.set_num_threads`; its default, ``NUMBA_NUM_THREADS``, while numba's
-    pool has not started -- asking would start it) and :func:`sigconv._jit.fft_workers`.
+    pool has not started -- asking would start it) and :func:`sigconv._jit.fft_workers`'s
+    count. Read on every choice, so it is kept cheap (well under a microsecond): the
+    thread-local flag read from its ``__dict__`` (``getattr`` with a default costs an
+    exception when it is unset) and the threading layer's own getter
+    (``numba.get_num_threads()`` costs ~2 us more).
     """
-    if in_single_thread():
+    if _jit._THREAD.__dict__.get("single", False):
         return 1, 1
     threads = numba.config.NUMBA_NUM_THREADS
     if _numba_parallel._is_initialized:
-        # the threading layer's own getter: numba.get_num_threads() costs ~2 us more
         threads = _numba_parallel._get_num_threads() or threads
-    return max(1, threads), max(1, fft_workers())
+    return max(1, threads), max(1, _config.FFT_WORKERS or numba.config.NUMBA_NUM_THREADS)
 
 
 def _single(p):
@@ -978,16 +980,18 @@ def _direct_features(p, threads=None):
 
 
 def _fft_features(p, workers, fast):
-    """Columns ``(1, N log2 N`` units of 1-D transforms in double, in single precision,
-    of N-D transforms in double, in single precision``)`` of an FFT convolution.
+    """Columns ``(1, N log2 N`` units of transforms along short lines in double, in single
+    precision, along long lines in double, in single precision``)`` of an FFT
+    convolution.
 
     The units of the padded shape ``N`` (``fast``: its fast lengths by axis), a complex
     transform counting twice a real one, per transform: both forward ones and the
-    inverse, per batch member. An N-D transform runs along lines that stay in cache (a
-    long 1-D one does not: measured up to three times the seconds per unit), hence
-    terms of their own. ``scipy.fft`` spreads the lines of an N-D transform and the
-    members of a batch over its ``workers``; a single large pair of transforms runs side
-    by side on two threads (:func:`_forward_pair`), each on one worker.
+    inverse, per batch member. A line longer than ``_config.COST_FFT_LONG_LINE`` points
+    leaves the cache during its transform (measured up to three times the seconds per
+    unit of short lines, 2-D transforms of 2048 x 2048 included), hence terms of their
+    own. ``scipy.fft`` spreads the lines of an N-D transform and the members of a batch
+    over its ``workers``; a single large pair of transforms runs side by side on two
+    threads (:func:`_forward_pair`), each on one worker.
     """
     size = math.prod(fast.values())
     units = _fft_units(size) * (2 if _fft_dtype(p).kind == "c" else 1)
@@ -998,7 +1002,8 @@ def _fft_features(p, workers, fast):
     else:
         column = ((3 * units * batch, spread),)
     columns = [((0.0, 1),)] * 4
-    columns[2 * (len(p.axes) > 1) + _single(p)] = column
+    long_lines = max(fast.values()) > _config.COST_FFT_LONG_LINE
+    columns[2 * long_lines + _single(p)] = column
     return (_work(1.0), *columns)
 
 

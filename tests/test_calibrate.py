@@ -88,6 +88,20 @@ def test_single_precision_and_complex_have_terms_of_their_own():
     assert image[1] == image[2] == 0 and image[3] > 0
 
 
+@pytest.mark.parametrize(("shapes", "column"), [
+    (((10_000,), (301,)), 1),             # a short 1-D line: in cache
+    (((256, 256), (15, 15)), 1),          # N-D: lines of 270 points
+    (((2048, 2048), (31, 31)), 1),
+    (((100_000,), (301,)), 3),            # beyond COST_FFT_LONG_LINE points
+])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_transforms_along_long_lines_have_terms_of_their_own(shapes, column, dtype):
+    p = problem(*shapes, dtype)
+    values = conv._feature_values(conv._cost_features(p, 1, 1)["fft"], 1.0)
+    column += dtype == "float32"
+    assert [i for i, v in enumerate(values) if v] == [0, column]
+
+
 def test_model_threads_follow_numba_and_single_thread():
     with _calibrate.thread_setting(1):
         assert conv._model_threads() == (1, 1)
@@ -234,7 +248,9 @@ def test_fit_keeps_the_fallback_for_what_no_row_measures():
     # thread count), stay as shipped
     assert fitted["direct"][2:5] == shipped["direct"][2:5]
     assert fitted["direct"][-1] == shipped["direct"][-1]
-    assert fitted["fft"][2:5] == shipped["fft"][2:5]
+    # a long double-precision transform: the short-line and single-precision terms stay
+    assert fitted["fft"][1:3] == shipped["fft"][1:3]
+    assert fitted["fft"][4] == shipped["fft"][4]
 
 
 # --- calibrate ----------------------------------------------------------------------------
