@@ -63,17 +63,17 @@ OA_BATCH_MIN_BLOCKS = 16
 #: direct: (per call; per multiply-add in 1-D double, 1-D single, N-D double, N-D single
 #: precision; per output; per row sweep; the parallel efficiency ``e`` of numba's threads:
 #: ``t`` threads run ``1 + e (t - 1)`` times as fast as one)
-COST_DIRECT = (1.975e-05, 1.100e-10, 4.493e-11, 3.102e-10, 1.401e-10, 2.330e-10, 0.0, 0.8)
-#: fft: (per call; per N log2 N unit of transforms along short lines in double, in single
-#: precision, along long lines in double, in single precision; the parallel efficiency of
-#: the workers)
-COST_FFT = (1.187e-04, 5.039e-10, 4.086e-10, 1.367e-09, 1.328e-09, 0.8)
-#: a transform along lines longer than this many points counts as long (it leaves the
-#: cache): the fft terms of its own
-COST_FFT_LONG_LINE = 32_768
+COST_DIRECT = (1.996e-05, 1.316e-10, 4.816e-11, 2.825e-10, 1.348e-10, 2.803e-10, 0.0, 0.8)
+#: fft: (per call; per N log2 N unit of small transforms in double, in single precision,
+#: of large transforms in double, in single precision; the parallel efficiency of the
+#: workers)
+COST_FFT = (1.308e-04, 3.809e-10, 5.384e-10, 6.849e-10, 3.852e-10, 0.8)
+#: a transform of more than this many points is large (it leaves the cache; chosen by
+#: the benchmark bench/bench_auto.py among 2**15..2**17): fft terms of its own
+COST_FFT_LARGE = 65_536
 #: overlap-add: (per call; per N log2 N unit of all blocks in double, in single precision;
 #: per output; per block; the parallel efficiency of the workers)
-COST_OA = (1.837e-04, 6.859e-10, 1.367e-09, 0.0, 2.184e-07, 0.8)
+COST_OA = (1.693e-04, 8.308e-10, 1.547e-09, 0.0, 2.293e-07, 0.8)
 
 # --- CUDA launches ------------------------------------------------------------------
 #: threads per block of every 1-D CUDA launch (the simulator tests patch it small)

@@ -980,18 +980,17 @@ def _direct_features(p, threads=None):
 
 
 def _fft_features(p, workers, fast):
-    """Columns ``(1, N log2 N`` units of transforms along short lines in double, in single
-    precision, along long lines in double, in single precision``)`` of an FFT
-    convolution.
+    """Columns ``(1, N log2 N`` units of small transforms in double, in single precision,
+    of large transforms in double, in single precision``)`` of an FFT convolution.
 
     The units of the padded shape ``N`` (``fast``: its fast lengths by axis), a complex
     transform counting twice a real one, per transform: both forward ones and the
-    inverse, per batch member. A line longer than ``_config.COST_FFT_LONG_LINE`` points
-    leaves the cache during its transform (measured up to three times the seconds per
-    unit of short lines, 2-D transforms of 2048 x 2048 included), hence terms of their
-    own. ``scipy.fft`` spreads the lines of an N-D transform and the members of a batch
-    over its ``workers``; a single large pair of transforms runs side by side on two
-    threads (:func:`_forward_pair`), each on one worker.
+    inverse, per batch member. A transform of more than ``_config.COST_FFT_LARGE``
+    points leaves the cache (measured up to three times the seconds per unit of small
+    ones, 1-D and 2-D alike), hence terms of their own. ``scipy.fft`` spreads the lines
+    of an N-D transform and the members of a batch over its ``workers``; a single large
+    pair of transforms runs side by side on two threads (:func:`_forward_pair`), each on
+    one worker.
     """
     size = math.prod(fast.values())
     units = _fft_units(size) * (2 if _fft_dtype(p).kind == "c" else 1)
@@ -1002,8 +1001,7 @@ def _fft_features(p, workers, fast):
     else:
         column = ((3 * units * batch, spread),)
     columns = [((0.0, 1),)] * 4
-    long_lines = max(fast.values()) > _config.COST_FFT_LONG_LINE
-    columns[2 * long_lines + _single(p)] = column
+    columns[2 * (size > _config.COST_FFT_LARGE) + _single(p)] = column
     return (_work(1.0), *columns)
 
 

@@ -89,13 +89,13 @@ def test_single_precision_and_complex_have_terms_of_their_own():
 
 
 @pytest.mark.parametrize(("shapes", "column"), [
-    (((10_000,), (301,)), 1),             # a short 1-D line: in cache
-    (((256, 256), (15, 15)), 1),          # N-D: lines of 270 points
-    (((2048, 2048), (31, 31)), 1),
-    (((100_000,), (301,)), 3),            # beyond COST_FFT_LONG_LINE points
+    (((10_000,), (301,)), 1),             # small: in cache
+    (((128, 128), (15, 15)), 1),
+    (((2048, 2048), (31, 31)), 3),        # beyond COST_FFT_LARGE points
+    (((100_000,), (301,)), 3),
 ])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_transforms_along_long_lines_have_terms_of_their_own(shapes, column, dtype):
+def test_large_transforms_have_terms_of_their_own(shapes, column, dtype):
     p = problem(*shapes, dtype)
     values = conv._feature_values(conv._cost_features(p, 1, 1)["fft"], 1.0)
     column += dtype == "float32"
@@ -248,7 +248,7 @@ def test_fit_keeps_the_fallback_for_what_no_row_measures():
     # thread count), stay as shipped
     assert fitted["direct"][2:5] == shipped["direct"][2:5]
     assert fitted["direct"][-1] == shipped["direct"][-1]
-    # a long double-precision transform: the short-line and single-precision terms stay
+    # a large double-precision transform: the small and single-precision terms stay
     assert fitted["fft"][1:3] == shipped["fft"][1:3]
     assert fitted["fft"][4] == shipped["fft"][4]
 
