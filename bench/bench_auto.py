@@ -105,9 +105,9 @@ def main(argv=None):
         sets["calibrated"] = stored
     full = numba.config.NUMBA_NUM_THREADS
     counts = sorted({1, full})
+    numba.get_num_threads()   # starts numba's pool: its threading layer is known
     print(f"threads: {counts} (numba {numba.__version__}, threading layer "
-          f"{numba.threading_layer() if numba.np.ufunc.parallel._is_initialized else '?'}); "
-          f"load average {os.getloadavg()[0]:.2f}; constants: "
+          f"{numba.threading_layer()}); load average {os.getloadavg()[0]:.2f}; constants: "
           + ", ".join(f"{name}" + (f" ({stored_date})" if name == "calibrated" else "")
                       for name in sets), flush=True)
 

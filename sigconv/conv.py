@@ -1093,19 +1093,28 @@ def _estimated_times(p, threads=None, workers=None, constants=None):
             for method, feature in _cost_features(p, threads, workers).items()}
 
 
-#: the model's choices by shapes, axes and window, for the thread settings and constants
-#: in ``_CHOICES_FOR``: repeated calls skip the model
+#: the model's choices by thread setting (``_model_threads()``), then by shapes, axes and
+#: window, for the constants in ``_CHOICES_FOR``: repeated calls skip the model. Keyed by
+#: the setting, so that threads with different counts (``single_thread`` in Dask tasks
+#: beside a full-count caller) keep their own.
 _CHOICES = {}
-_CHOICES_FOR = [None, None]
+_CHOICES_FOR = [None]
 
 
 def _choices():
-    """The cache of choices, emptied when the thread settings or the constants changed."""
-    threads, active = _model_threads(), _calibrate.active()
-    if _CHOICES_FOR[0] != threads or _CHOICES_FOR[1] is not active:
+    """The cache of choices for the calling thread's setting (emptied when the constants
+    changed)."""
+    active = _calibrate.active()
+    if _CHOICES_FOR[0] is not active:
         _CHOICES.clear()
-        _CHOICES_FOR[:] = threads, active
-    return _CHOICES
+        _CHOICES_FOR[0] = active
+    setting = _model_threads()
+    choices = _CHOICES.get(setting)
+    if choices is None:
+        if len(_CHOICES) >= 16:
+            _CHOICES.clear()
+        choices = _CHOICES.setdefault(setting, {})
+    return choices
 
 
 def _choose(p):

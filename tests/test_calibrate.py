@@ -112,15 +112,19 @@ def test_model_threads_follow_numba_and_single_thread():
             assert conv._model_threads() == (1, 1)
 
 
-def test_choices_are_remade_when_the_threads_change():
+def test_choices_are_kept_per_thread_setting():
     p = problem((100_000,), (64,))
-    with _calibrate.thread_setting(1):
-        conv._choose(p)
-        assert conv._CHOICES_FOR[0] == (1, 1)
     full = numba.config.NUMBA_NUM_THREADS
+    key = (p.in1.shape, p.in2.shape, p.axes, p.out_shape, p.start)
+    with _calibrate.thread_setting(1):
+        one = conv._choose(p)
+        assert conv._choices() is conv._CHOICES[(1, 1)] and conv._choices()[key] == one
     with _calibrate.thread_setting(full):
         conv._choose(p)
-        assert conv._CHOICES_FOR[0] == (full, full)
+        assert conv._choices() is conv._CHOICES[(full, full)]
+    assert conv._CHOICES[(1, 1)][key] == one
+    _calibrate.reset()   # new constants: every choice is made again
+    assert conv._choices() == {} and list(conv._CHOICES) == [conv._model_threads()]
 
 
 # --- stored constants -------------------------------------------------------------------
