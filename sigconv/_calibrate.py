@@ -276,7 +276,7 @@ def time_methods(p, budget=0.2, direct_max_macs=_DIRECT_MAX_MACS):
 
 
 #: the parallel efficiencies that :func:`fit` tries
-_EFFICIENCIES = tuple(np.round(np.linspace(0.1, 1.0, 19), 3))
+_EFFICIENCIES = tuple(np.round(np.linspace(0.0, 1.0, 21), 3))
 
 
 def fit(rows, fallback=None):
