@@ -1,90 +1,55 @@
-"""Fit the cost model behind ``method="auto"`` on this machine.
+"""Fit the cost model behind ``method="auto"`` on this machine and print the constants.
 
-Times the three methods (``direct``, ``fft``, ``oa``) on a grid of 1-D and 2-D problems,
-fits each method's time as a non-negative combination of the work counts of
-``sigconv.conv._cost_features`` and prints the constants to paste into
-``sigconv/_config.py``. Then it reports how often ``auto`` lands within 1.2x of the best.
+A thin wrapper around :func:`sigconv._calibrate.calibrate` (the code behind
+``sigconv calibrate``): it times ``direct``, ``fft`` and ``oa`` on a fixed set of 1-D and
+2-D problems at 1 thread and at numba's full thread count, fits each method's time as a
+non-negative combination of the work counts of ``sigconv.conv._cost_features``, prints the
+constants in the form of ``sigconv/_config.py`` (the shipped defaults) and the table of
+``auto``'s pick against the fastest method on the calibration problems.
 
-Run: ``python bench/calibrate.py`` (about two minutes on 2 cores).
+Run: ``python bench/calibrate.py [--save] [--threads 1 2]`` (under a minute on 2 cores). Without
+``--save`` nothing is stored; with it the constants go to the user's cache folder, as
+``sigconv calibrate`` does.
 """
 
-import time
+import argparse
+import sys
 
-import numpy as np
-from scipy.optimize import nnls
-
-from sigconv import _config, conv
-
-SIZES_1D = [(n, k) for n in (1_000, 10_000, 100_000, 1_000_000)
-            for k in (3, 16, 64, 101, 300, 1_000, 3_000, 10_000, 100_000) if k <= n]
-SIZES_2D = [((64, 64), (3, 3)), ((256, 256), (3, 3)), ((256, 256), (5, 5)),
-            ((256, 256), (15, 15)), ((256, 256), (31, 31)), ((512, 512), (31, 31)),
-            ((128, 128), (64, 64)), ((1024, 1024), (3, 3)), ((1024, 1024), (5, 5)),
-            ((1024, 1024), (15, 15)), ((1024, 1024), (31, 31)), ((2048, 2048), (5, 5)),
-            ((2048, 2048), (15, 15))]
+from sigconv import _calibrate
 
 
-def median_time(function, budget=0.3):
-    function()  # compile / plan
-    samples = []
-    deadline = time.perf_counter() + budget
-    while len(samples) < 3 or (time.perf_counter() < deadline and len(samples) < 25):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return float(np.median(samples))
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--save", action="store_true",
+                        help="store the constants in the user's cache folder")
+    parser.add_argument("--threads", type=int, nargs="+", default=None,
+                        help="thread counts to time at (default: 1 and numba's count)")
+    parser.add_argument("--budget", type=float, default=0.1,
+                        help="seconds of repeats per method and problem")
+    args = parser.parse_args(argv)
 
+    def progress(done, total, description):
+        print(f"[{done:3d}/{total}] {description}", file=sys.stderr, flush=True)
 
-def problems(rng):
-    for n, k in SIZES_1D:
-        yield conv._Problem(rng.standard_normal(n), rng.standard_normal(k), "full", None)
-    for shape1, shape2 in SIZES_2D:
-        yield conv._Problem(rng.standard_normal(shape1), rng.standard_normal(shape2), "same", None)
-
-
-def main():
-    rng = np.random.default_rng(0)
-    rows = []
-    for p in problems(rng):
-        features = conv._cost_features(p)
-        times = {}
-        for method, impl in conv._IMPLEMENTATIONS.items():
-            if features[method] is None:
-                continue
-            if method == "direct" and p.direct_macs() > 3e9:
-                continue  # seconds per call; the fit does not need it
-            times[method] = median_time(lambda impl=impl, p=p: impl(p))
-        rows.append((p, features, times))
-        print(p.in1.shape, p.in2.shape, {m: f"{t * 1e3:.3f} ms" for m, t in times.items()},
-              flush=True)
-
-    fitted = {}
-    for method in conv._IMPLEMENTATIONS:
-        data = [(f[method], t[method]) for _, f, t in rows if method in t]
-        features = np.array([d[0] for d in data])
-        seconds = np.array([d[1] for d in data])
-        # relative error matters, not absolute: weight each row by 1 / time
-        coefficients, _ = nnls(features / seconds[:, None], np.ones_like(seconds))
-        fitted[method] = tuple(float(c) for c in coefficients)
+    result = _calibrate.calibrate(args.threads, progress, save=args.save,
+                                  budget=args.budget)
+    print(f"{'in1':>14} {'in2':>12} {'dtype':>10} {'thr':>3} {'direct':>9} {'fft':>9} "
+          f"{'oa':>9} {'pick':>6} {'pick/best':>9}")
+    for row in result["table"]:
+        times = "".join(f" {row['times'][m] * 1e3:9.3f}" if m in row["times"] else
+                        f" {'-':>9}" for m in ("direct", "fft", "oa"))
+        print(f"{str(row['in1']):>14} {str(row['in2']):>12} {row['dtype']:>10} "
+              f"{row['threads']:3d}{times} {row['pick']:>6} {row['ratio']:9.2f}")
+    print("(times in ms)")
+    print(f"worst pick/best with the fitted constants: {result['worst_ratio']:.2f}; "
+          f"{result['seconds']:.0f} s")
     print()
-    print("# paste into sigconv/_config.py")
-    for method, name in conv._COSTS.items():
-        print(f"{name} = ({', '.join(f'{c:.3e}' for c in fitted[method])})")
-    for method, name in conv._COSTS.items():
-        setattr(_config, name, fitted[method])
-    conv._CHOICES.clear()  # choices made with the old constants
-
-    print()
-    print(f"{'in1':>14} {'in2':>12} {'auto':>7} {'best':>7} {'auto/best':>9}")
-    worst = 1.0
-    for p, _, times in rows:
-        choice = conv._choose(p)
-        best = min(times, key=times.get)
-        ratio = times.get(choice, np.inf) / times[best]
-        worst = max(worst, ratio)
-        print(f"{str(p.in1.shape):>14} {str(p.in2.shape):>12} {choice:>7} {best:>7} "
-              f"{ratio:9.2f}")
-    print(f"worst auto/best with the fitted constants: {worst:.2f}")
+    print("# shipped defaults, sigconv/_config.py")
+    for method, name in _calibrate.COST_NAMES.items():
+        values = ", ".join(f"{c:.3e}" for c in result["constants"][method])
+        print(f"{name} = ({values})")
+    if result["path"]:
+        print(f"stored in {result['path']}")
 
 
 if __name__ == "__main__":

@@ -53,19 +53,27 @@ OA_BATCH_BYTES = 64 << 20
 OA_BATCH_MIN_BLOCKS = 16
 
 # --- cost model for method="auto" ------------------------------------------------------
-# Seconds per unit of the work counts of ``conv._cost_features``, fitted on this 2-core
-# AMD EPYC (AVX-512) by ``bench/calibrate.py``; rerun it on another CPU and paste.
-# The 1-D constants come from a fit on 1-D problems that bench/bench_conv.py then
-# confirmed at every size; the row-sweep term of the direct method from a later fit on
-# 1-D and 2-D problems. (A joint refit of everything, on this noisy VM, picked FFT over
-# overlap-add at (1e5, 1e3) where the benchmark measured oa 1.5x faster; these constants
-# make the same 2-D choices as that refit and the benchmarked 1-D ones.)
-#: direct: (per call, per multiply-add, per output, per row sweep; the last three per thread)
-COST_DIRECT = (1.389e-05, 8.525e-11, 2.299e-10, 1.453e-07)
-#: fft: (per call, per N log2 N unit)
-COST_FFT = (2.604e-05, 6.433e-10)
-#: overlap-add: (per call, per N log2 N unit of all blocks, per output, per block)
-COST_OA = (7.546e-05, 2.454e-10, 1.181e-08, 7.234e-08)
+# Seconds per unit of the work counts of ``conv._cost_features`` (model version
+# ``sigconv._calibrate.MODEL_VERSION``), the shipped defaults: fitted at one thread by
+# ``python bench/calibrate.py --threads 1`` (``sigconv calibrate``'s fit) on a 2-core AMD
+# EPYC (AVX-512), the parallel efficiencies (last) set to 0.8, what numba's threads and
+# scipy.fft's workers reach on idle physical cores. ``sigconv calibrate`` fits all of them
+# on the user's machine, at 1 thread and at numba's thread count, and stores them in the
+# user's cache folder, where ``method="auto"`` prefers them.
+#: direct: (per call; per multiply-add in 1-D double, 1-D single, N-D double, N-D single
+#: precision; per output; per row sweep; the parallel efficiency ``e`` of numba's threads:
+#: ``t`` threads run ``1 + e (t - 1)`` times as fast as one)
+COST_DIRECT = (1.996e-05, 1.316e-10, 4.816e-11, 2.825e-10, 1.348e-10, 2.803e-10, 0.0, 0.8)
+#: fft: (per call; per N log2 N unit of small transforms in double, in single precision,
+#: of large transforms in double, in single precision; the parallel efficiency of the
+#: workers)
+COST_FFT = (1.308e-04, 3.809e-10, 5.384e-10, 6.849e-10, 3.852e-10, 0.8)
+#: a transform of more than this many points is large (it leaves the cache; chosen by
+#: the benchmark bench/bench_auto.py among 2**15..2**17): fft terms of its own
+COST_FFT_LARGE = 65_536
+#: overlap-add: (per call; per N log2 N unit of all blocks in double, in single precision;
+#: per output; per block; the parallel efficiency of the workers)
+COST_OA = (1.693e-04, 8.308e-10, 1.547e-09, 0.0, 2.293e-07, 0.8)
 
 # --- CUDA launches ------------------------------------------------------------------
 #: threads per block of every 1-D CUDA launch (the simulator tests patch it small)

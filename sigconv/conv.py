@@ -31,11 +31,13 @@ import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 import scipy.fft as sp_fft
 import scipy.linalg.blas as sp_blas
+from numba.np.ufunc import parallel as _numba_parallel
 
-from . import _config
+from . import _calibrate, _config, _jit
 from ._jit import (
     fft_workers,
     is_device_array,
@@ -918,34 +920,115 @@ def _oa_axis(p):
     return p.axes[int(np.argmax(ratios))]
 
 
-def _direct_features(p):
-    """``(1, MACs, outputs, row sweeps)``, the last three per thread.
+def _model_threads():
+    """``(numba threads, FFT workers)`` that a call made now would use: 1 and 1 inside
+    :func:`sigconv._jit.single_thread`; else numba's thread count for the calling thread
+    (:func:`numba.set_num_threads`; its default, ``NUMBA_NUM_THREADS``, while numba's
+    pool has not started -- asking would start it) and :func:`sigconv._jit.fft_workers`'s
+    count. Read on every choice, so it is kept cheap (well under a microsecond): the
+    thread-local flag read from its ``__dict__`` (``getattr`` with a default costs an
+    exception when it is unset) and the threading layer's own getter
+    (``numba.get_num_threads()`` costs ~2 us more).
+    """
+    if _jit._THREAD.__dict__.get("single", False):
+        return 1, 1
+    threads = numba.config.NUMBA_NUM_THREADS
+    if _numba_parallel._is_initialized:
+        threads = _numba_parallel._get_num_threads() or threads
+    return max(1, threads), max(1, _config.FFT_WORKERS or numba.config.NUMBA_NUM_THREADS)
 
-    A row sweep is one output row meeting one kernel row (one call of the 1-D block
-    routine): what 2-D kernels with short rows pay on top of their multiply-adds.
+
+def _single(p):
+    """Whether the transforms and sums run in single precision (float32, complex64, and
+    float16, computed in float32)."""
+    return _fft_dtype(p).char in "fF"
+
+
+def _work(count, threads=1):
+    """One column of the work counts: ``count`` units shared by ``threads`` threads."""
+    return ((float(count), threads),)
+
+
+def _direct_features(p, threads=None):
+    """Columns ``(1, MACs in 1-D double, 1-D single, N-D double, N-D single precision,
+    outputs, row sweeps)``, each but the first shared by the kernel's threads.
+
+    A complex multiply-add counts as four real ones. ``threads``: numba's thread count
+    (default :func:`_model_threads`'s), bounded by the kernel's tasks; problems below
+    ``PARALLEL_MIN_MACS`` run serially. N-D sums run along short rows (measured about
+    twice the seconds per multiply-add of 1-D ones), hence terms of their own. A row
+    sweep is one output row meeting one kernel row (one call of the 1-D block routine).
     """
     macs = p.direct_macs()
-    threads = 2 if macs >= _config.PARALLEL_MIN_MACS else 1
+    if macs >= _config.PARALLEL_MIN_MACS:
+        if threads is None:
+            threads = _model_threads()[0]
+        row = p.out_shape[p.axes[-1]]
+        rows = math.prod(p.out_shape) // max(row, 1)
+        tasks = rows * -(-row // _direct_block(rows, row))
+        threads = max(1, min(threads, tasks))
+    else:
+        threads = 1
     row_axes = p.axes[:-1]
     sweeps = p.batch_size * math.prod(
         p.out_shape[a] * min(p.in1.shape[a], p.in2.shape[a]) for a in row_axes)
-    return (1.0, macs / threads, math.prod(p.out_shape) / threads, sweeps / threads)
+    real_macs = macs * (4 if _fft_dtype(p).kind == "c" else 1)
+    split = [0.0] * 4
+    split[2 * (len(p.axes) > 1) + _single(p)] = real_macs
+    return (_work(1.0), *(_work(m, threads) for m in split),
+            _work(math.prod(p.out_shape), threads), _work(sweeps, threads))
 
 
-def _cost_features(p):
-    """Work counts that each method's run time is (modelled as) linear in.
+def _fft_features(p, workers, fast):
+    """Columns ``(1, N log2 N`` units of small transforms in double, in single precision,
+    of large transforms in double, in single precision``)`` of an FFT convolution.
 
-    ``direct``: see ``_direct_features``; ``fft``: ``(1, N log2 N``
-    summed over the transforms, the forward pair counting once as it runs on two
-    threads``)``; ``oa``: ``(1, N log2 N`` over all blocks``, outputs, blocks)``. The
-    coefficients are ``_config.COST_DIRECT``, ``COST_FFT`` and ``COST_OA``, fitted by
-    ``bench/calibrate.py``. A method that cannot apply gets None.
+    The units of the padded shape ``N`` (``fast``: its fast lengths by axis), a complex
+    transform counting twice a real one, per transform: both forward ones and the
+    inverse, per batch member. A transform of more than ``_config.COST_FFT_LARGE``
+    points leaves the cache (measured up to three times the seconds per unit of small
+    ones, 1-D and 2-D alike), hence terms of their own. ``scipy.fft`` spreads the lines
+    of an N-D transform and the members of a batch over its ``workers``; a single large
+    pair of transforms runs side by side on two threads (:func:`_forward_pair`), each on
+    one worker.
     """
-    features = {"direct": _direct_features(p)}
+    size = math.prod(fast.values())
+    units = _fft_units(size) * (2 if _fft_dtype(p).kind == "c" else 1)
+    batch = p.batch_size
+    spread = max(1, min(workers, size // fast[p.axes[-1]] * batch))
+    if batch == 1 and workers > 1 and size >= _config.FFT_CONCURRENT_MIN:
+        column = ((2 * units, 2), (units, spread))
+    else:
+        column = ((3 * units * batch, spread),)
+    columns = [((0.0, 1),)] * 4
+    columns[2 * (size > _config.COST_FFT_LARGE) + _single(p)] = column
+    return (_work(1.0), *columns)
+
+
+def _cost_features(p, threads=None, workers=None):
+    """Work counts that each method's run time is (modelled as) linear in, on
+    ``threads`` numba threads and ``workers`` FFT workers (default
+    :func:`_model_threads`).
+
+    Each method's counts are columns, each column a tuple of ``(units, threads)``
+    parts: ``units`` shared by ``threads`` threads, which run ``1 + e (threads - 1)``
+    times as fast as one, ``e`` the method's fitted parallel efficiency. ``direct``: see
+    :func:`_direct_features`; ``fft``: see :func:`_fft_features`; ``oa``: ``(1, N log2
+    N`` units of all blocks in double, in single precision (shared by the workers),
+    outputs, blocks``)``. The coefficients are the active cost constants
+    (:func:`cost_model_source`): shipped in ``_config.COST_DIRECT``, ``COST_FFT`` and
+    ``COST_OA`` or fitted on this machine by ``sigconv calibrate``. A method that cannot
+    apply gets None.
+    """
+    if threads is None or workers is None:
+        now = _model_threads()
+        threads = now[0] if threads is None else threads
+        workers = now[1] if workers is None else workers
+    features = {"direct": _direct_features(p, threads)}
     outputs = math.prod(p.out_shape)
     fast = {a: sp_fft.next_fast_len(p.full_shape[a], True) for a in p.axes}
     batch = p.batch_size
-    features["fft"] = (1.0, _fft_units(math.prod(fast.values())) * (max(batch, 2) / 2 + batch))
+    features["fft"] = _fft_features(p, workers, fast)
     axis = _oa_axis(p)
     n = max(p.in1.shape[axis], p.in2.shape[axis])
     k = min(p.in1.shape[axis], p.in2.shape[axis])
@@ -955,8 +1038,12 @@ def _cost_features(p):
         block = _oa_block_length(n, k)
         n_blocks = math.ceil(n / (block - k + 1))
         other = math.prod(fast.values()) // fast[axis]
-        features["oa"] = (1.0, _fft_units(block * other) * n_blocks * batch, outputs,
-                          n_blocks * batch)
+        spread = max(1, min(workers, n_blocks * batch))
+        units = _fft_units(block * other) * n_blocks * batch * (
+            2 if _fft_dtype(p).kind == "c" else 1)
+        split = (_work(0.0), _work(units, spread))
+        features["oa"] = (_work(1.0), *(split[::-1] if _single(p) else split),
+                          _work(outputs), _work(n_blocks * batch))
     else:
         features["oa"] = None
     return features
@@ -965,38 +1052,108 @@ def _cost_features(p):
 _COSTS = {"direct": "COST_DIRECT", "fft": "COST_FFT", "oa": "COST_OA"}
 
 
-def _modelled(method, features):
-    return sum(c * f for c, f in zip(getattr(_config, _COSTS[method]), features, strict=True))
+def _feature_values(features, efficiency):
+    """The columns of ``features`` as numbers: each part's units divided by its threads'
+    speed-up ``1 + efficiency * (threads - 1)``."""
+    return [sum(units / (1.0 + efficiency * (threads - 1)) for units, threads in column)
+            for column in features]
 
 
-def _estimated_times(p):
-    """Modelled seconds of each method for problem ``p`` (inf where it cannot apply)."""
-    direct = _modelled("direct", _direct_features(p))
-    # cheap lower bounds of the transforms' cost: when direct beats them, stop here
+def _modelled(method, features, constants=None):
+    """Modelled seconds of ``method`` from its work counts. ``constants``: a mapping of
+    method to coefficients, one per column and the parallel efficiency last (default
+    the active ones)."""
+    if constants is None:
+        constants = _calibrate.active()[0]
+    coefficients = constants[method]
+    values = _feature_values(features, coefficients[-1])
+    return sum(c * v for c, v in zip(coefficients[:-1], values, strict=True))
+
+
+def _estimated_times(p, threads=None, workers=None, constants=None):
+    """Modelled seconds of each method for problem ``p`` (inf where it cannot apply), on
+    ``threads`` numba threads and ``workers`` FFT workers (default: the calling thread's
+    settings), with ``constants`` (default: the active ones)."""
+    if threads is None or workers is None:
+        now = _model_threads()
+        threads = now[0] if threads is None else threads
+        workers = now[1] if workers is None else workers
+    if constants is None:
+        constants = _calibrate.active()[0]
+    direct = _modelled("direct", _direct_features(p, threads), constants)
+    # cheap lower bounds of the transforms' cost (the workers at most ``workers`` times
+    # as fast as one): when direct beats them, stop here
     full = math.prod(p.full_shape[a] for a in p.axes)
-    fft_floor = _config.COST_FFT[0] + _config.COST_FFT[1] * 1.5 * _fft_units(full)
-    oa_floor = _config.COST_OA[0] + _config.COST_OA[2] * math.prod(p.out_shape)
+    fft = constants["fft"]
+    fft_floor = fft[0] + min(fft[1:5]) * _fft_units(full) * 1.5 / max(workers, 1)
+    oa_floor = constants["oa"][0] + constants["oa"][3] * math.prod(p.out_shape)
     if direct <= min(fft_floor, oa_floor):
         return {"direct": direct, "fft": math.inf, "oa": math.inf}
-    return {method: math.inf if feature is None else _modelled(method, feature)
-            for method, feature in _cost_features(p).items()}
+    return {method: math.inf if feature is None else _modelled(method, feature, constants)
+            for method, feature in _cost_features(p, threads, workers).items()}
 
 
-_CHOICES = {}  # the model's choice by shapes, axes and window: repeated calls skip it
+#: the model's choices by thread setting (``_model_threads()``), then by shapes, axes and
+#: window, for the constants in ``_CHOICES_FOR``: repeated calls skip the model. Keyed by
+#: the setting, so that threads with different counts (``single_thread`` in Dask tasks
+#: beside a full-count caller) keep their own.
+_CHOICES = {}
+_CHOICES_FOR = [None]
+
+
+def _choices():
+    """The cache of choices for the calling thread's setting (emptied when the constants
+    changed)."""
+    active = _calibrate.active()
+    if _CHOICES_FOR[0] is not active:
+        _CHOICES.clear()
+        _CHOICES_FOR[0] = active
+    setting = _model_threads()
+    choices = _CHOICES.get(setting)
+    if choices is None:
+        if len(_CHOICES) >= 16:
+            _CHOICES.clear()
+        choices = _CHOICES.setdefault(setting, {})
+    return choices
 
 
 def _choose(p):
     if p.is_integer:
         return "direct"  # exact; FFT rounding cannot promise that
     key = (p.in1.shape, p.in2.shape, p.axes, p.out_shape, p.start)
-    method = _CHOICES.get(key)
+    choices = _choices()
+    method = choices.get(key)
     if method is None:
         times = _estimated_times(p)
         method = min(times, key=times.get)
-        if len(_CHOICES) >= 4096:
-            _CHOICES.clear()
-        _CHOICES[key] = method
+        if len(choices) >= 4096:
+            choices.clear()
+        choices[key] = method
     return method
+
+
+def cost_model_source():
+    """Where the constants of ``method="auto"``'s cost model come from.
+
+    Returns
+    -------
+    source : str
+        ``"calibrated <path> <date>"`` when a calibration stored by ``sigconv calibrate``
+        (:func:`sigconv._calibrate.calibrate`) for this version of the model is in use,
+        else ``"shipped defaults"`` (no calibration, a stale or damaged one, or the
+        environment variable ``SIGCONV_CALIBRATION=0``).
+
+    See Also
+    --------
+    choose_conv_method : the method that the model picks.
+
+    Examples
+    --------
+    >>> import sigconv.conv
+    >>> sigconv.conv.cost_model_source().startswith(("calibrated", "shipped"))
+    True
+    """
+    return _calibrate.active()[1]
 
 
 def choose_conv_method(in1, in2, mode="full", measure=False):
@@ -1020,13 +1177,23 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
     times : dict
         Only with ``measure=True``: median seconds of each method, keyed by name.
 
+    See Also
+    --------
+    sigconv.conv.cost_model_source : which constants the model uses.
+
     Notes
     -----
-    The model estimates the seconds of each method: direct
-    ``a + (b * MACs + c * outputs) / threads``, FFT ``a + c * N log2 N`` per transform,
-    overlap-add the same per block, with constants fitted on this kind of CPU by
-    ``bench/calibrate.py``. Integer inputs always get ``"direct"``: it is exact, an FFT
-    is not.
+    The model estimates the seconds of each method as linear in its work counts: direct
+    ``a + (b * MACs + c * outputs + d * row sweeps) / s(threads)``, FFT
+    ``a + b * N log2 N`` per transform, overlap-add the same per block plus terms per
+    output and per block, where ``s(t) = 1 + e (t - 1)`` is the speed-up of ``t``
+    threads: numba's thread count (:func:`numba.set_num_threads`) for the direct sum,
+    ``scipy.fft``'s workers for the transforms. Single precision and N-D problems have
+    coefficients of their own. The constants are those fitted on this machine by
+    ``sigconv calibrate`` where it has been run (stored in the user's cache folder; the
+    environment variable ``SIGCONV_CALIBRATION=0`` ignores them), else the shipped
+    defaults: :func:`sigconv.conv.cost_model_source` says which. Integer inputs always
+    get ``"direct"``: it is exact, an FFT is not.
 
     Examples
     --------
@@ -1137,7 +1304,7 @@ def _small_1d(in1, in2, mode, method, correlation):
     start = (full - length) // 2
     small = n * k < _config.PARALLEL_MIN_MACS
     if not small:
-        if method == "auto" and _CHOICES.get(((n,), (k,), (0,), (length,), (start,))) != (
+        if method == "auto" and _choices().get(((n,), (k,), (0,), (length,), (start,))) != (
                 "direct"):
             return None   # not chosen yet (the general path asks the model once), or not direct
         itemsize = in1.dtype.itemsize

@@ -186,7 +186,7 @@ def _small_2d(in1, in2, mode, boundary, fillvalue):
     if m0 * min(n0, k0) * m1 * min(n1, k1) >= conv._config.PARALLEL_MIN_MACS:
         return None
     shape = (m0, m1)
-    if conv._CHOICES.get((in1.shape, in2.shape, (0, 1), shape, (start0, start1))) != "direct":
+    if conv._choices().get((in1.shape, in2.shape, (0, 1), shape, (start0, start1))) != "direct":
         return None
     itemsize = in1.dtype.itemsize   # the result and the batch maps' 16 bytes, as there
     if (m0 * m1 - (-16 // itemsize)) * itemsize > memory_limit():
