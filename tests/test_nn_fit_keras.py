@@ -418,3 +418,38 @@ def test_val_monitors_skip_the_epochs_without_validation():
     assert len(history.history["loss"]) == 4          # stopped at the second validation
     with pytest.raises(ValueError, match="val_loss"):
         model.fit(x, y, epochs=2, verbose=0, callbacks=[nn.EarlyStopping()])
+
+
+@pytest.mark.parametrize("last", ["activation_layer", "softmax_layer"])
+def test_softmax_layer_takes_the_logits_gradient_as_tensorflow(last):
+    """A Dense layer then Softmax() or Activation("softmax") trains as Dense(softmax):
+    the cross-entropy's gradient is (p - y)/n with respect to the logits, also for a
+    sample whose probability is clipped at 1e-7 (TensorFlow's Keras; the chain rule
+    through the clipped value would give that sample no gradient)."""
+    x = np.array([[30.0, 0.0, 0.0], [0.1, 0.2, -0.3], [-0.5, 0.4, 0.2]])
+    y = np.eye(4)[[1, 0, 3]]              # sample 0: p(class 1) ~ 1e-13 once trained on
+    fused = softmax_model()
+    kernel, bias = fused.get_weights()
+    kernel[0] = [1.0, -1.0, 0.0, 0.0]          # logits of sample 0: 30, -30, 0, 0
+    fused.set_weights([kernel, bias])
+    def ending():
+        return (nn.Softmax(dtype="float64") if last == "softmax_layer"
+                else nn.Activation("softmax", dtype="float64"))
+
+    split = nn.Sequential([nn.Input((3,)), nn.Dense(4, dtype="float64"), ending()])
+    split.build()
+    split.set_weights([kernel, bias])
+    split.compile(nn.SGD(0.5), "categorical_crossentropy")
+    assert split.predict(x)[0, 1] < 1e-7
+    for _ in range(3):
+        assert split.train_on_batch(x, y) == fused.train_on_batch(x, y)
+    for got, want in zip(split.get_weights(), fused.get_weights(), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    replay = replay_sgd_step([kernel, bias], x, y, np.ones(3))[1]
+    first = nn.Sequential([nn.Input((3,)), nn.Dense(4, dtype="float64"), ending()])
+    first.build()
+    first.set_weights([kernel, bias])
+    first.compile(nn.SGD(0.5), "categorical_crossentropy")
+    first.train_on_batch(x, y)
+    for got, want in zip(first.get_weights(), replay, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)

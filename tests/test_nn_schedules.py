@@ -346,3 +346,16 @@ def test_adam_with_a_schedule_learns():
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, labels, batch_size=20, epochs=5, verbose=0, seed=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+
+
+def test_cosine_warmup_may_start_from_zero_as_keras():
+    from sigconv.nn.schedules import CosineDecay
+
+    schedule = CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=4)
+    assert schedule(0) == 0.0
+    assert schedule(2) == pytest.approx(0.05, rel=1e-6)      # linear warmup
+    assert schedule(4) == pytest.approx(0.1, rel=1e-6)       # then the cosine from 0.1
+    with pytest.raises(ValueError, match="initial_learning_rate"):
+        CosineDecay(0.0, 10)                                  # no warmup: a rate > 0
+    with pytest.raises(ValueError, match="initial_learning_rate"):
+        CosineDecay(-0.1, 10, warmup_target=0.1, warmup_steps=4)

@@ -385,6 +385,18 @@ class Sequential:
                 and hasattr(self.loss, "gradient_from_softmax")
                 and not getattr(self.loss, "from_logits", False))
 
+    def _softmax_layer_last(self):
+        """Whether the model ends in a ``Softmax`` (last axis) or ``Activation("softmax")``
+        layer feeding a categorical cross-entropy on probabilities: its gradient is taken
+        with respect to the logits, as with a Dense layer's softmax (CPU)."""
+        last = self.layers[-1]
+        softmax = (isinstance(last, _layers.Softmax) and last.axis in (-1, len(
+            self._output_shapes[-1]) - 1)) or (isinstance(last, _layers.Activation)
+                                               and last.activation is _activations.softmax)
+        return (softmax and last.device == "cpu"
+                and hasattr(self.loss, "gradient_from_softmax")
+                and not getattr(self.loss, "from_logits", False))
+
     def regularization_loss(self):
         """Sum of every layer's regularization penalty: its weights', and its output's
         (``activity_regularizer``) of the latest forward pass."""
@@ -460,15 +472,21 @@ class Sequential:
         last = self.layers[-1]
         # the layers' internal backward: the gradients are the model's own, of the shapes
         # of the last outputs (a layer of the user's returning anything else is checked)
-        if self._fused():
+        below = len(self.layers) - 2          # the layer under the last one
+        if self._fused() or self._softmax_layer_last():
+            # the cross-entropy's gradient with respect to the softmax's logits, (p - y)/n,
+            # as TensorFlow's Keras takes it (also where p is clipped at 1e-7)
             grad = (self.loss._model_gradient_from_softmax(y, output, **weights) if checked
                     else self.loss.gradient_from_softmax(y, output, **weights))
-            grad = last._backward_unchecked(grad, len(self.layers) > 1, preactivation=True)
+            if self._fused():
+                grad = last._backward_unchecked(grad, below >= 0, preactivation=True)
+            # a Softmax or Activation("softmax") layer: its input is the logits, and the
+            # gradient goes to the layer under it
         else:
             grad = (self.loss._model_gradient(y, output, **weights) if checked
                     else self.loss.gradient(y, output, **weights))
-            grad = last._backward_unchecked(grad, len(self.layers) > 1)
-        for k in range(len(self.layers) - 2, -1, -1):
+            grad = last._backward_unchecked(grad, below >= 0)
+        for k in range(below, -1, -1):
             grad = self.layers[k]._backward_unchecked(grad, k > 0)
         self.optimizer.apply(self.grads, self.params)
         return loss, output

@@ -403,7 +403,7 @@ class CosineDecay(LearningRateSchedule):
     Parameters
     ----------
     initial_learning_rate : float
-        The rate at step 0, positive.
+        The rate at step 0, positive (``>= 0`` with a warmup, which may start from 0).
     decay_steps : float
         Length of the decay (after the warmup), positive.
     alpha : float, default 0.0
@@ -445,8 +445,11 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        self.initial_learning_rate = _check_positive(initial_learning_rate,
-                                                     "initial_learning_rate")
+        # a warmup may start from 0 (Keras's usual pattern); without one, a rate > 0
+        self.initial_learning_rate = (
+            _check_positive(initial_learning_rate, "initial_learning_rate")
+            if warmup_target is None else
+            check_real(initial_learning_rate, "initial_learning_rate", 0.0))
         self.decay_steps = _steps(decay_steps, "decay_steps")
         self.alpha = check_real(alpha, "alpha")
         self.name = _check_name(name)
