@@ -79,6 +79,54 @@ def _launch(name, threads, *args):
         numba.set_num_threads(before)
 
 
+def term_tables(count, first, xoff, col, height, width, channels, geometry):
+    """Fill the terms of every output row into ``count, first`` (out_h,) and ``xoff, col``
+    (out_h * kh * kw * channels,), all int64.
+
+    ``count[i]`` terms, ``first[i]`` the kernel row (of the kernel seen as
+    ``(kh * kw * channels, filters)``) of term 0; term ``r`` reads
+    ``x.flat[xoff[i * T + r] + (b * H * W + j * sw) * channels]`` for pixel ``(b, i, j)``
+    (``T = kh * kw * channels``) and input column ``col[i * T + r] + j * sw``. (Four
+    arrays rather than a returned tuple: numba proves a parallel loop's arrays
+    non-aliasing only when no tuple holds them.) Plain Python: it runs once per image
+    shape, and compiling it cost more than it ever ran.
+    """
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    n_terms = kh * kw * channels
+    term_channels = np.arange(channels)
+    for i in range(out_h):
+        n = 0
+        first[i] = -1
+        for a in range(kh):
+            h = i * sh + a * dh - ph
+            if h < 0 or h >= height:
+                continue
+            if first[i] < 0:
+                first[i] = a * kw * channels
+            for c in range(kw):
+                start = c * dw - pw
+                at = i * n_terms + n
+                xoff[at:at + channels] = (h * width + start) * channels + term_channels
+                col[at:at + channels] = start
+                n += channels
+        count[i] = n
+        first[i] = max(first[i], 0)
+
+
+def interior(width, geometry):
+    """``(lo, hi)``: the output columns ``j`` all of whose taps read inside the input
+    (input column ``j * sw + c * dw - pw`` in ``[0, width)`` for every tap column ``c``)."""
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    lo, hi = 0, out_w
+    for c in range(kw):
+        start = c * dw - pw
+        c_lo = (sw - 1 - start) // sw if start < 0 else 0
+        c_hi = min(out_w, (width - 1 - start) // sw + 1) if start < width else 0
+        lo = max(lo, min(c_lo, c_hi))
+        hi = min(hi, c_hi)
+    return lo, max(lo, hi)
+
+
 @functools.lru_cache(maxsize=64)
 def _tables(image_shape, geometry):
     """The term tables and interior columns of :mod:`sigconv.nn.kernels.direct` for images
@@ -90,8 +138,8 @@ def _tables(image_shape, geometry):
     first = np.empty(geometry[8], np.int64)
     xoff = np.empty(geometry[8] * geometry[0] * geometry[1] * channels, np.int64)
     col = np.empty(xoff.size, np.int64)
-    kernels.term_tables(count, first, xoff, col, height, width, channels, geometry)
-    return (count, first, xoff, col, *kernels.interior(width, geometry))
+    term_tables(count, first, xoff, col, height, width, channels, geometry)
+    return (count, first, xoff, col, *interior(width, geometry))
 
 
 def forward(x, kernel, geometry):

@@ -19,7 +19,8 @@ not slice, so numba declares those arrays non-aliasing to LLVM and the vectorise
 without run-time overlap checks.
 
 The sum over ``(a, c, ch)`` is walked as a list of *terms* per output row ``i``
-(:func:`term_tables`): the kernel rows ``a`` whose input row lies inside the input are a
+(:func:`sigconv.nn._conv_direct.term_tables`): the kernel rows ``a`` whose input row lies
+inside the input are a
 contiguous range, so term ``r`` of row ``i`` multiplies kernel row ``first[i] + r`` (rows of
 ``filters`` entries of the kernel seen as ``(kh * kw * C, filters)``), and reads
 ``x.flat[xoff[i, r] + (b * H * W + j * sw) * C]`` for pixel ``(b, i, j)``. Pixels whose
@@ -44,53 +45,8 @@ import numpy as np
 from numba import prange
 
 from ..._jit import jit, twins
-from .cpu import _column_ranges
 
 _U = np.uint64
-
-
-@jit
-def term_tables(count, first, xoff, col, height, width, channels, geometry):
-    """Fill the terms of every output row into ``count, first`` (out_h,) and ``xoff, col``
-    (out_h * kh * kw * channels,), all int64.
-
-    ``count[i]`` terms, ``first[i]`` the kernel row (of the kernel seen as
-    ``(kh * kw * channels, filters)``) of term 0; term ``r`` reads
-    ``x.flat[xoff[i * T + r] + (b * H * W + j * sw) * channels]`` for pixel ``(b, i, j)``
-    (``T = kh * kw * channels``) and input column ``col[i * T + r] + j * sw``. (Four
-    arrays rather than a returned tuple: numba proves a parallel loop's arrays
-    non-aliasing only when no tuple holds them.)
-    """
-    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
-    n_terms = kh * kw * channels
-    for i in range(out_h):
-        n = 0
-        first[i] = -1
-        for a in range(kh):
-            h = i * sh + a * dh - ph
-            if h < 0 or h >= height:
-                continue
-            if first[i] < 0:
-                first[i] = a * kw * channels
-            for c in range(kw):
-                start = c * dw - pw
-                for ch in range(channels):
-                    xoff[i * n_terms + n] = (h * width + start) * channels + ch
-                    col[i * n_terms + n] = start
-                    n += 1
-        count[i] = n
-        first[i] = max(first[i], 0)
-
-
-@jit
-def interior(width, geometry):
-    """``(lo, hi)``: the output columns ``j`` all of whose taps read inside the input."""
-    ranges = _column_ranges(geometry[9], width, geometry)
-    lo, hi = 0, geometry[9]
-    for c in range(ranges.shape[0]):
-        lo = max(lo, ranges[c, 0])
-        hi = min(hi, ranges[c, 1])
-    return lo, max(lo, hi)
 
 
 # --- forward ---------------------------------------------------------------------------
@@ -195,8 +151,9 @@ def _forward_line(xf, wf, of, line, dims, geometry, count, first, xoff, col, lo,
 def _forward(x, kernel, out, geometry, count, first, xoff, col, lo, hi):
     """``out`` = the cross-correlation of ``x`` (B, H, W, C) with ``kernel`` (kh, kw, C, F)
     for the geometry tuple ``(kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w)``, one output
-    line ``out[b, i]`` per task; ``count, first, xoff, col`` from :func:`term_tables`,
-    ``lo, hi`` from :func:`interior`. Compiled as ``forward_serial`` and
+    line ``out[b, i]`` per task; ``count, first, xoff, col`` from
+    :func:`sigconv.nn._conv_direct.term_tables`, ``lo, hi`` from
+    :func:`sigconv.nn._conv_direct.interior`. Compiled as ``forward_serial`` and
     ``forward_parallel``."""
     batch, height, width, channels = x.shape
     dims = (height, width, channels, kernel.shape[3])
