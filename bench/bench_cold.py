@@ -7,7 +7,8 @@ first on ``PYTHONPATH`` (this checkout, or ``--before DIR``: another copy of the
 e.g. ``git archive main | tar -x -C DIR``, measured in the same run for a fair ratio):
 
 * **cold**: ``NUMBA_CACHE_DIR`` set to an empty folder, so every kernel compiles as on a
-  fresh install (Python's own bytecode caches are kept: pip writes them at install);
+  fresh install. Python's bytecode caches are written first (``compileall``, as pip does
+  at install; ``PYTHONDONTWRITEBYTECODE`` is dropped), so both copies must be writable;
 * **warm**: the same folder again after a cold run filled it.
 
 Measures (each the median of ``--runs`` processes):
@@ -17,7 +18,9 @@ Measures (each the median of ``--runs`` processes):
     warm kernel cache.
 first ``convolve``
     ``sc.convolve`` of 1e5 float64 samples with 101 taps (``method="auto"``), the first
-    call after ``import sigconv`` (the import itself not counted).
+    call after ``import sigconv`` (the import itself not counted); "import + first
+    convolve" counts both (NumPy imported before either), since names imported on first
+    use move import time into the first call.
 first ``fit``
     ``model.fit`` of one epoch (batch 100, ``verbose=0``) of the lecture's digits net
     (:func:`sigconv.nn.lecture_digits_cnn`, as ``sigconv demo`` builds it) on the 1437
@@ -51,7 +54,9 @@ print({{"seconds": time.perf_counter() - start}})
 CONVOLVE = """
 import time
 import numpy as np
+start_import = time.perf_counter()
 import sigconv as sc
+imported = time.perf_counter()
 rng = np.random.default_rng(0)
 x, h = rng.standard_normal(100_000), rng.standard_normal(101)
 start = time.perf_counter()
@@ -59,7 +64,8 @@ sc.convolve(x, h)
 first = time.perf_counter() - start
 start = time.perf_counter()
 sc.convolve(x, h)
-print({"seconds": first, "second call": time.perf_counter() - start})
+print({"seconds": first, "second call": time.perf_counter() - start,
+       "with import": first + imported - start_import})
 """
 
 FIT = """
@@ -84,6 +90,8 @@ MEASURES = [
      "warm"),
     ("first convolve 1e5 x 101 (cold)", 1.0, ("python", CONVOLVE), "cold"),
     ("first convolve 1e5 x 101 (warm)", None, ("python", CONVOLVE), "warm"),
+    ("import + first convolve (cold)", None, ("python", CONVOLVE, "with import"), "cold"),
+    ("import + first convolve (warm)", None, ("python", CONVOLVE, "with import"), "warm"),
     ("first 1-epoch fit, digits (cold)", 1.5, ("python", FIT), "cold"),
     ("first 1-epoch fit, digits (warm)", None, ("python", FIT), "warm"),
     ("sigconv demo (cold)", 6.0, ("demo",), "cold"),
@@ -94,6 +102,7 @@ MEASURES = [
 def run_once(source, how, cache_dir, workdir):
     """Seconds of one measurement in a fresh process (``source`` first on the path)."""
     env = dict(os.environ, PYTHONPATH=source, NUMBA_CACHE_DIR=cache_dir)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if how[0] == "python":
         command = [sys.executable, "-c", how[1]]
     else:
@@ -106,7 +115,8 @@ def run_once(source, how, cache_dir, workdir):
         raise RuntimeError(f"{command[:3]} failed:\n{done.stdout}\n{done.stderr}")
     if how[0] == "demo":
         return {"seconds": wall}
-    return eval(done.stdout.strip().splitlines()[-1])  # noqa: S307 - our own dict
+    figures = eval(done.stdout.strip().splitlines()[-1])  # noqa: S307 - our own dict
+    return {"seconds": figures[how[2] if len(how) > 2 else "seconds"]}
 
 
 def measure(source, how, state, runs, workdir):
@@ -137,6 +147,10 @@ def main():
     if args.before:
         sources = {"before": os.path.abspath(args.before), "after": ROOT}
     rows = []
+    for source in sources.values():   # bytecode, as an installed package has it
+        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(source, "sigconv")],
+                       check=True, env={k: v for k, v in os.environ.items()
+                                        if k != "PYTHONDONTWRITEBYTECODE"})
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as workdir:
         for label, target, how, state in MEASURES:
             if args.only and args.only not in label:
