@@ -9,20 +9,25 @@ from . import _config, _runtime
 # before any submodule starts numba's threads: see _runtime's docstring
 _runtime.configure(_config.TUNE_RUNTIME)
 
-from . import datasets, filters, plotting  # noqa: E402
-from ._jit import CUDAUnavailableError, cuda_available
-from .conv import choose_conv_method, convolve, correlate, fftconvolve, oaconvolve
-from .conv2d import ConvolutionOperator2D, convolution_matrix2d, convolve2d, correlate2d
-from .fourier import (
-    DrivenOscillator,
-    FourierSeries,
-    circular_convolve,
-    fourier_coefficients,
-    sawtooth_wave,
-    square_wave,
-    triangle_wave,
-)
-from .poly import ToeplitzOperator, convolution_matrix, deconvolve, polymul, toeplitz
+from ._lazy import attach  # noqa: E402
+
+# Public names load with their submodule on first use (PEP 562): ``import sigconv`` does
+# not import NumPy, SciPy or numba, and a program that never convolves never compiles.
+_NAMES = {
+    "CUDAUnavailableError": "_jit", "cuda_available": "_jit",
+    **dict.fromkeys(["choose_conv_method", "convolve", "correlate", "fftconvolve",
+                     "oaconvolve"], "conv"),
+    **dict.fromkeys(["ConvolutionOperator2D", "convolution_matrix2d", "convolve2d",
+                     "correlate2d"], "conv2d"),
+    **dict.fromkeys(["DrivenOscillator", "FourierSeries", "circular_convolve",
+                     "fourier_coefficients", "sawtooth_wave", "square_wave",
+                     "triangle_wave"], "fourier"),
+    **dict.fromkeys(["ToeplitzOperator", "convolution_matrix", "deconvolve", "polymul",
+                     "toeplitz"], "poly"),
+}
+_SUBMODULES = ["conv", "conv2d", "dask", "datasets", "filters", "fourier", "kernels", "nn",
+               "plotting", "poly"]
+__getattr__, __dir__ = attach(__name__, _SUBMODULES, _NAMES)
 
 __version__ = "0.1.0"
 

@@ -7,11 +7,14 @@ fastmath setting from :mod:`sigconv._config`.
 
 import contextlib
 import threading
+import types
 
-import numba
 import numpy as np
 
 from . import _config
+
+# numba is imported by the functions that use it: importing it costs a quarter of a
+# second, which ``import sigconv`` does not pay
 
 
 def jit(func=None, *, parallel=False, inline="never"):
@@ -33,6 +36,8 @@ def jit(func=None, *, parallel=False, inline="never"):
     """
 
     def wrap(f):
+        import numba
+
         return numba.njit(
             cache=_config.JIT_CACHE,
             nogil=True,
@@ -43,6 +48,27 @@ def jit(func=None, *, parallel=False, inline="never"):
         )(f)
 
     return wrap if func is None else wrap(func)
+
+
+def twins(func):
+    """``(serial, parallel)``: ``func``, whose loop over tasks is a ``prange``, compiled
+    for the calling thread and for numba's threads.
+
+    One body serves both (outside ``parallel=True`` numba's ``prange`` is ``range``), and
+    each twin compiles on its first call only, per signature. Each is compiled from a copy
+    of ``func`` named ``<name>_serial`` / ``<name>_parallel``: numba's disk cache keys a
+    function by its qualified name, source line and signature, not by ``parallel``, so the
+    two would otherwise overwrite each other's cache entries.
+    """
+    def copy(suffix):
+        clone = types.FunctionType(func.__code__, func.__globals__, func.__name__ + suffix,
+                                   func.__defaults__, func.__closure__)
+        clone.__qualname__ = func.__qualname__ + suffix
+        clone.__doc__ = func.__doc__
+        clone.__module__ = func.__module__
+        return clone
+
+    return jit(copy("_serial")), jit(copy("_parallel"), parallel=True)
 
 
 _THREAD = threading.local()   # .single: inside single_thread() on this thread
@@ -60,6 +86,8 @@ def fft_workers():
     later ``fork``, are better without.)"""
     if in_single_thread():
         return 1
+    import numba
+
     return _config.FFT_WORKERS or numba.config.NUMBA_NUM_THREADS
 
 
@@ -67,6 +95,8 @@ def fft_workers():
 def single_thread():
     """Run sigconv's kernels, FFTs and thread pool on the calling thread alone, e.g. in a
     Dask task, where the tasks are the parallelism (numba's thread count is per thread)."""
+    import numba
+
     before, was_single = numba.get_num_threads(), in_single_thread()
     numba.set_num_threads(1)
     _THREAD.single = True

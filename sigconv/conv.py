@@ -33,8 +33,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
-import scipy.fft as sp_fft
-import scipy.linalg.blas as sp_blas
 from numba.np.ufunc import parallel as _numba_parallel
 
 from . import _calibrate, _config, _jit
@@ -46,6 +44,7 @@ from ._jit import (
     to_device_like,
     to_host,
 )
+from ._lazy import LazyModule
 from ._validate import (
     METHODS,
     MODES,
@@ -57,7 +56,11 @@ from ._validate import (
     memory_limit,
     normalize_axes,
 )
-from .kernels import cpu
+
+# imported on first use: scipy.fft (a third of a second), BLAS, and the numba kernels
+sp_fft = LazyModule("scipy.fft")
+sp_blas = LazyModule("scipy.linalg.blas")
+cpu = LazyModule("sigconv.kernels.cpu")
 
 __all__ = ["convolve", "correlate", "fftconvolve", "oaconvolve", "choose_conv_method"]
 
@@ -491,7 +494,7 @@ def _batch_map(input_batch_shape, batch_shape):
 # FFT methods
 # --------------------------------------------------------------------------------------
 #: forward and inverse N-D transforms, for real (False) and complex (True) input
-_TRANSFORMS = {False: (sp_fft.rfftn, sp_fft.irfftn), True: (sp_fft.fftn, sp_fft.ifftn)}
+_TRANSFORMS = {False: ("rfftn", "irfftn"), True: ("fftn", "ifftn")}
 
 
 def _fft_dtype(p):
@@ -581,7 +584,7 @@ def _magnitude_bound(array):
     amax = _AMAX.get(data.dtype.char)
     if amax is None or data.size >= 2**31:
         return _max_abs(array)
-    value = flat[amax(flat)]
+    value = flat[getattr(sp_blas, amax)(flat)]
     return float(abs(value.real) + abs(value.imag))
 
 
@@ -589,7 +592,7 @@ def _magnitude_bound(array):
 _SIGN_MASKS = {"f": (np.int32, np.int32(0x7FFF_FFFF)),
                "d": (np.int64, np.int64(0x7FFF_FFFF_FFFF_FFFF))}
 #: index of the largest ``|re| + |im|`` of a complex vector, by dtype character
-_AMAX = {"F": sp_blas.icamax, "D": sp_blas.izamax}
+_AMAX = {"F": "icamax", "D": "izamax"}
 
 
 def _fft_shifts(p):
@@ -691,7 +694,7 @@ def _fft(p):
     shifts = _fft_shifts(p)
     _check_fft_memory(p, fshape, shifts)
     in1, in2, complex_input = _fft_inputs(p, shifts)
-    forward, inverse = _TRANSFORMS[complex_input]
+    forward, inverse = (getattr(sp_fft, name) for name in _TRANSFORMS[complex_input])
     workers = fft_workers()
     product, other = _forward_pair(forward, in1, in2, fshape, p.axes, p.batch_size)
     _warn_if_nonfinite(p, all(np.isfinite(_zero_frequency(spectrum, p.axes)).all()
@@ -767,7 +770,7 @@ def _overlap_add(p):
     fft_axes = tuple(others) + (x.ndim,)
     fshape = [sp_fft.next_fast_len(p.full_shape[a], not complex_input)
               for a in p.axes if a != axis] + [block_fft]
-    forward, inverse = _TRANSFORMS[complex_input]
+    forward, inverse = (getattr(sp_fft, name) for name in _TRANSFORMS[complex_input])
     workers = fft_workers()
     kernel_spectrum = forward(h, s=fshape, axes=fft_axes, workers=workers)
     finite = bool(np.isfinite(_zero_frequency(kernel_spectrum, fft_axes)).all())

@@ -13,10 +13,10 @@ when the kernel is large -- chosen by the calibrated cost model.
 import operator
 
 import numpy as np
-import scipy.sparse
 
 from . import conv
 from ._jit import require_cuda, resolve_device, to_device_like, to_host
+from ._lazy import LazyModule
 from ._validate import (
     as_nonempty_array,
     check_allocation,
@@ -24,8 +24,9 @@ from ._validate import (
     check_native_precision,
     memory_limit,
 )
-from .kernels import cpu
 from .poly import _ConvolutionOperator
+
+cpu = LazyModule("sigconv.kernels.cpu")
 
 __all__ = ["convolve2d", "correlate2d", "convolution_matrix2d", "ConvolutionOperator2D"]
 
@@ -486,6 +487,8 @@ def convolution_matrix2d(kernel, image_shape, mode="full"):
     rows = np.broadcast_to(out_row * m1 + out_col, shape)[inside]
     cols = np.broadcast_to(a * w + b, shape)[inside]
     values = np.broadcast_to(kernel[p, q], shape)[inside]
+    import scipy.sparse
+
     return scipy.sparse.csr_matrix((values, (rows, cols)), shape=(m0 * m1, h * w))
 
 

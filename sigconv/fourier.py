@@ -24,9 +24,9 @@ import reprlib
 from fractions import Fraction
 
 import numpy as np
-import scipy.fft as sp_fft
 
 from ._jit import require_cuda, resolve_device, to_device_like, to_host
+from ._lazy import LazyModule
 from ._validate import (
     all_finite,
     as_numeric_array,
@@ -35,7 +35,9 @@ from ._validate import (
     check_positive_int,
     check_real,
 )
-from .kernels import cpu
+
+sp_fft = LazyModule("scipy.fft")  # imported on first use
+cpu = LazyModule("sigconv.kernels.cpu")
 
 __all__ = ["square_wave", "sawtooth_wave", "triangle_wave", "fourier_coefficients",
            "FourierSeries", "DrivenOscillator", "circular_convolve"]

@@ -27,7 +27,7 @@ bounds.
 import numpy as np
 from numba import prange
 
-from .._jit import jit
+from .._jit import jit, twins
 from . import formulas
 
 
@@ -162,13 +162,13 @@ def _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
     return _any_nonfinite(acc)
 
 
-@jit(parallel=True)
-def direct_nd_parallel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
-                       row_start, col_start, block):
-    """Direct N-D convolution into ``out``, tasks spread over threads with ``prange``.
+def _direct_nd(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows, row_start,
+               col_start, block):
+    """Direct N-D convolution into ``out``, one task per output block.
 
-    Returns True if every output is finite (each task flags its own block; one serial
-    OR over the flags afterwards)."""
+    Returns True if every output is finite (each task flags its own block, a reduction
+    over the tasks). Compiled twice, as :data:`direct_nd_serial` (the calling thread,
+    small problems) and :data:`direct_nd_parallel` (tasks spread over numba's threads)."""
     n_tasks = out.shape[0] * out.shape[1] * ((out.shape[2] + block - 1) // block)
     bad = 0
     for task in prange(n_tasks):
@@ -177,18 +177,7 @@ def direct_nd_parallel(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
     return bad == 0
 
 
-@jit
-def direct_nd_serial(x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
-                     row_start, col_start, block):
-    """Direct N-D convolution into ``out`` on the calling thread (small problems).
-
-    Returns True if every output is finite."""
-    n_tasks = out.shape[0] * out.shape[1] * ((out.shape[2] + block - 1) // block)
-    bad = False
-    for task in range(n_tasks):
-        bad |= _direct_task(task, x, h, out, x_batch, h_batch, x_rows, h_rows, out_rows,
-                            row_start, col_start, block)
-    return not bad
+direct_nd_serial, direct_nd_parallel = twins(_direct_nd)
 
 
 @jit

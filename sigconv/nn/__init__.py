@@ -5,83 +5,40 @@ layer with its forward and backward pass side by side and every gradient checkab
 :func:`check_gradients`.
 """
 
-from . import (
-    activations,
-    callbacks,
-    datasets,
-    functional,
-    initializers,
-    layers,
-    losses,
-    metrics,
-    models,
-    optimizers,
-    regularizers,
-    utils,
-)
-from .activations import ActivationFunction, get_activation
-from .callbacks import (
-    BackupAndRestore,
-    Callback,
-    CallbackList,
-    CSVLogger,
-    EarlyStopping,
-    History,
-    LambdaCallback,
-    LearningRateScheduler,
-    ModelCheckpoint,
-    ProgbarLogger,
-    ReduceLROnPlateau,
-    TerminateOnNaN,
-)
-from .gradcheck import check_gradients
-from .grid import GridResult, grid_search, lecture_digits_cnn
-from .initializers import get_initializer
-from .layers import (
-    Activation,
-    AveragePooling1D,
-    AveragePooling2D,
-    BatchNormalization,
-    Conv1D,
-    Conv2D,
-    Dense,
-    Dropout,
-    Flatten,
-    GlobalAveragePooling1D,
-    GlobalAveragePooling2D,
-    GlobalMaxPooling1D,
-    GlobalMaxPooling2D,
-    Layer,
-    LeakyReLU,
-    MaxPooling1D,
-    MaxPooling2D,
-    ReLU,
-    Softmax,
-    set_random_seed,
-)
-from .losses import (
-    BinaryCrossentropy,
-    CategoricalCrossentropy,
-    Loss,
-    MeanSquaredError,
-    SparseCategoricalCrossentropy,
-    get_loss,
-)
-from .model import Input, Sequential, load_model
-from .optimizers import (
-    SGD,
-    Adadelta,
-    Adagrad,
-    Adam,
-    Adamax,
-    AdamW,
-    Nadam,
-    Optimizer,
-    RMSprop,
-    get_optimizer,
-    schedules,
-)
-from .regularizers import L1, L1L2, L2, get_regularizer, l1, l1_l2, l2
+from .._lazy import attach
+
+# Every name loads with its submodule on first use (PEP 562): ``import sigconv.nn`` imports
+# neither numba nor the layers, and ``nn.Dense`` imports what a dense layer needs.
+_NAMES = {
+    **dict.fromkeys(["ActivationFunction", "get_activation"], "activations"),
+    **dict.fromkeys(["BackupAndRestore", "Callback", "CallbackList", "CSVLogger",
+                     "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
+                     "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
+                     "TerminateOnNaN"],
+                    "callbacks"),
+    **dict.fromkeys(["check_gradients"], "gradcheck"),
+    **dict.fromkeys(["GridResult", "grid_search", "lecture_digits_cnn"], "grid"),
+    **dict.fromkeys(["get_initializer"], "initializers"),
+    **dict.fromkeys(["Activation", "AveragePooling1D", "AveragePooling2D",
+                     "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout",
+                     "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+                     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Layer", "LeakyReLU",
+                     "MaxPooling1D", "MaxPooling2D", "ReLU", "Softmax", "set_random_seed"],
+                    "layers"),
+    **dict.fromkeys(["BinaryCrossentropy", "CategoricalCrossentropy", "Loss",
+                     "MeanSquaredError", "SparseCategoricalCrossentropy", "get_loss"],
+                    "losses"),
+    **dict.fromkeys(["Input", "Sequential", "load_model"], "model"),
+    **dict.fromkeys(["SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "Nadam",
+                     "Optimizer", "RMSprop", "get_optimizer"],
+                    "optimizers"),
+    **dict.fromkeys(["L1", "L1L2", "L2", "get_regularizer", "l1", "l1_l2", "l2"],
+                    "regularizers"),
+}
+_SUBMODULES = ["activations", "callbacks", "datasets", "functional", "gradcheck", "grid",
+               "initializers", "kernels", "layers", "losses", "metrics", "model", "models",
+               "optimizers", "regularizers", "schedules", "utils"]
+__getattr__, __dir__ = attach(__name__, _SUBMODULES, _NAMES)
 
 __all__ = [
     "L1", "L1L2", "L2", "SGD", "Activation", "ActivationFunction", "Adam",

@@ -18,8 +18,10 @@ VM, 3x3 kernels, 32 filters): the forward pass plus the kernel gradient 1.5-1.8x
 than ``"gemm"`` with 1-4 input channels, about as fast with 6-8, 0.85x with 16, 0.7x
 with 32. Any strides, dilation, padding and kernel size; float32 and float64.
 
-Threads: a convolution of fewer than :data:`PARALLEL_MIN_MACS` multiply-adds, or one
-inside :func:`sigconv._jit.single_thread`, runs on one thread; larger ones on
+Threads: a convolution of fewer than :data:`PARALLEL_MIN_MACS` multiply-adds runs the
+serial twins of the kernels (they compile in half the time of the parallel ones, which
+matters for the first call of a small network); larger ones run the parallel twins, one
+inside :func:`sigconv._jit.single_thread` on one thread, the others on
 ``functional.n_threads()`` (at most numba's thread count). The forward pass splits its
 output lines over the threads; the kernel gradient gives each of its
 ``functional.n_threads()`` tasks a buffer of its own, added serially at the end.
@@ -48,17 +50,23 @@ def misfit(geometry, in_channels, filters, dtype):
 
 
 def _threads(geometry, batch, in_channels, filters):
-    """Threads worth using for a pass of this size."""
+    """Threads worth using for a pass of this size; 0 for the serial twins."""
     macs = batch * geometry.out_size[0] * geometry.out_size[1] * geometry.taps \
         * in_channels * filters
-    return functional.n_threads() if macs >= PARALLEL_MIN_MACS else 1
+    return functional.n_threads() if macs >= PARALLEL_MIN_MACS else 0
 
 
-def _launch(kernel, threads, *args):
-    """``kernel(*args)`` with numba's thread count (of the calling thread) at most
-    ``threads`` for the call. The kernels are parallel loops even on one thread: only
-    those get arrays that numba marks non-aliasing, and vectorise without run-time
-    overlap checks (measured 1.2-1.8x faster than the same loop compiled serially)."""
+def _launch(name, threads, *args):
+    """The kernel ``name`` of :mod:`sigconv.nn.kernels.direct` on ``args``: its serial twin
+    when ``threads`` is 0, else its parallel twin with numba's thread count (of the calling
+    thread) at most ``threads`` for the call. The parallel twin serves large passes even on
+    one thread: only parallel loops get arrays that numba marks non-aliasing, and vectorise
+    without run-time overlap checks (measured 1.2-1.8x faster than the same loop compiled
+    serially)."""
+    if threads == 0:
+        getattr(kernels, name + "_serial")(*args)
+        return
+    kernel = getattr(kernels, name + "_parallel")
     before = numba.get_num_threads()
     threads = min(threads, before)
     if threads == before:
@@ -69,6 +77,54 @@ def _launch(kernel, threads, *args):
         kernel(*args)
     finally:
         numba.set_num_threads(before)
+
+
+def term_tables(count, first, xoff, col, height, width, channels, geometry):
+    """Fill the terms of every output row into ``count, first`` (out_h,) and ``xoff, col``
+    (out_h * kh * kw * channels,), all int64.
+
+    ``count[i]`` terms, ``first[i]`` the kernel row (of the kernel seen as
+    ``(kh * kw * channels, filters)``) of term 0; term ``r`` reads
+    ``x.flat[xoff[i * T + r] + (b * H * W + j * sw) * channels]`` for pixel ``(b, i, j)``
+    (``T = kh * kw * channels``) and input column ``col[i * T + r] + j * sw``. (Four
+    arrays rather than a returned tuple: numba proves a parallel loop's arrays
+    non-aliasing only when no tuple holds them.) Plain Python: it runs once per image
+    shape, and compiling it cost more than it ever ran.
+    """
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    n_terms = kh * kw * channels
+    term_channels = np.arange(channels)
+    for i in range(out_h):
+        n = 0
+        first[i] = -1
+        for a in range(kh):
+            h = i * sh + a * dh - ph
+            if h < 0 or h >= height:
+                continue
+            if first[i] < 0:
+                first[i] = a * kw * channels
+            for c in range(kw):
+                start = c * dw - pw
+                at = i * n_terms + n
+                xoff[at:at + channels] = (h * width + start) * channels + term_channels
+                col[at:at + channels] = start
+                n += channels
+        count[i] = n
+        first[i] = max(first[i], 0)
+
+
+def interior(width, geometry):
+    """``(lo, hi)``: the output columns ``j`` all of whose taps read inside the input
+    (input column ``j * sw + c * dw - pw`` in ``[0, width)`` for every tap column ``c``)."""
+    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
+    lo, hi = 0, out_w
+    for c in range(kw):
+        start = c * dw - pw
+        c_lo = (sw - 1 - start) // sw if start < 0 else 0
+        c_hi = min(out_w, (width - 1 - start) // sw + 1) if start < width else 0
+        lo = max(lo, min(c_lo, c_hi))
+        hi = min(hi, c_hi)
+    return lo, max(lo, hi)
 
 
 @functools.lru_cache(maxsize=64)
@@ -82,8 +138,8 @@ def _tables(image_shape, geometry):
     first = np.empty(geometry[8], np.int64)
     xoff = np.empty(geometry[8] * geometry[0] * geometry[1] * channels, np.int64)
     col = np.empty(xoff.size, np.int64)
-    kernels.term_tables(count, first, xoff, col, height, width, channels, geometry)
-    return (count, first, xoff, col, *kernels.interior(width, geometry))
+    term_tables(count, first, xoff, col, height, width, channels, geometry)
+    return (count, first, xoff, col, *interior(width, geometry))
 
 
 def forward(x, kernel, geometry):
@@ -99,7 +155,7 @@ def forward(x, kernel, geometry):
     filters = kernel.shape[3]
     out = np.empty((x.shape[0], *geometry.out_size, filters), x.dtype)
     threads = _threads(geometry, x.shape[0], x.shape[3], filters)
-    _launch(kernels.forward, threads, x, kernel, out, geometry.kernel_tuple,
+    _launch("forward", threads, x, kernel, out, geometry.kernel_tuple,
             *_tables(x.shape[1:], geometry.kernel_tuple))
     return out, None
 
@@ -115,9 +171,10 @@ def backward(x, grad, kernel, geometry, input_grad, cache):
         kernel's shape.
     """
     threads = _threads(geometry, x.shape[0], x.shape[3], kernel.shape[3])
-    partials = np.empty((min(threads, x.shape[0] * geometry.out_size[0]), *kernel.shape),
+    partials = np.empty((min(max(threads, 1), x.shape[0] * geometry.out_size[0]),
+                         *kernel.shape),
                         x.dtype)
-    _launch(kernels.kernel_gradient, threads, x, grad, partials, geometry.kernel_tuple,
+    _launch("kernel_gradient", threads, x, grad, partials, geometry.kernel_tuple,
             *_tables(x.shape[1:], geometry.kernel_tuple))
     dkernel = partials[0]
     for task in range(1, partials.shape[0]):

@@ -22,7 +22,6 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from .. import _config
 from .._jit import in_single_thread
@@ -200,6 +199,8 @@ def _executor():
 
 @functools.cache
 def _blas_controller():
+    from threadpoolctl import ThreadpoolController  # only BLAS thread limits need it
+
     return ThreadpoolController()
 
 

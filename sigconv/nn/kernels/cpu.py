@@ -27,7 +27,7 @@ import math
 import numpy as np
 from numba import prange
 
-from ..._jit import jit
+from ..._jit import jit, twins
 from . import formulas
 
 
@@ -103,22 +103,20 @@ def _patch_line(xf, cf, shape, line, line0, geometry, fill, ranges):
                     cf[d + ch] = fill
 
 
-@jit
-def patches_serial(x, cols, line0, line1, geometry, fill):
-    """im2col of lines ``[line0, line1)`` of ``x`` into ``cols`` (one thread)."""
-    ranges = _column_ranges(geometry[9], x.shape[2], geometry)
-    xf, cf = x.reshape(-1), cols.reshape(-1)
-    for line in range(line0, line1):
-        _patch_line(xf, cf, x.shape[1:], line, line0, geometry, fill, ranges)
+def _patches(x, cols, line0, line1, geometry, fill):
+    """im2col of lines ``[line0, line1)`` of ``x`` into ``cols``, one line per
+    task.
 
-
-@jit(parallel=True)
-def patches_parallel(x, cols, line0, line1, geometry, fill):
-    """im2col of lines ``[line0, line1)`` of ``x`` into ``cols``, one line per task."""
+    Compiled twice (:func:`sigconv._jit.twins`): ``patches_serial`` on the calling
+    thread, ``patches_parallel`` over numba's threads.
+    """
     ranges = _column_ranges(geometry[9], x.shape[2], geometry)
     xf, cf = x.reshape(-1), cols.reshape(-1)
     for line in prange(line0, line1):
         _patch_line(xf, cf, x.shape[1:], line, line0, geometry, fill, ranges)
+
+
+patches_serial, patches_parallel = twins(_patches)
 
 
 @jit(inline="always")
@@ -148,27 +146,22 @@ def _adjoint_task(cols, dx, task, line0, line1, geometry, ranges):
                     dx[b, h, w, ch] += cols[row0 + j, tap, ch]
 
 
-@jit
-def patches_adjoint_serial(cols, dx, line0, line1, geometry):
-    """col2im: add the window rows of lines ``[line0, line1)`` onto ``dx`` (one thread)."""
-    out_h = geometry[8]
-    height = dx.shape[1]
-    ranges = _column_ranges(geometry[9], dx.shape[2], geometry)
-    n_tasks = ((line1 - 1) // out_h - line0 // out_h + 1) * height
-    for task in range(n_tasks):
-        _adjoint_task(cols, dx, task, line0, line1, geometry, ranges)
+def _patches_adjoint(cols, dx, line0, line1, geometry):
+    """col2im: add the window rows of lines ``[line0, line1)`` onto ``dx``; a task per
+    input line, each the only writer of its line.
 
-
-@jit(parallel=True)
-def patches_adjoint_parallel(cols, dx, line0, line1, geometry):
-    """col2im: add the window rows of lines ``[line0, line1)`` onto ``dx``; a task per input
-    line, each the only writer of its line."""
+    Compiled twice (:func:`sigconv._jit.twins`): ``patches_adjoint_serial`` on the calling
+    thread, ``patches_adjoint_parallel`` over numba's threads.
+    """
     out_h = geometry[8]
     height = dx.shape[1]
     ranges = _column_ranges(geometry[9], dx.shape[2], geometry)
     n_tasks = ((line1 - 1) // out_h - line0 // out_h + 1) * height
     for task in prange(n_tasks):
         _adjoint_task(cols, dx, task, line0, line1, geometry, ranges)
+
+
+patches_adjoint_serial, patches_adjoint_parallel = twins(_patches_adjoint)
 
 
 # --- pooling reductions over the taps of ``cols[row, tap, channel]`` -------------------
@@ -205,18 +198,17 @@ def max_over_taps_serial(cols, out, argmax):
         _max_row(cols[r], out[r], argmax[r])
 
 
-@jit
-def scatter_to_taps_serial(grad, argmax, cols):
-    """Adjoint of max_over_taps: ``cols[r, argmax[r, c], c] = grad[r, c]``, else 0."""
-    for r in range(cols.shape[0]):
-        _scatter_row(grad[r], argmax[r], cols[r])
+def _scatter_to_taps(grad, argmax, cols):
+    """Adjoint of max_over_taps: ``cols[r, argmax[r, c], c] = grad[r, c]``, else 0.
 
-
-@jit(parallel=True)
-def scatter_to_taps_parallel(grad, argmax, cols):
-    """:func:`scatter_to_taps_serial`, rows spread over the threads."""
+    Compiled twice (:func:`sigconv._jit.twins`): ``scatter_to_taps_serial`` on the calling
+    thread, ``scatter_to_taps_parallel`` over numba's threads.
+    """
     for r in prange(cols.shape[0]):
         _scatter_row(grad[r], argmax[r], cols[r])
+
+
+scatter_to_taps_serial, scatter_to_taps_parallel = twins(_scatter_to_taps)
 
 
 # --- pooling straight from the images (no copy of the windows) -----------------------
@@ -277,21 +269,20 @@ def _pool_line(xf, of, af, counts, shape, line, geometry, fill, kind):
                 of[o + ch] /= count
 
 
-@jit
-def pool_serial(x, out, argmax, counts, geometry, fill, kind):
+def _pool(x, out, argmax, counts, geometry, fill, kind):
     """Max (``kind`` 0; first maximal tap in ``argmax``) or average (1; sums divided by
-    ``counts[i, j]``) pooling of ``x`` into ``out[row, channel]``, one thread."""
-    xf, of, af = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
-    for line in range(x.shape[0] * geometry[8]):
-        _pool_line(xf, of, af, counts, x.shape[1:], line, geometry, fill, kind)
+    ``counts[i, j]``) pooling of ``x`` into ``out[row, channel]``, one output line
+    per task.
 
-
-@jit(parallel=True)
-def pool_parallel(x, out, argmax, counts, geometry, fill, kind):
-    """:func:`pool_serial`, one output line per task."""
+    Compiled twice (:func:`sigconv._jit.twins`): ``pool_serial`` on the calling
+    thread, ``pool_parallel`` over numba's threads.
+    """
     xf, of, af = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
     for line in prange(x.shape[0] * geometry[8]):
         _pool_line(xf, of, af, counts, x.shape[1:], line, geometry, fill, kind)
+
+
+pool_serial, pool_parallel = twins(_pool)
 
 
 @jit
@@ -334,24 +325,21 @@ def _tap_offsets(geometry, width, channels):
     return relative
 
 
-@jit
-def max_pool_inside_serial(x, out, argmax, geometry):
+def _max_pool_inside(x, out, argmax, geometry):
     """Max pooling of ``x`` into ``out[row, channel]`` and the first maximal tap into
     ``argmax``, for windows that all lie inside the input (``pad == (0, 0)`` and the
-    windows fit), one thread; the same results as :func:`pool_serial`."""
-    xf, of, af = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
-    relative = _tap_offsets(geometry, x.shape[2], x.shape[3])
-    for line in range(x.shape[0] * geometry[8]):
-        _max_pool_inside_line(xf, of, af, x.shape[1:], line, geometry, relative)
+    windows fit), one output line per task; the same results as :func:`pool_serial`.
 
-
-@jit(parallel=True)
-def max_pool_inside_parallel(x, out, argmax, geometry):
-    """:func:`max_pool_inside_serial`, one output line per task."""
+    Compiled twice (:func:`sigconv._jit.twins`): ``max_pool_inside_serial`` on the calling
+    thread, ``max_pool_inside_parallel`` over numba's threads.
+    """
     xf, of, af = x.reshape(-1), out.reshape(-1), argmax.reshape(-1)
     relative = _tap_offsets(geometry, x.shape[2], x.shape[3])
     for line in prange(x.shape[0] * geometry[8]):
         _max_pool_inside_line(xf, of, af, x.shape[1:], line, geometry, relative)
+
+
+max_pool_inside_serial, max_pool_inside_parallel = twins(_max_pool_inside)
 
 
 @jit(inline="always")
@@ -388,23 +376,21 @@ def _pool_adjoint_line(gf, af, counts, df, shape, line, geometry, kind):
                         df[d + ch] = gf[o + ch] / count + 0
 
 
-@jit
-def pool_adjoint_serial(grad, argmax, counts, dx, geometry, kind):
+def _pool_adjoint(grad, argmax, counts, dx, geometry, kind):
     """Gradient of :func:`pool_serial` with respect to its input for windows that do not
     overlap, written into the pixels they cover (the others are left as they are), one
-    thread."""
-    gf, af, df = grad.reshape(-1), argmax.reshape(-1), dx.reshape(-1)
-    for line in range(dx.shape[0] * geometry[8]):
-        _pool_adjoint_line(gf, af, counts, df, dx.shape[1:], line, geometry, kind)
+    output line per task (windows that do not overlap never share a pixel, so each task is
+    the only writer of its pixels).
 
-
-@jit(parallel=True)
-def pool_adjoint_parallel(grad, argmax, counts, dx, geometry, kind):
-    """:func:`pool_adjoint_serial`, one output line per task (windows that do not overlap
-    never share a pixel, so each task is the only writer of its pixels)."""
+    Compiled twice (:func:`sigconv._jit.twins`): ``pool_adjoint_serial`` on the calling
+    thread, ``pool_adjoint_parallel`` over numba's threads.
+    """
     gf, af, df = grad.reshape(-1), argmax.reshape(-1), dx.reshape(-1)
     for line in prange(dx.shape[0] * geometry[8]):
         _pool_adjoint_line(gf, af, counts, df, dx.shape[1:], line, geometry, kind)
+
+
+pool_adjoint_serial, pool_adjoint_parallel = twins(_pool_adjoint)
 
 
 # --- elementwise activations on (rows, channels) arrays -------------------------------
@@ -441,32 +427,30 @@ def _derivative_row(grad, y, out, kind, slope):
         out[ch] = g
 
 
-@jit
-def activate_serial(z, bias, kind, slope):
-    """In place: ``z = f(z + bias)`` row by row, ``f`` chosen by ``kind``."""
-    for r in range(z.shape[0]):
-        _activate_row(z[r], bias, kind, slope)
+def _activate(z, bias, kind, slope):
+    """In place: ``z = f(z + bias)`` row by row, ``f`` chosen by ``kind``.
 
-
-@jit(parallel=True)
-def activate_parallel(z, bias, kind, slope):
-    """In place: ``z = f(z + bias)``, rows spread over the threads."""
+    Compiled twice (:func:`sigconv._jit.twins`): ``activate_serial`` on the calling
+    thread, ``activate_parallel`` over numba's threads.
+    """
     for r in prange(z.shape[0]):
         _activate_row(z[r], bias, kind, slope)
 
 
-@jit
-def derivative_serial(grad, y, out, kind, slope):
-    """``out = grad * f'`` where ``f'`` is written in terms of the output ``y = f(z)``."""
-    for r in range(y.shape[0]):
-        _derivative_row(grad[r], y[r], out[r], kind, slope)
+activate_serial, activate_parallel = twins(_activate)
 
 
-@jit(parallel=True)
-def derivative_parallel(grad, y, out, kind, slope):
-    """``out = grad * f'(y)``, rows spread over the threads."""
+def _derivative(grad, y, out, kind, slope):
+    """``out = grad * f'`` where ``f'`` is written in terms of the output ``y = f(z)``.
+
+    Compiled twice (:func:`sigconv._jit.twins`): ``derivative_serial`` on the calling
+    thread, ``derivative_parallel`` over numba's threads.
+    """
     for r in prange(y.shape[0]):
         _derivative_row(grad[r], y[r], out[r], kind, slope)
+
+
+derivative_serial, derivative_parallel = twins(_derivative)
 
 
 # --- reductions ---------------------------------------------------------------------

@@ -19,7 +19,8 @@ not slice, so numba declares those arrays non-aliasing to LLVM and the vectorise
 without run-time overlap checks.
 
 The sum over ``(a, c, ch)`` is walked as a list of *terms* per output row ``i``
-(:func:`term_tables`): the kernel rows ``a`` whose input row lies inside the input are a
+(:func:`sigconv.nn._conv_direct.term_tables`): the kernel rows ``a`` whose input row lies
+inside the input are a
 contiguous range, so term ``r`` of row ``i`` multiplies kernel row ``first[i] + r`` (rows of
 ``filters`` entries of the kernel seen as ``(kh * kw * C, filters)``), and reads
 ``x.flat[xoff[i, r] + (b * H * W + j * sw) * C]`` for pixel ``(b, i, j)``. Pixels whose
@@ -28,9 +29,13 @@ terms unchecked; the others check each term's column ``col[i, r] + j * sw``, so 
 index ever leaves its array (padding is never read). Offsets are unsigned when indexing, so
 numba adds no negative-index wraparound to the loops.
 
-The two kernels (:func:`forward`, :func:`kernel_gradient`) are parallel loops, also for
-one thread (the caller sets numba's thread count): only a parallel loop gets the
-non-aliasing arrays, which makes even one thread faster than a plain loop. Every task owns
+The two kernels are compiled twice each (:func:`sigconv._jit.twins`): ``forward_parallel``
+and ``kernel_gradient_parallel`` are parallel loops, used also for one thread on large
+problems (the caller sets numba's thread count): only a parallel loop gets the
+non-aliasing arrays, which makes even one thread faster than a plain loop (1.1-1.6x on the
+digits net's first layer). ``forward_serial`` and ``kernel_gradient_serial`` serve small
+problems, where that gain is tens of microseconds, and compile in about half the time
+(numba's parallel passes dominate the first call of a small network). Every task owns
 the memory it writes: an output line (forward), a kernel-gradient buffer of its own for a
 range of lines, summed afterwards by the caller (kernel gradient). The input gradient is
 gemm's col2im (a gather kernel here measured 1.25-3x slower).
@@ -39,54 +44,9 @@ gemm's col2im (a gather kernel here measured 1.25-3x slower).
 import numpy as np
 from numba import prange
 
-from ..._jit import jit
-from .cpu import _column_ranges
+from ..._jit import jit, twins
 
 _U = np.uint64
-
-
-@jit
-def term_tables(count, first, xoff, col, height, width, channels, geometry):
-    """Fill the terms of every output row into ``count, first`` (out_h,) and ``xoff, col``
-    (out_h * kh * kw * channels,), all int64.
-
-    ``count[i]`` terms, ``first[i]`` the kernel row (of the kernel seen as
-    ``(kh * kw * channels, filters)``) of term 0; term ``r`` reads
-    ``x.flat[xoff[i * T + r] + (b * H * W + j * sw) * channels]`` for pixel ``(b, i, j)``
-    (``T = kh * kw * channels``) and input column ``col[i * T + r] + j * sw``. (Four
-    arrays rather than a returned tuple: numba proves a parallel loop's arrays
-    non-aliasing only when no tuple holds them.)
-    """
-    kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w = geometry
-    n_terms = kh * kw * channels
-    for i in range(out_h):
-        n = 0
-        first[i] = -1
-        for a in range(kh):
-            h = i * sh + a * dh - ph
-            if h < 0 or h >= height:
-                continue
-            if first[i] < 0:
-                first[i] = a * kw * channels
-            for c in range(kw):
-                start = c * dw - pw
-                for ch in range(channels):
-                    xoff[i * n_terms + n] = (h * width + start) * channels + ch
-                    col[i * n_terms + n] = start
-                    n += 1
-        count[i] = n
-        first[i] = max(first[i], 0)
-
-
-@jit
-def interior(width, geometry):
-    """``(lo, hi)``: the output columns ``j`` all of whose taps read inside the input."""
-    ranges = _column_ranges(geometry[9], width, geometry)
-    lo, hi = 0, geometry[9]
-    for c in range(ranges.shape[0]):
-        lo = max(lo, ranges[c, 0])
-        hi = min(hi, ranges[c, 1])
-    return lo, max(lo, hi)
 
 
 # --- forward ---------------------------------------------------------------------------
@@ -188,17 +148,21 @@ def _forward_line(xf, wf, of, line, dims, geometry, count, first, xoff, col, lo,
                 of[uo + f] += e * wf[wr + f]
 
 
-@jit(parallel=True)
-def forward(x, kernel, out, geometry, count, first, xoff, col, lo, hi):
+def _forward(x, kernel, out, geometry, count, first, xoff, col, lo, hi):
     """``out`` = the cross-correlation of ``x`` (B, H, W, C) with ``kernel`` (kh, kw, C, F)
     for the geometry tuple ``(kh, kw, sh, sw, dh, dw, ph, pw, out_h, out_w)``, one output
-    line ``out[b, i]`` per task; ``count, first, xoff, col`` from :func:`term_tables`,
-    ``lo, hi`` from :func:`interior`."""
+    line ``out[b, i]`` per task; ``count, first, xoff, col`` from
+    :func:`sigconv.nn._conv_direct.term_tables`, ``lo, hi`` from
+    :func:`sigconv.nn._conv_direct.interior`. Compiled as ``forward_serial`` and
+    ``forward_parallel``."""
     batch, height, width, channels = x.shape
     dims = (height, width, channels, kernel.shape[3])
     xf, wf, of = x.reshape(-1), kernel.reshape(-1), out.reshape(-1)
     for line in prange(batch * geometry[8]):
         _forward_line(xf, wf, of, line, dims, geometry, count, first, xoff, col, lo, hi)
+
+
+forward_serial, forward_parallel = twins(_forward)
 
 
 # --- gradient with respect to the kernel ------------------------------------------------
@@ -378,11 +342,11 @@ def _dkernel_lines(xf, gf, df, base, line0, line1, dims, geometry, count, first,
                     df[ud + f] += e * gf[ug + f]
 
 
-@jit(parallel=True)
-def kernel_gradient(x, grad, partials, geometry, count, first, xoff, col, lo, hi):
+def _kernel_gradient(x, grad, partials, geometry, count, first, xoff, col, lo, hi):
     """Kernel gradient of the cross-correlation in ``partials`` (tasks, kh, kw, C, F): task
     ``t`` writes only ``partials[t]``, the sum over its share of the output lines; the
-    caller adds them. The tables as for :func:`forward`."""
+    caller adds them. The tables as for :func:`_forward`. Compiled as
+    ``kernel_gradient_serial`` and ``kernel_gradient_parallel``."""
     batch, height, width, channels = x.shape
     dims = (height, width, channels, grad.shape[3])
     n_lines = batch * geometry[8]
@@ -395,6 +359,9 @@ def kernel_gradient(x, grad, partials, geometry, count, first, xoff, col, lo, hi
         _dkernel_lines(xf, gf, pf, task * size, task * n_lines // n_tasks,
                        (task + 1) * n_lines // n_tasks, dims, geometry, count, first, xoff,
                        col, lo, hi)
+
+
+kernel_gradient_serial, kernel_gradient_parallel = twins(_kernel_gradient)
 
 
 # --- gradient with respect to the input ----------------------------------------------
