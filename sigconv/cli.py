@@ -725,7 +725,10 @@ def _calibration_report():
         if error.name != "sigconv._calibrate":
             raise
         return "shipped defaults"
-    return calibration.describe()
+    try:
+        return calibration.describe()
+    except Exception as error:  # noqa: BLE001 - a report for bug reports reports this too
+        return f"unknown: sigconv._calibrate.describe() failed: {_one_line(error)}"
 
 
 def _kernel_cache_report():

@@ -475,6 +475,18 @@ def test_info_shows_the_calibration_in_use(capsys, monkeypatch):
         "calibrated on this machine (stub)"
 
 
+def test_info_survives_a_failing_calibration_description(capsys, monkeypatch):
+    stub_calibration(monkeypatch)
+
+    def broken():
+        raise OSError("cannot read the stored constants")
+
+    monkeypatch.setattr(sys.modules["sigconv._calibrate"], "describe", broken)
+    assert cli.main(["info"]) == 0
+    assert info_lines(capsys.readouterr().out)["calibration"] == (
+        "unknown: sigconv._calibrate.describe() failed: cannot read the stored constants")
+
+
 def test_info_reports_the_runtime_tuning_as_configure_applied_it(capsys, monkeypatch):
     from sigconv import _config, _runtime
 
