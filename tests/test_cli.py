@@ -131,6 +131,7 @@ def test_demo_math_training_and_figures(tmp_path, capsys):
     assert str(out) in text and str(tmp_path / "demo_filters.png") in text
 
 
+@pytest.mark.full
 def test_demo_epochs_and_seed_change_the_training(tmp_path, capsys):
     out = tmp_path / "short.png"
     accuracies = []
@@ -163,6 +164,7 @@ def test_train_digits_with_each_optimizer(tmp_path, capsys):
         assert 0.3 < number_after("test accuracy:", text) <= 1.0
 
 
+@pytest.mark.full
 def test_train_is_reproducible_across_processes(tmp_path):
     """--seed fixes the split, the shuffles and the initial weights: two processes print
     the same results."""
@@ -213,6 +215,7 @@ def test_train_mnist_files_and_saved_model(tmp_path, capsys, monkeypatch):
     assert type(loaded.optimizer).__name__ == "Adam"
 
 
+@pytest.mark.full
 def test_train_cifar10_network_with_sparse_logits(tmp_path, capsys):
     write_cifar10(tmp_path)
     assert cli.main(["train", "--dataset", "cifar10", "--data-dir", str(tmp_path),
@@ -293,6 +296,7 @@ def grid_table(text):
     return re.findall(r"^\s+(?:0\.01|0\.1)\s+([0-9.]+)$", text, flags=re.MULTILINE)
 
 
+@pytest.mark.full
 def test_grid_on_a_local_dask_cluster_with_a_cache(tmp_path, capsys):
     """--dask local runs the cells on a LocalCluster: the same table as in this process;
     --cache-dir keeps the cells, and a rerun reads them back."""
@@ -313,6 +317,7 @@ def test_grid_on_a_local_dask_cluster_with_a_cache(tmp_path, capsys):
     assert [cell.stat().st_mtime_ns for cell in cells] == written   # read, not redone
 
 
+@pytest.mark.full
 def test_grid_without_a_scheduler_at_the_address(tmp_path, capsys):
     assert cli.main(["grid", "--etas", "0.1", "--lambdas", "0", "--epochs", "1",
                      "--dask", "tcp://127.0.0.1:9", "--out", str(tmp_path / "g.png")]) == 1
