@@ -452,6 +452,35 @@ def test_info_json_is_one_object_with_the_same_facts(capsys):
     assert all(os.path.isdir(folder) for folder in cache["folders"])
 
 
+@pytest.mark.parametrize("features, level", [
+    ({"avx512f": True, "avx512bw": True, "avx512vl": True, "avx512dq": True, "avx2": True,
+      "fma": True}, "AVX-512"),
+    ({"avx512f": True, "avx2": True, "fma": True}, "AVX-512 (F only)"),
+    ({"avx2": True, "fma": True, "avx": True, "avx512f": False}, "AVX2"),
+    ({"avx2": True, "avx": True}, "AVX"),          # AVX2 without FMA: not numba's AVX2
+    ({"sse4.2": True, "sse2": True}, "SSE4.2"),
+    ({"neon": True}, "NEON"),
+    ({"sve": True, "neon": True}, "SVE"),
+    ({}, "none found"),
+])
+def test_info_simd_level_from_llvms_cpu_features(features, level, monkeypatch):
+    import llvmlite.binding as llvm
+
+    monkeypatch.setattr(llvm, "get_host_cpu_features", lambda: features)
+    monkeypatch.setattr(numba.config, "CPU_FEATURES", None)
+    report = cli._cpu_report()
+    assert report["simd"] == level
+    assert report["features"] == sorted(name for name, on in features.items() if on)
+
+
+def test_info_simd_level_follows_numba_cpu_features(monkeypatch):
+    """NUMBA_CPU_FEATURES (numba compiles for these, not the host's) decides the level."""
+    monkeypatch.setattr(numba.config, "CPU_FEATURES", "+sse2,+sse4.2,+avx,-avx2,-fma")
+    report = cli._cpu_report()
+    assert report["simd"] == "AVX"
+    assert report["features"] == ["avx", "sse2", "sse4.2"]
+
+
 def test_info_without_a_gpu_says_why(capsys, monkeypatch):
     """On any machine, a GPU or not: numba's own reason is shown, and the extra that
     installs the CUDA target is named when numba-cuda is missing."""
