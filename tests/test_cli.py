@@ -546,13 +546,14 @@ def test_info_reports_the_runtime_tuning_as_configure_applied_it(capsys, monkeyp
     assert runtime["malloc"].startswith("not set: ")
 
 
-def test_info_in_a_process_with_tuning_off_and_its_own_kernel_cache(tmp_path):
+def test_info_in_a_process_with_tuning_off_its_own_kernel_cache_and_the_simulator(tmp_path):
     """``SIGCONV_TUNE_RUNTIME=0`` leaves the process alone and says so; the kernel cache
-    is where ``NUMBA_CACHE_DIR`` puts it."""
+    is where ``NUMBA_CACHE_DIR`` puts it; the CUDA simulator is usable, and named."""
     env = {name: value for name, value in os.environ.items()
            if name not in ("OMP_WAIT_POLICY", "MALLOC_MMAP_THRESHOLD_",
                            "MALLOC_TRIM_THRESHOLD_")}
-    env.update(SIGCONV_TUNE_RUNTIME="0", NUMBA_CACHE_DIR=str(tmp_path))
+    env.update(SIGCONV_TUNE_RUNTIME="0", NUMBA_CACHE_DIR=str(tmp_path),
+               NUMBA_ENABLE_CUDASIM="1")
     result = run_module("info", "--json", env=env)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -564,6 +565,8 @@ def test_info_in_a_process_with_tuning_off_and_its_own_kernel_cache(tmp_path):
     assert cache["folders"] and all(folder.startswith(str(tmp_path))
                                     for folder in cache["folders"])
     assert cache["cached_kernels"] == 0
+    assert report["cuda"]["available"] is True
+    assert report["cuda"]["reason"].startswith("the CUDA simulator (NUMBA_ENABLE_CUDASIM=1)")
     result = run_module("info", env=env)
     assert result.returncode == 0, result.stderr
     assert info_lines(result.stdout)["tuning"] == "off (SIGCONV_TUNE_RUNTIME=0)"
