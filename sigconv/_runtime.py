@@ -43,23 +43,46 @@ def _user_chose_malloc():
     return "MALLOC_MMAP_THRESHOLD_" in os.environ or trim not in (None, _DASK_NANNY_TRIM)
 
 
+#: what the last :func:`configure` call did, one sentence per setting (``sigconv info``
+#: prints it): ``enabled`` (False with ``SIGCONV_TUNE_RUNTIME=0``), ``omp_wait_policy``
+#: and ``malloc``; None before the first call
+applied = {"enabled": None, "omp_wait_policy": None, "malloc": None}
+
+
 def _tune_malloc():
     """Fixed glibc malloc thresholds, unless the user set them. Returns True if set."""
-    if not sys.platform.startswith("linux") or _user_chose_malloc():
-        return False
+    return _set_malloc_thresholds()[0]
+
+
+def _set_malloc_thresholds():
+    """``(done, what happened)``: the thresholds set with ``mallopt``, or why not."""
+    if not sys.platform.startswith("linux"):
+        return False, f"not set: glibc's malloc is Linux's (this is {sys.platform})"
+    if _user_chose_malloc():
+        return False, ("not set: the user's MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ "
+                       "are in the environment")
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.gnu_get_libc_version  # noqa: B018 - glibc only (not musl)
         mallopt = libc.mallopt
     except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-                and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+        return False, "not set: the C library is not glibc"
+    if not (mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+            and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)):
+        return False, "not set: glibc's mallopt refused the thresholds"
+    return True, (f"M_MMAP_THRESHOLD {MMAP_THRESHOLD >> 20} MiB, M_TRIM_THRESHOLD "
+                  f"{TRIM_THRESHOLD >> 20} MiB (set by sigconv with mallopt)")
 
 
 def configure(enabled=True):
-    """Apply both settings (called once, from ``sigconv/__init__.py``)."""
+    """Apply both settings (called once, from ``sigconv/__init__.py``) and record what
+    was done in :data:`applied`."""
+    applied["enabled"] = bool(enabled)
     if not enabled:
+        applied["omp_wait_policy"] = applied["malloc"] = "not set: SIGCONV_TUNE_RUNTIME=0"
         return
+    users = os.environ.get("OMP_WAIT_POLICY")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    _tune_malloc()
+    applied["omp_wait_policy"] = ("PASSIVE (set by sigconv)" if users is None
+                                  else f"{users} (the user's, kept)")
+    applied["malloc"] = _set_malloc_thresholds()[1]

@@ -7,6 +7,10 @@
 ``sigconv grid``       the lecture's grid search over learning rate and L2 strength
 ``sigconv fourier``    the square wave's Fourier series and the Gibbs overshoot
 ``sigconv bench``      time per training step and GFLOP/s of one convolution layer
+``sigconv info``       versions, threads, CPU SIMD level, BLAS, CUDA (and why not), the
+                       calibration in use, the kernel cache, the process settings (paste
+                       it into bug reports; ``--json`` for a program)
+``sigconv calibrate``  fit the cost model of ``method="auto"`` to this machine
 =====================  ====================================================================
 
 Every subcommand has ``--help``. Every failure (a bad argument, a missing or damaged data
@@ -74,6 +78,12 @@ def _check_combinations(parser, args):
             if dest in given:  # scikit-learn's digits are installed with it: no file
                 parser.error(f"argument {option}: is not used with --dataset digits, "
                              f"which needs no file (only mnist and cifar10 are read)")
+    if args.command == "calibrate" and args.threads is not None:
+        import numba
+
+        if args.threads > numba.config.NUMBA_NUM_THREADS:
+            parser.error(f"argument --threads: at most {numba.config.NUMBA_NUM_THREADS} "
+                         f"(numba's NUMBA_NUM_THREADS), got {args.threads}")
     if args.command == "grid" and "n_jobs" in given and args.dask not in (None, "local"):
         parser.error("argument --n-jobs: is not used with --dask ADDRESS, whose workers "
                      "run the cells (it sets the workers of --dask local)")
@@ -572,6 +582,331 @@ def _bench(args):
     return 0
 
 
+# ------------------------------------------------------------------------------- info
+
+
+def _version(distribution):
+    """The installed version of ``distribution``, or None."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+#: SIMD levels, best first: (name, LLVM features that must all be present)
+_SIMD_LEVELS = (
+    ("AVX-512", ("avx512f", "avx512bw", "avx512vl", "avx512dq")),
+    ("AVX-512 (F only)", ("avx512f",)),
+    ("AVX2", ("avx2", "fma")),
+    ("AVX", ("avx",)),
+    ("SSE4.2", ("sse4.2",)),
+    ("SSE2", ("sse2",)),
+    ("SVE2", ("sve2",)),
+    ("SVE", ("sve",)),
+    ("NEON", ("neon",)),
+    ("VSX", ("vsx",)),
+    ("AltiVec", ("altivec",)),
+)
+
+
+def _cpu_report():
+    """The CPU numba compiles for: LLVM's name for it, its SIMD level and features."""
+    import llvmlite.binding as llvm
+    import numba
+
+    features = llvm.get_host_cpu_features()
+    present = sorted(name for name, on in features.items() if on)
+    if numba.config.CPU_FEATURES:  # NUMBA_CPU_FEATURES overrides the host's
+        present = sorted(f.lstrip("+") for f in numba.config.CPU_FEATURES.split(",")
+                         if f.startswith("+"))
+    simd = next((level for level, needed in _SIMD_LEVELS
+                 if all(feature in present for feature in needed)), "none found")
+    return {"name": numba.config.CPU_NAME or llvm.get_host_cpu_name(), "simd": simd,
+            "features": present}
+
+
+def _thread_report():
+    import numba
+
+    from . import _jit
+
+    threads = numba.get_num_threads()  # starts numba's pool, so its layer is known
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # pragma: no cover - the pool did not start
+        layer = None
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        usable = os.cpu_count()
+    return {"numba_threads": threads, "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
+            "threading_layer": layer, "threading_layer_requested":
+            numba.config.THREADING_LAYER, "fft_workers": _jit.fft_workers(),
+            "cpu_count": os.cpu_count(), "cpus_usable": usable}
+
+
+def _blas_report():
+    """The BLAS and OpenMP libraries loaded in this process (threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+
+    keys = ("user_api", "internal_api", "version", "num_threads", "threading_layer",
+            "architecture", "filepath")
+    return [{key: pool.get(key) for key in keys} for pool in threadpool_info()]
+
+
+def _cuda_unavailable_reason(cuda):
+    """Why numba cannot run CUDA kernels here: the driver's error, else the toolkit's."""
+    with contextlib.suppress(Exception):
+        error = cuda.cuda_error()
+        if error:
+            return " ".join(str(error).split())
+    try:
+        from numba.cuda.cudadrv import nvvm
+
+        nvvm.NVVM()
+    except Exception as error:  # noqa: BLE001 - the toolkit's message is the reason
+        return f"numba found no CUDA toolkit (NVVM): {_one_line(error)}"
+    with contextlib.suppress(Exception):
+        if not cuda.gpus:
+            return "numba found the CUDA driver but no GPU"
+    return "numba.cuda.is_available() is False (run `numba -s` for numba's own report)"
+
+
+def _cuda_report():
+    """Whether CUDA kernels can run here, on what, and if not, why not."""
+    from . import _jit
+
+    report = {"available": False, "reason": None, "devices": [],
+              "numba_cuda": _version("numba-cuda"), "implementation": None}
+    try:
+        from numba import cuda
+    except Exception as error:  # noqa: BLE001 - any failure is the reason
+        report["reason"] = f"numba.cuda cannot be imported: {_one_line(error)}"
+        return report
+    report["implementation"] = getattr(cuda, "implementation", None)
+    report["available"] = _jit.cuda_available()
+    if not report["available"]:
+        try:
+            reason = _cuda_unavailable_reason(cuda)
+        except Exception as error:  # noqa: BLE001 - a broken install explains itself
+            reason = _one_line(error)
+        if report["numba_cuda"] is None:
+            reason += " (the numba-cuda package is not installed: pip install 'sigconv[cuda]')"
+        report["reason"] = reason
+        return report
+    import numba
+
+    if numba.config.ENABLE_CUDASIM:
+        report["reason"] = ("the CUDA simulator (NUMBA_ENABLE_CUDASIM=1): kernels run on the "
+                            "CPU, for testing, very slowly")
+        return report
+    try:
+        for device in cuda.list_devices():
+            major, minor = device.compute_capability
+            name = device.name.decode() if isinstance(device.name, bytes) else device.name
+            report["devices"].append({"id": device.id, "name": str(name),
+                                      "compute_capability": f"{major}.{minor}"})
+        report["driver_version"] = ".".join(
+            str(part) for part in cuda.cudadrv.driver.driver.get_version())
+    except Exception as error:  # noqa: BLE001 - the devices are extra information
+        report["reason"] = f"usable, but listing the GPUs failed: {_one_line(error)}"
+    return report
+
+
+def _calibration_report():
+    """The constants `method="auto"` uses: ``sigconv._calibrate.describe()``'s line."""
+    import importlib
+
+    try:
+        calibration = importlib.import_module("sigconv._calibrate")
+    except ModuleNotFoundError as error:
+        if error.name != "sigconv._calibrate":
+            raise
+        return "shipped defaults"
+    try:
+        return calibration.describe()
+    except Exception as error:  # noqa: BLE001 - a report for bug reports reports this too
+        return f"unknown: sigconv._calibrate.describe() failed: {_one_line(error)}"
+
+
+def _kernel_cache_report():
+    """Where numba keeps sigconv's compiled kernels (``cache=True``), and how many."""
+    import glob
+
+    import numba
+    from numba.core.dispatcher import Dispatcher
+
+    from . import _config
+
+    if not _config.JIT_CACHE:
+        return {"enabled": False, "source": "sigconv._config.JIT_CACHE is False",
+                "folders": [], "cached_kernels": 0}
+    import sigconv.nn  # noqa: F401 - its kernel modules too
+
+    folders = {}  # the cache folder of each kernel module: numba's own answer
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("sigconv.") or not getattr(module, "__file__", None):
+            continue
+        for value in list(vars(module).values()):
+            cache = getattr(value, "_cache", None) if isinstance(value, Dispatcher) else None
+            path = getattr(cache, "cache_path", None)
+            if path:
+                stem = os.path.splitext(os.path.basename(module.__file__))[0]
+                folders.setdefault(path, set()).add(stem)
+                break
+    if numba.config.CACHE_DIR:
+        source = f"NUMBA_CACHE_DIR={numba.config.CACHE_DIR}"
+    elif all("__pycache__" in path for path in folders):
+        source = "__pycache__ next to each kernel module (numba's default)"
+    else:
+        source = "numba's user-wide cache (the package's folders are not writable)"
+    cached = sum(len(glob.glob(os.path.join(folder, f"{stem}.*.nbi")))
+                 for folder, stems in folders.items() for stem in stems)
+    return {"enabled": True, "source": source, "folders": sorted(folders),
+            "cached_kernels": cached}
+
+
+def _runtime_report():
+    from . import _config, _runtime
+
+    return {"enabled": _config.TUNE_RUNTIME,
+            "omp_wait_policy": _runtime.applied["omp_wait_policy"],
+            "omp_wait_policy_now": os.environ.get("OMP_WAIT_POLICY"),
+            "malloc": _runtime.applied["malloc"]}
+
+
+def _environment():
+    """Everything ``sigconv info`` reports, as a JSON-ready dict."""
+    import platform
+
+    import sigconv
+
+    return {
+        "sigconv": {"version": sigconv.__version__,
+                    "path": os.path.dirname(os.path.abspath(sigconv.__file__))},
+        "python": {"version": platform.python_version(),
+                   "implementation": platform.python_implementation(),
+                   "executable": sys.executable, "platform": platform.platform()},
+        "packages": {name: _version(name) for name in
+                     ("numpy", "scipy", "numba", "llvmlite", "threadpoolctl", "numba-cuda")},
+        "threads": _thread_report(),
+        "cpu": _cpu_report(),
+        "blas": _blas_report(),
+        "cuda": _cuda_report(),
+        "calibration": _calibration_report(),
+        "kernel_cache": _kernel_cache_report(),
+        "runtime": _runtime_report(),
+    }
+
+
+def _format_environment(env):
+    """The report as aligned ``label  value`` lines under section titles."""
+    lines = []
+
+    def section(title, rows):
+        lines.append(f"== {title}")
+        lines.extend(f"{label:<22}{value}" for label, value in rows)
+
+    packages = env["packages"]
+    section("versions", [
+        ("sigconv", f"{env['sigconv']['version']} ({env['sigconv']['path']})"),
+        ("Python", f"{env['python']['version']} {env['python']['implementation']} "
+                   f"({env['python']['executable']})"),
+        ("platform", env["python"]["platform"]),
+        *[(name, packages[name] or "not installed") for name in
+          ("numpy", "scipy", "numba", "llvmlite", "threadpoolctl", "numba-cuda")],
+    ])
+    threads = env["threads"]
+    section("threads", [
+        ("numba threads", f"{threads['numba_threads']} (NUMBA_NUM_THREADS "
+                          f"{threads['numba_max_threads']})"),
+        ("threading layer", f"{threads['threading_layer']} (requested: "
+                            f"{threads['threading_layer_requested']})"),
+        ("FFT workers", threads["fft_workers"]),
+        ("CPUs", f"{threads['cpus_usable']} usable of {threads['cpu_count']}"),
+    ])
+    cpu = env["cpu"]
+    section("CPU (as numba compiles for it)", [
+        ("name", cpu["name"]), ("SIMD", cpu["simd"]),
+        ("features", " ".join(cpu["features"]) or "none")])
+    section("BLAS and OpenMP (threadpoolctl)", [
+        (pool["user_api"], " ".join(str(pool[key]) for key in ("internal_api", "version")
+                                    if pool[key])
+                           + f", {pool['num_threads']} threads"
+                           + "".join(f", {key.replace('_', ' ')} {pool[key]}" for key in
+                                     ("threading_layer", "architecture") if pool[key])
+                           + f" ({pool['filepath']})")
+        for pool in env["blas"]] or [("blas", "none loaded")])
+    cuda = env["cuda"]
+    usable = "yes" if cuda["available"] else "no"
+    rows = [("CUDA usable", f"{usable}: {cuda['reason']}" if cuda["reason"] else usable)]
+    rows += [(f"GPU {device['id']}", f"{device['name']} (compute capability "
+                                     f"{device['compute_capability']})")
+             for device in cuda["devices"]]
+    if cuda.get("driver_version"):
+        rows.append(("CUDA driver", cuda["driver_version"]))
+    rows.append(("numba's CUDA target", cuda["implementation"] or "none"))
+    section("CUDA", rows)
+    section('method="auto"', [("calibration", env["calibration"])])
+    cache = env["kernel_cache"]
+    section("kernel cache", [
+        ("cache", cache["source"]),
+        *[("folder", folder) for folder in cache["folders"]],
+        ("cached kernels", cache["cached_kernels"])])
+    runtime = env["runtime"]
+    section("process settings of `import sigconv`", [
+        ("tuning", "on (SIGCONV_TUNE_RUNTIME=0 in the environment turns it off)"
+                   if runtime["enabled"] else "off (SIGCONV_TUNE_RUNTIME=0)"),
+        ("OMP_WAIT_POLICY", runtime["omp_wait_policy"]),
+        ("malloc thresholds", runtime["malloc"])])
+    return "\n".join(lines)
+
+
+def _info(args):
+    env = _environment()
+    if args.json:
+        import json
+
+        print(json.dumps(env, indent=2))
+    else:
+        print(_format_environment(env))
+    return 0
+
+
+# -------------------------------------------------------------------------- calibrate
+
+
+def _calibrate(args):
+    import importlib
+
+    try:
+        calibration = importlib.import_module("sigconv._calibrate")
+    except ModuleNotFoundError as error:
+        if error.name != "sigconv._calibrate":
+            raise
+        raise RuntimeError("this sigconv has no calibration (sigconv._calibrate is "
+                           "missing)") from None
+
+    def progress(*parts):
+        print("  " + " ".join(str(part) for part in parts), flush=True)
+
+    options = {"threads": args.threads, "progress": progress}
+    if args.quick:
+        options["quick"] = True
+    print("sigconv calibrate: timing convolutions on this machine to fit the cost model of "
+          'method="auto"', flush=True)
+    constants = calibration.calibrate(**options)
+    print("fitted constants:")
+    width = max((len(str(name)) for name in constants), default=0)
+    for name, value in constants.items():
+        print(f"  {name:<{width}}  {value:.6g}" if isinstance(value, float)
+              else f"  {name:<{width}}  {value}")
+    print(f"in use from now on: {calibration.describe()}")
+    return 0
+
+
 # ------------------------------------------------------------------------------- main
 
 
@@ -681,6 +1016,32 @@ def _build_parser():
                     "repository's bench/ folder.")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions")
     bench.set_defaults(run=_bench)
+
+    info = commands.add_parser(
+        "info", formatter_class=defaults,
+        help="versions, threads, CPU, BLAS, CUDA, calibration and caches (for bug reports)",
+        description="Print what sigconv runs on: the versions of sigconv, Python, NumPy, "
+                    "SciPy and numba; numba's threads and threading layer; the CPU's SIMD "
+                    "level; the BLAS and OpenMP libraries; whether CUDA is usable and why "
+                    "not; the calibration method='auto' uses; the kernel cache folder; the "
+                    "process settings `import sigconv` made. Paste it into bug reports.")
+    info.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    info.set_defaults(run=_info)
+
+    calibrate = commands.add_parser(
+        "calibrate", formatter_class=defaults,
+        help='fit the cost model of method="auto" to this machine',
+        description='Time a fixed set of convolutions on this machine (under a minute), fit '
+                    'the constants of the cost model that method="auto" uses to choose '
+                    "between direct, FFT and overlap-add, and store them in the user's "
+                    "cache directory, where every later process finds them. `sigconv info` "
+                    "says which constants are in use.")
+    calibrate.add_argument("--threads", type=_positive_int,
+                           help="numba threads to time with (default: numba's current "
+                                "count; at most NUMBA_NUM_THREADS)")
+    calibrate.add_argument("--quick", action="store_true",
+                           help="fewer problems and repetitions: a rougher fit in seconds")
+    calibrate.set_defaults(run=_calibrate)
     return parser
 
 

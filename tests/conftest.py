@@ -1,16 +1,23 @@
-"""Hypothesis profiles and the import path of the test helpers.
+"""Hypothesis profiles, the ``full`` marker and the import path of the test helpers.
 
 Profiles (``deadline=None`` everywhere: the first call of every numba kernel compiles it):
 
 * ``dev`` (default): 50 random examples per property;
-* ``ci``: 40 derandomized examples, failures printed with a reproduction blob.
+* ``ci``: 40 derandomized examples (a fixed seed: a failure reproduces), failures printed
+  with a reproduction blob.
 
-``HYPOTHESIS_PROFILE`` picks one explicitly; otherwise a set ``CI`` variable means ``ci``.
+``HYPOTHESIS_PROFILE`` picks one explicitly; otherwise a set ``CI`` variable (not ``0`` or
+``false``) means ``ci``.
+
+Tests marked ``full`` (the largest parametrized grids and the slowest end-to-end runs)
+are skipped unless ``--full`` is given or ``SIGCONV_FULL_TESTS=1`` is set: the default run
+stays within a few minutes on two cores, and CI (``.ci/run``) runs everything.
 """
 
 import os
 import sys
 
+import pytest
 from hypothesis import settings
 
 # imported before pytest collects any module's doctests: with --import-mode=importlib a
@@ -30,6 +37,32 @@ collect_ignore = [] if _CUDA_RUN else ["cuda_sim"]
 settings.register_profile("dev", deadline=None, max_examples=50)
 settings.register_profile("ci", deadline=None, max_examples=40, derandomize=True,
                           print_blob=True)
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
-)
+_ON_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _ON_CI else "dev")
+settings.load_profile(_PROFILE)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true", default=False,
+                     help="also run the tests marked 'full' (the largest grids and slowest "
+                          "runs; SIGCONV_FULL_TESTS=1 does the same, and CI sets it)")
+
+
+def _full_run(config):
+    return config.getoption("--full") or os.environ.get("SIGCONV_FULL_TESTS") == "1"
+
+
+def pytest_report_header(config):
+    scope = ("the full suite" if _full_run(config)
+             else "the default suite (tests marked 'full' skipped: --full runs them)")
+    return f"sigconv: {scope}; Hypothesis profile {_PROFILE!r}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if _full_run(config):
+        return
+    skip = pytest.mark.skip(reason="marked 'full': run with --full or SIGCONV_FULL_TESTS=1 "
+                                   "(CI does)")
+    for item in items:
+        if item.get_closest_marker("full"):  # not item.keywords: mode="full" ids
+            item.add_marker(skip)

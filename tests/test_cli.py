@@ -8,16 +8,20 @@ No test touches the network: the data set tests pass ``--no-download``, point
 
 import gzip
 import io
+import json
 import os
 import pickle
 import re
 import subprocess
 import sys
 import tarfile
+import types
 
+import numba
 import numpy as np
 import pooch
 import pytest
+import scipy
 
 import sigconv as sc
 from sigconv import cli, nn
@@ -25,7 +29,7 @@ from sigconv import cli, nn
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MNIST_NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
-SUBCOMMANDS = ["demo", "train", "grid", "fourier", "bench"]
+SUBCOMMANDS = ["demo", "train", "grid", "fourier", "bench", "info", "calibrate"]
 
 
 @pytest.fixture(autouse=True)
@@ -127,6 +131,7 @@ def test_demo_math_training_and_figures(tmp_path, capsys):
     assert str(out) in text and str(tmp_path / "demo_filters.png") in text
 
 
+@pytest.mark.full
 def test_demo_epochs_and_seed_change_the_training(tmp_path, capsys):
     out = tmp_path / "short.png"
     accuracies = []
@@ -159,6 +164,7 @@ def test_train_digits_with_each_optimizer(tmp_path, capsys):
         assert 0.3 < number_after("test accuracy:", text) <= 1.0
 
 
+@pytest.mark.full
 def test_train_is_reproducible_across_processes(tmp_path):
     """--seed fixes the split, the shuffles and the initial weights: two processes print
     the same results."""
@@ -209,6 +215,7 @@ def test_train_mnist_files_and_saved_model(tmp_path, capsys, monkeypatch):
     assert type(loaded.optimizer).__name__ == "Adam"
 
 
+@pytest.mark.full
 def test_train_cifar10_network_with_sparse_logits(tmp_path, capsys):
     write_cifar10(tmp_path)
     assert cli.main(["train", "--dataset", "cifar10", "--data-dir", str(tmp_path),
@@ -289,6 +296,7 @@ def grid_table(text):
     return re.findall(r"^\s+(?:0\.01|0\.1)\s+([0-9.]+)$", text, flags=re.MULTILINE)
 
 
+@pytest.mark.full
 def test_grid_on_a_local_dask_cluster_with_a_cache(tmp_path, capsys):
     """--dask local runs the cells on a LocalCluster: the same table as in this process;
     --cache-dir keeps the cells, and a rerun reads them back."""
@@ -309,6 +317,7 @@ def test_grid_on_a_local_dask_cluster_with_a_cache(tmp_path, capsys):
     assert [cell.stat().st_mtime_ns for cell in cells] == written   # read, not redone
 
 
+@pytest.mark.full
 def test_grid_without_a_scheduler_at_the_address(tmp_path, capsys):
     assert cli.main(["grid", "--etas", "0.1", "--lambdas", "0", "--epochs", "1",
                      "--dask", "tcp://127.0.0.1:9", "--out", str(tmp_path / "g.png")]) == 1
@@ -359,6 +368,234 @@ def test_bench_quick_prints_the_table(capsys):
     assert "bench/" in text
 
 
+# ------------------------------------------------------------------------------- info
+
+#: every line ``sigconv info`` prints a value on, by its label
+INFO_LABELS = ["sigconv", "Python", "platform", "numpy", "scipy", "numba", "llvmlite",
+               "threadpoolctl", "numba-cuda", "numba threads", "threading layer",
+               "FFT workers", "CPUs", "name", "SIMD", "features", "blas", "CUDA usable",
+               "numba's CUDA target", "calibration", "cache", "folder", "cached kernels",
+               "tuning", "OMP_WAIT_POLICY", "malloc thresholds"]
+
+
+def info_lines(text):
+    """``{label: value}`` of the report's lines (the first line of a repeated label)."""
+    values = {}
+    for line in text.splitlines():
+        if not line.startswith("== "):
+            label, value = line[:22].strip(), line[22:]
+            values.setdefault(label, value)
+    return values
+
+
+def stub_calibration(monkeypatch, describe="calibrated 2026-01-01 on 4 threads (stub)"):
+    """A stand-in ``sigconv._calibrate`` that records its calls."""
+    calls = []
+
+    def calibrate(threads=None, progress=None, quick=False):
+        calls.append({"threads": threads, "quick": quick})
+        progress("problem 1/2: direct 1e5 x 101")
+        progress("problem", 2, "of", 2)
+        return {"COST_DIRECT": 1.25e-9, "COST_FFT": 3.5e-9, "version": 2}
+
+    stub = types.ModuleType("sigconv._calibrate")
+    stub.calibrate, stub.describe = calibrate, lambda: describe
+    monkeypatch.setitem(sys.modules, "sigconv._calibrate", stub)
+    monkeypatch.setattr(sc, "_calibrate", stub, raising=False)
+    return calls
+
+
+def no_calibration(monkeypatch):
+    """As if sigconv had no ``_calibrate`` module (a None entry stops the import)."""
+    monkeypatch.setitem(sys.modules, "sigconv._calibrate", None)
+    monkeypatch.delattr(sc, "_calibrate", raising=False)
+
+
+def test_info_prints_every_field(capsys, monkeypatch):
+    no_calibration(monkeypatch)
+    assert cli.main(["info"]) == 0
+    text = capsys.readouterr().out
+    values = info_lines(text)
+    for label in INFO_LABELS:
+        assert values.get(label, "").strip(), (label, text)
+    assert values["sigconv"].startswith(sc.__version__ + " (")
+    assert values["numpy"] == np.__version__
+    assert values["scipy"] == scipy.__version__
+    assert values["numba"] == numba.__version__
+    assert values["Python"].startswith(".".join(map(str, sys.version_info[:3])))
+    assert values["numba threads"].startswith(f"{numba.get_num_threads()} (NUMBA_NUM_THREADS "
+                                              f"{numba.config.NUMBA_NUM_THREADS})")
+    assert values["threading layer"].split()[0] == numba.threading_layer()
+    assert values["SIMD"] in {level for level, _ in cli._SIMD_LEVELS} | {"none found"}
+    assert values["calibration"] == "shipped defaults"
+    assert values["CUDA usable"].startswith("yes" if sc.cuda_available() else "no: ")
+    # numpy's BLAS is loaded in every process that imports numpy
+    assert any(line.startswith("blas ") for line in text.splitlines())
+
+
+def test_info_json_is_one_object_with_the_same_facts(capsys):
+    assert cli.main(["info", "--json"]) == 0
+    env = json.loads(capsys.readouterr().out)
+    assert set(env) == {"sigconv", "python", "packages", "threads", "cpu", "blas", "cuda",
+                        "calibration", "kernel_cache", "runtime"}
+    assert env["sigconv"]["version"] == sc.__version__
+    assert env["packages"]["numpy"] == np.__version__
+    assert env["packages"]["numba"] == numba.__version__
+    assert env["threads"]["numba_threads"] == numba.get_num_threads()
+    assert env["threads"]["threading_layer"] == numba.threading_layer()
+    assert env["cuda"]["available"] is sc.cuda_available()
+    assert isinstance(env["calibration"], str) and env["calibration"]
+    assert any(pool["user_api"] == "blas" and pool["num_threads"] >= 1
+               for pool in env["blas"])
+    cache = env["kernel_cache"]
+    assert cache["enabled"] is True and cache["folders"]
+    assert all(os.path.isdir(folder) for folder in cache["folders"])
+
+
+@pytest.mark.parametrize("features, level", [
+    ({"avx512f": True, "avx512bw": True, "avx512vl": True, "avx512dq": True, "avx2": True,
+      "fma": True}, "AVX-512"),
+    ({"avx512f": True, "avx2": True, "fma": True}, "AVX-512 (F only)"),
+    ({"avx2": True, "fma": True, "avx": True, "avx512f": False}, "AVX2"),
+    ({"avx2": True, "avx": True}, "AVX"),          # AVX2 without FMA: not numba's AVX2
+    ({"sse4.2": True, "sse2": True}, "SSE4.2"),
+    ({"neon": True}, "NEON"),
+    ({"sve": True, "neon": True}, "SVE"),
+    ({}, "none found"),
+])
+def test_info_simd_level_from_llvms_cpu_features(features, level, monkeypatch):
+    import llvmlite.binding as llvm
+
+    monkeypatch.setattr(llvm, "get_host_cpu_features", lambda: features)
+    monkeypatch.setattr(numba.config, "CPU_FEATURES", None)
+    report = cli._cpu_report()
+    assert report["simd"] == level
+    assert report["features"] == sorted(name for name, on in features.items() if on)
+
+
+def test_info_simd_level_follows_numba_cpu_features(monkeypatch):
+    """NUMBA_CPU_FEATURES (numba compiles for these, not the host's) decides the level."""
+    monkeypatch.setattr(numba.config, "CPU_FEATURES", "+sse2,+sse4.2,+avx,-avx2,-fma")
+    report = cli._cpu_report()
+    assert report["simd"] == "AVX"
+    assert report["features"] == ["avx", "sse2", "sse4.2"]
+
+
+def test_info_without_a_gpu_says_why(capsys, monkeypatch):
+    """On any machine, a GPU or not: numba's own reason is shown, and the extra that
+    installs the CUDA target is named when numba-cuda is missing."""
+    from numba import cuda
+
+    from sigconv import _jit
+
+    monkeypatch.setattr(_jit, "cuda_available", lambda: False)
+    monkeypatch.setattr(cuda, "cuda_error", lambda: "CUDA driver library\ncannot be found.",
+                        raising=False)
+    assert cli.main(["info"]) == 0
+    line = info_lines(capsys.readouterr().out)["CUDA usable"]
+    assert line.startswith("no: CUDA driver library cannot be found.")
+    if cli._version("numba-cuda") is None:
+        assert "pip install 'sigconv[cuda]'" in line
+    assert cli.main(["info", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["cuda"]
+    assert report["available"] is False and report["devices"] == []
+    assert report["reason"].startswith("CUDA driver library cannot be found.")
+
+
+def test_info_shows_the_calibration_in_use(capsys, monkeypatch):
+    stub_calibration(monkeypatch, describe="calibrated on this machine (stub)")
+    assert cli.main(["info"]) == 0
+    assert info_lines(capsys.readouterr().out)["calibration"] == \
+        "calibrated on this machine (stub)"
+
+
+def test_info_survives_a_failing_calibration_description(capsys, monkeypatch):
+    stub_calibration(monkeypatch)
+
+    def broken():
+        raise OSError("cannot read the stored constants")
+
+    monkeypatch.setattr(sys.modules["sigconv._calibrate"], "describe", broken)
+    assert cli.main(["info"]) == 0
+    assert info_lines(capsys.readouterr().out)["calibration"] == (
+        "unknown: sigconv._calibrate.describe() failed: cannot read the stored constants")
+
+
+def test_info_reports_the_runtime_tuning_as_configure_applied_it(capsys, monkeypatch):
+    from sigconv import _config, _runtime
+
+    monkeypatch.setattr(_runtime, "applied", dict(_runtime.applied))
+    for name in ("OMP_WAIT_POLICY", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"):
+        monkeypatch.delenv(name, raising=False)
+    _runtime.configure()
+    monkeypatch.setattr(_config, "TUNE_RUNTIME", True)
+    assert cli.main(["info"]) == 0
+    values = info_lines(capsys.readouterr().out)
+    assert values["tuning"].startswith("on (SIGCONV_TUNE_RUNTIME=0")
+    assert values["OMP_WAIT_POLICY"] == "PASSIVE (set by sigconv)"
+    if sys.platform.startswith("linux"):
+        assert values["malloc thresholds"] == ("M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD "
+                                               "256 MiB (set by sigconv with mallopt)")
+
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    _runtime.configure()
+    assert cli.main(["info", "--json"]) == 0
+    runtime = json.loads(capsys.readouterr().out)["runtime"]
+    assert runtime["omp_wait_policy"] == "ACTIVE (the user's, kept)"
+    assert runtime["malloc"].startswith("not set: ")
+
+
+def test_info_in_a_process_with_tuning_off_its_own_kernel_cache_and_the_simulator(tmp_path):
+    """``SIGCONV_TUNE_RUNTIME=0`` leaves the process alone and says so; the kernel cache
+    is where ``NUMBA_CACHE_DIR`` puts it; the CUDA simulator is usable, and named."""
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("OMP_WAIT_POLICY", "MALLOC_MMAP_THRESHOLD_",
+                           "MALLOC_TRIM_THRESHOLD_")}
+    env.update(SIGCONV_TUNE_RUNTIME="0", NUMBA_CACHE_DIR=str(tmp_path),
+               NUMBA_ENABLE_CUDASIM="1")
+    result = run_module("info", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["runtime"] == {"enabled": False, "omp_wait_policy":
+                                 "not set: SIGCONV_TUNE_RUNTIME=0", "omp_wait_policy_now": None,
+                                 "malloc": "not set: SIGCONV_TUNE_RUNTIME=0"}
+    cache = report["kernel_cache"]
+    assert cache["source"] == f"NUMBA_CACHE_DIR={tmp_path}"
+    assert cache["folders"] and all(folder.startswith(str(tmp_path))
+                                    for folder in cache["folders"])
+    assert cache["cached_kernels"] == 0
+    assert report["cuda"]["available"] is True
+    assert report["cuda"]["reason"].startswith("the CUDA simulator (NUMBA_ENABLE_CUDASIM=1)")
+    result = run_module("info", env=env)
+    assert result.returncode == 0, result.stderr
+    assert info_lines(result.stdout)["tuning"] == "off (SIGCONV_TUNE_RUNTIME=0)"
+
+
+# -------------------------------------------------------------------------- calibrate
+
+
+def test_calibrate_passes_threads_quick_and_progress_and_prints_the_fit(capsys, monkeypatch):
+    calls = stub_calibration(monkeypatch)
+    assert cli.main(["calibrate", "--threads", "1", "--quick"]) == 0
+    assert calls == [{"threads": 1, "quick": True}]
+    out = capsys.readouterr().out
+    assert "  problem 1/2: direct 1e5 x 101\n  problem 2 of 2\n" in out
+    assert re.search(r"COST_DIRECT\s+1\.25e-09\n", out), out
+    assert re.search(r"COST_FFT\s+3\.5e-09\n", out), out
+    assert re.search(r"version\s+2\n", out), out
+    assert "in use from now on: calibrated 2026-01-01 on 4 threads (stub)" in out
+
+    assert cli.main(["calibrate"]) == 0  # defaults: numba's thread count, the full set
+    assert calls[-1] == {"threads": None, "quick": False}
+
+
+def test_calibrate_without_the_calibration_module_is_one_error_line(capsys, monkeypatch):
+    no_calibration(monkeypatch)
+    assert cli.main(["calibrate"]) == 1
+    assert_one_error_line(capsys.readouterr().err, "sigconv._calibrate is missing")
+
+
 # ------------------------------------------------------------------- arguments and help
 
 
@@ -374,7 +611,8 @@ def test_every_subcommand_has_help(command, capsys):
                "grid": ["--dataset", "--epochs", "--n-jobs", "--etas", "--lambdas", "--out",
                         "--seed", "--dask", "--cache-dir"],
                "fourier": ["--terms", "--out"],
-               "bench": ["--quick"]}[command]
+               "bench": ["--quick"], "info": ["--json"],
+               "calibrate": ["--threads", "--quick"]}[command]
     for option in options:
         assert option in text, option
 
@@ -407,6 +645,9 @@ def test_top_level_help_lists_the_subcommands(capsys):
     (["grid", "--etas", "-0.1"], "--etas: expected a positive number"),
     (["grid", "--lambdas", "-1"], "--lambdas: expected a number >= 0"),
     (["fourier", "--terms", "0"], "--terms: expected a positive integer"),
+    (["calibrate", "--threads", "0"], "--threads: expected a positive integer"),
+    (["calibrate", "--threads", "100000"], "--threads: at most"),
+    (["info", "--threads", "2"], "unrecognized arguments: --threads"),
 ])
 def test_bad_arguments_exit_2_with_one_line(argv, fragment, capsys):
     assert cli.main(argv) == 2

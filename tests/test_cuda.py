@@ -17,6 +17,7 @@ import sigconv as sc
 HERE = pathlib.Path(__file__).resolve().parent
 
 
+@pytest.mark.full
 def test_cuda_twins_in_the_simulator():
     env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
     result = subprocess.run(

@@ -37,6 +37,7 @@ def test_chunked_convolution_along_an_axis_of_a_batch_and_in_float32():
                                rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize("tile", [3, 16, 64])
@@ -220,6 +221,7 @@ def digits():
 GRID = {"learning_rate": [0.01, 0.1], "l2": [0.0, 1e-3]}
 
 
+@pytest.mark.full
 def test_grid_on_a_cluster_equals_the_serial_run(client, digits):
     serial = nn.grid_search(nn.lecture_digits_cnn, GRID, *digits, epochs=2, batch_size=30,
                             seed=3)
@@ -236,6 +238,7 @@ def test_grid_on_a_cluster_equals_the_serial_run(client, digits):
                                sc.convolve(x, np.hanning(41), "same"), rtol=1e-12)
 
 
+@pytest.mark.full
 def test_chunked_convolution_on_the_cluster(client):
     """The same equalities on the LocalCluster's worker processes: every mode, chunks
     smaller than, equal to and larger than the kernel, and 2-D tiles with boundaries."""
@@ -287,6 +290,7 @@ def test_cache_dir_skips_the_cells_already_done(tmp_path, digits):
     assert all("should have come from the cache" in r["error"] for r in other.records)
 
 
+@pytest.mark.full
 def test_the_grid_survives_a_killed_worker(client, digits, tmp_path):
     """A worker dies mid-run: Dask reruns its cells elsewhere and the grid completes."""
     grid = {"learning_rate": [0.01, 0.03, 0.1], "l2": [0.0, 1e-4]}

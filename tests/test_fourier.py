@@ -349,6 +349,7 @@ def steady_vs_simulate(osc, forcing):
     np.testing.assert_allclose(simulated[tail], steady, rtol=0, atol=1e-6 * scale)
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("damping", [0.8, 2.0, 6.0, 9.0])  # w0 = 3: under, critical, over
 def test_steady_state_square_wave_matches_simulation(damping):
     osc = DrivenOscillator(mass=1.0, damping=damping, stiffness=9.0)

@@ -963,6 +963,7 @@ RESUMABLE_FIT = textwrap.dedent("""
         json.dump({"history": history.history, "epoch": history.epoch}, stream)
 """)
 
+@pytest.mark.full
 def test_a_killed_fit_resumes_to_the_uninterrupted_result(tmp_path):
     """A fit killed (SIGKILL) after epoch 3 and run again ends with the weights, the
     History of the remaining epochs and the CSV log of a fit never interrupted."""

@@ -9,6 +9,7 @@ import pytest
 TUTORIALS = sorted((pathlib.Path(__file__).resolve().parents[1] / "tutorials").glob("plot_*.py"))
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("path", TUTORIALS, ids=lambda path: path.stem)
 def test_tutorial_runs(path, monkeypatch, tmp_path):
     matplotlib.use("Agg")

@@ -304,6 +304,7 @@ os.environ.pop("SIGCONV_DATA", None)
 """
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("kind, fragment", [
     ("one huge member", "declares 3221225472 bytes"),
     ("many members", "decompresses to more than"),
@@ -489,6 +490,7 @@ datasets.load_mnist(folder, download=False)
 """
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("write", [
     # a valid header, then 4 GiB of zeros instead of 45 MiB: stops after 45 MiB + 1 byte
     "path.write_bytes(gzip.compress(header) + gzip_of_zeros(4 << 10))",
@@ -540,6 +542,7 @@ def test_synthetic_cifar10_bad_seed(seed):
                                       10, 10, seed).value, "seed")
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("counts", ["n_train=2**70", "n_train=10**9", "n_test=10**8"])
 def test_synthetic_cifar10_refuses_what_does_not_fit(counts):
     harness.assert_isolated_error(

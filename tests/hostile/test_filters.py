@@ -210,6 +210,7 @@ def test_huge_values_give_an_error_not_inf():
 # ------------------------------------------------------------- sizes before allocating
 
 
+@pytest.mark.full
 @pytest.mark.parametrize(("code", "names"), [
     ("filters.gaussian(np.ones((4, 5)), 1e12)", ("sigma", "truncate")),
     ("filters.gaussian(np.ones((4, 5)), 1e300)", ("sigma", "truncate")),
@@ -228,6 +229,7 @@ def test_huge_kernels_and_copies_are_refused_before_allocating(code, names):
                                   names, kinds=("MemoryError",), timeout=60)
 
 
+@pytest.mark.full
 def test_a_kernel_longer_than_the_image_finishes():
     """sigma = 1e5 on ten pixels: an 800001-tap kernel, padded copies of that length."""
     report = harness.assert_isolated_finishes("""
@@ -238,6 +240,7 @@ result = float(np.abs(filters.gaussian(np.ones(10), 1e5) - 1.0).max())
     assert float(report["value"]) < 1e-9
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("ndim", [33, 64])
 def test_images_of_many_dimensions(ndim):
     """Beyond the 32 operands of np.broadcast: each pass sees (before, axis, after). Axes
@@ -315,6 +318,7 @@ for image in (np.broadcast_to(1.0, (10**5, 10**5)),
         assert kind == "MemoryError" and message.startswith("image:"), (name, kind, message)
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("name", ["sigma", "size"])
 def test_endless_or_huge_per_axis_sequences_are_refused_at_once(name):
     """A sequence per axis is read to one entry past the image's dimensions: an endless

@@ -73,6 +73,7 @@ def test_coefficients_by_fft_equal_the_rectangle_rule(n_quad, data, period, seed
     np.testing.assert_array_equal(gc, g)
 
 
+@pytest.mark.full
 @settings(max_examples=30)
 @given(st.integers(1100, 2000), st.integers(1, 40), st.integers(-7, 7).filter(bool),
        st.integers(1000, 1500), st.floats(-50.0, 50.0), st.floats(0.05, 20.0),
@@ -138,6 +139,7 @@ def test_gibbs_overshoot_refined_beyond_the_default_grid(n_terms):
 # ------------------------------------------------------------ hangs and allocations
 
 
+@pytest.mark.full
 def test_a_million_coefficients_finish():
     report = harness.assert_isolated_finishes("""
 import numpy as np, sigconv as sc
@@ -148,6 +150,7 @@ result = float(np.max(np.abs(f[1:6] - 2 / (n * np.pi) * np.sin(n * np.pi / 2))))
     assert float(report["value"]) < 1e-5
 
 
+@pytest.mark.full
 def test_gibbs_overshoot_of_ten_million_terms_finishes():
     report = harness.assert_isolated_finishes("""
 import sigconv as sc
@@ -156,6 +159,7 @@ result = sc.FourierSeries.square_wave(1, .5, n_terms=10**7).gibbs_overshoot()
     assert float(report["value"]) == pytest.approx(GIBBS, abs=1e-4)
 
 
+@pytest.mark.full
 def test_a_million_term_series_on_plot_and_gibbs_grids_finishes():
     """What ``sigconv fourier --terms 1000000`` evaluates: the partial sums on 2000 plot
     points over five periods and the overshoot on its own 1000001-point grid."""
@@ -172,6 +176,7 @@ result = (series.gibbs_overshoot(n_points=1_000_001), series.gibbs_overshoot())
     assert by_default == pytest.approx(GIBBS, abs=1e-4)
 
 
+@pytest.mark.full
 def test_cli_fourier_with_a_million_terms_finishes(tmp_path):
     out = tmp_path / "fourier.png"
     report = harness.assert_isolated_finishes(f"""
@@ -195,6 +200,7 @@ series(np.random.default_rng(0).uniform(0, 1, 20000))
     assert "uniform grid" in report["message"]
 
 
+@pytest.mark.full
 def test_simulate_over_millions_of_cycles_is_refused_at_once():
     harness.assert_isolated_error("""
 import sigconv as sc
@@ -206,6 +212,7 @@ sc.DrivenOscillator(1.0, 1e9, 1.0).simulate(lambda t: t * 0.0, [0.0, 1.0])
 """, "2 beta", kinds=("ValueError",), timeout=60)
 
 
+@pytest.mark.full
 @pytest.mark.parametrize(("code", "name"), [
     ("sc.fourier_coefficients(np.cos, 1.0, 10**9)", "n_terms"),
     ("sc.fourier_coefficients(np.cos, 1.0, 2**70)", "n_terms"),

@@ -84,6 +84,7 @@ def test_fake_grid_serial_matches_the_oracle():
 # ------------------------------------------------------------------------ dead workers
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("build, lost", [(dying_build, (0.2, 0.01)),
                                          (killed_build, (0.1, 0.0))])
 def test_a_dead_worker_costs_only_its_cell(build, lost):
@@ -126,6 +127,7 @@ def test_a_pool_that_cannot_start_fails_each_cell_once(monkeypatch):
                for r in result.records)
 
 
+@pytest.mark.full
 def test_a_dead_worker_with_a_cache_keeps_the_other_cells(tmp_path):
     nn.grid_search(dying_build, GRID, *DATA, n_jobs=2, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("cell-*.json"))) == 5  # the lost cell is not kept

@@ -392,6 +392,7 @@ def test_to_categorical_num_classes(value):
     harness.check_error(info.value, "num_classes")
 
 
+@pytest.mark.full
 def test_to_categorical_of_huge_labels_is_refused_before_allocating():
     for call in ("to_categorical([10**12])", "to_categorical([1, 2], num_classes=2**40)",
                  "to_categorical(np.arange(10**6), num_classes=10**6)"):

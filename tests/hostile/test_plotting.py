@@ -341,6 +341,7 @@ PREFIX = ("import matplotlib\nmatplotlib.use('Agg')\nimport numpy as np\n"
           "import sigconv as sc\nfrom sigconv import nn, plotting\n")
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("case", sorted(HUGE_CALLS))
 def test_huge_views_are_refused_before_any_copy(case):
     """A view of 10**10 values costs nothing; its float64 copy (or the mask of a NaN check)
@@ -349,6 +350,7 @@ def test_huge_views_are_refused_before_any_copy(case):
     harness.assert_isolated_error(PREFIX + code + "\n", name, kinds=("MemoryError",))
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("code, panels", [
     ("plotting.show_images(np.broadcast_to(1.0, (10**6, 1000, 1000)))", 32),
     ("plotting.show_images(np.broadcast_to(1.0, (10**6, 8, 8)), "

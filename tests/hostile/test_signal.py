@@ -749,6 +749,7 @@ def test_allocations_are_refused_by_name():
         setup="big = np.broadcast_to(1.0, 10**10)\nbig9 = np.broadcast_to(1.0, 10**9)")
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("call", [
     "sdask.correlate(da.ones(10**10, chunks=10**8), np.broadcast_to(1j, 10**9), 'valid')",
     "sdask.convolve2d(da.ones((10**5, 10**5), chunks=10**4), "
