@@ -743,7 +743,14 @@ def _kernel_cache_report():
     if not _config.JIT_CACHE:
         return {"enabled": False, "source": "sigconv._config.JIT_CACHE is False",
                 "folders": [], "cached_kernels": 0}
-    import sigconv.nn  # noqa: F401 - its kernel modules too
+    import importlib
+    import pkgutil
+
+    # the kernel modules (imports are lazy: load them to ask numba where they cache)
+    for package in ("sigconv.kernels", "sigconv.nn.kernels"):
+        for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            if info.name != "cuda":
+                importlib.import_module(f"{package}.{info.name}")
 
     folders = {}  # the cache folder of each kernel module: numba's own answer
     for name, module in list(sys.modules.items()):
