@@ -55,25 +55,25 @@ OA_BATCH_MIN_BLOCKS = 16
 # --- cost model for method="auto" ------------------------------------------------------
 # Seconds per unit of the work counts of ``conv._cost_features`` (model version
 # ``sigconv._calibrate.MODEL_VERSION``), the shipped defaults: fitted at one thread by
-# ``python bench/calibrate.py --threads 1`` (``sigconv calibrate``'s fit) on a 2-core AMD
-# EPYC (AVX-512), the parallel efficiencies (last) set to 0.8, what numba's threads and
-# scipy.fft's workers reach on idle physical cores. ``sigconv calibrate`` fits all of them
+# ``python bench/calibrate.py`` (``sigconv calibrate``'s fit, at 1 and 2 threads) on an
+# idle 2-core AMD EPYC VM (AVX-512), parallel efficiencies (last) included. ``sigconv calibrate`` fits all of them
 # on the user's machine, at 1 thread and at numba's thread count, and stores them in the
 # user's cache folder, where ``method="auto"`` prefers them.
 #: direct: (per call; per multiply-add in 1-D double, 1-D single, N-D double, N-D single
 #: precision; per output; per row sweep; the parallel efficiency ``e`` of numba's threads:
 #: ``t`` threads run ``1 + e (t - 1)`` times as fast as one)
-COST_DIRECT = (1.996e-05, 1.316e-10, 4.816e-11, 2.825e-10, 1.348e-10, 2.803e-10, 0.0, 0.8)
+COST_DIRECT = (2.803e-05, 9.343e-11, 3.760e-11, 1.417e-10, 7.194e-11, 5.767e-10, 5.648e-08,
+               0.8)
 #: fft: (per call; per N log2 N unit of small transforms in double, in single precision,
 #: of large transforms in double, in single precision; the parallel efficiency of the
 #: workers)
-COST_FFT = (1.308e-04, 3.809e-10, 5.384e-10, 6.849e-10, 3.852e-10, 0.8)
+COST_FFT = (1.798e-04, 3.664e-10, 4.362e-10, 4.512e-10, 2.640e-10, 0.9)
 #: a transform of more than this many points is large (it leaves the cache; chosen by
 #: the benchmark bench/bench_auto.py among 2**15..2**17): fft terms of its own
 COST_FFT_LARGE = 65_536
 #: overlap-add: (per call; per N log2 N unit of all blocks in double, in single precision;
 #: per output; per block; the parallel efficiency of the workers)
-COST_OA = (1.693e-04, 8.308e-10, 1.547e-09, 0.0, 2.293e-07, 0.8)
+COST_OA = (2.999e-04, 3.706e-10, 7.598e-10, 2.182e-09, 9.278e-08, 0.2)
 
 # --- CUDA launches ------------------------------------------------------------------
 #: threads per block of every 1-D CUDA launch (the simulator tests patch it small)
