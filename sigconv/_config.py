@@ -54,11 +54,12 @@ OA_BATCH_MIN_BLOCKS = 16
 
 # --- cost model for method="auto" ------------------------------------------------------
 # Seconds per unit of the work counts of ``conv._cost_features`` (model version
-# ``sigconv._calibrate.MODEL_VERSION``), the shipped defaults: fitted at one thread by
+# ``sigconv._calibrate.MODEL_VERSION``), the shipped defaults: fitted by
 # ``python bench/calibrate.py`` (``sigconv calibrate``'s fit, at 1 and 2 threads) on an
-# idle 2-core AMD EPYC VM (AVX-512), parallel efficiencies (last) included. ``sigconv calibrate`` fits all of them
-# on the user's machine, at 1 thread and at numba's thread count, and stores them in the
-# user's cache folder, where ``method="auto"`` prefers them.
+# idle 2-core AMD EPYC VM (AVX-512), parallel efficiencies (last) included.
+# ``sigconv calibrate`` fits them all on the user's machine, at 1 thread and at numba's
+# thread count, and stores them in the user's cache folder, where ``method="auto"``
+# prefers them.
 #: direct: (per call; per multiply-add in 1-D double, 1-D single, N-D double, N-D single
 #: precision; per output; per row sweep; the parallel efficiency ``e`` of numba's threads:
 #: ``t`` threads run ``1 + e (t - 1)`` times as fast as one)

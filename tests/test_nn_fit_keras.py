@@ -453,3 +453,34 @@ def test_softmax_layer_takes_the_logits_gradient_as_tensorflow(last):
     first.train_on_batch(x, y)
     for got, want in zip(first.get_weights(), replay, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("ending", ["dense", "softmax_layer"])
+def test_softmax_crossentropy_value_is_taken_from_the_logits_as_tensorflow(ending):
+    """TensorFlow's Keras computes a softmax output's cross-entropy from the logits:
+    logsumexp(z) - z_true, also for a probability below the 1e-7 clip (which would cap
+    the sample's loss at -log(1e-7) = 16.1)."""
+    x = np.array([[30.0, 0.0, 0.0], [0.1, 0.2, -0.3], [-0.5, 0.4, 0.2]])
+    labels = np.array([1, 0, 3])
+    layers = ([nn.Dense(4, activation="softmax", dtype="float64")] if ending == "dense"
+              else [nn.Dense(4, dtype="float64"), nn.Softmax(dtype="float64")])
+    model = nn.Sequential([nn.Input((3,)), *layers])
+    model.build(seed=0)
+    kernel, bias = model.get_weights()
+    kernel[0] = [1.0, -1.0, 0.0, 0.0]                  # sample 0: logit gap 60
+    model.set_weights([kernel, bias])
+    z = x @ kernel + bias
+    per_sample = np.log(np.exp(z - z.max(1, keepdims=True)).sum(1)) + z.max(1) \
+        - z[np.arange(3), labels]
+    assert per_sample[0] > 50
+    for loss, y in (("categorical_crossentropy", np.eye(4)[labels]),
+                    ("sparse_categorical_crossentropy", labels)):
+        model.compile(nn.SGD(0.1), loss)
+        assert model.evaluate(x, y) == pytest.approx(per_sample.mean(), rel=1e-12)
+        w = np.array([0.5, 1.0, 2.0])
+        assert model.evaluate(x, y, sample_weight=w) == pytest.approx(
+            np.sum(w * per_sample) / 3, rel=1e-12)
+    # the loss object itself, on probabilities, keeps Keras's clip
+    p = model.predict(x)
+    clipped = -np.log(np.clip(p[np.arange(3), labels], 1e-7, 1 - 1e-7))
+    assert nn.SparseCategoricalCrossentropy()(labels, p) == pytest.approx(clipped.mean())

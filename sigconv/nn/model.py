@@ -385,6 +385,25 @@ class Sequential:
                 and hasattr(self.loss, "gradient_from_softmax")
                 and not getattr(self.loss, "from_logits", False))
 
+    def _loss_value(self, y, output, weights, checked):
+        """The batch's loss as fit and evaluate log it. A softmax output's categorical
+        cross-entropy is computed as TensorFlow's Keras computes it, from the logits: the
+        log of the unclipped probabilities (floored at the dtype's smallest normal number)
+        are logits of the same softmax, so a probability below the 1e-7 clip counts in
+        full (up to ``-log(tiny)``, 87 in float32) instead of ``-log(1e-7)``."""
+        loss = self.loss
+        if type(output) is np.ndarray and output.dtype.kind == "f" and (
+                self._fused() or self._softmax_layer_last()):
+            twin = self.__dict__.get("_logits_twin")
+            if twin is None or twin[0] is not loss:
+                twin = self._logits_twin = (loss, type(loss).from_config(
+                    {**loss.get_config(), "from_logits": True}))
+            logits = np.log(np.maximum(output, np.finfo(output.dtype).tiny))
+            loss = twin[1]
+            output = logits
+        return (loss._model_value(y, output, **weights) if checked
+                else _logged(loss(y, output, **weights)))
+
     def _softmax_layer_last(self):
         """Whether the model ends in a ``Softmax`` (last axis) or ``Activation("softmax")``
         layer feeding a categorical cross-entropy on probabilities: its gradient is taken
@@ -467,8 +486,7 @@ class Sequential:
         output = self._output_on_host(x, training=True)
         checked = self._checked_loss(x, y, output)
         weights = {} if sample_weight is None else {"sample_weight": sample_weight}
-        loss = (self.loss._model_value(y, output, **weights) if checked
-                else _logged(self.loss(y, output, **weights))) + self.regularization_loss()
+        loss = self._loss_value(y, output, weights, checked) + self.regularization_loss()
         last = self.layers[-1]
         # the layers' internal backward: the gradients are the model's own, of the shapes
         # of the last outputs (a layer of the user's returning anything else is checked)
@@ -979,9 +997,8 @@ class Sequential:
                 callback_list.on_test_batch_begin(step)
                 output = self._output_on_host(xb, training=False)
                 weights = {} if wb is None else {"sample_weight": wb}
-                loss = (self.loss._model_value(yb, output, **weights)
-                        if self._checked_loss(xb, yb, output)
-                        else _logged(self.loss(yb, output, **weights))) \
+                loss = self._loss_value(yb, output, weights,
+                                        self._checked_loss(xb, yb, output)) \
                     + self.regularization_loss()
                 logs = self._update_metrics(loss, yb, output, wb, len(xb))
                 callback_list.on_test_batch_end(step, logs)
