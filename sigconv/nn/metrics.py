@@ -862,7 +862,20 @@ class SparseTopKCategoricalAccuracy(_SampleMean):
         return config
 
 
-class MeanSquaredError(_SampleMean):
+class _ErrorMean(_SampleMean):
+    """Per sample, the mean over the last axis of ``_elementwise(y - y_pred)`` (the
+    squared and the absolute error)."""
+
+    _elementwise = None
+
+    def _values(self, y_true, y_pred, checked=False):
+        y_pred = _as_float(y_pred)
+        y_true, y_pred = self._same_shape(y_true.astype(y_pred.dtype, copy=False), y_pred)
+        difference = y_true - y_pred
+        return self._elementwise(difference, out=difference).mean(axis=-1)
+
+
+class MeanSquaredError(_ErrorMean):
     """Mean squared error (Keras's ``keras.metrics.MeanSquaredError``).
 
     Parameters
@@ -897,14 +910,10 @@ class MeanSquaredError(_SampleMean):
     def __init__(self, name="mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
 
-    def _values(self, y_true, y_pred, checked=False):
-        y_pred = _as_float(y_pred)
-        y_true, y_pred = self._same_shape(y_true.astype(y_pred.dtype, copy=False), y_pred)
-        difference = y_true - y_pred
-        return np.square(difference, out=difference).mean(axis=-1)
+    _elementwise = staticmethod(np.square)
 
 
-class MeanAbsoluteError(_SampleMean):
+class MeanAbsoluteError(_ErrorMean):
     """Mean absolute error (Keras's ``keras.metrics.MeanAbsoluteError``).
 
     Parameters
@@ -932,15 +941,11 @@ class MeanAbsoluteError(_SampleMean):
     """
 
     _default_name = "mean_absolute_error"
+    _elementwise = staticmethod(np.abs)
 
     def __init__(self, name="mean_absolute_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
 
-    def _values(self, y_true, y_pred, checked=False):
-        y_pred = _as_float(y_pred)
-        y_true, y_pred = self._same_shape(y_true.astype(y_pred.dtype, copy=False), y_pred)
-        difference = y_true - y_pred
-        return np.abs(difference, out=difference).mean(axis=-1)
 
 
 def _as_float(array):
