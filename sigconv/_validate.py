@@ -99,10 +99,11 @@ def all_finite(array):
     if array.dtype.char in "fdFD" and array.dtype.isnative and (array.flags.c_contiguous
                                                                 or array.flags.f_contiguous):
         # contiguous, native byte order: one vectorised numba pass (half max and min's time)
+        from ._jit import readonly
         from .kernels import cpu
 
-        return cpu.all_finite(array.reshape(-1, order="C" if array.flags.c_contiguous
-                                            else "F"))
+        return cpu.all_finite(readonly(array.reshape(
+            -1, order="C" if array.flags.c_contiguous else "F")))
     parts = (array.real, array.imag) if array.dtype.kind == "c" else (array,)
     return all(math.isfinite(part.max()) and math.isfinite(part.min()) for part in parts)
 

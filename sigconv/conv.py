@@ -39,6 +39,7 @@ from . import _calibrate, _config, _jit
 from ._jit import (
     fft_workers,
     is_device_array,
+    readonly,
     require_cuda,
     resolve_device,
     to_device_like,
@@ -307,8 +308,8 @@ def _all_finite(array):
         return True
     if array.dtype.char in "fdFD" and array.dtype.isnative and (array.flags.c_contiguous
                                                                 or array.flags.f_contiguous):
-        return cpu.all_finite(array.reshape(-1, order="C" if array.flags.c_contiguous
-                                            else "F"))
+        return cpu.all_finite(readonly(array.reshape(
+            -1, order="C" if array.flags.c_contiguous else "F")))
     biggest = _max_abs(array)
     return biggest is None or math.isfinite(biggest)
 
@@ -454,7 +455,7 @@ def _direct_run(p, work_dtype):
     n_batch = math.prod(batch_shape)
     out = np.empty((n_batch, math.prod(conv_out[:-1]), conv_out[-1]), dtype=work_dtype)
     args = (
-        x3, h3, out,
+        readonly(x3), readonly(h3), out,
         _batch_map(x_batch_shape, batch_shape),
         _batch_map(h_batch_shape, batch_shape),
         np.array(x.shape[-d:-1], dtype=np.int64),
@@ -580,7 +581,7 @@ def _magnitude_bound(array):
     bits = _SIGN_MASKS.get(data.dtype.char) if data.dtype.isnative else None
     if bits is not None:
         integer, mask = bits
-        return float(integer(cpu.max_abs_bits(flat.view(integer), mask)).view(data.dtype))
+        return float(integer(cpu.max_abs_bits(readonly(flat.view(integer)), mask)).view(data.dtype))
     amax = _AMAX.get(data.dtype.char)
     if amax is None or data.size >= 2**31:
         return _max_abs(array)
@@ -1324,13 +1325,15 @@ def _small_1d(in1, in2, mode, method, correlation):
     # overflowed partial sum from a non-finite input
     if small:
         out = np.empty(length, dtype=in1.dtype)
-        finite = cpu.direct_1d_serial(in1, in2, out, start, _direct_block(1, length))
+        finite = cpu.direct_1d_serial(readonly(in1), readonly(in2), out, start,
+                                      _direct_block(1, length))
     else:   # the general path's call of the N-D kernels, without its bookkeeping
         out = np.empty((1, 1, length), dtype=in1.dtype)
         kernel = (cpu.direct_nd_parallel if length * min(n, k) >= _config.PARALLEL_MIN_MACS
                   else cpu.direct_nd_serial)
         zero, rows = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        finite = kernel(in1.reshape(1, 1, -1), in2.reshape(1, 1, -1), out, zero, zero,
+        finite = kernel(readonly(in1.reshape(1, 1, -1)), readonly(in2.reshape(1, 1, -1)),
+                        out, zero, zero,
                         rows, rows, rows, rows, start, _direct_block(1, length))
         out = out.reshape(length)
     return out if finite else None

@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from . import conv
-from ._jit import require_cuda, resolve_device, to_device_like, to_host
+from ._jit import readonly, require_cuda, resolve_device, to_device_like, to_host
 from ._lazy import LazyModule
 from ._validate import (
     as_nonempty_array,
@@ -197,7 +197,8 @@ def _small_2d(in1, in2, mode, boundary, fillvalue):
     out = np.empty((1, m0, m1), dtype=in1.dtype)
     zero = np.zeros(1, dtype=np.int64)
     finite = cpu.direct_nd_serial(
-        in1.reshape(1, *in1.shape), in2.reshape(1, *in2.shape), out, zero, zero,
+        readonly(in1.reshape(1, *in1.shape)), readonly(in2.reshape(1, *in2.shape)), out,
+        zero, zero,
         np.array(in1.shape[:1], dtype=np.int64), np.array(in2.shape[:1], dtype=np.int64),
         np.array((m0,), dtype=np.int64), np.array((start0,), dtype=np.int64), start1,
         conv._direct_block(m0, m1))
