@@ -206,8 +206,17 @@ def awkward_arrays(draw, max_dims=2):
     return np.zeros(shape, dtype)
 
 
+class Opaque:
+    """An object of no kind an argument asks for. Its repr, unlike ``object()``'s, holds
+    no memory address, so test ids are the same in every process (pytest-xdist's workers
+    compare their collections)."""
+
+    def __repr__(self):
+        return "Opaque()"
+
+
 #: numbers that are not the finite real an argument asks for
 BAD_REALS = [np.nan, np.inf, -np.inf, "1", None, 1 + 1j, [1.0], True, np.float64("nan"),
-             object()]
+             Opaque()]
 #: numbers that are not the positive integer an argument asks for
 BAD_COUNTS = [0, -1, 1.5, "3", None, np.nan, True, 2**70, [3]]

@@ -600,7 +600,7 @@ def test_a_forcing_returning_one_real_number_is_integrated(value):
     (np.nan, ValueError), (np.array([np.inf]), ValueError),
     (None, TypeError), ("1", TypeError), (b"1", TypeError), (True, TypeError),
     (np.bool_(True), TypeError), (1j, TypeError), (np.array([1 + 0j]), TypeError),
-    ([[1.0], [2.0, 3.0]], TypeError), (object(), TypeError),
+    ([[1.0], [2.0, 3.0]], TypeError), (harness.Opaque(), TypeError),
     (np.datetime64("2020-01-01"), TypeError)], ids=repr)
 def test_a_forcing_returning_anything_else_is_refused_naming_it(value, kind):
     """np.ones(3) used to be accepted (its first entry taken, silently)."""

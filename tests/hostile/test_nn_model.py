@@ -194,7 +194,7 @@ def test_fit_validation_split(value):
 @pytest.mark.parametrize(("argument", "value"), [
     ("verbose", 3), ("verbose", "1"), ("verbose", True), ("verbose", 1.0), ("verbose", None),
     ("shuffle", "no"), ("shuffle", 1), ("shuffle", None),
-    ("callbacks", nn.History()), ("callbacks", "history"), ("callbacks", [object()]),
+    ("callbacks", nn.History()), ("callbacks", "history"), ("callbacks", [harness.Opaque()]),
     ("validation_data", np.ones((2, 4, 4, 1))), ("validation_data", (X,)),
 ])
 def test_fit_other_arguments(argument, value):
