@@ -832,3 +832,24 @@ def test_memory_is_checked_before_any_work():
         filters.gaussian_filter1d(IMAGE, 1e300)
     with pytest.raises(MemoryError, match="size"):
         filters.uniform_filter(IMAGE, 2**62)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("kernel_shape", [(3, 3), (4, 4), (3, 4), (2, 5)], ids=str)
+@pytest.mark.parametrize("boundary, mode", [("fill", "constant"), ("wrap", "wrap"),
+                                            ("symm", "reflect")])
+def test_convolve2d_same_is_filters_convolve(boundary, mode, kernel_shape):
+    """The table of docs/conventions.rst: scipy.signal's boundaries as ndimage's modes,
+    with origin -1 along the axes where the kernel's length is even."""
+    rng = rng_for("signal or ndimage", boundary, kernel_shape)
+    image = rng.normal(size=(6, 7))
+    kernel = rng.normal(size=kernel_shape)
+    origin = tuple(-1 if k % 2 == 0 else 0 for k in kernel_shape)
+    np.testing.assert_allclose(
+        sc.convolve2d(image, kernel, "same", boundary=boundary, fillvalue=1.5),
+        filters.convolve(image, kernel, mode=mode, cval=1.5, origin=origin),
+        rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        sc.correlate2d(image, kernel, "same", boundary=boundary, fillvalue=1.5),
+        filters.correlate(image, kernel, mode=mode, cval=1.5, origin=origin),
+        rtol=1e-12, atol=1e-12)
