@@ -57,10 +57,10 @@ FILTER_CASES = {
         lambda im, m, c: filters.box(im, per_axis((2, 3, 4), im.ndim), m, c),
         lambda im, m, c: ndi.uniform_filter(im, per_axis((2, 3, 4), im.ndim), mode=m, cval=c)),
     **{f"{name}-axis{axis}": (
-        lambda im, m, c, name=name, axis=axis: getattr(filters, name)(im, axis, m, c),
+        lambda im, m, c, name=name, axis=axis: getattr(filters, name)(im, axis, mode=m, cval=c),
         lambda im, m, c, name=name, axis=axis: getattr(ndi, name)(im, axis, mode=m, cval=c))
        for name, axis in itertools.product(("sobel", "prewitt"), (0, 1, -1))},
-    "laplace": (lambda im, m, c: filters.laplace(im, m, c),
+    "laplace": (lambda im, m, c: filters.laplace(im, mode=m, cval=c),
                 lambda im, m, c: ndi.laplace(im, mode=m, cval=c)),
 }
 
@@ -106,10 +106,12 @@ def test_filters_match_ndimage_on_drawn_shapes(dtype, shape, mode_case, sigma, s
          ndi.gaussian_filter(wide_image, sigma, mode=mode, cval=cval)),
         (filters.box(image, size, mode, cval),
          ndi.uniform_filter(wide_image, size, mode=mode, cval=cval)),
-        (filters.sobel(image, axis, mode, cval), ndi.sobel(wide_image, axis, mode=mode, cval=cval)),
-        (filters.prewitt(image, axis, mode, cval),
+        (filters.sobel(image, axis, mode=mode, cval=cval),
+         ndi.sobel(wide_image, axis, mode=mode, cval=cval)),
+        (filters.prewitt(image, axis, mode=mode, cval=cval),
          ndi.prewitt(wide_image, axis, mode=mode, cval=cval)),
-        (filters.laplace(image, mode, cval), ndi.laplace(wide_image, mode=mode, cval=cval)),
+        (filters.laplace(image, mode=mode, cval=cval),
+         ndi.laplace(wide_image, mode=mode, cval=cval)),
     ]
     for out, expected in pairs:
         assert out.dtype == np.dtype(dtype)
@@ -170,7 +172,7 @@ def test_sharpen_is_image_minus_laplace(mode, cval, shape, dtype):
     image = random_array(rng_for("sharpen", mode, cval, shape, dtype), shape, dtype)
     out = filters.sharpen(image, mode=mode, cval=cval)
     assert out.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(out, image - filters.laplace(image, mode, cval))
+    np.testing.assert_array_equal(out, image - filters.laplace(image, mode=mode, cval=cval))
     expected = image.astype(np.float64) - ndi.laplace(image.astype(np.float64), mode=mode,
                                                       cval=cval)
     atol = filter_atol(image, dtype)
@@ -200,8 +202,8 @@ def test_edges_is_the_sobel_gradient_magnitude(mode, cval, shape, dtype):
     atol = filter_atol(image, dtype)
     if image.ndim == 2:
         np.testing.assert_allclose(out, np.hypot(*sobels), rtol=RTOL[out.dtype], atol=atol)
-        np.testing.assert_allclose(out, np.hypot(filters.sobel(image, 0, mode, cval),
-                                                 filters.sobel(image, 1, mode, cval)),
+        np.testing.assert_allclose(out, np.hypot(filters.sobel(image, 0, mode=mode, cval=cval),
+                                                 filters.sobel(image, 1, mode=mode, cval=cval)),
                                    rtol=RTOL[out.dtype], atol=atol)
     np.testing.assert_allclose(out, np.sqrt(sum(s**2 for s in sobels)), rtol=RTOL[out.dtype],
                                atol=atol)
@@ -223,8 +225,8 @@ INT_FILTERS = {
     "gaussian": lambda im: filters.gaussian(im, 1.3),
     "gaussian-constant": lambda im: filters.gaussian(im, 0.9, "constant", cval=2.0),
     "box": lambda im: filters.box(im, (2, 3), "wrap"),
-    "sobel": lambda im: filters.sobel(im, 0, "mirror"),
-    "prewitt": lambda im: filters.prewitt(im, -1, "nearest"),
+    "sobel": lambda im: filters.sobel(im, 0, mode="mirror"),
+    "prewitt": lambda im: filters.prewitt(im, -1, mode="nearest"),
     "laplace": lambda im: filters.laplace(im),
     "sharpen": lambda im: filters.sharpen(im, 1.5),
     "edges": lambda im: filters.edges(im, "constant", 1.0),
@@ -250,7 +252,8 @@ def test_integer_image_against_ndimage_on_float64(mode):
     np.testing.assert_allclose(filters.gaussian(image, 1.0, mode),
                                ndi.gaussian_filter(wide_image, 1.0, mode=mode), rtol=1e-12,
                                atol=1e-12)
-    np.testing.assert_allclose(filters.sobel(image, 1, mode), ndi.sobel(wide_image, 1, mode=mode),
+    np.testing.assert_allclose(filters.sobel(image, 1, mode=mode),
+                               ndi.sobel(wide_image, 1, mode=mode),
                                rtol=1e-12, atol=1e-12)
     # scipy.ndimage keeps the integer type: truncated values, not what sigconv returns
     assert ndi.sobel(image, 1, mode=mode).dtype == np.int32
@@ -280,8 +283,6 @@ def test_unknown_filter_mode(name, mode):
 
 @pytest.mark.parametrize("name", ALL_FILTERS)
 @pytest.mark.parametrize("image, match, error", [
-    (np.ones((0, 3)), r"image cannot be empty \(shape \(0, 3\)\)", ValueError),
-    (np.ones((0,)), r"image cannot be empty", ValueError),
     (np.array(1.0), "image must have at least one dimension", ValueError),
     (np.array([["a", "b"]]), "image must have a boolean, integer, floating or complex dtype",
      TypeError),
@@ -293,11 +294,11 @@ def test_bad_image(name, image, match, error):
         ALL_FILTERS[name](image)
 
 
-@pytest.mark.parametrize("sigma", [0, 0.0, -1.0, np.nan, np.inf, [1.0, 0.0], (-0.5, 1.0)])
-def test_sigma_must_be_positive(sigma):
-    with pytest.raises(ValueError, match="sigma must be positive and finite"):
+@pytest.mark.parametrize("sigma", [-1.0, np.nan, np.inf, [1.0, -0.0001], (-0.5, 1.0)])
+def test_sigma_must_be_non_negative(sigma):
+    with pytest.raises(ValueError, match="sigma must be non-negative and finite"):
         filters.gaussian(np.ones((4, 4)), sigma)
-    with pytest.raises(ValueError, match="sigma must be positive and finite"):
+    with pytest.raises(ValueError, match="sigma must be non-negative and finite"):
         filters.gaussian_kernel(sigma)
 
 
@@ -352,5 +353,11 @@ def test_axis_must_be_an_integer(name, axis):
 
 def test_filters_are_reachable_from_the_package():
     assert sc.filters is filters
-    assert set(filters.__all__) == {"gaussian_kernel", "gaussian", "box", "sobel", "prewitt",
-                                    "laplace", "sharpen", "edges"}
+    assert {"gaussian_kernel", "gaussian", "box", "sobel", "prewitt", "laplace", "sharpen",
+            "edges"} <= set(filters.__all__)
+    # scipy.ndimage's linear filters under their own names
+    for name in ("correlate1d", "convolve1d", "correlate", "convolve", "gaussian_filter1d",
+                 "gaussian_filter", "uniform_filter1d", "uniform_filter", "sobel", "prewitt",
+                 "laplace", "gaussian_laplace", "gaussian_gradient_magnitude"):
+        assert name in filters.__all__
+        assert callable(getattr(filters, name))
