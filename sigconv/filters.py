@@ -645,6 +645,8 @@ def _run_passes(call, passes, cval, what):
         for index, (axis, weights, mode, origin, *divisor) in enumerate(passes):
             if index:   # the previous pass as the output holds it
                 image = call.rounded(image)
+            if divisor and not call.exact:   # one sweep: the mean's weights
+                weights, divisor = weights / divisor[0], None
             image = _correlate1d(image, weights, axis, mode, cval, origin, call.exact)
             if divisor:
                 image /= divisor[0]
@@ -1583,6 +1585,38 @@ def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0):
                        "the Prewitt derivative")
 
 
+def _evaluate_terms(call, image, terms, cval):
+    """Each term's passes applied to ``image`` (each pass rounded through the output
+    dtype), in turn; a prefix of passes that later terms share is computed once (the
+    Gaussian along axis 0 serves every derivative but the first)."""
+    keys = [[(axis, weights.tobytes(), mode, origin)
+             for axis, weights, mode, origin in passes] for passes in terms]
+    cache = {}
+    for index, passes in enumerate(terms):
+        # the longest cached prefix of this term
+        start, term = 0, image
+        for length in range(len(passes), 0, -1):
+            key = tuple(keys[index][:length])
+            if key in cache:
+                start, term = length, cache[key]
+                break
+        for step in range(start, len(passes)):
+            axis, weights, mode, origin = passes[step]
+            term = call.rounded(_correlate1d(term, weights, axis, mode, cval, origin,
+                                             call.exact))
+            prefix = tuple(keys[index][:step + 1])
+            if step + 1 < len(passes) and any(tuple(later[:step + 1]) == prefix
+                                              for later in keys[index + 1:]):
+                cache[prefix] = term
+        if term is image:   # no pass (sigma 0 everywhere): a copy the caller may change
+            term = image.copy()
+        # drop the prefixes that no later term needs
+        for key in [key for key in cache
+                    if not any(tuple(later[:len(key)]) == key for later in keys[index + 1:])]:
+            del cache[key]
+        yield term
+
+
 def _sum_of_terms(call, terms, cval, what):
     """``sum_t term_t`` where each term is a list of 1-D passes (scipy.ndimage's
     generic_laplace: each term rounded through the output dtype, then summed)."""
@@ -1593,12 +1627,9 @@ def _sum_of_terms(call, terms, cval, what):
 
     def compute(image, cval):
         total = None
-        for passes in terms:
-            term = image
-            for axis, weights, mode, origin in passes:
-                term = call.rounded(_correlate1d(term, weights, axis, mode, cval, origin,
-                                                 call.exact))
-            total = term if total is None else total + term
+        for term in _evaluate_terms(call, image, terms, cval):
+            # every term is a fresh array (never a cached prefix nor the image)
+            total = term if total is None else np.add(total, term, out=total)
         return total
     return call.run(compute, cval, what)
 
@@ -1753,14 +1784,8 @@ def _magnitude(call, terms, cval, what):
         return call.zeros()
     if not terms:
         return call.copy()
-    derivatives = []
-    for passes in terms:
-        term = call.image
-        with np.errstate(over="ignore", invalid="ignore"):
-            for axis, weights, mode, origin in passes:
-                term = call.rounded(_correlate1d(term, weights, axis, mode, cval, origin,
-                                                 call.exact))
-        derivatives.append(term)
+    with np.errstate(over="ignore", invalid="ignore"):
+        derivatives = list(_evaluate_terms(call, call.image, terms, cval))
     if call.dtype.kind in "iu":
         with np.errstate(over="ignore", invalid="ignore"):
             total = np.zeros(call.shape, call.dtype)

@@ -884,3 +884,18 @@ def test_real_output_dtype_for_a_complex_result_is_promoted_with_a_warning():
     with pytest.warns(UserWarning, match="promoting specified output dtype to complex"):
         out = filters.gaussian_filter(image, 1.0, output=np.float32)
     assert out.dtype == np.complex64
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", ["gaussian_laplace", "gaussian_gradient_magnitude"])
+@pytest.mark.parametrize("sigma", [0.0, (1.0, 0.0, 2.0), 1.3])
+def test_derivative_sums_share_passes_and_leave_the_image(name, sigma):
+    """The Gaussian along axis 0 is computed once for the later derivatives; results as
+    ndimage's, and the image (also with sigma 0: no pass at all) is not changed."""
+    image = random_array(rng_for("shared", name, sigma), (5, 6, 4), np.float64)
+    before = image.copy()
+    for mode, cval in (("reflect", 0.0), ("constant", 2.0)):
+        np.testing.assert_allclose(getattr(filters, name)(image, sigma, mode=mode, cval=cval),
+                                   getattr(ndi, name)(image, sigma, mode=mode, cval=cval),
+                                   rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(image, before)
