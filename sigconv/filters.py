@@ -293,10 +293,8 @@ def _real_number(value, name):
 def _entries(value, count, name, kind="a real number"):
     """``value`` as a list of ``count`` entries: a scalar (or a string, for modes) applies
     to all; a sequence must have one entry per axis."""
-    if isinstance(value, (str, bytes)) or np.ndim(value) == 0 and not isinstance(
-            value, (list, tuple, dict, set, frozenset)):
-        if isinstance(value, (dict, set, frozenset, bytes)):
-            raise TypeError(f"{name} must be {kind} or one per axis, got {_short(value)}")
+    if isinstance(value, (str, bytes, numbers.Number, np.generic)) or (
+            isinstance(value, np.ndarray) and value.ndim == 0) or value is None:
         return [value] * count
     if isinstance(value, (dict, set, frozenset)):
         raise TypeError(f"{name} must be {kind} or one per axis, got {_short(value)}")
@@ -341,8 +339,8 @@ def _integers(value, count, name, minimum=None):
 
 def _modes(mode, count):
     """``mode`` as ``count`` canonical mode names (a sequence gives one per axis)."""
-    entries = _entries(mode, count, "mode", "a mode name") if not isinstance(mode, str) \
-        else [mode] * count
+    entries = ([mode] * count if isinstance(mode, (str, bytes)) or not np.iterable(mode)
+               else _entries(mode, count, "mode", "a mode name"))
     for entry in entries:
         if not isinstance(entry, str) or entry not in MODES:
             expected = ", ".join(repr(m) for m in MODES)
