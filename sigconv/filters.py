@@ -499,7 +499,7 @@ def _correlate1d(image, weights, axis, mode, cval, origin=0, exact=False,
     modes[axis] = mode
     padded = _pad(np.ascontiguousarray(image), widths, modes, cval)
     if exact:
-        return _ordered_correlate1d(padded, weights, axis, image.shape[axis])
+        return _by_parts(_ordered_correlate1d, padded, weights, axis, image.shape[axis])
     kernel = weights.astype(_kernel_dtype(image, weights), copy=False)
     # one 1-D pass over the lines along ``axis``: the padded copy (C-contiguous, fresh)
     # viewed as (before, axis, after), so that any number of dimensions works
@@ -536,6 +536,32 @@ def _symmetry(weights):
     if np.all(np.abs(right + left) <= eps):
         return -1
     return 0
+
+
+def _by_parts(correlate, padded, weights, *args):
+    """``correlate(padded, weights, *args)`` for complex data as scipy.ndimage computes
+    it: real correlations of the real and imaginary parts, combined (so that an inf in
+    one part does not meet a zero of the other: no ``inf * 0`` NaN that ndimage lacks)."""
+    if padded.dtype.kind != "c" and weights.dtype.kind != "c":
+        return correlate(padded, weights, *args)
+    parts = [(padded.real, 1.0)] + ([(padded.imag, 1j)] if padded.dtype.kind == "c" else [])
+    kernels = [(weights.real, 1.0)] + ([(weights.imag, 1j)] if weights.dtype.kind == "c"
+                                       else [])
+    real_dtype = np.finfo(np.result_type(padded.dtype, _kernel_dtype(padded, weights))).dtype
+    out_real = out_imag = None
+    for values, a in parts:
+        for kernel, b in kernels:
+            term = correlate(np.ascontiguousarray(values, dtype=real_dtype), kernel, *args)
+            factor = a * b   # 1, 1j or -1
+            if factor == 1j:
+                out_imag = term if out_imag is None else out_imag + term
+            else:
+                term = term if factor == 1 else -term
+                out_real = term if out_real is None else out_real + term
+    out = np.empty(out_real.shape, np.promote_types(real_dtype, np.complex64))
+    out.real = out_real
+    out.imag = 0 if out_imag is None else out_imag
+    return out
 
 
 def _ordered_correlate1d(padded, weights, axis, length):
@@ -625,7 +651,7 @@ def _correlate_nd(call, weights, modes, cval, origins, what):
     def compute(image, cval):
         padded = _pad(image, widths, modes, cval)
         if call.exact:
-            return _ordered_correlate(padded, weights, image.shape)
+            return _by_parts(_ordered_correlate, padded, weights, image.shape)
         with np.errstate(over="ignore", invalid="ignore"):
             return conv.convolve(padded, flipped, mode="valid")
     return call.run(compute, cval, what)

@@ -673,6 +673,24 @@ def test_nan_and_inf_spread_as_in_ndimage(name):
     np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.kernel
+def test_complex_nan_and_inf_spread_as_in_ndimage():
+    """Complex data with NaN or inf: real correlations of the parts, as ndimage."""
+    rng = rng_for("complex nan")
+    image = rng.normal(size=(7, 8)) + 1j * rng.normal(size=(7, 8))
+    image[2, 3] = complex(np.inf, 0.0)
+    image[5, 5] = complex(1.0, np.nan)
+    kernel = KERNEL[:, :3] + 1j * KERNEL[:, 1:]
+    for ours, theirs in [(filters.gaussian_filter(image, 1.0), ndi.gaussian_filter(image, 1.0)),
+                         (filters.correlate(image, kernel), ndi.correlate(image, kernel)),
+                         (filters.convolve(image.real, kernel), ndi.convolve(image.real, kernel)),
+                         (filters.sobel(image, 0), ndi.sobel(image, 0))]:
+        assert ours.dtype == theirs.dtype
+        for part in (np.real, np.imag):
+            np.testing.assert_array_equal(np.isnan(part(ours)), np.isnan(part(theirs)))
+            np.testing.assert_array_equal(np.isinf(part(ours)), np.isinf(part(theirs)))
+
+
 def test_uniform_filter_nan_stays_local():
     """Documented divergence: scipy.ndimage's running sum carries a NaN to the end of
     the line; here it spreads over the box around it only."""
