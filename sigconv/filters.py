@@ -64,6 +64,7 @@ huge broadcast view (``numpy.broadcast_to``, which costs nothing) with one namin
 ``image``.
 """
 
+import functools
 import itertools
 import math
 import numbers
@@ -229,10 +230,22 @@ class _Call:
         self.ndim = image.ndim
         self.empty = image.size == 0
         self.real_image = image.dtype.kind != "c"
-        self.image = image.astype(work, copy=False)
-        self.finite = all_finite(self.image)
-        #: sum in scipy.ndimage's order: integer outputs truncate, NaN spreads
-        self.exact = not self.finite or self.dtype.kind in "iu"
+        self._source, self._work = image, work
+
+    # the image is converted and scanned only when a pass needs it: after every other
+    # argument has been checked
+    @functools.cached_property
+    def image(self):
+        return self._source.astype(self._work, copy=False)
+
+    @functools.cached_property
+    def finite(self):
+        return all_finite(self.image)
+
+    @functools.cached_property
+    def exact(self):
+        """Sum in scipy.ndimage's order: integer outputs truncate, NaN spreads."""
+        return not self.finite or self.dtype.kind in "iu"
 
     def rounded(self, result):
         """``result`` rounded through the output dtype (scipy.ndimage writes each pass

@@ -917,3 +917,19 @@ def test_derivative_sums_share_passes_and_leave_the_image(name, sigma):
                                    getattr(ndi, name)(image, sigma, mode=mode, cval=cval),
                                    rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(image, before)
+
+
+def test_arguments_are_checked_before_the_image_is_converted_or_scanned(monkeypatch):
+    scanned = []
+    monkeypatch.setattr(filters, "all_finite",
+                        lambda array: scanned.append(array.shape) or True)
+    image = np.ones((6, 7), np.int32)
+    for call in (lambda: filters.gaussian_filter(image, "x"),
+                 lambda: filters.gaussian_filter(image, 1.0, mode="bad"),
+                 lambda: filters.uniform_filter(image, 3, origin=5),
+                 lambda: filters.sobel(image, 5),
+                 lambda: filters.laplace(image, cval="0"),
+                 lambda: filters.gaussian_laplace(image, -1.0)):
+        with pytest.raises((TypeError, ValueError)):
+            call()
+    assert (6, 7) not in scanned
