@@ -1,9 +1,10 @@
 """The driver of the ``scipy.ndimage``-style correlation kernels (private).
 
-:func:`correlate_axis` is ``scipy.ndimage.correlate1d`` on validated arguments: it views
-the image as ``(outer, n, inner)``, picks the kernel (contiguous rows or lines), the
-blocking and the serial or parallel twin, and runs it into ``out``. The public filters
-(:mod:`sigconv.filters`) validate and call it.
+:func:`correlate_axis` is ``scipy.ndimage.correlate1d`` and :func:`correlate_nd` is
+``scipy.ndimage.correlate``, on validated arguments: each states its sum as the taps of
+:mod:`sigconv.kernels.ndimage` (a 2-D view of the image, tap rows of non-zero weights),
+picks the blocking and the serial or parallel twin, and runs the kernel into ``out``.
+The public filters (:mod:`sigconv.filters`) validate and call them.
 """
 
 import math
@@ -16,23 +17,14 @@ import numpy as np
 MODE_CODES = {"nearest": 0, "wrap": 1, "grid-wrap": 1, "reflect": 2, "grid-mirror": 2,
               "mirror": 3, "constant": 4, "grid-constant": 4}
 
-#: columns per task of the row kernel (axis not last): the accumulator block and the
+#: outputs per task along the last axis: the accumulator block and the parts of the source
 #: rows that the taps read stay in L1/L2 from one output row to the next
-ROWS_BLOCK = 1024
-#: outputs per task of the line kernel (last axis): the extended copy of the line and
-#: the accumulator stay in L1
-LINES_BLOCK = 2048
-#: the parallel kernels run when there are this many tasks or more at the most blocking,
-#: so that both cores stay busy; runs of output rows are split to reach it
+BLOCK = 1024
+#: the parallel kernel splits the rows into runs until there are this many tasks, so
+#: that both cores stay busy (each run starts by reading its first rows' sources)
 MIN_TASKS = 16
 #: below this many multiply-adds the serial twin wins (a parallel launch costs ~10 us)
 PARALLEL_MIN_MACS = 60_000
-
-
-def _kernels():
-    from .kernels import ndimage
-
-    return ndimage
 
 
 def _use_parallel(macs):
@@ -41,6 +33,29 @@ def _use_parallel(macs):
     from ._jit import in_single_thread
 
     return not in_single_thread()
+
+
+def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, shift,
+         k_last):
+    """The kernel on ``image`` and ``out`` viewed as ``(prod(rows_shape), n)``."""
+    from .kernels import ndimage as kernels
+
+    n_rows = math.prod(rows_shape)
+    image = image.reshape(n_rows, -1)
+    out = out.reshape(n_rows, -1)
+    n = image.shape[1]
+    parallel = _use_parallel(image.size * max(1, taps.size))
+    block = min(BLOCK, n)
+    n_blocks = -(-n // block)
+    n_runs = max(1, min(n_rows, -(-MIN_TASKS // n_blocks))) if parallel else 1
+    rows_per_task = -(-n_rows // n_runs)
+    kernel = kernels.correlate_parallel if parallel else kernels.correlate_serial
+    kernel(image, out, np.asarray(rows_shape, dtype=np.int64),
+           np.asarray(row_offsets, dtype=np.int64).reshape(len(row_ptr) - 1, len(rows_shape)),
+           np.asarray(row_ptr, dtype=np.int64), np.asarray(cols, dtype=np.int64),
+           np.ascontiguousarray(taps, dtype=np.float64), MODE_CODES[mode], float(cval),
+           int(shift), int(k_last), block, rows_per_task,
+           bool(image.dtype != np.float64 and k_last > 1))
 
 
 def correlate_axis(image, weights, axis, mode, cval, origin, out):
@@ -79,10 +94,11 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
     .. math:: out[i] = \\sum_{j=0}^{k-1} w_j \\, x[\\mathrm{ext}(i + j - s)]
 
     where ``ext`` maps a position outside ``[0, n)`` into the line by ``mode`` (or reads
-    ``cval``). Real images accumulate in float64 (as ndimage) and round once into
-    ``out``. A NaN or inf spreads over the outputs whose window holds it, as in ndimage;
-    a sum that overflows gives ``inf`` (or ``nan`` for ``inf - inf``), as in ndimage.
-    Complex images are filtered as ndimage does, one real correlation per part.
+    ``cval``). Real images are summed in float64 (as in ndimage) and rounded once into
+    ``out``. A NaN or inf spreads over the outputs whose window holds it, as in ndimage,
+    zero weights included (``0 * nan`` is ``nan``); a sum that overflows gives ``inf``
+    (or ``nan`` for ``inf - inf``), as in ndimage. Complex images are filtered as ndimage
+    does, one real correlation per part.
 
     Examples
     --------
@@ -94,53 +110,115 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
     if image.size == 0:
         return out
     if image.dtype.kind == "c" or weights.dtype.kind == "c":
-        return _complex_axis(image, weights, axis, mode, cval, origin, out)
-    code = MODE_CODES[mode]
+        return _complex_parts(correlate_axis, image, weights, cval, out, axis=axis,
+                              mode=mode, origin=origin)
     shape = image.shape
     outer = math.prod(shape[:axis])
     n = shape[axis]
     inner = math.prod(shape[axis + 1:])
     k = weights.shape[0]
     shift = k // 2 + origin
-    # float64 sums for float32 too: ndimage's, and free while memory bound
-    taps = np.ascontiguousarray(weights, dtype=np.float64)
-    cval = float(cval)
-    parallel = _use_parallel(image.size * k)
-    kernels = _kernels()
     if inner > 1:
-        block = ROWS_BLOCK
-        n_blocks = -(-inner // block)
-        rows_per_task = n
-        if parallel and outer * n_blocks < MIN_TASKS:
-            # split the output rows into runs (each re-reads k - 1 rows at its start)
-            runs = -(-MIN_TASKS // (outer * n_blocks))
-            rows_per_task = max(1, -(-n // runs))
-        kernel = kernels.correlate_rows_parallel if parallel else kernels.correlate_rows_serial
-        kernel(image.reshape(outer, n, inner), taps, out.reshape(outer, n, inner), code,
-               cval, shift, block, rows_per_task)
+        # k tap rows of one tap: each tap sweeps a contiguous block of `inner`
+        offsets = np.zeros((k, 2), dtype=np.int64)
+        offsets[:, 1] = np.arange(k) - shift
+        _run(image, out, (outer, n), offsets, np.arange(k + 1), np.zeros(k), weights, mode,
+             cval, 0, 1)
     else:
-        block = LINES_BLOCK
-        if parallel and outer * -(-n // block) < MIN_TASKS:
-            block = max(256, -(-n * outer // MIN_TASKS))
-        kernel = (kernels.correlate_lines_parallel if parallel
-                  else kernels.correlate_lines_serial)
-        kernel(image.reshape(outer, n), taps, out.reshape(outer, n), code, cval, shift,
-               block)
+        # one tap row of k taps along the lines
+        _run(image, out, (outer,), np.zeros((1, 1)), (0, k), np.arange(k), weights, mode,
+             cval, shift, k)
     return out
 
 
-def _complex_axis(image, weights, axis, mode, cval, origin, out):
-    """Complex image or weights: real correlations of the parts, as ndimage combines
-    them (complex weights conjugated; ``cval``'s real part extends the real parts, its
+def correlate_nd(image, weights, mode, cval, origins, out):
+    """N-D correlation of ``image`` with ``weights``, extended beyond its edges by
+    ``mode``: ``scipy.ndimage.correlate(image, weights, out, mode, cval, origins)`` on
+    arguments that the caller has validated.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        C-contiguous, float32, float64, complex64 or complex128, at least 1-D.
+    weights : numpy.ndarray
+        ``image.ndim`` dimensions, each of length at least 1; real, or complex
+        (conjugated, as ndimage does).
+    mode : str
+        ``'reflect'``, ``'constant'``, ``'nearest'``, ``'mirror'``, ``'wrap'``,
+        ``'grid-wrap'``, ``'grid-constant'`` or ``'grid-mirror'``.
+    cval : float or complex
+        The value beyond the edges in ``'constant'`` mode.
+    origins : sequence of int
+        One per axis, with ``0 <= weights.shape[d] // 2 + origins[d] < weights.shape[d]``.
+    out : numpy.ndarray
+        C-contiguous, the shape and dtype of ``image``, not overlapping it.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``out``.
+
+    Notes
+    -----
+    With ``s_d = weights.shape[d] // 2 + origins[d]``
+
+    .. math:: out[i] = \\sum_{j} w_j \\, x[\\mathrm{ext}(i + j - s)]
+
+    over the multi-indices ``j`` of ``weights``, ``ext`` applied per axis (``constant``:
+    ``cval`` wherever any coordinate leaves the image). As in ndimage, weights with
+    ``|w| <= 2.2e-16`` (float64's epsilon) are left out of the sum, so a NaN or inf in
+    the image does not spread through the kernel's zeros; real images are summed in
+    float64 and rounded once into ``out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(12.0).reshape(3, 4)
+    >>> cross = np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]])
+    >>> correlate_nd(x, cross, "nearest", 0.0, (0, 0), np.empty_like(x))
+    array([[ 5.,  4.,  4.,  3.],
+           [ 1.,  0.,  0., -1.],
+           [-3., -4., -4., -5.]])
+    """
+    if image.size == 0:
+        return out
+    if image.dtype.kind == "c" or weights.dtype.kind == "c":
+        return _complex_parts(correlate_nd, image, weights, cval, out, mode=mode,
+                              origins=origins)
+    weights = np.asarray(weights, dtype=np.float64)
+    kept = np.abs(weights) > np.finfo(np.float64).eps
+    if not kept.any():
+        out[...] = 0   # ndimage's sum over no weights
+        return out
+    shape = weights.shape
+    shifts = np.array([size // 2 + origin for size, origin in zip(shape, origins,
+                                                                  strict=True)])
+    # the tap rows (multi-indices over the leading axes) holding a kept weight
+    kept_rows = kept.reshape(-1, shape[-1])
+    rows = np.flatnonzero(kept_rows.any(axis=1))
+    offsets = np.zeros((rows.size, image.ndim - 1), dtype=np.int64)
+    if image.ndim > 1:
+        for d, index in enumerate(np.unravel_index(rows, shape[:-1])):
+            offsets[:, d] = index - shifts[d]
+    row_ptr = np.concatenate(([0], np.cumsum(kept_rows[rows].sum(axis=1))))
+    cols = np.nonzero(kept_rows[rows])[1]
+    taps = weights.reshape(-1, shape[-1])[rows][kept_rows[rows]]
+    _run(image, out, image.shape[:-1], offsets, row_ptr, cols, taps, mode, cval,
+         shifts[-1], shape[-1])
+    return out
+
+
+def _complex_parts(func, image, weights, cval, out, **kwargs):
+    """Complex image or weights: real ``func`` on the parts, combined as ndimage does
+    (complex weights conjugated; ``cval``'s real part extends the real parts, its
     imaginary part the imaginary parts)."""
     real_dtype = np.finfo(image.dtype).dtype if image.dtype.kind == "c" else image.dtype
     cval = complex(cval)
 
     def part(values, w, value):
         result = np.empty(values.shape, real_dtype)
-        correlate_axis(np.ascontiguousarray(values, dtype=real_dtype),
-                       np.ascontiguousarray(w), axis, mode, value, origin, result)
-        return result
+        return func(np.ascontiguousarray(values, dtype=real_dtype), np.ascontiguousarray(w),
+                    cval=value, out=result, **kwargs)
 
     if weights.dtype.kind == "c":
         weights = weights.conj()

@@ -58,6 +58,13 @@ def run_axis(image, weights, axis, mode, cval, origin):
     return out
 
 
+def run_nd(image, weights, mode, cval, origins):
+    out = np.full_like(image, np.nan)
+    result = _ndimage.correlate_nd(image, weights, mode, cval, origins, out)
+    assert result is out
+    return out
+
+
 @pytest.fixture(params=["serial", "parallel"])
 def twin(request, monkeypatch):
     """Run the driver with its serial twins, or with its parallel twins on every size
@@ -182,37 +189,37 @@ def test_axis_overflow_gives_inf_as_ndimage(dtype):
     assert np.isposinf(out[1])
 
 
-# --- the kernels called directly, with tiny blocks ----------------------------------
+# --- tiny blocks and runs: every task straddles an edge ---------------------------------
 
-KERNEL_TWINS = {"serial": (kernels.correlate_rows_serial, kernels.correlate_lines_serial),
-                "parallel": (kernels.correlate_rows_parallel,
-                             kernels.correlate_lines_parallel)}
+@pytest.fixture(params=[(1, 1), (2, 3), (3, 1000), (5, 7)],
+                ids=lambda p: f"block{p[0]}-tasks{p[1]}")
+def tiny_tasks(request, monkeypatch):
+    """Blocks of 1 to 5 outputs along the last axis, and runs of rows split towards 1 to
+    1000 tasks, on the parallel twin."""
+    block, min_tasks = request.param
+    monkeypatch.setattr(_ndimage, "BLOCK", block)
+    monkeypatch.setattr(_ndimage, "MIN_TASKS", min_tasks)
+    monkeypatch.setattr(_ndimage, "PARALLEL_MIN_MACS", 0)
+    return request.param
 
 
-@pytest.mark.parametrize("which", KERNEL_TWINS)
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("block", [1, 2, 3, 5])
-def test_kernels_tiny_blocks(which, mode, block):
-    """Blocks of 1 to 5 columns or outputs and runs of 1 to 3 rows: tasks at both edges,
-    inside, and straddling them; a kernel longer than the axis."""
-    rows_kernel, lines_kernel = KERNEL_TWINS[which]
-    rng = rng_for(which, mode, block)
-    code = _ndimage.MODE_CODES[mode]
-    x = rng.standard_normal((2, 7, 5))
+@pytest.mark.parametrize("dtype", REAL)
+def test_tiny_blocks(mode, dtype, tiny_tasks):
+    """Tasks at both edges, inside, and straddling them, for kernels shorter and longer
+    than the axes (float32 lines go through the converted copies)."""
+    rng = rng_for(mode, np.dtype(dtype).name, tiny_tasks)
+    x = random_image(rng, (3, 7, 5), dtype)
     for k in (1, 3, 6, 16):
         w = rng.standard_normal(k)
         for origin in (-(k // 2), 0, (k - 1) // 2):
-            shift = k // 2 + origin
-            for rows_per_task in (1, 3, 7):
-                out = np.full_like(x, np.nan)
-                rows_kernel(x, w, out, code, 0.5, shift, block, rows_per_task)
-                ref = ndi.correlate1d(x, w, 1, mode=mode, cval=0.5, origin=origin)
-                assert_matches(out, ref, x, w)
-            lines = x.reshape(14, 5)
-            out = np.full_like(lines, np.nan)
-            lines_kernel(lines, w, out, code, 0.5, shift, block)
-            ref = ndi.correlate1d(lines, w, 1, mode=mode, cval=0.5, origin=origin)
-            assert_matches(out, ref, lines, w)
+            for axis in (1, 2):
+                ref = ndi.correlate1d(x, w, axis, mode=mode, cval=0.5, origin=origin)
+                assert_matches(run_axis(x, w.astype(dtype), axis, mode, 0.5, origin), ref,
+                               x, w)
+    w = rng.standard_normal((3, 2, 4)) * (rng.random((3, 2, 4)) > 0.3)
+    ref = ndi.correlate(x, w, mode=mode, cval=0.5, origin=(1, -1, 0))
+    assert_matches(run_nd(x, w, mode, 0.5, (1, -1, 0)), ref, x, w)
 
 
 def test_source_index_periods():
@@ -293,3 +300,141 @@ def test_axis_property_linear(problem):
     right = (2.5 * run_axis(x, w, axis, mode, 0.0, origin)
              - 0.5 * run_axis(y, w, axis, mode, 0.0, origin))
     np.testing.assert_allclose(left, right, rtol=1e-10, atol=1e-10)
+
+
+# --- correlate_nd against scipy.ndimage.correlate -------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape,wshape", [((7,), (3,)), ((1,), (4,)), ((5, 6), (3, 3)),
+                                          ((1, 4), (5, 2)), ((3, 2), (7, 6)),
+                                          ((4, 3, 5), (3, 1, 2)), ((2, 3, 2, 3), (2, 2, 3, 1))])
+def test_nd_every_mode_and_origin(mode, shape, wshape, twin):
+    """1-D to 4-D, kernels longer than the image on some axes, even and odd sizes, the
+    extreme and central origins, a sparse kernel (ndimage skips its zero weights)."""
+    rng = rng_for(mode, shape, wshape)
+    x = random_image(rng, shape, np.float64)
+    w = rng.standard_normal(wshape) * (rng.random(wshape) > 0.25)
+    for origins in ([-(s // 2) for s in wshape], [0] * len(shape),
+                    [(s - 1) // 2 for s in wshape]):
+        ref = ndi.correlate(x, w, mode=mode, cval=-2.0, origin=origins)
+        assert_matches(run_nd(x, w, mode, -2.0, origins), ref, x, w)
+
+
+@pytest.mark.parametrize("dtype", REAL + COMPLEX)
+@pytest.mark.parametrize("wdtype", [np.float64, np.complex128])
+def test_nd_dtypes(dtype, wdtype, twin):
+    """float32 summed in double; complex images and weights by parts, the weights
+    conjugated (ndimage's correlate)."""
+    rng = rng_for(np.dtype(dtype).name, np.dtype(wdtype).name)
+    x = random_image(rng, (9, 8), dtype)
+    w = random_image(rng, (3, 4), wdtype)
+    if x.dtype.kind != "c" and w.dtype.kind == "c":
+        return  # the contract: out has the image's dtype (a real image's is real)
+    for mode in ("reflect", "constant"):
+        cval = 1 - 2j if x.dtype.kind == "c" else 1.25
+        ref = ndi.correlate(x, w, mode=mode, cval=cval, origin=(0, -1))
+        assert_matches(run_nd(x, w, mode, cval, (0, -1)), ref, x, w)
+
+
+@pytest.mark.parametrize("dtype", REAL)
+@pytest.mark.parametrize("shape,wshape", [((300, 40), (5, 5)), ((30, 600), (15, 15)),
+                                          ((6, 70, 80), (3, 5, 7)), ((1, 3000), (1, 25))])
+def test_nd_larger_images(dtype, shape, wshape, twin):
+    """Images of several blocks along the last axis, and runs of rows."""
+    rng = rng_for(np.dtype(dtype).name, shape, wshape)
+    x = random_image(rng, shape, dtype)
+    w = rng.standard_normal(wshape)
+    for mode in ("mirror", "constant", "wrap"):
+        ref = ndi.correlate(x, w, mode=mode, cval=0.5)
+        assert_matches(run_nd(x, w, mode, 0.5, [0] * len(shape)), ref, x, w)
+
+
+def test_nd_zero_and_tiny_weights_skipped():
+    """ndimage leaves weights with |w| <= float64's epsilon out of the sum: a NaN does not
+    spread through a cross-shaped kernel's zero corners, nor through a 1e-17 weight; an
+    all-zero kernel gives zeros."""
+    x = np.zeros((5, 6))
+    x[2, 3] = np.nan
+    cross = np.array([[0.0, 1, 0], [1, -4, 1], [0, 1e-17, 0]])
+    ref = ndi.correlate(x, cross)
+    out = run_nd(x, cross, "reflect", 0.0, (0, 0))
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+    assert np.isnan(out).sum() == 4
+    np.testing.assert_array_equal(run_nd(x, np.zeros((2, 3)), "reflect", 0.0, (0, 0)),
+                                  ndi.correlate(x, np.zeros((2, 3))))
+    eps = np.finfo(np.float64).eps
+    line = np.array([1.0, np.nan, 3, 4, 5])
+    for w in ([eps, 1, 0], [np.nextafter(eps, 1), 1, 0], [-eps, 1, 0]):
+        np.testing.assert_array_equal(np.isnan(run_nd(line, np.array(w), "reflect", 0.0,
+                                                      (0,))),
+                                      np.isnan(ndi.correlate(line, w)))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "constant", "wrap"])
+def test_nd_nonfinite_stays_local(mode, twin):
+    rng = rng_for("nd-nonfinite", mode)
+    x = rng.standard_normal((8, 9, 7))
+    x[3, 4, 2] = np.nan
+    x[0, 0, 6] = np.inf
+    w = rng.standard_normal((3, 2, 3))
+    for cval in (0.0, np.inf):
+        ref = ndi.correlate(x, w, mode=mode, cval=cval)
+        out = run_nd(x, w, mode, cval, (0, 0, 0))
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+        np.testing.assert_array_equal(np.isinf(out), np.isinf(ref))
+        finite = np.isfinite(ref)
+        assert finite.sum() > x.size // 4
+        np.testing.assert_allclose(out[finite], ref[finite], rtol=1e-13, atol=1e-13)
+
+
+def test_nd_empty():
+    out = np.zeros((0, 4))
+    assert _ndimage.correlate_nd(np.zeros((0, 4)), np.ones((2, 2)), "reflect", 0.0, (0, 0),
+                                 out) is out
+
+
+@st.composite
+def nd_problems(draw):
+    ndim = draw(st.integers(1, 3))
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=ndim, max_size=ndim)))
+    wshape = tuple(draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim)))
+    origins = tuple(draw(st.integers(-(s // 2), (s - 1) // 2)) for s in wshape)
+    mode = draw(st.sampled_from(MODES))
+    cval = draw(st.floats(-3, 3))
+    dtype = draw(st.sampled_from(REAL))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return shape, wshape, origins, mode, cval, dtype, seed
+
+
+@given(nd_problems(), st.booleans())
+def test_nd_property_matches_ndimage(problem, parallel):
+    shape, wshape, origins, mode, cval, dtype, seed = problem
+    rng = np.random.default_rng(seed)
+    x = random_image(rng, shape, dtype)
+    w = rng.standard_normal(wshape) * (rng.random(wshape) > 0.2)
+    saved = _ndimage.PARALLEL_MIN_MACS
+    _ndimage.PARALLEL_MIN_MACS = 0 if parallel else 1 << 62
+    try:
+        out = run_nd(x, w, mode, cval, origins)
+    finally:
+        _ndimage.PARALLEL_MIN_MACS = saved
+    ref = ndi.correlate(x, w, mode=mode, cval=cval, origin=origins)
+    assert_matches(out, ref, x, w)
+
+
+@given(nd_problems())
+def test_nd_property_separable(problem):
+    """A rank-one kernel ``a[:, None] * b`` equals two 1-D passes for every mode but
+    constant (where the second pass extends the first pass's sums by cval, not cval
+    itself times the first kernel)."""
+    shape, _, _, mode, _, _, seed = problem
+    if mode in ("constant", "grid-constant"):
+        mode = "reflect"
+    shape = (shape + (4, 4))[:2]
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    a = rng.standard_normal(3) + 0.5
+    b = rng.standard_normal(2) + 0.5
+    two_pass = run_axis(run_axis(x, a, 0, mode, 0.0, 0), b, 1, mode, 0.0, -1)
+    np.testing.assert_allclose(run_nd(x, np.outer(a, b), mode, 0.0, (0, -1)), two_pass,
+                               rtol=1e-12, atol=1e-12)

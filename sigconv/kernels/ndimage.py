@@ -1,29 +1,37 @@
 """CPU kernels for ``scipy.ndimage``-style correlations (numba, serial and ``prange``).
 
 The image is extended beyond its edges by one of ndimage's boundary modes, given as its
-code (``scipy.ndimage``'s own numbering, :data:`MODE_CODES` in :mod:`sigconv._ndimage`):
-``0`` nearest, ``1`` wrap, ``2`` reflect, ``3`` mirror, ``4`` constant (``cval``). Index
-``p`` of a line of length ``n`` reads :func:`source_index` ``(p, n, mode)``.
+code (``scipy.ndimage``'s own numbering): ``0`` nearest, ``1`` wrap, ``2`` reflect,
+``3`` mirror, ``4`` constant (``cval``). Position ``p`` of an axis of length ``n`` reads
+index :func:`source_index` ``(p, n, mode)``.
 
-1-D correlation along an axis
------------------------------
-The image is viewed as ``(outer, n, inner)`` (the axis in the middle) and
+One kernel, :func:`correlate_serial` / :func:`correlate_parallel`, serves the 1-D
+correlation along any axis and the N-D correlation with a small kernel. The image is a
+2-D view ``(R, n)``: its last axis, and its other axes flattened into rows (their shape
+``rows_shape``). The weights are given as their non-zero *taps*, grouped by *tap row*
+(a multi-index over the weights' axes but the last):
 
-    out[o, i, c] = sum_j w[j] x[o, ext(i + j - shift), c],   shift = len(w) // 2 + origin.
+* ``row_offsets[r]``: the offset of tap row ``r`` along each row axis (``J - shift``);
+* ``row_ptr[r]:row_ptr[r + 1]``: its taps, ``cols`` (index along the weights' last axis)
+  and ``taps`` (the weights);
 
-* :func:`correlate_rows_serial` / ``_parallel`` (``inner > 1``): every tap of one output
-  row is a whole contiguous row segment of the input, so the sum runs over the contiguous
-  ``c`` with one scalar weight and one source row per tap (the boundary mapping is a
-  scalar per tap; ``constant`` taps outside the image add ``cval w[j]``). A task is one
-  block of ``c`` over a run of consecutive output rows: the ``len(w)`` source rows it
-  reads stay in cache from one output row to the next.
-* :func:`correlate_lines_serial` / ``_parallel`` (``inner == 1``): a task copies the part
-  of one line that a block of outputs reads, extended by the mode, into a small buffer
-  and sweeps it with the weights, four taps per sweep.
+and, with ``shift`` the offset along the last axis,
 
-Both accumulate in the dtype of ``weights`` (the driver passes float64 weights for a
-float32 image: the sums are those of ndimage, which works in double precision) and round
-once into ``out``. A task owns its block of ``out``; no index leaves the arrays.
+    out[I, t] = sum_r sum_q taps[q] x[ext(I + row_offsets[r]), ext(t + cols[q] - shift)].
+
+A 1-D correlation along a leading axis is ``k`` tap rows of one tap each (the last
+axis of the view is the contiguous ``inner`` block after the axis); along the last axis
+it is one tap row of ``k`` taps.
+
+Work is split into tasks: a run of consecutive output rows times a block of outputs along
+the last axis (consecutive rows share most of their source rows, which stay in cache).
+For each output row the taps whose source row leaves the image in ``constant`` mode add
+``cval * w``; the others are swept over the block four at a time, each sweep one
+contiguous loop that LLVM vectorises, reading the image rows in place, except within
+``k - 1`` outputs of the last axis's edges, where each source row's extension by the mode
+is copied into a small buffer first. The sums are in the dtype of ``taps`` (float64 for
+real images, as in ndimage) and rounded once into ``out``. A task owns its block of
+``out``; no index leaves the arrays.
 """
 
 import numpy as np
@@ -37,7 +45,7 @@ NEAREST, WRAP, REFLECT, MIRROR, CONSTANT = 0, 1, 2, 3, 4
 
 @jit(inline="always")
 def source_index(p, n, mode):
-    """The index in ``[0, n)`` that position ``p`` of the extended line reads, or -1
+    """The index in ``[0, n)`` that position ``p`` of the extended axis reads, or -1
     where it reads ``cval`` (``constant``). ``n >= 1``."""
     if p >= 0 and p < n:
         return p
@@ -56,209 +64,206 @@ def source_index(p, n, mode):
     return -1
 
 
-@jit(inline="always")
-def _rows_task(task, image, weights, out, mode, cval, shift, block, rows_per_task):
-    """Output rows ``[i0, i1)`` of one outer index, columns ``[c0, c1)``."""
-    outer, n, inner = image.shape
-    k = weights.shape[0]
-    n_blocks = (inner + block - 1) // block
-    n_chunks = (n + rows_per_task - 1) // rows_per_task
-    c0 = (task % n_blocks) * block
-    c1 = min(inner, c0 + block)
-    rest = task // n_blocks
-    i0 = (rest % n_chunks) * rows_per_task
-    i1 = min(n, i0 + rows_per_task)
-    o = rest // n_chunks
-    length = c1 - c0
-    acc = np.empty(length, weights.dtype)
-    rows = np.empty(k, np.intp)
-    taps = np.empty(k, weights.dtype)
-    for i in range(i0, i1):
-        # the taps that read the image (rows, taps) and the constant from the others
-        m = 0
-        constant = weights[0] * 0
-        for j in range(k):
-            r = source_index(i + j - shift, n, mode)
-            if r < 0:
-                constant += weights[j] * cval
-            else:
-                rows[m] = r
-                taps[m] = weights[j]
-                m += 1
-        j = 0
-        # the first sweep writes acc, the others add to it: four taps per sweep
-        first = True
-        while j < m or first:
-            count = min(4, m - j)
-            if count == 4:
-                w0 = taps[j]
-                w1 = taps[j + 1]
-                w2 = taps[j + 2]
-                w3 = taps[j + 3]
-                x0 = image[o, rows[j], c0:c1]
-                x1 = image[o, rows[j + 1], c0:c1]
-                x2 = image[o, rows[j + 2], c0:c1]
-                x3 = image[o, rows[j + 3], c0:c1]
-                if first:
-                    for t in range(length):
-                        acc[t] = constant + w0 * x0[t] + w1 * x1[t] + w2 * x2[t] + w3 * x3[t]
-                else:
-                    for t in range(length):
-                        acc[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t] + w3 * x3[t]
-            elif count == 3:
-                w0 = taps[j]
-                w1 = taps[j + 1]
-                w2 = taps[j + 2]
-                x0 = image[o, rows[j], c0:c1]
-                x1 = image[o, rows[j + 1], c0:c1]
-                x2 = image[o, rows[j + 2], c0:c1]
-                if first:
-                    for t in range(length):
-                        acc[t] = constant + w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
-                else:
-                    for t in range(length):
-                        acc[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
-            elif count == 2:
-                w0 = taps[j]
-                w1 = taps[j + 1]
-                x0 = image[o, rows[j], c0:c1]
-                x1 = image[o, rows[j + 1], c0:c1]
-                if first:
-                    for t in range(length):
-                        acc[t] = constant + w0 * x0[t] + w1 * x1[t]
-                else:
-                    for t in range(length):
-                        acc[t] += w0 * x0[t] + w1 * x1[t]
-            elif count == 1:
-                w0 = taps[j]
-                x0 = image[o, rows[j], c0:c1]
-                if first:
-                    for t in range(length):
-                        acc[t] = constant + w0 * x0[t]
-                else:
-                    for t in range(length):
-                        acc[t] += w0 * x0[t]
-            else:   # every tap reads cval
-                for t in range(length):
-                    acc[t] = constant
-            first = False
-            j += 4
-        dest = out[o, i, c0:c1]
-        for t in range(length):
-            dest[t] = acc[t]
+@jit
+def _sweep(acc, src, src_rows, cols, taps, m, base):
+    """``acc[t] = sum_{q < m} taps[q] src[src_rows[q], base + cols[q] + t]``.
 
-
-def _correlate_rows(image, weights, out, mode, cval, shift, block, rows_per_task):
-    """``out[o, i, c] = sum_j weights[j] image[o, ext(i + j - shift), c]`` for 3-D
-    C-contiguous ``image`` and ``out`` of one shape, ``ext`` the boundary ``mode``.
-
-    Tasks: blocks of ``block`` columns times runs of ``rows_per_task`` output rows, per
-    outer index. Compiled twice (:func:`sigconv._jit.twins`): ``correlate_rows_serial`` on
-    the calling thread, ``correlate_rows_parallel`` over numba's threads.
+    Four taps per sweep over ``acc`` (in L1) quarter its loads and stores; the first sweep
+    writes ``acc``. Not inlined: it is compiled once per source dtype (the image rows, or
+    the float64 edge buffers), and called once per row and block part.
     """
-    outer, n, inner = image.shape
-    n_tasks = (outer * ((n + rows_per_task - 1) // rows_per_task)
-               * ((inner + block - 1) // block))
-    for task in prange(n_tasks):
-        _rows_task(task, image, weights, out, mode, cval, shift, block, rows_per_task)
-
-
-correlate_rows_serial, correlate_rows_parallel = twins(_correlate_rows)
+    length = acc.shape[0]
+    if m == 0:
+        acc[:] = 0
+    q = 0
+    while q < m:
+        count = min(4, m - q)
+        first = q == 0
+        # views indexed from 0 let LLVM drop numba's negative-index wraparound, which is
+        # what allows the loops to vectorise
+        if count == 4:
+            w0 = taps[q]
+            w1 = taps[q + 1]
+            w2 = taps[q + 2]
+            w3 = taps[q + 3]
+            x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
+            x1 = src[src_rows[q + 1], base + cols[q + 1]:base + cols[q + 1] + length]
+            x2 = src[src_rows[q + 2], base + cols[q + 2]:base + cols[q + 2] + length]
+            x3 = src[src_rows[q + 3], base + cols[q + 3]:base + cols[q + 3] + length]
+            if first:
+                for t in range(length):
+                    acc[t] = w0 * x0[t] + w1 * x1[t] + w2 * x2[t] + w3 * x3[t]
+            else:
+                for t in range(length):
+                    acc[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t] + w3 * x3[t]
+        elif count == 3:
+            w0 = taps[q]
+            w1 = taps[q + 1]
+            w2 = taps[q + 2]
+            x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
+            x1 = src[src_rows[q + 1], base + cols[q + 1]:base + cols[q + 1] + length]
+            x2 = src[src_rows[q + 2], base + cols[q + 2]:base + cols[q + 2] + length]
+            if first:
+                for t in range(length):
+                    acc[t] = w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
+            else:
+                for t in range(length):
+                    acc[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
+        elif count == 2:
+            w0 = taps[q]
+            w1 = taps[q + 1]
+            x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
+            x1 = src[src_rows[q + 1], base + cols[q + 1]:base + cols[q + 1] + length]
+            if first:
+                for t in range(length):
+                    acc[t] = w0 * x0[t] + w1 * x1[t]
+            else:
+                for t in range(length):
+                    acc[t] += w0 * x0[t] + w1 * x1[t]
+        else:
+            w0 = taps[q]
+            x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
+            if first:
+                for t in range(length):
+                    acc[t] = w0 * x0[t]
+            else:
+                for t in range(length):
+                    acc[t] += w0 * x0[t]
+        q += 4
 
 
 @jit(inline="always")
-def _lines_task(task, image, weights, out, mode, cval, shift, block):
-    """Outputs ``[t0, t1)`` of line ``task // n_blocks``."""
-    outer, n = image.shape
-    k = weights.shape[0]
-    n_blocks = (n + block - 1) // block
-    line = image[task // n_blocks]
-    dest = out[task // n_blocks]
-    t0 = (task % n_blocks) * block
-    t1 = min(n, t0 + block)
-    length = t1 - t0
-    # buf[u] = extended line at t0 - shift + u, for every position the block reads
-    size = length + k - 1
-    buf = np.empty(size, weights.dtype)
-    start = t0 - shift
+def _edge_part(acc, image, t_lo, t_hi, n_rows_used, row_source, buf, tap_buf_rows, tap_cols,
+               tap_w, m, mode, cval, shift, k_last):
+    """``acc`` = outputs ``[t_lo, t_hi)`` of a row from copies of its source rows, each
+    extended by the mode along the last axis (rows ``0 .. n_rows_used`` of ``buf``)."""
+    n = image.shape[1]
+    size = t_hi - t_lo + k_last - 1
+    start = t_lo - shift
+    # buf[b, u] is position start + u of the extended source row: [u_lo, u_hi) inside
     u_lo = min(size, max(0, -start))
     u_hi = max(u_lo, min(size, n - start))
-    for u in range(u_lo):
-        r = source_index(start + u, n, mode)
-        buf[u] = cval if r < 0 else line[r]
-    inside = line[start + u_lo:start + u_hi]
-    for u in range(u_hi - u_lo):
-        buf[u_lo + u] = inside[u]
-    for u in range(u_hi, size):
-        r = source_index(start + u, n, mode)
-        buf[u] = cval if r < 0 else line[r]
-    acc = np.empty(length, weights.dtype)
-    j = 0
-    first = True
-    while j < k:
-        count = min(4, k - j)
-        # indexing views from 0 lets LLVM drop the negative-index wraparound and vectorise
-        if count == 4:
-            w0 = weights[j]
-            w1 = weights[j + 1]
-            w2 = weights[j + 2]
-            w3 = weights[j + 3]
-            xs = buf[j:j + length + 3]
-            if first:
-                for t in range(length):
-                    acc[t] = w0 * xs[t] + w1 * xs[t + 1] + w2 * xs[t + 2] + w3 * xs[t + 3]
-            else:
-                for t in range(length):
-                    acc[t] += w0 * xs[t] + w1 * xs[t + 1] + w2 * xs[t + 2] + w3 * xs[t + 3]
-        elif count == 3:
-            w0 = weights[j]
-            w1 = weights[j + 1]
-            w2 = weights[j + 2]
-            xs = buf[j:j + length + 2]
-            if first:
-                for t in range(length):
-                    acc[t] = w0 * xs[t] + w1 * xs[t + 1] + w2 * xs[t + 2]
-            else:
-                for t in range(length):
-                    acc[t] += w0 * xs[t] + w1 * xs[t + 1] + w2 * xs[t + 2]
-        elif count == 2:
-            w0 = weights[j]
-            w1 = weights[j + 1]
-            xs = buf[j:j + length + 1]
-            if first:
-                for t in range(length):
-                    acc[t] = w0 * xs[t] + w1 * xs[t + 1]
-            else:
-                for t in range(length):
-                    acc[t] += w0 * xs[t] + w1 * xs[t + 1]
-        else:
-            w0 = weights[j]
-            xs = buf[j:j + length]
-            if first:
-                for t in range(length):
-                    acc[t] = w0 * xs[t]
-            else:
-                for t in range(length):
-                    acc[t] += w0 * xs[t]
-        first = False
-        j += 4
-    part = dest[t0:t1]
-    for t in range(length):
-        part[t] = acc[t]
+    for b in range(n_rows_used):
+        line = image[row_source[b]]
+        dest = buf[b]
+        for u in range(u_lo):
+            r = source_index(start + u, n, mode)
+            dest[u] = cval if r < 0 else line[r]
+        inside = line[start + u_lo:start + u_hi]
+        part = dest[u_lo:u_hi]
+        for u in range(u_hi - u_lo):
+            part[u] = inside[u]
+        for u in range(u_hi, size):
+            r = source_index(start + u, n, mode)
+            dest[u] = cval if r < 0 else line[r]
+    _sweep(acc, buf, tap_buf_rows, tap_cols, tap_w, m, start - start)
 
 
-def _correlate_lines(image, weights, out, mode, cval, shift, block):
-    """``out[o, t] = sum_j weights[j] image[o, ext(t + j - shift)]`` for 2-D C-contiguous
-    ``image`` and ``out`` of one shape, ``ext`` the boundary ``mode``.
+@jit(inline="always")
+def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode,
+                    cval, shift, k_last, block, rows_per_task, copy_rows):
+    """Rows ``[r0, r1)``, outputs ``[t0, t1)`` along the last axis."""
+    n_rows, n = image.shape
+    n_tap_rows = row_ptr.shape[0] - 1
+    n_taps = cols.shape[0]
+    n_dims = rows_shape.shape[0]
+    n_runs = (n_rows + rows_per_task - 1) // rows_per_task
+    t0 = (task // n_runs) * block
+    t1 = min(n, t0 + block)
+    r0 = (task % n_runs) * rows_per_task
+    r1 = min(n_rows, r0 + rows_per_task)
+    # outputs in [lo, hi) read inside the image along the last axis, and are read in
+    # place; the others through copies of their source rows extended by the mode
+    lo = min(t1, max(t0, shift))
+    hi = max(lo, min(t1, n - (k_last - 1 - shift)))
+    # the whole block through the copies: for float32 lines (copy_rows: one conversion
+    # per sample, not one per tap), and where the edges' short, scalar sweeps (about
+    # 2 (k - 1) k multiply-adds) would cost more than copying the rows (a vectorised
+    # pass over the block)
+    if copy_rows or ((lo > t0 or hi < t1) and 4 * k_last * (k_last - 1) > t1 - t0):
+        lo = t0
+        hi = t0
+    acc = np.empty(t1 - t0, taps.dtype)
+    tap_rows = np.empty(n_taps, np.intp)      # the source row of each tap
+    tap_buf_rows = np.empty(n_taps, np.intp)  # its row in the edge buffer
+    tap_cols = np.empty(n_taps, np.intp)
+    tap_w = np.empty(n_taps, taps.dtype)
+    row_source = np.empty(n_tap_rows, np.intp)
+    edges = lo > t0 or hi < t1
+    buf = np.empty((n_tap_rows if edges else 0, min(block, n) + k_last - 1), taps.dtype)
+    # the multi-index of the row (over rows_shape), advanced row by row
+    coords = np.empty(n_dims, np.intp)
+    strides = np.empty(n_dims, np.intp)
+    rest = r0
+    stride = 1
+    for d in range(n_dims - 1, -1, -1):
+        coords[d] = rest % rows_shape[d]
+        rest //= rows_shape[d]
+        strides[d] = stride
+        stride *= rows_shape[d]
+    for row in range(r0, r1):
+        constant = 0.0
+        m = 0
+        used = 0
+        for tr in range(n_tap_rows):
+            # the source row: the row's multi-index + the tap row's offsets, extended
+            source = 0
+            for d in range(n_dims):
+                index = source_index(coords[d] + row_offsets[tr, d], rows_shape[d], mode)
+                if index < 0:
+                    source = -1
+                    break
+                source += index * strides[d]
+            if source < 0:
+                for q in range(row_ptr[tr], row_ptr[tr + 1]):
+                    constant += taps[q] * cval
+                continue
+            row_source[used] = source
+            for q in range(row_ptr[tr], row_ptr[tr + 1]):
+                tap_rows[m] = source
+                tap_buf_rows[m] = used
+                tap_cols[m] = cols[q]
+                tap_w[m] = taps[q]
+                m += 1
+            used += 1
+        if lo > t0:
+            _edge_part(acc[:lo - t0], image, t0, lo, used, row_source, buf, tap_buf_rows,
+                       tap_cols, tap_w, m, mode, cval, shift, k_last)
+        if hi > lo:
+            _sweep(acc[lo - t0:hi - t0], image, tap_rows, tap_cols, tap_w, m, lo - shift)
+        if t1 > hi:
+            _edge_part(acc[hi - t0:], image, hi, t1, used, row_source, buf, tap_buf_rows,
+                       tap_cols, tap_w, m, mode, cval, shift, k_last)
+        dest = out[row, t0:t1]
+        for t in range(t1 - t0):
+            dest[t] = acc[t] + constant
+        # next row's multi-index
+        d = n_dims - 1
+        while d >= 0:
+            coords[d] += 1
+            if coords[d] < rows_shape[d]:
+                break
+            coords[d] = 0
+            d -= 1
 
-    Tasks: blocks of ``block`` outputs of one line. Compiled twice
-    (:func:`sigconv._jit.twins`): ``correlate_lines_serial`` on the calling thread,
-    ``correlate_lines_parallel`` over numba's threads.
+
+def _correlate(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval,
+               shift, k_last, block, rows_per_task, copy_rows):
+    """``out[I, t] = sum_r sum_q taps[q] image[ext(I + row_offsets[r]),
+    ext(t + cols[q] - shift)]`` (``q`` over tap row ``r``'s taps ``row_ptr[r]:row_ptr[r +
+    1]``), ``image`` and ``out`` 2-D C-contiguous ``(prod(rows_shape), n)``, ``ext`` the
+    boundary ``mode``, ``k_last`` the weights' length along the last axis.
+
+    Tasks: blocks of ``block`` outputs along the last axis times runs of
+    ``rows_per_task`` rows. Compiled twice (:func:`sigconv._jit.twins`):
+    ``correlate_serial`` on the calling thread, ``correlate_parallel`` over numba's
+    threads.
     """
-    outer, n = image.shape
-    n_tasks = outer * ((n + block - 1) // block)
+    n_rows, n = image.shape
+    n_tasks = ((n_rows + rows_per_task - 1) // rows_per_task) * ((n + block - 1) // block)
     for task in prange(n_tasks):
-        _lines_task(task, image, weights, out, mode, cval, shift, block)
+        _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, taps,
+                        mode, cval, shift, k_last, block, rows_per_task, copy_rows)
 
 
-correlate_lines_serial, correlate_lines_parallel = twins(_correlate_lines)
+correlate_serial, correlate_parallel = twins(_correlate)
