@@ -921,7 +921,9 @@ def test_uniform01_complex():
 
 
 @pytest.mark.parametrize("name, array, filter_shape, expected", [
-    ("test_uniform02", [1, 2, 3], [0], [1, 2, 3]),
+    pytest.param("test_uniform02", [1, 2, 3], [0], [1, 2, 3], marks=pytest.mark.xfail(
+        strict=True, raises=ValueError, reason="documented: sigconv refuses size < 1 "
+        "(ValueError naming size); ndimage filters nothing along an axis of size 0")),
     ("test_uniform03", [1, 2, 3], [1], [1, 2, 3]),
     ("test_uniform04", [2, 4, 6], [2], [2, 3, 5]),
     ("test_uniform05", np.zeros(0), [1], np.zeros(0)),
@@ -1026,7 +1028,7 @@ def test_gh_5430():
 
 def test_gaussian_kernel1d():
     # the original checks ndimage's private _gaussian_kernel1d(sigma, order, radius); the
-    # public equivalent: gaussian_filter1d of a unit impulse is the reversed kernel
+    # public equivalent: gaussian_filter1d (a convolution with it) of a unit impulse
     radius = 10
     sigma = 2
     sigma2 = sigma * sigma
@@ -1040,7 +1042,7 @@ def test_gaussian_kernel1d():
     for order, kernel in enumerate(kernels):
         response = ndi.gaussian_filter1d(impulse, sigma, order=order, radius=radius,
                                          mode="constant")
-        assert_close(response[::-1], kernel, rtol=1e-7, atol=1e-15)
+        assert_close(response, kernel, rtol=1e-7, atol=1e-15)
 
 
 def test_orders_gauss():
