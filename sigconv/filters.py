@@ -46,10 +46,16 @@ Differences from :mod:`scipy.ndimage`, all deliberate:
   (``scipy.ndimage`` returns ``inf``); an intermediate overflow (``-2 x`` in a Laplacian
   near the largest float) is recomputed at ``1/256`` of the scale, exactly.
 * NaN and infinite values spread over their neighbourhood as in ``scipy.ndimage``: such
-  images are always filtered by the direct kernels (an FFT would spread a NaN over the
-  whole image).
-* Float32 images are filtered in float32 (``scipy.ndimage`` sums in double and rounds the
-  result): the results agree to float32's rounding.
+  images (and integer outputs) are summed in ``scipy.ndimage``'s own order, so that NaN
+  positions and truncated integers are its own bit for bit. :func:`uniform_filter` keeps
+  a NaN in its box (``scipy.ndimage``'s running sum carries it to the end of the line).
+* The 1-D passes sum float32 images in float64 and round once, as ``scipy.ndimage``; the
+  N-D path of a kernel that is not an outer product sums float32 in float32.
+* :func:`gaussian_gradient_magnitude` with ``axes`` smooths along those axes only (as
+  :func:`gaussian_laplace`); ``scipy.ndimage`` 1.17 smooths the others too.
+
+See :ref:`ndimage-or-signal` for when to use :func:`sigconv.convolve2d` instead and the
+table of its boundaries against these modes.
 
 Every numeric parameter is checked before any work (booleans and strings are refused),
 and the kernels and padded copies are sized before they are allocated: a Gaussian of

@@ -361,3 +361,495 @@ def test_filters_are_reachable_from_the_package():
                  "laplace", "gaussian_laplace", "gaussian_gradient_magnitude"):
         assert name in filters.__all__
         assert callable(getattr(filters, name))
+
+
+# ======================================================================================
+# scipy.ndimage's API (issue 18): names, argument order, output=, axes, origin, modes
+# ======================================================================================
+ALL_MODES = ("reflect", "constant", "nearest", "mirror", "wrap", "grid-wrap",
+             "grid-constant", "grid-mirror")
+#: a 3x4 kernel that is not an outer product, and one that is
+KERNEL = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.75, 1.0], [0.3, 2.5, 1.0, -2.0]])
+OUTER = np.multiply.outer([1.0, -2.0, 0.5], [0.25, 1.0, 3.0, -1.0])
+
+#: name -> call taking (module, image, mode, cval); the same call on sigconv.filters
+#: and on scipy.ndimage
+NDIMAGE_CASES = {
+    "correlate1d-origin": lambda m, x, mode, c: m.correlate1d(x, [1.0, -2.0, 3.0, 0.5], 0,
+                                                              mode=mode, cval=c, origin=1),
+    "convolve1d-origin": lambda m, x, mode, c: m.convolve1d(x, [1.0, -2.0, 3.0], -1,
+                                                            mode=mode, cval=c, origin=-1),
+    "correlate": lambda m, x, mode, c: m.correlate(x, KERNEL, mode=mode, cval=c,
+                                                   origin=(1, -2), axes=(0, 1)),
+    "convolve": lambda m, x, mode, c: m.convolve(x, KERNEL, mode=mode, cval=c, origin=(-1, 1),
+                                                 axes=(0, 1)),
+    "correlate-separable": lambda m, x, mode, c: m.correlate(x, OUTER, mode=mode, cval=c,
+                                                             origin=(0, 1), axes=(0, 1)),
+    "convolve-separable": lambda m, x, mode, c: m.convolve(x, OUTER, mode=mode, cval=c,
+                                                           axes=(0, 1)),
+    "gaussian_filter-order": lambda m, x, mode, c: m.gaussian_filter(
+        x, (1.2, 0.8), order=(1, 2), mode=mode, cval=c, axes=(0, 1)),
+    "gaussian_filter-radius": lambda m, x, mode, c: m.gaussian_filter(
+        x, 1.5, mode=mode, cval=c, radius=(1, 3), axes=(0, 1)),
+    "gaussian_filter1d-order3": lambda m, x, mode, c: m.gaussian_filter1d(
+        x, 1.1, axis=0, order=3, mode=mode, cval=c),
+    "uniform_filter-origin": lambda m, x, mode, c: m.uniform_filter(
+        x, (3, 4), mode=mode, cval=c, origin=(-1, 1), axes=(0, 1)),
+    "uniform_filter1d": lambda m, x, mode, c: m.uniform_filter1d(x, 4, 0, mode=mode, cval=c,
+                                                                 origin=-2),
+    "gaussian_laplace": lambda m, x, mode, c: m.gaussian_laplace(x, 1.3, mode=mode, cval=c),
+    "gaussian_gradient_magnitude": lambda m, x, mode, c: m.gaussian_gradient_magnitude(
+        x, 0.9, mode=mode, cval=c),
+    "laplace-axes": lambda m, x, mode, c: m.laplace(x, mode=mode, cval=c, axes=(1, 0)),
+}
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("dtype", FILTER_DTYPES)
+@pytest.mark.parametrize("shape", [(6, 7), (4, 5, 3), (2, 9)], ids=str)
+@pytest.mark.parametrize("mode", ALL_MODES)
+@pytest.mark.parametrize("name", NDIMAGE_CASES)
+def test_ndimage_names_match_ndimage(name, mode, shape, dtype):
+    call = NDIMAGE_CASES[name]
+    image = random_array(rng_for("ndimage names", name, mode, shape, dtype), shape, dtype)
+    cval = 1.5 if "constant" in mode else 0.0
+    out = call(filters, image, mode, cval)
+    expected = call(ndi, image.astype(np.float64), mode, cval)
+    assert out.dtype == np.dtype(dtype) and out.shape == image.shape
+    np.testing.assert_allclose(out, expected, rtol=RTOL[out.dtype],
+                               atol=filter_atol(image, dtype) * 8)
+
+
+def test_grid_modes_are_synonyms():
+    image = random_array(rng_for("grid modes"), (5, 6), np.float64)
+    for grid, mode in (("grid-wrap", "wrap"), ("grid-constant", "constant"),
+                       ("grid-mirror", "reflect")):
+        np.testing.assert_array_equal(filters.gaussian_filter(image, 1.0, mode=grid, cval=2),
+                                      filters.gaussian_filter(image, 1.0, mode=mode, cval=2))
+        np.testing.assert_array_equal(filters.correlate(image, KERNEL, mode=grid, cval=2),
+                                      filters.correlate(image, KERNEL, mode=mode, cval=2))
+
+
+@pytest.mark.kernel
+def test_per_axis_modes_sigmas_and_zero_sigma():
+    image = random_array(rng_for("per axis"), (6, 7, 5), np.float64)
+    modes = ("wrap", "constant", "mirror")
+    for ours, theirs in [
+        (filters.gaussian_filter(image, (1.0, 0.0, 2.0), mode=modes, cval=0.5),
+         ndi.gaussian_filter(image, (1.0, 0.0, 2.0), mode=modes, cval=0.5)),
+        (filters.uniform_filter(image, (3, 1, 2), mode=modes, cval=0.5),
+         ndi.uniform_filter(image, (3, 1, 2), mode=modes, cval=0.5)),
+        (filters.sobel(image, 1, mode=modes, cval=0.5),
+         ndi.sobel(image, 1, mode=modes, cval=0.5)),
+        (filters.prewitt(image, 2, mode=modes), ndi.prewitt(image, 2, mode=modes)),
+        (filters.laplace(image, mode=modes, cval=0.5), ndi.laplace(image, mode=modes, cval=0.5)),
+        (filters.gaussian_laplace(image, (0.8, 1.2, 0.0), mode=modes),
+         ndi.gaussian_laplace(image, (0.8, 1.2, 0.0), mode=modes)),
+    ]:
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    # sigma = 0 along an axis: that axis is untouched
+    np.testing.assert_array_equal(filters.gaussian(image, 0), image)
+    lines = filters.gaussian(image, (0, 0, 1.5))
+    np.testing.assert_allclose(lines, ndi.gaussian_filter1d(image, 1.5, axis=2), rtol=1e-12,
+                               atol=1e-12)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("axes", [(0,), (2,), (-1, 0), (2, 0), (1, 2), ()], ids=str)
+def test_axes_filter_only_those_axes(axes):
+    image = random_array(rng_for("axes", axes), (5, 6, 7), np.float64)
+    n = len(axes)
+    kernel = KERNEL[:3, :3][(slice(None),) * n + (0,) * (2 - n)] if n else None
+    pairs = [
+        (filters.gaussian_filter(image, (1.2, 0.7)[:n] or 1.0, axes=axes),
+         ndi.gaussian_filter(image, (1.2, 0.7)[:n] or 1.0, axes=axes)),
+        (filters.uniform_filter(image, (3, 2)[:n] or 3, origin=(0, -1)[:n] or 0, axes=axes),
+         ndi.uniform_filter(image, (3, 2)[:n] or 3, origin=(0, -1)[:n] or 0, axes=axes)),
+        (filters.laplace(image, axes=axes), ndi.laplace(image, axes=axes)),
+        (filters.gaussian_laplace(image, 1.0, axes=axes),
+         ndi.gaussian_laplace(image, 1.0, axes=axes)),
+    ]
+    if n:
+        pairs.append((filters.correlate(image, kernel, axes=axes, origin=(1, 0)[:n]),
+                      ndi.correlate(image, kernel, axes=axes, origin=(1, 0)[:n])))
+        pairs.append((filters.convolve(image, kernel, axes=axes, mode="constant", cval=2.0),
+                      ndi.convolve(image, kernel, axes=axes, mode="constant", cval=2.0)))
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    # the other axes are not filtered: a constant along them stays
+    if n and 1 not in axes:
+        flat = np.broadcast_to(image[:, :1, :], image.shape)
+        smoothed = filters.gaussian_filter(flat, 1.0, axes=axes)
+        np.testing.assert_allclose(smoothed, np.broadcast_to(smoothed[:, :1], image.shape))
+
+
+def test_gaussian_gradient_magnitude_with_axes_smooths_only_those_axes():
+    """Documented divergence: scipy.ndimage 1.17 also smooths the other axes."""
+    image = random_array(rng_for("ggm axes"), (4, 6, 7), np.float64)
+    ours = filters.gaussian_gradient_magnitude(image, (1.0, 1.5), axes=(1, 2))
+    expected = np.sqrt(sum(ndi.gaussian_filter(image, (0, 1.0, 1.5), order=order) ** 2
+                           for order in ((0, 1, 0), (0, 0, 1))))
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-12)
+    # without axes both agree
+    np.testing.assert_allclose(filters.gaussian_gradient_magnitude(image, 1.2),
+                               ndi.gaussian_gradient_magnitude(image, 1.2), rtol=1e-12,
+                               atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# output=
+# --------------------------------------------------------------------------------------
+OUTPUT_CASES = {
+    "gaussian_filter": lambda m, x, out: m.gaussian_filter(x, 1.3, 0, out),
+    "gaussian_filter-order": lambda m, x, out: m.gaussian_filter(x, 1.3, (0, 1), out),
+    "uniform_filter": lambda m, x, out: m.uniform_filter(x, 3, out),
+    "uniform_filter1d": lambda m, x, out: m.uniform_filter1d(x, 4, 0, out),
+    "sobel": lambda m, x, out: m.sobel(x, 0, out),
+    "prewitt": lambda m, x, out: m.prewitt(x, 1, out),
+    "laplace": lambda m, x, out: m.laplace(x, out),
+    "correlate": lambda m, x, out: m.correlate(x, KERNEL, out),
+    "convolve-separable": lambda m, x, out: m.convolve(x, OUTER, out, "wrap"),
+    "correlate1d": lambda m, x, out: m.correlate1d(x, [0.3, 1.1, -0.6], 0, out),
+    "gaussian_laplace": lambda m, x, out: m.gaussian_laplace(x, 1.1, out),
+    "gaussian_gradient_magnitude": lambda m, x, out: m.gaussian_gradient_magnitude(x, 1.1,
+                                                                                   out),
+}
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("out_dtype", [np.int32, np.int16, np.uint8, np.int8, np.int64])
+@pytest.mark.parametrize("name", OUTPUT_CASES)
+def test_integer_outputs_equal_ndimage_exactly(name, out_dtype):
+    """Truncation toward zero after each pass and wrap-around, bit for bit."""
+    call = OUTPUT_CASES[name]
+    rng = rng_for("int outputs", name, out_dtype)
+    for image in (rng.integers(-200, 200, (9, 8)).astype(np.int32),
+                  rng.normal(0, 50, (9, 8))):
+        ours = call(filters, image, out_dtype)
+        with np.errstate(invalid="ignore"):   # ndimage's sqrt of a wrapped negative sum
+            theirs = call(ndi, image, out_dtype)
+        assert ours.dtype == np.dtype(out_dtype)
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.kernel
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["gaussian_filter", "uniform_filter",
+                                                   "sobel", "laplace", "correlate",
+                                                   "gaussian_laplace"]),
+       st.sampled_from([np.int32, np.int16, np.uint8]))
+def test_integer_outputs_equal_ndimage_on_drawn_images(seed, name, out_dtype):
+    rng = np.random.default_rng(seed)
+    image = rng.integers(-1000, 1000, tuple(rng.integers(1, 9, 2))).astype(np.int64)
+    np.testing.assert_array_equal(OUTPUT_CASES[name](filters, image, out_dtype),
+                                  OUTPUT_CASES[name](ndi, image, out_dtype))
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", OUTPUT_CASES)
+def test_output_array_is_written_and_returned(name):
+    call = OUTPUT_CASES[name]
+    image = random_array(rng_for("out array", name), (7, 6), np.float64)
+    for dtype in (np.float64, np.float32, np.int32):
+        out = np.full(image.shape, -7, dtype)
+        result = call(filters, image, out)
+        assert result is out
+        expected = call(ndi, image, np.zeros(image.shape, dtype))
+        np.testing.assert_allclose(out, expected, rtol=RTOL.get(np.dtype(dtype), 0),
+                                   atol=1e-5 if dtype == np.float32 else 0)
+
+
+def test_output_dtype_forms():
+    image = random_array(rng_for("out forms"), (5, 6), np.float64)
+    reference = filters.sobel(image, 0)
+    for output in (np.float32, np.dtype(np.float32), "float32", "f4"):
+        out = filters.sobel(image, 0, output)
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out, reference, rtol=1e-6, atol=1e-6)
+    # float32 image, float64 output: computed in float64
+    image32 = image.astype(np.float32)
+    np.testing.assert_allclose(filters.gaussian_filter(image32, 1.0, output=np.float64),
+                               ndi.gaussian_filter(image32, 1.0, output=np.float64),
+                               rtol=1e-12, atol=1e-12)
+    # the output may be the image itself (in place)
+    inplace = image.copy()
+    filters.gaussian_filter(inplace, 1.0, output=inplace)
+    np.testing.assert_allclose(inplace, ndi.gaussian_filter(image, 1.0), rtol=1e-12)
+
+
+def test_integer_image_without_output_is_float64():
+    """Documented divergence: scipy.ndimage keeps the integer type (truncated)."""
+    image = np.arange(20, dtype=np.int16).reshape(4, 5) % 7
+    out = filters.uniform_filter(image, 3)
+    assert out.dtype == np.float64 and ndi.uniform_filter(image, 3).dtype == np.int16
+    np.testing.assert_allclose(out, ndi.uniform_filter(image.astype(float), 3), rtol=1e-12)
+    np.testing.assert_array_equal(filters.uniform_filter(image, 3, output=image.dtype),
+                                  ndi.uniform_filter(image, 3))
+
+
+@pytest.mark.kernel
+def test_complex_images_and_kernels():
+    rng = rng_for("complex")
+    image = rng.normal(size=(6, 7)) + 1j * rng.normal(size=(6, 7))
+    real = rng.normal(size=(6, 7))
+    kernel = KERNEL + 1j * KERNEL[::-1]
+    for ours, theirs in [
+        (filters.correlate(image, kernel, mode="constant", cval=1 - 2j),
+         ndi.correlate(image, kernel, mode="constant", cval=1 - 2j)),
+        (filters.convolve(real, kernel), ndi.convolve(real, kernel)),
+        (filters.correlate1d(image, kernel[0], 1, mode="wrap"),
+         ndi.correlate1d(image, kernel[0], 1, mode="wrap")),
+        (filters.convolve1d(real, kernel[1], 0), ndi.convolve1d(real, kernel[1], 0)),
+        (filters.gaussian_filter(image, 1.1), ndi.gaussian_filter(image, 1.1)),
+        (filters.uniform_filter(image, 3), ndi.uniform_filter(image, 3)),
+    ]:
+        assert ours.dtype == theirs.dtype == np.complex128
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# empty images, NaN and inf
+# --------------------------------------------------------------------------------------
+EMPTY_CALLS = {
+    "gaussian_filter": lambda m, x: m.gaussian_filter(x, 1.0),
+    "uniform_filter": lambda m, x: m.uniform_filter(x, 3),
+    "sobel": lambda m, x: m.sobel(x),
+    "prewitt": lambda m, x: m.prewitt(x, 0),
+    "laplace": lambda m, x: m.laplace(x),
+    "correlate1d": lambda m, x: m.correlate1d(x, [1.0, 2.0], 0),
+    "convolve": lambda m, x: m.convolve(x, np.ones((2,) * x.ndim)),
+    "gaussian_laplace": lambda m, x: m.gaussian_laplace(x, 1.0),
+    "gaussian_gradient_magnitude": lambda m, x: m.gaussian_gradient_magnitude(x, 1.0),
+}
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (4, 0, 2)], ids=str)
+@pytest.mark.parametrize("name", EMPTY_CALLS)
+def test_empty_images_give_empty_results(name, shape):
+    image = np.ones(shape)
+    out = EMPTY_CALLS[name](filters, image)
+    expected = EMPTY_CALLS[name](ndi, image)
+    assert out.shape == expected.shape == shape and out.dtype == expected.dtype
+    assert filters.gaussian(image, 1.0).shape == shape
+    assert filters.edges(image).shape == shape and filters.sharpen(image).shape == shape
+
+
+NAN_CALLS = {
+    "gaussian_filter": lambda m, x: m.gaussian_filter(x, 1.0),
+    "sobel": lambda m, x: m.sobel(x, 0),
+    "laplace": lambda m, x: m.laplace(x),
+    "correlate-zeros": lambda m, x: m.correlate(x, [[0, 1, 0], [1, -4, 1], [0, 1, 0]]),
+    "convolve": lambda m, x: m.convolve(x, KERNEL, mode="constant"),
+    "correlate1d": lambda m, x: m.correlate1d(x, [1.0, -1.0, 0.0, 2.0], 1),
+    "gaussian_gradient_magnitude": lambda m, x: m.gaussian_gradient_magnitude(x, 0.7),
+}
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", NAN_CALLS)
+def test_nan_and_inf_spread_as_in_ndimage(name):
+    """Direct sums in ndimage's order: a NaN spreads over its neighbourhood only (and
+    not through a zero weight of an N-D kernel), inf and inf - inf as in ndimage."""
+    image = random_array(rng_for("nan", name), (12, 13), np.float64)
+    image[3, 4] = np.nan
+    image[9, 2] = np.inf
+    image[8, 10] = -np.inf
+    ours = NAN_CALLS[name](filters, image)
+    theirs = NAN_CALLS[name](ndi, image)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+    np.testing.assert_array_equal(np.isposinf(ours), np.isposinf(theirs))
+    assert 0 < np.isnan(ours).sum() < ours.size  # local, not everywhere
+    finite = np.isfinite(theirs)
+    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-12, atol=1e-12)
+
+
+def test_uniform_filter_nan_stays_local():
+    """Documented divergence: scipy.ndimage's running sum carries a NaN to the end of
+    the line; here it spreads over the box around it only."""
+    line = np.arange(10.0)
+    line[3] = np.nan
+    out = filters.uniform_filter1d(line, 3)
+    np.testing.assert_array_equal(np.isnan(out), np.isin(np.arange(10), [2, 3, 4]))
+    assert np.isnan(ndi.uniform_filter1d(line, 3)[9])
+
+
+# --------------------------------------------------------------------------------------
+# properties
+# --------------------------------------------------------------------------------------
+@pytest.mark.kernel
+@given(st.integers(0, 2**32 - 1), st.sampled_from(ALL_MODES), st.integers(1, 4),
+       st.integers(1, 4))
+def test_convolve_is_correlate_with_the_flipped_kernel(seed, mode, kh, kw):
+    rng = np.random.default_rng(seed)
+    image = rng.normal(size=tuple(rng.integers(1, 8, 2)))
+    kernel = rng.normal(size=(kh, kw))
+    origin = (int(rng.integers(-(kh // 2), (kh - 1) // 2 + 1)),
+              int(rng.integers(-(kw // 2), (kw - 1) // 2 + 1)))
+    # convolve(origin o) == correlate(flipped, origin -o - 1 for even sizes, -o for odd)
+    mirrored = tuple(-o - (1 - k % 2) for o, k in zip(origin, kernel.shape, strict=True))
+    np.testing.assert_allclose(
+        filters.convolve(image, kernel, mode=mode, cval=0.7, origin=origin),
+        filters.correlate(image, kernel[::-1, ::-1], mode=mode, cval=0.7, origin=mirrored),
+        rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        filters.convolve(image, kernel, mode=mode, cval=0.7, origin=origin),
+        ndi.convolve(image, kernel, mode=mode, cval=0.7, origin=origin), rtol=1e-10,
+        atol=1e-10)
+
+
+@pytest.mark.kernel
+@given(st.integers(0, 2**32 - 1), st.sampled_from(ALL_MODES), st.floats(-3, 3),
+       st.floats(-3, 3))
+def test_correlate_is_linear(seed, mode, a, b):
+    rng = np.random.default_rng(seed)
+    shape = tuple(rng.integers(1, 8, 2))
+    x, y = rng.normal(size=shape), rng.normal(size=shape)
+    kernel = rng.normal(size=tuple(rng.integers(1, 5, 2)))
+    # cval is extended linearly too: cval(a x + b y) = a cval_x + b cval_y
+    lhs = filters.correlate(a * x + b * y, kernel, mode=mode, cval=a * 0.5 + b * 2.0)
+    rhs = (a * filters.correlate(x, kernel, mode=mode, cval=0.5)
+           + b * filters.correlate(y, kernel, mode=mode, cval=2.0))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-9, atol=1e-9 * (1 + abs(a) + abs(b)))
+
+
+@pytest.mark.kernel
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 6))
+def test_correlate_and_convolve_are_adjoint_with_zero_padding(seed, kh, kw):
+    """<correlate(x, w), y> == <x, convolve(y, w)> for odd kernels, constant 0 mode."""
+    rng = np.random.default_rng(seed)
+    kh, kw = 2 * kh - 1, 2 * kw - 1
+    shape = tuple(rng.integers(1, 9, 2))
+    x, y = rng.normal(size=shape), rng.normal(size=shape)
+    kernel = rng.normal(size=(kh, kw))
+    lhs = np.vdot(filters.correlate(x, kernel, mode="constant"), y)
+    rhs = np.vdot(x, filters.convolve(y, kernel, mode="constant"))
+    assert lhs == pytest.approx(rhs, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.kernel
+@given(st.integers(0, 2**32 - 1), st.sampled_from(ALL_MODES), st.integers(1, 3))
+def test_separable_path_equals_the_nd_path(seed, mode, ndim):
+    """An outer-product kernel takes 1-D passes (with cval carried through the constant
+    border); the same kernel with integer output sums the N-D way: both equal ndimage."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(rng.integers(1, 7, ndim))
+    image = rng.normal(size=shape)
+    vectors = [rng.normal(size=int(rng.integers(1, 5))) for _ in range(ndim)]
+    kernel = vectors[0]
+    for v in vectors[1:]:
+        kernel = np.multiply.outer(kernel, v)
+    assert filters._rank_one_factors(kernel) is not None
+    separable = filters.correlate(image, kernel, mode=mode, cval=1.25)
+    expected = ndi.correlate(image, kernel, mode=mode, cval=1.25)
+    np.testing.assert_allclose(separable, expected, rtol=1e-10, atol=1e-10)
+    # the N-D route, forced by a NaN far away being absent: the exact (ordered) sum
+    nd = filters._correlate_nd(filters._Call(image, np.float64), kernel, [mode] * ndim, 1.25,
+                               [0] * ndim, "test")
+    np.testing.assert_allclose(separable, nd, rtol=1e-10, atol=1e-10)
+
+
+def test_rank_one_detection_is_exact():
+    gaussian = filters.gaussian_kernel((1.0, 2.0))
+    assert filters._rank_one_factors(gaussian) is not None
+    assert filters._rank_one_factors(KERNEL) is None
+    nearly = OUTER.copy()
+    nearly[1, 2] *= 1 + 1e-9   # far above rounding: not separable
+    assert filters._rank_one_factors(nearly) is None
+    assert filters._rank_one_factors(np.zeros((3, 3))) is None
+
+
+# --------------------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------------------
+IMAGE = np.ones((4, 5))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: filters.correlate1d(IMAGE, [1, 2, 3], origin=2), ValueError,
+     r"origin must satisfy .* length 3, got 2"),
+    (lambda: filters.convolve1d(IMAGE, [1, 2], origin=-2), ValueError, "origin must satisfy"),
+    (lambda: filters.uniform_filter(IMAGE, 3, origin=(0, 2)), ValueError,
+     "origin must satisfy"),
+    (lambda: filters.correlate(IMAGE, KERNEL, origin=(2, 0)), ValueError,
+     "origin must satisfy"),
+    (lambda: filters.correlate(IMAGE, KERNEL, origin=0.5), TypeError,
+     "origin must be an integer"),
+    (lambda: filters.correlate1d(IMAGE, []), ValueError, "weights cannot be empty"),
+    (lambda: filters.correlate1d(IMAGE, [[1.0]]), ValueError,
+     "weights must be one-dimensional"),
+    (lambda: filters.correlate(IMAGE, [1.0, 2.0]), ValueError,
+     "weights must have one dimension per filtered axis"),
+    (lambda: filters.correlate(IMAGE, [[1.0, np.nan]]), ValueError, "weights must be finite"),
+    (lambda: filters.correlate(IMAGE, ["a"]), TypeError, "weights must have a boolean"),
+    (lambda: filters.correlate(IMAGE, KERNEL, mode=("wrap", "reflect")), ValueError,
+     "a sequence of modes is not supported"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, mode=("wrap",)), ValueError,
+     r"mode must be a scalar or have one entry per axis \(2\)"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, mode=("wrap", "fill")), ValueError,
+     "mode must be one of"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, axes=(0, 0)), ValueError,
+     "axes must not repeat"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, axes=(2,)), ValueError,
+     "axes entry 2 is out of range"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, axes=(True,)), TypeError,
+     "axes must contain integers"),
+    (lambda: filters.gaussian_filter(IMAGE, (1.0, 2.0), axes=(1,)), ValueError,
+     r"sigma must be a scalar or have one entry per axis \(1\)"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, order=-1), ValueError, "order must be >= 0"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, order=1.5), TypeError,
+     "order must be an integer"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, radius=-1), ValueError, "radius must be >= 0"),
+    (lambda: filters.gaussian_filter1d(IMAGE, [1.0]), TypeError, "sigma must be a real"),
+    (lambda: filters.uniform_filter1d(IMAGE, 0), ValueError, "size must be positive"),
+    (lambda: filters.sobel(IMAGE, 0, "reflect"), TypeError,
+     "output comes before mode, as in scipy.ndimage"),
+    (lambda: filters.sobel(IMAGE, 0, np.zeros((4, 4))), ValueError,
+     r"output must have the image's shape \(4, 5\)"),
+    (lambda: filters.sobel(IMAGE, 0, bool), TypeError, "output must have an integer"),
+    (lambda: filters.sobel(IMAGE, 0, object()), TypeError, "output must be None, a dtype"),
+    (lambda: filters.sobel(IMAGE, 0, np.broadcast_to(np.zeros(5), (4, 5))), ValueError,
+     "output must be a writeable array"),
+    (lambda: filters.correlate(IMAGE + 1j, KERNEL, np.float64), ValueError,
+     "output must have a complex dtype"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, cval=1j), ValueError,
+     "cval must be real for a real image"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, cval="0"), TypeError,
+     "cval must be a real number"),
+    (lambda: filters.gaussian_filter(IMAGE, 1.0, cval=np.inf), ValueError,
+     "cval must be a finite number"),
+])
+def test_argument_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_memory_is_checked_before_any_work():
+    huge = np.broadcast_to(1.0, (2**22, 2**22))
+    with pytest.raises(MemoryError, match="image"):
+        filters.gaussian_filter(huge, 1.0)
+    with pytest.raises(MemoryError, match="radius"):
+        filters.gaussian_filter(IMAGE, 1.0, radius=2**61)
+    with pytest.raises(MemoryError, match="sigma, truncate"):
+        filters.gaussian_filter1d(IMAGE, 1e300)
+    with pytest.raises(MemoryError, match="size"):
+        filters.uniform_filter(IMAGE, 2**62)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("kernel_shape", [(3, 3), (4, 4), (3, 4), (2, 5)], ids=str)
+@pytest.mark.parametrize("boundary, mode", [("fill", "constant"), ("wrap", "wrap"),
+                                            ("symm", "reflect")])
+def test_convolve2d_same_is_filters_convolve(boundary, mode, kernel_shape):
+    """The table of docs/conventions.rst: scipy.signal's boundaries as ndimage's modes,
+    with origin -1 along the axes where the kernel's length is even."""
+    rng = rng_for("signal or ndimage", boundary, kernel_shape)
+    image = rng.normal(size=(6, 7))
+    kernel = rng.normal(size=kernel_shape)
+    origin = tuple(-1 if k % 2 == 0 else 0 for k in kernel_shape)
+    np.testing.assert_allclose(
+        sc.convolve2d(image, kernel, "same", boundary=boundary, fillvalue=1.5),
+        filters.convolve(image, kernel, mode=mode, cval=1.5, origin=origin),
+        rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        sc.correlate2d(image, kernel, "same", boundary=boundary, fillvalue=1.5),
+        filters.correlate(image, kernel, mode=mode, cval=1.5, origin=origin),
+        rtol=1e-12, atol=1e-12)
