@@ -41,8 +41,13 @@ tests treat them -- none is skipped:
   real ``output=`` array for a complex result in the complex tests): the tests expect
   ValueError/TypeError, and match the argument's name rather than ndimage's wording.
 
-Marked ``xfail(strict=True)``: none yet (see ``XFAIL`` below; each entry names the
-documented difference).
+* **float32 and complex64 images are filtered in float32 arithmetic** (ndimage sums in
+  float64 and rounds once): where the original compares such results with ``decimal=6``
+  on values in the hundreds, the tolerance adds 1e-6 of the largest magnitude (about 8
+  float32 ulps; ``assert_filtered_almost_equal``).
+
+Marked ``xfail(strict=True)`` (1): ``test_uniform_cases[test_uniform02]`` -- sigconv
+refuses ``size < 1`` (documented), ndimage filters nothing along an axis of size 0.
 """
 
 import functools
@@ -69,10 +74,6 @@ QUICK_TYPES = ("uint8", "int32", "float32", "float64")
 
 #: the error classes of a wrong argument (ndimage raises RuntimeError for some of them)
 ARG_ERRORS = (ValueError, TypeError)
-
-#: tests that cannot pass because of a documented difference: name -> reason
-XFAIL = {}
-
 
 def _grid(*axes, quick):
     """``pytest.param`` for every combination of ``axes``; those for which ``quick(*combo)``
