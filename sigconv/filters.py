@@ -69,6 +69,7 @@ import math
 import numbers
 import operator
 import reprlib
+import warnings
 
 import numpy as np
 
@@ -166,7 +167,13 @@ def _output(output, image, complex_result):
         raise TypeError(f"output must have an integer, floating or complex dtype, got {dtype}")
     check_native_precision(dtype, "output")
     if complex_result and dtype.kind != "c":
-        raise ValueError(f"output must have a complex dtype for a complex result, got {dtype}")
+        if array is not None or isinstance(output, str):
+            raise ValueError(f"output must have a complex dtype for a complex result, got "
+                             f"{dtype}")
+        # a real dtype (not a string) for a complex result: promoted with a warning, as
+        # scipy.ndimage does
+        warnings.warn("promoting specified output dtype to complex", stacklevel=4)
+        dtype = np.promote_types(dtype, np.complex64)
     return array, dtype
 
 
@@ -180,6 +187,30 @@ def _compute_dtype(image, out_dtype):
                                              work.kind != "c" else 1):
         return np.dtype(np.complex128 if work.kind == "c" else np.float64)
     return work
+
+
+def _c_cast(values, dtype):
+    """``values`` (real floats) converted to the integer ``dtype`` as scipy.ndimage's C
+    code converts a double on x86-64: truncated toward zero, through a 32-bit signed
+    integer for the types narrower than 32 bits and int32, through 64 bits otherwise,
+    an out-of-range value becoming the intermediate's minimum, then wrapped to the type's
+    width. (NumPy's own cast gives other values out of range, and differs between its
+    scalar and vector loops.)"""
+    bits = 64 if dtype.itemsize == 8 or dtype == np.uint32 else 32
+    with np.errstate(invalid="ignore"):
+        whole = np.trunc(values)
+        if dtype == np.uint64:
+            # below 2**63 (and NaN) as int64; from 2**63 on, x - 2**63 as int64 with the
+            # top bit flipped (so that 2**64 and above give 0)
+            high = whole >= 2.0**63
+            shifted = np.where(high, whole - 2.0**63, whole)
+            inside = np.where((shifted >= -2.0**63) & (shifted < 2.0**63), shifted, -2.0**63)
+            out = inside.astype(np.int64).view(np.uint64)
+            out[high] ^= np.uint64(2**63)
+            return out
+        limit = 2.0 ** (bits - 1)
+        inside = np.where((whole >= -limit) & (whole < limit), whole, -limit)
+        return inside.astype(np.int64).astype(dtype)
 
 
 class _Call:
@@ -208,7 +239,9 @@ class _Call:
         into the output): a no-op unless the output is narrower or integral."""
         if result.dtype == self.dtype:
             return result
-        if self.dtype.kind in "iu" or self.dtype.itemsize < result.dtype.itemsize:
+        if self.dtype.kind in "iu":
+            return _c_cast(result, self.dtype).astype(result.dtype)
+        if self.dtype.itemsize < result.dtype.itemsize:
             with np.errstate(invalid="ignore", over="ignore"):
                 return result.astype(self.dtype).astype(result.dtype)
         return result
@@ -216,9 +249,12 @@ class _Call:
     def store(self, result):
         """``result`` written into the output array or converted to the output dtype, as
         C converts (truncation toward zero for integers)."""
+        result = np.asarray(result)
+        if self.dtype.kind in "iu" and result.dtype.kind == "f":
+            result = _c_cast(result, self.dtype)
         with np.errstate(invalid="ignore", over="ignore"):
             if self.array is None:
-                return np.asarray(result).astype(self.dtype, copy=False)
+                return result.astype(self.dtype, copy=False)
             np.copyto(self.array, result, casting="unsafe")
             return self.array
 
@@ -361,7 +397,7 @@ def _axes(axes, ndim):
             raise ValueError(f"axes entry {axis} is out of range for a {ndim}-d image")
         normalized.append(axis % ndim)
     if len(set(normalized)) != len(normalized):
-        raise ValueError(f"axes must not repeat an axis, got {_short(axes)}")
+        raise ValueError(f"axes must be unique (an axis at most once), got {_short(axes)}")
     return tuple(normalized)
 
 
@@ -606,11 +642,14 @@ def _run_passes(call, passes, cval, what):
         return call.copy()
 
     def compute(image, cval):
-        for axis, weights, mode, origin, *divisor in passes:
+        for index, (axis, weights, mode, origin, *divisor) in enumerate(passes):
+            if index:   # the previous pass as the output holds it
+                image = call.rounded(image)
+            if divisor and not call.exact:   # one sweep: the mean's weights
+                weights, divisor = weights / divisor[0], None
             image = _correlate1d(image, weights, axis, mode, cval, origin, call.exact)
             if divisor:
                 image /= divisor[0]
-            image = call.rounded(image)
         return image
     return call.run(compute, cval, what)
 
@@ -1231,14 +1270,17 @@ def gaussian(image, sigma, mode="reflect", cval=0.0, truncate=4.0, *, order=0, o
 # --------------------------------------------------------------------------------------
 # uniform (box)
 # --------------------------------------------------------------------------------------
-def _uniform_passes(size, origin, mode, axes):
+def _uniform_passes(size, origin, mode, axes, allow_zero=True):
+    """The passes of a box along ``axes``: sizes 0 and 1 leave an axis as is (and its
+    origin unchecked), as scipy.ndimage's uniform_filter; its 1-D form needs size >= 1."""
     count = len(axes)
-    sizes = _integers_sizes(size, count)
+    sizes = _integers_sizes(size, count, allow_zero)
     origins = _integers(origin, count, "origin")
     modes = _modes(mode, count)
     passes = []
     for axis, length, o, m in zip(axes, sizes, origins, modes, strict=True):
-        _check_origin(o, length)
+        if length > 1 or not allow_zero:
+            _check_origin(o, length)
         if length > 1:
             check_allocation("size", (length,), np.float64, copies=2, what="the box")
             # the sum, then divided by the size (as scipy.ndimage): 12 / 3 is exactly 4
@@ -1247,10 +1289,10 @@ def _uniform_passes(size, origin, mode, axes):
     return passes
 
 
-def _integers_sizes(size, count):
-    """``size`` as ``count`` positive ints; an integral float (3.0) is accepted, as
-    scipy.ndimage does, a fraction is a TypeError."""
-    values = _per_axis(size, count, "size")
+def _integers_sizes(size, count, allow_zero):
+    """``size`` as ``count`` non-negative (or positive) ints; an integral float (3.0) is
+    accepted, as scipy.ndimage does, a fraction is a TypeError."""
+    values = _per_axis(size, count, "size", allow_zero=allow_zero)
     if not np.all(values == np.round(values)):
         raise TypeError(f"size must be integral, got {_short(size)}")
     if np.any(values >= 2.0**62):
@@ -1274,7 +1316,7 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
         The image (any number of dimensions, at least one).
     size : int or sequence of int, default 3
         Box length per filtered axis or for all (even sizes reach one pixel further
-        back, as in SciPy).
+        back, as in SciPy); 0 or 1 leaves an axis as is.
     {output}
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per axis or for all.
@@ -1295,7 +1337,7 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     TypeError
         If ``size`` is not integral, or another argument has a wrong type.
     ValueError
-        If ``size < 1``, ``origin`` out of range, ``mode`` unknown, a sequence has the
+        If ``size < 0``, ``origin`` out of range, ``mode`` unknown, a sequence has the
         wrong length, or the result overflows.
     MemoryError
         If the box or the working copies would not fit in memory.
@@ -1367,7 +1409,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     axis = _axis(axis, call.ndim)
     if np.ndim(size) != 0:
         raise TypeError(f"size must be an integer, got {_short(size)}")
-    passes = _uniform_passes(size, origin, mode, (axis,))
+    passes = _uniform_passes(size, origin, mode, (axis,), allow_zero=False)
     cval = _cval(cval, call)
     return _run_passes(call, passes, cval, "the box filter")
 
@@ -1404,7 +1446,7 @@ def box(image, size, mode="reflect", cval=0.0, *, output=None, origin=0, axes=No
         If ``image`` is not numeric or has extended precision, ``size`` is not integral
         (a float with a fraction, a string, a boolean) or ``cval`` not a real number.
     ValueError
-        If ``size < 1``, ``cval`` not finite, ``mode`` is unknown or ``image`` 0-d.
+        If ``size < 0``, ``cval`` not finite, ``mode`` is unknown or ``image`` 0-d.
     MemoryError
         If the box or the padded image would not fit in memory (the message names size),
         or the working copies of the image (four arrays of its size; the message names
@@ -1543,6 +1585,38 @@ def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0):
                        "the Prewitt derivative")
 
 
+def _evaluate_terms(call, image, terms, cval):
+    """Each term's passes applied to ``image`` (each pass rounded through the output
+    dtype), in turn; a prefix of passes that later terms share is computed once (the
+    Gaussian along axis 0 serves every derivative but the first)."""
+    keys = [[(axis, weights.tobytes(), mode, origin)
+             for axis, weights, mode, origin in passes] for passes in terms]
+    cache = {}
+    for index, passes in enumerate(terms):
+        # the longest cached prefix of this term
+        start, term = 0, image
+        for length in range(len(passes), 0, -1):
+            key = tuple(keys[index][:length])
+            if key in cache:
+                start, term = length, cache[key]
+                break
+        for step in range(start, len(passes)):
+            axis, weights, mode, origin = passes[step]
+            term = call.rounded(_correlate1d(term, weights, axis, mode, cval, origin,
+                                             call.exact))
+            prefix = tuple(keys[index][:step + 1])
+            if step + 1 < len(passes) and any(tuple(later[:step + 1]) == prefix
+                                              for later in keys[index + 1:]):
+                cache[prefix] = term
+        if term is image:   # no pass (sigma 0 everywhere): a copy the caller may change
+            term = image.copy()
+        # drop the prefixes that no later term needs
+        for key in [key for key in cache
+                    if not any(tuple(later[:len(key)]) == key for later in keys[index + 1:])]:
+            del cache[key]
+        yield term
+
+
 def _sum_of_terms(call, terms, cval, what):
     """``sum_t term_t`` where each term is a list of 1-D passes (scipy.ndimage's
     generic_laplace: each term rounded through the output dtype, then summed)."""
@@ -1553,12 +1627,9 @@ def _sum_of_terms(call, terms, cval, what):
 
     def compute(image, cval):
         total = None
-        for passes in terms:
-            term = image
-            for axis, weights, mode, origin in passes:
-                term = call.rounded(_correlate1d(term, weights, axis, mode, cval, origin,
-                                                 call.exact))
-            total = term if total is None else total + term
+        for term in _evaluate_terms(call, image, terms, cval):
+            # every term is a fresh array (never a cached prefix nor the image)
+            total = term if total is None else np.add(total, term, out=total)
         return total
     return call.run(compute, cval, what)
 
@@ -1713,19 +1784,13 @@ def _magnitude(call, terms, cval, what):
         return call.zeros()
     if not terms:
         return call.copy()
-    derivatives = []
-    for passes in terms:
-        term = call.image
-        with np.errstate(over="ignore", invalid="ignore"):
-            for axis, weights, mode, origin in passes:
-                term = call.rounded(_correlate1d(term, weights, axis, mode, cval, origin,
-                                                 call.exact))
-        derivatives.append(term)
+    with np.errstate(over="ignore", invalid="ignore"):
+        derivatives = list(_evaluate_terms(call, call.image, terms, cval))
     if call.dtype.kind in "iu":
         with np.errstate(over="ignore", invalid="ignore"):
             total = np.zeros(call.shape, call.dtype)
             for d in derivatives:
-                d = d.astype(call.dtype)
+                d = _c_cast(d, call.dtype)
                 total += d * d
             out = np.empty(call.shape, call.dtype)
             np.sqrt(total, out=out, casting="unsafe")

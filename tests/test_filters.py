@@ -319,10 +319,21 @@ def test_truncate_must_be_positive(truncate):
         filters.gaussian_kernel(1.0, truncate=truncate)
 
 
-@pytest.mark.parametrize("size", [0, -2, [3, 0], (2, -1)])
-def test_box_size_must_be_positive(size):
-    with pytest.raises(ValueError, match="size must be positive"):
+@pytest.mark.parametrize("size", [-1, -2, [3, -1], (2, -1)])
+def test_box_size_must_be_non_negative(size):
+    with pytest.raises(ValueError, match="size must be non-negative"):
         filters.box(np.ones((4, 4)), size)
+
+
+def test_box_size_0_and_1_leave_an_axis_as_is():
+    """As scipy.ndimage.uniform_filter (its 1-D form refuses size 0)."""
+    image = random_array(rng_for("box 0"), (4, 5), np.float64)
+    np.testing.assert_array_equal(filters.box(image, 0), image)
+    np.testing.assert_array_equal(filters.uniform_filter(image, (0, 1), origin=3), image)
+    np.testing.assert_allclose(filters.uniform_filter(image, (0, 3)),
+                               ndi.uniform_filter(image, (0, 3)), rtol=1e-12)
+    with pytest.raises(ValueError, match="size must be positive"):
+        filters.uniform_filter1d(image, 0)
 
 
 @pytest.mark.parametrize("size", [2.5, [3, 1.5]])
@@ -787,7 +798,7 @@ IMAGE = np.ones((4, 5))
     (lambda: filters.gaussian_filter(IMAGE, 1.0, mode=("wrap", "fill")), ValueError,
      "mode must be one of"),
     (lambda: filters.gaussian_filter(IMAGE, 1.0, axes=(0, 0)), ValueError,
-     "axes must not repeat"),
+     "axes must be unique"),
     (lambda: filters.gaussian_filter(IMAGE, 1.0, axes=(2,)), ValueError,
      "axes entry 2 is out of range"),
     (lambda: filters.gaussian_filter(IMAGE, 1.0, axes=(True,)), TypeError,
@@ -808,7 +819,9 @@ IMAGE = np.ones((4, 5))
     (lambda: filters.sobel(IMAGE, 0, object()), TypeError, "output must be None, a dtype"),
     (lambda: filters.sobel(IMAGE, 0, np.broadcast_to(np.zeros(5), (4, 5))), ValueError,
      "output must be a writeable array"),
-    (lambda: filters.correlate(IMAGE + 1j, KERNEL, np.float64), ValueError,
+    (lambda: filters.correlate(IMAGE + 1j, KERNEL, "float64"), ValueError,
+     "output must have a complex dtype"),
+    (lambda: filters.correlate(IMAGE + 1j, KERNEL, np.zeros((4, 5))), ValueError,
      "output must have a complex dtype"),
     (lambda: filters.gaussian_filter(IMAGE, 1.0, cval=1j), ValueError,
      "cval must be real for a real image"),
@@ -853,3 +866,36 @@ def test_convolve2d_same_is_filters_convolve(boundary, mode, kernel_shape):
         sc.correlate2d(image, kernel, "same", boundary=boundary, fillvalue=1.5),
         filters.correlate(image, kernel, mode=mode, cval=1.5, origin=origin),
         rtol=1e-12, atol=1e-12)
+
+
+def test_c_conversion_of_integer_outputs_matches_ndimage():
+    """Out-of-range values, NaN and inf convert as ndimage's C code does on x86-64."""
+    values = np.array([-2.7, -1e10, -9.3e18, 2.7, 9.3e18, 1.8e19, 1.9e19, 1e30, np.nan,
+                       np.inf, -np.inf, 300.0, -129.0, 70000.0, 3e9])
+    for dtype in (np.uint64, np.int64, np.uint32, np.int32, np.uint16, np.int16, np.uint8,
+                  np.int8):
+        with np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(filters.correlate1d(values, [1.0], output=dtype),
+                                          ndi.correlate1d(values, [1.0], output=dtype))
+
+
+def test_real_output_dtype_for_a_complex_result_is_promoted_with_a_warning():
+    image = random_array(rng_for("promote"), (4, 5), np.complex128)
+    with pytest.warns(UserWarning, match="promoting specified output dtype to complex"):
+        out = filters.gaussian_filter(image, 1.0, output=np.float32)
+    assert out.dtype == np.complex64
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("name", ["gaussian_laplace", "gaussian_gradient_magnitude"])
+@pytest.mark.parametrize("sigma", [0.0, (1.0, 0.0, 2.0), 1.3])
+def test_derivative_sums_share_passes_and_leave_the_image(name, sigma):
+    """The Gaussian along axis 0 is computed once for the later derivatives; results as
+    ndimage's, and the image (also with sigma 0: no pass at all) is not changed."""
+    image = random_array(rng_for("shared", name, sigma), (5, 6, 4), np.float64)
+    before = image.copy()
+    for mode, cval in (("reflect", 0.0), ("constant", 2.0)):
+        np.testing.assert_allclose(getattr(filters, name)(image, sigma, mode=mode, cval=cval),
+                                   getattr(ndi, name)(image, sigma, mode=mode, cval=cval),
+                                   rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(image, before)
