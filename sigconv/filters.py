@@ -231,6 +231,7 @@ class _Call:
         image = _image_array(image)
         self.complex = image.dtype.kind == "c" or complex_weights
         self.array, self.dtype = _output(output, image, self.complex)
+        self.output_given = output is not None
         work = _compute_dtype(image, self.dtype)
         check_allocation("image", image.shape, work, copies=copies, what="the filtered image")
         self.shape = image.shape
@@ -257,7 +258,8 @@ class _Call:
     def rounded(self, result):
         """``result`` rounded through the output dtype (scipy.ndimage writes each pass
         into the output): a no-op unless the output is narrower or integral."""
-        if result.dtype == self.dtype:
+        if result.dtype == self.dtype or (result.dtype.kind == "c" and self.dtype.kind != "c"):
+            # (the derivatives of a complex image whose magnitude is real stay complex)
             return result
         if self.dtype.kind in "iu":
             return _c_cast(result, self.dtype).astype(result.dtype)
@@ -285,16 +287,22 @@ class _Call:
     def zeros(self):
         return self.store(np.zeros(self.shape, self.dtype))
 
-    def run(self, compute, cval, what):
+    def run(self, compute, cval, what, squares=False):
         """``compute(image, cval)`` for a filter homogeneous in ``(image, cval)``. For a
         finite image and a floating output, where an intermediate overflows (``-2 x`` of a
         Laplacian near the dtype's maximum), the same at ``1/256`` of the scale, scaled
-        back: a ValueError only if the result itself overflows."""
+        back: a ValueError only if the result itself overflows. ``squares``: the filter
+        squares values (a gradient magnitude), so the retry scales the image to at most
+        1 in magnitude."""
         with np.errstate(over="ignore", invalid="ignore"):
             out = compute(self.image, cval)
             if not self.finite or self.dtype.kind in "iu" or all_finite(out):
                 return self.store(out)
-            out = compute(self.image * _SHRINK, cval * _SHRINK) / _SHRINK
+            shrink = _SHRINK
+            if squares:   # a power of two: exact
+                largest = max(float(np.max(np.abs(self.image))), abs(cval))
+                shrink = math.ldexp(1.0, -math.frexp(largest)[1]) if largest > 0 else 1.0
+            out = compute(self.image * shrink, cval * shrink) / shrink
         if not all_finite(out):
             raise ValueError(f"image values are so large that {what} overflows "
                              f"{out.dtype}; scale the image down")
@@ -1828,19 +1836,21 @@ def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axe
     return _sum_of_terms(call, terms, cval, "the Laplacian of Gaussian")
 
 
-def _magnitude(call, terms, cval, what):
-    """``sqrt(sum_t term_t^2)``: for an integer output each term, square and sum in the
+def _magnitude(call, terms, cval, what, real=False):
+    """``sqrt(sum_t |term_t|^2)``: for an integer output each term, square and sum in the
     output dtype as scipy.ndimage (``np.sqrt`` into it); otherwise in the working dtype,
-    scaled by a power of two near the largest term so that no square overflows where the
-    magnitude fits (and ``|term|^2`` for complex images)."""
+    retried at a smaller scale where a square overflows but the magnitude fits. With
+    ``real``, a complex image's magnitude is real without ``output`` (:func:`edges`);
+    :func:`gaussian_gradient_magnitude` keeps scipy.ndimage's complex dtype."""
+    if real and call.array is None and not call.output_given and call.dtype.kind == "c":
+        call.dtype = np.finfo(call.dtype).dtype
     if call.empty:
         return call.zeros()
     if not terms:
         return call.copy()
-    with np.errstate(over="ignore", invalid="ignore"):
-        derivatives = list(_evaluate_terms(call, call.image, terms, cval))
     if call.dtype.kind in "iu":
         with np.errstate(over="ignore", invalid="ignore"):
+            derivatives = list(_evaluate_terms(call, call.image, terms, cval))
             total = np.zeros(call.shape, call.dtype)
             for d in derivatives:
                 d = _c_cast(d, call.dtype)
@@ -1848,34 +1858,17 @@ def _magnitude(call, terms, cval, what):
             out = np.empty(call.shape, call.dtype)
             np.sqrt(total, out=out, casting="unsafe")
         return call.store(out)
-    with np.errstate(over="ignore", invalid="ignore"):
-        if call.finite:
-            if derivatives[0].dtype.kind == "c":
-                largest = max(float(np.max(np.abs(d))) for d in derivatives)
-            else:   # two reductions, no temporary
-                largest = max(max(-float(d.min()), float(d.max())) for d in derivatives)
-        else:
-            largest = max((float(np.max(np.abs(d[np.isfinite(d)]), initial=0.0))
-                           for d in derivatives), default=0.0)
-        real = np.finfo(derivatives[0].dtype).dtype
-        # squares summed at 1/scale (a power of two: exact) only where they could overflow
-        safe = largest < math.sqrt(float(np.finfo(real).max) / (4 * len(derivatives)))
-        scale = 1.0 if safe or not 0 < largest < math.inf else math.ldexp(
-            1.0, math.frexp(largest)[1])
+
+    def compute(image, cval):
+        # each derivative squared into the running sum as soon as it is computed: one
+        # derivative held at a time (an overflow of a square is retried by call.run)
         total = None
-        for d in derivatives:
-            if scale != 1.0:
-                d = d / scale
-            square = (d.real * d.real + d.imag * d.imag if d.dtype.kind == "c"
-                      else np.multiply(d, d, out=d))
+        for term in _evaluate_terms(call, image, terms, cval):
+            square = (np.add(term.real * term.real, term.imag * term.imag)
+                      if term.dtype.kind == "c" else np.multiply(term, term, out=term))
             total = square if total is None else np.add(total, square, out=total)
-        out = np.sqrt(total, out=total)
-        if scale != 1.0:
-            out *= scale
-    if call.finite and not all_finite(out):
-        raise ValueError(f"image values are so large that {what} overflows {out.dtype}; "
-                         "scale the image down")
-    return call.store(out)
+        return np.sqrt(total, out=total)
+    return call.run(compute, cval, what, squares=True)
 
 
 @_doc
@@ -2081,6 +2074,6 @@ def edges(image, mode="reflect", cval=0.0, *, output=None, axes=None):
     terms = [[(axis, np.array([-1.0, 0.0, 1.0]), modes[axis], 0)]
              + [(other, smooth, modes[other], 0) for other in range(call.ndim)
                 if other != axis] for axis in axes]
-    return _magnitude(call, terms, cval, "the gradient magnitude")
+    return _magnitude(call, terms, cval, "the gradient magnitude", real=True)
 
 
