@@ -933,3 +933,18 @@ def test_arguments_are_checked_before_the_image_is_converted_or_scanned(monkeypa
         with pytest.raises((TypeError, ValueError)):
             call()
     assert (6, 7) not in scanned
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("dtype", FILTER_DTYPES)
+def test_gradient_magnitudes_near_the_largest_float(dtype):
+    """The squares overflow where the magnitude fits: recomputed at a smaller scale."""
+    image = random_array(rng_for("huge magnitude", dtype), (6, 7), np.float64)
+    scale = float(np.finfo(dtype).max) / 64
+    huge = (image * scale).astype(dtype)
+    for name in ("gaussian_gradient_magnitude", "edges"):
+        args = (1.0,) if name != "edges" else ()
+        out = getattr(filters, name)(huge, *args)
+        assert out.dtype == np.dtype(dtype) and np.isfinite(out).all()
+        expected = getattr(filters, name)(huge.astype(np.float64) / scale, *args) * scale
+        np.testing.assert_allclose(out, expected, rtol=RTOL[np.dtype(dtype)] * 10)
