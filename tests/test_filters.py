@@ -325,6 +325,7 @@ def test_box_size_must_be_non_negative(size):
         filters.box(np.ones((4, 4)), size)
 
 
+@pytest.mark.kernel
 def test_box_size_0_and_1_leave_an_axis_as_is():
     """As scipy.ndimage.uniform_filter (its 1-D form refuses size 0)."""
     image = random_array(rng_for("box 0"), (4, 5), np.float64)
@@ -431,6 +432,7 @@ def test_ndimage_names_match_ndimage(name, mode, shape, dtype):
                                atol=filter_atol(image, dtype) * 8)
 
 
+@pytest.mark.kernel
 def test_grid_modes_are_synonyms():
     image = random_array(rng_for("grid modes"), (5, 6), np.float64)
     for grid, mode in (("grid-wrap", "wrap"), ("grid-constant", "constant"),
@@ -494,6 +496,7 @@ def test_axes_filter_only_those_axes(axes):
         np.testing.assert_allclose(smoothed, np.broadcast_to(smoothed[:, :1], image.shape))
 
 
+@pytest.mark.kernel
 def test_gaussian_gradient_magnitude_with_axes_smooths_only_those_axes():
     """Documented divergence: scipy.ndimage 1.17 also smooths the other axes."""
     image = random_array(rng_for("ggm axes"), (4, 6, 7), np.float64)
@@ -569,6 +572,7 @@ def test_output_array_is_written_and_returned(name):
                                    atol=1e-5 if dtype == np.float32 else 0)
 
 
+@pytest.mark.kernel
 def test_output_dtype_forms():
     image = random_array(rng_for("out forms"), (5, 6), np.float64)
     reference = filters.sobel(image, 0)
@@ -587,6 +591,7 @@ def test_output_dtype_forms():
     np.testing.assert_allclose(inplace, ndi.gaussian_filter(image, 1.0), rtol=1e-12)
 
 
+@pytest.mark.kernel
 def test_integer_image_without_output_is_float64():
     """Documented divergence: scipy.ndimage keeps the integer type (truncated)."""
     image = np.arange(20, dtype=np.int16).reshape(4, 5) % 7
@@ -633,6 +638,7 @@ EMPTY_CALLS = {
 }
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("shape", [(0,), (0, 3), (4, 0, 2)], ids=str)
 @pytest.mark.parametrize("name", EMPTY_CALLS)
 def test_empty_images_give_empty_results(name, shape):
@@ -691,6 +697,7 @@ def test_complex_nan_and_inf_spread_as_in_ndimage():
             np.testing.assert_array_equal(np.isinf(part(ours)), np.isinf(part(theirs)))
 
 
+@pytest.mark.kernel
 def test_uniform_filter_nan_stays_local():
     """Documented divergence: scipy.ndimage's running sum carries a NaN to the end of
     the line; here it spreads over the box around it only."""
@@ -886,6 +893,7 @@ def test_convolve2d_same_is_filters_convolve(boundary, mode, kernel_shape):
         rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.kernel
 def test_c_conversion_of_integer_outputs_matches_ndimage():
     """Out-of-range values, NaN and inf convert as ndimage's C code does on x86-64."""
     values = np.array([-2.7, -1e10, -9.3e18, 2.7, 9.3e18, 1.8e19, 1.9e19, 1e30, np.nan,
@@ -897,6 +905,7 @@ def test_c_conversion_of_integer_outputs_matches_ndimage():
                                           ndi.correlate1d(values, [1.0], output=dtype))
 
 
+@pytest.mark.kernel
 def test_real_output_dtype_for_a_complex_result_is_promoted_with_a_warning():
     image = random_array(rng_for("promote"), (4, 5), np.complex128)
     with pytest.warns(UserWarning, match="promoting specified output dtype to complex"):
@@ -948,3 +957,10 @@ def test_gradient_magnitudes_near_the_largest_float(dtype):
         assert out.dtype == np.dtype(dtype) and np.isfinite(out).all()
         expected = getattr(filters, name)(huge.astype(np.float64) / scale, *args) * scale
         np.testing.assert_allclose(out, expected, rtol=RTOL[np.dtype(dtype)] * 10)
+
+
+def test_gaussian_kernel_with_a_zero_sigma_is_the_identity_along_that_axis():
+    kernel = filters.gaussian_kernel((0.0, 1.0))
+    assert kernel.shape == (1, 9)
+    np.testing.assert_allclose(kernel[0], filters.gaussian_kernel(1.0, ndim=1))
+    assert filters.gaussian_kernel(0.0).shape == (1, 1)
