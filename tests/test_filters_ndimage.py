@@ -1,11 +1,14 @@
 """SciPy's own tests of ``scipy.ndimage``'s linear filters, run against :mod:`sigconv.filters`.
 
 Adapted from SciPy 1.17.1, ``scipy/ndimage/tests/test_filters.py`` (BSD-3-Clause, the SciPy
-developers), the NumPy backend only. Each test keeps the original's checks and values; the
-function under test is called through ``ndi = sigconv.filters`` (ndimage's names and
-argument order), and where the original compared one ndimage function with another,
-``scipy.ndimage`` itself is the reference here (hand-written expected arrays are kept as
-they are). Test names are the original ones; a parameter in brackets is the original's.
+developers), the NumPy backend only. Each test keeps the original's checks and values, with
+the functions under test called through ``ndi = sigconv.filters`` (ndimage's names and
+argument order). Hand-written expected arrays are kept as they are; where the original
+checked one ndimage function against another (``prewitt`` against two ``correlate1d``,
+``axes=`` against ``sigma=0`` on the other axes, ...), that check runs on sigconv's
+functions, and most such tests also compare with ``scipy.ndimage`` itself as the
+reference. Where the original wrote into an integer ``output=`` array, the reference is
+ndimage's result in the same integer dtype.
 
 Scope (issue 18): gaussian_filter/gaussian_filter1d (order, radius, truncate, axes),
 uniform_filter/uniform_filter1d, sobel, prewitt, laplace, gaussian_laplace,
@@ -15,7 +18,23 @@ as are the parameters of shared tests that use them.
 
 Mapping: the in-scope part of the original file collects **1811** NumPy-backend test
 instances (110 test functions, or parametrized cases of them); each maps to exactly one
-test instance here (same name, same parameters), **1811** in all. The dtype grids (10 x 10
+test instance here, **1811** in all. A test keeps its original name, or, where several
+originals share one body, becomes a case of a parametrized test whose first parameter is
+the original name: ``test_correlate_cases`` (correlate01-12, 17),
+``test_correlate_float32_output`` (15, 16, 18, 19), ``test_correlate1d_output_array``
+(20, 22-25), ``test_prewitt_sobel`` (prewitt01/03, sobel01/03),
+``test_prewitt_sobel_output`` (02), ``test_prewitt_sobel_negative_axis`` (04),
+``test_uniform_cases`` (uniform02-05) and ``test_extend`` (extend01-10); parametrized
+originals keep their parameters (in another order). Of the shared tests the in-scope
+cases are kept: the gaussian/uniform (and correlate/convolve) cases of
+``test_filter_axes``, ``test_filter_axes_kwargs``, ``test_filter_invalid_axes``,
+``test_filter_invalid_footprint_ndim``, ``test_filter_weights_subset_axes_origins``,
+``test_filter_tuple_length_mismatch``, ``test_multiple_modes``, ``test_valid_origins2``,
+``TestThreading``; the gaussian/uniform half of ``test_multiple_modes_sequentially``;
+``test_generic_laplace01`` / ``test_generic_gradient_magnitude01`` with the generic
+filter written out as the sum over axes of Gaussian derivatives (sigconv has no generic
+filters); ``test_gh_5430`` and ``test_gaussian_kernel1d`` through public functions (the
+originals call ndimage's private helpers). The dtype grids (10 x 10
 input/output dtypes, the complex grids and the 240-case axes grid) run a representative
 part by default and the rest under ``@pytest.mark.full`` (``--full``), so that the
 default run takes seconds.
