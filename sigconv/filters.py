@@ -206,6 +206,11 @@ def _c_cast(values, dtype):
     scalar and vector loops.)"""
     bits = 64 if dtype.itemsize == 8 or dtype == np.uint32 else 32
     with np.errstate(invalid="ignore"):
+        if dtype != np.uint64:
+            limit = 2.0 ** (bits - 1)
+            if values.size and -limit <= values.min() and values.max() < limit:
+                # every value in range (the usual case): int64's own truncation
+                return values.astype(np.int64).astype(dtype)
         whole = np.trunc(values)
         if dtype == np.uint64:
             # below 2**63 (and NaN) as int64; from 2**63 on, x - 2**63 as int64 with the
@@ -216,7 +221,6 @@ def _c_cast(values, dtype):
             out = inside.astype(np.int64).view(np.uint64)
             out[high] ^= np.uint64(2**63)
             return out
-        limit = 2.0 ** (bits - 1)
         inside = np.where((whole >= -limit) & (whole < limit), whole, -limit)
         return inside.astype(np.int64).astype(dtype)
 
@@ -600,18 +604,23 @@ def _ordered_correlate1d(padded, weights, axis, length):
     k = weights.size
     weights = weights.astype(_kernel_dtype(padded, weights), copy=False)
     symmetry = _symmetry(weights)
+    # one scratch array for every tap: no allocation (and no page faults) per tap
     if symmetry:
         centre = k // 2
         out = _taps(padded, axis, centre, length) * weights[centre]
+        scratch = np.empty_like(out)
+        combine = np.add if symmetry > 0 else np.subtract
         for j in range(-centre, 0):
-            pair = _taps(padded, axis, centre + j, length)
-            pair = pair + _taps(padded, axis, centre - j, length) if symmetry > 0 else \
-                pair - _taps(padded, axis, centre - j, length)
-            out += pair * weights[centre + j]
+            combine(_taps(padded, axis, centre + j, length),
+                    _taps(padded, axis, centre - j, length), out=scratch)
+            np.multiply(scratch, weights[centre + j], out=scratch)
+            out += scratch
         return out
     out = _taps(padded, axis, k - 1, length) * weights[k - 1]
+    scratch = np.empty_like(out)
     for j in range(k - 1):
-        out += _taps(padded, axis, j, length) * weights[j]
+        np.multiply(_taps(padded, axis, j, length), weights[j], out=scratch)
+        out += scratch
     return out
 
 
@@ -621,9 +630,11 @@ def _ordered_correlate(padded, weights, shape):
     NaN does not spread through a zero weight)."""
     eps = np.finfo(np.float64).eps
     out = np.zeros(shape, np.result_type(padded.dtype, _kernel_dtype(padded, weights)))
+    scratch = np.empty_like(out)
     for offset in zip(*np.nonzero(np.abs(weights) > eps), strict=True):
         window = tuple(slice(o, o + n) for o, n in zip(offset, shape, strict=True))
-        out += padded[window] * weights[offset]
+        np.multiply(padded[window], weights[offset], out=scratch)
+        out += scratch
     return out
 
 
