@@ -41,7 +41,7 @@ Differences from :mod:`scipy.ndimage`, all deliberate:
   output.
 * Arguments are checked before any work and wrong ones raise ``TypeError`` or
   ``ValueError`` naming them (``scipy.ndimage`` raises ``RuntimeError`` for some):
-  a negative ``sigma``, ``size < 1``, an empty or non-finite kernel, a complex ``cval``
+  a negative ``sigma`` or ``size``, an empty or non-finite kernel, a complex ``cval``
   with a real image. Extended precision (``longdouble``) is refused.
 * A finite image whose result overflows the working dtype raises ``ValueError``
   (``scipy.ndimage`` returns ``inf``); an intermediate overflow (``-2 x`` in a Laplacian
