@@ -703,9 +703,21 @@ def _correlate_nd(call, weights, modes, cval, origins, what):
     return call.run(compute, cval, what)
 
 
+def _check_passes(call, passes):
+    """MemoryError before any pass runs if the padded copy of the longest pass (along its
+    axis) would not fit, with the working copies (the numba passes need none, the
+    ndimage-order and complex ones do)."""
+    for axis, weights, *_ in passes:
+        padded_shape = list(call.shape)
+        padded_shape[axis] += weights.size - 1
+        check_allocation("image, kernel", padded_shape, call._work, copies=3,
+                         what="the image padded by the kernel")
+
+
 def _run_passes(call, passes, cval, what):
     """One 1-D correlation per ``(axis, weights, mode, origin[, divisor])`` in turn, each
     rounded through the output dtype as scipy.ndimage writes each into the output."""
+    _check_passes(call, passes)
     if call.empty:
         return call.zeros()
     if not passes:
@@ -1692,6 +1704,8 @@ def _evaluate_terms(call, image, terms, cval):
 def _sum_of_terms(call, terms, cval, what):
     """``sum_t term_t`` where each term is a list of 1-D passes (scipy.ndimage's
     generic_laplace: each term rounded through the output dtype, then summed)."""
+    for passes in terms:
+        _check_passes(call, passes)
     if call.empty:
         return call.zeros()
     if not terms:
@@ -1855,6 +1869,8 @@ def _magnitude(call, terms, cval, what, real=False):
     :func:`gaussian_gradient_magnitude` keeps scipy.ndimage's complex dtype."""
     if real and call.array is None and not call.output_given and call.dtype.kind == "c":
         call.dtype = np.finfo(call.dtype).dtype
+    for passes in terms:
+        _check_passes(call, passes)
     if call.empty:
         return call.zeros()
     if not terms:

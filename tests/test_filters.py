@@ -964,3 +964,16 @@ def test_gaussian_kernel_with_a_zero_sigma_is_the_identity_along_that_axis():
     assert kernel.shape == (1, 9)
     np.testing.assert_allclose(kernel[0], filters.gaussian_kernel(1.0, ndim=1))
     assert filters.gaussian_kernel(0.0).shape == (1, 1)
+
+
+def test_padded_copies_are_sized_before_the_first_pass(monkeypatch):
+    """A pass whose padded copy would not fit is refused before any pass runs."""
+    ran = []
+    monkeypatch.setattr(filters, "_correlate1d", lambda *args, **kwargs: ran.append(1))
+    image = np.ones((4, 5))
+    monkeypatch.setattr(filters, "memory_limit", lambda: 10**6)
+    import sigconv._validate as validate
+    monkeypatch.setattr(validate, "memory_limit", lambda: 10**6)
+    with pytest.raises(MemoryError, match="image, kernel"):
+        filters.gaussian_filter(image, (1.0, 1.0), radius=(1, 20_000))
+    assert not ran
