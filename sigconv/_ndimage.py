@@ -55,7 +55,7 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
            np.asarray(row_ptr, dtype=np.int64), np.asarray(cols, dtype=np.int64),
            np.ascontiguousarray(taps, dtype=np.float64), MODE_CODES[mode], float(cval),
            int(shift), int(k_last), block, rows_per_task,
-           bool(k_last > 1))
+           bool(image.dtype != np.float64 and k_last > 1))
 
 
 def correlate_axis(image, weights, axis, mode, cval, origin, out):
