@@ -25,6 +25,8 @@ BLOCK = 1024
 MIN_TASKS = 16
 #: below this many multiply-adds the serial twin wins (a parallel launch costs ~10 us)
 PARALLEL_MIN_MACS = 60_000
+#: the image dtypes the kernels take (complex ones by their real and imaginary parts)
+_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
 
 
 def _use_parallel(macs):
@@ -41,8 +43,11 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
     from .kernels import ndimage as kernels
 
     n_rows = math.prod(rows_shape)
-    image = image.reshape(n_rows, -1)
-    out = out.reshape(n_rows, -1)
+    image = np.ascontiguousarray(image).reshape(n_rows, -1)
+    # the kernel writes a C-contiguous array that does not overlap the image (a reshape
+    # of any other would be a copy, and the results would be lost)
+    direct = out.flags.c_contiguous and not np.may_share_memory(image, out)
+    target = out if direct else np.empty(out.shape, out.dtype)
     n = image.shape[1]
     parallel = _use_parallel(image.size * max(1, taps.size))
     block = min(BLOCK, n)
@@ -50,12 +55,29 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
     n_runs = max(1, min(n_rows, -(-MIN_TASKS // n_blocks))) if parallel else 1
     rows_per_task = -(-n_rows // n_runs)
     kernel = kernels.correlate_parallel if parallel else kernels.correlate_serial
-    kernel(image, out, np.asarray(rows_shape, dtype=np.int64),
+    kernel(image, target.reshape(n_rows, -1), np.asarray(rows_shape, dtype=np.int64),
            np.asarray(row_offsets, dtype=np.int64).reshape(len(row_ptr) - 1, len(rows_shape)),
            np.asarray(row_ptr, dtype=np.int64), np.asarray(cols, dtype=np.int64),
            np.ascontiguousarray(taps, dtype=np.float64), MODE_CODES[mode], float(cval),
            int(shift), int(k_last), block, rows_per_task,
            bool(image.dtype != np.float64 and k_last > 1))
+    if not direct:
+        out[...] = target
+
+
+def _check_arrays(image, weights, out):
+    """The dtypes and shapes the kernels take (the public layer converts to them):
+    a TypeError or ValueError rather than a cast that would truncate or overflow. ``out``
+    has the image's dtype, complex for complex weights (as ndimage's output)."""
+    if image.dtype.type not in _DTYPES:
+        raise TypeError(f"image must be float32, float64, complex64 or complex128; got "
+                        f"{image.dtype}")
+    dtype = image.dtype
+    if weights.dtype.kind == "c":
+        dtype = np.result_type(dtype, np.complex64)
+    if out.dtype != dtype or out.shape != image.shape:
+        raise ValueError(f"out must be of dtype {dtype} and shape {image.shape}; got "
+                         f"{out.dtype} {out.shape}")
 
 
 def correlate_axis(image, weights, axis, mode, cval, origin, out):
@@ -107,6 +129,7 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
     >>> correlate_axis(x, np.array([1.0, 3]), 0, "reflect", 0.0, 0, np.empty_like(x))
     array([ 8., 26.,  8., 12.,  7., 28., 36.,  9.])
     """
+    _check_arrays(image, weights, out)
     if image.size == 0:
         return out
     if image.dtype.kind == "c" or weights.dtype.kind == "c":
@@ -180,6 +203,7 @@ def correlate_nd(image, weights, mode, cval, origins, out):
            [ 1.,  0.,  0., -1.],
            [-3., -4., -4., -5.]])
     """
+    _check_arrays(image, weights, out)
     if image.size == 0:
         return out
     if image.dtype.kind == "c" or weights.dtype.kind == "c":

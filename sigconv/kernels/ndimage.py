@@ -65,82 +65,90 @@ def source_index(p, n, mode):
 
 
 @jit
-def _sweep(acc, src, src_rows, cols, taps, m, base):
-    """``acc[t] = sum_{q < m} taps[q] src[src_rows[q], base + cols[q] + t]``.
+def _sweep(dest, acc, src, src_rows, cols, taps, m, base, constant):
+    """``dest[t] = constant + sum_{q < m} taps[q] src[src_rows[q], base + cols[q] + t]``.
 
-    Four taps per sweep over ``acc`` (in L1) quarter its loads and stores; the first sweep
-    writes ``acc``. Not inlined: it is compiled once per source dtype (the image rows, or
-    the float64 edge buffers), and called once per row and block part.
+    The taps go four at a time over the float64 scratch ``acc`` (in L1: a quarter of the
+    loads and stores of one tap per pass), the first ``m % 4`` (or 4) in the first pass
+    and the last four straight into ``dest`` (rounded once into its dtype). Not inlined:
+    it is compiled once per source dtype (the image's rows, or the float64 copies of
+    rows extended by the mode) and called once per output row and block.
     """
-    length = acc.shape[0]
+    length = dest.shape[0]
     if m == 0:
-        acc[:] = 0
-    q = 0
-    while q < m:
-        count = min(4, m - q)
-        first = q == 0
-        # views indexed from 0 let LLVM drop numba's negative-index wraparound, which is
-        # what allows the loops to vectorise
-        if count == 4:
-            w0 = taps[q]
-            w1 = taps[q + 1]
-            w2 = taps[q + 2]
-            w3 = taps[q + 3]
-            x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
-            x1 = src[src_rows[q + 1], base + cols[q + 1]:base + cols[q + 1] + length]
-            x2 = src[src_rows[q + 2], base + cols[q + 2]:base + cols[q + 2] + length]
-            x3 = src[src_rows[q + 3], base + cols[q + 3]:base + cols[q + 3] + length]
-            if first:
+        for t in range(length):
+            dest[t] = constant
+        return
+    # views indexed from 0 let LLVM drop numba's negative-index wraparound, which is what
+    # allows the loops to vectorise
+    count = m - 4 * ((m - 1) // 4)   # 1 to 4 taps in the first pass
+    last = count == m
+    w0 = taps[0]
+    x0 = src[src_rows[0], base + cols[0]:base + cols[0] + length]
+    if count == 1:
+        if last:
+            for t in range(length):
+                dest[t] = constant + w0 * x0[t]
+        else:
+            for t in range(length):
+                acc[t] = w0 * x0[t]
+    else:
+        w1 = taps[1]
+        x1 = src[src_rows[1], base + cols[1]:base + cols[1] + length]
+        if count == 2:
+            if last:
                 for t in range(length):
-                    acc[t] = w0 * x0[t] + w1 * x1[t] + w2 * x2[t] + w3 * x3[t]
+                    dest[t] = constant + w0 * x0[t] + w1 * x1[t]
             else:
-                for t in range(length):
-                    acc[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t] + w3 * x3[t]
-        elif count == 3:
-            w0 = taps[q]
-            w1 = taps[q + 1]
-            w2 = taps[q + 2]
-            x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
-            x1 = src[src_rows[q + 1], base + cols[q + 1]:base + cols[q + 1] + length]
-            x2 = src[src_rows[q + 2], base + cols[q + 2]:base + cols[q + 2] + length]
-            if first:
-                for t in range(length):
-                    acc[t] = w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
-            else:
-                for t in range(length):
-                    acc[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
-        elif count == 2:
-            w0 = taps[q]
-            w1 = taps[q + 1]
-            x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
-            x1 = src[src_rows[q + 1], base + cols[q + 1]:base + cols[q + 1] + length]
-            if first:
                 for t in range(length):
                     acc[t] = w0 * x0[t] + w1 * x1[t]
-            else:
-                for t in range(length):
-                    acc[t] += w0 * x0[t] + w1 * x1[t]
         else:
-            w0 = taps[q]
-            x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
-            if first:
-                for t in range(length):
-                    acc[t] = w0 * x0[t]
+            w2 = taps[2]
+            x2 = src[src_rows[2], base + cols[2]:base + cols[2] + length]
+            if count == 3:
+                if last:
+                    for t in range(length):
+                        dest[t] = constant + w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
+                else:
+                    for t in range(length):
+                        acc[t] = w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
             else:
-                for t in range(length):
-                    acc[t] += w0 * x0[t]
+                w3 = taps[3]
+                x3 = src[src_rows[3], base + cols[3]:base + cols[3] + length]
+                if last:
+                    for t in range(length):
+                        dest[t] = (constant + w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
+                                   + w3 * x3[t])
+                else:
+                    for t in range(length):
+                        acc[t] = w0 * x0[t] + w1 * x1[t] + w2 * x2[t] + w3 * x3[t]
+    q = count
+    while q < m:
+        w0 = taps[q]
+        w1 = taps[q + 1]
+        w2 = taps[q + 2]
+        w3 = taps[q + 3]
+        x0 = src[src_rows[q], base + cols[q]:base + cols[q] + length]
+        x1 = src[src_rows[q + 1], base + cols[q + 1]:base + cols[q + 1] + length]
+        x2 = src[src_rows[q + 2], base + cols[q + 2]:base + cols[q + 2] + length]
+        x3 = src[src_rows[q + 3], base + cols[q + 3]:base + cols[q + 3] + length]
         q += 4
+        if q < m:
+            for t in range(length):
+                acc[t] += w0 * x0[t] + w1 * x1[t] + w2 * x2[t] + w3 * x3[t]
+        else:
+            for t in range(length):
+                dest[t] = (constant + acc[t] + w0 * x0[t] + w1 * x1[t] + w2 * x2[t]
+                           + w3 * x3[t])
 
 
 @jit(inline="always")
-def _edge_part(acc, image, t_lo, t_hi, n_rows_used, row_source, buf, tap_buf_rows, tap_cols,
-               tap_w, m, mode, cval, shift, k_last):
-    """``acc`` = outputs ``[t_lo, t_hi)`` of a row from copies of its source rows, each
-    extended by the mode along the last axis (rows ``0 .. n_rows_used`` of ``buf``)."""
+def _copy_rows(buf, image, n_rows_used, row_source, start, mode, cval):
+    """``buf[b, u]``: position ``start + u`` of source row ``row_source[b]``, extended by
+    the mode along the last axis (a float64 copy: one conversion per sample)."""
     n = image.shape[1]
-    size = t_hi - t_lo + k_last - 1
-    start = t_lo - shift
-    # buf[b, u] is position start + u of the extended source row: [u_lo, u_hi) inside
+    size = buf.shape[1]
+    # [u_lo, u_hi) lies inside the row
     u_lo = min(size, max(0, -start))
     u_hi = max(u_lo, min(size, n - start))
     for b in range(n_rows_used):
@@ -156,13 +164,31 @@ def _edge_part(acc, image, t_lo, t_hi, n_rows_used, row_source, buf, tap_buf_row
         for u in range(u_hi, size):
             r = source_index(start + u, n, mode)
             dest[u] = cval if r < 0 else line[r]
-    _sweep(acc, buf, tap_buf_rows, tap_cols, tap_w, m, start - start)
 
 
 @jit(inline="always")
+def _edge_outputs(dest, image, t_lo, t_hi, tap_rows, tap_cols, tap_w, m, mode, cval,
+                  shift, constant):
+    """``dest`` = outputs ``[t_lo, t_hi)`` of a row, each tap's column extended by the
+    mode one at a time (the few outputs within ``k - 1`` of an edge)."""
+    n = image.shape[1]
+    for t in range(t_lo, t_hi):
+        total = constant
+        for q in range(m):
+            r = source_index(t + tap_cols[q] - shift, n, mode)
+            total += tap_w[q] * (cval if r < 0 else image[tap_rows[q], r])
+        dest[t - t_lo] = total
+
+
+@jit
 def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode,
                     cval, shift, k_last, block, rows_per_task, copy_rows):
-    """Rows ``[r0, r1)``, outputs ``[t0, t1)`` along the last axis."""
+    """Rows ``[r0, r1)``, outputs ``[t0, t1)`` along the last axis.
+
+    Not inlined into the loops over tasks: the serial and the parallel twin call the one
+    compiled body (numba's parallel lowering of a large inlined body took most of the
+    compile time, and a call per task costs nothing next to its work).
+    """
     n_rows, n = image.shape
     n_tap_rows = row_ptr.shape[0] - 1
     n_taps = cols.shape[0]
@@ -172,25 +198,21 @@ def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, ta
     t1 = min(n, t0 + block)
     r0 = (task % n_runs) * rows_per_task
     r1 = min(n_rows, r0 + rows_per_task)
-    # outputs in [lo, hi) read inside the image along the last axis, and are read in
-    # place; the others through copies of their source rows extended by the mode
+    # outputs in [lo, hi) read inside the image along the last axis: read in place
     lo = min(t1, max(t0, shift))
     hi = max(lo, min(t1, n - (k_last - 1 - shift)))
-    # the whole block through the copies: for float32 lines (copy_rows: one conversion
-    # per sample, not one per tap), and where the edges' short, scalar sweeps (about
-    # 2 (k - 1) k multiply-adds) would cost more than copying the rows (a vectorised
-    # pass over the block)
-    if copy_rows or ((lo > t0 or hi < t1) and 4 * k_last * (k_last - 1) > t1 - t0):
-        lo = t0
-        hi = t0
+    # the whole block from float64 copies of the source rows extended by the mode: for
+    # float32 lines (copy_rows: one conversion per sample, not one per tap), and where
+    # the edges' scalar sums (about 2 (k - 1) k multiply-adds per tap row) would cost
+    # more than copying the rows (a vectorised pass over the block)
+    copied = copy_rows or ((lo > t0 or hi < t1) and 4 * k_last * (k_last - 1) > t1 - t0)
     acc = np.empty(t1 - t0, taps.dtype)
     tap_rows = np.empty(n_taps, np.intp)      # the source row of each tap
-    tap_buf_rows = np.empty(n_taps, np.intp)  # its row in the edge buffer
+    tap_buf_rows = np.empty(n_taps, np.intp)  # its row in the copies
     tap_cols = np.empty(n_taps, np.intp)
     tap_w = np.empty(n_taps, taps.dtype)
     row_source = np.empty(n_tap_rows, np.intp)
-    edges = lo > t0 or hi < t1
-    buf = np.empty((n_tap_rows if edges else 0, min(block, n) + k_last - 1), taps.dtype)
+    buf = np.empty((n_tap_rows if copied else 0, t1 - t0 + k_last - 1), taps.dtype)
     # the multi-index of the row (over rows_shape), advanced row by row
     coords = np.empty(n_dims, np.intp)
     strides = np.empty(n_dims, np.intp)
@@ -203,8 +225,10 @@ def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, ta
         stride *= rows_shape[d]
     for row in range(r0, r1):
         constant = 0.0
-        m = 0
-        used = 0
+        # counts of the taps and source rows in use (started from a non-literal 0: a
+        # literal one would compile _sweep once more, for a row with no tap)
+        m = row - row
+        used = row - row
         for tr in range(n_tap_rows):
             # the source row: the row's multi-index + the tap row's offsets, extended
             source = 0
@@ -226,17 +250,18 @@ def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, ta
                 tap_w[m] = taps[q]
                 m += 1
             used += 1
-        if lo > t0:
-            _edge_part(acc[:lo - t0], image, t0, lo, used, row_source, buf, tap_buf_rows,
-                       tap_cols, tap_w, m, mode, cval, shift, k_last)
-        if hi > lo:
-            _sweep(acc[lo - t0:hi - t0], image, tap_rows, tap_cols, tap_w, m, lo - shift)
-        if t1 > hi:
-            _edge_part(acc[hi - t0:], image, hi, t1, used, row_source, buf, tap_buf_rows,
-                       tap_cols, tap_w, m, mode, cval, shift, k_last)
         dest = out[row, t0:t1]
-        for t in range(t1 - t0):
-            dest[t] = acc[t] + constant
+        if copied:
+            _copy_rows(buf, image, used, row_source, t0 - shift, mode, cval)
+            _sweep(dest, acc, buf, tap_buf_rows, tap_cols, tap_w, m, t0 - t0, constant)
+        else:
+            _edge_outputs(dest[:lo - t0], image, t0, lo, tap_rows, tap_cols, tap_w, m, mode,
+                          cval, shift, constant)
+            if hi > lo:
+                _sweep(dest[lo - t0:hi - t0], acc, image, tap_rows, tap_cols, tap_w, m,
+                       lo - shift, constant)
+            _edge_outputs(dest[hi - t0:], image, hi, t1, tap_rows, tap_cols, tap_w, m, mode,
+                          cval, shift, constant)
         # next row's multi-index
         d = n_dims - 1
         while d >= 0:
@@ -262,7 +287,8 @@ def _correlate(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, c
     n_rows, n = image.shape
     n_tasks = ((n_rows + rows_per_task - 1) // rows_per_task) * ((n + block - 1) // block)
     for task in prange(n_tasks):
-        _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, taps,
+        # a signed task index: prange's is unsigned, which would compile the task twice
+        _correlate_task(np.intp(task), image, out, rows_shape, row_offsets, row_ptr, cols, taps,
                         mode, cval, shift, k_last, block, rows_per_task, copy_rows)
 
 
