@@ -331,6 +331,28 @@ for mode in ("reflect", "constant", "nearest", "mirror", "wrap"):
                            scipy.ndimage.sobel(noisy, axis, mode=mode))
 
 # %%
+# A drop-in for scipy.ndimage
+# ---------------------------
+#
+# :mod:`sigconv.filters` also carries :mod:`scipy.ndimage`'s own names and arguments
+# (``gaussian_filter``, ``uniform_filter``, ``correlate``, ``convolve``, ``output=``,
+# ``axes=``, ``origin=``, ``order=``), so code written for SciPy runs unchanged with
+# ``from sigconv import filters as ndi``. Three things the lecture's names could not do:
+# smoothing a stack of images along two axes only, a Gaussian derivative, and an 8-bit
+# result (truncated as SciPy truncates):
+
+ndi = filters
+stack = np.stack([noisy, clean, noisy[::-1]])            # three images, (3, h, w)
+smoothed_stack = ndi.gaussian_filter(stack, sigma, axes=(1, 2))
+assert np.allclose(smoothed_stack[0], filters.gaussian(noisy, sigma))
+d_dx = ndi.gaussian_filter(noisy, sigma, order=(0, 1))   # derivative along x
+scaled = np.clip(noisy * 200, 0, 255).astype(np.uint8)
+blurred_bytes = ndi.uniform_filter(scaled, 5, output=np.uint8)
+assert np.array_equal(blurred_bytes, scipy.ndimage.uniform_filter(scaled, 5))
+print("stack:", smoothed_stack.shape, " d/dx range:", d_dx.min().round(3), d_dx.max().round(3),
+      " uint8 box:", blurred_bytes.dtype)
+
+# %%
 # Separable kernels
 # -----------------
 #
