@@ -27,11 +27,14 @@ Work is split into tasks: a run of consecutive output rows times a block of outp
 the last axis (consecutive rows share most of their source rows, which stay in cache).
 For each output row the taps whose source row leaves the image in ``constant`` mode add
 ``cval * w``; the others are swept over the block four at a time, each sweep one
-contiguous loop that LLVM vectorises, reading the image rows in place, except within
-``k - 1`` outputs of the last axis's edges, where each source row's extension by the mode
-is copied into a small buffer first. The sums are in the dtype of ``taps`` (float64 for
-real images, as in ndimage) and rounded once into ``out``. A task owns its block of
-``out``; no index leaves the arrays.
+contiguous loop that LLVM vectorises, reading the image rows in place. The few outputs
+within ``k - 1`` of the last axis's edges are summed tap by tap, each tap's column
+extended by the mode; where those would cost more than a pass over the block (long
+kernels on short lines), and for float32 lines (one conversion per sample instead of one
+per tap), the source rows are first copied, extended by the mode, into float64 buffers
+and the whole block is swept from them. The sums are in float64 (``taps``' dtype, as
+ndimage's) and rounded once into ``out``. A task owns its block of ``out``; no index
+leaves the arrays.
 """
 
 import numpy as np
@@ -280,7 +283,8 @@ def _correlate(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, c
     boundary ``mode``, ``k_last`` the weights' length along the last axis.
 
     Tasks: blocks of ``block`` outputs along the last axis times runs of
-    ``rows_per_task`` rows. Compiled twice (:func:`sigconv._jit.twins`):
+    ``rows_per_task`` rows; ``copy_rows``: sweep float64 copies of the source rows (for
+    float32 lines) rather than the rows in place. Compiled twice (:func:`sigconv._jit.twins`):
     ``correlate_serial`` on the calling thread, ``correlate_parallel`` over numba's
     threads.
     """
@@ -288,8 +292,8 @@ def _correlate(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, c
     n_tasks = ((n_rows + rows_per_task - 1) // rows_per_task) * ((n + block - 1) // block)
     for task in prange(n_tasks):
         # a signed task index: prange's is unsigned, which would compile the task twice
-        _correlate_task(np.intp(task), image, out, rows_shape, row_offsets, row_ptr, cols, taps,
-                        mode, cval, shift, k_last, block, rows_per_task, copy_rows)
+        _correlate_task(np.intp(task), image, out, rows_shape, row_offsets, row_ptr, cols,
+                        taps, mode, cval, shift, k_last, block, rows_per_task, copy_rows)
 
 
 correlate_serial, correlate_parallel = twins(_correlate)
