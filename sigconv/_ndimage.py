@@ -20,9 +20,10 @@ MODE_CODES = {"nearest": 0, "wrap": 1, "grid-wrap": 1, "reflect": 2, "grid-mirro
 #: outputs per task along the last axis: the accumulator block and the parts of the source
 #: rows that the taps read stay in L1/L2 from one output row to the next
 BLOCK = 1024
-#: the parallel kernel splits the rows into runs until there are this many tasks, so
-#: that both cores stay busy (each run starts by reading its first rows' sources)
-MIN_TASKS = 16
+#: the parallel kernel splits the rows into runs until there are this many tasks per
+#: thread of numba's, so that every thread stays busy (each run starts by reading its
+#: first rows' sources)
+MIN_TASKS_PER_THREAD = 8
 #: below this many multiply-adds the serial twin wins (a parallel launch costs ~10 us)
 PARALLEL_MIN_MACS = 60_000
 #: the image dtypes the kernels take (complex ones by their real and imaginary parts)
@@ -52,7 +53,12 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
     parallel = _use_parallel(image.size * max(1, taps.size))
     block = min(BLOCK, n)
     n_blocks = -(-n // block)
-    n_runs = max(1, min(n_rows, -(-MIN_TASKS // n_blocks))) if parallel else 1
+    n_runs = 1
+    if parallel:
+        import numba
+
+        min_tasks = MIN_TASKS_PER_THREAD * numba.get_num_threads()
+        n_runs = max(1, min(n_rows, -(-min_tasks // n_blocks)))
     rows_per_task = -(-n_rows // n_runs)
     kernel = kernels.correlate_parallel if parallel else kernels.correlate_serial
     kernel(image, target.reshape(n_rows, -1), np.asarray(rows_shape, dtype=np.int64),

@@ -67,8 +67,8 @@ def run_nd(image, weights, mode, cval, origins):
 
 @pytest.fixture(params=["serial", "parallel"])
 def twin(request, monkeypatch):
-    """Run the driver with its serial twins, or with its parallel twins on every size
-    (blocks and runs of rows split to MIN_TASKS tasks)."""
+    """Run the driver with its serial twin, or with its parallel twin on every size
+    (blocks and runs of rows split to MIN_TASKS_PER_THREAD tasks per thread)."""
     monkeypatch.setattr(_ndimage, "PARALLEL_MIN_MACS",
                         0 if request.param == "parallel" else 1 << 62)
     return request.param
@@ -195,10 +195,10 @@ def test_axis_overflow_gives_inf_as_ndimage(dtype):
                 ids=lambda p: f"block{p[0]}-tasks{p[1]}")
 def tiny_tasks(request, monkeypatch):
     """Blocks of 1 to 5 outputs along the last axis, and runs of rows split towards 1 to
-    1000 tasks, on the parallel twin."""
+    1000 tasks per thread, on the parallel twin."""
     block, min_tasks = request.param
     monkeypatch.setattr(_ndimage, "BLOCK", block)
-    monkeypatch.setattr(_ndimage, "MIN_TASKS", min_tasks)
+    monkeypatch.setattr(_ndimage, "MIN_TASKS_PER_THREAD", min_tasks)
     monkeypatch.setattr(_ndimage, "PARALLEL_MIN_MACS", 0)
     return request.param
 
