@@ -61,9 +61,11 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
         n_runs = max(1, min(n_rows, -(-min_tasks // n_blocks)))
     rows_per_task = -(-n_rows // n_runs)
     kernel = kernels.correlate_parallel if parallel else kernels.correlate_serial
-    kernel(image, target.reshape(n_rows, -1), np.asarray(rows_shape, dtype=np.int64),
-           np.asarray(row_offsets, dtype=np.int64).reshape(len(row_ptr) - 1, len(rows_shape)),
-           np.asarray(row_ptr, dtype=np.int64), np.asarray(cols, dtype=np.int64),
+    kernel(image, target.reshape(n_rows, -1), np.ascontiguousarray(rows_shape, dtype=np.int64),
+           np.ascontiguousarray(row_offsets, dtype=np.int64).reshape(len(row_ptr) - 1,
+                                                                     len(rows_shape)),
+           np.ascontiguousarray(row_ptr, dtype=np.int64),
+           np.ascontiguousarray(cols, dtype=np.int64),
            np.ascontiguousarray(taps, dtype=np.float64), MODE_CODES[mode], float(cval),
            int(shift), int(k_last), block, rows_per_task,
            bool(image.dtype != np.float64 and k_last > 1))
