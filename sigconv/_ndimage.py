@@ -162,6 +162,83 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
     return out
 
 
+#: uniform_axis sums lines of at least this many samples per window by running sums (two
+#: additions per output); shorter windows by correlate_axis (memory bound there)
+UNIFORM_RUNNING_MIN = 8
+
+
+def uniform_axis(image, size, axis, mode, cval, origin, out):
+    """The mean over ``size`` samples along ``axis``, extended beyond the edges by ``mode``:
+    ``scipy.ndimage.uniform_filter1d(image, size, axis, out, mode, cval, origin)`` on
+    validated arguments.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        C-contiguous, float32, float64, complex64 or complex128.
+    size : int
+        The window, at least 1.
+    axis : int
+        In ``[0, image.ndim)``.
+    mode : str
+        As :func:`correlate_axis`.
+    cval : float or complex
+        The value beyond the edges in ``'constant'`` mode.
+    origin : int
+        With ``0 <= size // 2 + origin < size``.
+    out : numpy.ndarray
+        C-contiguous, the shape and dtype of ``image``, not overlapping it.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``out``.
+
+    Notes
+    -----
+    .. math:: out[i] = \\frac{1}{size} \\sum_{j=0}^{size-1} x[\\mathrm{ext}(i + j - s)],
+              \\quad s = size // 2 + origin
+
+    Along the last axis, windows of :data:`UNIFORM_RUNNING_MIN` samples or more are summed
+    by running sums (two additions per output, as ndimage), restarted every block of a
+    line; a block whose means are not all finite is summed directly, so that a NaN or inf
+    reaches only the outputs whose window holds it (in ndimage it reaches the rest of
+    the line). As with any running sum (ndimage's too), a huge value leaving the window
+    takes the precision of the smaller ones with it until the next restart. Other axes
+    and shorter windows: :func:`correlate_axis` with weights ``1 / size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([2.0, 8, 0, 4, 1, 9, 9, 0])
+    >>> uniform_axis(x, 3, 0, "reflect", 0.0, 0, np.empty_like(x))
+    array([4.        , 3.33333333, 4.        , 1.66666667, 4.66666667, 6.33333333,
+           6.        , 3.        ])
+    """
+    _check_arrays(image, image, out)
+    if image.size == 0:
+        return out
+    last = axis == image.ndim - 1
+    if (image.dtype.kind == "c" or size < UNIFORM_RUNNING_MIN or not last
+            or image.shape[axis] < 2):
+        weights = np.full(size, 1.0 / size)
+        return correlate_axis(image, weights, axis, mode, cval, origin, out)
+    from .kernels import ndimage as kernels
+
+    n = image.shape[-1]
+    image2d = np.ascontiguousarray(image).reshape(-1, n)
+    direct = out.flags.c_contiguous and not np.may_share_memory(image, out)
+    target = out if direct else np.empty(out.shape, out.dtype)
+    parallel = _use_parallel(image.size * 4)
+    block = min(BLOCK, n)
+    kernel = kernels.box_lines_parallel if parallel else kernels.box_lines_serial
+    kernel(image2d, target.reshape(image2d.shape), int(size), MODE_CODES[mode], float(cval),
+           int(size // 2 + origin), block)
+    if not direct:
+        out[...] = target
+    return out
+
+
 def correlate_nd(image, weights, mode, cval, origins, out):
     """N-D correlation of ``image`` with ``weights``, extended beyond its edges by
     ``mode``: ``scipy.ndimage.correlate(image, weights, out, mode, cval, origins)`` on
