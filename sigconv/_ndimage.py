@@ -38,6 +38,15 @@ def _use_parallel(macs):
     return not in_single_thread()
 
 
+def _runs(n_rows, n_blocks):
+    """How many runs to split the rows into for the parallel twin: at least
+    MIN_TASKS_PER_THREAD tasks per thread of numba's."""
+    import numba
+
+    min_tasks = MIN_TASKS_PER_THREAD * numba.get_num_threads()
+    return max(1, min(n_rows, -(-min_tasks // n_blocks)))
+
+
 def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, shift,
          k_last):
     """The kernel on ``image`` and ``out`` viewed as ``(prod(rows_shape), n)``."""
@@ -53,12 +62,7 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
     parallel = _use_parallel(image.size * max(1, taps.size))
     block = min(BLOCK, n)
     n_blocks = -(-n // block)
-    n_runs = 1
-    if parallel:
-        import numba
-
-        min_tasks = MIN_TASKS_PER_THREAD * numba.get_num_threads()
-        n_runs = max(1, min(n_rows, -(-min_tasks // n_blocks)))
+    n_runs = _runs(n_rows, n_blocks) if parallel else 1
     rows_per_task = -(-n_rows // n_runs)
     kernel = kernels.correlate_parallel if parallel else kernels.correlate_serial
     kernel(image, target.reshape(n_rows, -1), np.ascontiguousarray(rows_shape, dtype=np.int64),
@@ -231,9 +235,11 @@ def uniform_axis(image, size, axis, mode, cval, origin, out):
     target = out if direct else np.empty(out.shape, out.dtype)
     parallel = _use_parallel(image.size * 4)
     block = min(BLOCK, n)
+    n_lines = image2d.shape[0]
+    n_runs = _runs(n_lines, -(-n // block)) if parallel else 1
     kernel = kernels.box_lines_parallel if parallel else kernels.box_lines_serial
     kernel(image2d, target.reshape(image2d.shape), int(size), MODE_CODES[mode], float(cval),
-           int(size // 2 + origin), block)
+           int(size // 2 + origin), block, -(-n_lines // n_runs))
     if not direct:
         out[...] = target
     return out

@@ -503,3 +503,16 @@ def test_uniform_nonfinite_stays_local(size, twin):
     finite = np.isfinite(ref)
     assert np.isnan(out[0]).sum() == size
     np.testing.assert_allclose(out[finite], ref[finite], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "mirror", "constant", "wrap"])
+def test_uniform_tiny_blocks(mode, tiny_tasks):
+    """Blocks of 1 to 5 outputs (fewer than two per running sum: summed directly) and
+    runs of lines split towards many tasks."""
+    rng = rng_for("uniform-tiny", mode, tiny_tasks)
+    x = rng.standard_normal((5, 13))
+    for size in (8, 11, 30):
+        ref = ndi.uniform_filter1d(x, size, 1, mode=mode, cval=-1.0, origin=1)
+        out = np.full_like(x, np.nan)
+        _ndimage.uniform_axis(x, size, 1, mode, -1.0, 1, out)
+        assert_matches(out, ref, x, np.full(size, 4.0 / size))

@@ -311,93 +311,98 @@ def _box_segment_direct(dest, ext, lo, hi, size, inv):
         dest[u] = total
 
 
-@jit(inline="always")
-def _box_task(task, image, out, size, mode, cval, shift, block):
-    """Outputs ``[t0, t1)`` of line ``task // n_blocks``: four running sums over four
+@jit
+def _box_task(task, image, out, size, mode, cval, shift, block, lines_per_task):
+    """Outputs ``[t0, t1)`` of lines ``[l0, l1)``: per line, four running sums over four
     consecutive segments, advanced in lockstep (independent additions, which the core
     overlaps); a segment whose means are not all finite is summed directly instead, so
-    that a NaN or inf reaches only the outputs whose window holds it."""
+    that a NaN or inf reaches only the outputs whose window holds it. Not inlined: one
+    compiled body for the serial and the parallel twin (as :func:`_correlate_task`)."""
     n_lines, n = image.shape
-    n_blocks = (n + block - 1) // block
-    line = task // n_blocks
-    t0 = (task % n_blocks) * block
+    n_runs = (n_lines + lines_per_task - 1) // lines_per_task
+    t0 = (task // n_runs) * block
     t1 = min(n, t0 + block)
+    l0 = (task % n_runs) * lines_per_task
+    l1 = min(n_lines, l0 + lines_per_task)
     length = t1 - t0
+    inv = 1.0 / size
+    seg = length // 4
     buf = np.empty((1, length + size - 1), np.float64)
-    source = np.empty(1, np.intp)
-    source[0] = line
-    _copy_rows(buf, image, 1, source, t0 - shift, mode, cval)
     ext = buf[0]
+    source = np.empty(1, np.intp)
     # step[u] = ext[u + size] - ext[u]: what the window gains and loses moving to u + 1
     step = np.empty(length, np.float64)
     gained = ext[size:size + length - 1]
     lost = ext[:length - 1]
-    for u in range(length - 1):
-        step[u] = gained[u] - lost[u]
-    dest = out[line, t0:t1]
-    inv = 1.0 / size
-    seg = length // 4
-    if seg < 2:
-        _box_segment_direct(dest, ext, 0, length, size, inv)
-        return
     starts = np.empty(4, np.float64)
-    for c in range(4):
-        total = 0.0
-        for j in range(size):
-            total += ext[c * seg + j]
-        starts[c] = total
-    s0 = starts[0]
-    s1 = starts[1]
-    s2 = starts[2]
-    s3 = starts[3]
-    d0 = dest[0:seg]
-    d1 = dest[seg:2 * seg]
-    d2 = dest[2 * seg:3 * seg]
-    d3 = dest[3 * seg:length]
-    st0 = step[0:seg]
-    st1 = step[seg:2 * seg]
-    st2 = step[2 * seg:3 * seg]
-    st3 = step[3 * seg:length]
-    d0[0] = s0 * inv
-    d1[0] = s1 * inv
-    d2[0] = s2 * inv
-    d3[0] = s3 * inv
-    for t in range(1, seg):
-        s0 += st0[t - 1]
-        s1 += st1[t - 1]
-        s2 += st2[t - 1]
-        s3 += st3[t - 1]
-        d0[t] = s0 * inv
-        d1[t] = s1 * inv
-        d2[t] = s2 * inv
-        d3[t] = s3 * inv
-    for t in range(seg, length - 3 * seg):   # the last segment's remainder
-        s3 += st3[t - 1]
-        d3[t] = s3 * inv
-    for c in range(4):
-        lo = c * seg
-        hi = length if c == 3 else lo + seg
-        count = 0
-        for u in range(lo, hi):
-            value = dest[u]
-            count += value - value != 0
-        if count:
-            _box_segment_direct(dest, ext, lo, hi, size, inv)
+    for line in range(l0, l1):
+        source[0] = line
+        _copy_rows(buf, image, 1, source, t0 - shift, mode, cval)
+        dest = out[line, t0:t1]
+        if seg < 2:
+            _box_segment_direct(dest, ext, 0, length, size, inv)
+            continue
+        for u in range(length - 1):
+            step[u] = gained[u] - lost[u]
+        for c in range(4):
+            total = 0.0
+            for j in range(size):
+                total += ext[c * seg + j]
+            starts[c] = total
+        s0 = starts[0]
+        s1 = starts[1]
+        s2 = starts[2]
+        s3 = starts[3]
+        d0 = dest[0:seg]
+        d1 = dest[seg:2 * seg]
+        d2 = dest[2 * seg:3 * seg]
+        d3 = dest[3 * seg:length]
+        st0 = step[0:seg]
+        st1 = step[seg:2 * seg]
+        st2 = step[2 * seg:3 * seg]
+        st3 = step[3 * seg:length]
+        d0[0] = s0 * inv
+        d1[0] = s1 * inv
+        d2[0] = s2 * inv
+        d3[0] = s3 * inv
+        for t in range(1, seg):
+            s0 += st0[t - 1]
+            s1 += st1[t - 1]
+            s2 += st2[t - 1]
+            s3 += st3[t - 1]
+            d0[t] = s0 * inv
+            d1[t] = s1 * inv
+            d2[t] = s2 * inv
+            d3[t] = s3 * inv
+        for t in range(seg, length - 3 * seg):   # the last segment's remainder
+            s3 += st3[t - 1]
+            d3[t] = s3 * inv
+        for c in range(4):
+            lo = c * seg
+            hi = length if c == 3 else lo + seg
+            count = 0
+            for u in range(lo, hi):
+                value = dest[u]
+                count += value - value != 0
+            if count:
+                _box_segment_direct(dest, ext, lo, hi, size, inv)
 
 
-def _box_lines(image, out, size, mode, cval, shift, block):
+def _box_lines(image, out, size, mode, cval, shift, block, lines_per_task):
     """``out[o, t] = mean_{j < size} image[o, ext(t + j - shift)]`` for 2-D C-contiguous
     ``image`` and ``out`` of one shape (``scipy.ndimage.uniform_filter1d`` along the last
     axis): running sums, two additions per output whatever ``size``.
 
-    Tasks: blocks of ``block`` outputs of one line. Compiled twice
-    (:func:`sigconv._jit.twins`): ``box_lines_serial`` on the calling thread,
+    Tasks: blocks of ``block`` outputs times runs of ``lines_per_task`` lines. Compiled
+    twice (:func:`sigconv._jit.twins`): ``box_lines_serial`` on the calling thread,
     ``box_lines_parallel`` over numba's threads.
     """
     n_lines, n = image.shape
-    n_tasks = n_lines * ((n + block - 1) // block)
+    n_tasks = ((n_lines + lines_per_task - 1) // lines_per_task) * ((n + block - 1) // block)
     for task in prange(n_tasks):
-        _box_task(np.intp(task), image, out, size, mode, cval, shift, block)
+        # a signed task index: prange's is unsigned, which would compile the task twice
+        _box_task(np.intp(task), image, out, size, mode, cval, shift, block,
+                  lines_per_task)
 
 
 box_lines_serial, box_lines_parallel = twins(_box_lines)
