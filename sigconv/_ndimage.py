@@ -20,9 +20,10 @@ MODE_CODES = {"nearest": 0, "wrap": 1, "grid-wrap": 1, "reflect": 2, "grid-mirro
 #: outputs per task along the last axis: the accumulator block and the parts of the source
 #: rows that the taps read stay in L1/L2 from one output row to the next
 BLOCK = 1024
-#: the parallel kernel splits the rows into runs until there are this many tasks, so
-#: that both cores stay busy (each run starts by reading its first rows' sources)
-MIN_TASKS = 16
+#: the parallel kernel splits the rows into runs until there are this many tasks per
+#: thread of numba's, so that every thread stays busy (each run starts by reading its
+#: first rows' sources)
+MIN_TASKS_PER_THREAD = 8
 #: below this many multiply-adds the serial twin wins (a parallel launch costs ~10 us)
 PARALLEL_MIN_MACS = 60_000
 #: the image dtypes the kernels take (complex ones by their real and imaginary parts)
@@ -35,6 +36,15 @@ def _use_parallel(macs):
     from ._jit import in_single_thread
 
     return not in_single_thread()
+
+
+def _runs(n_rows, n_blocks):
+    """How many runs to split the rows into for the parallel twin: at least
+    MIN_TASKS_PER_THREAD tasks per thread of numba's."""
+    import numba
+
+    min_tasks = MIN_TASKS_PER_THREAD * numba.get_num_threads()
+    return max(1, min(n_rows, -(-min_tasks // n_blocks)))
 
 
 def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, shift,
@@ -52,12 +62,14 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
     parallel = _use_parallel(image.size * max(1, taps.size))
     block = min(BLOCK, n)
     n_blocks = -(-n // block)
-    n_runs = max(1, min(n_rows, -(-MIN_TASKS // n_blocks))) if parallel else 1
+    n_runs = _runs(n_rows, n_blocks) if parallel else 1
     rows_per_task = -(-n_rows // n_runs)
     kernel = kernels.correlate_parallel if parallel else kernels.correlate_serial
-    kernel(image, target.reshape(n_rows, -1), np.asarray(rows_shape, dtype=np.int64),
-           np.asarray(row_offsets, dtype=np.int64).reshape(len(row_ptr) - 1, len(rows_shape)),
-           np.asarray(row_ptr, dtype=np.int64), np.asarray(cols, dtype=np.int64),
+    kernel(image, target.reshape(n_rows, -1), np.ascontiguousarray(rows_shape, dtype=np.int64),
+           np.ascontiguousarray(row_offsets, dtype=np.int64).reshape(len(row_ptr) - 1,
+                                                                     len(rows_shape)),
+           np.ascontiguousarray(row_ptr, dtype=np.int64),
+           np.ascontiguousarray(cols, dtype=np.int64),
            np.ascontiguousarray(taps, dtype=np.float64), MODE_CODES[mode], float(cval),
            int(shift), int(k_last), block, rows_per_task,
            bool(image.dtype != np.float64 and k_last > 1))
@@ -151,6 +163,85 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
         # one tap row of k taps along the lines
         _run(image, out, (outer,), np.zeros((1, 1)), (0, k), np.arange(k), weights, mode,
              cval, shift, k)
+    return out
+
+
+#: uniform_axis sums lines of at least this many samples per window by running sums (two
+#: additions per output); shorter windows by correlate_axis (memory bound there)
+UNIFORM_RUNNING_MIN = 8
+
+
+def uniform_axis(image, size, axis, mode, cval, origin, out):
+    """The mean over ``size`` samples along ``axis``, extended beyond the edges by ``mode``:
+    ``scipy.ndimage.uniform_filter1d(image, size, axis, out, mode, cval, origin)`` on
+    validated arguments.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        C-contiguous, float32, float64, complex64 or complex128.
+    size : int
+        The window, at least 1.
+    axis : int
+        In ``[0, image.ndim)``.
+    mode : str
+        As :func:`correlate_axis`.
+    cval : float or complex
+        The value beyond the edges in ``'constant'`` mode.
+    origin : int
+        With ``0 <= size // 2 + origin < size``.
+    out : numpy.ndarray
+        C-contiguous, the shape and dtype of ``image``, not overlapping it.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``out``.
+
+    Notes
+    -----
+    .. math:: out[i] = \\frac{1}{size} \\sum_{j=0}^{size-1} x[\\mathrm{ext}(i + j - s)],
+              \\quad s = size // 2 + origin
+
+    Along the last axis, windows of :data:`UNIFORM_RUNNING_MIN` samples or more are summed
+    by running sums (two additions per output, as ndimage), restarted every block of a
+    line; a block whose means are not all finite is summed directly, so that a NaN or inf
+    reaches only the outputs whose window holds it (in ndimage it reaches the rest of
+    the line). As with any running sum (ndimage's too), a huge value leaving the window
+    takes the precision of the smaller ones with it until the next restart. Other axes
+    and shorter windows: :func:`correlate_axis` with weights ``1 / size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([2.0, 8, 0, 4, 1, 9, 9, 0])
+    >>> uniform_axis(x, 3, 0, "reflect", 0.0, 0, np.empty_like(x))
+    array([4.        , 3.33333333, 4.        , 1.66666667, 4.66666667, 6.33333333,
+           6.        , 3.        ])
+    """
+    _check_arrays(image, image, out)
+    if image.size == 0:
+        return out
+    last = axis == image.ndim - 1
+    if (image.dtype.kind == "c" or size < UNIFORM_RUNNING_MIN or not last
+            or image.shape[axis] < 2):
+        weights = np.full(size, 1.0 / size)
+        return correlate_axis(image, weights, axis, mode, cval, origin, out)
+    from .kernels import ndimage as kernels
+
+    n = image.shape[-1]
+    image2d = np.ascontiguousarray(image).reshape(-1, n)
+    direct = out.flags.c_contiguous and not np.may_share_memory(image, out)
+    target = out if direct else np.empty(out.shape, out.dtype)
+    parallel = _use_parallel(image.size * 4)
+    block = min(BLOCK, n)
+    n_lines = image2d.shape[0]
+    n_runs = _runs(n_lines, -(-n // block)) if parallel else 1
+    kernel = kernels.box_lines_parallel if parallel else kernels.box_lines_serial
+    kernel(image2d, target.reshape(image2d.shape), int(size), MODE_CODES[mode], float(cval),
+           int(size // 2 + origin), block, -(-n_lines // n_runs))
+    if not direct:
+        out[...] = target
     return out
 
 

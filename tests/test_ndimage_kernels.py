@@ -67,8 +67,8 @@ def run_nd(image, weights, mode, cval, origins):
 
 @pytest.fixture(params=["serial", "parallel"])
 def twin(request, monkeypatch):
-    """Run the driver with its serial twins, or with its parallel twins on every size
-    (blocks and runs of rows split to MIN_TASKS tasks)."""
+    """Run the driver with its serial twin, or with its parallel twin on every size
+    (blocks and runs of rows split to MIN_TASKS_PER_THREAD tasks per thread)."""
     monkeypatch.setattr(_ndimage, "PARALLEL_MIN_MACS",
                         0 if request.param == "parallel" else 1 << 62)
     return request.param
@@ -195,10 +195,10 @@ def test_axis_overflow_gives_inf_as_ndimage(dtype):
                 ids=lambda p: f"block{p[0]}-tasks{p[1]}")
 def tiny_tasks(request, monkeypatch):
     """Blocks of 1 to 5 outputs along the last axis, and runs of rows split towards 1 to
-    1000 tasks, on the parallel twin."""
+    1000 tasks per thread, on the parallel twin."""
     block, min_tasks = request.param
     monkeypatch.setattr(_ndimage, "BLOCK", block)
-    monkeypatch.setattr(_ndimage, "MIN_TASKS", min_tasks)
+    monkeypatch.setattr(_ndimage, "MIN_TASKS_PER_THREAD", min_tasks)
     monkeypatch.setattr(_ndimage, "PARALLEL_MIN_MACS", 0)
     return request.param
 
@@ -459,3 +459,60 @@ def test_nd_property_separable(problem):
     two_pass = run_axis(run_axis(x, a, 0, mode, 0.0, 0), b, 1, mode, 0.0, -1)
     np.testing.assert_allclose(run_nd(x, np.outer(a, b), mode, 0.0, (0, -1)), two_pass,
                                rtol=1e-12, atol=1e-12)
+
+
+# --- uniform_axis against scipy.ndimage.uniform_filter1d ---------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", REAL + COMPLEX)
+@pytest.mark.parametrize("shape", [(1,), (2,), (7,), (3, 9), (2, 3, 40), (4, 2500)])
+def test_uniform_every_mode_origin_size(mode, dtype, shape, twin):
+    """Windows from 1 to 41 (running sums from UNIFORM_RUNNING_MIN on, along the last
+    axis), longer than the line, every origin's extremes, blocks of several segments."""
+    rng = rng_for("uniform", mode, np.dtype(dtype).name, shape)
+    x = random_image(rng, shape, dtype)
+    for axis in range(len(shape)):
+        for size in (1, 2, 3, 8, 9, 16, 41):
+            for origin in (-(size // 2), 0, (size - 1) // 2):
+                ref = ndi.uniform_filter1d(x, size, axis, mode=mode, cval=0.3, origin=origin)
+                out = np.full_like(x, np.nan)
+                assert _ndimage.uniform_axis(x, size, axis, mode, 0.3, origin, out) is out
+                # a running sum's rounding grows with the segment: a little looser
+                assert_matches(out, ref, x, np.full(size, 4.0 / size))
+
+
+@pytest.mark.parametrize("size", [8, 25])
+def test_uniform_nonfinite_stays_local(size, twin):
+    """A NaN or inf reaches the outputs whose window holds it, as in correlate1d (ndimage's
+    own running mean carries a NaN to the end of the line); the segments around it are
+    summed directly, the others keep their running sums."""
+    rng = rng_for("uniform-nonfinite", size)
+    x = rng.standard_normal((3, 700))
+    x[0, 300] = np.nan
+    x[1, 5] = np.inf
+    x[2, 650] = -np.inf
+    x[2, 100] = 1e308
+    x[2, 101] = 1e308   # their running sum overflows; the window's mean does not
+    out = np.full_like(x, np.nan)
+    _ndimage.uniform_axis(x, size, 1, "reflect", 0.0, 0, out)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ref = ndi.correlate1d(x, np.full(size, 1.0 / size), 1)
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+    np.testing.assert_array_equal(np.isposinf(out), np.isposinf(ref))
+    np.testing.assert_array_equal(np.isneginf(out), np.isneginf(ref))
+    finite = np.isfinite(ref)
+    assert np.isnan(out[0]).sum() == size
+    np.testing.assert_allclose(out[finite], ref[finite], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "mirror", "constant", "wrap"])
+def test_uniform_tiny_blocks(mode, tiny_tasks):
+    """Blocks of 1 to 5 outputs (fewer than two per running sum: summed directly) and
+    runs of lines split towards many tasks."""
+    rng = rng_for("uniform-tiny", mode, tiny_tasks)
+    x = rng.standard_normal((5, 13))
+    for size in (8, 11, 30):
+        ref = ndi.uniform_filter1d(x, size, 1, mode=mode, cval=-1.0, origin=1)
+        out = np.full_like(x, np.nan)
+        _ndimage.uniform_axis(x, size, 1, mode, -1.0, 1, out)
+        assert_matches(out, ref, x, np.full(size, 4.0 / size))

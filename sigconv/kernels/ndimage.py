@@ -27,11 +27,14 @@ Work is split into tasks: a run of consecutive output rows times a block of outp
 the last axis (consecutive rows share most of their source rows, which stay in cache).
 For each output row the taps whose source row leaves the image in ``constant`` mode add
 ``cval * w``; the others are swept over the block four at a time, each sweep one
-contiguous loop that LLVM vectorises, reading the image rows in place, except within
-``k - 1`` outputs of the last axis's edges, where each source row's extension by the mode
-is copied into a small buffer first. The sums are in the dtype of ``taps`` (float64 for
-real images, as in ndimage) and rounded once into ``out``. A task owns its block of
-``out``; no index leaves the arrays.
+contiguous loop that LLVM vectorises, reading the image rows in place. The few outputs
+within ``k - 1`` of the last axis's edges are summed tap by tap, each tap's column
+extended by the mode; where those would cost more than a pass over the block (long
+kernels on short lines), and for float32 lines (one conversion per sample instead of one
+per tap), the source rows are first copied, extended by the mode, into float64 buffers
+and the whole block is swept from them. The sums are in float64 (``taps``' dtype, as
+ndimage's) and rounded once into ``out``. A task owns its block of ``out``; no index
+leaves the arrays.
 """
 
 import numpy as np
@@ -280,7 +283,8 @@ def _correlate(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, c
     boundary ``mode``, ``k_last`` the weights' length along the last axis.
 
     Tasks: blocks of ``block`` outputs along the last axis times runs of
-    ``rows_per_task`` rows. Compiled twice (:func:`sigconv._jit.twins`):
+    ``rows_per_task`` rows; ``copy_rows``: sweep float64 copies of the source rows (for
+    float32 lines) rather than the rows in place. Compiled twice (:func:`sigconv._jit.twins`):
     ``correlate_serial`` on the calling thread, ``correlate_parallel`` over numba's
     threads.
     """
@@ -288,8 +292,117 @@ def _correlate(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, c
     n_tasks = ((n_rows + rows_per_task - 1) // rows_per_task) * ((n + block - 1) // block)
     for task in prange(n_tasks):
         # a signed task index: prange's is unsigned, which would compile the task twice
-        _correlate_task(np.intp(task), image, out, rows_shape, row_offsets, row_ptr, cols, taps,
-                        mode, cval, shift, k_last, block, rows_per_task, copy_rows)
+        _correlate_task(np.intp(task), image, out, rows_shape, row_offsets, row_ptr, cols,
+                        taps, mode, cval, shift, k_last, block, rows_per_task, copy_rows)
 
 
 correlate_serial, correlate_parallel = twins(_correlate)
+
+
+@jit(inline="always")
+def _box_segment_direct(dest, ext, lo, hi, size, inv):
+    """``dest[u] = sum(inv * ext[u:u + size])`` for ``u`` in ``[lo, hi)`` (the terms
+    scaled first, as correlate_axis's: two values near the largest float do not
+    overflow)."""
+    for u in range(lo, hi):
+        total = 0.0
+        for j in range(size):
+            total += inv * ext[u + j]
+        dest[u] = total
+
+
+@jit
+def _box_task(task, image, out, size, mode, cval, shift, block, lines_per_task):
+    """Outputs ``[t0, t1)`` of lines ``[l0, l1)``: per line, four running sums over four
+    consecutive segments, advanced in lockstep (independent additions, which the core
+    overlaps); a segment whose means are not all finite is summed directly instead, so
+    that a NaN or inf reaches only the outputs whose window holds it. Not inlined: one
+    compiled body for the serial and the parallel twin (as :func:`_correlate_task`)."""
+    n_lines, n = image.shape
+    n_runs = (n_lines + lines_per_task - 1) // lines_per_task
+    t0 = (task // n_runs) * block
+    t1 = min(n, t0 + block)
+    l0 = (task % n_runs) * lines_per_task
+    l1 = min(n_lines, l0 + lines_per_task)
+    length = t1 - t0
+    inv = 1.0 / size
+    seg = length // 4
+    buf = np.empty((1, length + size - 1), np.float64)
+    ext = buf[0]
+    source = np.empty(1, np.intp)
+    # step[u] = ext[u + size] - ext[u]: what the window gains and loses moving to u + 1
+    step = np.empty(length, np.float64)
+    gained = ext[size:size + length - 1]
+    lost = ext[:length - 1]
+    starts = np.empty(4, np.float64)
+    for line in range(l0, l1):
+        source[0] = line
+        _copy_rows(buf, image, 1, source, t0 - shift, mode, cval)
+        dest = out[line, t0:t1]
+        if seg < 2:
+            _box_segment_direct(dest, ext, 0, length, size, inv)
+            continue
+        for u in range(length - 1):
+            step[u] = gained[u] - lost[u]
+        for c in range(4):
+            total = 0.0
+            for j in range(size):
+                total += ext[c * seg + j]
+            starts[c] = total
+        s0 = starts[0]
+        s1 = starts[1]
+        s2 = starts[2]
+        s3 = starts[3]
+        d0 = dest[0:seg]
+        d1 = dest[seg:2 * seg]
+        d2 = dest[2 * seg:3 * seg]
+        d3 = dest[3 * seg:length]
+        st0 = step[0:seg]
+        st1 = step[seg:2 * seg]
+        st2 = step[2 * seg:3 * seg]
+        st3 = step[3 * seg:length]
+        d0[0] = s0 * inv
+        d1[0] = s1 * inv
+        d2[0] = s2 * inv
+        d3[0] = s3 * inv
+        for t in range(1, seg):
+            s0 += st0[t - 1]
+            s1 += st1[t - 1]
+            s2 += st2[t - 1]
+            s3 += st3[t - 1]
+            d0[t] = s0 * inv
+            d1[t] = s1 * inv
+            d2[t] = s2 * inv
+            d3[t] = s3 * inv
+        for t in range(seg, length - 3 * seg):   # the last segment's remainder
+            s3 += st3[t - 1]
+            d3[t] = s3 * inv
+        for c in range(4):
+            lo = c * seg
+            hi = length if c == 3 else lo + seg
+            count = 0
+            for u in range(lo, hi):
+                value = dest[u]
+                count += value - value != 0
+            if count:
+                _box_segment_direct(dest, ext, lo, hi, size, inv)
+
+
+def _box_lines(image, out, size, mode, cval, shift, block, lines_per_task):
+    """``out[o, t] = mean_{j < size} image[o, ext(t + j - shift)]`` for 2-D C-contiguous
+    ``image`` and ``out`` of one shape (``scipy.ndimage.uniform_filter1d`` along the last
+    axis): running sums, two additions per output whatever ``size``.
+
+    Tasks: blocks of ``block`` outputs times runs of ``lines_per_task`` lines. Compiled
+    twice (:func:`sigconv._jit.twins`): ``box_lines_serial`` on the calling thread,
+    ``box_lines_parallel`` over numba's threads.
+    """
+    n_lines, n = image.shape
+    n_tasks = ((n_lines + lines_per_task - 1) // lines_per_task) * ((n + block - 1) // block)
+    for task in prange(n_tasks):
+        # a signed task index: prange's is unsigned, which would compile the task twice
+        _box_task(np.intp(task), image, out, size, mode, cval, shift, block,
+                  lines_per_task)
+
+
+box_lines_serial, box_lines_parallel = twins(_box_lines)
