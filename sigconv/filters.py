@@ -727,6 +727,15 @@ def _run_passes(call, passes, cval, what):
         for index, (axis, weights, mode, origin, *divisor) in enumerate(passes):
             if index:   # the previous pass as the output holds it
                 image = call.rounded(image)
+            if divisor and not call.exact and image.dtype.char in "fd":
+                # a mean: running sums along the last axis (two additions per output,
+                # whatever the size), the mean's weights along the others
+                check_allocation("size", image.shape, image.dtype, copies=2,
+                                 what="the filtered image")
+                image = _ndimage.uniform_axis(np.ascontiguousarray(image), divisor[0], axis,
+                                              mode, float(cval), origin,
+                                              np.empty(image.shape, image.dtype))
+                continue
             if divisor and not call.exact:   # one sweep: the mean's weights
                 weights, divisor = weights / divisor[0], None
             image = _correlate1d(image, weights, axis, mode, cval, origin, call.exact)
