@@ -38,6 +38,21 @@ DIRECT_MIN_TASKS = 16
 #: below this many multiply-adds the serial kernel wins (parallel start-up is ~10 us)
 PARALLEL_MIN_MACS = 60_000
 
+#: sigconv.filters' numba passes: outputs per task along the last axis (the accumulator
+#: block and the parts of the source rows that the taps read stay in L1/L2 from one
+#: output row to the next)
+FILTER_BLOCK = 1024
+#: the parallel filter kernels split the rows into runs until there are this many tasks
+#: per thread of numba's, so that every thread stays busy
+FILTER_MIN_TASKS_PER_THREAD = 8
+#: a uniform filter's windows of this many samples or more along the last axis are
+#: summed by running sums (two additions per output) rather than tap by tap
+FILTER_RUNNING_MIN = 8
+#: N-D filter kernels of at most this many entries (not rank one) are correlated in
+#: place by the numba kernel; larger ones are padded and go through sigconv.convolve's
+#: direct/FFT choice
+FILTER_ND_DIRECT_MAX_TAPS = 64
+
 # --- FFT -----------------------------------------------------------------------------
 #: ``workers`` handed to ``scipy.fft``; None: numba's thread count for the calling thread
 #: (``numba.set_num_threads``), so that one setting bounds all of sigconv's threads

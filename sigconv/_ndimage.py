@@ -11,27 +11,20 @@ import math
 
 import numpy as np
 
+from . import _config
+
 #: scipy.ndimage's boundary modes for its filters, by the code of the extension they use:
 #: in a filter ``grid-mirror`` is ``reflect``, ``grid-wrap`` is ``wrap`` and
 #: ``grid-constant`` is ``constant`` (the grid modes differ only in interpolation)
 MODE_CODES = {"nearest": 0, "wrap": 1, "grid-wrap": 1, "reflect": 2, "grid-mirror": 2,
               "mirror": 3, "constant": 4, "grid-constant": 4}
 
-#: outputs per task along the last axis: the accumulator block and the parts of the source
-#: rows that the taps read stay in L1/L2 from one output row to the next
-BLOCK = 1024
-#: the parallel kernel splits the rows into runs until there are this many tasks per
-#: thread of numba's, so that every thread stays busy (each run starts by reading its
-#: first rows' sources)
-MIN_TASKS_PER_THREAD = 8
-#: below this many multiply-adds the serial twin wins (a parallel launch costs ~10 us)
-PARALLEL_MIN_MACS = 60_000
 #: the image dtypes the kernels take (complex ones by their real and imaginary parts)
 _DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
 
 
 def _use_parallel(macs):
-    if macs < PARALLEL_MIN_MACS:
+    if macs < _config.PARALLEL_MIN_MACS:
         return False
     from ._jit import in_single_thread
 
@@ -40,10 +33,10 @@ def _use_parallel(macs):
 
 def _runs(n_rows, n_blocks):
     """How many runs to split the rows into for the parallel twin: at least
-    MIN_TASKS_PER_THREAD tasks per thread of numba's."""
+    ``_config.FILTER_MIN_TASKS_PER_THREAD`` tasks per thread of numba's."""
     import numba
 
-    min_tasks = MIN_TASKS_PER_THREAD * numba.get_num_threads()
+    min_tasks = _config.FILTER_MIN_TASKS_PER_THREAD * numba.get_num_threads()
     return max(1, min(n_rows, -(-min_tasks // n_blocks)))
 
 
@@ -60,7 +53,7 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
     target = out if direct else np.empty(out.shape, out.dtype)
     n = image.shape[1]
     parallel = _use_parallel(image.size * max(1, taps.size))
-    block = min(BLOCK, n)
+    block = min(_config.FILTER_BLOCK, n)
     n_blocks = -(-n // block)
     n_runs = _runs(n_rows, n_blocks) if parallel else 1
     rows_per_task = -(-n_rows // n_runs)
@@ -166,9 +159,6 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
     return out
 
 
-#: uniform_axis sums lines of at least this many samples per window by running sums (two
-#: additions per output); shorter windows by correlate_axis (memory bound there)
-UNIFORM_RUNNING_MIN = 8
 
 
 def uniform_axis(image, size, axis, mode, cval, origin, out):
@@ -203,7 +193,7 @@ def uniform_axis(image, size, axis, mode, cval, origin, out):
     .. math:: out[i] = \\frac{1}{size} \\sum_{j=0}^{size-1} x[\\mathrm{ext}(i + j - s)],
               \\quad s = size // 2 + origin
 
-    Along the last axis, windows of :data:`UNIFORM_RUNNING_MIN` samples or more are summed
+    Along the last axis, windows of ``_config.FILTER_RUNNING_MIN`` samples or more are summed
     by running sums (two additions per output, as ndimage), restarted every block of a
     line; a block whose means are not all finite is summed directly, so that a NaN or inf
     reaches only the outputs whose window holds it (in ndimage it reaches the rest of
@@ -223,7 +213,7 @@ def uniform_axis(image, size, axis, mode, cval, origin, out):
     if image.size == 0:
         return out
     last = axis == image.ndim - 1
-    if (image.dtype.kind == "c" or size < UNIFORM_RUNNING_MIN or not last
+    if (image.dtype.kind == "c" or size < _config.FILTER_RUNNING_MIN or not last
             or image.shape[axis] < 2):
         weights = np.full(size, 1.0 / size)
         return correlate_axis(image, weights, axis, mode, cval, origin, out)
@@ -234,7 +224,7 @@ def uniform_axis(image, size, axis, mode, cval, origin, out):
     direct = out.flags.c_contiguous and not np.may_share_memory(image, out)
     target = out if direct else np.empty(out.shape, out.dtype)
     parallel = _use_parallel(image.size * 4)
-    block = min(BLOCK, n)
+    block = min(_config.FILTER_BLOCK, n)
     n_lines = image2d.shape[0]
     n_runs = _runs(n_lines, -(-n // block)) if parallel else 1
     kernel = kernels.box_lines_parallel if parallel else kernels.box_lines_serial

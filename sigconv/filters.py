@@ -75,7 +75,7 @@ import warnings
 
 import numpy as np
 
-from . import _ndimage, conv
+from . import _config, _ndimage, conv
 from ._validate import (
     all_finite,
     as_numeric_array,
@@ -107,12 +107,6 @@ _PAD = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge", "wrap": 
 _FILTER_COPIES = 4
 #: the scale of the second try when an intermediate overflows (a power of two: exact)
 _SHRINK = 2.0**-8
-#: a float64 kernel that is not an outer product and has at most this many entries is
-#: summed by the numba N-D kernel (boundary by index, no padded copy): 1.2-1.5x faster
-#: than padding + sigconv.convolve for 5x5 on 2 threads; larger kernels go to
-#: sigconv.convolve's cost model (direct or FFT; float32 sums stay float32 there, faster
-#: than the numba kernel's float64 sums)
-_ND_DIRECT_MAX_TAPS = 64
 #: a kernel is taken as an outer product of vectors when rebuilding it from its factors
 #: differs by at most this many float64 epsilons times its largest weight per dimension:
 #: rounding only, so that a kernel that is not exactly separable is never approximated
@@ -602,7 +596,10 @@ def _ordered_correlate1d(padded, weights, axis, length):
     otherwise the last tap first, then the others in order. Each tap is one vectorised
     sweep over the image (no FMA, as scipy.ndimage's C loop on x86-64)."""
     k = weights.size
-    weights = weights.astype(_kernel_dtype(padded, weights), copy=False)
+    # in double, as scipy.ndimage sums every line (a float32 -2 x may overflow where the
+    # sum does not)
+    padded = padded.astype(np.float64, copy=False)
+    weights = weights.astype(np.float64, copy=False)
     symmetry = _symmetry(weights)
     # one scratch array for every tap: no allocation (and no page faults) per tap
     if symmetry:
@@ -629,7 +626,10 @@ def _ordered_correlate(padded, weights, shape):
     kernel's entries in C order, skipping those with ``|w| <= DBL_EPSILON`` (so that a
     NaN does not spread through a zero weight)."""
     eps = np.finfo(np.float64).eps
-    out = np.zeros(shape, np.result_type(padded.dtype, _kernel_dtype(padded, weights)))
+    # in double, as scipy.ndimage sums
+    padded = padded.astype(np.float64, copy=False)
+    weights = weights.astype(np.float64, copy=False)
+    out = np.zeros(shape, np.float64)
     scratch = np.empty_like(out)
     for offset in zip(*np.nonzero(np.abs(weights) > eps), strict=True):
         window = tuple(slice(o, o + n) for o, n in zip(offset, shape, strict=True))
@@ -688,7 +688,7 @@ def _correlate_nd(call, weights, modes, cval, origins, what):
     flipped = kernel[(slice(None, None, -1),) * kernel.ndim]
 
     if (not call.exact and image.dtype == np.float64 and weights.dtype.kind == "f"
-            and weights.size <= _ND_DIRECT_MAX_TAPS):
+            and weights.size <= _config.FILTER_ND_DIRECT_MAX_TAPS):
         def compute(image, cval):
             return _ndimage.correlate_nd(np.ascontiguousarray(image), weights, modes[0],
                                          cval, origins, np.empty(image.shape, image.dtype))
@@ -703,21 +703,22 @@ def _correlate_nd(call, weights, modes, cval, origins, what):
     return call.run(compute, cval, what)
 
 
-def _check_passes(call, passes):
-    """MemoryError before any pass runs if the padded copy of the longest pass (along its
-    axis) would not fit, with the working copies (the numba passes need none, the
-    ndimage-order and complex ones do)."""
+def _check_passes(call, passes, name="image, kernel"):
+    """MemoryError (naming ``name``: the image and the argument that sizes the kernel)
+    before any pass runs if the padded copy of the longest pass (along its axis) would
+    not fit, with the working copies (the numba passes need none, the ndimage-order and
+    complex ones do)."""
     for axis, weights, *_ in passes:
         padded_shape = list(call.shape)
         padded_shape[axis] += weights.size - 1
-        check_allocation("image, kernel", padded_shape, call._work, copies=3,
+        check_allocation(name, padded_shape, call._work, copies=3,
                          what="the image padded by the kernel")
 
 
-def _run_passes(call, passes, cval, what):
+def _run_passes(call, passes, cval, what, name="image, kernel"):
     """One 1-D correlation per ``(axis, weights, mode, origin[, divisor])`` in turn, each
     rounded through the output dtype as scipy.ndimage writes each into the output."""
-    _check_passes(call, passes)
+    _check_passes(call, passes, name)
     if call.empty:
         return call.zeros()
     if not passes:
@@ -772,7 +773,8 @@ def _correlate1d_public(input, weights, axis, output, mode, cval, origin, convol
     else:
         weights = weights.conj()
     _check_origin(origin, weights.size)
-    return _run_passes(call, [(axis, weights, mode, origin)], cval, "the correlation")
+    return _run_passes(call, [(axis, weights, mode, origin)], cval, "the correlation",
+                       "input, weights")
 
 
 @_doc
@@ -1236,7 +1238,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     axes = _axes(axes, call.ndim)
     passes = _gaussian_passes(call.ndim, sigma, order, mode, truncate, radius, axes)
     cval = _cval(cval, call)
-    return _run_passes(call, passes, cval, "the Gaussian")
+    return _run_passes(call, passes, cval, "the Gaussian", "image, sigma, truncate")
 
 
 @_doc
@@ -1296,7 +1298,7 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
         raise TypeError(f"sigma must be a real number, got {_short(sigma)}")
     passes = _gaussian_passes(call.ndim, sigma, order, mode, truncate, radius, (axis,))
     cval = _cval(cval, call)
-    return _run_passes(call, passes, cval, "the Gaussian")
+    return _run_passes(call, passes, cval, "the Gaussian", "image, sigma, truncate")
 
 
 def gaussian(image, sigma, mode="reflect", cval=0.0, truncate=4.0, *, order=0, output=None,
@@ -1449,7 +1451,7 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     axes = _axes(axes, call.ndim)
     passes = _uniform_passes(size, origin, mode, axes)
     cval = _cval(cval, call)
-    return _run_passes(call, passes, cval, "the box filter")
+    return _run_passes(call, passes, cval, "the box filter", "image, size")
 
 
 @_doc
@@ -1504,7 +1506,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
         raise TypeError(f"size must be an integer, got {_short(size)}")
     passes = _uniform_passes(size, origin, mode, (axis,), allow_zero=False)
     cval = _cval(cval, call)
-    return _run_passes(call, passes, cval, "the box filter")
+    return _run_passes(call, passes, cval, "the box filter", "image, size")
 
 
 def box(image, size, mode="reflect", cval=0.0, *, output=None, origin=0, axes=None):
@@ -1710,11 +1712,11 @@ def _evaluate_terms(call, image, terms, cval):
         yield term
 
 
-def _sum_of_terms(call, terms, cval, what):
+def _sum_of_terms(call, terms, cval, what, name="image, kernel"):
     """``sum_t term_t`` where each term is a list of 1-D passes (scipy.ndimage's
     generic_laplace: each term rounded through the output dtype, then summed)."""
     for passes in terms:
-        _check_passes(call, passes)
+        _check_passes(call, passes, name)
     if call.empty:
         return call.zeros()
     if not terms:
@@ -1867,10 +1869,11 @@ def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axe
     call = _Call(input, output)
     terms = _gaussian_terms(call, sigma, mode, axes, truncate, radius, 2)
     cval = _cval(cval, call)
-    return _sum_of_terms(call, terms, cval, "the Laplacian of Gaussian")
+    return _sum_of_terms(call, terms, cval, "the Laplacian of Gaussian",
+                         name="image, sigma, truncate")
 
 
-def _magnitude(call, terms, cval, what, real=False):
+def _magnitude(call, terms, cval, what, real=False, name="image, kernel"):
     """``sqrt(sum_t |term_t|^2)``: for an integer output each term, square and sum in the
     output dtype as scipy.ndimage (``np.sqrt`` into it); otherwise in the working dtype,
     retried at a smaller scale where a square overflows but the magnitude fits. With
@@ -1879,7 +1882,7 @@ def _magnitude(call, terms, cval, what, real=False):
     if real and call.array is None and not call.output_given and call.dtype.kind == "c":
         call.dtype = np.finfo(call.dtype).dtype
     for passes in terms:
-        _check_passes(call, passes)
+        _check_passes(call, passes, name)
     if call.empty:
         return call.zeros()
     if not terms:
@@ -1972,7 +1975,8 @@ def gaussian_gradient_magnitude(input, sigma, output=None, mode="reflect", cval=
     call = _Call(input, output, copies=_FILTER_COPIES + _image_array(input).ndim)
     terms = _gaussian_terms(call, sigma, mode, axes, truncate, radius, 1)
     cval = _cval(cval, call)
-    return _magnitude(call, terms, cval, "the gradient magnitude")
+    return _magnitude(call, terms, cval, "the gradient magnitude",
+                      name="image, sigma, truncate")
 
 
 # --------------------------------------------------------------------------------------

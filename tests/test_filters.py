@@ -974,6 +974,6 @@ def test_padded_copies_are_sized_before_the_first_pass(monkeypatch):
     monkeypatch.setattr(filters, "memory_limit", lambda: 10**6)
     import sigconv._validate as validate
     monkeypatch.setattr(validate, "memory_limit", lambda: 10**6)
-    with pytest.raises(MemoryError, match="image, kernel"):
+    with pytest.raises(MemoryError, match="image, sigma, truncate"):
         filters.gaussian_filter(image, (1.0, 1.0), radius=(1, 20_000))
     assert not ran

@@ -15,7 +15,7 @@ import scipy.ndimage as ndi
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sigconv import _ndimage
+from sigconv import _config, _ndimage
 from sigconv.kernels import ndimage as kernels
 
 pytestmark = pytest.mark.kernel
@@ -68,8 +68,8 @@ def run_nd(image, weights, mode, cval, origins):
 @pytest.fixture(params=["serial", "parallel"])
 def twin(request, monkeypatch):
     """Run the driver with its serial twin, or with its parallel twin on every size
-    (blocks and runs of rows split to MIN_TASKS_PER_THREAD tasks per thread)."""
-    monkeypatch.setattr(_ndimage, "PARALLEL_MIN_MACS",
+    (blocks and runs of rows split to FILTER_MIN_TASKS_PER_THREAD tasks per thread)."""
+    monkeypatch.setattr(_config, "PARALLEL_MIN_MACS",
                         0 if request.param == "parallel" else 1 << 62)
     return request.param
 
@@ -197,9 +197,9 @@ def tiny_tasks(request, monkeypatch):
     """Blocks of 1 to 5 outputs along the last axis, and runs of rows split towards 1 to
     1000 tasks per thread, on the parallel twin."""
     block, min_tasks = request.param
-    monkeypatch.setattr(_ndimage, "BLOCK", block)
-    monkeypatch.setattr(_ndimage, "MIN_TASKS_PER_THREAD", min_tasks)
-    monkeypatch.setattr(_ndimage, "PARALLEL_MIN_MACS", 0)
+    monkeypatch.setattr(_config, "FILTER_BLOCK", block)
+    monkeypatch.setattr(_config, "FILTER_MIN_TASKS_PER_THREAD", min_tasks)
+    monkeypatch.setattr(_config, "PARALLEL_MIN_MACS", 0)
     return request.param
 
 
@@ -261,12 +261,12 @@ def test_axis_property_matches_ndimage(problem, parallel):
     rng = np.random.default_rng(seed)
     x = random_image(rng, shape, dtype)
     w = rng.standard_normal(k).astype(dtype)
-    saved = _ndimage.PARALLEL_MIN_MACS
-    _ndimage.PARALLEL_MIN_MACS = 0 if parallel else 1 << 62
+    saved = _config.PARALLEL_MIN_MACS
+    _config.PARALLEL_MIN_MACS = 0 if parallel else 1 << 62
     try:
         out = run_axis(x, w, axis, mode, cval, origin)
     finally:
-        _ndimage.PARALLEL_MIN_MACS = saved
+        _config.PARALLEL_MIN_MACS = saved
     ref = ndi.correlate1d(x, w, axis, mode=mode, cval=cval, origin=origin)
     assert_matches(out, ref, x, w)
 
@@ -433,12 +433,12 @@ def test_nd_property_matches_ndimage(problem, parallel):
     rng = np.random.default_rng(seed)
     x = random_image(rng, shape, dtype)
     w = rng.standard_normal(wshape) * (rng.random(wshape) > 0.2)
-    saved = _ndimage.PARALLEL_MIN_MACS
-    _ndimage.PARALLEL_MIN_MACS = 0 if parallel else 1 << 62
+    saved = _config.PARALLEL_MIN_MACS
+    _config.PARALLEL_MIN_MACS = 0 if parallel else 1 << 62
     try:
         out = run_nd(x, w, mode, cval, origins)
     finally:
-        _ndimage.PARALLEL_MIN_MACS = saved
+        _config.PARALLEL_MIN_MACS = saved
     ref = ndi.correlate(x, w, mode=mode, cval=cval, origin=origins)
     assert_matches(out, ref, x, w)
 
@@ -467,7 +467,7 @@ def test_nd_property_separable(problem):
 @pytest.mark.parametrize("dtype", REAL + COMPLEX)
 @pytest.mark.parametrize("shape", [(1,), (2,), (7,), (3, 9), (2, 3, 40), (4, 2500)])
 def test_uniform_every_mode_origin_size(mode, dtype, shape, twin):
-    """Windows from 1 to 41 (running sums from UNIFORM_RUNNING_MIN on, along the last
+    """Windows from 1 to 41 (running sums from FILTER_RUNNING_MIN on, along the last
     axis), longer than the line, every origin's extremes, blocks of several segments."""
     rng = rng_for("uniform", mode, np.dtype(dtype).name, shape)
     x = random_image(rng, shape, dtype)
