@@ -219,6 +219,28 @@ def _c_cast(values, dtype):
         return inside.astype(np.int64).astype(dtype)
 
 
+class _Buffers:
+    """Arrays of the image's size that earlier passes of one filter call wrote and no
+    longer need, handed to later passes as their output. An array above glibc's largest
+    mmap threshold (32 MiB: a 64x256x256 float64 volume) is returned to the system when
+    freed, and every fresh one costs a page fault per 4 KiB on first write, which can
+    take longer than the pass itself; reusing one costs nothing."""
+
+    def __init__(self, keep):
+        self._keep = keep     # ids of arrays that must never be reused (the image)
+        self._spare = []
+
+    def take(self):
+        """A dead buffer, or None."""
+        return self._spare.pop() if self._spare else None
+
+    def release(self, array):
+        """``array`` is no longer needed (ignored for the image, a view, or twice)."""
+        if (array is not None and id(array) not in self._keep and array.base is None
+                and all(array is not spare for spare in self._spare)):
+            self._spare.append(array)
+
+
 class _Call:
     """The checked image and output of one filter call: the image in the dtype the passes
     run in (sized before it is converted), the output target, and whether the image is
@@ -497,13 +519,16 @@ def _kernel_dtype(image, weights):
 
 
 def _correlate1d(image, weights, axis, mode, cval, origin=0, exact=False,
-                 name="weights"):
+                 name="weights", out=None):
     """``out[i] = sum_j weights[j] image[i + j - len // 2 - origin]`` along ``axis``,
     extended by ``mode`` (``scipy.ndimage.correlate1d`` without conjugation).
 
     ``exact`` sums in scipy.ndimage's order (:func:`_ordered_correlate1d`): for integer
     outputs, whose truncation turns a last-bit difference into a whole unit, and for
-    images with NaN or inf, which then spread exactly as in scipy.ndimage."""
+    images with NaN or inf, which then spread exactly as in scipy.ndimage.
+
+    ``out``: an array of the image's shape and dtype, not overlapping it, that the numba
+    pass may write into (a dead buffer of an earlier pass: see :class:`_Buffers`)."""
     k = weights.size
     if not exact and image.dtype.char in "fd" and weights.dtype.kind == "f":
         # the numba pass reads the boundary by index (no padded copy) and sums in float64;
@@ -513,7 +538,8 @@ def _correlate1d(image, weights, axis, mode, cval, origin=0, exact=False,
         return _ndimage.correlate_axis(np.ascontiguousarray(image),
                                        np.ascontiguousarray(weights, dtype=np.float64),
                                        axis, mode, float(cval), origin,
-                                       np.empty(image.shape, image.dtype))
+                                       np.empty(image.shape, image.dtype)
+                                       if out is None or out.dtype != image.dtype else out)
     before = k // 2 + origin
     padded_shape = list(image.shape)
     padded_shape[axis] += k - 1
@@ -725,23 +751,32 @@ def _run_passes(call, passes, cval, what, name="image, kernel"):
         return call.copy()
 
     def compute(image, cval):
+        buffers = _Buffers({id(image)})
         for index, (axis, weights, mode, origin, *divisor) in enumerate(passes):
             if index:   # the previous pass as the output holds it
-                image = call.rounded(image)
+                rounded = call.rounded(image)
+                if rounded is not image:
+                    buffers.release(image)
+                image = rounded
+            previous = image
             if divisor and not call.exact and image.dtype.char in "fd":
                 # a mean: running sums along the last axis (two additions per output,
                 # whatever the size), the mean's weights along the others
                 check_allocation("size", image.shape, image.dtype, copies=2,
                                  what="the filtered image")
-                image = _ndimage.uniform_axis(np.ascontiguousarray(image), divisor[0], axis,
-                                              mode, float(cval), origin,
-                                              np.empty(image.shape, image.dtype))
-                continue
-            if divisor and not call.exact:   # one sweep: the mean's weights
-                weights, divisor = weights / divisor[0], None
-            image = _correlate1d(image, weights, axis, mode, cval, origin, call.exact)
-            if divisor:
-                image /= divisor[0]
+                out = buffers.take()
+                image = _ndimage.uniform_axis(
+                    np.ascontiguousarray(image), divisor[0], axis, mode, float(cval), origin,
+                    out if out is not None and out.dtype == image.dtype
+                    else np.empty(image.shape, image.dtype))
+            else:
+                if divisor and not call.exact:   # one sweep: the mean's weights
+                    weights, divisor = weights / divisor[0], None
+                image = _correlate1d(image, weights, axis, mode, cval, origin, call.exact,
+                                     out=buffers.take())
+                if divisor:
+                    image /= divisor[0]
+            buffers.release(previous)
         return image
     return call.run(compute, cval, what)
 
@@ -1680,13 +1715,24 @@ def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0):
                        "the Prewitt derivative")
 
 
-def _evaluate_terms(call, image, terms, cval):
+def _evaluate_terms(call, image, terms, cval, buffers=None):
     """Each term's passes applied to ``image`` (each pass rounded through the output
     dtype), in turn; a prefix of passes that later terms share is computed once (the
-    Gaussian along axis 0 serves every derivative but the first)."""
+    Gaussian along axis 0 serves every derivative but the first).
+
+    Every term yielded is an array of its own (never the image nor a shared prefix), so
+    the caller may change it and then hand it to ``buffers`` (a :class:`_Buffers`) for
+    later passes to write into; the intermediate passes' arrays are handed there too."""
     keys = [[(axis, weights.tobytes(), mode, origin)
              for axis, weights, mode, origin in passes] for passes in terms]
     cache = {}
+    if buffers is None:
+        buffers = _Buffers({id(image)})
+
+    def dead(array):
+        if array is not image and all(array is not kept for kept in cache.values()):
+            buffers.release(array)
+
     for index, passes in enumerate(terms):
         # the longest cached prefix of this term
         start, term = 0, image
@@ -1697,18 +1743,26 @@ def _evaluate_terms(call, image, terms, cval):
                 break
         for step in range(start, len(passes)):
             axis, weights, mode, origin = passes[step]
-            term = call.rounded(_correlate1d(term, weights, axis, mode, cval, origin,
-                                             call.exact))
+            result = _correlate1d(term, weights, axis, mode, cval, origin, call.exact,
+                                  out=buffers.take())
+            rounded = call.rounded(result)
+            if rounded is not result:
+                dead(result)
+            dead(term)
+            term = rounded
             prefix = tuple(keys[index][:step + 1])
             if step + 1 < len(passes) and any(tuple(later[:step + 1]) == prefix
                                               for later in keys[index + 1:]):
                 cache[prefix] = term
-        if term is image:   # no pass (sigma 0 everywhere): a copy the caller may change
-            term = image.copy()
+        if term is image or any(term is kept for kept in cache.values()):
+            # no pass (sigma 0 everywhere), or a prefix later terms share: a copy the
+            # caller may change
+            term = term.copy()
         # drop the prefixes that no later term needs
         for key in [key for key in cache
                     if not any(tuple(later[:len(key)]) == key for later in keys[index + 1:])]:
-            del cache[key]
+            dropped = cache.pop(key)
+            dead(dropped)
         yield term
 
 
@@ -1723,10 +1777,15 @@ def _sum_of_terms(call, terms, cval, what, name="image, kernel"):
         return call.copy()
 
     def compute(image, cval):
+        buffers = _Buffers({id(image)})
         total = None
-        for term in _evaluate_terms(call, image, terms, cval):
+        for term in _evaluate_terms(call, image, terms, cval, buffers):
             # every term is a fresh array (never a cached prefix nor the image)
-            total = term if total is None else np.add(total, term, out=total)
+            if total is None:
+                total = term
+            else:
+                np.add(total, term, out=total)
+                buffers.release(term)
         return total
     return call.run(compute, cval, what)
 
@@ -1901,11 +1960,16 @@ def _magnitude(call, terms, cval, what, real=False, name="image, kernel"):
     def compute(image, cval):
         # each derivative squared into the running sum as soon as it is computed: one
         # derivative held at a time (an overflow of a square is retried by call.run)
+        buffers = _Buffers({id(image)})
         total = None
-        for term in _evaluate_terms(call, image, terms, cval):
+        for term in _evaluate_terms(call, image, terms, cval, buffers):
             square = (np.add(term.real * term.real, term.imag * term.imag)
                       if term.dtype.kind == "c" else np.multiply(term, term, out=term))
-            total = square if total is None else np.add(total, square, out=total)
+            if total is None:
+                total = square
+            else:
+                np.add(total, square, out=total)
+                buffers.release(square)
         return np.sqrt(total, out=total)
     return call.run(compute, cval, what, squares=True)
 
