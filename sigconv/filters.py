@@ -133,12 +133,13 @@ def _image_array(image):
 
 def _working_dtype(dtype):
     """The dtype a filter computes in without ``output``: float64 for integers and
-    booleans, float32 for float16, the image's own otherwise."""
+    booleans, float32 for float16, the image's own otherwise (in native byte order: the
+    numba passes take no other)."""
     if dtype.kind in "biu":
         return np.dtype(np.float64)
     if dtype == np.float16:
         return np.dtype(np.float32)
-    return dtype
+    return dtype.newbyteorder("=")
 
 
 def _output(output, image, complex_result):
