@@ -24,6 +24,14 @@ from hypothesis import settings
 # calibration stored by `sigconv calibrate` on the developer's machine must not change them
 os.environ.setdefault("SIGCONV_CALIBRATION", "0")
 
+# pytest-xdist (the README's `-n auto`) runs the tests in one process per core: numba's
+# threads per process are capped so that the workers together use each core about once,
+# and at least 2, so that the parallel twins still run on several threads (set before
+# numba is imported; an explicit NUMBA_NUM_THREADS wins)
+_WORKERS = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+if _WORKERS and "NUMBA_NUM_THREADS" not in os.environ:
+    os.environ["NUMBA_NUM_THREADS"] = str(max(2, (os.cpu_count() or 2) // int(_WORKERS)))
+
 # imported before pytest collects any module's doctests: with --import-mode=importlib a
 # doctest-collected sigconv module would otherwise be executed a second time, as a twin
 # that the package's own functions never see (a test's monkeypatch on it would be lost)
