@@ -321,7 +321,8 @@ class _Call:
                 return self.store(out)
             shrink = _SHRINK
             if squares:   # a power of two: exact
-                largest = max(float(np.max(np.abs(self.image))), abs(cval))
+                largest = max(float(np.max(np.abs(self.image))),
+                              float(np.max(np.abs(cval))))
                 shrink = math.ldexp(1.0, -math.frexp(largest)[1]) if largest > 0 else 1.0
             out = compute(self.image * shrink, cval * shrink) / shrink
         if not all_finite(out):
@@ -404,12 +405,22 @@ def _single_mode(mode):
     return _modes(mode, 1)[0]
 
 
-def _cval(cval, call):
-    """``cval`` as a finite number; complex only for a complex image (as scipy.ndimage)."""
+def _cval(cval, call, axes=None):
+    """``cval`` as a finite number; complex only for a complex image (as scipy.ndimage).
+
+    With ``axes`` (the filters whose ``mode`` may be given per axis), a sequence gives one
+    value per axis of ``axes``, in their order: returned as an array over the image's
+    axes (0 on the others), which :func:`_axis_cval` reads pass by pass."""
+    if axes is not None and not isinstance(cval, (str, bytes)) and np.ndim(cval) > 0:
+        values = [_cval(entry, call) for entry in
+                  _entries(cval, len(axes), "cval", "a number")]
+        per_axis = np.zeros(call.ndim, dtype=np.result_type(float, *values))
+        per_axis[list(axes)] = values
+        return per_axis
     if isinstance(cval, np.ndarray) and cval.ndim == 0:
         cval = cval[()]
     if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, numbers.Number):
-        raise TypeError(f"cval must be a real number, got {cval!r}")
+        raise TypeError(f"cval must be a real number, got {_short(cval)}")
     if isinstance(cval, numbers.Real) or complex(cval).imag == 0 and call.real_image:
         value = float(cval.real) if not isinstance(cval, numbers.Real) else float(cval)
     elif call.real_image:
@@ -419,6 +430,12 @@ def _cval(cval, call):
     if not np.isfinite(value):
         raise ValueError(f"cval must be a finite number, got {cval!r}")
     return value
+
+
+def _axis_cval(cval, axis):
+    """The ``cval`` of a pass along ``axis``: one value, or its entry of a per-axis
+    array (:func:`_cval`)."""
+    return cval[axis] if isinstance(cval, np.ndarray) else cval
 
 
 def _axes(axes, ndim):
@@ -767,14 +784,15 @@ def _run_passes(call, passes, cval, what, name="image, kernel"):
                                  what="the filtered image")
                 out = buffers.take()
                 image = _ndimage.uniform_axis(
-                    np.ascontiguousarray(image), divisor[0], axis, mode, float(cval), origin,
+                    np.ascontiguousarray(image), divisor[0], axis, mode,
+                    float(_axis_cval(cval, axis)), origin,
                     out if out is not None and out.dtype == image.dtype
                     else np.empty(image.shape, image.dtype))
             else:
                 if divisor and not call.exact:   # one sweep: the mean's weights
                     weights, divisor = weights / divisor[0], None
-                image = _correlate1d(image, weights, axis, mode, cval, origin, call.exact,
-                                     out=buffers.take())
+                image = _correlate1d(image, weights, axis, mode, _axis_cval(cval, axis),
+                                     origin, call.exact, out=buffers.take())
                 if divisor:
                     image /= divisor[0]
             buffers.release(previous)
@@ -1226,8 +1244,10 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     {output}
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per axis or for all.
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     truncate : float, default 4.0
         Kernel radius in standard deviations.
     radius : int or sequence of int, optional
@@ -1273,7 +1293,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     call = _Call(input, output)
     axes = _axes(axes, call.ndim)
     passes = _gaussian_passes(call.ndim, sigma, order, mode, truncate, radius, axes)
-    cval = _cval(cval, call)
+    cval = _cval(cval, call, axes)
     return _run_passes(call, passes, cval, "the Gaussian", "image, sigma, truncate")
 
 
@@ -1354,8 +1374,10 @@ def gaussian(image, sigma, mode="reflect", cval=0.0, truncate=4.0, *, order=0, o
         Standard deviation in pixels, per axis or for all; ``0`` leaves an axis as is.
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges (see the module's table).
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     truncate : float, default 4.0
         Kernel radius in standard deviations.
     order, output, radius, axes
@@ -1451,8 +1473,10 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     {output}
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per axis or for all.
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     origin : int or sequence of int, default 0
         Shift of the box per axis: ``-(s // 2) <= origin <= (s - 1) // 2``.
     axes : int or sequence of int, optional
@@ -1486,7 +1510,7 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     call = _Call(input, output)
     axes = _axes(axes, call.ndim)
     passes = _uniform_passes(size, origin, mode, axes)
-    cval = _cval(cval, call)
+    cval = _cval(cval, call, axes)
     return _run_passes(call, passes, cval, "the box filter", "image, size")
 
 
@@ -1561,8 +1585,10 @@ def box(image, size, mode="reflect", cval=0.0, *, output=None, origin=0, axes=No
         SciPy).
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges.
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     output, origin, axes
         As in :func:`uniform_filter`.
 
@@ -1605,7 +1631,7 @@ def _derivative(input, axis, output, mode, cval, smoothing, what):
     call = _Call(input, output)
     axis = _axis(axis, call.ndim)
     modes = _modes(mode, call.ndim)
-    cval = _cval(cval, call)
+    cval = _cval(cval, call, range(call.ndim))
     passes = [(axis, np.array([-1.0, 0.0, 1.0]), modes[axis], 0)]
     passes += [(other, smoothing, modes[other], 0) for other in range(call.ndim)
                if other != axis]
@@ -1627,8 +1653,10 @@ def sobel(input, axis=-1, output=None, mode="reflect", cval=0.0):
     {output}
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per axis or for all.
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
 
     Returns
     -------
@@ -1680,8 +1708,10 @@ def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0):
     {output}
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per axis or for all.
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
 
     Returns
     -------
@@ -1744,8 +1774,8 @@ def _evaluate_terms(call, image, terms, cval, buffers=None):
                 break
         for step in range(start, len(passes)):
             axis, weights, mode, origin = passes[step]
-            result = _correlate1d(term, weights, axis, mode, cval, origin, call.exact,
-                                  out=buffers.take())
+            result = _correlate1d(term, weights, axis, mode, _axis_cval(cval, axis), origin,
+                                  call.exact, out=buffers.take())
             rounded = call.rounded(result)
             if rounded is not result:
                 dead(result)
@@ -1814,8 +1844,10 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
     {output}
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per filtered axis or for all.
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     axes : int or sequence of int, optional
         The axes to sum second differences over; default all.
 
@@ -1850,7 +1882,7 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
     """
     call = _Call(input, output)
     terms = _laplace_terms(call, mode, axes)
-    cval = _cval(cval, call)
+    cval = _cval(cval, call, _axes(axes, call.ndim))
     return _sum_of_terms(call, terms, cval, "the Laplacian")
 
 
@@ -1889,8 +1921,10 @@ def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axe
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per filtered axis or for all (the
         term of axis ``d`` uses ``mode[d]`` along every axis, as scipy.ndimage).
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     axes : int or sequence of int, optional
         The axes to filter; default all.
     truncate : float, default 4.0
@@ -1928,7 +1962,7 @@ def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axe
     """
     call = _Call(input, output)
     terms = _gaussian_terms(call, sigma, mode, axes, truncate, radius, 2)
-    cval = _cval(cval, call)
+    cval = _cval(cval, call, _axes(axes, call.ndim))
     return _sum_of_terms(call, terms, cval, "the Laplacian of Gaussian",
                          name="image, sigma, truncate")
 
@@ -1993,8 +2027,10 @@ def gaussian_gradient_magnitude(input, sigma, output=None, mode="reflect", cval=
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per filtered axis or for all (the
         derivative along axis ``d`` uses ``mode[d]`` along every axis, as scipy.ndimage).
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     axes : int or sequence of int, optional
         The axes to differentiate and smooth along; default all.
     truncate : float, default 4.0
@@ -2039,7 +2075,7 @@ def gaussian_gradient_magnitude(input, sigma, output=None, mode="reflect", cval=
     """
     call = _Call(input, output, copies=_FILTER_COPIES + _image_array(input).ndim)
     terms = _gaussian_terms(call, sigma, mode, axes, truncate, radius, 1)
-    cval = _cval(cval, call)
+    cval = _cval(cval, call, _axes(axes, call.ndim))
     return _magnitude(call, terms, cval, "the gradient magnitude",
                       name="image, sigma, truncate")
 
@@ -2061,8 +2097,10 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0, *, output=None, axes=No
         Strength of the sharpening.
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges.
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     output : numpy.ndarray or dtype, optional
         Where to write the result or its dtype (integers truncated toward zero).
     axes : int or sequence of int, optional
@@ -2102,7 +2140,7 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0, *, output=None, axes=No
     amount = float(amount)
     call = _Call(image, output)
     terms = _laplace_terms(call, mode, axes)
-    cval = _cval(cval, call)
+    cval = _cval(cval, call, _axes(axes, call.ndim))
     if call.empty:
         return call.zeros()
 
@@ -2110,8 +2148,8 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0, *, output=None, axes=No
         laplacian = None
         for passes in terms:
             for axis, weights, mode, origin in passes:
-                term = _correlate1d(image, weights, axis, mode, cval, origin,
-                                    call.exact)
+                term = _correlate1d(image, weights, axis, mode, _axis_cval(cval, axis),
+                                    origin, call.exact)
                 laplacian = term if laplacian is None else laplacian + term
         return image if laplacian is None else image - amount * laplacian
     return call.run(compute, cval, "the sharpened image")
@@ -2126,8 +2164,10 @@ def edges(image, mode="reflect", cval=0.0, *, output=None, axes=None):
         The image (any number of dimensions).
     mode : str or sequence of str, default "reflect"
         How the image continues beyond its edges, per axis or for all.
-    cval : scalar, default 0.0
-        The value outside the image for ``mode="constant"``.
+    cval : scalar or sequence of scalars, default 0.0
+        The value outside the image for ``mode="constant"``; a sequence gives one
+        per filtered axis (in the order of ``axes``), an extension of
+        scipy.ndimage, which takes one value.
     output : numpy.ndarray or dtype, optional
         Where to write the result or its dtype.
     axes : int or sequence of int, optional
@@ -2174,7 +2214,7 @@ def edges(image, mode="reflect", cval=0.0, *, output=None, axes=None):
     call = _Call(image, output, copies=_FILTER_COPIES + _image_array(image).ndim)
     modes = _modes(mode, call.ndim)
     axes = _axes(axes, call.ndim)
-    cval = _cval(cval, call)
+    cval = _cval(cval, call, range(call.ndim))
     smooth = np.array([1.0, 2.0, 1.0])
     terms = [[(axis, np.array([-1.0, 0.0, 1.0]), modes[axis], 0)]
              + [(other, smooth, modes[other], 0) for other in range(call.ndim)

@@ -1000,3 +1000,70 @@ def test_non_native_byte_order_equals_native(name, dtype):
     want = function(swapped.astype(swapped.dtype.newbyteorder("=")), *args)
     assert got.dtype.isnative
     np.testing.assert_array_equal(got, want)
+
+
+def _passes_reference(image, steps):
+    """scipy.ndimage's 1-D filters in turn: ``steps`` of (function, axis, mode, cval)."""
+    out = image
+    for function, axis, mode, cval in steps:
+        out = function(out, axis=axis, mode=mode, cval=cval)
+    return out
+
+
+@pytest.mark.parametrize("axes", [None, (2, 0)])
+def test_per_axis_cval_is_each_axis_pass_with_its_own_value(axes):
+    """``cval`` as a sequence: one value per filtered axis (in ``axes``' order), each pass
+    extended by its own (an extension of scipy.ndimage, whose filters take one cval):
+    equal to scipy.ndimage's 1-D filters in turn, each with its axis's value."""
+    rng = np.random.default_rng(11)
+    image = rng.standard_normal((6, 7, 5))
+    order = [0, 1, 2] if axes is None else list(axes)
+    cvals = [1.5, -2.0, 3.0][:len(order)]
+    modes = ["constant", "reflect", "constant"][:len(order)]
+    by_axis = dict(zip(order, zip(modes, cvals, strict=True), strict=True))
+
+    def steps(function):
+        return [(function, a, *by_axis[a]) for a in sorted(order)]
+
+    def gauss1d(x, axis, mode, cval):
+        return ndi.gaussian_filter1d(x, 1.2, axis=axis, mode=mode, cval=cval)
+
+    def box1d(x, axis, mode, cval):
+        return ndi.uniform_filter1d(x, 4, axis=axis, mode=mode, cval=cval)
+
+    np.testing.assert_allclose(
+        filters.gaussian_filter(image, 1.2, mode=modes, cval=cvals, axes=axes),
+        _passes_reference(image, steps(gauss1d)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        filters.uniform_filter(image, 4, mode=modes, cval=cvals, axes=axes),
+        _passes_reference(image, steps(box1d)), rtol=1e-12, atol=1e-12)
+    # the Laplacian: the sum over the axes of the second difference with that axis's value
+    second = [(lambda x, axis, mode, cval: ndi.correlate1d(
+        x, [1.0, -2.0, 1.0], axis=axis, mode=mode, cval=cval), a, *by_axis[a])
+        for a in order]
+    want = sum(_passes_reference(image, [step]) for step in second)
+    np.testing.assert_allclose(filters.laplace(image, mode=modes, cval=cvals, axes=axes),
+                               want, rtol=1e-12, atol=1e-12)
+
+
+def test_per_axis_cval_of_derivatives_and_equal_values():
+    """Sobel: the derivative pass and the smoothing passes each use their axis's value; a
+    sequence of equal values is the scalar; a sequence of the wrong length or on a
+    function without per-axis modes is refused naming cval."""
+    rng = np.random.default_rng(12)
+    image = rng.standard_normal((5, 8))
+    got = filters.sobel(image, 0, mode="constant", cval=[2.0, -1.0])
+    want = ndi.correlate1d(ndi.correlate1d(image, [-1.0, 0.0, 1.0], axis=0,
+                                                   mode="constant", cval=2.0),
+                               [1.0, 2.0, 1.0], axis=1, mode="constant", cval=-1.0)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    for function in (filters.gaussian_laplace, filters.gaussian_gradient_magnitude):
+        np.testing.assert_array_equal(
+            function(image, 1.0, mode="constant", cval=[0.5, 0.5]),
+            function(image, 1.0, mode="constant", cval=0.5))
+    with pytest.raises(ValueError, match="cval"):
+        filters.gaussian_filter(image, 1.0, cval=[1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="cval"):
+        filters.correlate(image, np.ones((2, 2)), cval=[1.0, 2.0])
+    with pytest.raises(TypeError, match="cval"):
+        filters.gaussian_filter(image, 1.0, cval=["a", 1.0])
