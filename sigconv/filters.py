@@ -268,8 +268,27 @@ class _Call:
         return self._source.astype(self._work, copy=False)
 
     @functools.cached_property
+    def largest(self):
+        """``max |image|`` of a real image (NaN if it holds a NaN), else None: one
+        vectorised pass, which also tells whether the image is finite."""
+        if self.image.dtype.kind != "f" or not self.image.dtype.isnative:
+            return None
+        return conv._magnitude_bound(self.image)
+
+    @functools.cached_property
     def finite(self):
+        if self.largest is not None:
+            return math.isfinite(self.largest)
         return all_finite(self.image)
+
+    def _cannot_overflow(self, gain, cval, dtype):
+        """True if a linear filter whose outputs are at most ``gain`` times the largest
+        of ``|image|`` and ``|cval|`` stays below ``dtype``'s largest value (with a factor
+        of two for rounding): the result then needs no scan for inf."""
+        if gain is None or self.largest is None or dtype.kind != "f":
+            return False
+        bound = (self.largest + float(np.max(np.abs(cval)))) * gain
+        return bound * 2 < float(np.finfo(dtype).max)
 
     @functools.cached_property
     def exact(self):
@@ -308,16 +327,19 @@ class _Call:
     def zeros(self):
         return self.store(np.zeros(self.shape, self.dtype))
 
-    def run(self, compute, cval, what, squares=False):
+    def run(self, compute, cval, what, squares=False, gain=None):
         """``compute(image, cval)`` for a filter homogeneous in ``(image, cval)``. For a
         finite image and a floating output, where an intermediate overflows (``-2 x`` of a
         Laplacian near the dtype's maximum), the same at ``1/256`` of the scale, scaled
         back: a ValueError only if the result itself overflows. ``squares``: the filter
         squares values (a gradient magnitude), so the retry scales the image to at most
-        1 in magnitude."""
+        1 in magnitude. ``gain``: a bound of ``|out| / max(|image|, |cval|)`` (the product
+        of the passes' sums of ``|weights|``), which spares the scan of the result for inf
+        where it cannot overflow."""
         with np.errstate(over="ignore", invalid="ignore"):
             out = compute(self.image, cval)
-            if not self.finite or self.dtype.kind in "iu" or all_finite(out):
+            if (not self.finite or self.dtype.kind in "iu"
+                    or self._cannot_overflow(gain, cval, out.dtype) or all_finite(out)):
                 return self.store(out)
             shrink = _SHRINK
             if squares:   # a power of two: exact
@@ -797,7 +819,9 @@ def _run_passes(call, passes, cval, what, name="image, kernel"):
                     image /= divisor[0]
             buffers.release(previous)
         return image
-    return call.run(compute, cval, what)
+    gain = math.prod(float(np.sum(np.abs(weights))) / (divisor[0] if divisor else 1)
+                     for _, weights, _, _, *divisor in passes)
+    return call.run(compute, cval, what, gain=gain)
 
 
 _OUTPUT_DOC = """output : numpy.ndarray or dtype, optional
