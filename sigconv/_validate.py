@@ -134,10 +134,12 @@ def check_nonempty(array, name):
         raise ValueError(f"{name} cannot be empty (shape {array.shape})")
 
 
-def normalize_axes(axes, ndim, name="axes"):
+def normalize_axes(axes, ndim, name="axes", *, keep_order=False, allow_empty=False):
     """Return ``axes`` as a sorted tuple of distinct non-negative ints.
 
-    ``None`` means every axis. A single int is accepted.
+    ``None`` means every axis. A single int is accepted. ``keep_order``: in the order
+    given (where per-axis arguments pair with the axes, as scipy.ndimage's); with
+    ``allow_empty`` no axis at all is accepted (a filter along no axis).
 
     Raises
     ------
@@ -162,10 +164,11 @@ def normalize_axes(axes, ndim, name="axes"):
             raise ValueError(f"{name} entry {axis} is out of range for {ndim}-d inputs")
         normalized.append(axis % ndim)
     if len(set(normalized)) != len(normalized):
-        raise ValueError(f"{name} must not repeat an axis, got {tuple(axes)!r}")
-    if not normalized:
+        raise ValueError(f"{name} must be unique (an axis at most once), got "
+                         f"{tuple(axes)!r}")
+    if not normalized and not allow_empty:
         raise ValueError(f"{name} must name at least one axis")
-    return tuple(sorted(normalized))
+    return tuple(normalized) if keep_order else tuple(sorted(normalized))
 
 
 def check_positive_int(value, name, minimum=1):

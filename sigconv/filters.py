@@ -83,6 +83,7 @@ from ._validate import (
     check_native_precision,
     check_positive_int,
     memory_limit,
+    normalize_axes,
 )
 
 __all__ = [
@@ -462,29 +463,14 @@ def _axis_cval(cval, axis):
 
 def _axes(axes, ndim):
     """``axes`` as a tuple of distinct non-negative ints in the order given (per-axis
-    arguments pair with them in that order); None is every axis."""
-    if axes is None:
-        return tuple(range(ndim))
-    entries = [axes] if np.ndim(axes) == 0 and not isinstance(axes, (list, tuple)) else axes
-    normalized = []
-    try:
-        entries = list(itertools.islice(iter(entries), ndim + 1))
-    except TypeError:
-        raise TypeError(f"axes must be an integer or a sequence of integers, got "
-                        f"{_short(axes)}") from None
-    for axis in entries:
-        try:
-            if isinstance(axis, (bool, np.bool_)):
-                raise TypeError
-            axis = operator.index(axis)
+    arguments pair with them in that order); None is every axis, () none."""
+    if axes is not None and not (np.ndim(axes) == 0 and not isinstance(axes, (list, tuple))):
+        try:  # at most one entry too many: an endless iterator is not read to its end
+            axes = tuple(itertools.islice(iter(axes), ndim + 1))
         except TypeError:
-            raise TypeError(f"axes must contain integers, got {_short(axes)}") from None
-        if not -ndim <= axis < ndim:
-            raise ValueError(f"axes entry {axis} is out of range for a {ndim}-d image")
-        normalized.append(axis % ndim)
-    if len(set(normalized)) != len(normalized):
-        raise ValueError(f"axes must be unique (an axis at most once), got {_short(axes)}")
-    return tuple(normalized)
+            raise TypeError(f"axes must be an integer or a sequence of integers, got "
+                            f"{_short(axes)}") from None
+    return normalize_axes(axes, ndim, keep_order=True, allow_empty=True)
 
 
 def _axis(axis, ndim):
