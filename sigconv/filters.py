@@ -18,15 +18,15 @@ N-D kernel, and a larger one is applied to the image extended by the boundary mo
 :func:`sigconv.convolve` (``mode="valid"``), whose cost model picks direct or FFT.
 The image continues beyond its edges by ``mode``, as in ``scipy.ndimage``:
 
-=================================  ===========================================  ===========
-``mode``                           extension of ``a b c d``                     ``numpy.pad``
-=================================  ===========================================  ===========
-``reflect`` (= ``grid-mirror``)    ``c b a | a b c d | d c b``                  symmetric
-``mirror``                         ``d c b | a b c d | c b a``                  reflect
-``nearest``                        ``a a a | a b c d | d d d``                  edge
-``wrap`` (= ``grid-wrap``)         ``b c d | a b c d | a b c``                  wrap
-``constant`` (= ``grid-constant``) ``k k k | a b c d | k k k`` (``k = cval``)   constant
-=================================  ===========================================  ===========
+==================================  ==========================================  =============
+``mode``                            extension of ``a b c d``                    ``numpy.pad``
+==================================  ==========================================  =============
+``reflect`` (= ``grid-mirror``)     ``c b a | a b c d | d c b``                 symmetric
+``mirror``                          ``d c b | a b c d | c b a``                 reflect
+``nearest``                         ``a a a | a b c d | d d d``                 edge
+``wrap`` (= ``grid-wrap``)          ``b c d | a b c d | a b c``                 wrap
+``constant`` (= ``grid-constant``)  ``k k k | a b c d | k k k`` (``k = cval``)  constant
+==================================  ==========================================  =============
 
 (for filters :mod:`scipy.ndimage` treats the ``grid-`` modes as these synonyms too).
 
