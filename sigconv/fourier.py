@@ -66,6 +66,11 @@ _MAX_CYCLES = 10_000
 _EVALUATIONS_PER_CYCLE = 128
 _MAX_FORCE_WORK = 10**9
 
+class _NanStep(Exception):
+    """Raised inside :meth:`DrivenOscillator.simulate`'s right-hand side when scipy's
+    solver asks for it at a NaN time (it would loop forever)."""
+
+
 #: the magnitude of force or start above which :meth:`DrivenOscillator.simulate`, when the
 #: integrator fails or overflows, retries at a power-of-two scale near 1
 _SIMULATE_LARGE = 1e100
@@ -1167,6 +1172,10 @@ class DrivenOscillator:
             where ``x`` starts at 0."""
             def rhs(time, state):
                 nonlocal largest
+                if time != time:
+                    # scipy's solver took a NaN step (its first step size from an
+                    # overflowing derivative) and would never reach the end of t
+                    raise _NanStep
                 force = force_at(time)
                 largest = max(largest, abs(force))
                 x, v = state
@@ -1176,18 +1185,25 @@ class DrivenOscillator:
             # an overflow (a force or start near the largest float) ends in the errors
             # below, not in RuntimeWarnings from inside the integrator
             with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-                return solve_ivp(rhs, (t[0], t[-1]), [x0 * scale, v0 * scale],
-                                 method="DOP853", t_eval=t, rtol=rtol,
-                                 atol=max(atol * scale, 1e-100) if scale != 1.0 else atol)
+                try:
+                    return solve_ivp(rhs, (t[0], t[-1]), [x0 * scale, v0 * scale],
+                                     method="DOP853", t_eval=t, rtol=rtol,
+                                     atol=max(atol * scale, 1e-100) if scale != 1.0
+                                     else atol)
+                except _NanStep:
+                    return None
 
         solution, scale = integrate(1.0), 1.0
-        if (not solution.success or not all_finite(solution.y[0])) and \
+        if (solution is None or not solution.success or not all_finite(solution.y[0])) and \
                 largest > _SIMULATE_LARGE:
             # the integrator's error norm squares the state: above about 1e154 it
             # overflows and the step size collapses; the problem at 2**-k of the scale
             # (exact) is solved instead, and scaled back
             scale = math.ldexp(1.0, -math.frexp(largest)[1])
             solution = integrate(scale)
+        if solution is None:
+            raise ValueError("integration failed: the step size became NaN (forcing, x0 or "
+                             "v0 too large for the step-by-step integration)")
         if not solution.success:
             raise ValueError(f"integration failed: {solution.message} (loosen rtol or "
                              "atol, or shorten t)")
