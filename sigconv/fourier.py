@@ -66,6 +66,7 @@ _MAX_CYCLES = 10_000
 _EVALUATIONS_PER_CYCLE = 128
 _MAX_FORCE_WORK = 10**9
 
+
 class _NanStep(Exception):
     """Raised inside :meth:`DrivenOscillator.simulate`'s right-hand side when scipy's
     solver asks for it at a NaN time (it would loop forever)."""
