@@ -625,18 +625,18 @@ def _by_parts(correlate, padded, weights, *args):
     parts = [(padded.real, 1.0)] + ([(padded.imag, 1j)] if padded.dtype.kind == "c" else [])
     kernels = [(weights.real, 1.0)] + ([(weights.imag, 1j)] if weights.dtype.kind == "c"
                                        else [])
-    real_dtype = np.finfo(np.result_type(padded.dtype, _kernel_dtype(padded, weights))).dtype
     out_real = out_imag = None
     for values, a in parts:
         for kernel, b in kernels:
-            term = correlate(np.ascontiguousarray(values, dtype=real_dtype), kernel, *args)
+            # the ordered sums take each part to float64 themselves, as ndimage sums
+            term = correlate(values, kernel, *args)
             factor = a * b   # 1, 1j or -1
             if factor == 1j:
                 out_imag = term if out_imag is None else out_imag + term
             else:
                 term = term if factor == 1 else -term
                 out_real = term if out_real is None else out_real + term
-    out = np.empty(out_real.shape, np.promote_types(real_dtype, np.complex64))
+    out = np.empty(out_real.shape, np.complex128)
     out.real = out_real
     out.imag = 0 if out_imag is None else out_imag
     return out
