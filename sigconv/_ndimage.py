@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import _config
+from ._runtime import touched_empty
 
 #: scipy.ndimage's boundary modes for its filters, by the code of the extension they use:
 #: in a filter ``grid-mirror`` is ``reflect``, ``grid-wrap`` is ``wrap`` and
@@ -42,7 +43,8 @@ def _runs(n_rows, n_blocks):
 
 def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, shift,
          k_last):
-    """The kernel on ``image`` and ``out`` viewed as ``(prod(rows_shape), n)``."""
+    """The kernel on ``image`` and ``out`` viewed as ``(prod(rows_shape), n)``; True if
+    every output is finite."""
     from .kernels import ndimage as kernels
 
     n_rows = math.prod(rows_shape)
@@ -50,7 +52,7 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
     # the kernel writes a C-contiguous array that does not overlap the image (a reshape
     # of any other would be a copy, and the results would be lost)
     direct = out.flags.c_contiguous and not np.may_share_memory(image, out)
-    target = out if direct else np.empty(out.shape, out.dtype)
+    target = out if direct else touched_empty(out.shape, out.dtype)
     n = image.shape[1]
     parallel = _use_parallel(image.size * max(1, taps.size))
     block = min(_config.FILTER_BLOCK, n)
@@ -58,16 +60,17 @@ def _run(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval, s
     n_runs = _runs(n_rows, n_blocks) if parallel else 1
     rows_per_task = -(-n_rows // n_runs)
     kernel = kernels.correlate_parallel if parallel else kernels.correlate_serial
-    kernel(image, target.reshape(n_rows, -1), np.ascontiguousarray(rows_shape, dtype=np.int64),
-           np.ascontiguousarray(row_offsets, dtype=np.int64).reshape(len(row_ptr) - 1,
-                                                                     len(rows_shape)),
-           np.ascontiguousarray(row_ptr, dtype=np.int64),
-           np.ascontiguousarray(cols, dtype=np.int64),
-           np.ascontiguousarray(taps, dtype=np.float64), MODE_CODES[mode], float(cval),
-           int(shift), int(k_last), block, rows_per_task,
-           bool(image.dtype != np.float64 and k_last > 1))
+    non_finite = kernel(
+        image, target.reshape(n_rows, -1), np.ascontiguousarray(rows_shape, dtype=np.int64),
+        np.ascontiguousarray(row_offsets, dtype=np.int64).reshape(len(row_ptr) - 1,
+                                                                  len(rows_shape)),
+        np.ascontiguousarray(row_ptr, dtype=np.int64), np.ascontiguousarray(cols, dtype=np.int64),
+        np.ascontiguousarray(taps, dtype=np.float64), MODE_CODES[mode], float(cval),
+        int(shift), int(k_last), block, rows_per_task,
+        bool(image.dtype != np.float64 and k_last > 1))
     if not direct:
         out[...] = target
+    return non_finite == 0
 
 
 def _check_arrays(image, weights, out):
@@ -111,8 +114,11 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
 
     Returns
     -------
-    numpy.ndarray
+    out : numpy.ndarray
         ``out``.
+    finite : bool or None
+        True if every output is finite, False if not (both counted by the kernel as it
+        writes them), None if not known (complex data).
 
     Notes
     -----
@@ -132,11 +138,11 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
     >>> import numpy as np
     >>> x = np.array([2.0, 8, 0, 4, 1, 9, 9, 0])
     >>> correlate_axis(x, np.array([1.0, 3]), 0, "reflect", 0.0, 0, np.empty_like(x))
-    array([ 8., 26.,  8., 12.,  7., 28., 36.,  9.])
+    (array([ 8., 26.,  8., 12.,  7., 28., 36.,  9.]), True)
     """
     _check_arrays(image, weights, out)
     if image.size == 0:
-        return out
+        return out, True
     if image.dtype.kind == "c" or weights.dtype.kind == "c":
         return _complex_parts(correlate_axis, image, weights, cval, out, axis=axis,
                               mode=mode, origin=origin)
@@ -150,13 +156,13 @@ def correlate_axis(image, weights, axis, mode, cval, origin, out):
         # k tap rows of one tap: each tap sweeps a contiguous block of `inner`
         offsets = np.zeros((k, 2), dtype=np.int64)
         offsets[:, 1] = np.arange(k) - shift
-        _run(image, out, (outer, n), offsets, np.arange(k + 1), np.zeros(k), weights, mode,
-             cval, 0, 1)
+        finite = _run(image, out, (outer, n), offsets, np.arange(k + 1), np.zeros(k), weights,
+                      mode, cval, 0, 1)
     else:
         # one tap row of k taps along the lines
-        _run(image, out, (outer,), np.zeros((1, 1)), (0, k), np.arange(k), weights, mode,
-             cval, shift, k)
-    return out
+        finite = _run(image, out, (outer,), np.zeros((1, 1)), (0, k), np.arange(k), weights,
+                      mode, cval, shift, k)
+    return out, finite
 
 
 
@@ -185,8 +191,11 @@ def uniform_axis(image, size, axis, mode, cval, origin, out):
 
     Returns
     -------
-    numpy.ndarray
+    out : numpy.ndarray
         ``out``.
+    finite : bool or None
+        As :func:`correlate_axis`'s (False also where a running sum met a non-finite
+        value that the direct sum then confined).
 
     Notes
     -----
@@ -205,13 +214,13 @@ def uniform_axis(image, size, axis, mode, cval, origin, out):
     --------
     >>> import numpy as np
     >>> x = np.array([2.0, 8, 0, 4, 1, 9, 9, 0])
-    >>> uniform_axis(x, 3, 0, "reflect", 0.0, 0, np.empty_like(x))
+    >>> uniform_axis(x, 3, 0, "reflect", 0.0, 0, np.empty_like(x))[0]
     array([4.        , 3.33333333, 4.        , 1.66666667, 4.66666667, 6.33333333,
            6.        , 3.        ])
     """
     _check_arrays(image, image, out)
     if image.size == 0:
-        return out
+        return out, True
     last = axis == image.ndim - 1
     if (image.dtype.kind == "c" or size < _config.FILTER_RUNNING_MIN or not last
             or image.shape[axis] < 2):
@@ -222,17 +231,17 @@ def uniform_axis(image, size, axis, mode, cval, origin, out):
     n = image.shape[-1]
     image2d = np.ascontiguousarray(image).reshape(-1, n)
     direct = out.flags.c_contiguous and not np.may_share_memory(image, out)
-    target = out if direct else np.empty(out.shape, out.dtype)
+    target = out if direct else touched_empty(out.shape, out.dtype)
     parallel = _use_parallel(image.size * 4)
     block = min(_config.FILTER_BLOCK, n)
     n_lines = image2d.shape[0]
     n_runs = _runs(n_lines, -(-n // block)) if parallel else 1
     kernel = kernels.box_lines_parallel if parallel else kernels.box_lines_serial
-    kernel(image2d, target.reshape(image2d.shape), int(size), MODE_CODES[mode], float(cval),
-           int(size // 2 + origin), block, -(-n_lines // n_runs))
+    non_finite = kernel(image2d, target.reshape(image2d.shape), int(size), MODE_CODES[mode],
+                        float(cval), int(size // 2 + origin), block, -(-n_lines // n_runs))
     if not direct:
         out[...] = target
-    return out
+    return out, non_finite == 0
 
 
 def correlate_nd(image, weights, mode, cval, origins, out):
@@ -259,8 +268,10 @@ def correlate_nd(image, weights, mode, cval, origins, out):
 
     Returns
     -------
-    numpy.ndarray
+    out : numpy.ndarray
         ``out``.
+    finite : bool or None
+        As :func:`correlate_axis`'s.
 
     Notes
     -----
@@ -279,14 +290,14 @@ def correlate_nd(image, weights, mode, cval, origins, out):
     >>> import numpy as np
     >>> x = np.arange(12.0).reshape(3, 4)
     >>> cross = np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]])
-    >>> correlate_nd(x, cross, "nearest", 0.0, (0, 0), np.empty_like(x))
+    >>> correlate_nd(x, cross, "nearest", 0.0, (0, 0), np.empty_like(x))[0]
     array([[ 5.,  4.,  4.,  3.],
            [ 1.,  0.,  0., -1.],
            [-3., -4., -4., -5.]])
     """
     _check_arrays(image, weights, out)
     if image.size == 0:
-        return out
+        return out, True
     if image.dtype.kind == "c" or weights.dtype.kind == "c":
         return _complex_parts(correlate_nd, image, weights, cval, out, mode=mode,
                               origins=origins)
@@ -294,7 +305,7 @@ def correlate_nd(image, weights, mode, cval, origins, out):
     kept = np.abs(weights) > np.finfo(np.float64).eps
     if not kept.any():
         out[...] = 0   # ndimage's sum over no weights
-        return out
+        return out, True
     shape = weights.shape
     shifts = np.array([size // 2 + origin for size, origin in zip(shape, origins,
                                                                   strict=True)])
@@ -308,22 +319,23 @@ def correlate_nd(image, weights, mode, cval, origins, out):
     row_ptr = np.concatenate(([0], np.cumsum(kept_rows[rows].sum(axis=1))))
     cols = np.nonzero(kept_rows[rows])[1]
     taps = weights.reshape(-1, shape[-1])[rows][kept_rows[rows]]
-    _run(image, out, image.shape[:-1], offsets, row_ptr, cols, taps, mode, cval,
-         shifts[-1], shape[-1])
-    return out
+    finite = _run(image, out, image.shape[:-1], offsets, row_ptr, cols, taps, mode, cval,
+                  shifts[-1], shape[-1])
+    return out, finite
 
 
 def _complex_parts(func, image, weights, cval, out, **kwargs):
     """Complex image or weights: real ``func`` on the parts, combined as ndimage does
     (complex weights conjugated; ``cval``'s real part extends the real parts, its
-    imaginary part the imaginary parts)."""
+    imaginary part the imaginary parts). Returns ``(out, None)``: whether the combined
+    parts are finite is not known."""
     real_dtype = np.finfo(image.dtype).dtype if image.dtype.kind == "c" else image.dtype
     cval = complex(cval)
 
     def part(values, w, value):
         result = np.empty(values.shape, real_dtype)
         return func(np.ascontiguousarray(values, dtype=real_dtype), np.ascontiguousarray(w),
-                    cval=value, out=result, **kwargs)
+                    cval=value, out=result, **kwargs)[0]
 
     if weights.dtype.kind == "c":
         weights = weights.conj()
@@ -338,4 +350,4 @@ def _complex_parts(func, image, weights, cval, out, **kwargs):
     else:
         out.real = part(image.real, weights, cval.real)
         out.imag = part(image.imag, weights, cval.imag)
-    return out
+    return out, None

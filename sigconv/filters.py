@@ -76,6 +76,7 @@ import warnings
 import numpy as np
 
 from . import _config, _ndimage, conv
+from ._runtime import touched_empty
 from ._validate import (
     all_finite,
     as_numeric_array,
@@ -245,9 +246,8 @@ class _Buffers:
 
 class _Call:
     """The checked image and output of one filter call: the image in the dtype the passes
-    run in (sized before it is converted), the output target, and whether the image is
-    finite (a NaN makes every pass sum in scipy.ndimage's order, and skips the overflow
-    check)."""
+    run in (sized before it is converted), the output target, and how the passes sum
+    (:attr:`exact`)."""
 
     def __init__(self, image, output, complex_weights=False, copies=_FILTER_COPIES):
         image = _image_array(image)
@@ -261,6 +261,10 @@ class _Call:
         self.empty = image.size == 0
         self.real_image = image.dtype.kind != "c"
         self._source, self._work = image, work
+        #: sum in scipy.ndimage's order: for integer outputs (whose truncation turns a
+        #: last-bit difference into a whole unit) from the start; for an image with NaN or
+        #: inf (which then spread as in ndimage) once :meth:`run` finds one
+        self.exact = self.dtype.kind in "iu"
 
     # the image is converted and scanned only when a pass needs it: after every other
     # argument has been checked
@@ -269,32 +273,8 @@ class _Call:
         return self._source.astype(self._work, copy=False)
 
     @functools.cached_property
-    def largest(self):
-        """``max |image|`` of a real image (NaN if it holds a NaN), else None: one
-        vectorised pass, which also tells whether the image is finite."""
-        if self.image.dtype.kind != "f" or not self.image.dtype.isnative:
-            return None
-        return conv._magnitude_bound(self.image)
-
-    @functools.cached_property
     def finite(self):
-        if self.largest is not None:
-            return math.isfinite(self.largest)
         return all_finite(self.image)
-
-    def _cannot_overflow(self, gain, cval, dtype):
-        """True if a linear filter whose outputs are at most ``gain`` times the largest
-        of ``|image|`` and ``|cval|`` stays below ``dtype``'s largest value (with a factor
-        of two for rounding): the result then needs no scan for inf."""
-        if gain is None or self.largest is None or dtype.kind != "f":
-            return False
-        bound = (self.largest + float(np.max(np.abs(cval)))) * gain
-        return bound * 2 < float(np.finfo(dtype).max)
-
-    @functools.cached_property
-    def exact(self):
-        """Sum in scipy.ndimage's order: integer outputs truncate, NaN spreads."""
-        return not self.finite or self.dtype.kind in "iu"
 
     def rounded(self, result):
         """``result`` rounded through the output dtype (scipy.ndimage writes each pass
@@ -309,15 +289,29 @@ class _Call:
                 return result.astype(self.dtype).astype(result.dtype)
         return result
 
+    def target(self, dtype):
+        """The output array, where the last pass may write into it directly (of
+        ``dtype``, C-contiguous, not overlapping the image): no copy at the end, as
+        scipy.ndimage's passes write into ``output``. Else None."""
+        array = self.array
+        if (array is not None and array.dtype == dtype and array.flags.c_contiguous
+                and array.flags.writeable and not np.may_share_memory(array, self._source)):
+            return array
+        return None
+
     def store(self, result):
         """``result`` written into the output array or converted to the output dtype, as
-        C converts (truncation toward zero for integers)."""
+        C converts (truncation toward zero for integers); never the caller's image itself
+        (a filter that changes nothing, ``sigma=0``, returns a copy, as ndimage)."""
+        if result is self.array and result is not None:   # written there by the last pass
+            return result
         result = np.asarray(result)
         if self.dtype.kind in "iu" and result.dtype.kind == "f":
             result = _c_cast(result, self.dtype)
         with np.errstate(invalid="ignore", over="ignore"):
             if self.array is None:
-                return result.astype(self.dtype, copy=False)
+                return result.astype(self.dtype,
+                                     copy=np.may_share_memory(result, self._source))
             np.copyto(self.array, result, casting="unsafe")
             return self.array
 
@@ -328,26 +322,33 @@ class _Call:
     def zeros(self):
         return self.store(np.zeros(self.shape, self.dtype))
 
-    def run(self, compute, cval, what, squares=False, gain=None):
-        """``compute(image, cval)`` for a filter homogeneous in ``(image, cval)``. For a
-        finite image and a floating output, where an intermediate overflows (``-2 x`` of a
-        Laplacian near the dtype's maximum), the same at ``1/256`` of the scale, scaled
-        back: a ValueError only if the result itself overflows. ``squares``: the filter
-        squares values (a gradient magnitude), so the retry scales the image to at most
-        1 in magnitude. ``gain``: a bound of ``|out| / max(|image|, |cval|)`` (the product
-        of the passes' sums of ``|weights|``), which spares the scan of the result for inf
-        where it cannot overflow."""
+    def run(self, compute, cval, what, squares=False):
+        """``compute(image, cval) -> (result, finite)`` for a filter homogeneous in
+        ``(image, cval)``; ``finite``: whether every value of ``result`` is finite, as
+        the kernels counted while writing it, or None (not known: ``result`` is scanned).
+
+        A finite result is stored as it is: every filter spreads a NaN or inf of the
+        image to some output, so the image was finite and nothing overflowed (one count
+        during the passes instead of a scan of the image before them). Otherwise, for a
+        floating output: an image with NaN or inf is computed again in scipy.ndimage's
+        order (:attr:`exact`), so that they spread as there; for a finite image an
+        intermediate overflowed (``-2 x`` of a Laplacian near the dtype's maximum) and
+        the same is computed at ``1/256`` of the scale and scaled back, a ValueError only
+        if the result itself overflows. ``squares``: the filter squares values (a
+        gradient magnitude), so the retry scales the image to at most 1 in magnitude."""
         with np.errstate(over="ignore", invalid="ignore"):
-            out = compute(self.image, cval)
-            if (not self.finite or self.dtype.kind in "iu"
-                    or self._cannot_overflow(gain, cval, out.dtype) or all_finite(out)):
+            out, finite = compute(self.image, cval)
+            if self.exact or finite or (finite is None and all_finite(out)):
                 return self.store(out)
+            if not self.finite:
+                self.exact = True
+                return self.store(compute(self.image, cval)[0])
             shrink = _SHRINK
             if squares:   # a power of two: exact
                 largest = max(float(np.max(np.abs(self.image))),
                               float(np.max(np.abs(cval))))
                 shrink = math.ldexp(1.0, -math.frexp(largest)[1]) if largest > 0 else 1.0
-            out = compute(self.image * shrink, cval * shrink) / shrink
+            out = compute(self.image * shrink, cval * shrink)[0] / shrink
         if not all_finite(out):
             raise ValueError(f"image values are so large that {what} overflows "
                              f"{out.dtype}; scale the image down")
@@ -554,7 +555,10 @@ def _correlate1d(image, weights, axis, mode, cval, origin=0, exact=False,
     images with NaN or inf, which then spread exactly as in scipy.ndimage.
 
     ``out``: an array of the image's shape and dtype, not overlapping it, that the numba
-    pass may write into (a dead buffer of an earlier pass: see :class:`_Buffers`)."""
+    pass may write into (a dead buffer of an earlier pass: see :class:`_Buffers`).
+
+    Returns ``(result, finite)``: ``finite`` says whether every value of ``result`` is
+    finite where the numba pass counted it, else None."""
     k = weights.size
     if not exact and image.dtype.char in "fd" and weights.dtype.kind == "f":
         # the numba pass reads the boundary by index (no padded copy) and sums in float64;
@@ -564,7 +568,7 @@ def _correlate1d(image, weights, axis, mode, cval, origin=0, exact=False,
         return _ndimage.correlate_axis(np.ascontiguousarray(image),
                                        np.ascontiguousarray(weights, dtype=np.float64),
                                        axis, mode, float(cval), origin,
-                                       np.empty(image.shape, image.dtype)
+                                       touched_empty(image.shape, image.dtype)
                                        if out is None or out.dtype != image.dtype else out)
     before = k // 2 + origin
     padded_shape = list(image.shape)
@@ -577,7 +581,7 @@ def _correlate1d(image, weights, axis, mode, cval, origin=0, exact=False,
     modes[axis] = mode
     padded = _pad(np.ascontiguousarray(image), widths, modes, cval)
     if exact:
-        return _by_parts(_ordered_correlate1d, padded, weights, axis, image.shape[axis])
+        return _by_parts(_ordered_correlate1d, padded, weights, axis, image.shape[axis]), None
     kernel = weights.astype(_kernel_dtype(image, weights), copy=False)
     # one 1-D pass over the lines along ``axis``: the padded copy (C-contiguous, fresh)
     # viewed as (before, axis, after), so that any number of dimensions works
@@ -590,7 +594,7 @@ def _correlate1d(image, weights, axis, mode, cval, origin=0, exact=False,
     # an overflow is reported by the public filter (_Call.run), not as a warning
     with np.errstate(over="ignore", invalid="ignore"):
         out = conv.convolve(lines, kernel[::-1].reshape(1, k, 1), mode="valid", axes=axes)
-    return out.reshape(image.shape)
+    return out.reshape(image.shape), None
 
 
 def _taps(padded, axis, start, length):
@@ -716,21 +720,11 @@ def _rank_one_factors(weights):
 
 def _correlate_nd(call, weights, modes, cval, origins, what):
     """N-D correlation of ``call.image`` with ``weights`` (no conjugation), extended by
-    one mode, as ``scipy.ndimage.correlate``."""
+    one mode, as ``scipy.ndimage.correlate``: 1-D passes for an outer product, the numba
+    kernel for a small float64 one, padding and :func:`sigconv.convolve` otherwise (and
+    scipy.ndimage's order for an exact sum)."""
     image = call.image
-    factors = None if call.exact else _rank_one_factors(weights)
-    if factors is not None:
-        # constant mode: the passes after the first see the border of the previous
-        # passes' output, cval times the sums of their factors
-        def compute(image, cval):
-            scale = 1.0
-            for axis, factor in enumerate(factors):
-                if factor.size > 1 or factor[0] != 1:
-                    image = _correlate1d(image, factor, axis, modes[axis], cval * scale,
-                                         origins[axis])
-                scale *= factor.sum()
-            return image
-        return call.run(compute, cval, what)
+    factors = _rank_one_factors(weights)
     widths = [(k // 2 + o, k - 1 - k // 2 - o) for k, o in zip(weights.shape, origins,
                                                                strict=True)]
     padded_shape = [n + k - 1 for n, k in zip(image.shape, weights.shape, strict=True)]
@@ -738,20 +732,34 @@ def _correlate_nd(call, weights, modes, cval, origins, what):
                      what="the image padded by the kernel")
     kernel = weights.astype(_kernel_dtype(image, weights), copy=False)
     flipped = kernel[(slice(None, None, -1),) * kernel.ndim]
-
-    if (not call.exact and image.dtype == np.float64 and weights.dtype.kind == "f"
-            and weights.size <= _config.FILTER_ND_DIRECT_MAX_TAPS):
-        def compute(image, cval):
-            return _ndimage.correlate_nd(np.ascontiguousarray(image), weights, modes[0],
-                                         cval, origins, np.empty(image.shape, image.dtype))
-        return call.run(compute, cval, what)
+    direct = (image.dtype == np.float64 and weights.dtype.kind == "f"
+              and weights.size <= _config.FILTER_ND_DIRECT_MAX_TAPS)
 
     def compute(image, cval):
-        padded = _pad(image, widths, modes, cval)
         if call.exact:
-            return _by_parts(_ordered_correlate, padded, weights, image.shape)
+            padded = _pad(image, widths, modes, cval)
+            return _by_parts(_ordered_correlate, padded, weights, image.shape), None
+        if factors is not None:
+            # constant mode: the passes after the first see the border of the previous
+            # passes' output, cval times the sums of their factors
+            scale, finite = 1.0, None
+            applied = [axis for axis, factor in enumerate(factors)
+                       if factor.size > 1 or factor[0] != 1]
+            for axis in applied:
+                out = call.target(image.dtype) if axis == applied[-1] else None
+                image, finite = _correlate1d(image, factors[axis], axis, modes[axis],
+                                             cval * scale, origins[axis], out=out)
+                scale *= factors[axis].sum()
+            return image, finite
+        if direct:
+            out = call.target(image.dtype)
+            return _ndimage.correlate_nd(np.ascontiguousarray(image), weights, modes[0],
+                                         cval, origins,
+                                         touched_empty(image.shape, image.dtype)
+                                         if out is None else out)
+        padded = _pad(image, widths, modes, cval)
         with np.errstate(over="ignore", invalid="ignore"):
-            return conv.convolve(padded, flipped, mode="valid")
+            return conv.convolve(padded, flipped, mode="valid"), None
     return call.run(compute, cval, what)
 
 
@@ -778,6 +786,7 @@ def _run_passes(call, passes, cval, what, name="image, kernel"):
 
     def compute(image, cval):
         buffers = _Buffers({id(image)})
+        finite = None
         for index, (axis, weights, mode, origin, *divisor) in enumerate(passes):
             if index:   # the previous pass as the output holds it
                 rounded = call.rounded(image)
@@ -785,29 +794,31 @@ def _run_passes(call, passes, cval, what, name="image, kernel"):
                     buffers.release(image)
                 image = rounded
             previous = image
+            out = buffers.take()
+            if index == len(passes) - 1 and call.target(image.dtype) is not None:
+                buffers.release(out)
+                out = call.target(image.dtype)
             if divisor and not call.exact and image.dtype.char in "fd":
                 # a mean: running sums along the last axis (two additions per output,
                 # whatever the size), the mean's weights along the others
                 check_allocation("size", image.shape, image.dtype, copies=2,
                                  what="the filtered image")
-                out = buffers.take()
-                image = _ndimage.uniform_axis(
+                image, finite = _ndimage.uniform_axis(
                     np.ascontiguousarray(image), divisor[0], axis, mode,
                     float(_axis_cval(cval, axis)), origin,
                     out if out is not None and out.dtype == image.dtype
-                    else np.empty(image.shape, image.dtype))
+                    else touched_empty(image.shape, image.dtype))
             else:
                 if divisor and not call.exact:   # one sweep: the mean's weights
                     weights, divisor = weights / divisor[0], None
-                image = _correlate1d(image, weights, axis, mode, _axis_cval(cval, axis),
-                                     origin, call.exact, out=buffers.take())
+                image, finite = _correlate1d(image, weights, axis, mode,
+                                             _axis_cval(cval, axis), origin, call.exact,
+                                             out=out)
                 if divisor:
-                    image /= divisor[0]
+                    image /= divisor[0]   # (at least 1: a finite value stays finite)
             buffers.release(previous)
-        return image
-    gain = math.prod(float(np.sum(np.abs(weights))) / (divisor[0] if divisor else 1)
-                     for _, weights, _, _, *divisor in passes)
-    return call.run(compute, cval, what, gain=gain)
+        return image, finite
+    return call.run(compute, cval, what)
 
 
 _OUTPUT_DOC = """output : numpy.ndarray or dtype, optional
@@ -1785,7 +1796,7 @@ def _evaluate_terms(call, image, terms, cval, buffers=None):
         for step in range(start, len(passes)):
             axis, weights, mode, origin = passes[step]
             result = _correlate1d(term, weights, axis, mode, _axis_cval(cval, axis), origin,
-                                  call.exact, out=buffers.take())
+                                  call.exact, out=buffers.take())[0]
             rounded = call.rounded(result)
             if rounded is not result:
                 dead(result)
@@ -1827,7 +1838,7 @@ def _sum_of_terms(call, terms, cval, what, name="image, kernel"):
             else:
                 np.add(total, term, out=total)
                 buffers.release(term)
-        return total
+        return total, None
     return call.run(compute, cval, what)
 
 
@@ -2015,7 +2026,7 @@ def _magnitude(call, terms, cval, what, real=False, name="image, kernel"):
             else:
                 np.add(total, square, out=total)
                 buffers.release(square)
-        return np.sqrt(total, out=total)
+        return np.sqrt(total, out=total), None
     return call.run(compute, cval, what, squares=True)
 
 
@@ -2159,9 +2170,9 @@ def sharpen(image, amount=1.0, mode="reflect", cval=0.0, *, output=None, axes=No
         for passes in terms:
             for axis, weights, mode, origin in passes:
                 term = _correlate1d(image, weights, axis, mode, _axis_cval(cval, axis),
-                                    origin, call.exact)
+                                    origin, call.exact)[0]
                 laplacian = term if laplacian is None else laplacian + term
-        return image if laplacian is None else image - amount * laplacian
+        return (image if laplacian is None else image - amount * laplacian), None
     return call.run(compute, cval, "the sharpened image")
 
 

@@ -572,6 +572,47 @@ def test_output_array_is_written_and_returned(name):
                                    atol=1e-5 if dtype == np.float32 else 0)
 
 
+_LAYOUT_CASES = {
+    "correlate1d": lambda m, x, out: m.correlate1d(x, [0.5, -1.0, 2.0, 0.25], 1, out),
+    "gaussian_filter": lambda m, x, out: m.gaussian_filter(x, 1.5, output=out),
+    # (ndimage's running mean carries a NaN to the end of the line; sigconv's keeps it in
+    # its box: the reference is ndimage's mean as two correlations)
+    "uniform_filter": lambda m, x, out: (
+        m.uniform_filter(x, (3, 9), output=out) if m is filters else
+        m.correlate1d(m.correlate1d(x, np.full(3, 1 / 3), 0), np.full(9, 1 / 9), 1, out)),
+    "correlate 3x3": lambda m, x, out: m.correlate(x, np.arange(9.0).reshape(3, 3) - 4, out),
+    "correlate rank one": lambda m, x, out: m.correlate(x, np.outer([1.0, 2, 1], [1.0, -1]),
+                                                        out),
+}
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "the image"])
+@pytest.mark.parametrize("nonfinite", [False, True])
+@pytest.mark.parametrize("name", _LAYOUT_CASES)
+def test_output_arrays_of_any_layout(name, layout, nonfinite):
+    """The last pass writes straight into a C-contiguous ``output`` of the working dtype;
+    any other layout, or the image itself, is filled from a result of its own. Images
+    with NaN and inf (summed again in ndimage's order) land there too."""
+    call = _LAYOUT_CASES[name]
+    image = random_array(rng_for("layout", name, layout), (9, 30), np.float64)
+    if nonfinite:
+        image[4, 11] = np.nan
+        image[1, 3] = np.inf
+    with np.errstate(invalid="ignore"):
+        expected = call(ndi, image.copy(), np.zeros(image.shape))
+    if layout == "C":
+        out = np.full(image.shape, -7.0)
+    elif layout == "F":
+        out = np.full(image.shape, -7.0, order="F")
+    elif layout == "strided":
+        out = np.full((image.shape[0], 2 * image.shape[1]), -7.0)[:, ::2]
+    else:
+        out = image
+    assert call(filters, image, out) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.kernel
 def test_output_dtype_forms():
     image = random_array(rng_for("out forms"), (5, 6), np.float64)
@@ -964,6 +1005,24 @@ def test_gaussian_kernel_with_a_zero_sigma_is_the_identity_along_that_axis():
     assert kernel.shape == (1, 9)
     np.testing.assert_allclose(kernel[0], filters.gaussian_kernel(1.0, ndim=1))
     assert filters.gaussian_kernel(0.0).shape == (1, 1)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: filters.gaussian_filter(x, 0.0),
+    lambda x: filters.uniform_filter(x, 1),
+    lambda x: filters.correlate(x, np.ones((1, 1))),
+    lambda x: filters.convolve1d(x, [1.0]),
+    lambda x: filters.gaussian_laplace(x, 1.0, axes=()),
+])
+def test_a_filter_that_changes_nothing_returns_a_copy(call):
+    """Never the caller's image itself (writing into the result would change it), as
+    scipy.ndimage."""
+    image = np.arange(12.0).reshape(3, 4)
+    out = call(image)
+    np.testing.assert_array_equal(out, image)
+    assert not np.may_share_memory(out, image)
+    out[0, 0] = -1.0
+    assert image[0, 0] == 0.0
 
 
 def test_padded_copies_are_sized_before_the_first_pass(monkeypatch):

@@ -75,3 +75,35 @@ def test_fft_only_use_leaves_numba_threads_unstarted():
                          timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("shape,dtype", [((3, 5), "float64"), ((0,), "float32"),
+                                         ((64, 256, 257), "float64"), ((4, 1 << 21), "f4")])
+def test_touched_empty_is_numpy_empty(shape, dtype):
+    import numpy as np
+
+    out = _runtime.touched_empty(shape, dtype)
+    assert out.shape == shape and out.dtype == np.dtype(dtype)
+    assert out.flags.c_contiguous and out.flags.writeable and out.flags.owndata
+    out[...] = 1
+    assert (out == 1).all()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's page faults")
+def test_touched_empty_faults_a_large_array_in_before_it_is_returned():
+    """Writing the whole array afterwards takes (almost) no page fault: the pages were
+    faulted in on the calling thread (a fresh 32 MiB array has 8192 pages of 4 KiB)."""
+    import resource
+
+    import numpy as np
+
+    out = _runtime.touched_empty((_runtime.MMAP_THRESHOLD // 8,), np.float64)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    out.fill(1.0)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    assert after - before < 64
+    plain = np.empty(_runtime.MMAP_THRESHOLD // 8)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    plain.fill(1.0)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    assert after - before >= 16   # (at least one fault per 2 MiB huge page)

@@ -146,6 +146,17 @@ def _sweep(dest, acc, src, src_rows, cols, taps, m, base, constant):
 
 
 @jit(inline="always")
+def _non_finite(values):
+    """How many of ``values`` are NaN or infinite (``v - v`` is 0 only for finite ``v``):
+    one vectorised pass."""
+    count = 0
+    for t in range(values.shape[0]):
+        value = values[t]
+        count += value - value != 0
+    return count
+
+
+@jit(inline="always")
 def _copy_rows(buf, image, n_rows_used, row_source, start, mode, cval):
     """``buf[b, u]``: position ``start + u`` of source row ``row_source[b]``, extended by
     the mode along the last axis (a float64 copy: one conversion per sample)."""
@@ -186,7 +197,8 @@ def _edge_outputs(dest, image, t_lo, t_hi, tap_rows, tap_cols, tap_w, m, mode, c
 @jit
 def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode,
                     cval, shift, k_last, block, rows_per_task, copy_rows):
-    """Rows ``[r0, r1)``, outputs ``[t0, t1)`` along the last axis.
+    """Rows ``[r0, r1)``, outputs ``[t0, t1)`` along the last axis; returns how many of
+    the outputs written are NaN or infinite (each block counted while it is in cache).
 
     Not inlined into the loops over tasks: the serial and the parallel twin call the one
     compiled body (numba's parallel lowering of a large inlined body took most of the
@@ -226,6 +238,7 @@ def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, ta
         rest //= rows_shape[d]
         strides[d] = stride
         stride *= rows_shape[d]
+    non_finite = 0
     for row in range(r0, r1):
         constant = 0.0
         # counts of the taps and source rows in use (started from a non-literal 0: a
@@ -265,6 +278,7 @@ def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, ta
                        lo - shift, constant)
             _edge_outputs(dest[hi - t0:], image, hi, t1, tap_rows, tap_cols, tap_w, m, mode,
                           cval, shift, constant)
+        non_finite += _non_finite(dest)
         # next row's multi-index
         d = n_dims - 1
         while d >= 0:
@@ -273,6 +287,7 @@ def _correlate_task(task, image, out, rows_shape, row_offsets, row_ptr, cols, ta
                 break
             coords[d] = 0
             d -= 1
+    return non_finite
 
 
 def _correlate(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, cval,
@@ -286,14 +301,17 @@ def _correlate(image, out, rows_shape, row_offsets, row_ptr, cols, taps, mode, c
     ``rows_per_task`` rows; ``copy_rows``: sweep float64 copies of the source rows (for
     float32 lines) rather than the rows in place. Compiled twice (:func:`sigconv._jit.twins`):
     ``correlate_serial`` on the calling thread, ``correlate_parallel`` over numba's
-    threads.
+    threads. Returns the number of outputs that are NaN or infinite.
     """
     n_rows, n = image.shape
     n_tasks = ((n_rows + rows_per_task - 1) // rows_per_task) * ((n + block - 1) // block)
+    non_finite = 0
     for task in prange(n_tasks):
         # a signed task index: prange's is unsigned, which would compile the task twice
-        _correlate_task(np.intp(task), image, out, rows_shape, row_offsets, row_ptr, cols,
-                        taps, mode, cval, shift, k_last, block, rows_per_task, copy_rows)
+        non_finite += _correlate_task(np.intp(task), image, out, rows_shape, row_offsets,
+                                      row_ptr, cols, taps, mode, cval, shift, k_last, block,
+                                      rows_per_task, copy_rows)
+    return non_finite
 
 
 correlate_serial, correlate_parallel = twins(_correlate)
@@ -316,8 +334,9 @@ def _box_task(task, image, out, size, mode, cval, shift, block, lines_per_task):
     """Outputs ``[t0, t1)`` of lines ``[l0, l1)``: per line, four running sums over four
     consecutive segments, advanced in lockstep (independent additions, which the core
     overlaps); a segment whose means are not all finite is summed directly instead, so
-    that a NaN or inf reaches only the outputs whose window holds it. Not inlined: one
-    compiled body for the serial and the parallel twin (as :func:`_correlate_task`)."""
+    that a NaN or inf reaches only the outputs whose window holds it. Returns how many
+    outputs are NaN or infinite. Not inlined: one compiled body for the serial and the
+    parallel twin (as :func:`_correlate_task`)."""
     n_lines, n = image.shape
     n_runs = (n_lines + lines_per_task - 1) // lines_per_task
     t0 = (task // n_runs) * block
@@ -335,12 +354,14 @@ def _box_task(task, image, out, size, mode, cval, shift, block, lines_per_task):
     gained = ext[size:size + length - 1]
     lost = ext[:length - 1]
     starts = np.empty(4, np.float64)
+    non_finite = 0
     for line in range(l0, l1):
         source[0] = line
         _copy_rows(buf, image, 1, source, t0 - shift, mode, cval)
         dest = out[line, t0:t1]
         if seg < 2:
             _box_segment_direct(dest, ext, 0, length, size, inv)
+            non_finite += _non_finite(dest)
             continue
         for u in range(length - 1):
             step[u] = gained[u] - lost[u]
@@ -380,12 +401,10 @@ def _box_task(task, image, out, size, mode, cval, shift, block, lines_per_task):
         for c in range(4):
             lo = c * seg
             hi = length if c == 3 else lo + seg
-            count = 0
-            for u in range(lo, hi):
-                value = dest[u]
-                count += value - value != 0
-            if count:
+            if _non_finite(dest[lo:hi]):
                 _box_segment_direct(dest, ext, lo, hi, size, inv)
+                non_finite += _non_finite(dest[lo:hi])
+    return non_finite
 
 
 def _box_lines(image, out, size, mode, cval, shift, block, lines_per_task):
@@ -395,14 +414,17 @@ def _box_lines(image, out, size, mode, cval, shift, block, lines_per_task):
 
     Tasks: blocks of ``block`` outputs times runs of ``lines_per_task`` lines. Compiled
     twice (:func:`sigconv._jit.twins`): ``box_lines_serial`` on the calling thread,
-    ``box_lines_parallel`` over numba's threads.
+    ``box_lines_parallel`` over numba's threads. Returns the number of outputs that are
+    NaN or infinite.
     """
     n_lines, n = image.shape
     n_tasks = ((n_lines + lines_per_task - 1) // lines_per_task) * ((n + block - 1) // block)
+    non_finite = 0
     for task in prange(n_tasks):
         # a signed task index: prange's is unsigned, which would compile the task twice
-        _box_task(np.intp(task), image, out, size, mode, cval, shift, block,
-                  lines_per_task)
+        non_finite += _box_task(np.intp(task), image, out, size, mode, cval, shift, block,
+                                lines_per_task)
+    return non_finite
 
 
 box_lines_serial, box_lines_parallel = twins(_box_lines)
