@@ -9,9 +9,9 @@ slice: weights of shape ``(1, k, k)``) -- and prints, per row, the median millis
 ``scipy.ndimage`` and of ``sigconv.filters``, their ratio (ndimage / sigconv: above 1
 means sigconv is faster; the median over the alternating pairs of calls of each pair's
 ratio, so that a slow spell of this shared machine, which lasts several calls and slows
-both libraries, weighs on both sides of a ratio alike), the issue's target (2x for the filters, 3x for the N-D
-convolve), whether it is met, and the largest difference from ndimage's result relative
-to the largest magnitude of ndimage's result.
+both libraries, weighs on both sides of a ratio alike), the issue's target (2x for the
+filters, 3x for the N-D convolve), whether it is met, and the largest difference from
+ndimage's result relative to the largest magnitude of ndimage's result.
 
 Each function is called once untimed (compilation, caches), then ndimage and sigconv are
 timed alternately, ``--repeats`` calls each, and the medians are kept. sigconv runs on

@@ -90,7 +90,8 @@ def touched_empty(shape, dtype):
     4 KiB page here first it took 9 ms on every call. Smaller arrays come from malloc's
     heap (see the module's notes) and are returned as they are.
     """
-    import numpy as np   # (importing sigconv does not import NumPy)
+    # (importing sigconv does not import NumPy)
+    import numpy as np
 
     out = np.empty(shape, dtype)
     if out.nbytes >= MMAP_THRESHOLD:
