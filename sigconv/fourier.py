@@ -72,9 +72,10 @@ class _NanStep(Exception):
     solver asks for it at a NaN time (it would loop forever)."""
 
 
-#: the magnitude of force or start above which :meth:`DrivenOscillator.simulate`, when the
-#: integrator fails or overflows, retries at a power-of-two scale near 1
+#: the magnitudes of force or start above and below which :meth:`DrivenOscillator.simulate`,
+#: when the integrator fails or overflows, retries at a power-of-two scale near 1
 _SIMULATE_LARGE = 1e100
+_SIMULATE_SMALL = 1e-100
 
 #: the smallest normal float64: below it a quotient keeps fewer than 53 bits
 _TINY = float(np.finfo(np.float64).tiny)
@@ -1170,7 +1171,9 @@ class DrivenOscillator:
             """The ODE of ``scale`` times the force and start (exact for a power of two:
             the equation is linear), with ``atol`` scaled alike; at least 1e-100, so that
             the integrator's weights ``1 / (atol + rtol |x|)`` stay far below overflow
-            where ``x`` starts at 0."""
+            where ``x`` starts at 0, and at most ``atol`` itself: a tiny problem scaled up
+            is solved to the tolerance asked of a problem of size 1 (scaled alike, its
+            error estimates relative to ``atol`` would underflow as before)."""
             def rhs(time, state):
                 nonlocal largest
                 if time != time:
@@ -1189,17 +1192,20 @@ class DrivenOscillator:
                 try:
                     return solve_ivp(rhs, (t[0], t[-1]), [x0 * scale, v0 * scale],
                                      method="DOP853", t_eval=t, rtol=rtol,
-                                     atol=max(atol * scale, 1e-100) if scale != 1.0
-                                     else atol)
+                                     atol=min(max(atol * scale, 1e-100), atol)
+                                     if scale != 1.0 else atol)
                 except _NanStep:
                     return None
 
         solution, scale = integrate(1.0), 1.0
         if (solution is None or not solution.success or not all_finite(solution.y[0])) and \
-                largest > _SIMULATE_LARGE:
-            # the integrator's error norm squares the state: above about 1e154 it
-            # overflows and the step size collapses; the problem at 2**-k of the scale
-            # (exact) is solved instead, and scaled back
+                (largest > _SIMULATE_LARGE or 0 < largest < _SIMULATE_SMALL):
+            # the integrator's error norm squares the state's errors: above about 1e154 it
+            # overflows, and for a problem of 1e-159 its error estimate underflows to
+            # 0 / 0 (forces and starts of 1e-159 failed: 'Required step size is less
+            # than spacing between numbers'); either way the step size collapses. The
+            # problem at a power-of-two scale near 1 (exact: the equation is linear, and
+            # atol is scaled alike) is solved instead, and scaled back
             scale = math.ldexp(1.0, -math.frexp(largest)[1])
             solution = integrate(scale)
         if solution is None:

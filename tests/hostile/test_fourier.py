@@ -615,6 +615,8 @@ def test_a_forcing_returning_anything_else_is_refused_naming_it(value, kind):
 @example(0.0, 308.0, 308.0, -1.0, False)  # the size 2e308 passed float64 in the tolerance
 # scipy's first step size was NaN (an overflowing derivative): its solver looped forever
 @example(308.2, 308.2, 308.2, 1.0, False)
+# a problem of 1e-159: the solver's squared error estimate underflowed to 0 / 0
+@example(-159.0, -159.0, -158.0, -1.0, False)
 def test_forces_and_starts_up_to_the_largest_float_are_integrated(log_force, log_x0,
                                                                   log_v0, sign, series):
     """The integrator's error norm squares the state: a force or start above 1e154 used
