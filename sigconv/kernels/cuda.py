@@ -100,7 +100,11 @@ def fourier_synthesis_kernel(t, f, g, omega, period, out):
     stride = cuda.gridsize(1)
     n_terms = f.shape[0]
     for i in range(start, t.shape[0], stride):
-        x = omega * math.fmod(t[i] + 0.0, period)
+        time = t[i] + 0.0
+        if not math.isfinite(time):
+            out[i] = math.nan
+            continue
+        x = omega * math.fmod(time, period)
         c1 = math.cos(x)
         s1 = math.sin(x)
         acc = 0.5 * f[0]
