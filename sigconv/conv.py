@@ -1,10 +1,14 @@
 """N-dimensional convolution and correlation with SciPy's names and semantics.
 
-Public functions validate their input, pick a method (``direct``, ``fft`` or ``oa``) and
-hand the work to one private implementation per method:
+Public functions validate their input, choose a backend once (:mod:`sigconv.backend`:
+the CPU, or the GPU, from ``device=`` or from where the data lives), pick a method
+(``direct``, ``fft`` or ``oa``; the GPU has ``direct`` only) and hand the work to one
+private implementation per method:
 
-* ``_direct``: the numba kernels of :mod:`sigconv.kernels.cpu` (exact for integers: in
-  int64, or in int64 limbs assembled in Python integers when the sums could leave int64);
+* ``_direct``: the direct kernel of the backend, :mod:`sigconv.kernels.cpu` or
+  :mod:`sigconv.kernels.cuda` (exact for integers: in int64, or in int64 limbs
+  assembled in Python integers when the sums could leave int64); device data in gives
+  a device result, computed without leaving the device;
 * ``_fft``: one zero-padded transform of each input with :mod:`scipy.fft`;
 * ``_overlap_add``: blocks of the longer input transformed as one batch.
 
@@ -1423,7 +1427,11 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
         Where to compute. None: where the data is (an input with
         ``__cuda_array_interface__``, a Numba or CuPy device array, means the GPU, and the
         result is then a device array). ``"cuda"`` runs NumPy inputs on the GPU and
-        returns NumPy. The GPU runs the direct method.
+        returns NumPy. The GPU runs the direct method. Device data stays on the device:
+        with ``in1`` there, only a NumPy ``in2`` is copied up (nothing when both are
+        there), and float and complex results are device arrays computed from device
+        data alone (integer, boolean and float16 device data are summed from a host
+        copy, to stay exact); a strided device view is made contiguous through the host.
 
     Returns
     -------

@@ -288,6 +288,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None)
         outputs that read it are NaN, as in SciPy).
     device : {None, "cpu", "cuda"}, optional
         Where to compute, as in :func:`sigconv.convolve` (the GPU runs the direct sum).
+        With device data the boundary is extended on the device and only a NumPy
+        ``in2`` is copied up; the result is then a device array.
 
     Returns
     -------

@@ -556,6 +556,11 @@ class FourierSeries:
         ``device`` as in :func:`sigconv.convolve`: None computes where ``t`` lives (a
         device array of times gives a device array), ``"cuda"`` on the GPU.
 
+        Device times are read on the device and the result is written there: only the
+        coefficients are copied up, on the first call on that device (then cached).
+        They take the direct sum (the grid test and the finiteness check would need the
+        times on the host): a non-finite device time gives NaN, not a ValueError.
+
         The times are first reduced modulo the period (exactly, by ``fmod``), so that the
         phases ``n w t`` stay below ``2 pi n`` however large ``t`` is. A uniform grid whose
         step is ``p T / M`` (rational, up to rounding) is evaluated by one inverse FFT of
@@ -566,8 +571,9 @@ class FourierSeries:
         TypeError
             If ``t`` is not real (complex, boolean, extended precision, not numeric).
         ValueError
-            If ``t`` is not finite, or is not such a grid and ``n_terms * t.size`` exceeds
-            ``10**10`` (the error names both); if ``device`` is not None, ``"cpu"`` or
+            If host ``t`` is not finite, or is not such a grid and ``n_terms * t.size``
+            exceeds ``10**10`` (``64 * 10**10`` on the GPU; the error names both); if
+            ``device`` is not None, ``"cpu"`` or
             ``"cuda"``.
         sigconv.CUDAUnavailableError
             If ``device="cuda"`` (or ``t`` is a device array) and numba finds no GPU; a
