@@ -232,3 +232,21 @@ def test_fourier_series_on_device_refuses_bad_times_without_moving_them():
 def assert_device_result_close(out, expected):
     assert is_device_array(out) and out.shape == expected.shape
     np.testing.assert_allclose(out.copy_to_host(), expected, rtol=1e-10, atol=1e-10)
+
+
+def test_fourier_series_host_times_on_the_gpu_reuse_the_cached_coefficients():
+    """NumPy times with ``device="cuda"``: the times go up and the values come down on
+    every call (NumPy in, NumPy out); the coefficients go up on the first call only."""
+    series = sc.FourierSeries.square_wave(0.2, 0.1, 2.0, 9)
+    t = np.array([0.013, -0.4, 0.29, 1.7, 0.05])   # not a uniform grid: the direct sum
+    expected = series(t)
+    with count_transfers() as first:
+        out = series(t, device="cuda")
+    assert (first.to_device, first.to_host) == (3, 1), first
+    assert sorted(first.shapes("to_device")) == [(5,), (9,), (9,)]
+    with count_transfers() as second:
+        again = series(t, device="cuda")
+    assert (second.to_device, second.to_host) == (1, 1), second
+    for values in (out, again):
+        assert type(values) is np.ndarray
+        np.testing.assert_allclose(values, expected, rtol=1e-10, atol=1e-10)
