@@ -615,8 +615,15 @@ class FourierSeries:
                 f"{limit:.0e}); evaluate fewer times, truncate the series, or use "
                 "evenly spaced times (numpy.linspace over whole periods)")
 
+    def __getstate__(self):
+        # the coefficients cached on devices are not pickled (copied again when needed)
+        state = dict(self.__dict__)
+        state.pop("_coefficients_on", None)
+        return state
+
     def _coefficients(self, be):
-        """``(f, g)`` on ``be``'s device: copied there on the first call only."""
+        """``(f, g)`` on ``be``'s device: copied there on the first call only (the series
+        is immutable: ``f`` and ``g`` are not to be changed in place)."""
         cache = self.__dict__.setdefault("_coefficients_on", {})
         if be.DEVICE not in cache:
             cache[be.DEVICE] = (be.asarray(self.f), be.asarray(self.g))

@@ -250,3 +250,17 @@ def test_fourier_series_host_times_on_the_gpu_reuse_the_cached_coefficients():
     for values in (out, again):
         assert type(values) is np.ndarray
         np.testing.assert_allclose(values, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_a_series_used_on_the_gpu_pickles_without_its_device_cache():
+    import pickle
+
+    series = sc.FourierSeries([1.0, 0.5, 0.25], [0.0, 2.0, -1.0], period=2.0)
+    t = cuda.to_device(np.linspace(0.0, 1.0, 5))
+    series(t)
+    copy = pickle.loads(pickle.dumps(series))
+    assert "_coefficients_on" not in vars(copy)
+    with count_transfers() as log:
+        out = copy(t)
+    assert log.to_device == 2   # the copy uploads its own coefficients, once
+    np.testing.assert_allclose(out.copy_to_host(), series(t).copy_to_host(), rtol=1e-12)
