@@ -179,6 +179,17 @@ def is_device_array(value):
         hasattr(value, "copy_to_host") and hasattr(value, "copy_to_device"))
 
 
+def stand_in(array):
+    """A zero-stride host array of a device ``array``'s shape and dtype, for validating
+    device data without moving it (validation reads shapes and dtypes only); any other
+    input unchanged."""
+    if not is_device_array(array):
+        return array
+    shape = tuple(array.shape)
+    return np.lib.stride_tricks.as_strided(np.zeros(1, np.dtype(array.dtype)), shape=shape,
+                                           strides=(0,) * len(shape))
+
+
 def resolve_device(device, *arrays):
     """``"cpu"`` or ``"cuda"``: ``device`` itself, or where the data lives when None."""
     if device is None:

@@ -1,10 +1,14 @@
 """N-dimensional convolution and correlation with SciPy's names and semantics.
 
-Public functions validate their input, pick a method (``direct``, ``fft`` or ``oa``) and
-hand the work to one private implementation per method:
+Public functions validate their input, choose a backend once (:mod:`sigconv.backend`:
+the CPU, or the GPU, from ``device=`` or from where the data lives), pick a method
+(``direct``, ``fft`` or ``oa``; the GPU has ``direct`` only) and hand the work to one
+private implementation per method:
 
-* ``_direct``: the numba kernels of :mod:`sigconv.kernels.cpu` (exact for integers: in
-  int64, or in int64 limbs assembled in Python integers when the sums could leave int64);
+* ``_direct``: the direct kernel of the backend, :mod:`sigconv.kernels.cpu` or
+  :mod:`sigconv.kernels.cuda` (exact for integers: in int64, or in int64 limbs
+  assembled in Python integers when the sums could leave int64); device data in gives
+  a device result, computed without leaving the device;
 * ``_fft``: one zero-padded transform of each input with :mod:`scipy.fft`;
 * ``_overlap_add``: blocks of the longer input transformed as one batch.
 
@@ -36,14 +40,13 @@ import numpy as np
 from numba.np.ufunc import parallel as _numba_parallel
 
 from . import _calibrate, _config, _jit
+from . import backend as _backend
 from ._jit import (
     fft_workers,
     is_device_array,
     readonly,
-    require_cuda,
     resolve_device,
-    to_device_like,
-    to_host,
+    stand_in,
 )
 from ._lazy import LazyModule
 from ._validate import (
@@ -82,10 +85,13 @@ class _Problem:
     """Validated inputs of one convolution and the shapes that follow from them."""
 
     __slots__ = ("in1", "in2", "mode", "axes", "out_shape", "start", "full_shape",
-                 "warn_nonfinite", "device", "limit")
+                 "warn_nonfinite", "backend", "resident", "limit")
 
     def __init__(self, in1, in2, mode, axes):
-        self.device = "cpu"
+        # where the kernels run (a module of sigconv.backend), and whether the result
+        # stays there (device data in, device data out) or comes back to the host
+        self.backend = _backend.cpu
+        self.resident = False
         in1 = as_numeric_array(in1, "in1")
         in2 = as_numeric_array(in2, "in2")
         check_choice(mode, "mode", MODES)
@@ -284,6 +290,10 @@ def _direct_in_range(p, work_dtype):
     finiteness themselves (each block checked while in cache): no pass over the output.
     """
     out, finite = _direct_run(p, work_dtype)
+    if finite is None:   # a GPU result, finiteness unchecked (checking would download)
+        if p.resident:
+            return out   # device data in, device data out: no second run
+        out = p.backend.to_host(out)
     if finite or (finite is None and _all_finite(out)):
         return out
     shifts = _overflow_shifts(p)
@@ -413,27 +423,33 @@ def _limbs(array, bits, count):
 
 
 def _direct_numba(p, work_dtype):
-    """Run the numba kernel on ``p`` with inputs cast to ``work_dtype``."""
-    return _direct_run(p, work_dtype)[0]
+    """Run the direct kernel of ``p.backend`` on ``p`` with inputs cast to
+    ``work_dtype``; the result on the host."""
+    return p.backend.to_host(_direct_run(p, work_dtype)[0])
 
 
 def _direct_run(p, work_dtype):
-    """:func:`_direct_numba`'s result, and whether it is all finite as the CPU kernels
-    report it (None from the GPU: unknown)."""
+    """The direct sum of ``p`` by ``p.backend``: its result on the backend's device, and
+    whether it is all finite as the kernels report it (None from the GPU: unknown).
+
+    One piece of code for every device: the inputs (host or device arrays) are moved,
+    transposed and cast by the backend (:func:`sigconv.backend.cpu.rearrange`: on the
+    host a view where it can; on the GPU a kernel, and a host input goes up once)."""
+    be = p.backend
     in1, in2 = p.in1, p.in2
     d = len(p.axes)
     size1 = math.prod(in1.shape[a] for a in p.axes)
     size2 = math.prod(in2.shape[a] for a in p.axes)
     if size2 > size1:  # convolution commutes; the longer input streams through the kernel
         in1, in2 = in2, in1
-    last = tuple(range(in1.ndim - d, in1.ndim))
+    ndim = len(in1.shape)
+    last = tuple(range(ndim - d, ndim))
     moved = p.axes != last
-    if moved:   # the convolved axes last, the others in order (np.moveaxis, cheaper)
-        order = [a for a in range(in1.ndim) if a not in p.axes] + list(p.axes)
-        x, h = in1.transpose(order), in2.transpose(order)
-    else:
-        x, h = in1, in2
-    x_batch_shape, h_batch_shape = x.shape[:-d], h.shape[:-d]
+    # the convolved axes last, the others in order (np.moveaxis, cheaper)
+    order = [a for a in range(ndim) if a not in p.axes] + list(p.axes) if moved else None
+    x_shape = tuple(in1.shape[a] for a in order) if moved else tuple(in1.shape)
+    h_shape = tuple(in2.shape[a] for a in order) if moved else tuple(in2.shape)
+    x_batch_shape, h_batch_shape = x_shape[:-d], h_shape[:-d]
     # the batch lengths are equal or 1 (checked by _Problem): broadcasting is the maximum
     batch_shape = tuple(map(max, x_batch_shape, h_batch_shape))
     conv_out = tuple(p.out_shape[a] for a in p.axes)
@@ -441,54 +457,39 @@ def _direct_run(p, work_dtype):
     # beyond the result: contiguous copies of the inputs (a broadcast view becomes
     # whole), the work array when it is not the result's dtype, the batch maps
     work = np.dtype(work_dtype)
-    nbytes = sum(a.size * work.itemsize for a in (x, h)
-                 if not (a.flags.c_contiguous and a.dtype == work))
+    nbytes = sum(math.prod(a.shape) * work.itemsize for a in (in1, in2)
+                 if _copied(a, order, work))
     if work != p.result_dtype:
         nbytes += math.prod(p.out_shape) * work.itemsize
     nbytes += 16 * math.prod(batch_shape)
     p.check_work_memory("direct", nbytes, "contiguous copies of the inputs")
 
-    x3 = np.ascontiguousarray(x, dtype=work_dtype).reshape(
-        math.prod(x_batch_shape), -1, x.shape[-1])
-    h3 = np.ascontiguousarray(h, dtype=work_dtype).reshape(
-        math.prod(h_batch_shape), -1, h.shape[-1])
+    x3 = be.rearrange(in1, order, (), work, False).reshape(
+        math.prod(x_batch_shape), math.prod(x_shape[-d:-1]), x_shape[-1])
+    h3 = be.rearrange(in2, order, (), work, False).reshape(
+        math.prod(h_batch_shape), math.prod(h_shape[-d:-1]), h_shape[-1])
     n_batch = math.prod(batch_shape)
-    out = np.empty((n_batch, math.prod(conv_out[:-1]), conv_out[-1]), dtype=work_dtype)
-    args = (
-        readonly(x3), readonly(h3), out,
-        _batch_map(x_batch_shape, batch_shape),
-        _batch_map(h_batch_shape, batch_shape),
-        np.array(x.shape[-d:-1], dtype=np.int64),
-        np.array(h.shape[-d:-1], dtype=np.int64),
-        np.array(conv_out[:-1], dtype=np.int64),
-        np.array(conv_start[:-1], dtype=np.int64),
-        conv_start[-1],
+    out = be.empty((n_batch, math.prod(conv_out[:-1]), conv_out[-1]), work)
+    finite = be.direct_nd(
+        x3, h3, out, batch_shape, x_batch_shape, h_batch_shape, x_shape[-d:-1],
+        h_shape[-d:-1], conv_out[:-1], conv_start[:-1], conv_start[-1],
         _direct_block(n_batch * math.prod(conv_out[:-1]), conv_out[-1]),
-    )
-    if p.device == "cuda":
-        require_cuda().direct_nd(*args)
-        finite = None
-    elif p.direct_macs() >= _config.PARALLEL_MIN_MACS:
-        finite = cpu.direct_nd_parallel(*args)
-    else:
-        finite = cpu.direct_nd_serial(*args)
+        p.direct_macs() >= _config.PARALLEL_MIN_MACS)
     result = out.reshape(batch_shape + conv_out)
     if moved:   # back where they were
-        back = [0] * in1.ndim
+        back = [0] * ndim
         for i, a in enumerate(order):
             back[a] = i
-        result = result.transpose(back)
+        result = be.permute(result, tuple(back))
     return result, finite
 
 
-def _batch_map(input_batch_shape, batch_shape):
-    """Flat input batch index of every flat output batch index (broadcasting)."""
-    if math.prod(input_batch_shape) == 1:
-        return np.zeros(math.prod(batch_shape), dtype=np.int64)
-    if input_batch_shape == batch_shape:
-        return np.arange(math.prod(batch_shape), dtype=np.int64)
-    index = np.arange(math.prod(input_batch_shape), dtype=np.int64).reshape(input_batch_shape)
-    return np.ascontiguousarray(np.broadcast_to(index, batch_shape)).ravel()
+def _copied(array, order, dtype):
+    """Whether ``rearrange(array, order, (), dtype, False)`` copies ``array``."""
+    if isinstance(array, np.ndarray):
+        view = array if order is None else array.transpose(order)
+        return not (view.flags.c_contiguous and view.dtype == dtype)
+    return order is not None or array.dtype != dtype or not array.is_c_contiguous()
 
 
 # --------------------------------------------------------------------------------------
@@ -1242,8 +1243,8 @@ def _convolve(p, method, scipy_fft_conventions=False):
         scalars = _Problem(p.in1.reshape(1), p.in2.reshape(1), "full", None)
         return _convolve(scalars, "direct")[0]
     p.check_result_memory()
-    if method == "auto":
-        method = _choose(p)
+    if method == "auto":   # a backend without the FFT methods has one choice
+        method = _choose(p) if "fft" in p.backend.METHODS else "direct"
     p.warn_nonfinite = not scipy_fft_conventions
     result_dtype = p.result_dtype
     if method != "direct" and p.is_integer and not scipy_fft_conventions:
@@ -1339,56 +1340,55 @@ def _small_1d(in1, in2, mode, method, correlation):
     return out if finite else None
 
 
-def _on_cuda(in1, in2, mode, method, axes, correlation):
-    """``convolve``/``correlate`` with the direct kernel on the GPU."""
-    if method not in ("auto", "direct"):
-        raise ValueError(f"method={method!r} is not available on the GPU; use 'direct' or "
-                         "'auto' (the GPU runs the direct kernel)")
-    require_cuda()   # CUDAUnavailableError naming device, before any work
-    resident = _resident_on_cuda(in1, in2, mode, axes, correlation)
-    if resident is not None:
-        return resident
-    p = _Problem(to_host(in1), to_host(in2), mode, axes)
+def _on_backend(be, in1, in2, mode, method, axes, correlation):
+    """:func:`convolve` (or :func:`correlate`) by backend ``be``, once chosen.
+
+    Device data in (an input that lives on ``be``'s device, a GPU): the problem is
+    validated on zero-stride stand-ins of the device inputs' shapes, the data never
+    leaves the device, a host ``in2`` goes up once, and the result is a device array.
+    Host data in: the host problem, run by ``be``'s kernels (a GPU backend copies the
+    inputs up and the result down); the result is a NumPy array.
+    """
+    if method not in be.METHODS:
+        raise ValueError(f"method={method!r} is not available on {be.NAME}; use "
+                         f"{' or '.join(map(repr, reversed(be.METHODS)))} ({be.NAME} runs "
+                         "the direct kernel)")
+    if any(is_device_array(a) and be.owns(a) for a in (in1, in2)):
+        p = _device_problem(be, in1, in2, mode, axes, correlation)
+        if p is not None:
+            return be.like(_convolve(p, "direct"), in1, in2)
+        # integers, booleans and float16 (exact sums, half precision) are computed from
+        # host data, by the same backend: down, and the result up again
+        out = _on_backend(be, be.to_host(in1), be.to_host(in2), mode, method, axes,
+                          correlation)
+        return be.like(be.asarray(out), in1, in2)
+    p = _Problem(in1, in2, mode, axes)
+    p.backend = be
     if correlation:
+        p.check_result_memory()   # before the conjugate's copy
         p.in2 = _reverse_conj(p.in2, p.axes)
-    p.device = "cuda"
-    return to_device_like(_convolve(p, "direct"), in1, in2)
+    return _convolve(p, method)
 
 
+#: dtypes whose direct sum runs on device data as it is (the others go through the host)
 _RESIDENT_DTYPES = {np.dtype(c) for c in "fdFD"}
 
 
-def _resident_on_cuda(in1, in2, mode, axes, correlation):
-    """The direct kernel on data that stays on the GPU, or None when this fast path does
-    not apply: ``in1`` a C-contiguous device array, all axes convolved, both inputs of one
-    float or complex dtype. Only the (small) second input and the shape bookkeeping touch
-    the host; the result is a device array."""
-    if not (is_device_array(in1) and axes is None and hasattr(in1, "copy_to_host")
-            and in1.is_c_contiguous()):
+def _device_problem(be, in1, in2, mode, axes, correlation):
+    """The validated problem with the data left on ``be``'s device, or None for the
+    dtypes whose sum is not run on device data (:data:`_RESIDENT_DTYPES`)."""
+    p = _Problem(stand_in(in1), stand_in(in2), mode, axes)
+    if p.result_dtype not in _RESIDENT_DTYPES:
         return None
-    dtype = np.dtype(in1.dtype)
-    kernel = to_host(in2)
-    if dtype not in _RESIDENT_DTYPES or np.asarray(kernel).dtype != dtype:
-        return None
-    # validate the shapes with a zero-stride stand-in: no data of in1 leaves the GPU
-    shape = tuple(in1.shape)   # device shapes refuse negative indices
-    stand_in = np.lib.stride_tricks.as_strided(np.zeros(1, dtype), shape=shape,
-                                               strides=(0,) * len(shape))
-    p = _Problem(stand_in, kernel, mode, None)
-    kernel = _reverse_conj(p.in2, p.axes) if correlation else p.in2
-    if kernel.size > math.prod(shape):
-        return None   # the long input streams through the kernel: here the host copy wins
-    x3 = in1.reshape(1, math.prod(shape[:-1]), shape[-1])
-    h3 = np.ascontiguousarray(kernel).reshape(1, -1, kernel.shape[-1])
-    from numba import cuda
-
-    out = cuda.device_array((1, math.prod(p.out_shape[:-1]), p.out_shape[-1]), dtype=dtype)
-    zero = np.zeros(1, dtype=np.int64)
-    require_cuda().direct_nd(
-        x3, h3, out, zero, zero, np.array(shape[:-1], dtype=np.int64),
-        np.array(kernel.shape[:-1], dtype=np.int64), np.array(p.out_shape[:-1], np.int64),
-        np.array(p.start[:-1], dtype=np.int64), p.start[-1])
-    return out.reshape(p.out_shape)
+    p.check_result_memory()
+    # a host input was validated (and converted) by _Problem: that array is the one
+    in1 = in1 if is_device_array(in1) else p.in1
+    in2 = in2 if is_device_array(in2) else p.in2
+    if correlation:   # reversed and conjugated by a kernel (a host in2 goes up as such)
+        in2 = be.rearrange(in2, None, p.axes, np.dtype(in2.dtype), True)
+    p.in1, p.in2 = in1, in2
+    p.backend, p.resident = be, True
+    return p
 
 
 def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
@@ -1427,7 +1427,11 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
         Where to compute. None: where the data is (an input with
         ``__cuda_array_interface__``, a Numba or CuPy device array, means the GPU, and the
         result is then a device array). ``"cuda"`` runs NumPy inputs on the GPU and
-        returns NumPy. The GPU runs the direct method.
+        returns NumPy. The GPU runs the direct method. Device data stays on the device:
+        with ``in1`` there, only a NumPy ``in2`` is copied up (nothing when both are
+        there), and float and complex results are device arrays computed from device
+        data alone (integer, boolean and float16 device data are summed from a host
+        copy, to stay exact); a strided device view is made contiguous through the host.
 
     Returns
     -------
@@ -1492,9 +1496,8 @@ def convolve(in1, in2, mode="full", method="auto", axes=None, device=None):
         if out is not None:
             return out
     check_choice(method, "method", METHODS)
-    if resolve_device(device, in1, in2) == "cuda":
-        return _on_cuda(in1, in2, mode, method, axes, correlation=False)
-    return _convolve(_Problem(in1, in2, mode, axes), method)
+    be = _backend.get(resolve_device(device, in1, in2))
+    return _on_backend(be, in1, in2, mode, method, axes, correlation=False)
 
 
 def convolve_window(in1, in2, window, method="auto"):
@@ -1595,12 +1598,8 @@ def correlate(in1, in2, mode="full", method="auto", axes=None, device=None):
         if out is not None:
             return out
     check_choice(method, "method", METHODS)
-    if resolve_device(device, in1, in2) == "cuda":
-        return _on_cuda(in1, in2, mode, method, axes, correlation=True)
-    p = _Problem(in1, in2, mode, axes)
-    p.check_result_memory()   # before the conjugate's copy
-    p.in2 = _reverse_conj(p.in2, p.axes)
-    return _convolve(p, method)
+    be = _backend.get(resolve_device(device, in1, in2))
+    return _on_backend(be, in1, in2, mode, method, axes, correlation=True)
 
 
 def fftconvolve(in1, in2, mode="full", axes=None):

@@ -14,8 +14,9 @@ import operator
 
 import numpy as np
 
+from . import backend as _backend
 from . import conv
-from ._jit import readonly, require_cuda, resolve_device, to_device_like, to_host
+from ._jit import is_device_array, readonly, resolve_device, stand_in, to_host
 from ._lazy import LazyModule
 from ._validate import (
     as_nonempty_array,
@@ -31,7 +32,6 @@ cpu = LazyModule("sigconv.kernels.cpu")
 __all__ = ["convolve2d", "correlate2d", "convolution_matrix2d", "ConvolutionOperator2D"]
 
 BOUNDARIES = ("fill", "wrap", "symm")
-_PAD_MODES = {"wrap": "wrap", "symm": "symmetric"}
 
 
 #: the largest kernel whose rank is looked for (an SVD of 1024 x 1024 takes about a second
@@ -73,21 +73,17 @@ def window_starts(image_shape, kernel_shape, mode, correlation):
             for n, k in zip(image_shape, kernel_shape, strict=True)]
 
 
-def _extend(image, kernel_shape, mode, starts, boundary, fillvalue):
-    """The image extended by ``boundary`` so that a ``valid`` convolution gives ``mode``.
+def _pads(image_shape, kernel_shape, mode, starts):
+    """``(before, after)`` per axis: how far to extend the image so that a ``valid``
+    convolution gives ``mode``.
 
     The full convolution of an ``n``-long axis with a ``k``-long kernel has ``n + k - 1``
     outputs; the mode keeps ``length`` of them from ``start`` on. A valid convolution of
     the image padded by ``k - 1 - start`` before and ``length - n + start`` after gives
     exactly those.
     """
-    pads = []
-    for n, k, start in zip(image.shape, kernel_shape, starts, strict=True):
-        length = conv.mode_window(n, k, mode)[1]
-        pads.append((k - 1 - start, length - n + start))
-    if boundary == "fill":
-        return np.pad(image, pads, mode="constant", constant_values=fillvalue)
-    return np.pad(image, pads, mode=_PAD_MODES[boundary])
+    return tuple((k - 1 - start, conv.mode_window(n, k, mode)[1] - n + start)
+                 for n, k, start in zip(image_shape, kernel_shape, starts, strict=True))
 
 
 def check_fillvalue(fillvalue, dtype):
@@ -119,41 +115,55 @@ def check_fillvalue(fillvalue, dtype):
 
 
 def _convolve2d(in1, in2, mode, boundary, fillvalue, correlation, device=None):
+    """:func:`convolve2d` / :func:`correlate2d` on the backend chosen once here.
+
+    Device data in (an input on the GPU, with ``device`` None or ``"cuda"``): validated on
+    zero-stride stand-ins, the boundary extended and the kernel reversed by device
+    kernels, a host ``in2`` copied up once; the result is a device array. Host data in:
+    prepared on the host and summed by the backend's kernels (on the CPU the cost model
+    may pick the separable passes or the FFT); the result is a NumPy array.
+    """
     originals = (in1, in2)
-    device = resolve_device(device, in1, in2)
-    if device == "cuda":
-        require_cuda()   # CUDAUnavailableError naming device, before any work
-    if (device == "cuda" and not correlation and boundary == "fill" and np.isscalar(fillvalue)
-            and fillvalue == 0 and getattr(in1, "ndim", 0) == 2):
-        # zero fill, centred as convolve: the direct kernel on data left on the GPU
-        return conv.convolve(in1, in2, mode, device="cuda")
-    in1 = as_nonempty_array(to_host(in1), "in1", 2)
-    in2 = as_nonempty_array(to_host(in2), "in2", 2)
+    be = _backend.get(resolve_device(device, in1, in2))
+    resident = any(is_device_array(a) and be.owns(a) for a in originals)
+    # host data is prepared on the host (then summed by be, whichever it is)
+    prepare = be if resident else _backend.cpu
+    in1 = as_nonempty_array(stand_in(in1) if resident else to_host(in1), "in1", 2)
+    in2 = as_nonempty_array(stand_in(in2) if resident else to_host(in2), "in2", 2)
     check_choice(mode, "mode", conv.MODES)
     check_choice(boundary, "boundary", BOUNDARIES)
-    fillvalue = check_fillvalue(fillvalue, np.result_type(in1, in2))
+    dtype = np.result_type(in1, in2)
+    fillvalue = check_fillvalue(fillvalue, dtype)
+    if resident and dtype not in conv._RESIDENT_DTYPES:
+        # integers, booleans and float16 are summed from host data (exact, or in single
+        # precision), by the same backend: down, and the result up again
+        out = _convolve2d(be.to_host(originals[0]), be.to_host(originals[1]), mode,
+                          boundary, fillvalue, correlation, be.DEVICE)
+        return be.like(be.asarray(out), *originals)
     starts = window_starts(in1.shape, in2.shape, mode, correlation)
     p = conv._Problem(in1, in2, mode, None)
     # before anything of the inputs' size is allocated or scanned (a broadcast view of
     # 10**10 elements costs no memory, its conjugate or finiteness mask would)
     p.check_result_memory()
+    # the data: the device inputs themselves, or the validated host arrays
+    image, kernel = (value if resident and is_device_array(value) else checked
+                     for value, checked in zip(originals, (in1, in2), strict=True))
     if correlation:
-        in2 = conv.conjugate(in2[::-1, ::-1], "in2")
-        p.in2 = in2
+        kernel = prepare.rearrange(kernel, None, (0, 1), np.dtype(kernel.dtype), True) \
+            if resident else conv.conjugate(kernel[::-1, ::-1], "in2")
     if mode != "valid" and (boundary != "fill" or fillvalue != 0 or list(p.start) != starts):
         # valid mode never reads the boundary; zero fill centred as convolve is convolve
         # extended in the result dtype, so that the fill value keeps its value
-        dtype = np.result_type(in1, in2)
         extended = [n + k - 1 for n, k in zip(in1.shape, in2.shape, strict=True)]
         check_allocation("in1, in2", extended, dtype, copies=2,
                          what="the image extended by its boundary")
-        image = in1.astype(dtype, copy=False)
-        p = conv._Problem(_extend(image, in2.shape, mode, starts, boundary, fillvalue), in2,
-                          "valid", None)
-    if device == "cuda":
-        p.device = "cuda"   # the boundary was extended on the host; the sum runs on the GPU
-        return to_device_like(conv._convolve(p, "direct"), *originals)
-    return _run(p, in2)
+        image = prepare.extend2d(prepare.rearrange(image, None, (), dtype, False),
+                                 _pads(in1.shape, in2.shape, mode, starts), boundary,
+                                 fillvalue)
+        p = conv._Problem(stand_in(image), stand_in(kernel), "valid", None)
+    p.in1, p.in2 = image, kernel
+    p.backend, p.resident = be, resident
+    return be.like(_run(p, kernel), *originals)
 
 
 def _small_2d(in1, in2, mode, boundary, fillvalue):
@@ -212,6 +222,8 @@ def _run(p, kernel):
     instead of ``kh * kw``; below about twice that ratio (3x3) the second pass over memory
     eats the gain. The separable estimate is set against the model's FFT estimates.
     """
+    if "fft" not in p.backend.METHODS:   # a backend with the direct sum only
+        return conv._convolve(p, "direct")
     kh, kw = kernel.shape
     fits = p.mode != "valid" or (kh <= p.in1.shape[0] and kw <= p.in1.shape[1])
     # the SVD (about kh * kw * min(kh, kw) flops, and a few kernel-sized temporaries)
@@ -276,6 +288,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, device=None)
         outputs that read it are NaN, as in SciPy).
     device : {None, "cpu", "cuda"}, optional
         Where to compute, as in :func:`sigconv.convolve` (the GPU runs the direct sum).
+        With device data the boundary is extended on the device and only a NumPy
+        ``in2`` is copied up; the result is then a device array.
 
     Returns
     -------

@@ -25,7 +25,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._jit import require_cuda, resolve_device, to_device_like, to_host
+from . import backend as _backend
+from ._jit import is_device_array, resolve_device, stand_in, to_device_like, to_host
 from ._lazy import LazyModule
 from ._validate import (
     all_finite,
@@ -37,12 +38,9 @@ from ._validate import (
 )
 
 sp_fft = LazyModule("scipy.fft")  # imported on first use
-cpu = LazyModule("sigconv.kernels.cpu")
 
 __all__ = ["square_wave", "sawtooth_wave", "triangle_wave", "fourier_coefficients",
            "FourierSeries", "DrivenOscillator", "circular_convolve"]
-
-_SYNTHESIS_BLOCK = 512
 
 #: float64 arrays of the times' size that evaluating a series holds at its peak
 _CALL_COPIES = 5
@@ -467,6 +465,7 @@ class FourierSeries:
         self.f = f.astype(np.float64, copy=True)
         self.g = g.astype(np.float64, copy=True)
         self.g[0] = 0.0
+        self._coefficients_on = {}   # per device: the coefficients there, copied once
         with np.errstate(over="ignore"):
             bound = np.sum(np.abs(self.f)) + np.sum(np.abs(self.g))
         if not np.isfinite(bound):
@@ -558,6 +557,11 @@ class FourierSeries:
         ``device`` as in :func:`sigconv.convolve`: None computes where ``t`` lives (a
         device array of times gives a device array), ``"cuda"`` on the GPU.
 
+        Device times are read on the device and the result is written there: only the
+        coefficients are copied up, on the first call on that device (then cached).
+        They take the direct sum (the grid test and the finiteness check would need the
+        times on the host): a non-finite device time gives NaN, not a ValueError.
+
         The times are first reduced modulo the period (exactly, by ``fmod``), so that the
         phases ``n w t`` stay below ``2 pi n`` however large ``t`` is. A uniform grid whose
         step is ``p T / M`` (rational, up to rounding) is evaluated by one inverse FFT of
@@ -568,8 +572,9 @@ class FourierSeries:
         TypeError
             If ``t`` is not real (complex, boolean, extended precision, not numeric).
         ValueError
-            If ``t`` is not finite, or is not such a grid and ``n_terms * t.size`` exceeds
-            ``10**10`` (the error names both); if ``device`` is not None, ``"cpu"`` or
+            If host ``t`` is not finite, or is not such a grid and ``n_terms * t.size``
+            exceeds ``10**10`` (``64 * 10**10`` on the GPU; the error names both); if
+            ``device`` is not None, ``"cpu"`` or
             ``"cuda"``.
         sigconv.CUDAUnavailableError
             If ``device="cuda"`` (or ``t`` is a device array) and numba finds no GPU; a
@@ -581,9 +586,9 @@ class FourierSeries:
             scanned, so a huge broadcast view costs nothing to refuse.
         """
         original = t
-        device = resolve_device(device, t)
-        if device == "cuda":
-            require_cuda()  # a clear error without a GPU, even where the FFT path runs
+        be = _backend.get(resolve_device(device, t))
+        if is_device_array(t) and be.owns(t):
+            return be.like(self._on_device(be, t), t)
         # the flattened copy, the result, the folded times and the grid test's model
         t = _times(to_host(t), copies=_CALL_COPIES)
         flat = t.ravel()
@@ -594,28 +599,65 @@ class FourierSeries:
             indices = (np.arange(flat.size, dtype=np.int64) * numerator) % size
             out = self._grid_values(size, start, "t")[indices]
         else:
-            limit = _MAX_DIRECT_WORK * (64 if device == "cuda" else 1)
-            if self.n_terms * flat.size > limit:
-                raise ValueError(
-                    f"evaluating n_terms={self.n_terms} harmonics at t.size={flat.size} "
-                    f"times that are not a uniform grid commensurate with the period "
-                    f"would take {self.n_terms * flat.size:.3g} operations (more than "
-                    f"{limit:.0e}); evaluate fewer times, truncate the series, or use "
-                    "evenly spaced times (numpy.linspace over whole periods)")
-            out = self._direct(flat, device)
+            self._check_direct_work(flat.size, be)
+            out = self._direct(flat, be)
+        # device times computed on the CPU (device="cpu") go back to the device
         return to_device_like(out.reshape(t.shape), original)
 
-    def _direct(self, flat, device="cpu"):
-        """The series at the 1-D float64 times ``flat``, ``n_terms`` operations each."""
-        out = np.empty(flat.size)
+    def _check_direct_work(self, n_points, be):
+        """ValueError when the direct sum at ``n_points`` times is beyond the work limit
+        (64 times larger on a GPU, whose thousands of threads take it in stride)."""
+        limit = _MAX_DIRECT_WORK * (1 if "fft" in be.METHODS else 64)
+        if self.n_terms * n_points > limit:
+            raise ValueError(
+                f"evaluating n_terms={self.n_terms} harmonics at t.size={n_points} "
+                f"times that are not a uniform grid commensurate with the period "
+                f"would take {self.n_terms * n_points:.3g} operations (more than "
+                f"{limit:.0e}); evaluate fewer times, truncate the series, or use "
+                "evenly spaced times (numpy.linspace over whole periods)")
+
+    def __getstate__(self):
+        # the coefficients cached on devices are not pickled (copied again when needed)
+        state = dict(self.__dict__)
+        state.pop("_coefficients_on", None)
+        return state
+
+    def _coefficients(self, be):
+        """``(f, g)`` on ``be``'s device: copied there on the first call only (the series
+        is immutable: ``f`` and ``g`` are not to be changed in place)."""
+        cache = self.__dict__.setdefault("_coefficients_on", {})
+        if be.DEVICE not in cache:
+            cache[be.DEVICE] = (be.asarray(self.f), be.asarray(self.g))
+        return cache[be.DEVICE]
+
+    def _on_device(self, be, t):
+        """The series at device times ``t``, on the device: the times are read there and
+        the result written there; only the coefficients are copied, once per series.
+        The uniform-grid FFT and the finiteness check of host times would need the times
+        on the host: here the direct sum runs, and a non-finite time gives NaN."""
+        times = as_numeric_array(stand_in(t), "t")
+        if times.dtype.kind == "c":
+            raise TypeError(f"t must be real, got dtype {times.dtype}")
+        if times.dtype.kind == "b":
+            raise TypeError("t must hold numbers, not booleans (dtype bool)")
+        check_native_precision(times.dtype, "t")
+        self._check_direct_work(times.size, be)
+        flat = be.rearrange(t, None, (), np.dtype(np.float64), False).reshape(times.size)
+        f, g = self._coefficients(be)
+        out = be.empty((times.size,), np.float64)
+        be.fourier_synthesis(flat, f, g, self.omega, self.period, out)
+        return out.reshape(times.shape)
+
+    def _direct(self, flat, be=_backend.cpu):
+        """The series at the 1-D float64 times ``flat``, ``n_terms`` operations each, by
+        backend ``be`` (host times in, a host result out)."""
         if flat.size == 0:
-            return out
-        synthesis = require_cuda().fourier_synthesis if device == "cuda" \
-            else cpu.fourier_synthesis
-        # fmod is exact: the phases stay below 2 pi n_terms for any finite time
-        synthesis(np.ascontiguousarray(np.fmod(flat, self.period)), self.f, self.g,
-                  self.omega, out, _SYNTHESIS_BLOCK)
-        return out
+            return np.empty(0)
+        f, g = self._coefficients(be)
+        # fmod (in the backend) is exact: the phases stay below 2 pi n_terms for any time
+        out = be.fourier_synthesis(be.asarray(flat), f, g, self.omega, self.period,
+                                   be.empty(flat.shape, np.float64))
+        return be.to_host(out)
 
     def _uniform_grid(self, flat):
         """``(start, p, M)`` when ``flat[k] = start + k p T / M`` to rounding and one

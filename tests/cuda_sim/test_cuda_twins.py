@@ -13,6 +13,8 @@ from numba import cuda
 
 import sigconv as sc
 from sigconv import FourierSeries, _config
+from sigconv.backend import cpu as cpu_backend
+from sigconv.backend import cuda as cuda_backend
 
 if not sc.cuda_available():
     raise RuntimeError("no CUDA device or simulator: run through tests/test_cuda.py "
@@ -119,3 +121,110 @@ def test_fft_functions_refuse_device_data():
         sc.fftconvolve(cuda.to_device(np.ones(4)), np.ones(2))
     with pytest.raises(ValueError, match="runs on the CPU"):
         sc.oaconvolve(np.ones(4), cuda.to_device(np.ones(2)))
+
+
+# --------------------------------------------------------------------------------------
+# the backends, function by function: sigconv.backend.cuda against sigconv.backend.cpu
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+@pytest.mark.parametrize("pads", [((0, 0), (0, 0)), ((1, 2), (2, 1)), ((5, 7), (6, 0)),
+                                  ((0, 9), (4, 4))])   # beyond the image: several periods
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_extend2d_twin(boundary, pads, dtype):
+    rng = np.random.default_rng(11)
+    image = random(rng, (3, 4), dtype)
+    fill = dtype(0.5 - 2j) if np.dtype(dtype).kind == "c" else dtype(0.5)
+    expected = cpu_backend.extend2d(image, pads, boundary, fill)
+    out = cuda_backend.extend2d(cuda.to_device(image), pads, boundary, fill)
+    np.testing.assert_array_equal(out.copy_to_host(), expected)
+
+
+def test_extend2d_reads_a_strided_device_view():
+    rng = np.random.default_rng(12)
+    image = random(rng, (6, 8), np.float64)
+    view = cuda.to_device(image)[::2, 1::3]
+    out = cuda_backend.extend2d(view, ((2, 1), (1, 3)), "symm", 0.0)
+    np.testing.assert_array_equal(out.copy_to_host(),
+                                  np.pad(image[::2, 1::3], ((2, 1), (1, 3)), "symmetric"))
+
+
+@pytest.mark.parametrize(("shape", "order", "flip"), [
+    ((7,), None, ()), ((7,), None, (0,)), ((3, 4), (1, 0), ()), ((3, 4), None, (0, 1)),
+    ((2, 3, 4), (2, 0, 1), (1,)), ((2, 3, 4), (1, 2, 0), (0, 2))])
+@pytest.mark.parametrize(("dtype", "out_dtype", "conjugate"), [
+    (np.float32, np.float64, False), (np.complex128, np.complex128, True),
+    (np.float64, np.float64, True)])
+def test_rearrange_twin(shape, order, flip, dtype, out_dtype, conjugate):
+    rng = np.random.default_rng(13)
+    a = random(rng, shape, dtype)
+    expected = cpu_backend.rearrange(a, order, flip, np.dtype(out_dtype), conjugate)
+    out = cuda_backend.rearrange(cuda.to_device(a), order, flip, np.dtype(out_dtype),
+                                 conjugate)
+    assert out.dtype == expected.dtype and out.shape == expected.shape
+    np.testing.assert_array_equal(out.copy_to_host(), expected)
+
+
+def test_rearrange_changing_nothing_is_no_copy():
+    device = cuda.to_device(np.arange(6.0).reshape(2, 3))
+    assert cuda_backend.rearrange(device, None, (), np.dtype(np.float64), False) is device
+    assert cuda_backend.permute(device, (0, 1)) is device
+
+
+@pytest.mark.parametrize("value", [0.0, -2.5, 3])
+def test_full_twin(value):
+    out = cuda_backend.full((5, 7), value, np.float64)
+    np.testing.assert_array_equal(out.copy_to_host(), cpu_backend.full((5, 7), value,
+                                                                       np.float64))
+
+
+def test_direct_nd_twin_broadcasts_batches():
+    """Batch maps computed in the kernel from the shapes (batch_source), against the CPU
+    kernel's maps: a batch of 2 x 3 outputs from inputs of batch (2, 1) and (1, 3)."""
+    rng = np.random.default_rng(14)
+    x = random(rng, (2, 2, 9), np.float64)    # (batch, rows, columns)
+    h = random(rng, (3, 2, 3), np.float64)
+    args = ((2, 3), (2, 1), (1, 3), (2,), (2,), (3,), (0,), 0, 4)
+    expected = np.empty((6, 3, 11))
+    assert cpu_backend.direct_nd(x, h, expected, *args, False)
+    out = cuda.device_array((6, 3, 11))
+    assert cuda_backend.direct_nd(cuda.to_device(x), cuda.to_device(h), out, *args,
+                                  False) is None
+    np.testing.assert_allclose(out.copy_to_host(), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_terms", [1, 3, 70, 140])
+def test_fourier_synthesis_backend_twin(n_terms):
+    rng = np.random.default_rng(n_terms)
+    f, g = rng.standard_normal(n_terms), rng.standard_normal(n_terms)
+    t = rng.uniform(-30.0, 30.0, 41)
+    expected = cpu_backend.fourier_synthesis(t, f, g, 2.0, np.pi, np.empty(41))
+    out = cuda_backend.fourier_synthesis(cuda.to_device(t), cuda.to_device(f),
+                                         cuda.to_device(g), 2.0, np.pi,
+                                         cuda.device_array(41))
+    np.testing.assert_allclose(out.copy_to_host(), expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("function", [sc.convolve, sc.correlate])
+def test_strided_device_views_are_convolved_right(function):
+    """A strided device view (not contiguous) is the one input that goes through the
+    host before the kernel runs; the result is right and stays on the device."""
+    rng = np.random.default_rng(15)
+    a, b = random(rng, (20,), np.float64), random(rng, (3,), np.float64)
+    out = function(cuda.to_device(a)[::2], b)
+    np.testing.assert_allclose(out.copy_to_host(), function(a[::2], b, method="direct"),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("function", [sc.convolve2d, sc.correlate2d])
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+def test_integer_device_images_stay_exact(function, boundary):
+    """Integer device data is summed exactly (through the host) and comes back a device
+    array of the result dtype."""
+    rng = np.random.default_rng(16)
+    image, kernel = rng.integers(-9, 9, (5, 6)), rng.integers(-9, 9, (2, 3))
+    out = function(cuda.to_device(image), kernel, "same", boundary, fillvalue=3)
+    assert not isinstance(out, np.ndarray)
+    np.testing.assert_array_equal(out.copy_to_host(),
+                                  function(image, kernel, "same", boundary, fillvalue=3))
