@@ -50,6 +50,7 @@ import numpy as np
 from .._docs import fill_docstrings
 from .._validate import check_real, lookup_name
 from . import _checks, schedules
+from . import backend as _backends
 from . import losses as _losses
 from .kernels import cpu
 
@@ -130,18 +131,20 @@ class _State:
         self.slots = ()
         self.ema = None
 
-    def provide(self, used, initial):
+    def provide(self, used, initial, backend=None):
         """Allocate the slots that ``used`` needs and that do not exist yet, filled with
-        their ``initial`` values (zeros but for Adagrad's accumulator).
+        their ``initial`` values (zeros but for Adagrad's accumulator), on the device of
+        ``backend`` (:mod:`sigconv.nn.backend`; the CPU by default).
 
         A hyperparameter changed between steps (momentum from 0 to 0.9, say) may bring
         a slot into use: the kernel must never see an empty slot it reads.
         """
+        full = (backend or _backends.cpu).full
         size = math.prod(self.shape)
         previous = self.slots or (None,) * len(used)
         self.slots = tuple(
             slot if slot is not None and (slot.size == size or not needed)
-            else np.full(size if needed else 0, value, self.dtype)
+            else full(size if needed else 0, value, self.dtype)
             for slot, needed, value in zip(previous, used, initial, strict=True)
         )
         self.used = used
@@ -433,13 +436,12 @@ class Optimizer(_checks.FromConfig):
         factors = self._factors(learning_rate)
         used = self._used_slots()
         ema = self._ema_factors()
-        from numba import cuda
-
+        device = _backends.cuda
         for key, (w, g, state), scale in zip(params, steps, scales, strict=True):
             if state.used != used or any(not _checks.on_device(s) for s in state.slots):
-                state.provide(used, self._initial_values())
-                state.slots = tuple(s if _checks.on_device(s) else cuda.to_device(s)
-                                    for s in state.slots)
+                # slots of a CPU optimizer go over once; new ones are made on the device
+                state.slots = tuple(device.asarray(s, state.dtype) for s in state.slots)
+                state.provide(used, self._initial_values(), device)
             typed, clipvalue, decay, averaging = self._cast(state.dtype, factors,
                                                             learning_rate, ema)
             if self.weight_decay is not None and self._decays(key, params[key]):
@@ -447,10 +449,8 @@ class Optimizer(_checks.FromConfig):
             kernel(w, g, *self._kernel_slots(state.slots), *typed,
                    state.dtype.type(scale), clipvalue, *self._flags())
             if averaging is not None:
-                if state.ema is None:
-                    state.ema = np.zeros(w.size, state.dtype)
-                if not _checks.on_device(state.ema):
-                    state.ema = cuda.to_device(state.ema)
+                state.ema = (device.zeros(w.size, state.dtype) if state.ema is None
+                             else device.asarray(state.ema, state.dtype))
                 cuda_kernels.ema_update(state.ema, w, *averaging)
         self.iterations += 1
 
