@@ -144,3 +144,25 @@ def test_regularization_loss_brings_back_one_scalar():
     assert log.records == [("to_host", 8, (1,))]
     kernel = model.layers[0].get_weights()[0]
     assert penalty == pytest.approx(0.01 * np.sum(kernel ** 2), rel=1e-12)
+
+
+@pytest.mark.parametrize("clipping", [{"clipnorm": 0.5}, {"global_clipnorm": 0.7}])
+def test_clipped_steps_bring_back_the_sums_of_squares_only(clipping):
+    """Optimizer slots are made on the device; clipping copies one array of the
+    gradients' sums of squares to the host (not the gradients); the steps equal the
+    CPU's."""
+    rng = np.random.default_rng(6)
+    params = {"kernel": rng.standard_normal((4, 3)), "bias": rng.standard_normal(3)}
+    grads = {key: rng.standard_normal(value.shape) for key, value in params.items()}
+    on_cpu = {key: value.copy() for key, value in params.items()}
+    on_gpu = {key: cuda_backend.asarray(value, np.float64) for key, value in params.items()}
+    device_grads = {key: cuda_backend.asarray(value, np.float64)
+                    for key, value in grads.items()}
+    cpu_optimizer, gpu_optimizer = (nn.Adam(0.1, **clipping) for _ in range(2))
+    for _ in range(2):
+        cpu_optimizer.apply(grads, on_cpu)
+        with count_transfers() as log:
+            gpu_optimizer.apply(device_grads, on_gpu)
+        assert log.records == [("to_host", 16, (2,))]
+    for key, value in on_cpu.items():
+        np.testing.assert_allclose(on_gpu[key].copy_to_host(), value, rtol=1e-12)

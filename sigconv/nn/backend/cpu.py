@@ -240,3 +240,9 @@ def add_penalty_gradient(w, grad, regularizer):
     grad += regularizer.gradient(w)
     return grad
 
+
+def sum_of_squares(arrays):
+    """``sum(a**2)`` of each flat array, as a NumPy float64 array on the host (the norms
+    that gradient clipping needs; float32 arrays are summed by their own dtype's product)."""
+    with np.errstate(over="ignore"):
+        return np.array([float(np.dot(a, a)) for a in arrays], np.float64)

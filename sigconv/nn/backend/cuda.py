@@ -364,3 +364,14 @@ def add_penalty_gradient(w, grad, regularizer):
     t = np.dtype(w.dtype).type
     kernels.add_penalty_gradient(_flat(w), _flat(grad), t(regularizer.l1), t(regularizer.l2))
     return grad
+
+
+def sum_of_squares(arrays):
+    """``sum(a**2)`` of each flat device array, summed on the device in float64 and
+    copied to the host together: a NumPy float64 array (one copy for all of them)."""
+    _, kernels = _cuda()
+    totals = zeros((len(arrays),), np.float64)
+    one, zero = np.float64(1), np.float64(0)
+    for k, array in enumerate(arrays):
+        kernels.add_penalty(_flat(array), zero, one, totals[k:k + 1])
+    return to_host(totals)

@@ -613,7 +613,7 @@ def fill(out, value):
 def _penalty_partials_kernel(w, l1, l2, partials):
     """``partials[thread] = sum over the thread's entries of l1 |w| + l2 w**2``."""
     start = cuda.grid(1)
-    acc = w[0] * 0
+    acc = l2 * 0                  # in the dtype of the factors (the total's)
     for i in range(start, w.size, cuda.gridsize(1)):
         acc += l1 * abs(w[i]) + l2 * w[i] * w[i]
     if start < partials.size:
@@ -639,9 +639,10 @@ def add_sum(values, scale, total):
 
 def add_penalty(w, l1, l2, total):
     """``total[0] += l1 * sum(|w|) + l2 * sum(w**2)`` for a flat device array ``w``: one
-    partial sum per thread, then their ordered sum (no atomics)."""
+    partial sum per thread, then their ordered sum (no atomics), in the dtype of ``total``
+    and of the factors ``l1``, ``l2`` (float64 sums of float32 weights do not overflow)."""
     blocks, threads = launch_config(w.size)
-    partials = cuda.device_array(blocks * threads, dtype=w.dtype)
+    partials = cuda.device_array(blocks * threads, dtype=total.dtype)
     _penalty_partials_kernel[blocks, threads](w, l1, l2, partials)
     return add_sum(partials, total.dtype.type(1), total)
 
