@@ -220,8 +220,13 @@ class Sequential:
         """Move every layer's weights (and the training passes) to ``"cuda"`` or ``"cpu"``.
 
         On the GPU the weights, gradients and optimizer slots stay on the device during
-        :meth:`fit`; only each batch goes over, and the (small) output comes back for the
-        loss. :meth:`get_weights` and :meth:`predict` return NumPy arrays. Returns the model.
+        :meth:`fit`, through the backend of the device (:mod:`sigconv.nn.backend`). With
+        a categorical cross-entropy (on logits or a softmax output), a mean squared error
+        or a binary cross-entropy (mean reductions, no sample weights) the loss, its
+        gradient and the weight penalties are computed on the device too: each batch goes
+        over and one scalar, the batch's loss, comes back (and the output, where metrics
+        need it). Other losses take the output to the host. :meth:`get_weights` and
+        :meth:`predict` return NumPy arrays. Returns the model.
 
         Raises
         ------
