@@ -60,3 +60,15 @@ def test_layers_and_the_model_do_not_branch_on_their_device_in_the_passes():
                 source = inspect.getsource(function)
                 assert "device ==" not in source and "device !=" not in source, \
                     (cls.__name__, method)
+
+
+def test_the_cuda_backend_imports_without_a_gpu_or_numba_cuda():
+    """numba.cuda (and the CUDA kernels) load on the first GPU call, not on import."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sigconv.nn.backend.cuda, sigconv.nn.layers, sigconv.nn.model; "
+            "print('numba.cuda' in sys.modules, 'sigconv.nn.kernels.cuda' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["False", "False"]
