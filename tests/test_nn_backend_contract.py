@@ -64,11 +64,19 @@ def test_layers_and_the_model_do_not_branch_on_their_device_in_the_passes():
 
 def test_the_cuda_backend_imports_without_a_gpu_or_numba_cuda():
     """numba.cuda (and the CUDA kernels) load on the first GPU call, not on import."""
+    import os
+    import pathlib
     import subprocess
     import sys
 
+    import sigconv
+
+    root = str(pathlib.Path(sigconv.__file__).resolve().parents[1])   # this checkout
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env.pop("NUMBA_ENABLE_CUDASIM", None)
     code = ("import sys, sigconv.nn.backend.cuda, sigconv.nn.layers, sigconv.nn.model; "
             "print('numba.cuda' in sys.modules, 'sigconv.nn.kernels.cuda' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+                            check=True, env=env)
     assert result.stdout.split() == ["False", "False"]
