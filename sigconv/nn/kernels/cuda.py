@@ -687,11 +687,11 @@ def _binary_crossentropy_kernel(p, y, from_logits, epsilon, losses, grad, scale)
         for c in range(n_columns):
             v, t = p[r, c], y[r, c]
             if from_logits:
-                acc += max(v, 0) - v * t + math.log1p(math.exp(-abs(v)))
+                acc += (v if v > 0 else v * 0) - v * t + math.log1p(math.exp(-abs(v)))
                 s = 1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))
                 grad[r, c] = (s - t) * scale
             else:
-                q = min(max(v, epsilon), 1 - epsilon)
+                q = epsilon if v < epsilon else (1 - epsilon if v > 1 - epsilon else v)
                 acc -= t * math.log(q) + (1 - t) * math.log(1 - q)
                 if v >= epsilon and v <= 1 - epsilon:
                     grad[r, c] = (v - t) / (v * (1 - v)) * scale
