@@ -8,7 +8,7 @@ from numba import cuda
 
 from sigconv import _config, nn
 from sigconv._transfers import count_transfers
-from sigconv.nn import activations, functional
+from sigconv.nn import activations, functional, regularizers
 from sigconv.nn.backend import cpu
 from sigconv.nn.backend import cuda as gpu
 from sigconv.nn.kernels import cuda as kernels
@@ -234,3 +234,22 @@ def test_dense_pieces():
     masks = [backend.dropout_mask((4, 6), np.float64, 0.3, np.random.default_rng(5))
              for backend in (gpu, cpu)]
     assert_twins(*masks)
+
+
+class _Cubic(regularizers.Regularizer):
+    """A user's penalty ``sum(|w|**3)``: its own formula, run on a host copy."""
+
+    def __call__(self, w):
+        return float(np.sum(np.abs(w) ** 3))
+
+    def gradient(self, w):
+        return 3 * w * np.abs(w)
+
+
+def test_a_regularizer_of_the_users_own_runs_on_a_host_copy():
+    w, grad = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    device_grad, total = cuda.to_device(grad), gpu.zeros((1,), np.float64)
+    gpu.add_penalty(cuda.to_device(w), _Cubic(), total)
+    gpu.add_penalty_gradient(cuda.to_device(w), device_grad, _Cubic())
+    assert_twins(total, cpu.add_penalty(w, _Cubic(), cpu.zeros((1,), np.float64)))
+    assert_twins(device_grad, cpu.add_penalty_gradient(w, grad.copy(), _Cubic()))

@@ -349,20 +349,44 @@ def add_mean(values, total):
     return kernels.add_sum(_flat(values), total.dtype.type(1 / values.size), total)
 
 
+def _factors(regularizer):
+    """``(l1, l2)`` of a regularizer that computes sigconv's formula (an
+    :class:`~sigconv.nn.Regularizer` whose value and gradient are not overridden), else
+    None."""
+    from ..regularizers import Regularizer
+
+    kind = type(regularizer)
+    if isinstance(regularizer, Regularizer) and kind.__call__ is Regularizer.__call__ \
+            and kind.gradient is Regularizer.gradient:
+        return regularizer.l1, regularizer.l2
+    return None
+
+
 def add_penalty(w, regularizer, total):
-    """``total[0] += l1 * sum(|w|) + l2 * sum(w**2)`` of ``regularizer``'s factors, on the
-    device (the weights are not copied to the host)."""
+    """``total[0] += regularizer(w)``: for sigconv's penalties ``l1 * sum(|w|) + l2 *
+    sum(w**2)`` on the device (the weights are not copied to the host); a regularizer
+    of the user's own is called on a host copy of ``w`` (its formula is Python)."""
     _, kernels = _cuda()
     t = total.dtype.type
-    return kernels.add_penalty(_flat(w), t(regularizer.l1), t(regularizer.l2), total)
+    factors = _factors(regularizer)
+    if factors is None:
+        value = asarray(np.array([regularizer(to_host(w))]), total.dtype)
+        return kernels.add_sum(value, t(1), total)
+    return kernels.add_penalty(_flat(w), t(factors[0]), t(factors[1]), total)
 
 
 def add_penalty_gradient(w, grad, regularizer):
-    """``grad += l1 * sign(w) + 2 * l2 * w`` of ``regularizer``'s factors, in place on the
-    device."""
+    """``grad += regularizer.gradient(w)`` in place: ``l1 * sign(w) + 2 * l2 * w`` on the
+    device for sigconv's penalties; a regularizer of the user's own runs on a host copy
+    of ``w``, its gradient copied back."""
     _, kernels = _cuda()
     t = np.dtype(w.dtype).type
-    kernels.add_penalty_gradient(_flat(w), _flat(grad), t(regularizer.l1), t(regularizer.l2))
+    factors = _factors(regularizer)
+    if factors is None:
+        gradient = asarray(np.asarray(regularizer.gradient(to_host(w))), w.dtype)
+        kernels.axpy(t(1), _flat(gradient), _flat(grad))
+        return grad
+    kernels.add_penalty_gradient(_flat(w), _flat(grad), t(factors[0]), t(factors[1]))
     return grad
 
 
