@@ -124,6 +124,11 @@ def test_mse_and_binary_crossentropy_train_on_the_device(loss, activation):
                                rtol=1e-10)
     for mine, theirs in zip(on_gpu.get_weights(), on_cpu.get_weights(), strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+    # inference (BatchNormalization's moving statistics, kept on the device)
+    np.testing.assert_allclose(on_gpu.predict(x, verbose=0), on_cpu.predict(x, verbose=0),
+                               rtol=1e-10, atol=1e-12)
+    assert on_gpu.evaluate(x, y, verbose=0) == pytest.approx(
+        on_cpu.evaluate(x, y, verbose=0), rel=1e-10)
 
 
 def test_metrics_download_the_output_once_per_batch():
