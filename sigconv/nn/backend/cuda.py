@@ -78,8 +78,11 @@ def asarray(x, dtype):
 
 
 def to_host(x):
-    """``x`` copied to the host, as a NumPy array (one copy)."""
-    return x.copy_to_host() if _is_device(x) else np.asarray(x)
+    """``x`` copied to the host, as a NumPy array (one copy; any array with
+    ``__cuda_array_interface__``, a NumPy array as it is)."""
+    from ..._jit import to_host as copied
+
+    return copied(x) if _is_device(x) else np.asarray(x)
 
 
 def copy(x):
