@@ -1000,12 +1000,8 @@ ACTIVATION_KINDS = {"linear": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh
 
 
 def bias_activate(z, bias, kind, slope=0.0):
-    """In place on ``z`` (C-contiguous, last axis = channels): ``z = f(z + bias)``; host or
-    device arrays."""
-    if type(z) is not np.ndarray and _checks.on_device(z):
-        channels = tuple(z.shape)[-1]
-        _cuda()[1].activate(_flat2d(z, channels), bias, kind, np.dtype(z.dtype).type(slope))
-        return z
+    """In place on ``z`` (C-contiguous, last axis = channels): ``z = f(z + bias)`` (NumPy
+    arrays; the GPU twin is :func:`sigconv.nn.backend.cuda.bias_activate`)."""
     rows = z.reshape(-1, z.shape[-1])
     kernel = cpu.activate_parallel if z.size >= _config.NN_PARALLEL_MIN else cpu.activate_serial
     kernel(rows, bias, kind, z.dtype.type(slope))
@@ -1013,14 +1009,8 @@ def bias_activate(z, bias, kind, slope=0.0):
 
 
 def activation_derivative(grad, y, kind, slope=0.0, out=None):
-    """``grad * f'(z)`` from the activation's output ``y = f(z)``; host or device arrays."""
-    if _checks.on_device(y):
-        cuda, kernels = _cuda()
-        channels = tuple(y.shape)[-1]
-        out = cuda.device_array(y.shape, y.dtype) if out is None else out
-        kernels.derivative(_flat2d(grad, channels), _flat2d(y, channels),
-                           _flat2d(out, channels), kind, np.dtype(y.dtype).type(slope))
-        return out
+    """``grad * f'(z)`` from the activation's output ``y = f(z)`` (NumPy arrays; the GPU
+    twin is :func:`sigconv.nn.backend.cuda.activation_backward`)."""
     if out is None:
         out = np.empty(y.shape, y.dtype)
     channels = tuple(y.shape)[-1]
@@ -1028,98 +1018,3 @@ def activation_derivative(grad, y, kind, slope=0.0, out=None):
     kernel(np.ascontiguousarray(grad, y.dtype).reshape(-1, channels), y.reshape(-1, channels),
            out.reshape(-1, channels), kind, y.dtype.type(slope))
     return out
-
-
-# --- the same passes on the GPU (device arrays in, device arrays out) --------------------
-
-def _cuda():
-    from numba import cuda
-
-    from .kernels import cuda as kernels
-    return cuda, kernels
-
-
-def device_zeros(shape, dtype):
-    """A zero-filled device array."""
-    cuda, _ = _cuda()
-    return cuda.to_device(np.zeros(shape, dtype))
-
-
-def _flat2d(array, columns):
-    return array.reshape(array.size // columns, columns)
-
-
-def conv_forward_cuda(x, kernel, geometry):
-    """:func:`conv_forward` on device arrays: the whole batch's patches, then one tiled
-    GEMM; returns the output and the patches (kept for the backward pass)."""
-    cuda, kernels = _cuda()
-    batch, channels = x.shape[0], x.shape[3]
-    out_h, out_w = geometry.out_size
-    filters = tuple(kernel.shape)[-1]
-    rows = batch * out_h * out_w
-    dtype = np.dtype(x.dtype)
-    cols = cuda.device_array((rows, geometry.taps, channels), dtype)
-    kernels.patches(x, cols, 0, batch * out_h, geometry.kernel_tuple, dtype.type(0))
-    out = cuda.device_array((batch, out_h, out_w, filters), dtype)
-    kernels.gemm(_flat2d(cols, geometry.taps * channels), _flat2d(kernel, filters),
-                 out=_flat2d(out, filters))
-    return out, cols
-
-
-def conv_backward_cuda(x, grad, kernel, geometry, input_grad, cols):
-    """:func:`conv_backward` on device arrays, from the patches the forward pass kept."""
-    cuda, kernels = _cuda()
-    filters = tuple(kernel.shape)[-1]
-    dtype = np.dtype(x.dtype)
-    width = geometry.taps * x.shape[3]
-    grad2d = _flat2d(grad, filters)
-    weights = _flat2d(kernel, filters)
-    dweights = cuda.device_array(weights.shape, dtype)
-    kernels.gemm(_flat2d(cols, width), grad2d, out=dweights, trans_a=True)
-    dx = None
-    if input_grad:
-        dcols = cuda.device_array(cols.shape, dtype)
-        kernels.gemm(grad2d, weights, out=_flat2d(dcols, width), trans_b=True)
-        dx = device_zeros(x.shape, dtype)
-        kernels.patches_adjoint(dcols, dx, 0, x.shape[0] * geometry.out_size[0],
-                                geometry.kernel_tuple)
-    return dx, dweights.reshape(kernel.shape)
-
-
-def pool_forward_cuda(x, geometry, kind):
-    """Max or average pooling on device arrays; what the backward pass needs (the argmax,
-    or the window counts) stays on the device."""
-    cuda, kernels = _cuda()
-    batch, channels = x.shape[0], x.shape[3]
-    out_h, out_w = geometry.out_size
-    dtype = np.dtype(x.dtype)
-    rows = batch * out_h * out_w
-    cols = cuda.device_array((rows, geometry.taps, channels), dtype)
-    fill = -np.inf if kind == "max" else 0.0
-    kernels.patches(x, cols, 0, batch * out_h, geometry.kernel_tuple, dtype.type(fill))
-    out = cuda.device_array((rows, channels), dtype)
-    if kind == "max":
-        cache = cuda.device_array((rows, channels), np.int32)
-        kernels.max_over_taps(cols, out, cache)
-    else:
-        counts = np.broadcast_to(window_counts(geometry, dtype), (batch, out_h, out_w))
-        cache = cuda.to_device(np.ascontiguousarray(counts).reshape(rows))
-        kernels.mean_over_taps(cols, cache, out)
-    return out.reshape(batch, out_h, out_w, channels), cache
-
-
-def pool_backward_cuda(grad, geometry, cache, input_shape, kind="max"):
-    """Gradient of pooling on device arrays: scatter to the argmax (max) or share among
-    the taps (average), then col2im."""
-    cuda, kernels = _cuda()
-    channels = input_shape[3]
-    dtype = np.dtype(grad.dtype)
-    grad2d = _flat2d(grad, channels)
-    cols = cuda.device_array((grad2d.shape[0], geometry.taps, channels), dtype)
-    if kind == "max":
-        kernels.scatter_to_taps(grad2d, cache, cols)
-    else:
-        kernels.share_to_taps(grad2d, cache, cols)
-    dx = device_zeros(input_shape, dtype)
-    return kernels.patches_adjoint(cols, dx, 0, input_shape[0] * geometry.out_size[0],
-                                   geometry.kernel_tuple)

@@ -28,9 +28,9 @@ from .._jit import require_cuda
 from .._validate import check_allocation, check_choice, check_real
 from . import _checks, functional
 from . import activations as _activations
+from . import backend as _backends
 from . import initializers as _initializers
 from . import regularizers as _regularizers
-from .kernels import cpu as cpu_kernels
 
 PADDINGS = ("valid", "same")
 
@@ -328,27 +328,26 @@ class Layer(_checks.FromConfig):
             raise NotImplementedError(f"{self.name}: activity_regularizer runs on the CPU "
                                       "only; keep the layer on the CPU (device='cpu')")
 
+    @property
+    def _backend(self):
+        """The backend module of the layer's device (:mod:`sigconv.nn.backend`), which the
+        passes call without asking again where they run (a property, not an attribute:
+        layers stay picklable and deep-copyable)."""
+        return _backends.get(self.device)
+
     def _move(self, device):
-        from numba import cuda
-
-        def moved(value):
-            if device == "cuda":
-                return value if _checks.on_device(value) else cuda.to_device(value)
-            return value.copy_to_host() if _checks.on_device(value) else value
-
-        self.params = {key: moved(value) for key, value in self.params.items()}
-        self.grads = {key: moved(value) for key, value in self.grads.items()}
+        backend = _backends.get(device)
+        self.params = {key: backend.asarray(value, value.dtype)
+                       for key, value in self.params.items()}
+        self.grads = {key: backend.asarray(value, value.dtype)
+                      for key, value in self.grads.items()}
 
     def _input_on_device(self, x):
         """The input as a device array of the layer's dtype (GPU path)."""
-        from numba import cuda
-
-        if not _checks.on_device(x):
-            x = cuda.to_device(np.ascontiguousarray(x, dtype=self.dtype))
-        elif np.dtype(x.dtype) != self.dtype:
+        if _checks.on_device(x) and np.dtype(x.dtype) != self.dtype:
             raise TypeError(f"{self.name}: a device input must have the layer's dtype "
                             f"{self.dtype}; got {x.dtype}")
-        return x
+        return _backends.cuda.asarray(x, self.dtype)
 
     # --- passes ------------------------------------------------------------------
     def forward(self, x, training=False):
@@ -535,7 +534,8 @@ class Layer(_checks.FromConfig):
         the activity penalty's gradient taken back through the activation first."""
         if self.activity_regularizer is not None:
             y = self._activity_output()
-            dz = dz + _activation_backward(self.activation, self._activity_gradient(y), y)
+            dz = dz + self._backend.activation_backward(self._activity_gradient(y), y,
+                                                        self.activation)
         return self._backward_linear(dz, input_grad)
 
     # --- the activity penalty (Keras 3: the output's penalty over the batch size) ------
@@ -572,23 +572,12 @@ class Layer(_checks.FromConfig):
         return grad.astype(self.dtype, copy=False)
 
     def _finish_backward(self, grad_input):
+        backend = self._backend
         for key, regularizer in self.regularizers.items():
-            if self.device == "cuda":
-                self._regularize_on_device(key, regularizer)
-            else:
-                self.grads[key] += regularizer.gradient(self.params[key])
+            backend.add_penalty_gradient(self.params[key], self.grads[key], regularizer)
         for key, value in self.params.items():
             assert self.grads[key].shape == value.shape, (self.name, key)
         return grad_input
-
-    def _regularize_on_device(self, key, regularizer):
-        from .kernels import cuda as kernels
-
-        if getattr(regularizer, "l1", 0):
-            raise NotImplementedError(f"{self.name}: L1 penalties do not run on the GPU yet")
-        param, grad = self.params[key], self.grads[key]
-        kernels.axpy(self.dtype.type(2 * regularizer.l2), param.reshape(param.size),
-                     grad.reshape(grad.size))
 
     def _store_grads(self, **grads):
         for key, value in grads.items():
@@ -696,12 +685,23 @@ class Layer(_checks.FromConfig):
         -------
         float
         """
-        total = float(sum(reg(self.params[key].copy_to_host() if _checks.on_device(
-            self.params[key]) else self.params[key]) for key, reg in self.regularizers.items()))
+        total = 0.0
+        if self.regularizers:     # summed where the weights are: one scalar comes back
+            backend = self._backend
+            total = float(backend.to_host(self._add_penalties(
+                backend.zeros((1,), np.float64)))[0])
         if self.activity_regularizer is not None:
             y = self._activity_output()
             if y is not None:
                 total += float(self.activity_regularizer(y)) / y.shape[0]
+        return total
+
+    def _add_penalties(self, total):
+        """``total[0] +=`` the weights' penalties, on the layer's device (``total``: a
+        one-entry array there)."""
+        backend = self._backend
+        for key, regularizer in self.regularizers.items():
+            backend.add_penalty(self.params[key], regularizer, total)
         return total
 
     def get_config(self):
@@ -864,10 +864,10 @@ class _Conv(_Windowed):
     def _algorithm_for(self, batch, geometry, channels, training):
         """The algorithm of this call: the layer's own, or "auto"'s pick for this batch
         size, input size and pass (remembered, the choice costs microseconds once)."""
-        key = (batch, geometry, channels, training, self.dtype)
+        key = (batch, geometry, channels, training, self.dtype, self.device)
         name = self._algorithms.get(key)
         if name is None:
-            name = functional._resolve_algorithm(
+            name = self._backend.resolve_conv_algorithm(
                 self.algorithm, batch, geometry, channels, self.filters, self.dtype,
                 training, name=f"{self.name}: algorithm")
             self._algorithms[key] = name
@@ -909,17 +909,11 @@ class _Conv(_Windowed):
 
     def _forward(self, x, training):
         x4, geometry = self._as_images(x)
-        if self.device == "cuda":
-            if self.algorithm not in ("auto", "gemm"):
-                raise ValueError(f"{self.name}: algorithm={self.algorithm!r} runs on the CPU "
-                                 "only; on the GPU every convolution is 'gemm' (use 'auto')")
-            algorithm = "gemm"
-            z, cols = functional.conv_forward_cuda(x4, self._kernel2d(), geometry)
-        else:
-            # the layer's own geometry, kernel and contiguous input: nothing to re-check
-            algorithm = self._algorithm_for(x4.shape[0], geometry, x4.shape[3], training)
-            z, cols = functional._algorithm(algorithm).forward(x4, self._kernel2d(), geometry)
-        y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
+        backend = self._backend
+        # the layer's own geometry, kernel and contiguous input: nothing to re-check
+        algorithm = self._algorithm_for(x4.shape[0], geometry, x4.shape[3], training)
+        z, cols = backend.conv_forward(x4, self._kernel2d(), geometry, algorithm)
+        y = backend.bias_activate(z, self.params.get("bias"), self.activation)
         y = y.reshape(self._batch_output_shape(x4.shape[0], geometry, self.filters))
         self._cache = (x4, y, geometry, cols, algorithm)
         self._cache_output_shape = y.shape
@@ -928,7 +922,8 @@ class _Conv(_Windowed):
     def _backward(self, grad, input_grad):
         y = self._cache[1]
         grad = self._plus_activity_gradient(grad, y)
-        return self._backward_linear(_activation_backward(self.activation, grad, y),
+        return self._backward_linear(self._backend.activation_backward(grad, y,
+                                                                       self.activation),
                                      input_grad)
 
     def _activity_output(self):
@@ -936,16 +931,13 @@ class _Conv(_Windowed):
 
     def _backward_linear(self, dz, input_grad):
         x4, _, geometry, cols, algorithm = self._cache
+        backend = self._backend
         dz = dz.reshape(x4.shape[0], *geometry.out_size, self.filters)
-        if self.device == "cuda":
-            backward = functional.conv_backward_cuda
-        else:
-            backward = functional._algorithm(algorithm).backward
-            dz = np.ascontiguousarray(dz)
-        dx, dkernel = backward(x4, dz, self._kernel2d(), geometry, input_grad, cols)
+        dx, dkernel = backend.conv_backward(x4, dz, self._kernel2d(), geometry, input_grad,
+                                            cols, algorithm)
         self._store_grads(kernel=dkernel.reshape(tuple(self.params["kernel"].shape)))
         if self.use_bias:
-            _bias_gradient(dz, self.filters, self.grads["bias"])
+            backend.bias_gradient(dz, self.grads["bias"])
         return None if dx is None else dx.reshape(self._input_full_shape(x4))
 
     def _input_full_shape(self, x4):
@@ -963,66 +955,6 @@ class _Conv(_Windowed):
                 "bias_regularizer": _serialize(self.bias_regularizer),
                 "activity_regularizer": _serialize(self.activity_regularizer),
                 "algorithm": self.algorithm}
-
-
-def _apply_bias_activation(z, bias, activation):
-    """``activation(z + bias)`` in place on ``z`` where a fused kernel exists (host or
-    device arrays)."""
-    on_device = type(z) is not np.ndarray and _checks.on_device(z)
-    if bias is None:
-        bias = (functional.device_zeros if on_device else np.zeros)(tuple(z.shape)[-1], z.dtype)
-    if activation.kind is not None:
-        return functional.bias_activate(z, bias, activation.kind, activation.slope)
-    functional.bias_activate(z, bias, 0)
-    if activation is _activations.softmax and not on_device:
-        return _activations._softmax(z)      # z: the layer's own float array
-    if on_device:
-        if activation is not _activations.softmax:
-            raise NotImplementedError(f"activation {activation.name!r} does not run on the "
-                                      "GPU yet")
-        from .kernels import cuda as kernels
-
-        kernels.softmax_rows(z.reshape(z.size // tuple(z.shape)[-1], tuple(z.shape)[-1]))
-        return z
-    return np.asarray(activation.function(z), dtype=z.dtype)
-
-
-def _activation_backward(activation, grad, y):
-    """``grad * activation'`` from the output ``y`` (host or device arrays)."""
-    if not _checks.on_device(y):
-        if activation.kind is not None and activation._builtin:
-            # the layer's own output y and a gradient of its shape (the checks of the
-            # public derivative, memory included, are the forward pass's)
-            return functional.activation_derivative(grad, y, activation.kind,
-                                                    activation.slope)
-        return activation.derivative(grad, y)
-    if activation.kind is not None:
-        return functional.activation_derivative(grad, y, activation.kind, activation.slope)
-    from numba import cuda
-
-    from .kernels import cuda as kernels
-
-    out = cuda.device_array(y.shape, y.dtype)
-    columns = tuple(y.shape)[-1]
-    rows = y.size // columns
-    kernels.softmax_backward(grad.reshape(rows, columns), y.reshape(rows, columns),
-                             out.reshape(rows, columns))
-    return out
-
-
-def _bias_gradient(dz, units, out):
-    """``out = dz`` summed over every axis but the last (host or device arrays)."""
-    rows = dz.size // units
-    if _checks.on_device(dz):
-        from .kernels import cuda as kernels
-
-        kernels.column_sum(dz.reshape(rows, units), out)
-        return
-    matrix = dz.reshape(rows, units)
-    if matrix.flags.c_contiguous and matrix.dtype == out.dtype and out.flags.c_contiguous:
-        cpu_kernels.column_sum(matrix, out)
-    else:
-        np.add.reduce(matrix, axis=0, out=out)
 
 
 class Conv2D(_Conv):
@@ -1143,10 +1075,7 @@ class _Pooling(_Windowed):
 
     def _forward(self, x, training):
         x4, geometry = self._as_images(x)
-        if self.device == "cuda":
-            y, cache = functional.pool_forward_cuda(x4, geometry, self.kind)
-        else:
-            y, cache = functional._pool_forward(x4, geometry, self.kind)
+        y, cache = self._backend.pool_forward(x4, geometry, self.kind)
         y = y.reshape(self._batch_output_shape(x4.shape[0], geometry, tuple(x4.shape)[3]))
         self._cache = (tuple(x.shape), tuple(x4.shape), geometry, cache)
         self._cache_output_shape = tuple(y.shape)
@@ -1156,12 +1085,9 @@ class _Pooling(_Windowed):
         shape, shape4, geometry, cache = self._cache
         if not input_grad:
             return None
-        if self.device == "cuda":
-            return functional.pool_backward_cuda(grad, geometry, cache, shape4,
-                                                 self.kind).reshape(shape)
         # grad has the last output's shape (checked by backward, or made by the model)
-        return functional._pool_backward(grad, geometry, self.kind, cache,
-                                         shape4).reshape(shape)
+        return self._backend.pool_backward(grad, geometry, self.kind, cache,
+                                           shape4).reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
@@ -1249,7 +1175,7 @@ class _GlobalPooling(_Pooling):
     def _numpy_mean(self):
         """The CPU average: NumPy's mean reads the input once, where the patches of the
         pooling would copy it first (2.5x slower, measured)."""
-        return self.kind == "average" and self.device != "cuda"
+        return self.kind == "average" and self._backend is _backends.cpu
 
     def _forward(self, x, training):
         if not self._numpy_mean():
@@ -1434,13 +1360,9 @@ class Dense(Layer):
     def _forward(self, x, training):
         shape = tuple(x.shape)
         x2 = x.reshape(x.size // shape[-1], shape[-1])
-        if self.device == "cuda":
-            from .kernels import cuda as kernels
-
-            z = kernels.gemm(x2, self.params["kernel"])
-        else:
-            z = functional._dot(x2, self.params["kernel"])
-        y = _apply_bias_activation(z, self.params.get("bias"), self.activation)
+        backend = self._backend
+        z = backend.matmul(x2, self.params["kernel"])
+        y = backend.bias_activate(z, self.params.get("bias"), self.activation)
         y = y.reshape(*shape[:-1], self.units)
         self._cache = (x, y)
         self._cache_output_shape = tuple(y.shape)
@@ -1449,7 +1371,8 @@ class Dense(Layer):
     def _backward(self, grad, input_grad):
         y = self._cache[1]
         grad = self._plus_activity_gradient(grad, y)
-        return self._backward_linear(_activation_backward(self.activation, grad, y),
+        return self._backward_linear(self._backend.activation_backward(grad, y,
+                                                                       self.activation),
                                      input_grad)
 
     def _activity_output(self):
@@ -1460,18 +1383,13 @@ class Dense(Layer):
         shape = tuple(x.shape)
         dz = dz.reshape(dz.size // self.units, self.units)
         x2 = x.reshape(x.size // shape[-1], shape[-1])
+        backend = self._backend
         if self.use_bias:
-            _bias_gradient(dz, self.units, self.grads["bias"])
-        if self.device == "cuda":
-            from .kernels import cuda as kernels
-
-            kernels.gemm(x2, dz, out=self.grads["kernel"], trans_a=True)
-            return kernels.gemm(dz, self.params["kernel"], trans_b=True).reshape(shape) \
-                if input_grad else None
-        functional._dot(x2.T, dz, out=self.grads["kernel"])
+            backend.bias_gradient(dz, self.grads["bias"])
+        backend.matmul(x2, dz, out=self.grads["kernel"], trans_a=True)
         if not input_grad:
             return None
-        return functional._dot(dz, self.params["kernel"].T).reshape(shape)
+        return backend.matmul(dz, self.params["kernel"], trans_b=True).reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
@@ -1511,17 +1429,9 @@ class Dropout(Layer):
     def _forward(self, x, training):
         if training and self.rate > 0:
             generator = self._generator or _random["generator"]
-            keep = generator.random(tuple(x.shape), dtype=self.dtype) >= self.rate
-            mask = keep * self.dtype.type(1 / (1 - self.rate))
-            if self.device == "cuda":   # the mask is drawn on the host, as on the CPU
-                from numba import cuda
-
-                from .kernels import cuda as kernels
-
-                mask = cuda.to_device(mask)
-                y = kernels.multiply(x, mask)
-            else:
-                y = x * mask
+            backend = self._backend
+            mask = backend.dropout_mask(tuple(x.shape), self.dtype, self.rate, generator)
+            y = backend.multiply(x, mask)
         else:
             mask, y = None, x
         self._cache = (mask,)
@@ -1534,11 +1444,7 @@ class Dropout(Layer):
             return None
         if mask is None:
             return grad
-        if self.device == "cuda":
-            from .kernels import cuda as kernels
-
-            return kernels.multiply(grad, mask)
-        return grad * mask
+        return self._backend.multiply(grad, mask)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
@@ -1563,21 +1469,15 @@ class Activation(Layer):
         pass
 
     def _forward(self, x, training):
-        if _checks.on_device(x):
-            from numba import cuda
-
-            copy = cuda.device_array(x.shape, x.dtype)
-            copy.copy_to_device(x)
-        else:
-            copy = np.array(x, order="C", copy=True)
-        y = _apply_bias_activation(copy, None, self.activation)
+        backend = self._backend
+        y = backend.bias_activate(backend.copy(x), None, self.activation)
         self._cache = y
         self._cache_output_shape = tuple(y.shape)
         return y
 
     def _backward(self, grad, input_grad):
-        return _activation_backward(self.activation, grad, self._cache) if input_grad \
-            else None
+        return self._backend.activation_backward(grad, self._cache, self.activation) \
+            if input_grad else None
 
     def get_config(self):
         return {**super().get_config(), "activation": _serialize(self.activation)}
@@ -1709,6 +1609,8 @@ class BatchNormalization(Layer):
            [ 0.9995,  0.    , -0.9995]], dtype=float32)
     """
 
+    cuda_ready = True
+
     def __init__(self, momentum=0.99, epsilon=1e-3, center=True, scale=True, name=None,
                  dtype="float32", input_shape=None):
         label = _checks.check_name(name, "BatchNormalization: name") or "batch_normalization"
@@ -1752,44 +1654,30 @@ class BatchNormalization(Layer):
         self.moving_mean = self.moving_mean.astype(self.dtype)
         self.moving_variance = self.moving_variance.astype(self.dtype)
 
+    def _move(self, device):
+        super()._move(device)
+        backend = _backends.get(device)
+        self.moving_mean = backend.asarray(self.moving_mean, self.dtype)
+        self.moving_variance = backend.asarray(self.moving_variance, self.dtype)
+
     def _forward(self, x, training):
-        axes = tuple(range(x.ndim - 1))
-        if training:
-            mean = x.mean(axis=axes)
-            variance = x.var(axis=axes)
-            self.moving_mean *= self.momentum
-            self.moving_mean += (1 - self.momentum) * mean
-            self.moving_variance *= self.momentum
-            self.moving_variance += (1 - self.momentum) * variance
-        else:
-            mean, variance = self.moving_mean, self.moving_variance
-        inv_std = 1 / np.sqrt(variance + self.epsilon)
-        normalized = (x - mean) * inv_std
-        y = normalized * self.params["gamma"] if self.scale else normalized.copy()
-        if self.center:
-            y += self.params["beta"]
-        y = y.astype(self.dtype, copy=False)
-        self._cache = (normalized, inv_std, training)
-        self._cache_output_shape = y.shape
+        y, cache = self._backend.batch_norm_forward(
+            x, self.params.get("gamma"), self.params.get("beta"), self.moving_mean,
+            self.moving_variance, self.momentum, self.epsilon, training)
+        self._cache = cache
+        self._cache_output_shape = tuple(y.shape)
         return y
 
     def _backward(self, grad, input_grad):
-        normalized, inv_std, training = self._cache
-        axes = tuple(range(grad.ndim - 1))
+        dx, dgamma, dbeta = self._backend.batch_norm_backward(
+            grad, self.params.get("gamma"), self._cache, input_grad)
         grads = {}
         if self.scale:
-            grads["gamma"] = (grad * normalized).sum(axis=axes)
+            grads["gamma"] = dgamma
         if self.center:
-            grads["beta"] = grad.sum(axis=axes)
+            grads["beta"] = dbeta
         self._store_grads(**grads)
-        if not input_grad:
-            return None
-        dnormalized = grad * self.params["gamma"] if self.scale else grad
-        if not training:
-            return dnormalized * inv_std
-        count = grad.size // grad.shape[-1]
-        return (inv_std / count) * (count * dnormalized - dnormalized.sum(axis=axes)
-                                    - normalized * (dnormalized * normalized).sum(axis=axes))
+        return dx
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon,

@@ -24,6 +24,7 @@ from .._jit import require_cuda
 from .._validate import check_allocation, check_choice, check_real
 from . import _checks, _data, _summary
 from . import activations as _activations
+from . import backend as _backends
 from . import layers as _layers
 from . import losses as _losses
 from . import optimizers as _optimizers
@@ -219,8 +220,13 @@ class Sequential:
         """Move every layer's weights (and the training passes) to ``"cuda"`` or ``"cpu"``.
 
         On the GPU the weights, gradients and optimizer slots stay on the device during
-        :meth:`fit`; only each batch goes over, and the (small) output comes back for the
-        loss. :meth:`get_weights` and :meth:`predict` return NumPy arrays. Returns the model.
+        :meth:`fit`, through the backend of the device (:mod:`sigconv.nn.backend`). With
+        a categorical cross-entropy (on logits or a softmax output), a mean squared error
+        or a binary cross-entropy (mean reductions, no sample weights) the loss, its
+        gradient and the weight penalties are computed on the device too: each batch goes
+        over and one scalar, the batch's loss, comes back (and the output, where metrics
+        need it). Other losses take the output to the host. :meth:`get_weights` and
+        :meth:`predict` return NumPy arrays. Returns the model.
 
         Raises
         ------
@@ -376,7 +382,7 @@ class Sequential:
 
     def _output_on_host(self, x, training):
         output = self._forward(x, training)
-        return output.copy_to_host() if _checks.on_device(output) else output
+        return _backends.of(output).to_host(output)
 
     def _fused(self):
         last = self.layers[-1]
@@ -478,11 +484,14 @@ class Sequential:
             return self._train_step_unguarded(x, y, sample_weight)
 
     def _train_step_unguarded(self, x, y, sample_weight):
-        if self.device == "cuda" and self._crossentropy_on_device() is not None:
-            if sample_weight is not None:
+        device_loss = self._loss_on_device() if self.device == "cuda" else None
+        if device_loss is not None and sample_weight is not None:
+            if device_loss[0] == "crossentropy":
                 raise NotImplementedError(f"{self.name}: sample_weight and class_weight are "
                                           "not supported on the GPU yet")
-            return self._train_step_on_device(x, y)
+            device_loss = None         # the weighted loss is taken on the host
+        if device_loss is not None:
+            return self._train_step_on_device(x, y, device_loss)
         output = self._output_on_host(x, training=True)
         checked = self._checked_loss(x, y, output)
         weights = {} if sample_weight is None else {"sample_weight": sample_weight}
@@ -531,43 +540,72 @@ class Sequential:
                 and type(output) is np.ndarray and output.dtype.kind == "f"
                 and None not in self._output_shapes[-1][1:])
 
-    def _crossentropy_on_device(self):
-        """``(sparse, from_logits)`` when the loss runs as a CUDA kernel: a categorical
-        cross-entropy on logits, or on a softmax output (the fused gradient)."""
-        sparse = isinstance(self.loss, _losses.SparseCategoricalCrossentropy)
-        if not (sparse or isinstance(self.loss, _losses.CategoricalCrossentropy)):
+    def _loss_on_device(self):
+        """How the loss runs on the GPU, ``(backend function, its arguments, whether its
+        gradient is the softmax's logits')``, or None where it runs on the host: a
+        categorical cross-entropy on logits or on a softmax output (the fused gradient),
+        and sigconv's own mean squared error and binary cross-entropy, each with a mean
+        reduction (the default)."""
+        loss = self.loss
+        if not getattr(loss, "_mean_reduction", False):
             return None
-        if self.loss.from_logits:
-            return sparse, True
-        return (sparse, False) if self._fused() else None
+        sparse = isinstance(loss, _losses.SparseCategoricalCrossentropy)
+        if sparse or isinstance(loss, _losses.CategoricalCrossentropy):
+            if loss.from_logits:
+                return "crossentropy", (sparse, True), False
+            return ("crossentropy", (sparse, False), True) if self._fused() else None
+        if type(loss) is _losses.MeanSquaredError:
+            return "squared_error", (), False
+        if type(loss) is _losses.BinaryCrossentropy:
+            return "binary_crossentropy", (loss.from_logits,), False
+        return None
 
-    def _train_step_on_device(self, x, y):
-        """The training step with the loss and its gradient on the GPU; only the per-row
-        losses (and, for the accuracy, the output) come back."""
-        from .kernels import cuda as kernels
-
-        sparse, from_logits = self._crossentropy_on_device()
+    def _train_step_on_device(self, x, y, device_loss):
+        """The training step with the loss, its gradient and the penalties on the GPU: the
+        batch goes in (``x`` and ``y``, where they are NumPy arrays) and one scalar comes
+        back, the batch's loss with the penalties (and, for metrics, the output)."""
+        backend = _backends.cuda
+        name, arguments, preactivation = device_loss
         output = self._forward(x, training=True)
-        n_classes = tuple(output.shape)[-1]
+        sparse = name == "crossentropy" and arguments[0]
+        targets = self._targets_on_device(y, output, sparse)
+        losses, grad = getattr(backend, name)(output, targets, *arguments)
+        total = backend.zeros((1,), np.float64)
+        backend.add_mean(losses, total)
+        for layer in self.layers:
+            if layer.regularizers:
+                layer._add_penalties(total)
+        last = self.layers[-1]
+        first_needs = len(self.layers) > 1
+        grad = (last.backward_preactivation(grad, input_grad=first_needs) if preactivation
+                else last.backward(grad, input_grad=first_needs))
+        for k in range(len(self.layers) - 2, -1, -1):
+            grad = self.layers[k].backward(grad, input_grad=k > 0)
+        self.optimizer.apply(self.grads, self.params)
+        loss = float(backend.to_host(total)[0])
+        return loss, (backend.to_host(output) if self._needs_output() else None)
+
+    def _targets_on_device(self, y, output, sparse):
+        """The targets of a device step on the device, of the output's dtype: class labels
+        (checked in range on the host) or one target per output entry."""
+        shape = tuple(output.shape)
+        n_classes = shape[-1]
+        if _checks.on_device(y):      # already there: its shape is checked, not its labels
+            if sparse and y.size != shape[0] or not sparse and y.size != output.size:
+                raise ValueError(f"y_true does not fit y_pred of shape {shape}; got shape "
+                                 f"{tuple(y.shape)}")
+            return _backends.cuda.asarray(y, output.dtype)
         targets = np.asarray(y)
         if sparse:
             targets = targets.reshape(len(targets), 1)
             if targets.min() < 0 or targets.max() >= n_classes:
                 raise ValueError(f"y_true must hold class labels in [0, {n_classes})")
-        elif targets.shape != tuple(output.shape):
-            raise ValueError(f"y_true must have the shape of y_pred {tuple(output.shape)}; got "
-                             f"{targets.shape}")
-        losses, grad = kernels.crossentropy(output, np.ascontiguousarray(
-            targets, dtype=output.dtype), sparse, from_logits)
-        loss = float(losses.copy_to_host().mean()) + self.regularization_loss()
-        last = self.layers[-1]
-        first_needs = len(self.layers) > 1
-        grad = (last.backward(grad, input_grad=first_needs) if from_logits
-                else last.backward_preactivation(grad, input_grad=first_needs))
-        for k in range(len(self.layers) - 2, -1, -1):
-            grad = self.layers[k].backward(grad, input_grad=k > 0)
-        self.optimizer.apply(self.grads, self.params)
-        return loss, (output.copy_to_host() if self._needs_output() else None)
+        elif targets.shape != shape:
+            if targets.size != output.size or targets.shape[0] != shape[0]:
+                raise ValueError(f"y_true must have the shape of y_pred {shape}; got "
+                                 f"{targets.shape}")
+            targets = targets.reshape(shape)
+        return _backends.cuda.asarray(targets, output.dtype)
 
     def _needs_output(self):
         return bool(self.metrics or self.weighted_metrics)

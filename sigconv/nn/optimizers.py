@@ -50,6 +50,7 @@ import numpy as np
 from .._docs import fill_docstrings
 from .._validate import check_real, lookup_name
 from . import _checks, schedules
+from . import backend as _backends
 from . import losses as _losses
 from .kernels import cpu
 
@@ -130,18 +131,20 @@ class _State:
         self.slots = ()
         self.ema = None
 
-    def provide(self, used, initial):
+    def provide(self, used, initial, backend=None):
         """Allocate the slots that ``used`` needs and that do not exist yet, filled with
-        their ``initial`` values (zeros but for Adagrad's accumulator).
+        their ``initial`` values (zeros but for Adagrad's accumulator), on the device of
+        ``backend`` (:mod:`sigconv.nn.backend`; the CPU by default).
 
         A hyperparameter changed between steps (momentum from 0 to 0.9, say) may bring
         a slot into use: the kernel must never see an empty slot it reads.
         """
+        full = (backend or _backends.cpu).full
         size = math.prod(self.shape)
         previous = self.slots or (None,) * len(used)
         self.slots = tuple(
             slot if slot is not None and (slot.size == size or not needed)
-            else np.full(size if needed else 0, value, self.dtype)
+            else full(size if needed else 0, value, self.dtype)
             for slot, needed, value in zip(previous, used, initial, strict=True)
         )
         self.used = used
@@ -423,23 +426,29 @@ class Optimizer(_checks.FromConfig):
                     f"{np.dtype(param.dtype)}, but this optimizer's state for {key!r} was "
                     f"made for shape {state.shape} and dtype {state.dtype}")
             steps.append((param.reshape(param.size), gradient.reshape(gradient.size), state))
-        host_grads = ([g.copy_to_host() for _, g, _ in steps]
-                      if self.clipnorm is not None or self.global_clipnorm is not None
-                      else [None] * len(steps))
-        scales = self._clip_scales(host_grads) if host_grads[0] is not None \
-            else [1.0] * len(steps)
+        device = _backends.cuda
+        scales = [1.0] * len(steps)
+        if self.clipnorm is not None or self.global_clipnorm is not None:
+            # the sums of squares come back, one copy for all; a gradient whose sum
+            # overflows even float64 comes back itself for the rescaled norm
+            squares = device.sum_of_squares([g for _, g, _ in steps])
+
+            def norm_of(k):
+                if math.isfinite(squares[k]):
+                    return math.sqrt(squares[k])
+                return _norm(device.to_host(steps[k][1]))
+
+            scales = self._clip_scales(range(len(steps)), norm_of)
         learning_rate = self.learning_rate
         self._begin_step()
         factors = self._factors(learning_rate)
         used = self._used_slots()
         ema = self._ema_factors()
-        from numba import cuda
-
         for key, (w, g, state), scale in zip(params, steps, scales, strict=True):
             if state.used != used or any(not _checks.on_device(s) for s in state.slots):
-                state.provide(used, self._initial_values())
-                state.slots = tuple(s if _checks.on_device(s) else cuda.to_device(s)
-                                    for s in state.slots)
+                # slots of a CPU optimizer go over once; new ones are made on the device
+                state.slots = tuple(device.asarray(s, state.dtype) for s in state.slots)
+                state.provide(used, self._initial_values(), device)
             typed, clipvalue, decay, averaging = self._cast(state.dtype, factors,
                                                             learning_rate, ema)
             if self.weight_decay is not None and self._decays(key, params[key]):
@@ -447,10 +456,8 @@ class Optimizer(_checks.FromConfig):
             kernel(w, g, *self._kernel_slots(state.slots), *typed,
                    state.dtype.type(scale), clipvalue, *self._flags())
             if averaging is not None:
-                if state.ema is None:
-                    state.ema = np.zeros(w.size, state.dtype)
-                if not _checks.on_device(state.ema):
-                    state.ema = cuda.to_device(state.ema)
+                state.ema = (device.zeros(w.size, state.dtype) if state.ema is None
+                             else device.asarray(state.ema, state.dtype))
                 cuda_kernels.ema_update(state.ema, w, *averaging)
         self.iterations += 1
 
@@ -508,12 +515,14 @@ class Optimizer(_checks.FromConfig):
                     f"overflows {g.dtype} in {type(self).__name__}'s velocity (the step "
                     "would silently be 0); scale the loss down or set clipnorm/clipvalue")
 
-    def _clip_scales(self, flat_grads):
-        """The factor by which each gradient is scaled before the update."""
+    def _clip_scales(self, flat_grads, norm_of=None):
+        """The factor by which each gradient is scaled before the update (``norm_of``: how
+        the norm of one of ``flat_grads`` is taken, :func:`_norm` by default)."""
+        norm_of = _norm if norm_of is None else norm_of
         if self.clipnorm is not None:
-            return [self._norm_scale(_norm(g), self.clipnorm) for g in flat_grads]
+            return [self._norm_scale(norm_of(g), self.clipnorm) for g in flat_grads]
         if self.global_clipnorm is not None:
-            norm = math.hypot(*(_norm(g) for g in flat_grads))
+            norm = math.hypot(*(norm_of(g) for g in flat_grads))
             if not math.isfinite(norm):
                 return [math.nan] * len(flat_grads)  # as Keras: NaN updates, not silence
             return [self._norm_scale(norm, self.global_clipnorm)] * len(flat_grads)
@@ -571,10 +580,8 @@ class Optimizer(_checks.FromConfig):
         for key, param in params.items():
             average = self._states[key].ema
             if _checks.on_device(param):
-                from numba import cuda
-
-                source = average if _checks.on_device(average) else cuda.to_device(average)
-                param.reshape(param.size).copy_to_device(source)
+                param.reshape(param.size).copy_to_device(
+                    _backends.cuda.asarray(average, param.dtype))
             elif _checks.on_device(average):
                 param[...] = average.copy_to_host().reshape(param.shape)
             else:

@@ -75,9 +75,8 @@ def test_layers_take_device_arrays_and_conv1d_runs():
 
 
 def test_layers_without_a_gpu_path_say_so():
-    for layer in (nn.BatchNormalization(), nn.Softmax()):
-        with pytest.raises(NotImplementedError, match="GPU"):
-            layer.to("cuda")
+    with pytest.raises(NotImplementedError, match="GPU"):
+        nn.Softmax().to("cuda")
     with pytest.raises(ValueError, match="device"):
         nn.Dense(3).to("tpu")
     layer = nn.Dense(3, dtype="float64")

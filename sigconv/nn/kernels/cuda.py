@@ -4,8 +4,8 @@ The same windowing primitive (im2col, :func:`patches`, and its adjoint), a tiled
 shared-memory matrix product (:func:`gemm`), the pooling reductions, the fused
 bias + activation and activation-derivative kernels, and the optimizer updates. Each
 host driver takes and returns NumPy arrays, or works in place on numba device arrays that
-it is given; the layers' GPU path (``layer.to("cuda")``) is still to come, so for now
-these are tested against their CPU twins in the simulator.
+it is given; the layers reach them through :mod:`sigconv.nn.backend.cuda`, and the
+simulator tests compare them with their CPU twins.
 
 Launches use grid-stride loops; ``_config.CUDA_THREADS_PER_BLOCK`` and
 ``CUDA_MAX_BLOCKS`` are patched small in the simulator tests so that several blocks and strides run.
@@ -297,11 +297,12 @@ def _mean_kernel(cols, counts, out):
         acc = cols[r, 0, ch]
         for t in range(1, n_taps):
             acc += cols[r, t, ch]
-        out[r, ch] = acc / counts[r]
+        out[r, ch] = acc / counts[r % counts.shape[0]]
 
 
 def mean_over_taps(cols, counts, out):
-    """``out[r, c] = sum_t cols[r, t, c] / counts[r]`` (average pooling; device arrays)."""
+    """``out[r, c] = sum_t cols[r, t, c] / counts[r % len(counts)]`` (average pooling;
+    device arrays): the counts of one image's outputs serve every image of the batch."""
     blocks, threads = launch_config(out.size)
     _mean_kernel[blocks, threads](cols, counts, out)
     return out
@@ -313,11 +314,12 @@ def _share_kernel(grad, counts, cols):
     for item in range(cuda.grid(1), cols.size, cuda.gridsize(1)):
         ch = item % channels
         r = item // (channels * n_taps)
-        cols[r, (item // channels) % n_taps, ch] = grad[r, ch] / counts[r]
+        cols[r, (item // channels) % n_taps, ch] = grad[r, ch] / counts[r % counts.shape[0]]
 
 
 def share_to_taps(grad, counts, cols):
-    """Adjoint of :func:`mean_over_taps`: every tap gets ``grad / count`` (device arrays)."""
+    """Adjoint of :func:`mean_over_taps`: every tap gets ``grad / count`` (device arrays;
+    ``counts`` indexed modulo its length, as there)."""
     blocks, threads = launch_config(cols.size)
     _share_kernel[blocks, threads](grad, counts, cols)
     return cols
@@ -590,3 +592,241 @@ def ema_update(average, w, momentum, one_minus_momentum, overwrite):
     ``overwrite``)."""
     _update(_ema_kernel, (average, w), (momentum, one_minus_momentum, overwrite),
             read_only=() if overwrite else (1,))
+
+
+# --- allocation, reductions, losses and penalties on the device ------------------------------
+
+@cuda.jit
+def _fill_kernel(out, value):
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[i] = value
+
+
+def fill(out, value):
+    """In place: every entry of the flat device array ``out`` set to ``value``."""
+    blocks, threads = launch_config(out.size)
+    _fill_kernel[blocks, threads](out, value)
+    return out
+
+
+@cuda.jit
+def _penalty_partials_kernel(w, l1, l2, partials):
+    """``partials[thread] = sum over the thread's entries of l1 |w| + l2 w**2``."""
+    start = cuda.grid(1)
+    acc = l2 * 0                  # in the dtype of the factors (the total's)
+    for i in range(start, w.size, cuda.gridsize(1)):
+        acc += l1 * abs(w[i]) + l2 * w[i] * w[i]
+    if start < partials.size:
+        partials[start] = acc
+
+
+@cuda.jit
+def _add_sum_kernel(values, scale, total):
+    """One thread: ``total[0] += scale * sum(values)`` (in order: deterministic)."""
+    if cuda.grid(1) == 0:
+        acc = total[0] * 0
+        for i in range(values.size):
+            acc += values[i]
+        total[0] += scale * acc
+
+
+def add_sum(values, scale, total):
+    """``total[0] += scale * sum(values)`` for a flat device array ``values`` (one thread:
+    the per-sample losses of a batch)."""
+    _add_sum_kernel[1, 1](values, scale, total)
+    return total
+
+
+def add_penalty(w, l1, l2, total):
+    """``total[0] += l1 * sum(|w|) + l2 * sum(w**2)`` for a flat device array ``w``: one
+    partial sum per thread, then their ordered sum (no atomics), in the dtype of ``total``
+    and of the factors ``l1``, ``l2`` (float64 sums of float32 weights do not overflow)."""
+    blocks, threads = launch_config(w.size)
+    partials = cuda.device_array(blocks * threads, dtype=total.dtype)
+    _penalty_partials_kernel[blocks, threads](w, l1, l2, partials)
+    return add_sum(partials, total.dtype.type(1), total)
+
+
+@cuda.jit
+def _penalty_gradient_kernel(w, gradient, l1, two_l2):
+    for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
+        v = w[i]
+        sign = 1 if v > 0 else (-1 if v < 0 else 0)
+        gradient[i] += l1 * sign + two_l2 * v
+
+
+def add_penalty_gradient(w, gradient, l1, l2):
+    """``gradient += l1 * sign(w) + 2 * l2 * w`` on flat device arrays (``sign(0) = 0``)."""
+    blocks, threads = launch_config(w.size)
+    _penalty_gradient_kernel[blocks, threads](w, gradient, l1, 2 * l2)
+    return gradient
+
+
+@cuda.jit
+def _squared_error_kernel(p, y, losses, grad, scale):
+    """One row per thread: the mean of ``(y - p)**2`` over the row, and the gradient of the
+    mean over every entry, ``2 (p - y) * scale`` (``scale = 1 / entries``)."""
+    n_rows, n_columns = p.shape
+    for r in range(cuda.grid(1), n_rows, cuda.gridsize(1)):
+        acc = p[r, 0] * 0
+        for c in range(n_columns):
+            difference = y[r, c] - p[r, c]
+            acc += difference * difference
+            grad[r, c] = (p[r, c] - y[r, c]) * 2 * scale
+        losses[r] = acc / n_columns
+
+
+@cuda.jit
+def _binary_crossentropy_kernel(p, y, from_logits, epsilon, losses, grad, scale):
+    """One row per thread: the mean over the row of the binary cross-entropy (as
+    :class:`~sigconv.nn.BinaryCrossentropy` computes it) and the gradient of the mean over
+    every entry with respect to ``p`` (``scale = 1 / entries``)."""
+    n_rows, n_columns = p.shape
+    for r in range(cuda.grid(1), n_rows, cuda.gridsize(1)):
+        acc = p[r, 0] * 0
+        for c in range(n_columns):
+            v, t = p[r, c], y[r, c]
+            if from_logits:
+                acc += (v if v > 0 else v * 0) - v * t + math.log1p(math.exp(-abs(v)))
+                s = 1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))
+                grad[r, c] = (s - t) * scale
+            else:
+                q = epsilon if v < epsilon else (1 - epsilon if v > 1 - epsilon else v)
+                acc -= t * math.log(q) + (1 - t) * math.log(1 - q)
+                if v >= epsilon and v <= 1 - epsilon:
+                    grad[r, c] = (v - t) / (v * (1 - v)) * scale
+                else:
+                    grad[r, c] = v * 0
+        losses[r] = acc / n_columns
+
+
+def _rowwise_loss(kernel, p, y, *scalars):
+    rows = p.shape[0]
+    losses = cuda.device_array(rows, dtype=p.dtype)
+    grad = cuda.device_array(p.shape, dtype=p.dtype)
+    blocks, threads = launch_config(rows)
+    scale = p.dtype.type(1 / p.size)
+    kernel[blocks, threads](p, y, *scalars, losses, grad, scale)
+    return losses, grad
+
+
+def squared_error(p, y):
+    """Per-row mean squared error of device matrices and the gradient of the mean over
+    all entries with respect to ``p``: ``(losses, grad)``, device arrays."""
+    return _rowwise_loss(_squared_error_kernel, p, y)
+
+
+def binary_crossentropy(p, y, from_logits, epsilon=1e-7):
+    """Per-row binary cross-entropy of device matrices (probabilities, or logits with
+    ``from_logits``) and the gradient of the mean over all entries: ``(losses, grad)``."""
+    return _rowwise_loss(_binary_crossentropy_kernel, p, y, from_logits,
+                         p.dtype.type(epsilon))
+
+
+# --- batch normalization ---------------------------------------------------------------------
+
+@cuda.jit
+def _batch_statistics_kernel(x, mean, variance, moving_mean, moving_variance, momentum,
+                             training, epsilon, inv_std):
+    """One channel per thread: the batch mean and (biased, two-pass) variance, the moving
+    statistics' update (training), and ``inv_std = 1 / sqrt(var + epsilon)`` of the
+    statistics used (the batch's in training, else the moving ones)."""
+    n_rows, channels = x.shape
+    for ch in range(cuda.grid(1), channels, cuda.gridsize(1)):
+        if training:
+            acc = x[0, ch] * 0
+            for r in range(n_rows):
+                acc += x[r, ch]
+            m = acc / n_rows
+            acc = acc * 0
+            for r in range(n_rows):
+                d = x[r, ch] - m
+                acc += d * d
+            v = acc / n_rows
+            moving_mean[ch] = momentum * moving_mean[ch] + (1 - momentum) * m
+            moving_variance[ch] = momentum * moving_variance[ch] + (1 - momentum) * v
+        else:
+            m = moving_mean[ch]
+            v = moving_variance[ch]
+        mean[ch] = m
+        variance[ch] = v
+        inv_std[ch] = 1 / math.sqrt(v + epsilon)
+
+
+@cuda.jit
+def _normalize_kernel(x, mean, inv_std, gamma, beta, normalized, y):
+    channels = x.shape[1]
+    for item in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        r, ch = item // channels, item % channels
+        v = (x[r, ch] - mean[ch]) * inv_std[ch]
+        normalized[r, ch] = v
+        y[r, ch] = v * gamma[ch] + beta[ch]
+
+
+def batch_norm_forward(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon,
+                       training):
+    """Batch normalization of a device matrix ``x`` (rows, channels): ``(y, normalized,
+    inv_std)`` as device arrays; the moving statistics are updated in place in training."""
+    rows, channels = x.shape
+    dtype = x.dtype
+    mean = cuda.device_array(channels, dtype=dtype)
+    variance = cuda.device_array(channels, dtype=dtype)
+    inv_std = cuda.device_array(channels, dtype=dtype)
+    blocks, threads = launch_config(channels)
+    _batch_statistics_kernel[blocks, threads](x, mean, variance, moving_mean, moving_variance,
+                                              dtype.type(momentum), training,
+                                              dtype.type(epsilon), inv_std)
+    normalized = cuda.device_array(x.shape, dtype=dtype)
+    y = cuda.device_array(x.shape, dtype=dtype)
+    blocks, threads = launch_config(x.size)
+    _normalize_kernel[blocks, threads](x, mean, inv_std, gamma, beta, normalized, y)
+    return y, normalized, inv_std
+
+
+@cuda.jit
+def _batch_norm_sums_kernel(grad, normalized, gamma, sum_g, sum_gx, dgamma, dbeta):
+    """One channel per thread: ``dgamma = sum(dy * xhat)``, ``dbeta = sum(dy)``, and the
+    sums of ``g = gamma * dy`` and ``g * xhat`` that the input gradient needs."""
+    n_rows, channels = grad.shape
+    for ch in range(cuda.grid(1), channels, cuda.gridsize(1)):
+        total = grad[0, ch] * 0
+        total_x = grad[0, ch] * 0
+        for r in range(n_rows):
+            total += grad[r, ch]
+            total_x += grad[r, ch] * normalized[r, ch]
+        dbeta[ch] = total
+        dgamma[ch] = total_x
+        sum_g[ch] = gamma[ch] * total
+        sum_gx[ch] = gamma[ch] * total_x
+
+
+@cuda.jit
+def _batch_norm_input_kernel(grad, normalized, gamma, inv_std, sum_g, sum_gx, training, dx):
+    n_rows, channels = grad.shape
+    for item in range(cuda.grid(1), grad.size, cuda.gridsize(1)):
+        r, ch = item // channels, item % channels
+        g = grad[r, ch] * gamma[ch]
+        if training:
+            dx[r, ch] = (inv_std[ch] / n_rows) * (n_rows * g - sum_g[ch]
+                                                  - normalized[r, ch] * sum_gx[ch])
+        else:
+            dx[r, ch] = g * inv_std[ch]
+
+
+def batch_norm_backward(grad, normalized, gamma, inv_std, training, input_grad):
+    """Gradients of :func:`batch_norm_forward` on device matrices: ``(dx or None, dgamma,
+    dbeta)``."""
+    rows, channels = grad.shape
+    dtype = grad.dtype
+    sums = [cuda.device_array(channels, dtype=dtype) for _ in range(4)]
+    sum_g, sum_gx, dgamma, dbeta = sums
+    blocks, threads = launch_config(channels)
+    _batch_norm_sums_kernel[blocks, threads](grad, normalized, gamma, sum_g, sum_gx, dgamma,
+                                             dbeta)
+    dx = None
+    if input_grad:
+        dx = cuda.device_array(grad.shape, dtype=dtype)
+        blocks, threads = launch_config(grad.size)
+        _batch_norm_input_kernel[blocks, threads](grad, normalized, gamma, inv_std, sum_g,
+                                                  sum_gx, training, dx)
+    return dx, dgamma, dbeta
