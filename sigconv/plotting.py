@@ -308,6 +308,15 @@ def _native(array, name):
     return array
 
 
+def _to_unit(values, low, high, constant):
+    """Finite ``values`` in ``[low, high]`` mapped onto ``[0, 1]`` (``constant`` where all
+    are equal), for imshow's RGB floats. Halved first: ``high - low`` of values near the
+    largest float would overflow (a RuntimeWarning and NaN panels)."""
+    if not high > low:
+        return np.full_like(values, constant)
+    return (values / 2 - low / 2) / (high / 2 - low / 2)
+
+
 def _check_finite(array, name):
     """No NaN or infinity in ``array``, checked by reductions (no mask of its size)."""
     if not all_finite(array):
@@ -834,7 +843,7 @@ def show_images(images, labels=None, class_names=None, predictions=None, n_cols=
         limits = (low, high)
         array = array.astype(float)
         if rgb:  # RGB floats must lie in [0, 1] for imshow
-            array = (array - low) / (high - low) if high > low else np.zeros_like(array)
+            array = _to_unit(array, low, high, 0.0)
 
     fig, axes = _panel_grid(shown, n_cols, panel_size=(1.5, 1.7))
     for index, ax in enumerate(axes):
@@ -941,8 +950,7 @@ def show_filters(conv_layer_or_kernel, n_cols=8, cmap="RdBu_r"):
 
     fig, axes = _panel_grid(n_filters, n_cols, panel_size=(1.2, 1.35))
     if in_channels == 3:
-        low, high = kernel.min(), kernel.max()
-        panels = (kernel - low) / (high - low) if high > low else np.full_like(kernel, 0.5)
+        panels = _to_unit(kernel, float(kernel.min()), float(kernel.max()), 0.5)
         for index, ax in enumerate(axes):
             ax.imshow(panels[:, :, :, index], interpolation="nearest")
         shows = "RGB"

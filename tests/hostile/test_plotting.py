@@ -11,7 +11,7 @@ import harness  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import sigconv as sc  # noqa: E402
@@ -123,6 +123,9 @@ def test_history_with_too_many_metrics_or_bad_axes():
                         harness.numeric_arrays(min_dims=3, max_dims=3, max_side=4,
                                                dtypes=[np.complex64]),
                         harness.awkward_arrays(max_dims=4)))
+# RGB floats spanning the whole float64 range: high - low overflowed (a RuntimeWarning)
+@example(images=np.array([[[[1.7976931348623157e308, -1.7976931348623157e308,
+                             -1.7976931348623157e308]]]]))
 def test_images_any_array(images):
     fig = drawn(plotting.show_images, "images", images)
     plt.close("all")
@@ -186,13 +189,21 @@ def test_only_the_images_shown_are_converted(monkeypatch):
 @settings(max_examples=40)
 @given(kernel=st.one_of(harness.numeric_arrays(min_dims=3, max_dims=4, max_side=3,
                                                dtypes=REAL_DTYPES), harness.awkward_arrays()))
+# an RGB kernel spanning the whole float64 range (its scaling to [0, 1] overflowed)
+@example(kernel=np.array([1.7976931348623157e308, -1.7976931348623157e308]
+                         * 3).reshape(1, 1, 3, 2))
+# NaN in input channel 1 of a two-channel kernel: not drawn, so not refused
+@example(kernel=np.array([[[[6.55e4, 6.55e4], [np.nan, 6.55e4]]]], dtype=np.float16))
 def test_filters_any_kernel(kernel):
     fig = drawn(plotting.show_filters, "conv_layer_or_kernel", kernel)
     plt.close("all")
     if fig is None:
         return
     array = np.asarray(kernel).astype(float)
-    assert array.ndim == 4 and array.size and np.isfinite(array).all()
+    # the part drawn (and checked, as documented): all three channels of an RGB kernel,
+    # else input channel 0
+    shown = array if array.ndim == 4 and array.shape[2] == 3 else array[:, :, :1, :]
+    assert array.ndim == 4 and array.size and np.isfinite(shown).all()
     assert len(fig.axes) == array.shape[3]
     if array.shape[2] != 3:
         np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), array[:, :, 0, 0])
