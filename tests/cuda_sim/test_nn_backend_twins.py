@@ -117,6 +117,33 @@ def test_penalties_and_their_gradients(regularizer):
     assert_twins(device_grad, cpu.add_penalty_gradient(w, grad.copy(), regularizer))
 
 
+@pytest.mark.parametrize("regularizer", [nn.L1(0.3), nn.L2(0.2)], ids=["l1", "l2"])
+def test_a_penalty_of_infinite_weights_is_infinite_as_on_the_cpu(regularizer):
+    """The factor that is 0 (l2 of L1, l1 of L2) leaves its term out, as on the CPU:
+    ``0 * inf`` gave NaN losses and gradients on the device."""
+    w = np.array([np.inf, 1.0, -np.inf, 0.0])
+    grad = np.zeros_like(w)
+    device_grad = cuda.to_device(grad)
+    total = gpu.add_penalty(cuda.to_device(w), regularizer, gpu.zeros((1,), np.float64))
+    gpu.add_penalty_gradient(cuda.to_device(w), device_grad, regularizer)
+    expected = cpu.add_penalty(w, regularizer, cpu.zeros((1,), np.float64))
+    assert np.isposinf(expected[0]) and np.isposinf(total.copy_to_host()[0])
+    np.testing.assert_array_equal(device_grad.copy_to_host(),
+                                  cpu.add_penalty_gradient(w, grad.copy(), regularizer))
+
+
+def test_a_long_sum_goes_through_lanes_in_a_fixed_order(monkeypatch):
+    """More values than lanes: summed in strided lanes in parallel, then the lanes;
+    equal to the sum, and the same on every call."""
+    monkeypatch.setattr(kernels, "_SUM_LANES", 16)
+    values = rng.standard_normal(1000)
+    device_values = cuda.to_device(values)
+    sums = [kernels.add_sum(device_values, np.float64(0.5), gpu.zeros((1,), np.float64))
+            .copy_to_host()[0] for _ in range(2)]
+    assert sums[0] == sums[1]
+    np.testing.assert_allclose(sums[0], 0.5 * values.sum(), rtol=1e-13)
+
+
 def test_add_mean():
     values = rng.standard_normal(23)
     total = gpu.full((1,), 0.5, np.float64)

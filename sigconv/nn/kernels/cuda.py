@@ -596,16 +596,13 @@ def ema_update(average, w, momentum, one_minus_momentum, overwrite):
 
 # --- allocation, reductions, losses and penalties on the device ------------------------------
 
-@cuda.jit
-def _fill_kernel(out, value):
-    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-        out[i] = value
-
-
 def fill(out, value):
-    """In place: every entry of the flat device array ``out`` set to ``value``."""
+    """In place: every entry of the flat device array ``out`` set to ``value`` (the
+    signal kernels' fill kernel: one kernel for the idea)."""
+    from ...kernels.cuda import fill_kernel
+
     blocks, threads = launch_config(out.size)
-    _fill_kernel[blocks, threads](out, value)
+    fill_kernel[blocks, threads](out, value)
     return out
 
 
@@ -615,9 +612,28 @@ def _penalty_partials_kernel(w, l1, l2, partials):
     start = cuda.grid(1)
     acc = l2 * 0                  # in the dtype of the factors (the total's)
     for i in range(start, w.size, cuda.gridsize(1)):
-        acc += l1 * abs(w[i]) + l2 * w[i] * w[i]
+        # a factor of 0 leaves its term out, as on the CPU (0 * inf would give NaN)
+        if l1 != 0:
+            acc += l1 * abs(w[i])
+        if l2 != 0:
+            acc += l2 * w[i] * w[i]
     if start < partials.size:
         partials[start] = acc
+
+
+#: partial sums that :func:`add_sum` adds in one thread at the end
+_SUM_LANES = 1024
+
+
+@cuda.jit
+def _lane_sums_kernel(values, sums):
+    """``sums[t] = values[t] + values[t + L] + ...`` (``L = sums.size``), in order."""
+    lanes = sums.size
+    for t in range(cuda.grid(1), lanes, cuda.gridsize(1)):
+        acc = sums[t] * 0
+        for i in range(t, values.size, lanes):
+            acc += values[i]
+        sums[t] = acc
 
 
 @cuda.jit
@@ -631,8 +647,15 @@ def _add_sum_kernel(values, scale, total):
 
 
 def add_sum(values, scale, total):
-    """``total[0] += scale * sum(values)`` for a flat device array ``values`` (one thread:
-    the per-sample losses of a batch)."""
+    """``total[0] += scale * sum(values)`` for a flat device array ``values``: more than
+    :data:`_SUM_LANES` values are first summed in that many strided lanes in parallel
+    (a penalty's partials can number a million), then the lanes in one thread; the
+    order is fixed, so the sum is deterministic."""
+    if values.size > _SUM_LANES:
+        sums = cuda.device_array(_SUM_LANES, dtype=total.dtype)
+        blocks, threads = launch_config(_SUM_LANES)
+        _lane_sums_kernel[blocks, threads](values, sums)
+        values = sums
     _add_sum_kernel[1, 1](values, scale, total)
     return total
 
@@ -651,8 +674,11 @@ def add_penalty(w, l1, l2, total):
 def _penalty_gradient_kernel(w, gradient, l1, two_l2):
     for i in range(cuda.grid(1), w.size, cuda.gridsize(1)):
         v = w[i]
-        sign = 1 if v > 0 else (-1 if v < 0 else 0)
-        gradient[i] += l1 * sign + two_l2 * v
+        # a factor of 0 leaves its term out, as on the CPU (0 * inf would give NaN)
+        if l1 != 0:
+            gradient[i] += l1 * (1 if v > 0 else (-1 if v < 0 else 0))
+        if two_l2 != 0:
+            gradient[i] += two_l2 * v
 
 
 def add_penalty_gradient(w, gradient, l1, l2):
